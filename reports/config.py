@@ -1,0 +1,216 @@
+"""Source settings from environment variables and `reports.toml`, the same keys in both.
+
+Environment variables win over the file, so a cron job can override one secret without
+editing it. A source with no credentials at all is simply not configured; a source with
+some but not all of its settings is a `ConfigError` naming the missing key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from reports.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("reports.toml")
+PLANNR_DEFAULT_URL = "https://api.plannrcrm.com"
+WILLSUITE_DEFAULT_URL = "https://client.willsuite.co.uk/engine/api"
+SOURCES = ("mobility", "plannr", "willsuite")
+
+
+class Secret:
+    """A string that never shows itself in `repr`, `str`, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class MobilitySettings:
+    url: str
+    token: Secret
+
+
+@dataclass(frozen=True)
+class PlannrSettings:
+    url: str
+    token: Secret
+    account_uuid: str
+
+
+@dataclass(frozen=True)
+class WillSuiteSettings:
+    url: str
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    token: Secret | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Which sources to fetch and how. Build it with `load_config()` or directly."""
+
+    mobility: MobilitySettings | None = None
+    plannr: PlannrSettings | None = None
+    willsuite: WillSuiteSettings | None = None
+    #: Requests in flight at once per source, for the per-case and per-client fan-out.
+    concurrency: int = 16
+    timeout_seconds: float = 30.0
+    extra: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Names of the configured sources, in a fixed order."""
+        return tuple(name for name in SOURCES if getattr(self, name) is not None)
+
+    def only(self, names: list[str] | tuple[str, ...]) -> Config:
+        """The same configuration restricted to `names`; naming an unconfigured source is an error."""
+        for name in names:
+            if name not in SOURCES:
+                raise ConfigError(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
+            if getattr(self, name) is None:
+                raise ConfigError(f"source {name!r} is not configured (see README: Configuration)")
+        kept = {name: getattr(self, name) if name in names else None for name in SOURCES}
+        return Config(**kept, concurrency=self.concurrency, timeout_seconds=self.timeout_seconds)
+
+
+# (section, key) -> environment variable
+_KEYS: dict[tuple[str, str], str] = {
+    ("mobility", "url"): "REPORTS_MOBILITY_URL",
+    ("mobility", "token"): "REPORTS_MOBILITY_TOKEN",
+    ("plannr", "url"): "REPORTS_PLANNR_URL",
+    ("plannr", "token"): "REPORTS_PLANNR_TOKEN",
+    ("plannr", "account_uuid"): "REPORTS_PLANNR_ACCOUNT_UUID",
+    ("willsuite", "url"): "REPORTS_WILLSUITE_URL",
+    ("willsuite", "client_id"): "REPORTS_WILLSUITE_CLIENT_ID",
+    ("willsuite", "client_secret"): "REPORTS_WILLSUITE_CLIENT_SECRET",
+    ("willsuite", "token"): "REPORTS_WILLSUITE_TOKEN",
+    ("http", "concurrency"): "REPORTS_CONCURRENCY",
+    ("http", "timeout_seconds"): "REPORTS_TIMEOUT_SECONDS",
+}
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read settings from `path` (default `./reports.toml`, if it exists) and the environment.
+
+    An explicitly given `path` that does not exist is an error; the default path is optional.
+    """
+    environ = os.environ if environ is None else environ
+    table = _read_toml(path)
+    values: dict[tuple[str, str], str] = {}
+    for (section, key), variable in _KEYS.items():
+        section_table = table.get(section, {})
+        if not isinstance(section_table, dict):
+            raise ConfigError(f"reports.toml: [{section}] must be a table")
+        raw = environ.get(variable) or section_table.get(key)
+        if raw is not None and str(raw).strip() != "":
+            values[section, key] = str(raw).strip()
+
+    def name(section: str, key: str) -> str:
+        return f"{_KEYS[section, key]} (or [{section}] {key} in reports.toml)"
+
+    def need(section: str, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            if (section, key) not in values:
+                raise ConfigError(f"{section} is half configured: set {name(section, key)}")
+
+    mobility = plannr = willsuite = None
+    if ("mobility", "token") in values or ("mobility", "url") in values:
+        need("mobility", ("url", "token"))
+        mobility = MobilitySettings(
+            url=_base_url(values["mobility", "url"], name("mobility", "url")),
+            token=Secret(values["mobility", "token"]),
+        )
+    if ("plannr", "token") in values or ("plannr", "account_uuid") in values:
+        need("plannr", ("token", "account_uuid"))
+        plannr = PlannrSettings(
+            url=_base_url(values.get(("plannr", "url"), PLANNR_DEFAULT_URL), name("plannr", "url")),
+            token=Secret(values["plannr", "token"]),
+            account_uuid=values["plannr", "account_uuid"],
+        )
+    ws_keys = ("client_id", "client_secret", "token")
+    if any(("willsuite", key) in values for key in ws_keys):
+        if ("willsuite", "token") not in values:
+            need("willsuite", ("client_id", "client_secret"))
+        secret = values.get(("willsuite", "client_secret"))
+        token = values.get(("willsuite", "token"))
+        willsuite = WillSuiteSettings(
+            url=_base_url(
+                values.get(("willsuite", "url"), WILLSUITE_DEFAULT_URL), name("willsuite", "url")
+            ),
+            client_id=values.get(("willsuite", "client_id")),
+            client_secret=Secret(secret) if secret else None,
+            token=Secret(token) if token else None,
+        )
+    return Config(
+        mobility=mobility,
+        plannr=plannr,
+        willsuite=willsuite,
+        concurrency=_positive_int(
+            values.get(("http", "concurrency"), "16"), name("http", "concurrency")
+        ),
+        timeout_seconds=_positive_float(
+            values.get(("http", "timeout_seconds"), "30"), name("http", "timeout_seconds")
+        ),
+    )
+
+
+def _read_toml(path: str | Path | None) -> dict[str, object]:
+    explicit = path is not None
+    file = Path(path) if explicit else DEFAULT_CONFIG_PATH
+    if not file.exists():
+        if explicit:
+            raise ConfigError(f"config file {file} does not exist")
+        return {}
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+
+
+def _base_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{what} must be an http(s) URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def _positive_int(text: str, what: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise ConfigError(f"{what} must be a whole number, got {text!r}") from None
+    if number < 1:
+        raise ConfigError(f"{what} must be at least 1, got {number}")
+    return number
+
+
+def _positive_float(text: str, what: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigError(f"{what} must be a number of seconds, got {text!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{what} must be positive, got {number}")
+    return number

@@ -1,0 +1,81 @@
+"""Exact money parsing: decimal strings, JSON numbers and integer minor units to `Decimal`.
+
+Binary floats never carry money here: JSON is decoded with `parse_float=Decimal`
+(see `reports.http`), and these helpers refuse floats outright.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+#: Every money column uses this type. Scale 4 holds every ISO 4217 currency exactly
+#: (the most minor units any currency has is 4: CLF, UYW), so one type serves all sources.
+MONEY = pl.Decimal(38, 4)
+MONEY_SCALE = 4
+
+# ISO 4217 minor units, for the currencies that differ from the common 2.
+_MINOR_UNITS_EXCEPTIONS: dict[str, int] = {
+    **dict.fromkeys(
+        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], 0
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def minor_units(currency: str) -> int:
+    """Number of decimal places of `currency` per ISO 4217 (2 unless listed otherwise)."""
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"not an ISO 4217 currency code: {currency!r}")
+    return _MINOR_UNITS_EXCEPTIONS.get(code, 2)
+
+
+def to_decimal(value: object, what: str = "amount") -> Decimal | None:
+    """Parse an API money value (decimal string, int or `Decimal`) exactly; `None` stays `None`.
+
+    Refuses floats and anything with more decimal places than `MONEY` holds, so that no
+    value is ever rounded on the way in.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool | float):
+        raise ValueError(f"{what}: refusing binary float {value!r}; decode JSON with Decimal")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{what}: not a decimal number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"{what}: not a finite number: {value!r}")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > MONEY_SCALE and number != number.quantize(Decimal(1).scaleb(-MONEY_SCALE)):
+        raise ValueError(f"{what}: {value!r} has more than {MONEY_SCALE} decimal places")
+    return number
+
+
+def from_minor_units(amount: object, currency: str, what: str = "amount") -> Decimal | None:
+    """Integer minor units (pennies) to major units, exactly: ("4000", "GBP") -> Decimal("40.00")."""
+    if amount is None or amount == "":
+        return None
+    if isinstance(amount, bool | float):
+        raise ValueError(f"{what}: minor units must be an integer, got {amount!r}")
+    text = str(amount).strip()
+    if not text.lstrip("-").isdigit():
+        raise ValueError(f"{what}: minor units must be an integer, got {amount!r}")
+    return Decimal(text).scaleb(-minor_units(currency))
+
+
+def to_minor_units(amount: Decimal, currency: str, what: str = "amount") -> int:
+    """Major units to integer minor units, refusing any value that is not a whole number of them."""
+    if not isinstance(amount, Decimal | int) or isinstance(amount, bool):
+        raise ValueError(f"{what}: give a Decimal, not {type(amount).__name__}")
+    scaled = Decimal(amount).scaleb(minor_units(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(
+            f"{what}: {amount} {currency} is not a whole number of minor units "
+            f"({minor_units(currency)} decimal places)"
+        )
+    return int(scaled)

@@ -1,0 +1,248 @@
+"""Typed frame schemas: each column says where its value lives in an API record and what it is.
+
+A `FrameSchema` is defined once per (source, entity) in `reports.frames`; `build()` turns API
+records into a Polars DataFrame of exactly that schema (an empty result still has it), and
+`docs/frames.md` is generated from the same definitions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from reports.errors import ReportsError
+from reports.money import MONEY, from_minor_units, to_decimal
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a raw JSON value becomes a typed cell."""
+
+    label: str
+    dtype: pl.DataType
+
+    ID: ClassVar[Kind]
+    TEXT: ClassVar[Kind]
+    ENUM: ClassVar[Kind]
+    INT: ClassVar[Kind]
+    BOOL: ClassVar[Kind]
+    DATE: ClassVar[Kind]
+    DATETIME: ClassVar[Kind]
+    MONEY: ClassVar[Kind]
+    DECIMAL: ClassVar[Kind]
+    TEXT_LIST: ClassVar[Kind]
+    JSON: ClassVar[Kind]
+
+
+Kind.ID = Kind("id", pl.String())  # ints and strings alike become strings
+Kind.TEXT = Kind("text", pl.String())
+Kind.ENUM = Kind("enum", pl.String())
+Kind.INT = Kind("int", pl.Int64())
+Kind.BOOL = Kind("bool", pl.Boolean())
+Kind.DATE = Kind("date", pl.Date())
+Kind.DATETIME = Kind("datetime", pl.Datetime("us", "UTC"))
+Kind.MONEY = Kind("money", MONEY)  # decimal string or JSON number, major units
+Kind.DECIMAL = Kind("decimal", MONEY)  # non-money exact decimal (percentages, quantities)
+Kind.TEXT_LIST = Kind("text list", pl.List(pl.String()))
+Kind.JSON = Kind("json", pl.String())  # a value of undocumented shape, kept as JSON text
+
+
+Getter = Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    doc: str
+    #: Dotted path(s) into the record; the first that is present and not null wins.
+    paths: tuple[str, ...] = ()
+    getter: Getter | None = None
+    #: For naive timestamps: the zone they are written in.
+    naive_zone: str = "UTC"
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return self.kind.dtype
+
+    def extract(self, record: dict[str, Any]) -> Any:
+        if self.getter is not None:
+            raw = self.getter(record)
+        else:
+            raw = None
+            for path in self.paths or (self.name,):
+                raw = dig(record, path)
+                if raw is not None:
+                    break
+        return convert(raw, self.kind, self.naive_zone)
+
+
+def col(
+    name: str,
+    kind: Kind,
+    doc: str,
+    *paths: str,
+    getter: Getter | None = None,
+    naive_zone: str = "UTC",
+) -> Column:
+    return Column(name, kind, doc, tuple(paths), getter, naive_zone)
+
+
+def money_object_columns(prefix: str, path: str, doc: str) -> list[Column]:
+    """Three columns for a Plannr-style Money object `{amount (minor units), currency, formatted}`."""
+
+    def major(record: dict[str, Any]) -> Decimal | None:
+        money = dig(record, path)
+        if not isinstance(money, dict) or money.get("amount") is None:
+            return None
+        return from_minor_units(money["amount"], str(money.get("currency") or "GBP"), path)
+
+    return [
+        col(prefix, Kind.MONEY, f"{doc}, in major units (pounds), exact", getter=major),
+        col(
+            f"{prefix}_currency", Kind.TEXT, f"ISO 4217 currency of `{prefix}`", f"{path}.currency"
+        ),
+        col(
+            f"{prefix}_formatted",
+            Kind.TEXT,
+            f"`{prefix}` as the vendor formats it",
+            f"{path}.formatted",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class FrameSchema:
+    source: str
+    entity: str
+    doc: str
+    columns: tuple[Column, ...]
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"{self.source}.{self.entity}: duplicate columns {sorted(duplicates)}")
+
+    @property
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema)
+
+    def build(self, records: Iterable[dict[str, Any]]) -> pl.DataFrame:
+        """Typed frame from API records. A value that cannot be typed exactly is an error."""
+        rows = list(records)
+        data: dict[str, list[Any]] = {}
+        for column in self.columns:
+            values = []
+            for row in rows:
+                try:
+                    values.append(column.extract(row))
+                except (ValueError, TypeError) as error:
+                    ident = row.get("id", row.get("uuid", "?"))
+                    raise ReportsError(
+                        f"{self.source} {self.entity} {ident}: field {column.name}: {error}"
+                    ) from None
+            data[column.name] = values
+        return pl.DataFrame(data, schema=self.polars_schema)
+
+
+def dig(record: Any, path: str) -> Any:
+    current = record
+    for part in path.split("."):
+        if isinstance(current, dict):
+            current = current.get(part)
+        else:
+            return None
+    return current
+
+
+def convert(raw: Any, kind: Kind, naive_zone: str = "UTC") -> Any:
+    if raw is None:
+        return None
+    match kind.label:
+        case "id":
+            if isinstance(raw, bool):
+                raise ValueError(f"id expected, got {raw!r}")
+            if isinstance(raw, Decimal) and raw == raw.to_integral_value():
+                return str(int(raw))
+            return str(raw)
+        case "text" | "enum":
+            return raw if isinstance(raw, str) else json.dumps(raw, default=str)
+        case "int":
+            if isinstance(raw, bool):
+                raise ValueError(f"whole number expected, got {raw!r}")
+            number = Decimal(str(raw))
+            if number != number.to_integral_value():
+                raise ValueError(f"whole number expected, got {raw!r}")
+            return int(number)
+        case "bool":
+            if isinstance(raw, bool):
+                return raw
+            if isinstance(raw, str) and raw.lower() in ("true", "false"):
+                return raw.lower() == "true"
+            if raw in (0, 1):
+                return bool(raw)
+            raise ValueError(f"true or false expected, got {raw!r}")
+        case "date":
+            return parse_date(raw)
+        case "datetime":
+            return parse_datetime(raw, naive_zone)
+        case "money" | "decimal":
+            return to_decimal(raw)
+        case "text list":
+            if not isinstance(raw, list):
+                raise ValueError(f"list expected, got {raw!r}")
+            return [v if isinstance(v, str) else json.dumps(v, default=str) for v in raw]
+        case "json":
+            if raw in ({}, []):
+                return None
+            return raw if isinstance(raw, str) else json.dumps(raw, default=str, sort_keys=True)
+    raise AssertionError(kind)
+
+
+def parse_date(raw: Any) -> dt.date:
+    """`YYYY-MM-DD`, or a timestamp at midnight UTC that some APIs use for plain dates."""
+    if not isinstance(raw, str):
+        raise ValueError(f"date expected, got {raw!r}")
+    if len(raw) == 10:
+        return dt.date.fromisoformat(raw)
+    return parse_datetime(raw).date()
+
+
+def parse_datetime(raw: Any, naive_zone: str = "UTC") -> dt.datetime:
+    """ISO 8601 timestamp to an aware UTC datetime; naive ones are read in `naive_zone`."""
+    if not isinstance(raw, str):
+        raise ValueError(f"timestamp expected, got {raw!r}")
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {raw!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(naive_zone))
+    return value.astimezone(UTC)
+
+
+def concat_sources(frames: Sequence[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
+    """Stack per-source frames into one of `schema`, missing columns null."""
+    aligned = [
+        frame.select(
+            [
+                pl.col(name) if name in frame.columns else pl.lit(None, dtype).alias(name)
+                for name, dtype in schema.items()
+            ]
+        )
+        for frame in frames
+    ]
+    return pl.concat(aligned, how="vertical") if aligned else pl.DataFrame(schema=schema)

@@ -1,0 +1,150 @@
+"""The global-mobility (relocation) case platform: cases, services, tasks, managers, expenses.
+
+Spec: `shared/api-docs/mobility-cases-tasks-expenses.txt`. Every list answers
+`{"success": true, "result": {"currentPage", "perPage", "lastPage", "total", "items"}}`.
+Expenses and managers exist only per case (and per task), so they are a fan-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+from reports.config import Config, MobilitySettings
+from reports.errors import IncompleteDataError, ReportsError
+from reports.frames import (
+    MOBILITY_CASE_MANAGERS,
+    MOBILITY_CASES,
+    MOBILITY_EXPENSES,
+    MOBILITY_SERVICES,
+    MOBILITY_TASK_MANAGERS,
+    MOBILITY_TASKS,
+)
+from reports.http import ApiClient, Page, ProgressCallback, fetch_pages
+
+SOURCE = "mobility"
+# The docs set no maximum `per_page`; we ask for 500 and follow the `lastPage` the server
+# reports, so a lower server-side cap only means more pages, never missed records.
+PAGE_SIZE = 500
+
+
+def connect(
+    settings: MobilitySettings, config: Config, on_progress: ProgressCallback | None = None
+) -> ApiClient:
+    return ApiClient(
+        SOURCE,
+        settings.url,
+        headers={"Authorization": f"Bearer {settings.token.reveal()}"},
+        concurrency=config.concurrency,
+        timeout_seconds=config.timeout_seconds,
+        on_progress=on_progress,
+    )
+
+
+def read_page(body: Any) -> Page:
+    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
+        raise ReportsError(f"{SOURCE}: unexpected list response (no `result` object)")
+    if body.get("success") is False:
+        raise ReportsError(f"{SOURCE}: the API answered success=false")
+    result = body["result"]
+    return Page(list(result.get("items") or []), result.get("lastPage"), result.get("total"))
+
+
+def list_cases(api: ApiClient) -> list[dict[str, Any]]:
+    return fetch_pages(
+        api, "/v1/cases", read_page, page_size=PAGE_SIZE, size_param="per_page", label="cases"
+    )
+
+
+def list_tasks(api: ApiClient) -> list[dict[str, Any]]:
+    return fetch_pages(
+        api, "/v1/cases/tasks", read_page, page_size=PAGE_SIZE, size_param="per_page", label="tasks"
+    )
+
+
+def case_expenses(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
+    records = fetch_pages(
+        api,
+        f"/v1/cases/{case_id}/expenses",
+        read_page,
+        page_size=PAGE_SIZE,
+        size_param="per_page",
+        parallel=False,
+    )
+    for record in records:
+        record.setdefault("expat_case_id", case_id)
+    return records
+
+
+def manager_rows(parent_type: str, parent_id: Any, body: Any) -> list[dict[str, Any]]:
+    """Rows from a managers answer: a list for cases, an object keyed by user id for tasks."""
+    if not isinstance(body, dict):
+        raise ReportsError(f"{SOURCE}: unexpected managers response for {parent_type} {parent_id}")
+    result = body.get("result")
+    users = list(result.values()) if isinstance(result, dict) else list(result or [])
+    total = body.get("total")
+    if isinstance(total, int) and total != len(users):
+        raise IncompleteDataError(
+            f"{SOURCE}: {parent_type} {parent_id} reports {total} managers but lists {len(users)}"
+        )
+    rows = []
+    for user in users:
+        models = user.get("models") or [{}]
+        for model in models:
+            rows.append(
+                {**user, "parent_type": parent_type, "parent_id": parent_id, "model": model}
+            )
+    return rows
+
+
+def fetch(
+    settings: MobilitySettings,
+    entities: Iterable[str],
+    config: Config,
+    on_progress: ProgressCallback | None = None,
+) -> dict[str, pl.DataFrame]:
+    wanted = set(entities)
+    frames: dict[str, pl.DataFrame] = {}
+    with connect(settings, config, on_progress) as api:
+        if wanted & {"cases", "services", "case_managers", "expenses"}:
+            cases = list_cases(api)
+            case_ids = [case["id"] for case in cases]
+            if "cases" in wanted:
+                frames["cases"] = MOBILITY_CASES.build(cases)
+            if "services" in wanted:
+                services = [
+                    {"expat_case_id": case["id"], **service}
+                    for case in cases
+                    for service in case.get("services") or []
+                ]
+                frames["services"] = MOBILITY_SERVICES.build(services)
+            if "case_managers" in wanted:
+                answers = api.fan_out(
+                    lambda cid: manager_rows("case", cid, api.get(f"/v1/cases/{cid}/managers")),
+                    case_ids,
+                    "case managers",
+                )
+                frames["case_managers"] = MOBILITY_CASE_MANAGERS.build(_flat(answers))
+            if "expenses" in wanted:
+                answers = api.fan_out(lambda cid: case_expenses(api, cid), case_ids, "expenses")
+                frames["expenses"] = MOBILITY_EXPENSES.build(_flat(answers))
+        if wanted & {"tasks", "task_managers"}:
+            tasks = list_tasks(api)
+            if "tasks" in wanted:
+                frames["tasks"] = MOBILITY_TASKS.build(tasks)
+            if "task_managers" in wanted:
+                answers = api.fan_out(
+                    lambda tid: manager_rows(
+                        "task", tid, api.get(f"/v1/cases/tasks/{tid}/managers")
+                    ),
+                    [task["id"] for task in tasks],
+                    "task managers",
+                )
+                frames["task_managers"] = MOBILITY_TASK_MANAGERS.build(_flat(answers))
+    return frames
+
+
+def _flat(lists: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [record for records in lists for record in records]

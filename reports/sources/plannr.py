@@ -1,0 +1,300 @@
+"""Plannr CRM (UK financial advisers): cases, client accounts and their incomes; writes too.
+
+Spec: `shared/api-docs/plannr-*.txt` and Plannr's public reference (see the foundation
+issue). Lists are Laravel-paginated (`data`, `meta.last_page`, `meta.total`, `?page=N`,
+`per_page` up to 500). Money is `{"amount": "4000", "currency": "GBP", "formatted": ...}`
+in minor units. Incomes exist only per client, so they are a fan-out over clients.
+
+The case resource is not in our docs: we read the fields the create-case body sends
+(`name`, `value`, `status`, `type`, `review_at`, `plans`, `participants`, ...) as Plannr's
+resources return them, related records as `{uuid, name}` objects per its `include=`
+convention, plus the `uuid`/`created_at`/`updated_at` every Plannr resource carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuidlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from reports.config import Config, PlannrSettings
+from reports.errors import ReportsError, ValidationError
+from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
+from reports.http import ApiClient, Page, ProgressCallback, fetch_pages
+from reports.money import to_minor_units
+
+SOURCE = "plannr"
+PAGE_SIZE = 500  # Plannr's documented maximum per_page
+# Plannr allows 500 requests a minute; stay a little under so a full minute of fan-out
+# does not trip it, and let the 429 + Retry-After path absorb any overlap.
+REQUESTS_PER_MINUTE = 475
+
+INCOME_TYPES = (
+    "salary",
+    "dividend",
+    "bonus",
+    "benefit",
+    "other",
+    "investment",
+    "rental",
+    "pension",
+)
+AMOUNT_TYPES = ("net", "gross")
+FREQUENCIES = (
+    "daily",
+    "weekly",
+    "fortnightly",
+    "four_weekly",
+    "monthly",
+    "bimonthly",
+    "quarterly",
+    "biannually",
+    "annually",
+    "adhoc",
+    "one_off",
+)
+#: Income types the docs allow an `employment_uuid` on.
+EMPLOYMENT_INCOME_TYPES = ("salary", "dividend", "bonus", "benefit", "other")
+
+
+def connect(
+    settings: PlannrSettings,
+    config: Config,
+    on_progress: ProgressCallback | None = None,
+    requests_per_minute: float | None = REQUESTS_PER_MINUTE,
+) -> ApiClient:
+    return ApiClient(
+        SOURCE,
+        settings.url,
+        headers={
+            "Authorization": f"Bearer {settings.token.reveal()}",
+            "X-PLANNR-ACCOUNT-UUID": settings.account_uuid,
+        },
+        concurrency=config.concurrency,
+        timeout_seconds=config.timeout_seconds,
+        requests_per_minute=requests_per_minute,
+        on_progress=on_progress,
+    )
+
+
+def read_page(body: Any) -> Page:
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ReportsError(f"{SOURCE}: unexpected list response (no `data` array)")
+    meta = body.get("meta")
+    if not isinstance(meta, dict):  # an unpaginated list: everything is here
+        return Page(body["data"], 1, len(body["data"]))
+    return Page(body["data"], meta.get("last_page"), meta.get("total"))
+
+
+def list_cases(api: ApiClient) -> list[dict[str, Any]]:
+    return fetch_pages(
+        api,
+        "/api/v1/cases",
+        read_page,
+        params={"include": "status,type,plans,participants"},
+        page_size=PAGE_SIZE,
+        size_param="per_page",
+        key="uuid",
+        label="cases",
+    )
+
+
+def list_clients(api: ApiClient) -> list[dict[str, Any]]:
+    return fetch_pages(
+        api,
+        "/api/v1/account",
+        read_page,
+        params={"filter[type]": "client"},
+        page_size=PAGE_SIZE,
+        size_param="per_page",
+        key="uuid",
+        label="clients",
+    )
+
+
+def client_incomes(api: ApiClient, client_uuid: str) -> list[dict[str, Any]]:
+    records = fetch_pages(
+        api,
+        f"/api/v1/client/{client_uuid}/income",
+        read_page,
+        page_size=PAGE_SIZE,
+        size_param="per_page",
+        parallel=False,
+        key="uuid",
+    )
+    return [{**record, "client_uuid": client_uuid} for record in records]
+
+
+def fetch(
+    settings: PlannrSettings,
+    entities: Iterable[str],
+    config: Config,
+    on_progress: ProgressCallback | None = None,
+) -> dict[str, pl.DataFrame]:
+    wanted = set(entities)
+    frames: dict[str, pl.DataFrame] = {}
+    with connect(settings, config, on_progress) as api:
+        if "cases" in wanted:
+            frames["cases"] = PLANNR_CASES.build(list_cases(api))
+        if wanted & {"clients", "incomes"}:
+            clients = list_clients(api)
+            if "clients" in wanted:
+                frames["clients"] = PLANNR_CLIENTS.build(clients)
+            if "incomes" in wanted:
+                answers = api.fan_out(
+                    lambda uuid: client_incomes(api, uuid),
+                    [client["uuid"] for client in clients],
+                    "incomes",
+                )
+                frames["incomes"] = PLANNR_INCOMES.build([r for rs in answers for r in rs])
+    return frames
+
+
+# --------------------------------------------------------------------------- writes
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """A case to create. `value` is in pounds; it is sent in pennies."""
+
+    name: str
+    participants: Sequence[str]
+    status: str | None = None
+    type: str | None = None
+    value: Decimal | None = None
+    review_at: dt.datetime | None = None
+    assigned_to_uuids: Sequence[str] = field(default_factory=tuple)
+    group_uuids: Sequence[str] = field(default_factory=tuple)
+    plans: Sequence[str] = field(default_factory=tuple)
+
+    def payload(self) -> dict[str, Any]:
+        if not self.name or not self.name.strip():
+            raise ValidationError("name", "is required")
+        if not self.participants:
+            raise ValidationError("participants", "must include at least one client account uuid")
+        for name in ("participants", "assigned_to_uuids", "group_uuids", "plans"):
+            for value in getattr(self, name):
+                _uuid(name, value)
+        body: dict[str, Any] = {
+            "name": self.name,
+            "participants": list(self.participants),
+            "assigned_to_uuids": list(self.assigned_to_uuids),
+            "group_uuids": list(self.group_uuids),
+            "plans": list(self.plans),
+        }
+        if self.status is not None:
+            body["status"] = _uuid("status", self.status)
+        if self.type is not None:
+            body["type"] = _uuid("type", self.type)
+        if self.review_at is not None:
+            body["review_at"] = _aware("review_at", self.review_at).isoformat()
+        if self.value is not None:
+            body["value"] = _pennies("value", self.value)
+        return body
+
+
+@dataclass(frozen=True)
+class IncomeDraft:
+    """A client income to create. `amount` is in pounds; it is sent in pennies."""
+
+    name: str
+    type: str
+    amount: Decimal
+    amount_type: str
+    frequency: str
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    is_taxable: bool | None = None
+    employment_uuid: str | None = None
+    shared_owner_uuid: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        if not self.name or not self.name.strip():
+            raise ValidationError("name", "is required")
+        _one_of("type", self.type, INCOME_TYPES)
+        _one_of("amount_type", self.amount_type, AMOUNT_TYPES)
+        _one_of("frequency", self.frequency, FREQUENCIES)
+        body: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "amount": _pennies("amount", self.amount),
+            "amount_type": self.amount_type,
+            "frequency": self.frequency,
+        }
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError("end_date", "is before start_date")
+        if self.start_date is not None:
+            body["start_date"] = self.start_date.isoformat()
+        if self.end_date is not None:
+            body["end_date"] = self.end_date.isoformat()
+        if self.is_taxable is not None:
+            body["is_taxable"] = bool(self.is_taxable)
+        if self.employment_uuid is not None:
+            if self.type not in EMPLOYMENT_INCOME_TYPES:
+                raise ValidationError(
+                    "employment_uuid",
+                    f"only applies to {', '.join(EMPLOYMENT_INCOME_TYPES)} incomes",
+                )
+            body["employment_uuid"] = _uuid("employment_uuid", self.employment_uuid)
+        if self.shared_owner_uuid is not None:
+            body["shared_owner_uuid"] = _uuid("shared_owner_uuid", self.shared_owner_uuid)
+        return body
+
+
+def create_case(
+    draft: CaseDraft, settings: PlannrSettings, config: Config | None = None
+) -> dict[str, Any]:
+    """`POST /api/v1/cases`. Validates before sending; returns the API's answer."""
+    body = draft.payload()
+    with connect(settings, config or Config()) as api:
+        return api.request("POST", "/api/v1/cases", json_body=body)
+
+
+def create_client_income(
+    client_uuid: str, draft: IncomeDraft, settings: PlannrSettings, config: Config | None = None
+) -> pl.DataFrame:
+    """`POST /api/v1/client/{client_uuid}/income`; returns the created income as a one-row frame."""
+    _uuid("client_uuid", client_uuid)
+    body = draft.payload()
+    with connect(settings, config or Config()) as api:
+        created = api.request("POST", f"/api/v1/client/{client_uuid}/income", json_body=body)
+    return PLANNR_INCOMES.build([{**_unwrap(created), "client_uuid": client_uuid}])
+
+
+def _unwrap(body: Any) -> dict[str, Any]:
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        return body["data"]
+    if not isinstance(body, dict):
+        raise ReportsError(f"{SOURCE}: unexpected create response")
+    return body
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValidationError(name, f"{value!r} is not one of {', '.join(allowed)}")
+
+
+def _uuid(name: str, value: str) -> str:
+    try:
+        uuidlib.UUID(str(value))
+    except ValueError:
+        raise ValidationError(name, f"{value!r} is not a uuid") from None
+    return str(value)
+
+
+def _pennies(name: str, amount: Decimal) -> int:
+    try:
+        return to_minor_units(amount, "GBP", name)
+    except ValueError as error:
+        raise ValidationError(name, str(error).removeprefix(f"{name}: ")) from None
+
+
+def _aware(name: str, value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValidationError(name, "give a timezone-aware datetime")
+    return value

@@ -1,0 +1,301 @@
+"""WillSuite (UK will writing): cases and their invoices, read and written.
+
+Spec: `shared/api-docs/willsuite-case-invoices.txt` and WillSuite's public reference.
+Auth is an OAuth2 client-credentials grant (`POST /oauth/token/`) returning a Bearer JWT,
+refreshed when it expires or a 401 says so. `GET /cases` is paginated with `page` and
+`perPage` (at most 100). Invoices exist only per case and come back as a bare JSON array.
+
+The docs do not show the `GET /cases` envelope. WillSuite's API is Laravel (its timestamps
+are Laravel's `2024-05-16T23:00:00.000000Z`), so we read Laravel's paginator
+(`data`, `last_page`, `total`) and, should it answer a bare array, read pages until one
+comes back short. Case fields follow the case record of WillSuite's `customer_case`
+webhooks (`id`, `ref`, names, `email`, `postcode`, `notes`, `meta`) plus the
+`created_at`/`updated_at` that `updatedAfter` filters on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuidlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from reports.config import Config, Secret, WillSuiteSettings
+from reports.errors import ConfigError, ReportsError, ValidationError
+from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+from reports.http import ApiClient, ClientCredentialsAuth, Page, ProgressCallback, fetch_pages
+
+SOURCE = "willsuite"
+PAGE_SIZE = 100  # WillSuite's documented maximum perPage
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"  # the documented `YYYY-MM-DD HH:mm:ss`
+PENNY = Decimal("0.01")
+
+
+def connect(
+    settings: WillSuiteSettings, config: Config, on_progress: ProgressCallback | None = None
+) -> ApiClient:
+    if settings.client_id and settings.client_secret:
+        client_id, secret = settings.client_id, settings.client_secret
+
+        def fetch_token() -> tuple[Secret, float | None]:
+            with ApiClient(SOURCE, settings.url, timeout_seconds=config.timeout_seconds) as api:
+                body = api.request(
+                    "POST",
+                    "/oauth/token/",
+                    json_body={
+                        "grant_type": "client_credentials",
+                        "client_id": client_id,
+                        "client_secret": secret.reveal(),
+                    },
+                )
+            if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+                raise ReportsError(f"{SOURCE}: the token endpoint answered without an access_token")
+            lifetime = body.get("expires_in")
+            return Secret(body["access_token"]), float(lifetime) if lifetime else None
+
+        auth = ClientCredentialsAuth(fetch_token)
+        headers = {}
+    elif settings.token is not None:
+        auth = None
+        headers = {"Authorization": f"Bearer {settings.token.reveal()}"}
+    else:
+        raise ConfigError("willsuite: set a client id and secret, or a token")
+    return ApiClient(
+        SOURCE,
+        settings.url,
+        auth=auth,
+        headers={"Content-Type": "application/json", **headers},
+        concurrency=config.concurrency,
+        timeout_seconds=config.timeout_seconds,
+        on_progress=on_progress,
+    )
+
+
+def read_page(body: Any) -> Page:
+    if isinstance(body, list):
+        return Page(body, None, None)
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        return Page(body["data"], body.get("last_page"), body.get("total"))
+    raise ReportsError(f"{SOURCE}: unexpected list response (neither an array nor `data`)")
+
+
+def list_cases(api: ApiClient, updated_after: dt.datetime | None = None) -> list[dict[str, Any]]:
+    params = {}
+    if updated_after is not None:
+        params["updatedAfter"] = format_timestamp(updated_after)
+    return fetch_pages(
+        api,
+        "/cases",
+        read_page,
+        params=params,
+        page_size=PAGE_SIZE,
+        size_param="perPage",
+        label="cases",
+    )
+
+
+def case_invoices(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
+    # Cancelled items are asked for so that nothing is dropped silently; they are marked by
+    # their `status` and left out of totals by the computations.
+    body = api.get(f"/cases/{case_id}/invoices", {"show_cancelled_items": "true"})
+    if not isinstance(body, list):
+        raise ReportsError(f"{SOURCE}: invoices of case {case_id}: expected a JSON array")
+    return body
+
+
+def fetch(
+    settings: WillSuiteSettings,
+    entities: Iterable[str],
+    config: Config,
+    on_progress: ProgressCallback | None = None,
+    updated_after: dt.datetime | None = None,
+) -> dict[str, pl.DataFrame]:
+    wanted = set(entities)
+    frames: dict[str, pl.DataFrame] = {}
+    with connect(settings, config, on_progress) as api:
+        cases = list_cases(api, updated_after)
+        if "cases" in wanted:
+            frames["cases"] = WILLSUITE_CASES.build(cases)
+        if wanted & {"invoices", "invoice_items"}:
+            answers = api.fan_out(
+                lambda cid: case_invoices(api, cid), [c["id"] for c in cases], "invoices"
+            )
+            invoices = []
+            for case, case_answer in zip(cases, answers, strict=True):
+                for invoice in case_answer:
+                    invoices.append({"customer_case_id": case["id"], **invoice})
+            if "invoices" in wanted:
+                frames["invoices"] = WILLSUITE_INVOICES.build(invoices)
+            if "invoice_items" in wanted:
+                items = [
+                    {
+                        "case_invoice_id": inv["id"],
+                        "customer_case_id": inv["customer_case_id"],
+                        **item,
+                    }
+                    for inv in invoices
+                    for item in inv.get("items") or []
+                ]
+                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.build(items)
+    return frames
+
+
+# --------------------------------------------------------------------------- writes
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    quantity: int
+    rate: Decimal  # excluding VAT
+    amount: Decimal  # including VAT, as WillSuite defines it
+
+
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """An invoice to create or update, checked to the penny before it is sent."""
+
+    invoice_number: str
+    sender_id: str
+    date_created: dt.datetime
+    date_due: dt.datetime
+    vat: Decimal  # percent, e.g. Decimal("20")
+    sub_total: Decimal
+    vat_amount: Decimal
+    total: Decimal
+    items: Sequence[InvoiceLine] = ()
+    payment_terms: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        number = self.invoice_number.strip() if self.invoice_number else ""
+        if not number:
+            raise ValidationError("invoice_number", "is required")
+        if len(self.invoice_number) > 50:
+            raise ValidationError(
+                "invoice_number", f"is {len(self.invoice_number)} characters; at most 50"
+            )
+        try:
+            uuidlib.UUID(str(self.sender_id))
+        except ValueError:
+            raise ValidationError("sender_id", f"{self.sender_id!r} is not a uuid") from None
+        if self.date_due < self.date_created:
+            raise ValidationError("date_due", "is before date_created")
+        for name in ("vat", "sub_total", "vat_amount", "total"):
+            _pounds(name, getattr(self, name))
+        if self.vat < 0 or self.vat > 100:
+            raise ValidationError("vat", f"{self.vat} is not a percentage between 0 and 100")
+        if self.sub_total + self.vat_amount != self.total:
+            raise ValidationError(
+                "total",
+                f"sub_total {self.sub_total} + vat_amount {self.vat_amount} = "
+                f"{self.sub_total + self.vat_amount}, not {self.total}",
+            )
+        lines = []
+        for index, line in enumerate(self.items):
+            where = f"items[{index}]"
+            if not line.description or not line.description.strip():
+                raise ValidationError(f"{where}.description", "is required")
+            if len(line.description) > 200:
+                raise ValidationError(
+                    f"{where}.description", f"is {len(line.description)} characters; at most 200"
+                )
+            if (
+                isinstance(line.quantity, bool)
+                or not isinstance(line.quantity, int)
+                or line.quantity < 1
+            ):
+                raise ValidationError(
+                    f"{where}.quantity",
+                    f"must be a whole number of at least 1, got {line.quantity!r}",
+                )
+            _pounds(f"{where}.rate", line.rate)
+            _pounds(f"{where}.amount", line.amount)
+            if line.amount < line.quantity * line.rate:
+                raise ValidationError(
+                    f"{where}.amount",
+                    f"{line.amount} is less than quantity x rate ({line.quantity * line.rate})",
+                )
+            lines.append(
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "rate": line.rate,
+                    "amount": line.amount,
+                }
+            )
+        if self.items:
+            net = sum((line.quantity * line.rate for line in self.items), Decimal(0))
+            gross = sum((line.amount for line in self.items), Decimal(0))
+            if net != self.sub_total:
+                raise ValidationError(
+                    "sub_total", f"{self.sub_total} but the items' quantity x rate add up to {net}"
+                )
+            if gross != self.total:
+                raise ValidationError(
+                    "total", f"{self.total} but the items' amounts add up to {gross}"
+                )
+        body: dict[str, Any] = {
+            "invoice_number": self.invoice_number,
+            "sender_id": str(self.sender_id),
+            "date_created": format_timestamp(self.date_created),
+            "date_due": format_timestamp(self.date_due),
+            "vat": self.vat,
+            "total": self.total,
+            "sub_total": self.sub_total,
+            "vat_amount": self.vat_amount,
+            "items": lines,
+        }
+        if self.payment_terms is not None:
+            body["payment_terms"] = self.payment_terms
+        return body
+
+
+def create_invoice(
+    case_id: str, draft: InvoiceDraft, settings: WillSuiteSettings, config: Config | None = None
+) -> pl.DataFrame:
+    """`POST /cases/{caseId}/invoices`; returns the created invoice as a one-row frame."""
+    body = draft.payload()
+    with connect(settings, config or Config()) as api:
+        created = api.request("POST", f"/cases/{case_id}/invoices", json_body=body)
+    return WILLSUITE_INVOICES.build([_invoice(created, case_id)])
+
+
+def update_invoice(
+    case_id: str,
+    invoice_id: str,
+    draft: InvoiceDraft,
+    settings: WillSuiteSettings,
+    config: Config | None = None,
+    keep_existing_items: bool = False,
+) -> pl.DataFrame:
+    """`PATCH /cases/{caseId}/invoices/{invoiceId}`; returns the updated invoice as a one-row frame."""
+    body = {"keep_existing_items": keep_existing_items, **draft.payload()}
+    with connect(settings, config or Config()) as api:
+        updated = api.request("PATCH", f"/cases/{case_id}/invoices/{invoice_id}", json_body=body)
+    return WILLSUITE_INVOICES.build([_invoice(updated, case_id)])
+
+
+def _invoice(body: Any, case_id: str) -> dict[str, Any]:
+    if not isinstance(body, dict) or "id" not in body:
+        raise ReportsError(f"{SOURCE}: unexpected invoice response")
+    return {"customer_case_id": case_id, **body}
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """WillSuite's `YYYY-MM-DD HH:mm:ss`, in UK local time for aware datetimes."""
+    if value.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        value = value.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+    return value.strftime(TIMESTAMP_FORMAT)
+
+
+def _pounds(name: str, value: Decimal) -> None:
+    if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        raise ValidationError(name, f"give a Decimal, not {type(value).__name__}")
+    if Decimal(value) != Decimal(value).quantize(PENNY):
+        raise ValidationError(name, f"{value} is not a whole number of pence")
