@@ -20,8 +20,54 @@ ANCHOR = dt.date(2026, 11, 20)
 START = dt.date(2025, 11, 1)
 UK = ZoneInfo("Europe/London")
 
-FIRST = ["Jane", "John", "Amelia", "Oliver", "Sofia", "Liam", "Mia", "Noah", "Emma", "Lucas", "Ava", "Leo", "Isla", "Hugo", "Ella", "Arjun", "Chloe", "Mateo", "Zara", "Felix", "Priya", "Tom", "Hannah", "Yuki"]
-LAST = ["Doe", "Smith", "Jones", "Müller", "García", "Rossi", "Dubois", "Novak", "Kowalski", "Tanaka", "Patel", "Okafor", "Andersson", "Silva", "Brown", "Taylor", "Wilson", "Evans", "O'Brien", "Nguyen"]
+FIRST = [
+    "Jane",
+    "John",
+    "Amelia",
+    "Oliver",
+    "Sofia",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Emma",
+    "Lucas",
+    "Ava",
+    "Leo",
+    "Isla",
+    "Hugo",
+    "Ella",
+    "Arjun",
+    "Chloe",
+    "Mateo",
+    "Zara",
+    "Felix",
+    "Priya",
+    "Tom",
+    "Hannah",
+    "Yuki",
+]
+LAST = [
+    "Doe",
+    "Smith",
+    "Jones",
+    "Müller",
+    "García",
+    "Rossi",
+    "Dubois",
+    "Novak",
+    "Kowalski",
+    "Tanaka",
+    "Patel",
+    "Okafor",
+    "Andersson",
+    "Silva",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Evans",
+    "O'Brien",
+    "Nguyen",
+]
 COMPANIES = [
     "Example Client Ltd",
     "Northwind Traders plc",
