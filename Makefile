@@ -15,7 +15,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/reports demo --out output
+	$(BIN)/reports fetch --sandbox --out output/sandbox
+	@echo "demo frames written to output/sandbox/ (the monthly report itself is not built yet)"
 
 test: $(STAMP)
 	$(BIN)/ruff check reports tests benchmarks

@@ -89,6 +89,8 @@ class Sandbox:
         self.faults: list[Fault] = []
         self.requests: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._tokens: dict[str, float] = {}
         self._window_start = time.monotonic()
@@ -205,6 +207,17 @@ class Sandbox:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with self._lock:
             self.requests[_template(path)] += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._answer(method, path, query, headers, body)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         fault = self._take_fault(method, path)
@@ -775,6 +788,9 @@ def _number(value: Any) -> Any:
 def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and
+        # the client's delayed ACK add ~40 ms to every keep-alive response.
+        disable_nagle_algorithm = True
         server_version = "reports-sandbox"
 
         def _serve(self) -> None:

@@ -1,0 +1,117 @@
+"""Wall time of `fetch_expenses` against its floor and against a plain sequential httpx loop.
+
+    python benchmarks/fetch.py [--cases 2000] [--latency-ms 50] [--concurrency 16]
+
+The sandbox runs in its own process (as a vendor's server would be), with every response
+delayed by --latency-ms. Both clients read the same endpoints: the case list, then every
+case's expenses. The floor is requests x latency / concurrency: what perfect fan-out costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+import httpx
+
+from reports import fetch_expenses
+from reports.config import Config, MobilitySettings, Secret
+from reports.sandbox import MOBILITY_TOKEN
+
+
+def start_sandbox(cases: int, latency_ms: float) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reports",
+            "sandbox",
+            "--port",
+            "0",
+            "--mobility-cases",
+            str(cases),
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    url = first.split()[3]
+    return process, f"{url}/mobility"
+
+
+def sequential_httpx(base_url: str) -> tuple[int, int]:
+    """The obvious hand-written loop: one request after another."""
+    headers = {"Authorization": f"Bearer {MOBILITY_TOKEN}", "Accept": "application/json"}
+    requests = rows = 0
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        cases, page, last = [], 1, 1
+        while page <= last:
+            result = client.get("/v1/cases", params={"page": page, "per_page": 500}).json()[
+                "result"
+            ]
+            requests += 1
+            cases += result["items"]
+            last, page = result["lastPage"], page + 1
+        for case in cases:
+            page, last = 1, 1
+            while page <= last:
+                result = client.get(
+                    f"/v1/cases/{case['id']}/expenses", params={"page": page, "per_page": 500}
+                ).json()["result"]
+                requests += 1
+                rows += len(result["items"])
+                last, page = result["lastPage"], page + 1
+    return requests, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--skip-sequential", action="store_true", help="skip the slow baseline")
+    args = parser.parse_args()
+
+    process, base_url = start_sandbox(args.cases, args.latency_ms)
+    try:
+        config = Config(
+            mobility=MobilitySettings(base_url, Secret(MOBILITY_TOKEN)),
+            concurrency=args.concurrency,
+        )
+        started = time.perf_counter()
+        frame = fetch_expenses(config)
+        ours = time.perf_counter() - started
+        case_pages = -(-args.cases // 500)
+        requests = case_pages + args.cases
+        floor = requests * args.latency_ms / 1000 / args.concurrency
+        print(f"sandbox: {args.cases} mobility cases, {args.latency_ms:g} ms latency per response")
+        print(
+            f"fetch_expenses: {frame.height} rows, {requests} requests, concurrency {args.concurrency}"
+        )
+        print(f"  ours:       {ours:8.2f} s")
+        print(
+            f"  floor:      {floor:8.2f} s   (requests x latency / concurrency); ours / floor = {ours / floor:.2f}"
+        )
+        if not args.skip_sequential:
+            started = time.perf_counter()
+            seq_requests, seq_rows = sequential_httpx(base_url)
+            sequential = time.perf_counter() - started
+            assert seq_rows == frame.height, (seq_rows, frame.height)
+            print(
+                f"  sequential: {sequential:8.2f} s   (plain httpx loop, {seq_requests} requests); "
+                f"sequential / ours = {sequential / ours:.1f}x"
+            )
+    finally:
+        process.terminate()
+        process.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""The `reports` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from reports import __version__
+from reports.config import SOURCES, Config, load_config
+from reports.errors import ReportsError
+from reports.fetch import fetch_frames
+from reports.frames import ENTITIES
+from reports.http import ProgressCallback
+from reports.output import write_parquet
+
+F = TypeVar("F", bound=Callable[..., Any])
+stderr = Console(stderr=True)
+
+
+def friendly_errors(command: F) -> F:
+    """Expected failures become one line on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ReportsError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bars() -> Iterator[ProgressCallback | None]:
+    """A rich progress bar per fetch stage on a terminal; nothing when output is piped."""
+    if not stderr.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=stderr, transient=False) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reports")
+def main() -> None:
+    """Turn a firm's case systems into its monthly numbers, exact to the penny.
+
+    Sources are configured by environment variables or reports.toml (see README).
+    """
+
+
+@main.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(SOURCES),
+    help="Fetch only this source (repeatable). Default: every configured source.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the Parquet files (<source>_<entity>.parquet).",
+)
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Start the built-in sandbox in this process and fetch from it (no account needed).",
+)
+@friendly_errors
+def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox: bool) -> None:
+    """Fetch every entity of the configured sources and write each as Parquet."""
+    if sandbox:
+        from reports.sandbox import Sandbox
+
+        with Sandbox() as server:
+            _fetch_and_write(server.config(), sources, out)
+    else:
+        _fetch_and_write(load_config(config_path), sources, out)
+
+
+def _fetch_and_write(config: Config, sources: tuple[str, ...], out: Path) -> None:
+    if sources:
+        config = config.only(sources)
+    if not config.sources:
+        raise ReportsError(
+            "no source is configured: set REPORTS_* variables or reports.toml (see README), "
+            "or try --sandbox"
+        )
+    with progress_bars() as on_progress:
+        frames = fetch_frames(config, on_progress=on_progress)
+    # Written only once every source has been fetched: a failure above leaves no files.
+    for entity in ENTITIES:
+        for source in config.sources:
+            frame = frames.get((source, entity))
+            if frame is None:
+                continue
+            path = write_parquet(frame, out / f"{source}_{entity}.parquet")
+            click.echo(f"{path}  {frame.height} rows")
+
+
+@main.command()
+@click.option(
+    "--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0 picks a free one)."
+)
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+@click.option("--latency-ms", default=0.0, show_default=True, help="Delay added to every response.")
+@click.option(
+    "--mobility-cases", default=300, show_default=True, help="Cases the mobility API holds."
+)
+@friendly_errors
+def sandbox(port: int, seed: int, latency_ms: float, mobility_cases: int) -> None:
+    """Serve the three vendor APIs on loopback with generated data, until Ctrl-C."""
+    from reports.sandbox import Sandbox, Sizes
+
+    try:
+        server = Sandbox(
+            port=port, seed=seed, latency_ms=latency_ms, sizes=Sizes(mobility_cases=mobility_cases)
+        )
+    except OSError as error:
+        raise ReportsError(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port"
+        ) from None
+    click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
+    for name, value in server.environment().items():
+        click.echo(f"export {name}={value}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("sandbox stopped", err=True)

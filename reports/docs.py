@@ -1,0 +1,40 @@
+"""Generate `docs/frames.md` from the frame schemas: `python -m reports.docs > docs/frames.md`."""
+
+from __future__ import annotations
+
+from reports.frames import SCHEMAS, combined_cases_schema
+
+HEADER = """# Frames
+
+Generated from `reports/frames.py` by `python -m reports.docs`; do not edit by hand
+(a test fails when this file and the code disagree).
+
+Conventions for every frame:
+
+- ids are strings, whatever type the API sends;
+- money is `Decimal(38, 4)`, exact, in major units (pounds, euros), beside a currency column:
+  Plannr's pennies are divided by the currency's ISO 4217 minor units, exactly;
+- dates are `Date`; timestamps are `Datetime(us, UTC)`: offsets are converted to UTC, and
+  WillSuite's naive timestamps are read as UK local time first;
+- enums stay strings as the vendor spells them;
+- values of undocumented shape are kept as JSON text;
+- an empty result has the full schema.
+
+`fetch_cases()` stacks the three case frames into one with `source` (`mobility`, `plannr`,
+`willsuite`) and `case_id`, then the union of their columns ({count} in all), null where a
+source has no such field. Every other entity comes from one system.
+"""
+
+
+def render() -> str:
+    parts = [HEADER.format(count=len(combined_cases_schema()))]
+    for (source, entity), schema in SCHEMAS.items():
+        parts.append(f"\n## `{source}_{entity}`\n\n{schema.doc}\n")
+        parts.append("\n| column | type | meaning |\n|---|---|---|\n")
+        for column in schema.columns:
+            parts.append(f"| `{column.name}` | {column.dtype} | {column.doc} |\n")
+    return "".join(parts)
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -1,0 +1,129 @@
+"""The `reports` command as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from reports.frames import SCHEMAS
+from reports.sandbox import Sandbox
+
+COMMANDS = [[], ["fetch"], ["sandbox"]]
+
+
+def run(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPORTS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "reports", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_for_everything(command: list[str]) -> None:
+    result = run([*command, "--help"])
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+
+
+def test_fetch_writes_every_frame_as_parquet(sandbox: Sandbox, tmp_path: Path) -> None:
+    result = run(["fetch", "--out", str(tmp_path)], env=sandbox.environment(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in tmp_path.glob("*.parquet"))
+    assert written == sorted(f"{source}_{entity}.parquet" for source, entity in SCHEMAS)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 12
+    for (source, entity), schema in SCHEMAS.items():
+        frame = pl.read_parquet(tmp_path / f"{source}_{entity}.parquet")
+        assert frame.schema == schema.polars_schema
+        assert any(
+            line.endswith(f"{source}_{entity}.parquet  {frame.height} rows") for line in lines
+        )
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_fetch_one_source_with_a_config_file(sandbox: Sandbox, tmp_path: Path) -> None:
+    env = sandbox.environment()
+    config = tmp_path / "firm.toml"
+    config.write_text(
+        f'[willsuite]\nurl = "{env["REPORTS_WILLSUITE_URL"]}"\n'
+        f'client_id = "{env["REPORTS_WILLSUITE_CLIENT_ID"]}"\n'
+        f'client_secret = "{env["REPORTS_WILLSUITE_CLIENT_SECRET"]}"\n'
+    )
+    result = run(
+        ["fetch", "--config", str(config), "--source", "willsuite", "--out", str(tmp_path / "out")]
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.parquet")) == [
+        "willsuite_cases.parquet",
+        "willsuite_invoice_items.parquet",
+        "willsuite_invoices.parquet",
+    ]
+
+
+def test_errors_are_one_line_without_traceback_or_secret(sandbox: Sandbox, tmp_path: Path) -> None:
+    env = {**sandbox.environment(), "REPORTS_MOBILITY_TOKEN": "wrong-token-abc"}
+    result = run(
+        ["fetch", "--source", "mobility", "--out", str(tmp_path / "out")], env=env, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: mobility: GET /v1/cases failed with HTTP 401")
+    assert "Traceback" not in result.stderr
+    assert "wrong-token-abc" not in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_half_configuration_and_no_configuration(tmp_path: Path) -> None:
+    result = run(["fetch", "--out", str(tmp_path)], env={"REPORTS_PLANNR_TOKEN": "t"}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "REPORTS_PLANNR_ACCOUNT_UUID" in result.stderr
+    result = run(["fetch", "--out", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no source is configured" in result.stderr
+    result = run(
+        ["fetch", "--config", str(tmp_path / "missing.toml"), "--out", str(tmp_path)], cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
+
+
+def test_fetch_from_the_embedded_sandbox(tmp_path: Path) -> None:
+    result = run(["fetch", "--sandbox", "--source", "plannr", "--out", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert pl.read_parquet(tmp_path / "plannr_incomes.parquet").height > 0
+
+
+def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reports", "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("sandbox listening on http://127.0.0.1:")
+        env = dict(
+            process.stdout.readline().removeprefix("export ").strip().split("=", 1)
+            for _ in range(8)
+        )
+        result = run(
+            ["fetch", "--source", "willsuite", "--out", str(tmp_path)], env=env, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
