@@ -23,7 +23,12 @@ def doc_blocks(name: str) -> list[Any]:
     commas that stand right before a closing bracket, and only for doc fixtures; the
     connectors themselves parse real responses strictly.
     """
-    text = (API_DOCS / name).read_text(encoding="utf-8")
+    path = API_DOCS / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"vendor doc {path} not found: clone beside ../shared or set REPORTS_API_DOCS"
+        )
+    text = path.read_text(encoding="utf-8")
     blocks: list[Any] = []
     position = 0
     for match in re.finditer(r"^[\[{]", text, flags=re.MULTILINE):
