@@ -166,3 +166,25 @@ def test_same_seed_same_data() -> None:
     small = Sizes(mobility_cases=20, plannr_cases=20, plannr_clients=10, willsuite_cases=20)
     assert generate(7, small) == generate(7, small)
     assert generate(7, small) != generate(8, small)
+
+
+def test_default_data_is_varied_enough_to_report_on(sandbox: Sandbox) -> None:
+    data = sandbox.data
+    currencies = {e["currency_code"] for rows in data.mobility_expenses.values() for e in rows}
+    assert {"EUR", "GBP", "USD", "CHF", "JPY"} <= currencies
+    assert len(currencies) >= 10
+    incomes = [i for rows in data.plannr_incomes.values() for i in rows]
+    assert {i["frequency"] for i in incomes} == set(plannr_frequencies())
+    assert {i["amount_type"] for i in incomes} == {"net", "gross"}
+    invoices = [i for rows in data.willsuite_invoices.values() for i in rows]
+    assert {i["status"] for i in invoices} == {"Paid", "Not Paid"}
+    items = [item for invoice in invoices for item in invoice["items"]]
+    assert {item["has_vat"] for item in items} == {True, False}
+    assert any(item["status"] == "cancelled" for item in items)
+    assert 200 <= len(data.mobility_cases) <= 1000
+
+
+def plannr_frequencies() -> tuple[str, ...]:
+    from reports.sources.plannr import FREQUENCIES
+
+    return FREQUENCIES
