@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from reports.money import minor_units
 
 #: The sandbox's "today": data runs up to here, so demos and tests do not depend on the clock.
-ANCHOR = dt.date(2026, 11, 20)
+#: It sits inside the embedded ECB rate history, so every expense converts.
+ANCHOR = dt.date(2026, 10, 31)
 START = dt.date(2025, 11, 1)
 UK = ZoneInfo("Europe/London")
 

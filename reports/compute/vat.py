@@ -1,0 +1,302 @@
+"""VAT on WillSuite invoices: recomputed from the lines, checked against the headers, and
+summed by period on the invoice (accrual) or cash basis for the VAT return's boxes 1 and 6.
+
+Rules (HMRC VAT Notice 700, section 17.5 "Rounding of amounts of VAT"): VAT on each line
+is worked out to the penny, rounding a half penny up (`VatRounding.LINE_HALF_UP`, the
+default) or always down (`LINE_DOWN`); or the VAT of the whole invoice is worked out and
+rounded down to the penny (`INVOICE_DOWN`). A line's net is quantity x rate, to the penny,
+half up. Cancelled items are left out of every total and reported apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+import polars as pl
+
+from reports.compute.periods import Period, with_period
+from reports.compute.units import Rounding, divide, from_units, quantize, to_minor_units, to_units
+from reports.money import MONEY, MONEY_SCALE
+
+STANDARD_RATE = Decimal("0.20")
+UK = "Europe/London"
+PENNY_DIGITS = 2
+RATE_DIGITS = 6
+
+
+class VatRounding(StrEnum):
+    LINE_HALF_UP = "line_half_up"
+    LINE_DOWN = "line_down"
+    INVOICE_DOWN = "invoice_down"
+
+    @property
+    def line_rounding(self) -> Rounding:
+        return Rounding.DOWN if self is VatRounding.LINE_DOWN else Rounding.HALF_UP
+
+
+class Basis(StrEnum):
+    #: By invoice date: VAT is due for the period the invoice was issued in.
+    INVOICE = "invoice"
+    #: By payment date (HMRC's cash accounting scheme): only what has been paid counts.
+    CASH = "cash"
+
+
+def _uk_date(column: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone(UK).dt.date()
+
+
+def invoice_lines(
+    invoices: pl.DataFrame,
+    items: pl.DataFrame,
+    vat_rate: Decimal = STANDARD_RATE,
+    rounding: VatRounding = VatRounding.LINE_HALF_UP,
+) -> pl.DataFrame:
+    """One row per invoice line with its stated and recomputed net, VAT and gross in pennies.
+
+    `vat_rate` is the rate of lines with `has_vat` (WillSuite does not return it per line).
+    Columns ending `_p` are whole pennies (Int128); `invoice_date` and `paid_date` are UK dates.
+    """
+    rate_units = int(quantize(vat_rate, RATE_DIGITS, Rounding.HALF_UP).scaleb(RATE_DIGITS))
+    lines = items
+    for column in ("subtotal", "vat_amount", "amount"):
+        lines = to_minor_units(lines, column, PENNY_DIGITS, f"stated_{column}_p")
+    headers = invoices.select(
+        pl.col("id").alias("case_invoice_id"),
+        "invoice_number",
+        pl.col("customer_case_id").alias("_case"),
+        "recipients_name",
+        _uk_date("date_created").alias("invoice_date"),
+        _uk_date("date_paid").alias("invoice_paid_date"),
+    )
+    net_e8 = to_units(pl.col("quantity")) * to_units(pl.col("rate"))
+    lines = lines.join(headers, on="case_invoice_id", how="left").with_columns(
+        cancelled=pl.col("status").str.to_lowercase().eq("cancelled").fill_null(False),
+        vat_rate=pl.when(pl.col("has_vat"))
+        .then(pl.lit(vat_rate, MONEY))
+        .otherwise(pl.lit(0, MONEY)),
+        net_p=divide(net_e8, 10 ** (2 * MONEY_SCALE - PENNY_DIGITS), Rounding.HALF_UP),
+        paid_date=pl.coalesce(_uk_date("paid_at"), pl.col("invoice_paid_date")),
+    )
+    vat_numerator = (
+        pl.when(pl.col("has_vat")).then(pl.col("net_p") * rate_units).otherwise(0).cast(pl.Int128)
+    )
+    lines = lines.with_columns(
+        vat_numerator=vat_numerator,
+        vat_p=divide(vat_numerator, 10**RATE_DIGITS, rounding.line_rounding),
+    ).with_columns(gross_p=pl.col("net_p") + pl.col("vat_p"))
+    return lines.drop("_case", "invoice_paid_date")
+
+
+def check_invoices(
+    invoices: pl.DataFrame,
+    items: pl.DataFrame,
+    vat_rate: Decimal = STANDARD_RATE,
+    rounding: VatRounding = VatRounding.LINE_HALF_UP,
+) -> pl.DataFrame:
+    """Each invoice's header beside the net, VAT and gross recomputed from its live lines.
+
+    Header values are kept as stated. `*_difference` is header minus recomputed; `issues`
+    says in words what disagrees (null when nothing does). Cancelled lines are totalled
+    apart in `cancelled_*` and never counted.
+    """
+    lines = invoice_lines(invoices, items, vat_rate, rounding)
+    live = pl.col("cancelled").not_()
+    per_invoice = lines.group_by("case_invoice_id").agg(
+        live_lines=live.sum(),
+        cancelled_lines=pl.col("cancelled").sum(),
+        net_p=pl.col("net_p").filter(live).sum(),
+        line_vat_p=pl.col("vat_p").filter(live).sum(),
+        vat_numerator=pl.col("vat_numerator").filter(live).sum(),
+        cancelled_net_p=pl.col("stated_subtotal_p").filter(pl.col("cancelled")).sum(),
+        cancelled_vat_p=pl.col("stated_vat_amount_p").filter(pl.col("cancelled")).sum(),
+        lines_off=(
+            live
+            & (
+                (pl.col("stated_subtotal_p") != pl.col("net_p"))
+                | (pl.col("stated_vat_amount_p") != pl.col("vat_p"))
+                | (
+                    pl.col("stated_amount_p")
+                    != pl.col("stated_subtotal_p") + pl.col("stated_vat_amount_p")
+                )
+            )
+        ).sum(),
+    )
+    if rounding is VatRounding.INVOICE_DOWN:
+        vat = divide(pl.col("vat_numerator"), 10**RATE_DIGITS, Rounding.DOWN)
+    else:
+        vat = pl.col("line_vat_p")
+    checked = invoices.select(
+        "id",
+        "invoice_number",
+        "customer_case_id",
+        "recipients_name",
+        "status",
+        "date_created",
+        "date_paid",
+        "subtotal",
+        "vat_amount",
+        "total",
+        "currency",
+    ).join(per_invoice.rename({"case_invoice_id": "id"}), on="id", how="left")
+    zero = pl.lit(0, pl.Int128)
+    checked = checked.with_columns(
+        pl.col(c).fill_null(0) for c in ("live_lines", "cancelled_lines", "lines_off")
+    ).with_columns(
+        pl.col(c).fill_null(zero)
+        for c in ("net_p", "line_vat_p", "vat_numerator", "cancelled_net_p", "cancelled_vat_p")
+    )
+    checked = checked.with_columns(_vat_p=vat.fill_null(zero)).with_columns(
+        recomputed_subtotal=from_units(pl.col("net_p"), PENNY_DIGITS),
+        recomputed_vat=from_units(pl.col("_vat_p"), PENNY_DIGITS),
+        recomputed_total=from_units(pl.col("net_p") + pl.col("_vat_p"), PENNY_DIGITS),
+        cancelled_subtotal=from_units(pl.col("cancelled_net_p"), PENNY_DIGITS),
+        cancelled_vat=from_units(pl.col("cancelled_vat_p"), PENNY_DIGITS),
+    )
+    checked = checked.with_columns(
+        subtotal_difference=(pl.col("subtotal") - pl.col("recomputed_subtotal")).cast(MONEY),
+        vat_difference=(pl.col("vat_amount") - pl.col("recomputed_vat")).cast(MONEY),
+        total_difference=(pl.col("total") - pl.col("recomputed_total")).cast(MONEY),
+    )
+    issue = []
+    for header, label in (("subtotal", "subtotal"), ("vat", "VAT"), ("total", "total")):
+        stated = (
+            "subtotal" if header == "subtotal" else ("vat_amount" if header == "vat" else "total")
+        )
+        issue.append(
+            pl.when(pl.col(f"{header}_difference") != 0).then(
+                pl.format(
+                    f"header {label} {{}} but lines give {{}}",
+                    pl.col(stated).cast(pl.Decimal(38, PENNY_DIGITS)),
+                    pl.col(f"recomputed_{header}").cast(pl.Decimal(38, PENNY_DIGITS)),
+                )
+            )
+        )
+    issue.append(
+        pl.when(pl.col("lines_off") > 0).then(
+            pl.format("{} lines disagree with their own figures", pl.col("lines_off"))
+        )
+    )
+    checked = checked.with_columns(issues=pl.concat_str(issue, separator="; ", ignore_nulls=True))
+    checked = checked.with_columns(
+        issues=pl.when(pl.col("issues") == "").then(None).otherwise(pl.col("issues")),
+    ).with_columns(consistent=pl.col("issues").is_null())
+    return checked.drop(
+        "net_p", "line_vat_p", "vat_numerator", "cancelled_net_p", "cancelled_vat_p", "_vat_p"
+    )
+
+
+def vat_by_period(
+    lines: pl.DataFrame,
+    basis: Basis = Basis.INVOICE,
+    period: Period = Period.QUARTER,
+    stagger: int = 1,
+) -> pl.DataFrame:
+    """VAT and net sales per period and VAT rate, from `invoice_lines()` output.
+
+    Figures are the lines' stated values (what the invoices charged); on the cash basis a
+    line counts when paid (its `paid_at`, else its invoice's `date_paid`), unpaid lines not
+    at all. Cancelled lines never count.
+    """
+    date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
+    live = lines.filter(pl.col("cancelled").not_() & pl.col(date_column).is_not_null())
+    grouped = (
+        with_period(live, date_column, period, stagger)
+        .group_by("period_start", "period_end", "vat_rate")
+        .agg(
+            invoices=pl.col("case_invoice_id").n_unique(),
+            lines=pl.len(),
+            net_p=pl.col("stated_subtotal_p").sum(),
+            vat_p=pl.col("stated_vat_amount_p").sum(),
+        )
+        .sort("period_start", "vat_rate")
+    )
+    return grouped.select(
+        pl.lit(str(basis)).alias("basis"),
+        "period_start",
+        "period_end",
+        "vat_rate",
+        "invoices",
+        "lines",
+        from_units(pl.col("net_p"), PENNY_DIGITS).alias("net_sales"),
+        from_units(pl.col("vat_p"), PENNY_DIGITS).alias("vat"),
+    )
+
+
+def vat_return(by_period: pl.DataFrame) -> pl.DataFrame:
+    """Boxes 1 (VAT due on sales) and 6 (sales excluding VAT) per period, from `vat_by_period()`.
+
+    Box 6 is also given in whole pounds (`box6_whole_pounds`), pence dropped, as the return
+    asks for it.
+    """
+    boxes = (
+        by_period.group_by("basis", "period_start", "period_end")
+        .agg(
+            box1_vat_due_on_sales=pl.col("vat").sum(),
+            box6_total_sales_ex_vat=pl.col("net_sales").sum(),
+        )
+        .sort("period_start")
+    )
+    return boxes.with_columns(
+        box1_vat_due_on_sales=pl.col("box1_vat_due_on_sales").cast(MONEY),
+        box6_total_sales_ex_vat=pl.col("box6_total_sales_ex_vat").cast(MONEY),
+        box6_whole_pounds=divide(
+            to_units(pl.col("box6_total_sales_ex_vat")), 10**MONEY_SCALE, Rounding.DOWN
+        ).cast(pl.Int64),
+    )
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: int
+    rate: Decimal  # excluding VAT
+    has_vat: bool = True
+
+
+def draft_invoice(
+    *,
+    invoice_number: str,
+    sender_id: str,
+    date_created: dt.datetime,
+    date_due: dt.datetime,
+    lines: Sequence[LineInput],
+    vat_percent: Decimal = Decimal(20),
+    rounding: VatRounding = VatRounding.LINE_HALF_UP,
+    payment_terms: str | None = None,
+):  # noqa: ANN201 - returns reports.sources.willsuite.InvoiceDraft
+    """A WillSuite invoice whose lines, `sub_total`, `vat_amount` and `total` agree to the penny.
+
+    WillSuite stores VAT per line (each line's `amount` includes it), so only the line
+    rules apply; `INVOICE_DOWN` would leave lines that do not add up to the total.
+    """
+    from reports.sources.willsuite import InvoiceDraft, InvoiceLine
+
+    if rounding is VatRounding.INVOICE_DOWN:
+        raise ValueError("WillSuite stores VAT on each line: use LINE_HALF_UP or LINE_DOWN")
+    built = []
+    for line in lines:
+        net = quantize(line.quantity * line.rate, PENNY_DIGITS, Rounding.HALF_UP)
+        vat = (
+            quantize(net * vat_percent / 100, PENNY_DIGITS, rounding.line_rounding)
+            if line.has_vat
+            else Decimal("0.00")
+        )
+        built.append((InvoiceLine(line.description, line.quantity, line.rate, net + vat), net, vat))
+    sub_total = sum((net for _, net, _ in built), Decimal("0.00"))
+    vat_amount = sum((vat for _, _, vat in built), Decimal("0.00"))
+    return InvoiceDraft(
+        invoice_number=invoice_number,
+        sender_id=sender_id,
+        date_created=date_created,
+        date_due=date_due,
+        vat=vat_percent,
+        sub_total=sub_total,
+        vat_amount=vat_amount,
+        total=sub_total + vat_amount,
+        items=tuple(line for line, _, _ in built),
+        payment_terms=payment_terms,
+    )
