@@ -267,7 +267,7 @@ def draft_invoice(
     vat_percent: Decimal = Decimal(20),
     rounding: VatRounding = VatRounding.LINE_HALF_UP,
     payment_terms: str | None = None,
-):  # noqa: ANN201 - returns reports.sources.willsuite.InvoiceDraft
+):
     """A WillSuite invoice whose lines, `sub_total`, `vat_amount` and `total` agree to the penny.
 
     WillSuite stores VAT per line (each line's `amount` includes it), so only the line
