@@ -167,3 +167,59 @@ def sandbox(port: int, seed: int, latency_ms: float, mobility_cases: int) -> Non
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("sandbox stopped", err=True)
+
+
+@main.group()
+def rates() -> None:
+    """ECB euro reference rates used for currency conversion."""
+
+
+@rates.command("info")
+@friendly_errors
+def rates_info() -> None:
+    """Show which rates are in use and what they cover."""
+    from reports.compute.fx import EcbRates
+
+    loaded = EcbRates.load()
+    click.echo(f"source: {loaded.source}")
+    click.echo(f"dates: {loaded.first_date} to {loaded.last_date}")
+    click.echo(f"currencies ({len(loaded.currencies)}): {' '.join(loaded.currencies)}")
+
+
+@rates.command("update")
+@click.option(
+    "--from",
+    "origin",
+    required=True,
+    help="The ECB history (eurofxref-hist.zip or .csv) as a file path or an http(s) URL.",
+)
+@friendly_errors
+def rates_update(origin: str) -> None:
+    """Install a newer ECB rate history, checked before it replaces the one in use."""
+    from reports.compute.fx import EcbRates, RatesError, user_rates_path
+    from reports.output import atomic_write
+
+    if origin.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            response = httpx.get(origin, timeout=60, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise RatesError(f"cannot download {origin}: {error}") from None
+        content = response.content
+    else:
+        try:
+            content = Path(origin).read_bytes()
+        except OSError as error:
+            raise RatesError(f"cannot read {origin}: {error.strerror}") from None
+    parsed = EcbRates.from_bytes(content, origin)
+    target = user_rates_path()
+    csv = parsed.table.pivot("currency", index="rate_date", values="per_eur").sort(
+        "rate_date", descending=True
+    )
+    csv = csv.rename({"rate_date": "Date"}).drop("EUR")
+    atomic_write(target, lambda path: csv.write_csv(path, null_value="N/A"))
+    click.echo(
+        f"installed {target}: {parsed.first_date} to {parsed.last_date}, {len(parsed.currencies)} currencies"
+    )

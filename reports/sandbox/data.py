@@ -558,17 +558,20 @@ class _Mobility:
                 }
             )
         self.data.mobility_expenses[case["id"]] = rows
-        # The platform's own invoiced share, from the expenses it holds.
-        total = sum((Decimal(r["converted_amount"]) for r in rows), Decimal(0))
-        done = sum((Decimal(r["converted_amount"]) for r in rows if r["invoice_id"]), Decimal(0))
-        share = (
-            (done / total * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            if total
-            else Decimal("0.00")
-        )
-        case["percent_invoiced"] = str(share)
+        # The platform's own invoiced shares, from the expenses it holds, in its own currency.
+        case["percent_invoiced"] = _invoiced_share(rows)
         for service in services:
-            service["percent_invoiced"] = str(share)
+            own = [r for r in rows if r["service_name"] == service["service_name"]]
+            service["percent_invoiced"] = _invoiced_share(own)
+
+
+def _invoiced_share(rows: list[dict[str, Any]]) -> str:
+    total = sum((Decimal(r["converted_amount"]) for r in rows), Decimal(0))
+    done = sum((Decimal(r["converted_amount"]) for r in rows if r["invoice_id"]), Decimal(0))
+    share = (
+        (done / total * 100).quantize(Decimal("0.01"), ROUND_HALF_UP) if total else Decimal("0.00")
+    )
+    return str(share)
 
 
 # --------------------------------------------------------------------------- plannr
