@@ -1,0 +1,189 @@
+"""Currency conversion at ECB rates: hand-worked values, coverage errors, round trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.compute.fx import EcbRates, RatesError, convert, reconcile_platform_conversion
+from reports.frames import MOBILITY_EXPENSES
+from reports.money import MONEY
+
+D = Decimal
+# ECB rates of Friday 2026-05-08, from the embedded history: GBP 0.8641, JPY 184.37, USD 1.1761
+FRIDAY = dt.date(2026, 5, 8)
+
+
+def money(rows: list[tuple[str | None, str, dt.date | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "amount": [D(a) if a is not None else None for a, _, _ in rows],
+            "currency_code": [c for _, c, _ in rows],
+            "incurred_at": [d for _, _, d in rows],
+        },
+        schema={"amount": MONEY, "currency_code": pl.String, "incurred_at": pl.Date},
+    )
+
+
+@pytest.fixture(scope="module")
+def rates() -> EcbRates:
+    return EcbRates.embedded()
+
+
+def test_embedded_rates_are_exact_decimals(rates: EcbRates) -> None:
+    friday = rates.table.filter(rate_date=FRIDAY)
+    assert dict(friday.select("currency", "per_eur").rows())["GBP"] == D("0.8641")
+    assert dict(friday.select("currency", "per_eur").rows())["EUR"] == D(1)
+    assert rates.first_date == dt.date(1999, 1, 4)
+    assert {"GBP", "USD", "JPY", "CHF", "EUR"} <= set(rates.currencies)
+
+
+def test_hand_worked_conversions(rates: EcbRates) -> None:
+    sunday = dt.date(2026, 5, 10)
+    frame = money(
+        [
+            ("250.00", "EUR", sunday),  # 250 x 0.8641 = 216.025 -> 216.03 (half up)
+            ("15000", "JPY", dt.date(2026, 5, 9)),  # 15000 x 0.8641 / 184.37 = 70.3032 -> 70.30
+            ("-10.00", "USD", sunday),  # -7.3472 -> -7.35
+            ("100.00", "GBP", sunday),  # already GBP: no rate
+            (None, "USD", sunday),
+        ]
+    )
+    out = convert(frame, rates=rates)
+    assert out["report_amount"].to_list() == [
+        D("216.03"),
+        D("70.30"),
+        D("-7.35"),
+        D("100.00"),
+        None,
+    ]
+    assert out["report_currency"].to_list() == ["GBP", "GBP", "GBP", "GBP", None]
+    assert out["fx_rate_date"].to_list() == [FRIDAY, FRIDAY, FRIDAY, None, None]
+    assert out["fx_source_per_eur"].to_list()[:3] == [D(1), D("184.37"), D("1.1761")]
+    assert out["fx_target_per_eur"].to_list()[0] == D("0.8641")
+    assert out.columns[:3] == frame.columns
+
+
+def test_into_a_currency_without_minor_units(rates: EcbRates) -> None:
+    out = convert(money([("100.00", "GBP", FRIDAY)]), to="JPY", rates=rates)
+    # 100 x 184.37 / 0.8641 = 21336.65... -> 21337 yen
+    assert out["report_amount"].to_list() == [D(21337)]
+
+
+def test_timestamps_are_read_as_uk_dates(rates: EcbRates) -> None:
+    # 2026-05-08 23:30 UTC is already Saturday in the UK: still Friday's rates.
+    frame = pl.DataFrame(
+        {
+            "amount": [D("10")],
+            "currency_code": ["EUR"],
+            "at": [dt.datetime(2026, 5, 8, 23, 30, tzinfo=dt.UTC)],
+        },
+        schema={"amount": MONEY, "currency_code": pl.String, "at": pl.Datetime("us", "UTC")},
+    )
+    out = convert(frame, on="at", rates=rates)
+    assert out["fx_rate_date"].to_list() == [FRIDAY]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("1.000", "KWD", FRIDAY)], "no rate for KWD"),
+        ([("1.00", "CYP", FRIDAY)], "published no CYP"),
+        ([("1.00", "USD", dt.date(1998, 12, 31))], "no ECB rate within 7 days before 1998-12-31"),
+        ([("1.00", "USD", dt.date(2027, 6, 1))], "reports rates update"),
+        ([("1.00", "USD", None)], "no date"),
+    ],
+)
+def test_uncovered_currency_or_date_is_a_clear_error(
+    rows: list, message: str, rates: EcbRates
+) -> None:
+    with pytest.raises(RatesError, match=message):
+        convert(money(rows), rates=rates)
+
+
+def test_report_currency_must_be_published(rates: EcbRates) -> None:
+    with pytest.raises(RatesError, match="report currency KWD"):
+        convert(money([("1", "GBP", FRIDAY)]), to="KWD", rates=rates)
+
+
+def test_rates_from_a_user_file(tmp_path) -> None:
+    file = tmp_path / "rates.csv"
+    file.write_text("Date,USD,GBP,\n2026-05-08,1.2,0.8,\n2026-05-07,N/A,0.9,\n")
+    rates = EcbRates.from_file(file)
+    out = convert(money([("12.00", "USD", FRIDAY)]), rates=rates)
+    assert out["report_amount"].to_list() == [D("8.00")]
+    with pytest.raises(RatesError, match="published no USD"):
+        convert(money([("12.00", "USD", dt.date(2026, 5, 7))]), rates=rates)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Date,USD\n2026-05-08,lots\n")
+    with pytest.raises(RatesError, match="unreadable rate"):
+        EcbRates.from_file(bad)
+
+
+def test_reconcile_with_the_platforms_own_conversion(rates: EcbRates) -> None:
+    expenses = MOBILITY_EXPENSES.build(
+        [
+            {
+                "id": 1,
+                "amount": "250.00",
+                "currency_code": "EUR",
+                "converted_amount": "216.00",
+                "converted_amount_currency_code": "GBP",
+                "incurred_at": "2026-05-08",
+            },
+            {
+                "id": 2,
+                "amount": "250.00",
+                "currency_code": "EUR",
+                "converted_amount": "250.00",
+                "converted_amount_currency_code": "EUR",
+                "incurred_at": "2026-05-08",
+            },
+        ]
+    )
+    out = reconcile_platform_conversion(convert(expenses, rates=rates))
+    assert out["id"].to_list() == ["1"]
+    assert out["platform_difference"].to_list() == [D("-0.03")]
+
+
+# Pairs whose target minor unit is worth no more than the source's: there and back lands
+# within one minor unit of the source. (JPY -> GBP -> JPY cannot: a penny is ~2 yen.)
+PAIRS = [
+    ("GBP", "USD"),
+    ("EUR", "GBP"),
+    ("GBP", "JPY"),
+    ("USD", "EUR"),
+    ("CHF", "GBP"),
+    ("GBP", "SEK"),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=-(10**11), max_value=10**11),
+    st.sampled_from(PAIRS),
+    st.dates(dt.date(2005, 1, 1), dt.date(2026, 10, 30)),
+)
+def test_there_and_back_within_one_minor_unit(
+    minor: int, pair: tuple[str, str], day: dt.date
+) -> None:
+    rates = EcbRates.embedded()
+    source, target = pair
+    amount = D(minor).scaleb(-2)
+    there = convert(money([(str(amount), source, day)]), to=target, rates=rates)
+    back = convert(
+        there.select(
+            pl.col("report_amount").alias("amount"),
+            pl.lit(target).alias("currency_code"),
+            "incurred_at",
+        ),
+        to=source,
+        rates=rates,
+    )
+    assert abs(back["report_amount"][0] - amount) <= D("0.01")
+    assert not any(dtype.is_float() for dtype in there.schema.dtypes())
