@@ -1,0 +1,213 @@
+"""Time and peak memory of VAT totals and currency conversion, ours against plain Python.
+
+    python benchmarks/compute.py [--expenses 1000000] [--invoices 200000]
+
+Each measurement runs in a fresh process; peak memory is the rise of the process's maximum
+resident set size during the computation (the input data are built before it). The plain
+Python versions do the same work the obvious way: a loop over dicts with `Decimal`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import multiprocessing
+import random
+import resource
+import time
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+CURRENCIES = ["EUR", "GBP", "USD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD"]
+START = dt.date(2021, 1, 1)
+DAYS = (dt.date(2026, 10, 30) - START).days
+
+
+def make_expenses(count: int) -> pl.DataFrame:
+    rng = random.Random(1)
+    return pl.DataFrame(
+        {
+            "amount": [Decimal(rng.randrange(100, 5_000_000)).scaleb(-2) for _ in range(count)],
+            "currency_code": [rng.choice(CURRENCIES) for _ in range(count)],
+            "incurred_at": [START + dt.timedelta(days=rng.randrange(DAYS)) for _ in range(count)],
+        },
+        schema={"amount": pl.Decimal(38, 4), "currency_code": pl.String, "incurred_at": pl.Date},
+    )
+
+
+def make_invoices(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from reports.frames import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+
+    rng = random.Random(2)
+    invoices, items = [], []
+    for number in range(count):
+        day = START + dt.timedelta(days=rng.randrange(DAYS))
+        invoices.append(
+            {
+                "id": f"i{number}",
+                "invoice_number": str(number),
+                "date_created": f"{day} 00:00:00",
+                "date_due": f"{day} 00:00:00",
+                "date_paid": f"{day} 00:00:00" if number % 2 else None,
+                "subtotal": 0,
+                "vat_amount": 0,
+                "total": 0,
+            }
+        )
+        for line in range(rng.randrange(1, 5)):
+            net = Decimal(rng.randrange(100, 100_000)).scaleb(-2)
+            has_vat = rng.random() < 0.8
+            vat = (
+                (net * Decimal("0.2")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                if has_vat
+                else Decimal(0)
+            )
+            items.append(
+                {
+                    "id": f"i{number}-{line}",
+                    "case_invoice_id": f"i{number}",
+                    "quantity": 1,
+                    "rate": net,
+                    "subtotal": net,
+                    "vat_amount": vat,
+                    "amount": net + vat,
+                    "has_vat": has_vat,
+                    "status": "cancelled" if rng.random() < 0.03 else None,
+                }
+            )
+    return WILLSUITE_INVOICES.build(invoices), WILLSUITE_INVOICE_ITEMS.build(items)
+
+
+# ------------------------------------------------------------------------- ours
+
+
+def ours_convert(expenses: pl.DataFrame) -> object:
+    from reports.compute.fx import EcbRates, convert
+
+    rates = EcbRates.embedded()
+    return convert(expenses, to="GBP", rates=rates)["report_amount"].sum()
+
+
+def ours_vat(data: tuple[pl.DataFrame, pl.DataFrame]) -> object:
+    from reports.compute.periods import Period
+    from reports.compute.vat import Basis, invoice_lines, vat_by_period, vat_return
+
+    lines = invoice_lines(*data)
+    return vat_return(vat_by_period(lines, Basis.INVOICE, Period.QUARTER))[
+        "box1_vat_due_on_sales"
+    ].sum()
+
+
+# ------------------------------------------------------------------------- plain Python
+
+
+def python_convert(rows: list[dict]) -> object:
+    from reports.compute.fx import EcbRates
+
+    table = EcbRates.embedded().table
+    per_eur = {(d, c): r for d, c, r in table.iter_rows()}
+    days = sorted({d for d, _ in per_eur})
+    total = Decimal(0)
+    for row in rows:
+        day = days[bisect.bisect_right(days, row["incurred_at"]) - 1]
+        if row["currency_code"] == "GBP":
+            value = row["amount"]
+        else:
+            value = row["amount"] * per_eur[day, "GBP"] / per_eur[day, row["currency_code"]]
+        row["report_amount"] = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        total += row["report_amount"]
+    return total
+
+
+def python_vat(data: tuple[list[dict], list[dict]]) -> object:
+    invoices, items = data
+    uk = ZoneInfo("Europe/London")
+    dates = {i["id"]: i["date_created"].astimezone(uk).date() for i in invoices}
+    boxes: dict[tuple[dt.date, Decimal], list[Decimal]] = defaultdict(
+        lambda: [Decimal(0), Decimal(0)]
+    )
+    for item in items:
+        if item["status"] == "cancelled":
+            continue
+        day = dates[item["case_invoice_id"]]
+        quarter = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        rate = Decimal("0.2") if item["has_vat"] else Decimal(0)
+        net = (item["quantity"] * item["rate"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        boxes[quarter, rate][0] += net
+        boxes[quarter, rate][1] += item["vat_amount"]
+    return sum((vat for _, vat in boxes.values()), Decimal(0))
+
+
+# ------------------------------------------------------------------------- harness
+
+
+def measure(task: str, size: int, queue: multiprocessing.Queue) -> None:
+    if task.endswith("convert"):
+        data: object = make_expenses(size)
+        if task.startswith("python"):
+            data = data.to_dicts()  # type: ignore[union-attr]
+    else:
+        data = make_invoices(size)
+        if task.startswith("python"):
+            data = (data[0].to_dicts(), data[1].to_dicts())  # type: ignore[index]
+    function = {
+        "ours_convert": ours_convert,
+        "ours_vat": ours_vat,
+        "python_convert": python_convert,
+        "python_vat": python_vat,
+    }[task]
+    if task.startswith(
+        "ours"
+    ):  # load the embedded rates before timing, as the Python loop does inside
+        from reports.compute.fx import EcbRates
+
+        EcbRates.embedded()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    result = function(data)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((seconds, (after - before) / 1024, str(result)))
+
+
+def run(task: str, size: int) -> tuple[float, float, str]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=measure, args=(task, size, queue))
+    process.start()
+    outcome = queue.get()
+    process.join()
+    return outcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--expenses", type=int, default=1_000_000)
+    parser.add_argument("--invoices", type=int, default=200_000)
+    args = parser.parse_args()
+    for name, size, ours, plain in [
+        ("currency conversion", args.expenses, "ours_convert", "python_convert"),
+        ("VAT totals by quarter", args.invoices, "ours_vat", "python_vat"),
+    ]:
+        ours_s, ours_mb, ours_result = run(ours, size)
+        plain_s, plain_mb, plain_result = run(plain, size)
+        print(f"{name} over {size:,} {'expenses' if 'convert' in ours else 'invoices'}:")
+        print(
+            f"  ours (Polars, integer minor units): {ours_s:7.2f} s, peak +{ours_mb:7.1f} MiB   total {ours_result}"
+        )
+        print(
+            f"  plain Python loop with Decimal:     {plain_s:7.2f} s, peak +{plain_mb:7.1f} MiB   total {plain_result}"
+        )
+        print(
+            f"  python / ours: time {plain_s / ours_s:.1f}x, memory {plain_mb / max(ours_mb, 0.1):.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
