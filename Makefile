@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install system-deps demo test lint format bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,11 +14,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/reports fetch --sandbox --out output/sandbox
-	@echo "demo frames written to output/sandbox/ (the monthly report itself is not built yet)"
+# Debian packages: LibreOffice Calc (the tests open every workbook in it), Pango (PDFs).
+system-deps:
+	bash scripts/system-deps.sh
 
-test: $(STAMP)
+demo: $(STAMP)
+	$(BIN)/reports fetch --sandbox --out output/2026-10/data
+	$(BIN)/reports excel --sandbox --month 2026-10 --firm "Sandbox & Co" --out output/2026-10/report-2026-10.xlsx
+	@echo "demo written to output/2026-10/: the workbook and the fetched frames (data/)"
+
+test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks
 	$(BIN)/ruff format --check reports tests benchmarks
 	$(BIN)/python -m pytest -q
@@ -32,6 +37,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix reports tests benchmarks
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/compute.py
+	$(BIN)/python benchmarks/excel.py
 	$(BIN)/python benchmarks/fetch.py
 
 clean:

@@ -2,9 +2,9 @@
 
     python benchmarks/compute.py [--expenses 1000000] [--invoices 200000]
 
-Each measurement runs in a fresh process; peak memory is the process's peak resident set
-size during the computation (the kernel's mark is reset once the input is built) above what
-it held when the computation started. Linux only (/proc). The plain
+Each measurement runs in a fresh process with its input (and the parsed ECB rates) built
+before the clock starts; peak memory is the process's peak resident set size during the
+computation above what it held when the computation started (see measure.py). Linux only. The plain
 Python versions do the same work the obvious way: a loop over dicts with `Decimal`.
 """
 
@@ -13,15 +13,17 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import gc
-import multiprocessing
 import random
-import time
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import polars as pl
+from measure import isolated
+
+from reports.compute.fx import EcbRates, convert
+from reports.compute.periods import Period
+from reports.compute.vat import Basis, invoice_lines, vat_by_period, vat_return
 
 CURRENCIES = ["EUR", "GBP", "USD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD"]
 START = dt.date(2021, 1, 1)
@@ -83,20 +85,36 @@ def make_invoices(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     return WILLSUITE_INVOICES.build(invoices), WILLSUITE_INVOICE_ITEMS.build(items)
 
 
+# ------------------------------------------------------------------------- inputs
+# Each side gets its data and the parsed ECB rates before the clock starts.
+
+
+def frame_input(count: int) -> tuple[pl.DataFrame, EcbRates]:
+    return make_expenses(count), EcbRates.embedded()
+
+
+def dict_input(count: int) -> tuple[list[dict], EcbRates]:
+    return make_expenses(count).to_dicts(), EcbRates.embedded()
+
+
+def invoice_frames(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return make_invoices(count)
+
+
+def invoice_dicts(count: int) -> tuple[list[dict], list[dict]]:
+    invoices, items = make_invoices(count)
+    return invoices.to_dicts(), items.to_dicts()
+
+
 # ------------------------------------------------------------------------- ours
 
 
-def ours_convert(expenses: pl.DataFrame) -> object:
-    from reports.compute.fx import EcbRates, convert
-
-    rates = EcbRates.embedded()
+def ours_convert(data: tuple[pl.DataFrame, EcbRates]) -> object:
+    expenses, rates = data
     return convert(expenses, to="GBP", rates=rates)["report_amount"].sum()
 
 
 def ours_vat(data: tuple[pl.DataFrame, pl.DataFrame]) -> object:
-    from reports.compute.periods import Period
-    from reports.compute.vat import Basis, invoice_lines, vat_by_period, vat_return
-
     lines = invoice_lines(*data)
     return vat_return(vat_by_period(lines, Basis.INVOICE, Period.QUARTER))[
         "box1_vat_due_on_sales"
@@ -106,11 +124,9 @@ def ours_vat(data: tuple[pl.DataFrame, pl.DataFrame]) -> object:
 # ------------------------------------------------------------------------- plain Python
 
 
-def python_convert(rows: list[dict]) -> object:
-    from reports.compute.fx import EcbRates
-
-    table = EcbRates.embedded().table
-    per_eur = {(d, c): r for d, c, r in table.iter_rows()}
+def python_convert(data: tuple[list[dict], EcbRates]) -> object:
+    rows, rates = data
+    per_eur = {(d, c): r for d, c, r in rates.table.iter_rows()}
     days = sorted({d for d, _ in per_eur})
     total = Decimal(0)
     for row in rows:
@@ -143,63 +159,6 @@ def python_vat(data: tuple[list[dict], list[dict]]) -> object:
     return sum((vat for _, vat in boxes.values()), Decimal(0))
 
 
-# ------------------------------------------------------------------------- harness
-
-
-def measure(task: str, size: int, queue: multiprocessing.Queue) -> None:
-    if task.endswith("convert"):
-        data: object = make_expenses(size)
-        if task.startswith("python"):
-            data = data.to_dicts()  # type: ignore[union-attr]
-    else:
-        data = make_invoices(size)
-        if task.startswith("python"):
-            data = (data[0].to_dicts(), data[1].to_dicts())  # type: ignore[index]
-    function = {
-        "ours_convert": ours_convert,
-        "ours_vat": ours_vat,
-        "python_convert": python_convert,
-        "python_vat": python_vat,
-    }[task]
-    if task.startswith(
-        "ours"
-    ):  # load the embedded rates before timing, as the Python loop does inside
-        from reports.compute.fx import EcbRates
-
-        EcbRates.embedded()
-    gc.collect()
-    reset_peak()
-    before = status_kib("VmRSS")
-    started = time.perf_counter()
-    result = function(data)
-    seconds = time.perf_counter() - started
-    queue.put((seconds, (status_kib("VmHWM") - before) / 1024, str(result)))
-
-
-def reset_peak() -> None:
-    """Reset the kernel's peak-RSS mark (VmHWM), so building the input does not count."""
-    with open("/proc/self/clear_refs", "w") as handle:
-        handle.write("5")
-
-
-def status_kib(field: str) -> int:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def run(task: str, size: int) -> tuple[float, float, str]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=measure, args=(task, size, queue))
-    process.start()
-    outcome = queue.get()
-    process.join()
-    return outcome
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -207,21 +166,30 @@ def main() -> None:
     parser.add_argument("--expenses", type=int, default=1_000_000)
     parser.add_argument("--invoices", type=int, default=200_000)
     args = parser.parse_args()
-    for name, size, ours, plain in [
-        ("currency conversion", args.expenses, "ours_convert", "python_convert"),
-        ("VAT totals by quarter", args.invoices, "ours_vat", "python_vat"),
+    for name, unit, size, ours, plain in [
+        (
+            "currency conversion",
+            "expenses",
+            args.expenses,
+            (frame_input, ours_convert),
+            (dict_input, python_convert),
+        ),
+        (
+            "VAT totals by quarter",
+            "invoices",
+            args.invoices,
+            (invoice_frames, ours_vat),
+            (invoice_dicts, python_vat),
+        ),
     ]:
-        ours_s, ours_mb, ours_result = run(ours, size)
-        plain_s, plain_mb, plain_result = run(plain, size)
-        print(f"{name} over {size:,} {'expenses' if 'convert' in ours else 'invoices'}:")
+        ours_s, ours_mb, ours_result = isolated(*ours, size)
+        plain_s, plain_mb, plain_result = isolated(*plain, size)
+        assert Decimal(ours_result) == Decimal(plain_result), (ours_result, plain_result)
+        print(f"{name} over {size:,} {unit} (both give {Decimal(plain_result):,}):")
+        print(f"  ours (Polars, integer minor units): {ours_s:7.2f} s, peak +{ours_mb:7.1f} MiB")
+        print(f"  plain Python loop with Decimal:     {plain_s:7.2f} s, peak +{plain_mb:7.1f} MiB")
         print(
-            f"  ours (Polars, integer minor units): {ours_s:7.2f} s, peak +{ours_mb:7.1f} MiB   total {ours_result}"
-        )
-        print(
-            f"  plain Python loop with Decimal:     {plain_s:7.2f} s, peak +{plain_mb:7.1f} MiB   total {plain_result}"
-        )
-        print(
-            f"  python / ours: time {plain_s / ours_s:.1f}x, memory {plain_mb / max(ours_mb, 0.1):.1f}x"
+            f"  plain / ours: time {plain_s / ours_s:.1f}x; peak memory ours {ours_mb:.1f} MiB vs {plain_mb:.1f} MiB"
         )
 
 

@@ -138,6 +138,82 @@ def _fetch_and_write(config: Config, sources: tuple[str, ...], out: Path) -> Non
             click.echo(f"{path}  {frame.height} rows")
 
 
+def _collect(
+    config_path: Path | None, sandbox: bool, sources: tuple[str, ...] = ()
+) -> tuple[dict, dict]:
+    """Fetch every configured source (or the embedded sandbox); frames and fetch times."""
+    import datetime as dt
+
+    def run(config: Config) -> tuple[dict, dict]:
+        if sources:
+            config = config.only(sources)
+        if not config.sources:
+            raise ReportsError(
+                "no source is configured: set REPORTS_* variables or reports.toml (see README), "
+                "or try --sandbox"
+            )
+        with progress_bars() as on_progress:
+            frames = fetch_frames(config, on_progress=on_progress)
+        now = dt.datetime.now(dt.UTC)
+        return frames, dict.fromkeys(config.sources, now)
+
+    if sandbox:
+        from reports.sandbox import Sandbox
+
+        with Sandbox() as server:
+            return run(server.config())
+    return run(load_config(config_path))
+
+
+@main.command()
+@click.option("--month", required=True, help="The month to report, YYYY-MM.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Workbook to write. Default: output/YYYY-MM/report-YYYY-MM.xlsx.",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The firm's own .xlsx to fill (cover sheet, logo, styles).",
+)
+@click.option("--currency", default="GBP", show_default=True, help="Report currency (ISO 4217).")
+@click.option("--firm", default="", help="Firm name for the title.")
+@click.option(
+    "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
+)
+@friendly_errors
+def excel(
+    month: str,
+    config_path: Path | None,
+    out: Path | None,
+    template: Path | None,
+    currency: str,
+    firm: str,
+    sandbox: bool,
+) -> None:
+    """Fetch, compute and write the month's Excel workbook."""
+    from reports.render.excel import write_workbook
+    from reports.report_data import build_report_data, month_bounds
+
+    try:
+        month_bounds(month)
+    except ValueError as error:
+        raise ReportsError(str(error)) from None
+    frames, fetched_at = _collect(config_path, sandbox)
+    data = build_report_data(
+        frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
+    )
+    path = write_workbook(data, out or Path("output") / month / f"report-{month}.xlsx", template)
+    click.echo(f"{path}")
+
+
 @main.command()
 @click.option(
     "--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0 picks a free one)."

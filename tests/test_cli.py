@@ -13,7 +13,15 @@ import pytest
 from reports.frames import SCHEMAS
 from reports.sandbox import Sandbox
 
-COMMANDS = [[], ["fetch"], ["sandbox"]]
+COMMANDS = [
+    [],
+    ["fetch"],
+    ["sandbox"],
+    ["excel"],
+    ["rates"],
+    ["rates", "info"],
+    ["rates", "update"],
+]
 
 
 def run(
@@ -127,3 +135,26 @@ def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_excel_command_writes_the_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "october.xlsx"
+    result = run(
+        ["excel", "--sandbox", "--month", "2026-10", "--firm", "Demo LLP", "--out", str(out)],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    import openpyxl
+
+    assert openpyxl.load_workbook(out)["Summary"]["A1"].value == "Demo LLP: October 2026"
+
+
+def test_excel_command_refuses_a_bad_month(tmp_path: Path) -> None:
+    result = run(
+        ["excel", "--sandbox", "--month", "October", "--out", str(tmp_path / "x.xlsx")],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: month must be YYYY-MM, got 'October'"
+    assert not (tmp_path / "x.xlsx").exists()

@@ -112,24 +112,24 @@ COST_CATEGORIES = [
     (5, "Fees"),
 ]
 COVERED_BY = [(1, "Employee"), (2, "Client"), (3, "Provider")]
-#: Units of each currency per 1 EUR: round figures near 2026's, for the platform's own
-#: `converted_amount` only. Real conversions use the ECB rates (see the computations).
+#: Units of each currency per 1 EUR (the ECB's of 30 October 2026), which the platform uses
+#: for its own `converted_amount` whatever the date; our conversions use each date's ECB rate.
 RATES_PER_EUR = {
     "EUR": "1",
-    "GBP": "0.86",
-    "USD": "1.08",
-    "CHF": "0.95",
-    "JPY": "162",
-    "SEK": "11.4",
-    "NOK": "11.6",
-    "DKK": "7.46",
-    "PLN": "4.3",
-    "CZK": "25.2",
-    "AUD": "1.64",
-    "CAD": "1.47",
-    "SGD": "1.45",
-    "HKD": "8.4",
-    "INR": "90.5",
+    "GBP": "0.8338",
+    "USD": "1.1172",
+    "CHF": "0.9194",
+    "JPY": "175.68",
+    "SEK": "10.978",
+    "NOK": "10.312",
+    "DKK": "7.4735",
+    "PLN": "4.4038",
+    "CZK": "24.353",
+    "AUD": "1.5904",
+    "CAD": "1.5606",
+    "SGD": "1.4282",
+    "HKD": "8.7652",
+    "INR": "106.084",
 }
 CASE_STATUSES = [
     ("in_progress", "In progress"),

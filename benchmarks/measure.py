@@ -1,0 +1,56 @@
+"""Run one measurement in a fresh process: wall time and peak memory of the work alone."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def reset_peak() -> None:
+    """Reset the kernel's peak-RSS mark (VmHWM), so building the input does not count."""
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+
+
+def status_kib(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def _child(
+    prepare: Callable[[Any], Any],
+    work: Callable[[Any], Any],
+    argument: Any,
+    queue: multiprocessing.Queue,
+) -> None:
+    data = prepare(argument)
+    gc.collect()
+    reset_peak()
+    before = status_kib("VmRSS")
+    started = time.perf_counter()
+    result = work(data)
+    seconds = time.perf_counter() - started
+    queue.put((seconds, (status_kib("VmHWM") - before) / 1024, str(result)))
+
+
+def isolated(
+    prepare: Callable[[Any], Any], work: Callable[[Any], Any], argument: Any
+) -> tuple[float, float, str]:
+    """`work(prepare(argument))` in a fresh process: (seconds, peak MiB above the start, result).
+
+    Both callables must be importable module-level functions (the process is spawned).
+    Linux only: it reads /proc.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(prepare, work, argument, queue))
+    process.start()
+    outcome = queue.get()
+    process.join()
+    return outcome

@@ -1,0 +1,1 @@
+"""Renderers: report data in, files out. They lay out; they do not compute."""

@@ -1,0 +1,289 @@
+"""Everything one month's report shows, computed once from the fetched frames.
+
+Renderers (the workbook, the PDFs) only lay out what is here; they compute nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from calendar import monthrange
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+
+from reports.compute import fx, incomes, invoicing, vat
+from reports.compute.periods import Period
+from reports.config import SOURCES
+from reports.fetch import cases_across_sources
+from reports.frames import SCHEMAS
+from reports.money import MONEY
+
+UK = "Europe/London"
+Frames = dict[tuple[str, str], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    name: str
+    fetched_at: dt.datetime | None
+    rows: int
+    present: bool = True
+
+
+@dataclass(frozen=True)
+class ReportData:
+    firm: str
+    period_start: dt.date
+    period_end: dt.date
+    report_currency: str
+    generated_at: dt.datetime
+    sources: tuple[SourceInfo, ...]
+    cases: pl.DataFrame
+    tasks: pl.DataFrame
+    expenses: pl.DataFrame
+    expenses_by_currency: pl.DataFrame
+    invoicing_by_month: pl.DataFrame
+    invoicing_by_case: pl.DataFrame
+    incomes: pl.DataFrame
+    income_totals: pl.DataFrame
+    invoices: pl.DataFrame
+    invoice_items: pl.DataFrame
+    vat_by_period: pl.DataFrame
+    vat_return: pl.DataFrame
+    aged_debt: pl.DataFrame
+    pipeline: pl.DataFrame
+    quality: pl.DataFrame
+    headline: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def month_label(self) -> str:
+        return self.period_start.strftime("%B %Y")
+
+    @property
+    def missing_sources(self) -> list[str]:
+        return [s.name for s in self.sources if not s.present]
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """`YYYY-MM` to its first and last day."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        start = dt.date(year, number, 1)
+    except ValueError:
+        raise ValueError(f"month must be YYYY-MM, got {month!r}") from None
+    return start, dt.date(year, number, monthrange(year, number)[1])
+
+
+def _frame(frames: Frames, source: str, entity: str) -> pl.DataFrame:
+    return frames.get((source, entity), SCHEMAS[source, entity].empty())
+
+
+def _uk_date(column: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone(UK).dt.date()
+
+
+def build_report_data(
+    frames: Frames,
+    month: str,
+    *,
+    firm: str = "",
+    report_currency: str = "GBP",
+    rates: fx.EcbRates | None = None,
+    vat_stagger: int = 1,
+    fetched_at: dict[str, dt.datetime] | None = None,
+    missing_sources: tuple[str, ...] = (),
+    generated_at: dt.datetime | None = None,
+) -> ReportData:
+    """The report of `month` (`YYYY-MM`) from fetched `frames`."""
+    start, end = month_bounds(month)
+    fetched_at = fetched_at or {}
+    in_month = lambda column: pl.col(column).is_between(start, end)  # noqa: E731
+
+    cases = _cases(frames, start, end)
+    tasks = _frame(frames, "mobility", "tasks")
+
+    all_expenses = fx.convert(
+        _frame(frames, "mobility", "expenses"), to=report_currency, rates=rates
+    ).with_columns(invoiced=pl.col("invoice_id").is_not_null())
+    expenses = all_expenses.filter(in_month("incurred_at"))
+    by_currency = (
+        expenses.group_by("currency_code")
+        .agg(
+            expenses=pl.len(),
+            amount=pl.col("amount").sum(),
+            report_amount=pl.col("report_amount").sum(),
+        )
+        .with_columns(pl.col("amount", "report_amount").cast(MONEY))
+        .sort("currency_code")
+    )
+    by_month = (
+        invoicing.invoiced_by_client_month(all_expenses)
+        .group_by("month")
+        .agg(pl.col("invoiced_amount", "not_invoiced_amount").sum())
+        .with_columns(pl.col("invoiced_amount", "not_invoiced_amount").cast(MONEY))
+        .filter(pl.col("month") <= start)
+        .sort("month")
+        .tail(12)
+    )
+    by_case = invoicing.invoicing_by_case(all_expenses, _frame(frames, "mobility", "cases"))
+
+    annualised = incomes.annualise_incomes(_frame(frames, "plannr", "incomes"), start, end)
+    excluded = incomes.income_exclusions(_frame(frames, "plannr", "incomes"), start, end)
+
+    all_invoices = _frame(frames, "willsuite", "invoices")
+    all_items = _frame(frames, "willsuite", "invoice_items")
+    checked = vat.check_invoices(all_invoices, all_items).with_columns(
+        invoice_date=_uk_date("date_created")
+    )
+    lines = vat.invoice_lines(all_invoices, all_items)
+    invoices_in_month = checked.filter(in_month("invoice_date"))
+    items_in_month = lines.filter(in_month("invoice_date"))
+    by_period = pl.concat(
+        [vat.vat_by_period(lines, basis, Period.QUARTER, vat_stagger) for basis in vat.Basis]
+    ).filter(pl.col("period_start") <= end)
+    vat_return = vat.vat_return(by_period).sort("basis", "period_start")
+    aged = invoicing.aged_debt(all_invoices, end)
+
+    quality = _quality(checked, by_case, excluded, all_expenses)
+    sources = tuple(
+        SourceInfo(
+            name,
+            fetched_at.get(name),
+            sum(frame.height for (source, _), frame in frames.items() if source == name),
+            name not in missing_sources,
+        )
+        for name in SOURCES
+        if name in missing_sources or any(source == name for source, _ in frames)
+    )
+    data = ReportData(
+        firm=firm,
+        period_start=start,
+        period_end=end,
+        report_currency=report_currency,
+        generated_at=generated_at or dt.datetime.now(dt.UTC),
+        sources=sources,
+        cases=cases,
+        tasks=tasks,
+        expenses=expenses,
+        expenses_by_currency=by_currency,
+        invoicing_by_month=by_month,
+        invoicing_by_case=by_case,
+        incomes=annualised,
+        income_totals=incomes.income_totals(annualised),
+        invoices=invoices_in_month,
+        invoice_items=items_in_month,
+        vat_by_period=by_period,
+        vat_return=vat_return,
+        aged_debt=aged,
+        pipeline=invoicing.pipeline(_frame(frames, "plannr", "cases")),
+        quality=quality,
+    )
+    return _with_headline(data)
+
+
+def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
+    combined = cases_across_sources(frames)
+    opened = _uk_date("created_at")
+    closed = (
+        pl.when(pl.col("source") == "mobility")
+        .then(pl.when(pl.col("status") == "completed").then(pl.col("end_date")))
+        .when(pl.col("source") == "plannr")
+        .then(_uk_date("completed_at"))
+    )
+    return combined.select(
+        "source",
+        "case_id",
+        pl.coalesce("name", "label", "ref").alias("case_name"),
+        pl.coalesce("client_name", "full_names", pl.col("participant_names").list.join(", ")).alias(
+            "client"
+        ),
+        pl.coalesce("status_label", "status", "status_name").alias("status"),
+        opened.alias("opened_on"),
+        closed.alias("closed_on"),
+    ).with_columns(
+        opened_in_period=pl.col("opened_on").is_between(start, end).fill_null(False),
+        closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
+    )
+
+
+def _quality(
+    checked: pl.DataFrame, by_case: pl.DataFrame, excluded: pl.DataFrame, expenses: pl.DataFrame
+) -> pl.DataFrame:
+    """Every data-quality flag as (source, entity, record, check, detail)."""
+    parts = [
+        checked.filter(pl.col("consistent").not_()).select(
+            pl.lit("willsuite").alias("source"),
+            pl.lit("invoice").alias("entity"),
+            pl.col("invoice_number").alias("record"),
+            pl.lit("header disagrees with its lines").alias("check"),
+            pl.col("issues").alias("detail"),
+        ),
+        by_case.filter(pl.col("disagrees")).select(
+            pl.lit("mobility").alias("source"),
+            pl.lit("case").alias("entity"),
+            pl.col("expat_case_id").alias("record"),
+            pl.lit("percent invoiced disagrees with expenses").alias("check"),
+            pl.format(
+                "platform {}%, expenses {}%",
+                pl.col("platform_percent").cast(pl.Decimal(38, 2)),
+                pl.col("percent_by_amount").cast(pl.Decimal(38, 2)),
+            ).alias("detail"),
+        ),
+        excluded.filter(pl.col("reason") == "one-off income without a date").select(
+            pl.lit("plannr").alias("source"),
+            pl.lit("income").alias("entity"),
+            pl.col("uuid").alias("record"),
+            pl.lit("income left out").alias("check"),
+            pl.col("reason").alias("detail"),
+        ),
+        expenses.filter(
+            pl.col("converted_amount").is_null() & pl.col("amount").is_not_null()
+        ).select(
+            pl.lit("mobility").alias("source"),
+            pl.lit("expense").alias("entity"),
+            pl.col("id").alias("record"),
+            pl.lit("no platform conversion").alias("check"),
+            pl.lit("converted_amount is empty").alias("detail"),
+        ),
+    ]
+    return pl.concat(parts).sort("source", "entity", "record")
+
+
+def _with_headline(data: ReportData) -> ReportData:
+    """The summary figures, computed here so that renderers and tests agree on them."""
+    expenses = data.expenses
+    current = data.vat_return.filter(
+        (pl.col("basis") == "invoice") & (pl.col("period_start") <= data.period_start)
+    ).tail(1)
+    outstanding = data.aged_debt["amount"].sum()
+    totals = {
+        row["amount_type"]: row
+        for row in data.income_totals.group_by("amount_type")
+        .agg(pl.col("annual_amount").sum())
+        .rows(named=True)
+    }
+    zero = Decimal(0)
+    headline: dict[str, object] = {
+        "cases_opened": int(data.cases["opened_in_period"].sum()),
+        "cases_closed": int(data.cases["closed_in_period"].sum()),
+        "expenses": expenses.height,
+        "expenses_converted": expenses["report_amount"].sum() if expenses.height else zero,
+        "expenses_invoiced": expenses.filter("invoiced")["report_amount"].sum()
+        if expenses.height
+        else zero,
+        "expenses_not_invoiced": expenses.filter(~pl.col("invoiced"))["report_amount"].sum()
+        if expenses.height
+        else zero,
+        "invoices": data.invoices.height,
+        "invoiced_total": data.invoices["total"].sum() if data.invoices.height else zero,
+        "vat_quarter_start": current["period_start"][0] if current.height else None,
+        "vat_box1": current["box1_vat_due_on_sales"][0] if current.height else zero,
+        "vat_box6": current["box6_total_sales_ex_vat"][0] if current.height else zero,
+        "outstanding": outstanding if outstanding is not None else zero,
+        "overdue_90_plus": data.aged_debt.filter(age_bucket="90+")["amount"].sum(),
+        "incomes_annual_net": totals.get("net", {}).get("annual_amount", zero),
+        "incomes_annual_gross": totals.get("gross", {}).get("annual_amount", zero),
+        "quality_flags": data.quality.height,
+    }
+    return ReportData(**{**data.__dict__, "headline": headline})

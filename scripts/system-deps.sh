@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the test suite and the reports need, installed from Debian's archive where
+# missing: LibreOffice Calc (headless) recalculates every workbook we write; Pango renders PDFs
+# for WeasyPrint; poppler-utils turns PDFs into pictures for a human look.
+set -euo pipefail
+missing=()
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing system packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+  sudo="sudo"
+else
+  echo "error: install these Debian packages first: ${missing[*]}" >&2
+  exit 1
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,215 @@
+"""The workbook, opened and recalculated by LibreOffice, read back by openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from openpyxl.drawing.image import Image
+from openpyxl.workbook.defined_name import DefinedName
+from PIL import Image as PILImage
+from spreadsheet import recalculated_sheets
+
+from reports import fetch_frames
+from reports.render.excel import template_style, write_workbook
+from reports.report_data import ReportData, build_report_data
+from reports.sandbox import Sandbox, Sizes
+
+MONTH = "2026-10"
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=2+2",
+]
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    with Sandbox(seed=3) as server:
+        cases = server.data.mobility_cases
+        for case, hostile in zip(cases, HOSTILE, strict=False):
+            case["name"] = hostile
+        october = [
+            e
+            for rows in server.data.mobility_expenses.values()
+            for e in rows
+            if e["incurred_at"] >= "2026-10-01"
+        ]
+        october[0]["title"] = HOSTILE[0]
+        frames = fetch_frames(server.config())
+    return build_report_data(frames, MONTH, firm="Hostile & <Co>")
+
+
+@pytest.fixture(scope="module")
+def workbook(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workbook(data, tmp_path_factory.mktemp("xlsx") / "report.xlsx")
+
+
+@pytest.fixture(scope="module")
+def recalculated(workbook: Path) -> dict[str, list[list[str]]]:
+    return recalculated_sheets(workbook)
+
+
+def summary_values(sheets: dict[str, list[list[str]]]) -> dict[str, str]:
+    return {row[0]: row[1] for row in sheets["Summary"] if len(row) > 1 and row[0]}
+
+
+def test_recalculated_summary_equals_polars_to_the_penny(
+    data: ReportData, recalculated: dict
+) -> None:
+    values = summary_values(recalculated)
+    h = data.headline
+    expected = {
+        "Cases opened this month": h["cases_opened"],
+        "Cases closed this month": h["cases_closed"],
+        "Expenses this month": h["expenses"],
+        "Expenses, converted to GBP": h["expenses_converted"],
+        "Expenses invoiced": h["expenses_invoiced"],
+        "Expenses not yet invoiced": h["expenses_not_invoiced"],
+        "Invoices issued this month": h["invoices"],
+        "Invoiced this month (gross)": h["invoiced_total"],
+        "VAT quarter: box 1, VAT due on sales": h["vat_box1"],
+        "VAT quarter: box 6, sales excluding VAT": h["vat_box6"],
+        "Outstanding at month end": h["outstanding"],
+        "Of which over 90 days past due": h["overdue_90_plus"],
+        "Client incomes, annual, net": h["incomes_annual_net"],
+        "Client incomes, annual, gross": h["incomes_annual_gross"],
+        "Data-quality flags": h["quality_flags"],
+    }
+    for label, value in expected.items():
+        assert Decimal(values[label]) == Decimal(value), label
+    assert h["expenses"] > 100 and h["invoices"] > 10  # the month is not empty
+    by_currency = {
+        row[0]: row for row in recalculated["Summary"] if len(row) == 3 and len(row[0]) == 3
+    }
+    for currency, amount, converted in data.expenses_by_currency.select(
+        "currency_code", "amount", "report_amount"
+    ).rows():
+        assert Decimal(by_currency[currency][1]) == amount
+        assert Decimal(by_currency[currency][2]) == converted
+
+
+def totals_row(sheet: list[list[str]], header: str) -> Decimal:
+    column = sheet[0].index(header)
+    assert sheet[-1][0] == "Total"
+    return Decimal(sheet[-1][column])
+
+
+def test_table_totals_rows_equal_polars(data: ReportData, recalculated: dict) -> None:
+    assert (
+        totals_row(recalculated["Expenses"], "Amount (GBP)") == data.expenses["report_amount"].sum()
+    )
+    invoices = recalculated["Invoices"]
+    for header, field in [
+        ("Subtotal", "subtotal"),
+        ("VAT", "vat_amount"),
+        ("Total", "total"),
+        ("Lines: VAT", "recomputed_vat"),
+    ]:
+        assert totals_row(invoices, header) == data.invoices[field].sum(), header
+    assert totals_row(recalculated["Incomes"], "Annual") == data.incomes["annual_amount"].sum()
+    assert len(recalculated["Expenses"]) == data.expenses.height + 2  # header and totals
+
+
+def test_hostile_text_stays_inert_text(workbook: Path, recalculated: dict) -> None:
+    names = [row[2] for row in recalculated["Cases"][1:]]
+    for hostile in HOSTILE:
+        assert hostile in names, hostile  # shown as written, never evaluated
+    assert HOSTILE[0] in [row[3] for row in recalculated["Expenses"]]
+    sheet = openpyxl.load_workbook(workbook)["Cases"]
+    cells = [row[2] for row in sheet.iter_rows(min_row=2) if row[2].value in HOSTILE]
+    assert len(cells) == len(HOSTILE)
+    assert all(cell.data_type == "s" for cell in cells)
+
+
+def test_cells_are_typed_and_formatted(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    assert book.sheetnames[0] == "Summary"
+    expenses = book["Expenses"]
+    header = [cell.value for cell in expenses[1]]
+    row = {name: cell for name, cell in zip(header, expenses[2], strict=True)}
+    assert row["Incurred"].is_date
+    assert isinstance(row["Amount (GBP)"].value, int | float)
+    assert row["Amount (GBP)"].number_format == '"£"#,##0.00'
+    assert row["Invoiced"].data_type == "b"
+    formats = {}
+    for cells in expenses.iter_rows(min_row=2, max_row=expenses.max_row - 1):
+        by_name = dict(zip(header, cells, strict=True))
+        formats[by_name["Currency"].value] = by_name["Amount"].number_format
+    assert formats["JPY"] == '#,##0 "JPY"'
+    assert formats["EUR"] == '"€"#,##0.00'
+    assert formats["CHF"] == '#,##0.00 "CHF"'
+    assert expenses.freeze_panes == "A2"
+    table = expenses.tables["Expenses"]
+    assert table.autoFilter.ref == f"A1:P{expenses.max_row - 1}"
+    assert table.totalsRowCount == 1
+    assert len(book["Invoicing by month"]._charts) == 1
+    summary_formulas = [
+        row[1].value for row in book["Summary"].iter_rows() if isinstance(row[1].value, str)
+    ]
+    assert any(value.startswith("=SUBTOTAL(109,") for value in summary_formulas)
+
+
+def test_a_firms_template_is_filled(data: ReportData, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    PILImage.new("RGB", (120, 40), (31, 78, 121)).save(logo)
+    template = openpyxl.Workbook()
+    cover = template.active
+    cover.title = "Cover"
+    cover["A1"] = "Quarterly pack"
+    cover.add_image(Image(str(logo)), "D2")
+    template.add_named_style(template_style())
+    template.defined_names["firm"] = DefinedName("firm", attr_text="Cover!$A$3")
+    template.defined_names["period"] = DefinedName("period", attr_text="Cover!$A$4")
+    template_path = tmp_path / "brand.xlsx"
+    template.save(template_path)
+
+    out = write_workbook(data, tmp_path / "branded.xlsx", template=template_path)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[:2] == ["Cover", "Summary"]
+    assert book["Cover"]["A3"].value == "Hostile & <Co>"
+    assert book["Cover"]["A4"].value == "October 2026"
+    assert len(book["Cover"]._images) == 1
+    assert book["Expenses"]["A1"].style == "Report header"
+    sheets = recalculated_sheets(out)
+    assert (
+        Decimal(summary_values(sheets)["Expenses, converted to GBP"])
+        == data.headline["expenses_converted"]
+    )
+
+
+def test_an_empty_month_still_makes_a_valid_workbook(tmp_path: Path) -> None:
+    empty = Sizes(mobility_cases=0, plannr_cases=0, plannr_clients=0, willsuite_cases=0)
+    with Sandbox(sizes=empty) as server:
+        frames = fetch_frames(server.config())
+    data = build_report_data(frames, MONTH)
+    sheets = recalculated_sheets(write_workbook(data, tmp_path / "empty.xlsx"))
+    assert Decimal(summary_values(sheets)["Expenses, converted to GBP"]) == 0
+    assert Decimal(summary_values(sheets)["Outstanding at month end"]) == 0
+
+
+def test_no_half_written_file_on_failure(data: ReportData, tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-template.xlsx"
+    bad.write_text("this is not a workbook")
+    with pytest.raises(Exception, match="cannot use template"):
+        write_workbook(data, tmp_path / "out.xlsx", template=bad)
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_datetimes_are_uk_local_and_naive(workbook: Path) -> None:
+    summary = openpyxl.load_workbook(workbook)["Summary"]
+    generated = summary["B3"].value
+    assert isinstance(generated, dt.datetime) and generated.tzinfo is None
+
+
+def test_polars_frames_have_no_floats(data: ReportData) -> None:
+    for name, value in data.__dict__.items():
+        if isinstance(value, pl.DataFrame):
+            assert not any(dtype.is_float() for dtype in value.schema.dtypes()), name
