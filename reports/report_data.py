@@ -32,6 +32,22 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """What one client is shown: their cases, the month's expenses, their invoices."""
+
+    key: str  # stable and file-name safe: "<source>-<client id>"
+    source: str
+    client: str
+    email: str | None
+    cases: pl.DataFrame  # reference, name, status, opened_on
+    expenses: pl.DataFrame  # title, incurred_at, amount, currency_code, report_amount, invoiced
+    invoices: (
+        pl.DataFrame
+    )  # invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid, outstanding
+    totals: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
 class ReportData:
     firm: str
     period_start: dt.date
@@ -44,6 +60,7 @@ class ReportData:
     expenses: pl.DataFrame
     expenses_by_currency: pl.DataFrame
     invoicing_by_month: pl.DataFrame
+    expenses_by_month_currency: pl.DataFrame
     invoicing_by_case: pl.DataFrame
     incomes: pl.DataFrame
     income_totals: pl.DataFrame
@@ -54,6 +71,7 @@ class ReportData:
     aged_debt: pl.DataFrame
     pipeline: pl.DataFrame
     quality: pl.DataFrame
+    statements: tuple[Statement, ...] = ()
     headline: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -126,6 +144,14 @@ def build_report_data(
         .sort("month")
         .tail(12)
     )
+    by_month_currency = (
+        all_expenses.filter(pl.col("incurred_at") <= end)
+        .with_columns(month=pl.col("incurred_at").dt.truncate("1mo"))
+        .filter(pl.col("month") > pl.lit(start).dt.offset_by("-12mo"))
+        .group_by("month", "currency_code")
+        .agg(report_amount=pl.col("report_amount").sum().cast(MONEY))
+        .sort("month", "currency_code")
+    )
     by_case = invoicing.invoicing_by_case(all_expenses, _frame(frames, "mobility", "cases"))
 
     annualised = incomes.annualise_incomes(_frame(frames, "plannr", "incomes"), start, end)
@@ -168,6 +194,7 @@ def build_report_data(
         expenses=expenses,
         expenses_by_currency=by_currency,
         invoicing_by_month=by_month,
+        expenses_by_month_currency=by_month_currency,
         invoicing_by_case=by_case,
         incomes=annualised,
         income_totals=incomes.income_totals(annualised),
@@ -178,8 +205,108 @@ def build_report_data(
         aged_debt=aged,
         pipeline=invoicing.pipeline(_frame(frames, "plannr", "cases")),
         quality=quality,
+        statements=_statements(frames, expenses, all_invoices, end, report_currency),
     )
     return _with_headline(data)
+
+
+def _statements(
+    frames: Frames, expenses: pl.DataFrame, invoices: pl.DataFrame, end: dt.date, currency: str
+) -> tuple[Statement, ...]:
+    """A statement for each mobility client with expenses this month, and each WillSuite
+    customer invoiced this month or owing at its end."""
+    zero = Decimal(0)
+    result = []
+    mobility_cases = _frame(frames, "mobility", "cases")
+    for (client_id,), cases in mobility_cases.group_by("client_id", maintain_order=True):
+        own = expenses.filter(pl.col("expat_case_id").is_in(cases["id"].implode()))
+        if own.height == 0:
+            continue
+        result.append(
+            Statement(
+                key=f"mobility-{client_id}",
+                source="mobility",
+                client=cases["client_name"][0] or f"client {client_id}",
+                email=None,
+                cases=cases.select(
+                    pl.col("id").alias("reference"),
+                    pl.coalesce("label", "name").alias("name"),
+                    pl.coalesce("status_label", "status").alias("status"),
+                    _uk_date("created_at").alias("opened_on"),
+                ).filter(pl.col("reference").is_in(own["expat_case_id"].implode())),
+                expenses=own.select(
+                    "title", "incurred_at", "amount", "currency_code", "report_amount", "invoiced"
+                ).sort("incurred_at"),
+                invoices=pl.DataFrame(),
+                totals={
+                    "expenses": own["report_amount"].sum(),
+                    "expenses_invoiced": own.filter("invoiced")["report_amount"].sum() or zero,
+                    "invoiced": zero,
+                    "vat": zero,
+                    "paid": zero,
+                    "outstanding": zero,
+                },
+            )
+        )
+    positions = invoicing.invoice_positions(invoices, end).join(
+        invoices.select("id", "subtotal", "vat_amount"), on="id", how="left"
+    )
+    ws_cases = {
+        row["id"]: row for row in _frame(frames, "willsuite", "cases").iter_rows(named=True)
+    }
+    month_start = end.replace(day=1)
+    for (case_id,), own in positions.group_by("customer_case_id", maintain_order=True):
+        current = own.filter(pl.col("invoice_date") >= month_start)
+        owing = own["outstanding"].sum()
+        if current.height == 0 and not owing:
+            continue
+        case = ws_cases.get(case_id, {})
+        result.append(
+            Statement(
+                key=f"willsuite-{case_id}",
+                source="willsuite",
+                client=case.get("full_names") or own["recipients_name"][0] or f"case {case_id}",
+                email=case.get("email"),
+                cases=pl.DataFrame(
+                    {
+                        "reference": [case.get("ref")],
+                        "name": [case.get("full_names")],
+                        "status": [None],
+                        "opened_on": [
+                            case["created_at"].astimezone(dt.UTC).date()
+                            if case.get("created_at")
+                            else None
+                        ],
+                    },
+                    schema={
+                        "reference": pl.String,
+                        "name": pl.String,
+                        "status": pl.String,
+                        "opened_on": pl.Date,
+                    },
+                ),
+                expenses=pl.DataFrame(),
+                invoices=own.select(
+                    "invoice_number",
+                    "invoice_date",
+                    "due_date",
+                    "subtotal",
+                    "vat_amount",
+                    "total",
+                    "paid",
+                    "outstanding",
+                ).sort("invoice_date"),
+                totals={
+                    "expenses": zero,
+                    "expenses_invoiced": zero,
+                    "invoiced": own["total"].sum(),
+                    "vat": own["vat_amount"].sum(),
+                    "paid": own.filter("paid")["total"].sum() or zero,
+                    "outstanding": owing,
+                },
+            )
+        )
+    return tuple(result)
 
 
 def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:

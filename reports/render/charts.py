@@ -1,0 +1,94 @@
+"""Charts for the PDF report, drawn by matplotlib as SVG (vector, text as paths).
+
+Charts are pictures: amounts become floats only here, for drawing; every figure printed
+in the report comes from the exact frames.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to files only
+import matplotlib.pyplot as plt
+import polars as pl
+
+plt.rcParams.update(
+    {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+)
+PALETTE = [
+    "#1F4E79",
+    "#5B9BD5",
+    "#A5A5A5",
+    "#ED7D31",
+    "#70AD47",
+    "#FFC000",
+    "#7030A0",
+    "#264478",
+    "#9E480E",
+    "#636363",
+]
+
+
+def _svg(figure: plt.Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode()).decode()
+
+
+def _empty(title: str) -> str:
+    figure, axes = plt.subplots(figsize=(7, 2.6))
+    axes.set_title(title, loc="left")
+    axes.text(
+        0.5, 0.5, "no data for this period", ha="center", va="center", transform=axes.transAxes
+    )
+    axes.set_axis_off()
+    return _svg(figure)
+
+
+def stacked_bars(
+    frame: pl.DataFrame, x: str, stack: str, value: str, title: str, currency: str
+) -> str:
+    """Stacked columns of `value` per `x`, one colour per `stack` (the 9 largest, the rest as Other)."""
+    if frame.height == 0:
+        return _empty(title)
+    totals = frame.group_by(stack).agg(pl.col(value).sum()).sort(value, descending=True)
+    keep = totals[stack].head(9).to_list()
+    frame = frame.with_columns(
+        pl.when(pl.col(stack).is_in(keep)).then(pl.col(stack)).otherwise(pl.lit("Other"))
+    )
+    wide = frame.pivot(stack, index=x, values=value, aggregate_function="sum").sort(x).fill_null(0)
+    labels = [v.strftime("%b %y") if hasattr(v, "strftime") else str(v) for v in wide[x]]
+    figure, axes = plt.subplots(figsize=(7, 2.8))
+    bottom = [0.0] * wide.height
+    for index, name in enumerate([c for c in wide.columns if c != x]):
+        heights = [float(v) for v in wide[name]]
+        axes.bar(labels, heights, bottom=bottom, label=name, color=PALETTE[index % len(PALETTE)])
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    axes.set_title(title, loc="left")
+    axes.set_ylabel(currency)
+    axes.tick_params(axis="x", labelrotation=45)
+    axes.legend(fontsize=7, ncols=5, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.22))
+    return _svg(figure)
+
+
+def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: str) -> str:
+    """Grouped columns: one group per label, one bar per series."""
+    if not labels:
+        return _empty(title)
+    figure, axes = plt.subplots(figsize=(7, 2.6))
+    width = 0.8 / max(len(series), 1)
+    for index, (name, values) in enumerate(series.items()):
+        positions = [i + index * width for i in range(len(labels))]
+        axes.bar(positions, values, width=width, label=name, color=PALETTE[index % len(PALETTE)])
+    axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))], labels)
+    if len(labels) > 6:
+        axes.tick_params(axis="x", labelrotation=45)
+    axes.set_title(title, loc="left")
+    axes.set_ylabel(unit)
+    if len(series) > 1:
+        axes.legend(fontsize=7, frameon=False)
+    return _svg(figure)
