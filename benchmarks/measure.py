@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import time
+from queue import Empty
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +52,14 @@ def isolated(
     queue = context.Queue()
     process = context.Process(target=_child, args=(prepare, work, argument, queue))
     process.start()
-    outcome = queue.get()
+    while True:  # a child that dies (out of memory, say) must not leave us waiting forever
+        try:
+            outcome = queue.get(timeout=1)
+            break
+        except Empty:
+            if not process.is_alive():
+                raise RuntimeError(
+                    f"the measured process died with exit code {process.exitcode}"
+                ) from None
     process.join()
     return outcome

@@ -215,6 +215,121 @@ def excel(
 
 
 @main.command()
+@click.option("--month", required=True, help="The month to report, YYYY-MM.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the PDFs. Default: output/YYYY-MM.",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder with the firm's own copies of the templates (missing files fall back to ours).",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processes rendering statements. Default: one per core.",
+)
+@click.option("--currency", default="GBP", show_default=True, help="Report currency (ISO 4217).")
+@click.option("--firm", default="", help="Firm name for the title.")
+@click.option(
+    "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
+)
+@friendly_errors
+def pdf(
+    month: str,
+    config_path: Path | None,
+    out: Path | None,
+    templates_dir: Path | None,
+    workers: int | None,
+    currency: str,
+    firm: str,
+    sandbox: bool,
+) -> None:
+    """Fetch, compute and write the month's PDF report and one statement per client."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from reports.render.pdf import Templates, write_monthly_pdf, write_statements
+    from reports.report_data import build_report_data, month_bounds
+
+    try:
+        month_bounds(month)
+    except ValueError as error:
+        raise ReportsError(str(error)) from None
+    templates = Templates(templates_dir)
+    frames, fetched_at = _collect(config_path, sandbox)
+    data = build_report_data(
+        frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
+    )
+    folder = out or Path("output") / month
+    click.echo(write_monthly_pdf(data, folder / f"report-{month}.pdf", templates))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        rendered = write_statements(data, folder / "statements", templates, pool)
+    click.echo(f"{folder / 'statements'}  {len(rendered)} statements")
+
+
+@main.command()
+@click.option("--month", required=True, help="The month whose PDFs to send, YYYY-MM.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file ([smtp], [email]). Default: ./reports.toml if it exists, plus REPORTS_* variables.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The month's folder, as `reports pdf` wrote it. Default: output/YYYY-MM.",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder with the firm's own email templates (email/statement.txt, email/monthly.txt).",
+)
+@click.option("--firm", default="", help="Firm name for the messages.")
+@friendly_errors
+def email(
+    month: str, config_path: Path | None, out: Path | None, templates_dir: Path | None, firm: str
+) -> None:
+    """Send each client its statement and the monthly report to its readers (SMTP), or write
+    the messages into the month's outbox/ when no SMTP server is configured. Safe to rerun."""
+    from reports.delivery.email import deliver, plan_messages
+    from reports.render.pdf import Templates
+    from reports.report_data import month_bounds
+
+    try:
+        start, _ = month_bounds(month)
+    except ValueError as error:
+        raise ReportsError(str(error)) from None
+    config = load_config(config_path)
+    folder = out or Path("output") / month
+    plan = plan_messages(
+        folder, start.strftime("%B %Y"), config.email, Templates(templates_dir), firm
+    )
+    result = deliver(plan.messages, folder, config.smtp, plan.skipped)
+    where = (
+        f"via {config.smtp.host}" if config.smtp else f"into {result.outbox} (no SMTP configured)"
+    )
+    click.echo(f"{len(result.sent)} messages sent {where}; {len(result.already_sent)} sent before")
+    for reason in result.skipped:
+        click.echo(f"not sent: {reason}", err=True)
+    for reason in result.refused:
+        click.echo(f"refused: {reason}", err=True)
+    if result.refused:
+        sys.exit(1)
+
+
+@main.command()
 @click.option(
     "--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0 picks a free one)."
 )

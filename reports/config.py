@@ -67,6 +67,25 @@ class WillSuiteSettings:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # "starttls", "tls" or "none"
+    sender: str
+    user: str | None = None
+    password: Secret | None = None
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """Who gets what: the monthly report's readers, and addresses for clients whose
+    system holds none (mobility clients are companies without an address in the API)."""
+
+    monthly_to: tuple[str, ...] = ()
+    client_addresses: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     """Which sources to fetch and how. Build it with `load_config()` or directly."""
 
@@ -76,7 +95,8 @@ class Config:
     #: Requests in flight at once per source, for the per-case and per-client fan-out.
     concurrency: int = 16
     timeout_seconds: float = 30.0
-    extra: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    smtp: SmtpSettings | None = None
+    email: EmailSettings = field(default_factory=EmailSettings)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -107,7 +127,15 @@ _KEYS: dict[tuple[str, str], str] = {
     ("willsuite", "token"): "REPORTS_WILLSUITE_TOKEN",
     ("http", "concurrency"): "REPORTS_CONCURRENCY",
     ("http", "timeout_seconds"): "REPORTS_TIMEOUT_SECONDS",
+    ("smtp", "host"): "REPORTS_SMTP_HOST",
+    ("smtp", "port"): "REPORTS_SMTP_PORT",
+    ("smtp", "security"): "REPORTS_SMTP_SECURITY",
+    ("smtp", "user"): "REPORTS_SMTP_USER",
+    ("smtp", "password"): "REPORTS_SMTP_PASSWORD",
+    ("smtp", "from"): "REPORTS_SMTP_FROM",
+    ("email", "monthly_to"): "REPORTS_EMAIL_MONTHLY_TO",
 }
+SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}
 
 
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -123,6 +151,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         if not isinstance(section_table, dict):
             raise ConfigError(f"reports.toml: [{section}] must be a table")
         raw = environ.get(variable) or section_table.get(key)
+        if isinstance(raw, list):  # TOML arrays, e.g. [email] monthly_to = ["a@x", "b@y"]
+            raw = ",".join(str(item) for item in raw)
         if raw is not None and str(raw).strip() != "":
             values[section, key] = str(raw).strip()
 
@@ -162,10 +192,45 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             client_secret=Secret(secret) if secret else None,
             token=Secret(token) if token else None,
         )
+    smtp = None
+    if any(section == "smtp" for section, _ in values):
+        need("smtp", ("host", "from"))
+        security = values.get(("smtp", "security"), "starttls").lower()
+        if security not in SMTP_SECURITY:
+            raise ConfigError(
+                f"{name('smtp', 'security')} must be starttls, tls or none, not {security!r}"
+            )
+        if (("smtp", "user") in values) != (("smtp", "password") in values):
+            need("smtp", ("user", "password"))
+        password = values.get(("smtp", "password"))
+        smtp = SmtpSettings(
+            host=values["smtp", "host"],
+            port=_positive_int(
+                values.get(("smtp", "port"), str(SMTP_SECURITY[security])), name("smtp", "port")
+            ),
+            security=security,
+            sender=values["smtp", "from"],
+            user=values.get(("smtp", "user")),
+            password=Secret(password) if password else None,
+        )
+    email_table = table.get("email", {})
+    addresses = email_table.get("client_addresses", {}) if isinstance(email_table, dict) else {}
+    if not isinstance(addresses, dict):
+        raise ConfigError(
+            "reports.toml: [email.client_addresses] must be a table of client = address"
+        )
+    email = EmailSettings(
+        monthly_to=tuple(
+            a.strip() for a in values.get(("email", "monthly_to"), "").split(",") if a.strip()
+        ),
+        client_addresses={str(k): str(v) for k, v in addresses.items()},
+    )
     return Config(
         mobility=mobility,
         plannr=plannr,
         willsuite=willsuite,
+        smtp=smtp,
+        email=email,
         concurrency=_positive_int(
             values.get(("http", "concurrency"), "16"), name("http", "concurrency")
         ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -246,6 +247,12 @@ def _midnight_z(day: dt.date | None) -> str | None:
 
 def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _mailbox(first: str, last: str, domain: str) -> str:
+    """An ASCII address from a name (Müller -> muller), as most mail systems still need."""
+    local = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode()
+    return f"{local.lower().replace(chr(39), '')}@{domain}"
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
@@ -615,7 +622,7 @@ class _Plannr:
             "role": "client",
             "type": "client",
             "uuid": account_uuid,
-            "email": f"{first}.{last}@example.com".lower().replace("'", ""),
+            "email": _mailbox(first, last, "example.com"),
             "last_name": last,
             "photo_url": f"https://eu.ui-avatars.com/api/?name={first}+{last}",
             "created_at": created,
@@ -826,7 +833,7 @@ class _WillSuite:
             "id": case_id,
             "ref": ref,
             "meta": {},
-            "email": f"{first}.{last}@example.co.uk".lower().replace("'", ""),
+            "email": _mailbox(first, last, "example.co.uk"),
             "notes": None,
             "postcode": rng.choice(["LE11 5FD", "NE46 4TF", "SW1A 1AA", "M1 1AE", "BS1 4DJ"]),
             "full_names": f"{first} {last}",

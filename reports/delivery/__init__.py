@@ -1,0 +1,1 @@
+"""Delivery: getting finished reports to the people they are for."""

@@ -1,0 +1,232 @@
+"""Email the month's PDFs: each client its statement, the monthly report to its readers.
+
+One message per recipient, a short text body from a template, the PDF attached. With SMTP
+settings the messages go to the server; without, they are written as `.eml` files into the
+month's `outbox/`. Either way `outbox/sent.jsonl` records each message as it leaves, so a
+run stopped halfway can be run again: it sends what was missed and nothing twice. (A crash
+in the instant between the server accepting a message and the record being written would
+send that one message again; its `Message-ID` is the same both times, so mail systems that
+de-duplicate will drop it.)
+
+Addresses and subjects are checked before anything is sent: a line break, or anything that
+is not one plain address, is refused, so no header can be injected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import smtplib
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
+
+from reports.config import EmailSettings, SmtpSettings
+from reports.errors import ReportsError
+from reports.output import atomic_write
+from reports.render.pdf import Templates
+
+LEDGER = "sent.jsonl"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str  # stable across runs: month, recipient and attachment
+    to: str
+    subject: str
+    body: str
+    attachment: Path
+
+
+@dataclass(frozen=True)
+class Plan:
+    messages: list[Outgoing]
+    skipped: list[str]  # statements nobody could receive, and why
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: list[str]
+    already_sent: list[str]
+    skipped: list[str]
+    refused: list[str]  # messages whose address or subject failed the header checks
+    outbox: Path
+
+
+def _render(templates: Templates, name: str, context: dict[str, object]) -> tuple[str, str]:
+    text = templates.render(name, **context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject: "):
+        raise ReportsError(f"template {name} must start with a 'Subject: ' line")
+    return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
+
+
+def plan_messages(
+    month_folder: str | Path,
+    month_label: str,
+    settings: EmailSettings,
+    templates: Templates | None = None,
+    firm: str = "",
+) -> Plan:
+    """Messages for the PDFs in `month_folder` (as `reports pdf` wrote them)."""
+    folder = Path(month_folder)
+    templates = templates or Templates()
+    manifest_path = folder / "statements" / "statements.json"
+    if not manifest_path.exists():
+        raise ReportsError(f"no statements in {folder}: run `reports pdf` for this month first")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    messages, skipped = [], []
+    firm = firm or "Your adviser"
+    for entry in manifest:
+        address = entry.get("email") or settings.client_addresses.get(entry["client"])
+        if not address:
+            skipped.append(
+                f"{entry['client']}: no email address (add it under [email.client_addresses])"
+            )
+            continue
+        attachment = folder / "statements" / entry["path"]
+        subject, body = _render(
+            templates,
+            "email/statement.txt",
+            {
+                "firm": firm,
+                "client": entry["client"],
+                "month_label": month_label,
+                "period_end": month_label,
+                "outstanding": entry.get("outstanding", ""),
+            },
+        )
+        messages.append(
+            Outgoing(
+                f"{month_label}|{address}|{attachment.name}", address, subject, body, attachment
+            )
+        )
+    monthly = sorted(folder.glob("report-*.pdf"))
+    if settings.monthly_to and not monthly:
+        raise ReportsError(f"no monthly report PDF in {folder}: run `reports pdf` first")
+    for address in settings.monthly_to:
+        subject, body = _render(
+            templates, "email/monthly.txt", {"firm": firm, "month_label": month_label}
+        )
+        messages.append(
+            Outgoing(
+                f"{month_label}|{address}|{monthly[0].name}", address, subject, body, monthly[0]
+            )
+        )
+    return Plan(messages, skipped)
+
+
+def check_header(field: str, value: str) -> str:
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ReportsError(f"{field} {value!r} contains a line break: refused (header injection)")
+    return value
+
+
+def check_address(field: str, value: str) -> str:
+    check_header(field, value)
+    try:
+        address = Address(addr_spec=value.strip())
+    except (ValueError, IndexError) as error:
+        raise ReportsError(f"{field} {value!r} is not one plain email address: {error}") from None
+    if not address.username or not address.domain or "," in value or ";" in value:
+        raise ReportsError(f"{field} {value!r} is not one plain email address")
+    return address.addr_spec
+
+
+def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = check_address("sender", sender)
+    message["To"] = check_address(f"recipient of {outgoing.attachment.name}", outgoing.to)
+    message["Subject"] = check_header(f"subject for {outgoing.to}", outgoing.subject)
+    digest = hashlib.sha256(outgoing.key.encode()).hexdigest()[:32]
+    message["Message-ID"] = f"<{digest}@reports.invalid>"
+    message.set_content(outgoing.body)
+    try:
+        content = outgoing.attachment.read_bytes()
+    except OSError as error:
+        raise ReportsError(f"cannot attach {outgoing.attachment}: {error.strerror}") from None
+    message.add_attachment(
+        content, maintype="application", subtype="pdf", filename=outgoing.attachment.name
+    )
+    return message
+
+
+def _ledger(outbox: Path) -> set[str]:
+    path = outbox / LEDGER
+    if not path.exists():
+        return set()
+    keys = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            keys.add(json.loads(line)["key"])
+    return keys
+
+
+def _record(outbox: Path, key: str, how: str) -> None:
+    with (outbox / LEDGER).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"key": key, "via": how}) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def deliver(
+    messages: Iterable[Outgoing],
+    month_folder: str | Path,
+    smtp: SmtpSettings | None,
+    skipped: list[str] | None = None,
+    sender: str | None = None,
+) -> Delivery:
+    """Send (or, without `smtp`, write to the outbox) every message not sent before."""
+    outbox = Path(month_folder) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    done = _ledger(outbox)
+    messages = list(messages)
+    pending = [m for m in messages if m.key not in done]
+    already = [m.to for m in messages if m.key in done]
+    from_address = check_address("sender", smtp.sender if smtp else (sender or "reports@localhost"))
+    built, refused = [], []
+    for outgoing in pending:  # every header is checked before anything is sent
+        try:
+            built.append((outgoing, build_message(outgoing, from_address)))
+        except ReportsError as error:
+            refused.append(str(error))
+    sent: list[str] = []
+    if smtp is None:
+        for outgoing, message in built:
+            name = hashlib.sha256(outgoing.key.encode()).hexdigest()[:16] + ".eml"
+            atomic_write(outbox / name, lambda path, m=message: path.write_bytes(m.as_bytes()))
+            _record(outbox, outgoing.key, f"outbox/{name}")
+            sent.append(outgoing.to)
+        return Delivery(sent, already, skipped or [], refused, outbox)
+    if not built:
+        return Delivery(sent, already, skipped or [], refused, outbox)
+    try:
+        with _connect(smtp) as server:
+            for outgoing, message in built:
+                server.send_message(message)
+                _record(outbox, outgoing.key, f"smtp {smtp.host}")
+                sent.append(outgoing.to)
+    except (smtplib.SMTPException, OSError) as error:
+        raise ReportsError(
+            f"email stopped after {len(sent)} of {len(built)} messages: {type(error).__name__}: {error}; "
+            "run `reports email` again to send the rest (nothing is sent twice)"
+        ) from None
+    return Delivery(sent, already, skipped or [], refused, outbox)
+
+
+def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if smtp.security == "tls":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, context=context, timeout=30)
+    else:
+        server = smtplib.SMTP(smtp.host, smtp.port, timeout=30)
+        if smtp.security == "starttls":
+            server.starttls(context=context)
+    if smtp.user and smtp.password:
+        server.login(smtp.user, smtp.password.reveal())
+    return server
