@@ -18,10 +18,12 @@ install: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/reports fetch --sandbox --out output/2026-10/data
 	$(BIN)/reports excel --sandbox --month 2026-10 --firm "Sandbox & Co" --out output/2026-10/report-2026-10.xlsx
-	@echo "demo written to output/2026-10/: the workbook and the fetched frames (data/)"
+	$(BIN)/reports pdf --sandbox --month 2026-10 --firm "Sandbox & Co" --out output/2026-10
+	REPORTS_EMAIL_MONTHLY_TO=partners@sandbox.example $(BIN)/reports email --month 2026-10 --firm "Sandbox & Co" --out output/2026-10
+	@echo "demo written to output/2026-10/: workbook, monthly PDF, statements/, outbox/, data/"
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import polars as pl
 import pytest
 
 from reports.frames import SCHEMAS
-from reports.sandbox import Sandbox
+from reports.sandbox import Sandbox, Sizes
 
 COMMANDS = [
     [],
@@ -158,3 +159,46 @@ def test_excel_command_refuses_a_bad_month(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == "error: month must be YYYY-MM, got 'October'"
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_pdf_then_email_into_the_outbox(tmp_path: Path) -> None:
+    small = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cases=12)
+    with Sandbox(seed=2, sizes=small) as server:
+        env = server.environment()
+        result = run(
+            ["pdf", "--month", "2026-10", "--out", str(tmp_path), "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "report-2026-10.pdf").read_bytes().startswith(b"%PDF")
+    manifest = json.loads((tmp_path / "statements" / "statements.json").read_text())
+    assert manifest and all(
+        (tmp_path / "statements" / entry["path"]).exists() for entry in manifest
+    )
+    result = run(
+        ["email", "--month", "2026-10", "--out", str(tmp_path)],
+        env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    sent = len(list((tmp_path / "outbox").glob("*.eml")))
+    with_address = sum(1 for entry in manifest if entry["email"])
+    assert sent == with_address + 1
+    assert f"{sent} messages sent into" in result.stdout
+    assert result.stderr.count("not sent:") == len(manifest) - with_address
+    result = run(
+        ["email", "--month", "2026-10", "--out", str(tmp_path)],
+        env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
+        cwd=tmp_path,
+    )
+    assert (
+        f"0 messages sent into {tmp_path / 'outbox'} (no SMTP configured); {sent} sent before"
+        in result.stdout
+    )
+
+
+def test_email_before_pdf_is_a_clear_error(tmp_path: Path) -> None:
+    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "run `reports pdf` for this month first" in result.stderr

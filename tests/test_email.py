@@ -1,0 +1,182 @@
+"""Email against a real SMTP server (aiosmtpd) on loopback, and the outbox fallback."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from reports import fetch_frames
+from reports.config import EmailSettings, SmtpSettings
+from reports.delivery.email import Outgoing, deliver, plan_messages
+from reports.errors import ReportsError
+from reports.render.pdf import write_monthly_pdf, write_statements
+from reports.report_data import build_report_data
+from reports.sandbox import Sandbox, Sizes
+
+MONTH = "October 2026"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message and can fail one, once."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.fail_on = fail_on
+        self.seen = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.seen += 1
+        if self.seen == self.fail_on:
+            return "451 Requested action aborted: local error in processing"
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    controllers = []
+
+    def start(handler: Inbox) -> SmtpSettings:
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        controllers.append(controller)
+        return SmtpSettings(
+            host="127.0.0.1", port=controller.port, security="none", sender="reports@firm.example"
+        )
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def month_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sizes = Sizes(mobility_cases=20, plannr_cases=5, plannr_clients=5, willsuite_cases=30)
+    with Sandbox(seed=9, sizes=sizes) as server:
+        frames = fetch_frames(server.config())
+    data = build_report_data(frames, "2026-10", firm="Demo & Co")
+    folder = tmp_path_factory.mktemp("month")
+    write_monthly_pdf(data, folder / "report-2026-10.pdf")
+    willsuite = [s for s in data.statements if s.source == "willsuite"][:4]
+    mobility = [s for s in data.statements if s.source == "mobility"][:2]
+    write_statements(data, folder / "statements", statements=[*willsuite, *mobility])
+    return folder
+
+
+def settings_for(folder: Path) -> EmailSettings:
+    manifest = json.loads((folder / "statements" / "statements.json").read_text())
+    company = next(entry["client"] for entry in manifest if entry["email"] is None)
+    return EmailSettings(
+        monthly_to=("partners@firm.example",), client_addresses={company: "ap@company.example"}
+    )
+
+
+def fresh_copy(folder: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "month"
+    shutil.copytree(folder, target)
+    return target
+
+
+def test_each_recipient_gets_one_message_with_its_pdf(
+    month_folder: Path, tmp_path: Path, smtp_server
+) -> None:
+    folder = fresh_copy(month_folder, tmp_path)
+    inbox = Inbox()
+    smtp = smtp_server(inbox)
+    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    assert len(plan.messages) == 6  # 4 WillSuite customers, 1 company with an address, the partners
+    assert plan.skipped == [
+        next(s for s in plan.skipped)
+    ]  # the company without an address is listed
+    result = deliver(plan.messages, folder, smtp, plan.skipped)
+    assert len(result.sent) == 6 and result.refused == []
+    assert len(inbox.messages) == 6
+    for outgoing, message in zip(plan.messages, inbox.messages, strict=True):
+        assert message["To"] == outgoing.to
+        assert message["Subject"] == outgoing.subject
+        attachments = list(message.iter_attachments())
+        assert [a.get_filename() for a in attachments] == [outgoing.attachment.name]
+        assert attachments[0].get_content() == outgoing.attachment.read_bytes()
+        assert attachments[0].get_content().startswith(b"%PDF")
+    again = deliver(plan.messages, folder, smtp)
+    assert again.sent == [] and len(again.already_sent) == 6
+    assert len(inbox.messages) == 6
+
+
+def test_a_crash_mid_batch_sends_nothing_twice(
+    month_folder: Path, tmp_path: Path, smtp_server
+) -> None:
+    folder = fresh_copy(month_folder, tmp_path)
+    inbox = Inbox(fail_on=3)
+    smtp = smtp_server(inbox)
+    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    with pytest.raises(ReportsError, match="stopped after 2 of 6 messages"):
+        deliver(plan.messages, folder, smtp)
+    assert len(inbox.messages) == 2
+    result = deliver(plan.messages, folder, smtp)
+    assert len(result.sent) == 4 and len(result.already_sent) == 2
+    received = Counter(message["To"] for message in inbox.messages)
+    assert received == Counter(m.to for m in plan.messages)  # every recipient exactly once
+
+
+def test_without_smtp_messages_go_to_the_outbox(month_folder: Path, tmp_path: Path) -> None:
+    folder = fresh_copy(month_folder, tmp_path)
+    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    result = deliver(plan.messages, folder, None, sender="reports@firm.example")
+    files = sorted(result.outbox.glob("*.eml"))
+    assert len(files) == len(plan.messages) == len(result.sent)
+    recipients = set()
+    for file in files:
+        message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
+        recipients.add(message["To"])
+        (attachment,) = message.iter_attachments()
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_content().startswith(b"%PDF")
+        assert message["From"] == "reports@firm.example"
+    assert recipients == {m.to for m in plan.messages}
+    assert deliver(plan.messages, folder, None).sent == []  # recorded: not written twice
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "victim@example.com\r\nBcc: everyone@example.com",
+        "a@example.com, b@example.com",
+        "not an address",
+        "x@y\nz",
+    ],
+)
+def test_header_injection_is_refused(
+    address: str, month_folder: Path, tmp_path: Path, smtp_server
+) -> None:
+    folder = fresh_copy(month_folder, tmp_path)
+    inbox = Inbox()
+    smtp = smtp_server(inbox)
+    attachment = folder / "report-2026-10.pdf"
+    good = Outgoing("k1", "partner@firm.example", "Report", "Hello", attachment)
+    bad = Outgoing("k2", address, "Report", "Hello", attachment)
+    evil_subject = Outgoing(
+        "k3", "partner2@firm.example", "Report\r\nBcc: x@example.com", "Hello", attachment
+    )
+    result = deliver([good, bad, evil_subject], folder, smtp)
+    assert result.sent == ["partner@firm.example"]
+    assert len(result.refused) == 2
+    assert [m["To"] for m in inbox.messages] == ["partner@firm.example"]
+    assert all("Bcc" not in m for m in inbox.messages)

@@ -1,0 +1,151 @@
+"""PDFs: checked through their extracted text, as a reader would see them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reports import fetch_frames
+from reports.errors import ReportsError
+from reports.render.pdf import Templates, money, safe_file_name, write_monthly_pdf, write_statements
+from reports.report_data import ReportData, build_report_data
+from reports.sandbox import Sandbox, Sizes
+
+EVIL_COMPANY = "<b>Evil</b> & Co"
+EVIL_PERSON = "<script>alert(1)</script> Smith"
+
+
+def text_of(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    sizes = Sizes(mobility_cases=40, plannr_cases=20, plannr_clients=20, willsuite_cases=40)
+    with Sandbox(seed=5, sizes=sizes) as server:
+        for case in server.data.mobility_cases:
+            if case["client_id"] == server.data.mobility_cases[0]["client_id"]:
+                case["client_name"] = EVIL_COMPANY
+        owing = next(
+            cid
+            for cid, rows in server.data.willsuite_invoices.items()
+            if any(i["status"] == "Not Paid" for i in rows)
+        )
+        next(c for c in server.data.willsuite_cases if c["id"] == owing)["full_names"] = EVIL_PERSON
+        frames = fetch_frames(server.config())
+    return build_report_data(frames, "2026-10", firm="Demo & Co")
+
+
+@pytest.fixture(scope="module")
+def monthly(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return text_of(write_monthly_pdf(data, tmp_path_factory.mktemp("pdf") / "report.pdf"))
+
+
+def test_monthly_report_shows_the_right_figures(data: ReportData, monthly: list[str]) -> None:
+    text = "\n".join(monthly)
+    h = data.headline
+    assert "Demo & Co" in monthly[0]
+    assert "Monthly report: October 2026" in monthly[0]
+    for value, currency in [
+        (h["expenses_converted"], "GBP"),
+        (h["expenses_invoiced"], "GBP"),
+        (h["invoiced_total"], "GBP"),
+        (h["vat_box1"], "GBP"),
+        (h["vat_box6"], "GBP"),
+        (h["outstanding"], "GBP"),
+    ]:
+        assert money(value, currency) in text, (value, money(value, currency))
+    for row in data.expenses_by_currency.iter_rows(named=True):
+        assert money(row["amount"], row["currency_code"]) in text
+    assert "Data quality" in text
+    assert "Data fetched" in monthly[1]
+
+
+def test_every_page_is_numbered_of_the_total(monthly: list[str]) -> None:
+    for number, page in enumerate(monthly, start=1):
+        assert f"Page {number} of {len(monthly)}" in page
+
+
+def test_statements_escape_html_and_carry_totals(data: ReportData, tmp_path: Path) -> None:
+    chosen = [s for s in data.statements if s.client in (EVIL_COMPANY, EVIL_PERSON)]
+    assert len(chosen) == 2
+    rendered = write_statements(data, tmp_path, statements=chosen)
+    by_client = {r.client: text_of(Path(r.path)) for r in rendered}
+    company = "\n".join(by_client[EVIL_COMPANY])
+    assert EVIL_COMPANY in company  # shown as text, not as markup
+    statement = next(s for s in chosen if s.client == EVIL_COMPANY)
+    assert money(statement.totals["expenses"], "GBP") in company
+    person = "\n".join(by_client[EVIL_PERSON])
+    assert EVIL_PERSON in person
+    owed = next(s for s in chosen if s.client == EVIL_PERSON).totals
+    assert money(owed["outstanding"], "GBP") in person
+    assert "Page 1 of" in by_client[EVIL_PERSON][0]
+    assert sorted(p.name for p in tmp_path.iterdir())[-1] == "statements.json"
+
+
+def test_file_names_cannot_escape_the_folder() -> None:
+    for hostile in [
+        "../../etc/passwd",
+        "..",
+        "/",
+        "a/../../b",
+        "C:\\Windows\\evil",
+        "\x00",
+        "Ünïcødé Ltd",
+    ]:
+        name = safe_file_name(hostile, "mobility-7")
+        assert "/" not in name and "\\" not in name and not name.startswith(".")
+        assert name.endswith("-mobility-7.pdf")
+    assert safe_file_name("Same Name", "willsuite-1") != safe_file_name("Same Name", "willsuite-2")
+
+
+def test_a_missing_template_variable_is_an_error(data: ReportData, tmp_path: Path) -> None:
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    (folder / "statement.html").write_text("<p>{{ client }} owes {{ no_such_thing }}</p>")
+    with pytest.raises(ReportsError, match="no_such_thing"):
+        write_statements(data, tmp_path / "out", Templates(folder), statements=data.statements[:1])
+
+
+def test_a_firms_own_template_replaces_ours(data: ReportData, tmp_path: Path) -> None:
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    (folder / "statement.html").write_text(
+        "<html><body><h1>Fancy Firm LLP</h1><p>{{ client }}: {{ totals.outstanding | money('GBP') }}</p></body></html>"
+    )
+    statement = data.statements[-1]
+    rendered = write_statements(data, tmp_path / "out", Templates(folder), statements=[statement])
+    text = text_of(Path(rendered[0].path))[0]
+    assert "Fancy Firm LLP" in text
+    assert money(statement.totals["outstanding"], "GBP") in text
+
+
+def test_incomplete_data_says_so_on_the_first_page(data: ReportData, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from reports.report_data import SourceInfo
+
+    partial = replace(
+        data, sources=(*data.sources[:2], SourceInfo("willsuite", None, 0, present=False))
+    )
+    first = text_of(write_monthly_pdf(partial, tmp_path / "partial.pdf"))[0]
+    assert "INCOMPLETE: no data from willsuite" in first
+
+
+def test_statements_render_on_a_dask_cluster(data: ReportData, tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        rendered = write_statements(
+            data, tmp_path, executor=client.get_executor(), statements=data.statements[:4]
+        )
+    assert len(rendered) == 4
+    for item in rendered:
+        assert item.client in "\n".join(text_of(Path(item.path)))
