@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import time
-from queue import Empty
 from collections.abc import Callable
+from queue import Empty
 from typing import Any
 
 
