@@ -6,6 +6,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -327,6 +328,140 @@ def email(
         click.echo(f"refused: {reason}", err=True)
     if result.refused:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--month", required=True, help="The month to report, YYYY-MM.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
+)
+@click.option(
+    "--out",
+    default=Path("output"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder; the report goes into OUT/YYYY-MM/.",
+)
+@click.option(
+    "--demo", is_flag=True, help="Start the built-in sandbox in this process and report on it."
+)
+@click.option(
+    "--email",
+    "send_email",
+    is_flag=True,
+    help="Then send statements and the report (see `reports email`).",
+)
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Report even if a source fails; every output says which is missing.",
+)
+@click.option(
+    "--from-snapshot", is_flag=True, help="Rebuild from OUT/YYYY-MM/data/ with no network."
+)
+@click.option("--firm", default="", help="Firm name for titles and messages.")
+@click.option("--currency", default="GBP", show_default=True, help="Report currency (ISO 4217).")
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The firm's own .xlsx to fill (cover sheet, logo, styles).",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder with the firm's own copies of the PDF and email templates.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processes rendering statements. Default: one per core.",
+)
+@friendly_errors
+def monthly(
+    month: str,
+    config_path: Path | None,
+    out: Path,
+    demo: bool,
+    send_email: bool,
+    allow_partial: bool,
+    from_snapshot: bool,
+    firm: str,
+    currency: str,
+    template: Path | None,
+    templates_dir: Path | None,
+    workers: int | None,
+) -> None:
+    """Fetch every source, compute, and write the month's workbook, PDF report and client
+    statements into OUT/YYYY-MM/, with the data they came from in data/."""
+    from contextlib import ExitStack
+
+    from reports.monthly import run_monthly
+    from reports.report_data import month_bounds
+
+    try:
+        month_bounds(month)
+    except ValueError as error:
+        raise ReportsError(str(error)) from None
+    with ExitStack() as stack:
+        if demo:
+            from reports.sandbox import Sandbox
+
+            server = stack.enter_context(Sandbox())
+            config = replace(server.config(), email=server.email_settings())
+            firm = firm or "Sandbox & Co"
+        else:
+            config = load_config(config_path)
+        with progress_bars() as on_progress:
+            result = run_monthly(
+                month,
+                config,
+                out,
+                firm=firm,
+                currency=currency.upper(),
+                allow_partial=allow_partial,
+                from_snapshot=from_snapshot,
+                template=template,
+                templates_dir=templates_dir,
+                workers=workers,
+                on_progress=on_progress,
+                on_stage=lambda name: (
+                    click.echo(f"{name}...", err=True) if name != "done" else None
+                ),
+            )
+    for missing in result.data.missing_sources:
+        click.echo(f"warning: {missing} failed; the report says it is incomplete", err=True)
+    click.echo(f"{result.workbook}")
+    click.echo(f"{result.report}")
+    click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
+    click.echo(f"{result.folder / 'data'}  the fetched frames, the rates and manifest.json")
+    if send_email:
+        from reports.delivery.email import deliver, plan_messages
+        from reports.render.pdf import Templates
+
+        email_settings = config.email
+        if demo and not email_settings.monthly_to:
+            from reports.config import EmailSettings
+
+            email_settings = EmailSettings(monthly_to=("partners@sandbox.example",))
+        plan = plan_messages(
+            result.folder, result.data.month_label, email_settings, Templates(templates_dir), firm
+        )
+        delivery = deliver(plan.messages, result.folder, config.smtp, plan.skipped)
+        where = f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox}"
+        click.echo(
+            f"{len(delivery.sent)} messages sent {where}; {len(delivery.already_sent)} sent before"
+        )
+        for reason in delivery.skipped:
+            click.echo(f"not sent: {reason}", err=True)
+        for reason in delivery.refused:
+            click.echo(f"refused: {reason}", err=True)
+        if delivery.refused:
+            sys.exit(1)
 
 
 @main.command()

@@ -72,6 +72,9 @@ class ReportData:
     pipeline: pl.DataFrame
     quality: pl.DataFrame
     statements: tuple[Statement, ...] = ()
+    #: Cases new, closed or changed since the previous month's snapshot (empty without one).
+    changes: pl.DataFrame = field(default_factory=pl.DataFrame)
+    has_previous: bool = False
     headline: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -112,6 +115,7 @@ def build_report_data(
     fetched_at: dict[str, dt.datetime] | None = None,
     missing_sources: tuple[str, ...] = (),
     generated_at: dt.datetime | None = None,
+    previous_frames: Frames | None = None,
 ) -> ReportData:
     """The report of `month` (`YYYY-MM`) from fetched `frames`."""
     start, end = month_bounds(month)
@@ -206,8 +210,80 @@ def build_report_data(
         pipeline=invoicing.pipeline(_frame(frames, "plannr", "cases")),
         quality=quality,
         statements=_statements(frames, expenses, all_invoices, end, report_currency),
+        changes=_changes(cases, previous_frames, start, end)
+        if previous_frames is not None
+        else CHANGES.clear(),
+        has_previous=previous_frames is not None,
     )
-    return _with_headline(data)
+    headline = _headline(data)
+    if previous_frames is not None:
+        previous_start = (start - dt.timedelta(days=1)).replace(day=1)
+        previous_invoices = _frame(previous_frames, "willsuite", "invoices").with_columns(
+            invoice_date=_uk_date("date_created")
+        )
+        invoiced_before = previous_invoices.filter(
+            pl.col("invoice_date").is_between(previous_start, start - dt.timedelta(days=1))
+        )["total"].sum()
+        headline["invoiced_previous_month"] = invoiced_before
+        headline["invoiced_change"] = headline["invoiced_total"] - invoiced_before
+        for change in ("new", "closed", "status changed"):
+            headline[f"cases_{change.replace(' ', '_')}_since_previous"] = data.changes.filter(
+                change=change
+            ).height
+    return ReportData(**{**data.__dict__, "headline": headline})
+
+
+CHANGES = pl.DataFrame(
+    schema={
+        "source": pl.String,
+        "case_id": pl.String,
+        "case_name": pl.String,
+        "change": pl.String,
+        "before": pl.String,
+        "after": pl.String,
+    }
+)
+
+
+def _changes(
+    cases: pl.DataFrame, previous_frames: Frames, start: dt.date, end: dt.date
+) -> pl.DataFrame:
+    """Cases new since the previous snapshot, closed since, or whose status changed."""
+    before = _cases(previous_frames, start, end).select("source", "case_id", "status", "closed_on")
+    joined = cases.join(before, on=["source", "case_id"], how="left", suffix="_before")
+    known = pl.col("status_before").is_not_null() | pl.col("case_id").is_in(
+        before["case_id"].implode()
+    )
+    return pl.concat(
+        [
+            joined.filter(known.not_()).select(
+                "source",
+                "case_id",
+                "case_name",
+                pl.lit("new").alias("change"),
+                pl.lit(None, pl.String).alias("before"),
+                pl.col("status").alias("after"),
+            ),
+            joined.filter(
+                known & pl.col("closed_on").is_not_null() & pl.col("closed_on_before").is_null()
+            ).select(
+                "source",
+                "case_id",
+                "case_name",
+                pl.lit("closed").alias("change"),
+                pl.col("status_before").alias("before"),
+                pl.col("status").alias("after"),
+            ),
+            joined.filter(known & (pl.col("status") != pl.col("status_before"))).select(
+                "source",
+                "case_id",
+                "case_name",
+                pl.lit("status changed").alias("change"),
+                pl.col("status_before").alias("before"),
+                pl.col("status").alias("after"),
+            ),
+        ]
+    ).sort("change", "source", "case_id")
 
 
 def _statements(
@@ -377,7 +453,7 @@ def _quality(
     return pl.concat(parts).sort("source", "entity", "record")
 
 
-def _with_headline(data: ReportData) -> ReportData:
+def _headline(data: ReportData) -> dict[str, object]:
     """The summary figures, computed here so that renderers and tests agree on them."""
     expenses = data.expenses
     current = data.vat_return.filter(
@@ -413,4 +489,4 @@ def _with_headline(data: ReportData) -> ReportData:
         "incomes_annual_gross": totals.get("gross", {}).get("annual_amount", zero),
         "quality_flags": data.quality.height,
     }
-    return ReportData(**{**data.__dict__, "headline": headline})
+    return headline

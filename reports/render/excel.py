@@ -252,6 +252,19 @@ def sheets_for(data: ReportData) -> list[Sheet]:
             ),
         ),
         Sheet(
+            "Changes",
+            "Changes",
+            data.changes,
+            (
+                Col("source", "Source"),
+                Col("case_id", "Case"),
+                Col("case_name", "Name"),
+                Col("change", "Change since last month"),
+                Col("before", "Before"),
+                Col("after", "Now"),
+            ),
+        ),
+        Sheet(
             "Data quality",
             "DataQuality",
             data.quality,

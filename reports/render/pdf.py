@@ -163,6 +163,9 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
         "aged_debt": _rows(data.aged_debt),
         "income_totals": _rows(data.income_totals),
         "quality": _rows(data.quality.head(QUALITY_ROWS_IN_PDF)),
+        "has_previous": data.has_previous,
+        "changes": _rows(data.changes.head(QUALITY_ROWS_IN_PDF)),
+        "changes_count": data.changes.height,
         "quality_count": data.quality.height,
         "charts": {
             "expenses": charts.stacked_bars(

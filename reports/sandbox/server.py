@@ -27,7 +27,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from reports.config import Config, MobilitySettings, PlannrSettings, Secret, WillSuiteSettings
+from reports.config import (
+    Config,
+    EmailSettings,
+    MobilitySettings,
+    PlannrSettings,
+    Secret,
+    WillSuiteSettings,
+)
 from reports.sandbox.data import (
     FREQUENCIES,
     INCOME_TYPES,
@@ -152,6 +159,17 @@ class Sandbox:
             if "willsuite" in sources
             else None,
             concurrency=concurrency,
+        )
+
+    def email_settings(self) -> EmailSettings:
+        """Demo recipients: the partners, and an address for each mobility client company."""
+        companies = sorted({case["client_name"] for case in self.data.mobility_cases})
+        return EmailSettings(
+            monthly_to=("partners@sandbox.example",),
+            client_addresses={
+                name: f"accounts@{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.example"
+                for name in companies
+            },
         )
 
     def environment(self) -> dict[str, str]:
