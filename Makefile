@@ -26,17 +26,17 @@ demo: $(STAMP) system-deps
 	@echo "demo written to output/2026-10/: workbook, monthly PDF, statements/, outbox/, data/"
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check reports tests benchmarks
-	$(BIN)/ruff format --check reports tests benchmarks
+	$(BIN)/ruff check reports tests benchmarks notebooks
+	$(BIN)/ruff format --check reports tests benchmarks notebooks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check reports tests benchmarks
-	$(BIN)/ruff format --check reports tests benchmarks
+	$(BIN)/ruff check reports tests benchmarks notebooks
+	$(BIN)/ruff format --check reports tests benchmarks notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff format reports tests benchmarks
-	$(BIN)/ruff check --fix reports tests benchmarks
+	$(BIN)/ruff format reports tests benchmarks notebooks
+	$(BIN)/ruff check --fix reports tests benchmarks notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/compute.py
