@@ -19,11 +19,8 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP) system-deps
-	$(BIN)/reports fetch --sandbox --out output/2026-10/data
-	$(BIN)/reports excel --sandbox --month 2026-10 --firm "Sandbox & Co" --out output/2026-10/report-2026-10.xlsx
-	$(BIN)/reports pdf --sandbox --month 2026-10 --firm "Sandbox & Co" --out output/2026-10
-	REPORTS_EMAIL_MONTHLY_TO=partners@sandbox.example $(BIN)/reports email --month 2026-10 --firm "Sandbox & Co" --out output/2026-10
-	@echo "demo written to output/2026-10/: workbook, monthly PDF, statements/, outbox/, data/"
+	$(BIN)/reports monthly --demo --month 2026-10 --email --out output
+	@echo "demo report written to output/2026-10/: workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot)"
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks notebooks
@@ -42,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/compute.py
 	$(BIN)/python benchmarks/excel.py
 	$(BIN)/python benchmarks/fetch.py
+	$(BIN)/python benchmarks/monthly.py
 
 clean:
 	rm -rf $(VENV) output

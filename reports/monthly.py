@@ -215,6 +215,7 @@ def run_monthly(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
+        stage("snapshot")
         if not from_snapshot:
             save_snapshot(
                 snapshot,
