@@ -73,6 +73,65 @@ def progress_bars() -> Iterator[ProgressCallback | None]:
         yield update
 
 
+# Options several commands share, defined once.
+month_option = click.option("--month", required=True, help="The month to report, YYYY-MM.")
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
+)
+firm_option = click.option("--firm", default="", help="Firm name for titles and messages.")
+currency_option = click.option(
+    "--currency", default="GBP", show_default=True, help="Report currency (ISO 4217)."
+)
+sandbox_option = click.option(
+    "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
+)
+template_option = click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The firm's own .xlsx to fill (cover sheet, logo, styles).",
+)
+templates_option = click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder with the firm's own copies of the PDF and email templates (missing files fall back to ours).",
+)
+workers_option = click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processes rendering statements. Default: one per core.",
+)
+
+
+def check_month(month: str) -> None:
+    """A malformed month is a one-line error before any work starts."""
+    from reports.report_data import month_bounds
+
+    try:
+        month_bounds(month)
+    except ValueError as error:
+        raise ReportsError(str(error)) from None
+
+
+def report_delivery(delivery: Any, config: Config) -> None:
+    where = (
+        f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox} (no SMTP configured)"
+    )
+    click.echo(
+        f"{len(delivery.sent)} messages sent {where}; {len(delivery.already_sent)} sent before"
+    )
+    for reason in delivery.skipped:
+        click.echo(f"not sent: {reason}", err=True)
+    for reason in delivery.refused:
+        click.echo(f"refused: {reason}", err=True)
+    if delivery.refused:
+        sys.exit(1)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reports")
 def main() -> None:
@@ -90,12 +149,7 @@ def main() -> None:
     type=click.Choice(SOURCES),
     help="Fetch only this source (repeatable). Default: every configured source.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
-)
+@config_option
 @click.option(
     "--out",
     required=True,
@@ -167,28 +221,17 @@ def _collect(
 
 
 @main.command()
-@click.option("--month", required=True, help="The month to report, YYYY-MM.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
-)
+@month_option
+@config_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Workbook to write. Default: output/YYYY-MM/report-YYYY-MM.xlsx.",
 )
-@click.option(
-    "--template",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The firm's own .xlsx to fill (cover sheet, logo, styles).",
-)
-@click.option("--currency", default="GBP", show_default=True, help="Report currency (ISO 4217).")
-@click.option("--firm", default="", help="Firm name for the title.")
-@click.option(
-    "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
-)
+@template_option
+@currency_option
+@firm_option
+@sandbox_option
 @friendly_errors
 def excel(
     month: str,
@@ -201,12 +244,9 @@ def excel(
 ) -> None:
     """Fetch, compute and write the month's Excel workbook."""
     from reports.render.excel import write_workbook
-    from reports.report_data import build_report_data, month_bounds
+    from reports.report_data import build_report_data
 
-    try:
-        month_bounds(month)
-    except ValueError as error:
-        raise ReportsError(str(error)) from None
+    check_month(month)
     frames, fetched_at = _collect(config_path, sandbox)
     data = build_report_data(
         frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
@@ -216,35 +256,18 @@ def excel(
 
 
 @main.command()
-@click.option("--month", required=True, help="The month to report, YYYY-MM.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
-)
+@month_option
+@config_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the PDFs. Default: output/YYYY-MM.",
 )
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder with the firm's own copies of the templates (missing files fall back to ours).",
-)
-@click.option(
-    "--workers",
-    type=int,
-    default=None,
-    help="Processes rendering statements. Default: one per core.",
-)
-@click.option("--currency", default="GBP", show_default=True, help="Report currency (ISO 4217).")
-@click.option("--firm", default="", help="Firm name for the title.")
-@click.option(
-    "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
-)
+@templates_option
+@workers_option
+@currency_option
+@firm_option
+@sandbox_option
 @friendly_errors
 def pdf(
     month: str,
@@ -260,12 +283,9 @@ def pdf(
     from concurrent.futures import ProcessPoolExecutor
 
     from reports.render.pdf import Templates, write_monthly_pdf, write_statements
-    from reports.report_data import build_report_data, month_bounds
+    from reports.report_data import build_report_data
 
-    try:
-        month_bounds(month)
-    except ValueError as error:
-        raise ReportsError(str(error)) from None
+    check_month(month)
     templates = Templates(templates_dir)
     frames, fetched_at = _collect(config_path, sandbox)
     data = build_report_data(
@@ -279,25 +299,15 @@ def pdf(
 
 
 @main.command()
-@click.option("--month", required=True, help="The month whose PDFs to send, YYYY-MM.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file ([smtp], [email]). Default: ./reports.toml if it exists, plus REPORTS_* variables.",
-)
+@month_option
+@config_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="The month's folder, as `reports pdf` wrote it. Default: output/YYYY-MM.",
 )
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder with the firm's own email templates (email/statement.txt, email/monthly.txt).",
-)
-@click.option("--firm", default="", help="Firm name for the messages.")
+@templates_option
+@firm_option
 @friendly_errors
 def email(
     month: str, config_path: Path | None, out: Path | None, templates_dir: Path | None, firm: str
@@ -308,36 +318,17 @@ def email(
     from reports.render.pdf import Templates
     from reports.report_data import month_bounds
 
-    try:
-        start, _ = month_bounds(month)
-    except ValueError as error:
-        raise ReportsError(str(error)) from None
+    check_month(month)
     config = load_config(config_path)
     folder = out or Path("output") / month
-    plan = plan_messages(
-        folder, start.strftime("%B %Y"), config.email, Templates(templates_dir), firm
-    )
-    result = deliver(plan.messages, folder, config.smtp, plan.skipped)
-    where = (
-        f"via {config.smtp.host}" if config.smtp else f"into {result.outbox} (no SMTP configured)"
-    )
-    click.echo(f"{len(result.sent)} messages sent {where}; {len(result.already_sent)} sent before")
-    for reason in result.skipped:
-        click.echo(f"not sent: {reason}", err=True)
-    for reason in result.refused:
-        click.echo(f"refused: {reason}", err=True)
-    if result.refused:
-        sys.exit(1)
+    label = month_bounds(month)[0].strftime("%B %Y")
+    plan = plan_messages(folder, label, config.email, Templates(templates_dir), firm)
+    report_delivery(deliver(plan.messages, folder, config.smtp, plan.skipped), config)
 
 
 @main.command()
-@click.option("--month", required=True, help="The month to report, YYYY-MM.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
-)
+@month_option
+@config_option
 @click.option(
     "--out",
     default=Path("output"),
@@ -362,25 +353,11 @@ def email(
 @click.option(
     "--from-snapshot", is_flag=True, help="Rebuild from OUT/YYYY-MM/data/ with no network."
 )
-@click.option("--firm", default="", help="Firm name for titles and messages.")
-@click.option("--currency", default="GBP", show_default=True, help="Report currency (ISO 4217).")
-@click.option(
-    "--template",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The firm's own .xlsx to fill (cover sheet, logo, styles).",
-)
-@click.option(
-    "--templates",
-    "templates_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder with the firm's own copies of the PDF and email templates.",
-)
-@click.option(
-    "--workers",
-    type=int,
-    default=None,
-    help="Processes rendering statements. Default: one per core.",
-)
+@firm_option
+@currency_option
+@template_option
+@templates_option
+@workers_option
 @friendly_errors
 def monthly(
     month: str,
@@ -401,12 +378,8 @@ def monthly(
     from contextlib import ExitStack
 
     from reports.monthly import run_monthly
-    from reports.report_data import month_bounds
 
-    try:
-        month_bounds(month)
-    except ValueError as error:
-        raise ReportsError(str(error)) from None
+    check_month(month)
     with ExitStack() as stack:
         if demo:
             from reports.sandbox import Sandbox
@@ -443,25 +416,10 @@ def monthly(
         from reports.delivery.email import deliver, plan_messages
         from reports.render.pdf import Templates
 
-        email_settings = config.email
-        if demo and not email_settings.monthly_to:
-            from reports.config import EmailSettings
-
-            email_settings = EmailSettings(monthly_to=("partners@sandbox.example",))
         plan = plan_messages(
-            result.folder, result.data.month_label, email_settings, Templates(templates_dir), firm
+            result.folder, result.data.month_label, config.email, Templates(templates_dir), firm
         )
-        delivery = deliver(plan.messages, result.folder, config.smtp, plan.skipped)
-        where = f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox}"
-        click.echo(
-            f"{len(delivery.sent)} messages sent {where}; {len(delivery.already_sent)} sent before"
-        )
-        for reason in delivery.skipped:
-            click.echo(f"not sent: {reason}", err=True)
-        for reason in delivery.refused:
-            click.echo(f"refused: {reason}", err=True)
-        if delivery.refused:
-            sys.exit(1)
+        report_delivery(deliver(plan.messages, result.folder, config.smtp, plan.skipped), config)
 
 
 @main.command()

@@ -44,6 +44,10 @@ _MINOR_UNITS_EXCEPTIONS: dict[str, int] = {
 }
 
 
+#: Symbols printed before an amount; every other currency is shown by its ISO code after it.
+SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
 def minor_units(currency: str) -> int:
     """Number of decimal places of `currency` per ISO 4217 (2 unless listed otherwise)."""
     code = currency.strip().upper()

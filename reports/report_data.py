@@ -13,13 +13,12 @@ from decimal import Decimal
 import polars as pl
 
 from reports.compute import fx, incomes, invoicing, vat
-from reports.compute.periods import Period
+from reports.compute.periods import Period, local_date
 from reports.config import SOURCES
 from reports.fetch import cases_across_sources
 from reports.frames import SCHEMAS
 from reports.money import MONEY
 
-UK = "Europe/London"
 Frames = dict[tuple[str, str], pl.DataFrame]
 
 
@@ -100,10 +99,6 @@ def _frame(frames: Frames, source: str, entity: str) -> pl.DataFrame:
     return frames.get((source, entity), SCHEMAS[source, entity].empty())
 
 
-def _uk_date(column: str) -> pl.Expr:
-    return pl.col(column).dt.convert_time_zone(UK).dt.date()
-
-
 def build_report_data(
     frames: Frames,
     month: str,
@@ -164,7 +159,7 @@ def build_report_data(
     all_invoices = _frame(frames, "willsuite", "invoices")
     all_items = _frame(frames, "willsuite", "invoice_items")
     checked = vat.check_invoices(all_invoices, all_items).with_columns(
-        invoice_date=_uk_date("date_created")
+        invoice_date=local_date("date_created")
     )
     lines = vat.invoice_lines(all_invoices, all_items)
     invoices_in_month = checked.filter(in_month("invoice_date"))
@@ -219,7 +214,7 @@ def build_report_data(
     if previous_frames is not None:
         previous_start = (start - dt.timedelta(days=1)).replace(day=1)
         previous_invoices = _frame(previous_frames, "willsuite", "invoices").with_columns(
-            invoice_date=_uk_date("date_created")
+            invoice_date=local_date("date_created")
         )
         invoiced_before = previous_invoices.filter(
             pl.col("invoice_date").is_between(previous_start, start - dt.timedelta(days=1))
@@ -308,7 +303,7 @@ def _statements(
                     pl.col("id").alias("reference"),
                     pl.coalesce("label", "name").alias("name"),
                     pl.coalesce("status_label", "status").alias("status"),
-                    _uk_date("created_at").alias("opened_on"),
+                    local_date("created_at").alias("opened_on"),
                 ).filter(pl.col("reference").is_in(own["expat_case_id"].implode())),
                 expenses=own.select(
                     "title", "incurred_at", "amount", "currency_code", "report_amount", "invoiced"
@@ -387,12 +382,12 @@ def _statements(
 
 def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
     combined = cases_across_sources(frames)
-    opened = _uk_date("created_at")
+    opened = local_date("created_at")
     closed = (
         pl.when(pl.col("source") == "mobility")
         .then(pl.when(pl.col("status") == "completed").then(pl.col("end_date")))
         .when(pl.col("source") == "plannr")
-        .then(_uk_date("completed_at"))
+        .then(local_date("completed_at"))
     )
     return combined.select(
         "source",

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import polars as pl
 
+from reports.compute.periods import local_date
 from reports.compute.units import Rounding, divide, from_units, to_units
 from reports.money import MONEY
 
-UK = "Europe/London"
 PERCENT_DIGITS = 2
 AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
 
@@ -128,10 +128,6 @@ def invoiced_by_client_month(
     )
 
 
-def _uk_date(column: str) -> pl.Expr:
-    return pl.col(column).dt.convert_time_zone(UK).dt.date()
-
-
 def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """Each WillSuite invoice issued by `as_of`: paid or outstanding at that date, and if
     outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`, `90+`).
@@ -145,9 +141,9 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         "recipients_name",
         "status",
         "total",
-        _uk_date("date_created").alias("invoice_date"),
-        _uk_date("date_due").alias("due_date"),
-        _uk_date("date_paid").alias("paid_date"),
+        local_date("date_created").alias("invoice_date"),
+        local_date("date_due").alias("due_date"),
+        local_date("date_paid").alias("paid_date"),
     ).filter(pl.col("invoice_date") <= as_of)
     paid = pl.col("paid_date").is_not_null() & (pl.col("paid_date") <= as_of)
     days = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()

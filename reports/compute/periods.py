@@ -6,6 +6,15 @@ from enum import StrEnum
 
 import polars as pl
 
+#: The firms are UK firms: "a day" is a UK day (an invoice dated 1 April 00:00 UK time is
+#: 31 March 23:00 UTC, and belongs to April).
+FIRM_TIMEZONE = "Europe/London"
+
+
+def local_date(column: str, timezone: str = FIRM_TIMEZONE) -> pl.Expr:
+    """A UTC timestamp column as the calendar date in the firm's time zone."""
+    return pl.col(column).dt.convert_time_zone(timezone).dt.date()
+
 
 class Period(StrEnum):
     MONTH = "month"

@@ -18,12 +18,11 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.compute.periods import Period, with_period
+from reports.compute.periods import Period, local_date, with_period
 from reports.compute.units import Rounding, divide, from_units, quantize, to_minor_units, to_units
 from reports.money import MONEY, MONEY_SCALE
 
 STANDARD_RATE = Decimal("0.20")
-UK = "Europe/London"
 PENNY_DIGITS = 2
 RATE_DIGITS = 6
 
@@ -43,10 +42,6 @@ class Basis(StrEnum):
     INVOICE = "invoice"
     #: By payment date (HMRC's cash accounting scheme): only what has been paid counts.
     CASH = "cash"
-
-
-def _uk_date(column: str) -> pl.Expr:
-    return pl.col(column).dt.convert_time_zone(UK).dt.date()
 
 
 def invoice_lines(
@@ -69,8 +64,8 @@ def invoice_lines(
         "invoice_number",
         pl.col("customer_case_id").alias("_case"),
         "recipients_name",
-        _uk_date("date_created").alias("invoice_date"),
-        _uk_date("date_paid").alias("invoice_paid_date"),
+        local_date("date_created").alias("invoice_date"),
+        local_date("date_paid").alias("invoice_paid_date"),
     )
     net_e8 = to_units(pl.col("quantity")) * to_units(pl.col("rate"))
     lines = lines.join(headers, on="case_invoice_id", how="left").with_columns(
@@ -79,7 +74,7 @@ def invoice_lines(
         .then(pl.lit(vat_rate, MONEY))
         .otherwise(pl.lit(0, MONEY)),
         net_p=divide(net_e8, 10 ** (2 * MONEY_SCALE - PENNY_DIGITS), Rounding.HALF_UP),
-        paid_date=pl.coalesce(_uk_date("paid_at"), pl.col("invoice_paid_date")),
+        paid_date=pl.coalesce(local_date("paid_at"), pl.col("invoice_paid_date")),
     )
     vat_numerator = (
         pl.when(pl.col("has_vat")).then(pl.col("net_p") * rate_units).otherwise(0).cast(pl.Int128)

@@ -35,15 +35,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from reports.compute.periods import FIRM_TIMEZONE
 from reports.errors import ReportsError
-from reports.money import minor_units
+from reports.money import SYMBOLS, minor_units
 from reports.output import atomic_write
 from reports.report_data import ReportData
 
-UK = ZoneInfo("Europe/London")
+UK = ZoneInfo(FIRM_TIMEZONE)
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 

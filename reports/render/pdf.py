@@ -28,15 +28,15 @@ from zoneinfo import ZoneInfo
 import jinja2
 import polars as pl
 
+from reports.compute.periods import FIRM_TIMEZONE
 from reports.errors import ReportsError
-from reports.money import minor_units
+from reports.money import SYMBOLS, minor_units
 from reports.output import atomic_write
 from reports.render import charts
 from reports.report_data import ReportData, Statement
 
-UK = ZoneInfo("Europe/London")
+UK = ZoneInfo(FIRM_TIMEZONE)
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 QUALITY_ROWS_IN_PDF = 60
 
 

@@ -14,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from reports.compute.incomes import PER_YEAR
 from reports.money import minor_units
+from reports.sources.plannr import FREQUENCIES, INCOME_TYPES
 
 #: The sandbox's "today": data runs up to here, so demos and tests do not depend on the clock.
 #: It sits inside the embedded ECB rate history, so every expense converts.
@@ -149,29 +151,6 @@ PLANNR_TYPES = [
     "Estate planning",
 ]
 PLANNR_PLANS = ["ISA", "SIPP", "GIA", "Term life", "Income protection", "Workplace pension"]
-INCOME_TYPES = [
-    "salary",
-    "dividend",
-    "bonus",
-    "benefit",
-    "other",
-    "investment",
-    "rental",
-    "pension",
-]
-FREQUENCIES = [
-    "daily",
-    "weekly",
-    "fortnightly",
-    "four_weekly",
-    "monthly",
-    "bimonthly",
-    "quarterly",
-    "biannually",
-    "annually",
-    "adhoc",
-    "one_off",
-]
 
 WILL_PRODUCTS = [
     ("Single Will", "150.00", True),
@@ -661,16 +640,7 @@ class _Plannr:
         rng = self.rng
         kind = rng.choice(INCOME_TYPES)
         frequency = rng.choice(FREQUENCIES)
-        per_year = {
-            "daily": 365,
-            "weekly": 52,
-            "fortnightly": 26,
-            "four_weekly": 13,
-            "monthly": 12,
-            "bimonthly": 6,
-            "quarterly": 4,
-            "biannually": 2,
-        }.get(frequency, 1)
+        per_year = PER_YEAR.get(frequency, 1)
         pennies = rng.randrange(500_000, 12_000_000) // per_year
         start = _day(rng, START - dt.timedelta(days=900), ANCHOR)
         end = start + dt.timedelta(days=rng.randrange(200, 1500)) if rng.random() < 0.4 else None
