@@ -353,6 +353,11 @@ def email(
 @click.option(
     "--from-snapshot", is_flag=True, help="Rebuild from OUT/YYYY-MM/data/ with no network."
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every source in full, even where this month's snapshot allows reading only changes.",
+)
 @firm_option
 @currency_option
 @template_option
@@ -367,6 +372,7 @@ def monthly(
     send_email: bool,
     allow_partial: bool,
     from_snapshot: bool,
+    full: bool,
     firm: str,
     currency: str,
     template: Path | None,
@@ -398,6 +404,7 @@ def monthly(
                 currency=currency.upper(),
                 allow_partial=allow_partial,
                 from_snapshot=from_snapshot,
+                incremental=not full,
                 template=template,
                 templates_dir=templates_dir,
                 workers=workers,

@@ -58,9 +58,15 @@ def fetch_snapshot(
     month: str,
     allow_partial: bool = False,
     on_progress: ProgressCallback | None = None,
+    previous: Snapshot | None = None,
 ) -> Snapshot:
     """Fetch every configured source. A source that fails stops everything, unless
-    `allow_partial`, when it is recorded as missing and the report says so."""
+    `allow_partial`, when it is recorded as missing and the report says so.
+
+    With a `previous` snapshot of the same month, WillSuite is read incrementally (only what
+    changed since, by `updatedAfter`); the other systems document no change filter, so they
+    are read in full.
+    """
     if not config.sources:
         raise ReportsError(
             "no source is configured: set REPORTS_* variables or reports.toml, or use --demo"
@@ -69,9 +75,14 @@ def fetch_snapshot(
     fetched_at: dict[str, dt.datetime] = {}
     missing = []
     for source in config.sources:
+        started = dt.datetime.now(dt.UTC)
         try:
-            frames.update(fetch_frames(config.only([source]), on_progress=on_progress))
-            fetched_at[source] = dt.datetime.now(dt.UTC)
+            incremental = _incremental(source, config, previous, on_progress)
+            if incremental is not None:
+                frames.update(incremental)
+            else:
+                frames.update(fetch_frames(config.only([source]), on_progress=on_progress))
+            fetched_at[source] = started
         except ReportsError as error:
             if not allow_partial:
                 raise ReportsError(
@@ -79,6 +90,28 @@ def fetch_snapshot(
                 ) from None
             missing.append(source)
     return Snapshot(month, frames, fetched_at, tuple(missing), EcbRates.load())
+
+
+def _incremental(
+    source: str, config: Config, previous: Snapshot | None, on_progress: ProgressCallback | None
+) -> Frames | None:
+    from reports.sources import willsuite
+
+    if source != "willsuite" or previous is None or "willsuite" not in previous.fetched_at:
+        return None
+    before = {
+        entity: frame for (name, entity), frame in previous.frames.items() if name == "willsuite"
+    }
+    if set(before) != {"cases", "invoices", "invoice_items"} or config.willsuite is None:
+        return None
+    merged = willsuite.fetch_since(
+        config.willsuite, config, before, previous.fetched_at["willsuite"], on_progress
+    )
+    return (
+        None
+        if merged is None
+        else {("willsuite", entity): frame for entity, frame in merged.items()}
+    )
 
 
 def save_snapshot(snapshot: Snapshot, folder: Path, extra: dict[str, object]) -> Path:
@@ -167,6 +200,7 @@ def run_monthly(
     currency: str = "GBP",
     allow_partial: bool = False,
     from_snapshot: bool = False,
+    incremental: bool = True,
     template: Path | None = None,
     templates_dir: Path | None = None,
     workers: int | None = None,
@@ -194,7 +228,10 @@ def run_monthly(
         firm = firm or str(manifest.get("firm", ""))
         currency = str(manifest.get("report_currency", currency))
     else:
-        snapshot = fetch_snapshot(config, month, allow_partial, on_progress)
+        earlier = None
+        if incremental and (final / "data" / "manifest.json").exists():
+            earlier = load_snapshot(final / "data")[0]
+        snapshot = fetch_snapshot(config, month, allow_partial, on_progress, earlier)
     previous = None
     previous_folder = out / previous_month(month) / "data"
     if (previous_folder / "manifest.json").exists():

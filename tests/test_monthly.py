@@ -227,3 +227,53 @@ def test_secrets_stay_out_of_the_snapshot(tmp_path: Path) -> None:
     for file in (result.folder / "data").iterdir():
         content = file.read_bytes()
         assert not any(secret.encode() in content for secret in secrets), file
+
+
+def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(tmp_path: Path) -> None:
+    from decimal import Decimal as D
+
+    from reports import fetch_frames
+    from reports.compute.vat import LineInput, draft_invoice
+    from reports.monthly import load_snapshot
+    from reports.sources import willsuite
+
+    small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=40)
+    with Sandbox(sizes=small) as server:
+        config = server.config()
+        run_monthly(MONTH, config, tmp_path, workers=1)
+        case_id = server.data.willsuite_cases[3]["id"]
+        draft = draft_invoice(
+            invoice_number="LATE-1",
+            sender_id="9b5c02d1-a587-4b0b-b83c-a8889f038f85",
+            date_created=dt.datetime(2026, 10, 30, 9),
+            date_due=dt.datetime(2026, 11, 29, 9),
+            lines=[LineInput("Single Will", 1, D("150.00"))],
+        )
+        willsuite.create_invoice(case_id, draft, config.willsuite)
+        server.requests.clear()
+        result = run_monthly(MONTH, config, tmp_path, workers=1)
+        assert server.requests["/willsuite/cases/{id}/invoices"] == 1  # only the changed case
+        full = fetch_frames(config.only(["willsuite"]))
+    snapshot = load_snapshot(tmp_path / MONTH / "data")[0]
+    for entity in ("cases", "invoices", "invoice_items"):
+        assert (
+            snapshot.frames["willsuite", entity]
+            .sort("id")
+            .equals(full["willsuite", entity].sort("id"))
+        ), entity
+    assert "LATE-1" in result.data.invoices["invoice_number"].to_list()
+
+
+def test_a_deleted_case_makes_the_rerun_read_everything(tmp_path: Path) -> None:
+    from reports.monthly import load_snapshot
+
+    small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=20)
+    with Sandbox(sizes=small) as server:
+        config = server.config()
+        run_monthly(MONTH, config, tmp_path, workers=1)
+        gone = server.data.willsuite_cases.pop(0)
+        server.requests.clear()
+        run_monthly(MONTH, config, tmp_path, workers=1)
+        assert server.requests["/willsuite/cases/{id}/invoices"] == 19  # fell back to a full read
+    cases = load_snapshot(tmp_path / MONTH / "data")[0].frames["willsuite", "cases"]
+    assert cases.height == 19 and gone["id"] not in cases["id"].to_list()

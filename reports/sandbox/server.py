@@ -630,6 +630,9 @@ class Sandbox:
                 invoices[invoices.index(existing)] = invoice
             else:
                 invoices.append(invoice)
+            # As WillSuite's `updatedAfter` implies: a case changes when its invoices do.
+            case = next(c for c in self.data.willsuite_cases if c["id"] == case_id)
+            case["updated_at"] = dt.datetime.now(UK).strftime("%Y-%m-%d %H:%M:%S")
         return invoice
 
 
