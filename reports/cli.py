@@ -193,6 +193,19 @@ def _fetch_and_write(config: Config, sources: tuple[str, ...], out: Path) -> Non
             click.echo(f"{path}  {frame.height} rows")
 
 
+def _report_data(
+    month: str, config_path: Path | None, sandbox: bool, firm: str, currency: str
+) -> Any:
+    """Fetch and compute one month's report data, for the commands that render one part."""
+    from reports.report_data import build_report_data
+
+    check_month(month)
+    frames, fetched_at = _collect(config_path, sandbox)
+    return build_report_data(
+        frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
+    )
+
+
 def _collect(
     config_path: Path | None, sandbox: bool, sources: tuple[str, ...] = ()
 ) -> tuple[dict, dict]:
@@ -244,13 +257,8 @@ def excel(
 ) -> None:
     """Fetch, compute and write the month's Excel workbook."""
     from reports.render.excel import write_workbook
-    from reports.report_data import build_report_data
 
-    check_month(month)
-    frames, fetched_at = _collect(config_path, sandbox)
-    data = build_report_data(
-        frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
-    )
+    data = _report_data(month, config_path, sandbox, firm, currency)
     path = write_workbook(data, out or Path("output") / month / f"report-{month}.xlsx", template)
     click.echo(f"{path}")
 
@@ -283,14 +291,10 @@ def pdf(
     from concurrent.futures import ProcessPoolExecutor
 
     from reports.render.pdf import Templates, write_monthly_pdf, write_statements
-    from reports.report_data import build_report_data
 
     check_month(month)
-    templates = Templates(templates_dir)
-    frames, fetched_at = _collect(config_path, sandbox)
-    data = build_report_data(
-        frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
-    )
+    templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
+    data = _report_data(month, config_path, sandbox, firm, currency)
     folder = out or Path("output") / month
     click.echo(write_monthly_pdf(data, folder / f"report-{month}.pdf", templates))
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -62,7 +62,6 @@ def invoice_lines(
     headers = invoices.select(
         pl.col("id").alias("case_invoice_id"),
         "invoice_number",
-        pl.col("customer_case_id").alias("_case"),
         "recipients_name",
         local_date("date_created").alias("invoice_date"),
         local_date("date_paid").alias("invoice_paid_date"),
@@ -83,7 +82,7 @@ def invoice_lines(
         vat_numerator=vat_numerator,
         vat_p=divide(vat_numerator, 10**RATE_DIGITS, rounding.line_rounding),
     ).with_columns(gross_p=pl.col("net_p") + pl.col("vat_p"))
-    return lines.drop("_case", "invoice_paid_date")
+    return lines.drop("invoice_paid_date")
 
 
 def check_invoices(
