@@ -38,6 +38,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/compute.py
 	$(BIN)/python benchmarks/excel.py
+	$(BIN)/python benchmarks/pdf.py
 	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/monthly.py
 

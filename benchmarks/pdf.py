@@ -1,0 +1,77 @@
+"""Statements per second, rendered one after another and in parallel, and the monthly report.
+
+    python benchmarks/pdf.py [--statements 200] [--workers N]
+
+The statements are 200 one-page ones (a WillSuite customer each, from a sandbox with
+enough cases); serial is a loop in this process, parallel a process pool of --workers
+(default: one per core). The monthly report is the sandbox's October 2026.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from reports import fetch_frames
+from reports.render.pdf import write_monthly_pdf, write_statements
+from reports.report_data import build_report_data
+from reports.sandbox import Sandbox, Sizes
+
+
+class InProcess(Executor):
+    """Runs each task at once, in this process: the serial baseline behind the same interface."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--statements", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    sizes = Sizes(mobility_cases=300, plannr_cases=50, plannr_clients=50, willsuite_cases=1200)
+    with Sandbox(sizes=sizes) as server:
+        frames = fetch_frames(server.config())
+    data = build_report_data(frames, "2026-10", firm="Sandbox & Co")
+    one_page = [s for s in data.statements if s.source == "willsuite"][: args.statements]
+    if len(one_page) < args.statements:
+        raise SystemExit(f"only {len(one_page)} statements available")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        started = time.perf_counter()
+        serial = write_statements(data, out / "serial", executor=InProcess(), statements=one_page)
+        serial_s = time.perf_counter() - started
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            started = time.perf_counter()
+            write_statements(data, out / "parallel", executor=pool, statements=one_page)
+            parallel_s = time.perf_counter() - started
+        pages = {len(PdfReader(r.path).pages) for r in serial}
+        started = time.perf_counter()
+        report = write_monthly_pdf(data, out / "report.pdf")
+        monthly_s = time.perf_counter() - started
+        monthly_pages = len(PdfReader(report).pages)
+    print(f"{len(one_page)} statements of {sorted(pages)} page(s) each:")
+    print(
+        f"  serial:                 {serial_s:6.2f} s, {len(one_page) / serial_s:6.1f} statements/s"
+    )
+    print(
+        f"  parallel ({args.workers} processes): {parallel_s:6.2f} s, {len(one_page) / parallel_s:6.1f} statements/s"
+        f"   parallel / serial throughput = {serial_s / parallel_s:.2f}x"
+    )
+    print(f"monthly report ({monthly_pages} pages, 4 charts): {monthly_s:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
