@@ -188,8 +188,16 @@ class ApiClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        idempotent: bool | None = None,
     ) -> Any:
-        """Send one request with retries; return the decoded JSON body."""
+        """Send one request with retries; return the decoded JSON body.
+
+        A request that may have been applied is not sent again: POST and PATCH (unless
+        `idempotent=True`) are retried only after a 429 or a failure to connect, never after
+        a 5xx or a timeout, so a write cannot happen twice.
+        """
+        if idempotent is None:
+            idempotent = method.upper() not in ("POST", "PATCH")
         content = None
         headers = {}
         if json_body is not None:
@@ -206,6 +214,10 @@ class ApiClient:
             except httpx.TransportError as error:
                 last_problem = f"connection error ({type(error).__name__})"
                 retry_after = None
+                if not idempotent and not isinstance(
+                    error, httpx.ConnectError | httpx.ConnectTimeout
+                ):
+                    raise self._maybe_applied(method, path, last_problem) from None
             else:
                 if self._limiter is not None:
                     remaining = response.headers.get("X-Ratelimit-Remaining")
@@ -216,6 +228,8 @@ class ApiClient:
                 if response.status_code not in RETRYABLE_STATUS:
                     raise self._api_error(method, path, response)
                 last_problem = f"HTTP {response.status_code}"
+                if not idempotent and response.status_code != 429:
+                    raise self._maybe_applied(method, path, last_problem)
                 retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             if attempt < self.retry.attempts:
                 delay = self.retry.delay(attempt, retry_after)
@@ -226,6 +240,12 @@ class ApiClient:
         raise TransientApiError(
             f"{self.source}: {method} {path} still failing after {self.retry.attempts} "
             f"attempts ({last_problem}); try again later"
+        )
+
+    def _maybe_applied(self, method: str, path: str, problem: str) -> TransientApiError:
+        return TransientApiError(
+            f"{self.source}: {method} {path} failed ({problem}) and was not sent again, as it may "
+            "have been applied: check in the system before retrying"
         )
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:

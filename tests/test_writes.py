@@ -179,3 +179,36 @@ def test_plannr_create_income_and_case_round_trip(server: Sandbox) -> None:
     assert answer["data"]["value"]["amount"] == "15099"
     cases = reports.fetch_cases(server.config(sources=("plannr",)))
     assert cases.filter(name="New case")["value"].to_list() == [Decimal("150.99")]
+
+
+def test_a_write_that_may_have_been_applied_is_not_sent_twice(server: Sandbox) -> None:
+    case_id = server.data.willsuite_cases[1]["id"]
+    before = len(server.data.willsuite_invoices[case_id])
+    server.inject(f"/willsuite/cases/{case_id}/invoices", 503, count=1, method="POST")
+    with pytest.raises(
+        reports.TransientApiError, match="was not sent again, as it may have been applied"
+    ):
+        willsuite.create_invoice(case_id, draft(), server.config().willsuite)
+    assert server.requests["/willsuite/cases/{id}/invoices"] == 1
+    assert len(server.data.willsuite_invoices[case_id]) == before
+
+
+def test_a_rate_limited_write_is_retried(server: Sandbox) -> None:
+    client_uuid = server.data.plannr_clients[1]["uuid"]
+    server.inject(
+        f"/plannr/api/v1/client/{client_uuid}/income",
+        429,
+        count=1,
+        headers={"Retry-After": "0"},
+        method="POST",
+    )
+    income = plannr.IncomeDraft(
+        name="Bonus",
+        type="bonus",
+        amount=Decimal("100.00"),
+        amount_type="gross",
+        frequency="one_off",
+    )
+    created = plannr.create_client_income(client_uuid, income, server.config().plannr)
+    assert created["amount"].to_list() == [Decimal("100.00")]
+    assert server.statuses[429] == 1

@@ -51,6 +51,7 @@ def connect(
                         "client_id": client_id,
                         "client_secret": secret.reveal(),
                     },
+                    idempotent=True,  # asking for a token twice does no harm
                 )
             if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
                 raise ReportsError(f"{SOURCE}: the token endpoint answered without an access_token")
