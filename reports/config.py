@@ -49,6 +49,10 @@ class Secret:
 class MobilitySettings:
     url: str
     token: Secret
+    #: Also read `GET /v1/cases/{id}` for each case: the fields only the detail returns
+    #: (permissions, allowed actions, the order's entity, services' task counts). One more
+    #: request per case.
+    case_details: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class Config:
 _KEYS: dict[tuple[str, str], str] = {
     ("mobility", "url"): "REPORTS_MOBILITY_URL",
     ("mobility", "token"): "REPORTS_MOBILITY_TOKEN",
+    ("mobility", "case_details"): "REPORTS_MOBILITY_CASE_DETAILS",
     ("plannr", "url"): "REPORTS_PLANNR_URL",
     ("plannr", "token"): "REPORTS_PLANNR_TOKEN",
     ("plannr", "account_uuid"): "REPORTS_PLANNR_ACCOUNT_UUID",
@@ -170,6 +175,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         mobility = MobilitySettings(
             url=_base_url(values["mobility", "url"], name("mobility", "url")),
             token=Secret(values["mobility", "token"]),
+            case_details=_flag(
+                values.get(("mobility", "case_details"), "false"), name("mobility", "case_details")
+            ),
         )
     if ("plannr", "token") in values or ("plannr", "account_uuid") in values:
         need("plannr", ("token", "account_uuid"))
@@ -259,6 +267,15 @@ def _base_url(url: str, what: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{what} must be an http(s) URL, got {url!r}")
     return url.rstrip("/")
+
+
+def _flag(text: str, what: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{what} must be true or false, got {text!r}")
 
 
 def _positive_int(text: str, what: str) -> int:

@@ -59,7 +59,9 @@ def _side(side: str) -> list[Column]:
 MOBILITY_CASES = FrameSchema(
     "mobility",
     "cases",
-    "Relocation cases, `GET /v1/cases` (one row per case). Services are in `services`.",
+    "Relocation cases, `GET /v1/cases` (one row per case). Services are in `services`. The"
+    " columns marked *case detail only* are filled when `REPORTS_MOBILITY_CASE_DETAILS=true`"
+    " (`[mobility] case_details = true`), at one more request per case.",
     (
         col("id", ID, "case id"),
         col("type", E, "case type, e.g. relocation"),

@@ -101,3 +101,15 @@ def test_only_restricts_sources() -> None:
         config.only(["mobility"])
     with pytest.raises(ConfigError, match="unknown source"):
         config.only(["crm"])
+
+
+def test_mobility_case_details_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = {"REPORTS_MOBILITY_URL": "https://m.example.com", "REPORTS_MOBILITY_TOKEN": "t"}
+    assert load_config(environ=base).mobility.case_details is False
+    assert (
+        load_config(environ={**base, "REPORTS_MOBILITY_CASE_DETAILS": "true"}).mobility.case_details
+        is True
+    )
+    with pytest.raises(ConfigError, match="true or false"):
+        load_config(environ={**base, "REPORTS_MOBILITY_CASE_DETAILS": "sometimes"})

@@ -299,3 +299,18 @@ def test_unknown_api_fields_are_ignored() -> None:
         ]
         assert frame.height == 2
         assert "brand_new_field" not in frame.columns
+
+
+def test_mobility_case_details_fill_the_detail_only_fields() -> None:
+    with Sandbox(sizes=Sizes(mobility_cases=12)) as server:
+        config = server.config(sources=("mobility",))
+        detailed = replace(config, mobility=replace(config.mobility, case_details=True))
+        frames = fetch_frames(detailed, ["cases", "services"])
+        assert server.requests["/mobility/v1/cases/{id}"] == 12
+    cases, services = frames["mobility", "cases"], frames["mobility", "services"]
+    assert cases.height == 12
+    assert cases["permissions"].null_count() == 0
+    assert cases["allowed_actions_can_add_task"].all()
+    assert cases["order_entity_type"].to_list() == ["client"] * 12
+    assert services["total_tasks"].null_count() == 0
+    assert services["total_tasks"].sum() == sum(1 for _ in server.data.mobility_tasks)

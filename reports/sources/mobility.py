@@ -64,6 +64,14 @@ def list_tasks(api: ApiClient) -> list[dict[str, Any]]:
     )
 
 
+def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
+    body = api.get(f"/v1/cases/{case_id}")
+    case = body.get("result", {}).get("case") if isinstance(body, dict) else None
+    if not isinstance(case, dict):
+        raise ReportsError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
+    return case
+
+
 def case_expenses(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
     records = fetch_pages(
         api,
@@ -111,6 +119,8 @@ def fetch(
         if wanted & {"cases", "services", "case_managers", "expenses"}:
             cases = list_cases(api)
             case_ids = [case["id"] for case in cases]
+            if settings.case_details and wanted & {"cases", "services"}:
+                cases = api.fan_out(lambda cid: case_detail(api, cid), case_ids, "case details")
             if "cases" in wanted:
                 frames["cases"] = MOBILITY_CASES.build(cases)
             if "services" in wanted:
