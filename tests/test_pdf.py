@@ -66,6 +66,8 @@ def test_monthly_report_shows_the_right_figures(data: ReportData, monthly: list[
 def test_every_page_is_numbered_of_the_total(monthly: list[str]) -> None:
     for number, page in enumerate(monthly, start=1):
         assert f"Page {number} of {len(monthly)}" in page
+    for page in monthly[1:]:  # the running header, on every page after the cover
+        assert "Demo & Co: Monthly report, October 2026" in page
 
 
 def test_statements_escape_html_and_carry_totals(data: ReportData, tmp_path: Path) -> None:
@@ -82,6 +84,7 @@ def test_statements_escape_html_and_carry_totals(data: ReportData, tmp_path: Pat
     owed = next(s for s in chosen if s.client == EVIL_PERSON).totals
     assert money(owed["outstanding"], "GBP") in person
     assert "Page 1 of" in by_client[EVIL_PERSON][0]
+    assert f"Demo & Co: Statement for {EVIL_PERSON}, October 2026" in by_client[EVIL_PERSON][0]
     assert sorted(p.name for p in tmp_path.iterdir())[-1] == "statements.json"
 
 
