@@ -18,5 +18,5 @@ else
   echo "error: install these Debian packages first: ${missing[*]}" >&2
   exit 1
 fi
-$sudo apt-get update -qq
+$sudo apt-get update -qq || { sleep 10; $sudo apt-get update -qq; }
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
