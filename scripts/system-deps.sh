@@ -19,4 +19,4 @@ else
   exit 1
 fi
 $sudo apt-get update -qq || { sleep 10; $sudo apt-get update -qq; }
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
