@@ -164,28 +164,10 @@ def main() -> None:
 @friendly_errors
 def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox: bool) -> None:
     """Fetch every entity of the configured sources and write each as Parquet."""
-    if sandbox:
-        from reports.sandbox import Sandbox
-
-        with Sandbox() as server:
-            _fetch_and_write(server.config(), sources, out)
-    else:
-        _fetch_and_write(load_config(config_path), sources, out)
-
-
-def _fetch_and_write(config: Config, sources: tuple[str, ...], out: Path) -> None:
-    if sources:
-        config = config.only(sources)
-    if not config.sources:
-        raise ReportsError(
-            "no source is configured: set REPORTS_* variables or reports.toml (see README), "
-            "or try --sandbox"
-        )
-    with progress_bars() as on_progress:
-        frames = fetch_frames(config, on_progress=on_progress)
+    frames, fetched_at = _collect(config_path, sandbox, sources)
     # Written only once every source has been fetched: a failure above leaves no files.
     for entity in ENTITIES:
-        for source in config.sources:
+        for source in fetched_at:
             frame = frames.get((source, entity))
             if frame is None:
                 continue

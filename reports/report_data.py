@@ -158,10 +158,10 @@ def build_report_data(
 
     all_invoices = _frame(frames, "willsuite", "invoices")
     all_items = _frame(frames, "willsuite", "invoice_items")
-    checked = vat.check_invoices(all_invoices, all_items).with_columns(
+    lines = vat.invoice_lines(all_invoices, all_items)
+    checked = vat.check_lines(all_invoices, lines).with_columns(
         invoice_date=local_date("date_created")
     )
-    lines = vat.invoice_lines(all_invoices, all_items)
     invoices_in_month = checked.filter(in_month("invoice_date"))
     items_in_month = lines.filter(in_month("invoice_date"))
     by_period = pl.concat(

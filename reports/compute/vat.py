@@ -97,7 +97,13 @@ def check_invoices(
     says in words what disagrees (null when nothing does). Cancelled lines are totalled
     apart in `cancelled_*` and never counted.
     """
-    lines = invoice_lines(invoices, items, vat_rate, rounding)
+    return check_lines(invoices, invoice_lines(invoices, items, vat_rate, rounding), rounding)
+
+
+def check_lines(
+    invoices: pl.DataFrame, lines: pl.DataFrame, rounding: VatRounding = VatRounding.LINE_HALF_UP
+) -> pl.DataFrame:
+    """`check_invoices()` from lines already built by `invoice_lines()` with the same rounding."""
     live = pl.col("cancelled").not_()
     per_invoice = lines.group_by("case_invoice_id").agg(
         live_lines=live.sum(),
