@@ -46,6 +46,11 @@ class IncompleteDataError(ReportsError):
     """What we fetched does not add up to what the API said it holds."""
 
 
+class DataError(ReportsError):
+    """A vendor's record cannot be reported as it is: a value of the wrong type, an amount
+    out of range, a missing id, two different records under one id. Names the record."""
+
+
 class ValidationError(ReportsError):
     """A payload we were asked to send is invalid; `field` names the offending field."""
 

@@ -23,11 +23,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
 from reports.config import Secret
-from reports.errors import ApiError, IncompleteDataError, ReportsError, TransientApiError
+from reports.errors import (
+    ApiError,
+    DataError,
+    IncompleteDataError,
+    ReportsError,
+    TransientApiError,
+)
+from reports.text import printable
 
 log = logging.getLogger("reports.http")
 
@@ -38,6 +46,35 @@ R = TypeVar("R")
 ProgressCallback = Callable[[str, int, int], None]
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def segment(source: str, what: str, value: object) -> str:
+    """An id from an API record as one percent-encoded URL path segment.
+
+    Ids go into paths (`/cases/{id}/invoices`); one holding `/`, or that is `.` or `..`,
+    could point the request, and its bearer token, at another path, so it is refused.
+    """
+    if value is None or isinstance(value, bool | dict | list):
+        raise DataError(f"{source}: a record has no usable {what} ({value!r})")
+    text = str(value)
+    if not text or "/" in text or "\\" in text or text in (".", ".."):
+        raise DataError(
+            f"{source}: {what} {printable(text)!r} cannot be used in a URL path; "
+            "correct the record in its system"
+        )
+    return quote(text, safe="")
+
+
+def record_id(source: str, entity: str, record: object, key: str = "id") -> Any:
+    """`record[key]`, or a `DataError` saying which record lacks it."""
+    if not isinstance(record, dict):
+        raise DataError(f"{source}: a {entity} record is not a JSON object")
+    value = record.get(key)
+    if value is None or value == "":
+        raise DataError(
+            f"{source}: a {entity} record has no {key}; its related records cannot be read"
+        )
+    return value
 
 
 def decode_json(content: bytes) -> Any:
@@ -375,7 +412,7 @@ def fetch_pages(
     records: dict[Any, dict[str, Any]] = {}
     for current in pages:
         for item in current.items:
-            records.setdefault(item.get(key), item)
+            records.setdefault(record_id(client.source, path, item, key), item)
     if first.total is not None and len(records) != first.total:
         raise IncompleteDataError(
             f"{client.source}: {path} reported {first.total} records but {len(records)} "

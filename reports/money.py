@@ -48,6 +48,35 @@ _MINOR_UNITS_EXCEPTIONS: dict[str, int] = {
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
+#: The largest amount, in any currency, that we report: Excel keeps 15 significant digits, and
+#: an amount under 10**12 with up to 3 decimals (every ISO 4217 currency but CLF and UYW)
+#: needs at most 15 of them, so the recalculated workbook shows exactly what the PDF does.
+#: A larger amount in an API record is a `DataError` naming the record.
+AMOUNT_BOUND = Decimal(10) ** 12
+
+
+def check_bound(amount: Decimal | None, what: str = "amount") -> Decimal | None:
+    """`amount`, or a ValueError if it is outside +-`AMOUNT_BOUND`."""
+    if amount is not None and abs(amount) >= AMOUNT_BOUND:
+        raise ValueError(
+            f"{what} {amount} is beyond the largest amount reported exactly "
+            f"(under {AMOUNT_BOUND:,f}); correct the record in its system"
+        )
+    return amount
+
+
+def minor_unit_expr(currency: pl.Expr) -> pl.Expr:
+    """The size of each row's currency's minor unit in units of 10**-MONEY_SCALE, as Int128:
+    100 for pennies, 10,000 for whole yen, 10 for Bahraini fils."""
+    sizes = {code: 10 ** (MONEY_SCALE - digits) for code, digits in _MINOR_UNITS_EXCEPTIONS.items()}
+    default = 10 ** (MONEY_SCALE - 2)
+    return (
+        currency.str.to_uppercase()
+        .replace_strict(sizes, default=default, return_dtype=pl.Int128)
+        .fill_null(default)
+    )
+
+
 def minor_units(currency: str) -> int:
     """Number of decimal places of `currency` per ISO 4217 (2 unless listed otherwise)."""
     code = currency.strip().upper()
@@ -88,7 +117,7 @@ def from_minor_units(amount: object, currency: str, what: str = "amount") -> Dec
     text = str(amount).strip()
     if not text.lstrip("-").isdigit():
         raise ValueError(f"{what}: minor units must be an integer, got {amount!r}")
-    return Decimal(text).scaleb(-minor_units(currency))
+    return check_bound(Decimal(text).scaleb(-minor_units(currency)), what)
 
 
 def to_minor_units(amount: Decimal, currency: str, what: str = "amount") -> int:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from reports.compute import fx, incomes, invoicing, vat
+from reports.compute import fx, incomes, invoicing, quality, vat
 from reports.compute.periods import Period, local_date
 from reports.config import SOURCES
 from reports.fetch import cases_across_sources
@@ -119,13 +119,20 @@ def build_report_data(
 
     cases = _cases(frames, start, end)
     tasks = _frame(frames, "mobility", "tasks")
+    flags: list[pl.DataFrame] = []
 
-    all_expenses = fx.convert(
-        _frame(frames, "mobility", "expenses"), to=report_currency, rates=rates
-    ).with_columns(invoiced=pl.col("invoice_id").is_not_null())
+    def unique(source: str, entity: str, key: str, label: str) -> pl.DataFrame:
+        frame, found = quality.unique_records(_frame(frames, source, entity), key, source, label)
+        flags.append(found)
+        return frame
+
+    raw_expenses = unique("mobility", "expenses", "id", "expense")
+    all_expenses, unreportable = _convert_expenses(raw_expenses, report_currency, rates)
+    flags.append(unreportable)
     expenses = all_expenses.filter(in_month("incurred_at"))
     by_currency = (
-        expenses.group_by("currency_code")
+        expenses.filter(pl.col("report_amount").is_not_null())
+        .group_by("currency_code")
         .agg(
             expenses=pl.len(),
             amount=pl.col("amount").sum(),
@@ -153,14 +160,23 @@ def build_report_data(
     )
     by_case = invoicing.invoicing_by_case(all_expenses, _frame(frames, "mobility", "cases"))
 
-    annualised = incomes.annualise_incomes(_frame(frames, "plannr", "incomes"), start, end)
-    excluded = incomes.income_exclusions(_frame(frames, "plannr", "incomes"), start, end)
+    income_frame = unique("plannr", "incomes", "uuid", "income")
+    annualised = _convert_incomes(
+        incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
+    )
+    excluded = incomes.income_exclusions(income_frame, start, end)
 
-    all_invoices = _frame(frames, "willsuite", "invoices")
-    all_items = _frame(frames, "willsuite", "invoice_items")
-    lines = vat.invoice_lines(all_invoices, all_items)
-    checked = vat.check_lines(all_invoices, lines).with_columns(
+    stated_invoices = unique("willsuite", "invoices", "id", "invoice")
+    all_items = unique("willsuite", "invoice_items", "id", "invoice item")
+    lines = vat.invoice_lines(stated_invoices, all_items)
+    checked = vat.check_lines(stated_invoices, lines).with_columns(
         invoice_date=local_date("date_created")
+    )
+    # An invoice whose header states no total is owed what its own lines add up to; the
+    # check above flags it ("header total missing (lines give ...)").
+    checked = checked.with_columns(total=pl.coalesce("total", "recomputed_total"))
+    all_invoices = stated_invoices.drop("total").join(
+        checked.select("id", "total"), on="id", how="left"
     )
     invoices_in_month = checked.filter(in_month("invoice_date"))
     items_in_month = lines.filter(in_month("invoice_date"))
@@ -170,7 +186,7 @@ def build_report_data(
     vat_return = vat.vat_return(by_period).sort("basis", "period_start")
     aged = invoicing.aged_debt(all_invoices, end)
 
-    quality = _quality(checked, by_case, excluded, all_expenses)
+    quality_flags = _quality(checked, by_case, excluded, all_expenses, flags)
     sources = tuple(
         SourceInfo(
             name,
@@ -203,7 +219,7 @@ def build_report_data(
         vat_return=vat_return,
         aged_debt=aged,
         pipeline=invoicing.pipeline(_frame(frames, "plannr", "cases")),
-        quality=quality,
+        quality=quality_flags,
         statements=_statements(frames, expenses, all_invoices, end, report_currency),
         changes=_changes(cases, previous_frames, start, end)
         if previous_frames is not None
@@ -337,7 +353,7 @@ def _statements(
                 key=f"willsuite-{case_id}",
                 source="willsuite",
                 client=case.get("full_names") or own["recipients_name"][0] or f"case {case_id}",
-                email=case.get("email"),
+                email=case.get("email") or None,  # WillSuite sends "" for no address
                 cases=pl.DataFrame(
                     {
                         "reference": [case.get("ref")],
@@ -405,8 +421,58 @@ def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
     )
 
 
+def _convert_expenses(
+    expenses: pl.DataFrame, currency: str, rates: fx.EcbRates | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Expenses with `report_amount` in `currency`, and a flag for each that cannot have one
+    (no amount, currency or date): those stay listed, with no converted amount, and out of
+    every total."""
+    reason = (
+        pl.when(pl.col("amount").is_null())
+        .then(pl.lit("no amount"))
+        .when(pl.col("currency_code").is_null() | (pl.col("currency_code").str.strip_chars() == ""))
+        .then(pl.lit("no currency"))
+        .when(pl.col("incurred_at").is_null())
+        .then(pl.lit("no date incurred"))
+    )
+    marked = expenses.with_columns(_reason=reason)
+    good = fx.convert(marked.filter(pl.col("_reason").is_null()), to=currency, rates=rates)
+    bad = marked.filter(pl.col("_reason").is_not_null())
+    found = quality.flags(
+        bad,
+        "mobility",
+        "expense",
+        "id",
+        "left out of totals",
+        pl.format("{}: cannot be converted or counted", pl.col("_reason")),
+    )
+    converted = pl.concat([good, bad], how="diagonal_relaxed").drop("_reason")
+    return converted.with_columns(invoiced=pl.col("invoice_id").is_not_null()), found
+
+
+def _convert_incomes(
+    annualised: pl.DataFrame, end: dt.date, currency: str, rates: fx.EcbRates | None
+) -> pl.DataFrame:
+    """Annual amounts also in the report currency, at the ECB rate of the period's last day,
+    so that incomes in several currencies are never added as if they were one."""
+    converted = fx.convert(
+        annualised.with_columns(_on=pl.lit(end)),
+        amount="annual_amount",
+        currency="amount_currency",
+        on="_on",
+        to=currency,
+        rates=rates,
+        into="report_annual",
+    )
+    return converted.drop("_on")
+
+
 def _quality(
-    checked: pl.DataFrame, by_case: pl.DataFrame, excluded: pl.DataFrame, expenses: pl.DataFrame
+    checked: pl.DataFrame,
+    by_case: pl.DataFrame,
+    excluded: pl.DataFrame,
+    expenses: pl.DataFrame,
+    found: list[pl.DataFrame],
 ) -> pl.DataFrame:
     """Every data-quality flag as (source, entity, record, check, detail)."""
     parts = [
@@ -428,7 +494,7 @@ def _quality(
                 pl.col("percent_by_amount").cast(pl.Decimal(38, 2)),
             ).alias("detail"),
         ),
-        excluded.filter(pl.col("reason") == "one-off income without a date").select(
+        incomes.data_problems(excluded).select(
             pl.lit("plannr").alias("source"),
             pl.lit("income").alias("entity"),
             pl.col("uuid").alias("record"),
@@ -444,8 +510,9 @@ def _quality(
             pl.lit("no platform conversion").alias("check"),
             pl.lit("converted_amount is empty").alias("detail"),
         ),
+        *found,
     ]
-    return pl.concat(parts).sort("source", "entity", "record")
+    return pl.concat(parts, how="vertical_relaxed").sort("source", "entity", "record")
 
 
 def _headline(data: ReportData) -> dict[str, object]:
@@ -458,7 +525,7 @@ def _headline(data: ReportData) -> dict[str, object]:
     totals = {
         row["amount_type"]: row
         for row in data.income_totals.group_by("amount_type")
-        .agg(pl.col("annual_amount").sum())
+        .agg(pl.col("report_annual_amount").sum())
         .rows(named=True)
     }
     zero = Decimal(0)
@@ -480,8 +547,8 @@ def _headline(data: ReportData) -> dict[str, object]:
         "vat_box6": current["box6_total_sales_ex_vat"][0] if current.height else zero,
         "outstanding": outstanding if outstanding is not None else zero,
         "overdue_90_plus": data.aged_debt.filter(age_bucket="90+")["amount"].sum(),
-        "incomes_annual_net": totals.get("net", {}).get("annual_amount", zero),
-        "incomes_annual_gross": totals.get("gross", {}).get("annual_amount", zero),
+        "incomes_annual_net": totals.get("net", {}).get("report_annual_amount", zero),
+        "incomes_annual_gross": totals.get("gross", {}).get("report_annual_amount", zero),
         "quality_flags": data.quality.height,
     }
     return headline

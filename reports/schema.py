@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from reports.errors import ReportsError
-from reports.money import MONEY, from_minor_units, to_decimal
+from reports.errors import DataError
+from reports.money import MONEY, check_bound, from_minor_units, to_decimal
+from reports.text import repair_surrogates
 
 UTC = dt.UTC
 
@@ -104,6 +105,8 @@ def money_object_columns(prefix: str, path: str, doc: str) -> list[Column]:
         money = dig(record, path)
         if not isinstance(money, dict) or money.get("amount") is None:
             return None
+        # Plannr documents GBP money; a Money object without its currency is read in pennies,
+        # and its `_currency` column stays null so that the report flags it.
         return from_minor_units(money["amount"], str(money.get("currency") or "GBP"), path)
 
     return [
@@ -141,21 +144,43 @@ class FrameSchema:
         return pl.DataFrame(schema=self.polars_schema)
 
     def build(self, records: Iterable[dict[str, Any]]) -> pl.DataFrame:
-        """Typed frame from API records. A value that cannot be typed exactly is an error."""
+        """Typed frame from API records. A value that cannot be typed exactly is a `DataError`
+        naming the record and the field."""
         rows = list(records)
         data: dict[str, list[Any]] = {}
         for column in self.columns:
             values = []
             for row in rows:
+                if not isinstance(row, dict):
+                    raise DataError(
+                        f"{self.source} {self.entity}: a record is {type(row).__name__}, "
+                        "not a JSON object"
+                    )
                 try:
                     values.append(column.extract(row))
-                except (ValueError, TypeError) as error:
-                    ident = row.get("id", row.get("uuid", "?"))
-                    raise ReportsError(
-                        f"{self.source} {self.entity} {ident}: field {column.name}: {error}"
+                except (ValueError, TypeError, ArithmeticError) as error:
+                    raise DataError(
+                        f"{self.source} {self.entity} {record_name(row)}: field {column.name}: {error}"
                     ) from None
             data[column.name] = values
-        return pl.DataFrame(data, schema=self.polars_schema)
+        try:
+            return pl.DataFrame(data, schema=self.polars_schema)
+        except (pl.exceptions.PolarsError, TypeError, ValueError, RuntimeError) as error:
+            # Every value was checked above; this is the last line of defence, not a path
+            # we expect to take.
+            raise DataError(
+                f"{self.source} {self.entity}: the records do not fit the frame's types ({error})"
+            ) from None
+
+
+def record_name(record: dict[str, Any]) -> str:
+    """`id`, `uuid` or `?`: how an error names a record."""
+    ident = record.get("id", record.get("uuid"))
+    return "?" if ident is None else repr_id(ident)
+
+
+def repr_id(ident: object) -> str:
+    return str(ident) if isinstance(ident, int | str) else json.dumps(ident, default=str)
 
 
 def dig(record: Any, path: str) -> Any:
@@ -175,17 +200,21 @@ def convert(raw: Any, kind: Kind, naive_zone: str = "UTC") -> Any:
         case "id":
             if isinstance(raw, bool):
                 raise ValueError(f"id expected, got {raw!r}")
-            if isinstance(raw, Decimal) and raw == raw.to_integral_value():
+            if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
                 return str(int(raw))
-            return str(raw)
+            if isinstance(raw, dict | list):
+                raise ValueError(f"id expected, got {type(raw).__name__}")
+            return repair_surrogates(str(raw))
         case "text" | "enum":
-            return raw if isinstance(raw, str) else json.dumps(raw, default=str)
+            return repair_surrogates(raw if isinstance(raw, str) else json.dumps(raw, default=str))
         case "int":
             if isinstance(raw, bool):
                 raise ValueError(f"whole number expected, got {raw!r}")
             number = Decimal(str(raw))
-            if number != number.to_integral_value():
+            if not number.is_finite() or number != number.to_integral_value():
                 raise ValueError(f"whole number expected, got {raw!r}")
+            if not -(2**63) <= number < 2**63:
+                raise ValueError(f"{raw!r} is too large for a whole-number column")
             return int(number)
         case "bool":
             if isinstance(raw, bool):
@@ -199,16 +228,23 @@ def convert(raw: Any, kind: Kind, naive_zone: str = "UTC") -> Any:
             return parse_date(raw)
         case "datetime":
             return parse_datetime(raw, naive_zone)
-        case "money" | "decimal":
-            return to_decimal(raw)
+        case "money":
+            return check_bound(to_decimal(raw))
+        case "decimal":
+            return check_bound(to_decimal(raw), "value")
         case "text list":
             if not isinstance(raw, list):
-                raise ValueError(f"list expected, got {raw!r}")
-            return [v if isinstance(v, str) else json.dumps(v, default=str) for v in raw]
+                raise ValueError(f"list expected, got {type(raw).__name__}")
+            return [
+                repair_surrogates(v if isinstance(v, str) else json.dumps(v, default=str))
+                for v in raw
+            ]
         case "json":
             if raw in ({}, []):
                 return None
-            return raw if isinstance(raw, str) else json.dumps(raw, default=str, sort_keys=True)
+            return repair_surrogates(
+                raw if isinstance(raw, str) else json.dumps(raw, default=str, sort_keys=True)
+            )
     raise AssertionError(kind)
 
 

@@ -162,6 +162,7 @@ def test_aged_debt_buckets_at_a_date() -> None:
         ("31-60", 1, D("40.00")),
         ("61-90", 1, D("50.00")),
         ("90+", 2, D("140.00")),
+        ("no due date", 0, D(0)),
     ]
     assert table["amount"].sum() == positions["outstanding"].sum()
 
@@ -196,6 +197,7 @@ def test_pipeline_by_status_and_type() -> None:
     assert rows[1] == {
         "status_name": "Open",
         "type_name": "ISA",
+        "currency": "GBP",
         "cases": 2,
         "completed_cases": 1,
         "value": D("400.01"),

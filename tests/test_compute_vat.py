@@ -124,7 +124,9 @@ def test_half_penny_vat_under_each_rule() -> None:
     }
     assert results == {
         VatRounding.LINE_HALF_UP: D("0.02"),  # 0.5p + 0.5p, each up
-        VatRounding.LINE_DOWN: D("0.00"),  # each down
+        # each line truncated to 0.1p (0.5p), then the invoice's 1.0p rounded down to 1p;
+        # rounding each line down to the penny (0p) is not a rule HMRC allows
+        VatRounding.LINE_DOWN: D("0.01"),
         VatRounding.INVOICE_DOWN: D("0.01"),  # 1p exactly on the total
     }
     # 17.5% of £0.20 is 3.5p
@@ -132,12 +134,27 @@ def test_half_penny_vat_under_each_rule() -> None:
         *frames([invoice("B", "2026-05-01")], [item("B", "0.20", "0.04")]), vat_rate=D("0.175")
     )
     assert lines["vat_p"].to_list() == [4]
-    lines = invoice_lines(
-        *frames([invoice("B", "2026-05-01")], [item("B", "0.20", "0.03")]),
-        vat_rate=D("0.175"),
-        rounding=VatRounding.LINE_DOWN,
+    assert lines["vat_tenths"].to_list() == [35]  # 3.5p truncated to 0.1p is 3.5p
+
+
+def test_line_down_truncates_lines_to_a_tenth_of_a_penny_and_the_invoice_to_a_penny() -> None:
+    # Three lines of £0.33 at 17.5%: 5.775p each. Truncated to 0.1p: 5.7p each, 17.1p in all,
+    # rounded down to 17p. Rounding each line down to the penny would give 15p (not allowed).
+    invoices, items = frames(
+        [invoice("C", "2026-05-01", subtotal=D("0.99"), vat_amount=D("0.17"), total=D("1.16"))],
+        [item("C", "0.33", "0.06"), item("C", "0.33", "0.06"), item("C", "0.33", "0.05")],
     )
-    assert lines["vat_p"].to_list() == [3]
+    checked = check_invoices(
+        invoices, items, vat_rate=D("0.175"), rounding=VatRounding.LINE_DOWN
+    ).row(0, named=True)
+    assert checked["recomputed_vat"] == D("0.17")
+    assert checked["consistent"], checked["issues"]  # 6p, 6p and 5p are each within a penny
+    lines = invoice_lines(invoices, items, vat_rate=D("0.175"), rounding=VatRounding.LINE_DOWN)
+    assert lines["vat_tenths"].to_list() == [57, 57, 57]
+    invoice_down = check_invoices(
+        invoices, items, vat_rate=D("0.175"), rounding=VatRounding.INVOICE_DOWN
+    ).row(0, named=True)
+    assert invoice_down["recomputed_vat"] == D("0.17")  # 17.325p down
 
 
 def test_line_net_is_quantity_times_rate_to_the_penny() -> None:
@@ -303,25 +320,16 @@ def test_draft_invoice_is_consistent_and_valid() -> None:
     assert (draft.sub_total, draft.vat_amount, draft.total) == (D("182.10"), D("5.01"), D("187.11"))
     assert [line.amount for line in draft.items] == [D("105.00"), D("82.00"), D("0.11")]
     assert draft.payload()["total"] == D("187.11")
-    down = draft_invoice(
-        invoice_number="INV-8",
-        sender_id="9b5c02d1-a587-4b0b-b83c-a8889f038f85",
-        date_created=dt.datetime(2026, 5, 1, 9),
-        date_due=dt.datetime(2026, 5, 31, 9),
-        lines=[LineInput("Copy", 1, D("0.10"))],
-        vat_percent=D(5),
-        rounding=VatRounding.LINE_DOWN,
-    )
-    assert down.total == D("0.10")
-    with pytest.raises(ValueError, match="line"):
-        draft_invoice(
-            invoice_number="X",
-            sender_id="9b5c02d1-a587-4b0b-b83c-a8889f038f85",
-            date_created=dt.datetime(2026, 1, 1),
-            date_due=dt.datetime(2026, 1, 2),
-            lines=[],
-            rounding=VatRounding.INVOICE_DOWN,
-        )
+    for rule in (VatRounding.LINE_DOWN, VatRounding.INVOICE_DOWN):
+        with pytest.raises(ValueError, match="LINE_HALF_UP"):
+            draft_invoice(
+                invoice_number="X",
+                sender_id="9b5c02d1-a587-4b0b-b83c-a8889f038f85",
+                date_created=dt.datetime(2026, 1, 1),
+                date_due=dt.datetime(2026, 1, 2),
+                lines=[],
+                rounding=rule,
+            )
 
 
 pennies = st.integers(min_value=0, max_value=10_000_000)

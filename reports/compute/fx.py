@@ -142,9 +142,13 @@ def convert(
 
     Adds `{into}_amount` (exact, rounded once to `to`'s minor units), `{into}_currency`,
     `fx_rate_date` (the ECB publication used), `fx_source_per_eur` and `fx_target_per_eur`
-    (the two ECB rates). Rows already in `to` keep their amount and have no rate. A
-    `Datetime` in `on` is read as a date in `timezone`. A currency the ECB does not publish,
-    or a date before, after or in a gap of the history, raises `RatesError`.
+    (the two ECB rates). Rows already in `to` keep their amount and have no rate; rows with
+    no amount stay empty. A `Datetime` in `on` is read as a date in `timezone`.
+
+    `RatesError`: an amount with no currency or no date; a currency the ECB does not
+    publish; a date before the history, in a gap of it longer than `max_staleness_days`, or
+    after its last publication (a weekend right after it excepted: the ECB never publishes
+    on one, so that Friday's rates are the day's rates).
     """
     rates = rates or EcbRates.load()
     target = to.upper()
@@ -157,8 +161,21 @@ def convert(
     work = frame.with_row_index("_row").with_columns(
         _day=day, _ccy=pl.col(currency).str.to_uppercase(), _units=to_units(pl.col(amount))
     )
+    no_currency = work.filter(pl.col("_units").is_not_null() & pl.col("_ccy").is_null()).height
+    if no_currency:
+        raise RatesError(
+            f"{no_currency} amounts have no currency in {currency}, so they cannot be converted; "
+            "leave them out (and say so) before converting"
+        )
     needs_rate = work.filter(pl.col("_units").is_not_null() & (pl.col("_ccy") != target))
     _check_coverage(needs_rate, rates, currency, on)
+    covered_until = _covered_until(rates.last_date)
+    beyond = needs_rate.filter(pl.col("_day") > covered_until)
+    if beyond.height:
+        raise RatesError(
+            f"{beyond['_day'].max()} ({on}) is after the last ECB publication in the rates in use "
+            f"({rates.last_date}, from {rates.source}): run `reports rates update` for newer ones"
+        )
 
     publications = rates.table.select("rate_date").unique().sort("rate_date")
     looked_up = (
@@ -224,6 +241,15 @@ def convert(
         "fx_source_per_eur",
         "fx_target_per_eur",
     )
+
+
+def _covered_until(last_publication: dt.date) -> dt.date:
+    """The last day whose rates the history holds: its last publication, and the weekend
+    straight after it if it fell on a Friday (nothing can have been published since)."""
+    day = last_publication
+    while (day + dt.timedelta(days=1)).weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
 
 
 def _check_coverage(rows: pl.DataFrame, rates: EcbRates, currency: str, on: str) -> None:

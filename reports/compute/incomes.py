@@ -2,9 +2,13 @@
 
 Recurring incomes are multiplied by how often they fall in a year (daily 365, weekly 52,
 fortnightly 26, four-weekly 13, monthly 12, bimonthly 6, quarterly 4, biannually 2,
-annually 1); the monthly equivalent is a twelfth of that, to the penny, half up. `adhoc` and
-`one_off` incomes count once, in the period their start date falls in, and have no monthly
-equivalent.
+annually 1); the monthly equivalent is a twelfth of that, to the currency's ISO 4217 minor
+unit (pennies; whole yen), half up. `adhoc` and `one_off` incomes count once, in the period
+their start date falls in, and have no monthly equivalent.
+
+An income that cannot be annualised (no amount, currency, frequency or net/gross) is left
+out with its reason, and `data_problems()` picks those out for the report's Data quality;
+incomes outside the period are left out too, which is no problem of the data.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import datetime as dt
 import polars as pl
 
 from reports.compute.units import Rounding, divide, from_units, to_units
-from reports.money import MONEY, MONEY_SCALE
+from reports.money import MONEY, MONEY_SCALE, minor_unit_expr
 
 PER_YEAR = {
     "daily": 365,
@@ -28,6 +32,9 @@ PER_YEAR = {
     "annually": 1,
 }
 ONCE = ("adhoc", "one_off")
+AMOUNT_TYPES = ("net", "gross")
+#: Reasons an income is left out that say nothing is wrong with it: it falls outside the period.
+OUTSIDE_PERIOD = ("one-off outside the period", "starts after the period", "ended before the period")
 
 
 def _reason(start: dt.date, end: dt.date) -> pl.Expr:
@@ -35,8 +42,16 @@ def _reason(start: dt.date, end: dt.date) -> pl.Expr:
     return (
         pl.when(pl.col("amount").is_null())
         .then(pl.lit("no amount"))
+        .when(pl.col("amount_currency").is_null())
+        .then(pl.lit("no currency"))
+        .when(pl.col("frequency").is_null())
+        .then(pl.lit("no frequency"))
         .when(pl.col("frequency").is_in([*PER_YEAR, *ONCE]).not_())
         .then(pl.format("unknown frequency {}", pl.col("frequency")))
+        .when(pl.col("amount_type").is_null())
+        .then(pl.lit("no amount type (net or gross)"))
+        .when(pl.col("amount_type").is_in(AMOUNT_TYPES).not_())
+        .then(pl.format("unknown amount type {}", pl.col("amount_type")))
         .when(once & pl.col("start_date").is_null())
         .then(pl.lit("one-off income without a date"))
         .when(once & ((pl.col("start_date") < start) | (pl.col("start_date") > end)))
@@ -60,12 +75,15 @@ def annualise_incomes(incomes: pl.DataFrame, start: dt.date, end: dt.date) -> pl
         .then(to_units(pl.col("amount")))
         .otherwise(to_units(pl.col("amount")) * multiplier)
     )
+    # A twelfth, rounded to the currency's minor unit: units of 1e-4 per minor unit.
+    per_minor = minor_unit_expr(pl.col("amount_currency"))
+    monthly_units = divide(annual_units, per_minor * 12, Rounding.HALF_UP) * per_minor
     return kept.with_columns(
         recurring=pl.col("frequency").is_in(ONCE).not_(),
         annual_amount=from_units(annual_units, MONEY_SCALE),
         monthly_amount=pl.when(pl.col("frequency").is_in(ONCE))
         .then(None)
-        .otherwise(from_units(divide(annual_units, 12 * 100, Rounding.HALF_UP), 2)),
+        .otherwise(from_units(monthly_units, MONEY_SCALE)),
     )
 
 
@@ -74,16 +92,22 @@ def income_exclusions(incomes: pl.DataFrame, start: dt.date, end: dt.date) -> pl
     return incomes.with_columns(reason=_reason(start, end)).filter(pl.col("reason").is_not_null())
 
 
+def data_problems(exclusions: pl.DataFrame) -> pl.DataFrame:
+    """The exclusions that are a fault in the data, not the period (see `OUTSIDE_PERIOD`)."""
+    return exclusions.filter(pl.col("reason").is_in(OUTSIDE_PERIOD).not_())
+
+
 def income_totals(annualised: pl.DataFrame) -> pl.DataFrame:
-    """Annual and monthly totals by `amount_type` (net, gross) and taxable or not: net and gross
-    are never added together."""
+    """Annual and monthly totals by `amount_type` (net, gross), taxable or not, and currency:
+    net and gross, and amounts in different currencies, are never added together. With a
+    `report_annual_amount` column (the annual amounts converted, see `fx.convert`) its sum
+    is given too."""
+    money_columns = ["annual_amount", "monthly_amount"]
+    if "report_annual_amount" in annualised.columns:
+        money_columns.append("report_annual_amount")
     return (
         annualised.group_by("amount_type", "is_taxable", "amount_currency")
-        .agg(
-            incomes=pl.len(),
-            annual_amount=pl.col("annual_amount").sum(),
-            monthly_amount=pl.col("monthly_amount").sum(),
-        )
-        .with_columns(pl.col("annual_amount", "monthly_amount").cast(MONEY))
-        .sort("amount_type", "is_taxable")
+        .agg(incomes=pl.len(), *(pl.col(name).sum() for name in money_columns))
+        .with_columns(pl.col(money_columns).cast(MONEY))
+        .sort("amount_type", "is_taxable", "amount_currency")
     )

@@ -10,10 +10,12 @@ import polars as pl
 
 from reports.compute.periods import local_date
 from reports.compute.units import Rounding, divide, from_units, to_units
+from reports.compute.vat import require_unique
+from reports.errors import DataError
 from reports.money import MONEY
 
 PERCENT_DIGITS = 2
-AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
+AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+", "no due date")
 
 
 def percent(part_units: pl.Expr, whole_units: pl.Expr) -> pl.Expr:
@@ -130,10 +132,14 @@ def invoiced_by_client_month(
 
 def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """Each WillSuite invoice issued by `as_of`: paid or outstanding at that date, and if
-    outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`, `90+`).
+    outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`,
+    `90+`, or `no due date` when it has none).
 
-    An invoice paid after `as_of` was outstanding on `as_of`. Amounts are the header `total`.
+    An invoice paid after `as_of` was outstanding on `as_of`. Amounts are the header `total`;
+    an invoice without one, or an id that comes twice, is a `DataError` (the report fills a
+    missing total from the invoice's lines, and flags it, before calling this).
     """
+    require_unique(invoices, "id", "invoice")
     frame = invoices.select(
         "id",
         "invoice_number",
@@ -145,11 +151,20 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         local_date("date_due").alias("due_date"),
         local_date("date_paid").alias("paid_date"),
     ).filter(pl.col("invoice_date") <= as_of)
+    no_total = frame.filter(pl.col("total").is_null())
+    if no_total.height:
+        raise DataError(
+            f"willsuite invoice {no_total['invoice_number'][0] or no_total['id'][0]} has no total "
+            f"({no_total.height} such invoices); fill it from its lines (vat.check_invoices) "
+            "or correct it in WillSuite"
+        )
     paid = pl.col("paid_date").is_not_null() & (pl.col("paid_date") <= as_of)
     days = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()
     bucket = (
         pl.when(paid)
         .then(None)
+        .when(pl.col("due_date").is_null())
+        .then(pl.lit("no due date"))
         .when(days < 0)
         .then(pl.lit("not due"))
         .when(days <= 30)
@@ -201,11 +216,12 @@ def paid_vs_outstanding(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 
 def pipeline(cases: pl.DataFrame) -> pl.DataFrame:
-    """Plannr case value by status and type, and the share of it completed (`completed_at` set)."""
+    """Plannr case value by status, type and currency, and the share of it completed
+    (`completed_at` set). Values in different currencies are never added together."""
     done = pl.col("completed_at").is_not_null()
     units = to_units(pl.col("value"))
     return (
-        cases.group_by("status_name", "type_name")
+        cases.group_by("status_name", "type_name", "value_currency")
         .agg(
             cases=pl.len(),
             completed_cases=done.sum(),
@@ -216,11 +232,12 @@ def pipeline(cases: pl.DataFrame) -> pl.DataFrame:
         .select(
             "status_name",
             "type_name",
+            pl.col("value_currency").alias("currency"),
             "cases",
             "completed_cases",
             from_units(pl.col("value_units"), 4).alias("value"),
             from_units(pl.col("completed_units"), 4).alias("completed_value"),
             percent(pl.col("completed_units"), pl.col("value_units")).alias("percent_completed"),
         )
-        .sort("status_name", "type_name")
+        .sort("status_name", "type_name", "currency", nulls_last=True)
     )

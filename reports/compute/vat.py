@@ -1,11 +1,20 @@
 """VAT on WillSuite invoices: recomputed from the lines, checked against the headers, and
 summed by period on the invoice (accrual) or cash basis for the VAT return's boxes 1 and 6.
 
-Rules (HMRC VAT Notice 700, section 17.5 "Rounding of amounts of VAT"): VAT on each line
-is worked out to the penny, rounding a half penny up (`VatRounding.LINE_HALF_UP`, the
-default) or always down (`LINE_DOWN`); or the VAT of the whole invoice is worked out and
-rounded down to the penny (`INVOICE_DOWN`). A line's net is quantity x rate, to the penny,
-half up. Cancelled items are left out of every total and reported apart.
+Rules (HMRC VAT Notice 700, section 17.5 "Rounding of amounts of VAT", and VATREC12010):
+
+- `VatRounding.LINE_HALF_UP` (the default): VAT on each line to the nearest penny, a half
+  penny up; the invoice's VAT is the sum of its lines.
+- `LINE_DOWN`: VAT on each line truncated to a tenth of a penny (0.1p); the invoice's VAT,
+  the sum of those, is then rounded down to a whole penny. HMRC allows rounding down to the
+  penny only for the invoice's total VAT, never line by line.
+- `INVOICE_DOWN`: the VAT of the whole invoice worked out exactly and rounded down to a
+  whole penny.
+
+A line's net is quantity x rate, to the penny, half up. Cancelled items are left out of
+every total and reported apart. Only `LINE_HALF_UP` fixes a line's VAT to a whole penny;
+under the other two rules a line's stated VAT agrees when it is within a penny of the exact
+figure.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import polars as pl
 
 from reports.compute.periods import Period, local_date, with_period
 from reports.compute.units import Rounding, divide, from_units, quantize, to_minor_units, to_units
+from reports.errors import DataError
 from reports.money import MONEY, MONEY_SCALE
 
 STANDARD_RATE = Decimal("0.20")
@@ -31,10 +41,6 @@ class VatRounding(StrEnum):
     LINE_HALF_UP = "line_half_up"
     LINE_DOWN = "line_down"
     INVOICE_DOWN = "invoice_down"
-
-    @property
-    def line_rounding(self) -> Rounding:
-        return Rounding.DOWN if self is VatRounding.LINE_DOWN else Rounding.HALF_UP
 
 
 class Basis(StrEnum):
@@ -54,7 +60,13 @@ def invoice_lines(
 
     `vat_rate` is the rate of lines with `has_vat` (WillSuite does not return it per line).
     Columns ending `_p` are whole pennies (Int128); `invoice_date` and `paid_date` are UK dates.
+    `vat_p` is the line's VAT to the nearest penny (half up), `vat_tenths` the same truncated
+    to a tenth of a penny (the `LINE_DOWN` rule), and `vat_numerator` the exact VAT in
+    millionths of a penny. An invoice id or item id that comes twice is a `DataError`
+    (settle duplicates first with `quality.unique_records`).
     """
+    require_unique(invoices, "id", "invoice")
+    require_unique(items, "id", "invoice item")
     rate_units = int(quantize(vat_rate, RATE_DIGITS, Rounding.HALF_UP).scaleb(RATE_DIGITS))
     lines = items
     for column in ("subtotal", "vat_amount", "amount"):
@@ -80,9 +92,21 @@ def invoice_lines(
     )
     lines = lines.with_columns(
         vat_numerator=vat_numerator,
-        vat_p=divide(vat_numerator, 10**RATE_DIGITS, rounding.line_rounding),
+        vat_p=divide(vat_numerator, 10**RATE_DIGITS, Rounding.HALF_UP),
+        vat_tenths=divide(vat_numerator, 10 ** (RATE_DIGITS - 1), Rounding.DOWN),
     ).with_columns(gross_p=pl.col("net_p") + pl.col("vat_p"))
     return lines.drop("invoice_paid_date")
+
+
+def require_unique(frame: pl.DataFrame, key: str, entity: str) -> None:
+    """A `DataError` naming the first `key` value that `frame` holds more than once."""
+    repeated = frame.group_by(key).agg(copies=pl.len()).filter(pl.col("copies") > 1)
+    if repeated.height:
+        first = repeated.row(0, named=True)
+        raise DataError(
+            f"willsuite {entity} {first[key]} comes {first['copies']} times; joining on it would "
+            "count its figures more than once (settle duplicates with quality.unique_records)"
+        )
 
 
 def check_invoices(
@@ -105,11 +129,18 @@ def check_lines(
 ) -> pl.DataFrame:
     """`check_invoices()` from lines already built by `invoice_lines()` with the same rounding."""
     live = pl.col("cancelled").not_()
+    if rounding is VatRounding.LINE_HALF_UP:
+        line_vat_off = pl.col("stated_vat_amount_p") != pl.col("vat_p")
+    else:  # no whole-penny line VAT is fixed: within a penny of the exact figure agrees
+        line_vat_off = (
+            pl.col("stated_vat_amount_p") * 10**RATE_DIGITS - pl.col("vat_numerator")
+        ).abs() >= 10**RATE_DIGITS
     per_invoice = lines.group_by("case_invoice_id").agg(
         live_lines=live.sum(),
         cancelled_lines=pl.col("cancelled").sum(),
         net_p=pl.col("net_p").filter(live).sum(),
         line_vat_p=pl.col("vat_p").filter(live).sum(),
+        line_vat_tenths=pl.col("vat_tenths").filter(live).sum(),
         vat_numerator=pl.col("vat_numerator").filter(live).sum(),
         cancelled_net_p=pl.col("stated_subtotal_p").filter(pl.col("cancelled")).sum(),
         cancelled_vat_p=pl.col("stated_vat_amount_p").filter(pl.col("cancelled")).sum(),
@@ -117,7 +148,7 @@ def check_lines(
             live
             & (
                 (pl.col("stated_subtotal_p") != pl.col("net_p"))
-                | (pl.col("stated_vat_amount_p") != pl.col("vat_p"))
+                | line_vat_off
                 | (
                     pl.col("stated_amount_p")
                     != pl.col("stated_subtotal_p") + pl.col("stated_vat_amount_p")
@@ -127,6 +158,8 @@ def check_lines(
     )
     if rounding is VatRounding.INVOICE_DOWN:
         vat = divide(pl.col("vat_numerator"), 10**RATE_DIGITS, Rounding.DOWN)
+    elif rounding is VatRounding.LINE_DOWN:
+        vat = divide(pl.col("line_vat_tenths"), 10, Rounding.DOWN)
     else:
         vat = pl.col("line_vat_p")
     checked = invoices.select(
@@ -147,7 +180,14 @@ def check_lines(
         pl.col(c).fill_null(0) for c in ("live_lines", "cancelled_lines", "lines_off")
     ).with_columns(
         pl.col(c).fill_null(zero)
-        for c in ("net_p", "line_vat_p", "vat_numerator", "cancelled_net_p", "cancelled_vat_p")
+        for c in (
+            "net_p",
+            "line_vat_p",
+            "line_vat_tenths",
+            "vat_numerator",
+            "cancelled_net_p",
+            "cancelled_vat_p",
+        )
     )
     checked = checked.with_columns(_vat_p=vat.fill_null(zero)).with_columns(
         recomputed_subtotal=from_units(pl.col("net_p"), PENNY_DIGITS),
@@ -162,16 +202,21 @@ def check_lines(
         total_difference=(pl.col("total") - pl.col("recomputed_total")).cast(MONEY),
     )
     issue = []
-    for header, label in (("subtotal", "subtotal"), ("vat", "VAT"), ("total", "total")):
-        stated = (
-            "subtotal" if header == "subtotal" else ("vat_amount" if header == "vat" else "total")
-        )
+    for header, label, stated in (
+        ("subtotal", "subtotal", "subtotal"),
+        ("vat", "VAT", "vat_amount"),
+        ("total", "total", "total"),
+    ):
+        lines_give = pl.col(f"recomputed_{header}").cast(pl.Decimal(38, PENNY_DIGITS))
         issue.append(
-            pl.when(pl.col(f"{header}_difference") != 0).then(
+            pl.when(pl.col(stated).is_null())
+            .then(pl.format(f"header {label} missing (lines give {{}})", lines_give))
+            .when(pl.col(f"{header}_difference") != 0)
+            .then(
                 pl.format(
                     f"header {label} {{}} but lines give {{}}",
                     pl.col(stated).cast(pl.Decimal(38, PENNY_DIGITS)),
-                    pl.col(f"recomputed_{header}").cast(pl.Decimal(38, PENNY_DIGITS)),
+                    lines_give,
                 )
             )
         )
@@ -185,7 +230,13 @@ def check_lines(
         issues=pl.when(pl.col("issues") == "").then(None).otherwise(pl.col("issues")),
     ).with_columns(consistent=pl.col("issues").is_null())
     return checked.drop(
-        "net_p", "line_vat_p", "vat_numerator", "cancelled_net_p", "cancelled_vat_p", "_vat_p"
+        "net_p",
+        "line_vat_p",
+        "line_vat_tenths",
+        "vat_numerator",
+        "cancelled_net_p",
+        "cancelled_vat_p",
+        "_vat_p",
     )
 
 
@@ -270,18 +321,22 @@ def draft_invoice(
 ):
     """A WillSuite invoice whose lines, `sub_total`, `vat_amount` and `total` agree to the penny.
 
-    WillSuite stores VAT per line (each line's `amount` includes it), so only the line
-    rules apply; `INVOICE_DOWN` would leave lines that do not add up to the total.
+    WillSuite stores VAT per line to the penny (each line's `amount` includes it), so only
+    `LINE_HALF_UP` applies: `INVOICE_DOWN` and `LINE_DOWN` (which fixes line VAT only to a
+    tenth of a penny) would leave lines that do not add up to the invoice's VAT.
     """
     from reports.sources.willsuite import InvoiceDraft, InvoiceLine
 
-    if rounding is VatRounding.INVOICE_DOWN:
-        raise ValueError("WillSuite stores VAT on each line: use LINE_HALF_UP or LINE_DOWN")
+    if rounding is not VatRounding.LINE_HALF_UP:
+        raise ValueError(
+            "WillSuite stores VAT on each line to the penny: use LINE_HALF_UP "
+            f"({rounding} does not give whole-penny line VAT)"
+        )
     built = []
     for line in lines:
         net = quantize(line.quantity * line.rate, PENNY_DIGITS, Rounding.HALF_UP)
         vat = (
-            quantize(net * vat_percent / 100, PENNY_DIGITS, rounding.line_rounding)
+            quantize(net * vat_percent / 100, PENNY_DIGITS, Rounding.HALF_UP)
             if line.has_vat
             else Decimal("0.00")
         )

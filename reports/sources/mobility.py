@@ -22,7 +22,7 @@ from reports.frames import (
     MOBILITY_TASK_MANAGERS,
     MOBILITY_TASKS,
 )
-from reports.http import ApiClient, Page, ProgressCallback, fetch_pages
+from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
 
 SOURCE = "mobility"
 # The docs set no maximum `per_page`; we ask for 500 and follow the `lastPage` the server
@@ -65,7 +65,7 @@ def list_tasks(api: ApiClient) -> list[dict[str, Any]]:
 
 
 def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
-    body = api.get(f"/v1/cases/{case_id}")
+    body = api.get(f"/v1/cases/{segment(SOURCE, 'case id', case_id)}")
     case = body.get("result", {}).get("case") if isinstance(body, dict) else None
     if not isinstance(case, dict):
         raise ReportsError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
@@ -75,7 +75,7 @@ def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
 def case_expenses(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
     records = fetch_pages(
         api,
-        f"/v1/cases/{case_id}/expenses",
+        f"/v1/cases/{segment(SOURCE, 'case id', case_id)}/expenses",
         read_page,
         page_size=PAGE_SIZE,
         size_param="per_page",
@@ -118,21 +118,23 @@ def fetch(
     with connect(settings, config, on_progress) as api:
         if wanted & {"cases", "services", "case_managers", "expenses"}:
             cases = list_cases(api)
-            case_ids = [case["id"] for case in cases]
+            case_ids = [record_id(SOURCE, "case", case) for case in cases]
             if settings.case_details and wanted & {"cases", "services"}:
                 cases = api.fan_out(lambda cid: case_detail(api, cid), case_ids, "case details")
             if "cases" in wanted:
                 frames["cases"] = MOBILITY_CASES.build(cases)
             if "services" in wanted:
                 services = [
-                    {"expat_case_id": case["id"], **service}
+                    {"expat_case_id": record_id(SOURCE, "case", case), **service}
                     for case in cases
                     for service in case.get("services") or []
                 ]
                 frames["services"] = MOBILITY_SERVICES.build(services)
             if "case_managers" in wanted:
                 answers = api.fan_out(
-                    lambda cid: manager_rows("case", cid, api.get(f"/v1/cases/{cid}/managers")),
+                    lambda cid: manager_rows(
+                        "case", cid, api.get(f"/v1/cases/{segment(SOURCE, 'case id', cid)}/managers")
+                    ),
                     case_ids,
                     "case managers",
                 )
@@ -147,9 +149,9 @@ def fetch(
             if "task_managers" in wanted:
                 answers = api.fan_out(
                     lambda tid: manager_rows(
-                        "task", tid, api.get(f"/v1/cases/tasks/{tid}/managers")
+                        "task", tid, api.get(f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers")
                     ),
-                    [task["id"] for task in tasks],
+                    [record_id(SOURCE, "task", task) for task in tasks],
                     "task managers",
                 )
                 frames["task_managers"] = MOBILITY_TASK_MANAGERS.build(_flat(answers))

@@ -25,7 +25,7 @@ import polars as pl
 from reports.config import Config, PlannrSettings
 from reports.errors import ReportsError, ValidationError
 from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
-from reports.http import ApiClient, Page, ProgressCallback, fetch_pages
+from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
 from reports.money import to_minor_units
 
 SOURCE = "plannr"
@@ -120,7 +120,7 @@ def list_clients(api: ApiClient) -> list[dict[str, Any]]:
 def client_incomes(api: ApiClient, client_uuid: str) -> list[dict[str, Any]]:
     records = fetch_pages(
         api,
-        f"/api/v1/client/{client_uuid}/income",
+        f"/api/v1/client/{segment(SOURCE, 'client uuid', client_uuid)}/income",
         read_page,
         page_size=PAGE_SIZE,
         size_param="per_page",
@@ -148,7 +148,7 @@ def fetch(
             if "incomes" in wanted:
                 answers = api.fan_out(
                     lambda uuid: client_incomes(api, uuid),
-                    [client["uuid"] for client in clients],
+                    [record_id(SOURCE, "client", client, "uuid") for client in clients],
                     "incomes",
                 )
                 frames["incomes"] = PLANNR_INCOMES.build([r for rs in answers for r in rs])

@@ -25,9 +25,17 @@ from typing import Any
 import polars as pl
 
 from reports.config import Config, Secret, WillSuiteSettings
-from reports.errors import ConfigError, ReportsError, ValidationError
+from reports.errors import ConfigError, DataError, ReportsError, ValidationError
 from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
-from reports.http import ApiClient, ClientCredentialsAuth, Page, ProgressCallback, fetch_pages
+from reports.http import (
+    ApiClient,
+    ClientCredentialsAuth,
+    Page,
+    ProgressCallback,
+    fetch_pages,
+    record_id,
+    segment,
+)
 
 SOURCE = "willsuite"
 PAGE_SIZE = 100  # WillSuite's documented maximum perPage
@@ -102,7 +110,9 @@ def list_cases(api: ApiClient, updated_after: dt.datetime | None = None) -> list
 def case_invoices(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
     # Cancelled items are asked for so that nothing is dropped silently; they are marked by
     # their `status` and left out of totals by the computations.
-    body = api.get(f"/cases/{case_id}/invoices", {"show_cancelled_items": "true"})
+    body = api.get(
+        f"/cases/{segment(SOURCE, 'case id', case_id)}/invoices", {"show_cancelled_items": "true"}
+    )
     if not isinstance(body, list):
         raise ReportsError(f"{SOURCE}: invoices of case {case_id}: expected a JSON array")
     return body
@@ -122,13 +132,13 @@ def fetch(
         if "cases" in wanted:
             frames["cases"] = WILLSUITE_CASES.build(cases)
         if wanted & {"invoices", "invoice_items"}:
-            answers = api.fan_out(
-                lambda cid: case_invoices(api, cid), [c["id"] for c in cases], "invoices"
-            )
+            case_ids = [record_id(SOURCE, "case", case) for case in cases]
+            answers = api.fan_out(lambda cid: case_invoices(api, cid), case_ids, "invoices")
             invoices = []
-            for case, case_answer in zip(cases, answers, strict=True):
+            for case_id, case_answer in zip(case_ids, answers, strict=True):
                 for invoice in case_answer:
-                    invoices.append({"customer_case_id": case["id"], **invoice})
+                    record_id(SOURCE, f"invoice of case {case_id}", invoice)
+                    invoices.append({"customer_case_id": case_id, **invoice})
             if "invoices" in wanted:
                 frames["invoices"] = WILLSUITE_INVOICES.build(invoices)
             if "invoice_items" in wanted:
@@ -139,7 +149,7 @@ def fetch(
                         **item,
                     }
                     for inv in invoices
-                    for item in inv.get("items") or []
+                    for item in _items(inv)
                 ]
                 frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.build(items)
     return frames
@@ -314,7 +324,9 @@ def create_invoice(
     """`POST /cases/{caseId}/invoices`; returns the created invoice as a one-row frame."""
     body = draft.payload()
     with connect(settings, config or Config()) as api:
-        created = api.request("POST", f"/cases/{case_id}/invoices", json_body=body)
+        created = api.request(
+            "POST", f"/cases/{segment(SOURCE, 'case id', case_id)}/invoices", json_body=body
+        )
     return WILLSUITE_INVOICES.build([_invoice(created, case_id)])
 
 
@@ -329,8 +341,21 @@ def update_invoice(
     """`PATCH /cases/{caseId}/invoices/{invoiceId}`; returns the updated invoice as a one-row frame."""
     body = {"keep_existing_items": keep_existing_items, **draft.payload()}
     with connect(settings, config or Config()) as api:
-        updated = api.request("PATCH", f"/cases/{case_id}/invoices/{invoice_id}", json_body=body)
+        path = (
+            f"/cases/{segment(SOURCE, 'case id', case_id)}"
+            f"/invoices/{segment(SOURCE, 'invoice id', invoice_id)}"
+        )
+        updated = api.request("PATCH", path, json_body=body)
     return WILLSUITE_INVOICES.build([_invoice(updated, case_id)])
+
+
+def _items(invoice: dict[str, Any]) -> list[Any]:
+    items = invoice.get("items")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise DataError(f"{SOURCE}: invoice {invoice['id']}: items is not a list")
+    return items
 
 
 def _invoice(body: Any, case_id: str) -> dict[str, Any]:
