@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,25 +28,44 @@ from reports.errors import ReportsError
 from reports.fetch import fetch_frames
 from reports.frames import ENTITIES
 from reports.http import ProgressCallback
-from reports.output import write_parquet
+from reports.output import ensure_writable, write_parquet
+from reports.sandbox.hostile import SCENARIOS
+from reports.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True)
 
 
 def friendly_errors(command: F) -> F:
-    """Expected failures become one line on stderr and exit status 1, never a traceback."""
+    """Failures become one line on stderr and exit status 1, never a traceback.
+
+    Control characters in the message (a CR or an escape sequence inside a vendor's name)
+    are shown escaped, so one error is one line of a cron log and cannot forge another. An
+    unexpected exception is a bug: it is named in one line too, and `REPORTS_DEBUG=1` shows
+    its traceback.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except ReportsError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {printable(str(error))}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:
+            if os.environ.get("REPORTS_DEBUG"):
+                raise
+            click.echo(
+                f"error: unexpected {type(error).__name__}: {printable(str(error))} "
+                "(a bug in reports; REPORTS_DEBUG=1 shows where)",
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -82,8 +102,32 @@ config_option = click.option(
     help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
 )
 firm_option = click.option("--firm", default="", help="Firm name for titles and messages.")
+
+
+def _report_currency(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An ISO 4217 code the ECB publishes a rate for, upper-cased; else a usage error."""
+    from reports.compute.fx import EcbRates, RatesError
+    from reports.money import minor_units
+
+    code = value.strip().upper()
+    try:
+        minor_units(code)
+        known = EcbRates.load().currencies
+    except (ValueError, RatesError) as error:
+        raise click.BadParameter(printable(str(error))) from None
+    if code not in known:
+        raise click.BadParameter(
+            f"{printable(code)!r}: the ECB publishes no rate for it; choose one of {' '.join(known)}"
+        )
+    return code
+
+
 currency_option = click.option(
-    "--currency", default="GBP", show_default=True, help="Report currency (ISO 4217)."
+    "--currency",
+    default="GBP",
+    show_default=True,
+    callback=_report_currency,
+    help="Report currency (ISO 4217, one the ECB publishes).",
 )
 sandbox_option = click.option(
     "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
@@ -101,7 +145,7 @@ templates_option = click.option(
 )
 workers_option = click.option(
     "--workers",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     help="Processes rendering statements. Default: one per core.",
 )
@@ -125,9 +169,9 @@ def report_delivery(delivery: Any, config: Config) -> None:
         f"{len(delivery.sent)} messages sent {where}; {len(delivery.already_sent)} sent before"
     )
     for reason in delivery.skipped:
-        click.echo(f"not sent: {reason}", err=True)
+        click.echo(f"not sent: {printable(reason)}", err=True)
     for reason in delivery.refused:
-        click.echo(f"refused: {reason}", err=True)
+        click.echo(f"refused: {printable(reason)}", err=True)
     if delivery.refused:
         sys.exit(1)
 
@@ -164,6 +208,7 @@ def main() -> None:
 @friendly_errors
 def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox: bool) -> None:
     """Fetch every entity of the configured sources and write each as Parquet."""
+    ensure_writable(out)
     frames, fetched_at = _collect(config_path, sandbox, sources)
     # Written only once every source has been fetched: a failure above leaves no files.
     for entity in ENTITIES:
@@ -240,8 +285,11 @@ def excel(
     """Fetch, compute and write the month's Excel workbook."""
     from reports.render.excel import write_workbook
 
+    target = out or Path("output") / month / f"report-{month}.xlsx"
+    check_month(month)
+    ensure_writable(target.parent)
     data = _report_data(month, config_path, sandbox, firm, currency)
-    path = write_workbook(data, out or Path("output") / month / f"report-{month}.xlsx", template)
+    path = write_workbook(data, target, template)
     click.echo(f"{path}")
 
 
@@ -276,8 +324,8 @@ def pdf(
 
     check_month(month)
     templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
+    folder = ensure_writable(out or Path("output") / month)
     data = _report_data(month, config_path, sandbox, firm, currency)
-    folder = out or Path("output") / month
     click.echo(write_monthly_pdf(data, folder / f"report-{month}.pdf", templates))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         rendered = write_statements(data, folder / "statements", templates, pool)
@@ -372,6 +420,7 @@ def monthly(
     from reports.monthly import run_monthly
 
     check_month(month)
+    ensure_writable(out)
     with ExitStack() as stack:
         if demo:
             from reports.sandbox import Sandbox
@@ -387,7 +436,7 @@ def monthly(
                 config,
                 out,
                 firm=firm,
-                currency=currency.upper(),
+                currency=currency,
                 allow_partial=allow_partial,
                 from_snapshot=from_snapshot,
                 incremental=not full,
@@ -401,6 +450,12 @@ def monthly(
             )
     for missing in result.data.missing_sources:
         click.echo(f"warning: {missing} failed; the report says it is incomplete", err=True)
+    if result.data.quality.height:
+        click.echo(
+            f"note: {result.data.quality.height} records flagged in Data quality "
+            "(each left out of totals or reported as it was found, with the reason)",
+            err=True,
+        )
     click.echo(f"{result.workbook}")
     click.echo(f"{result.report}")
     click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
@@ -424,14 +479,26 @@ def monthly(
 @click.option(
     "--mobility-cases", default=300, show_default=True, help="Cases the mobility API holds."
 )
+@click.option(
+    "--hostile",
+    multiple=True,
+    type=click.Choice(sorted(SCENARIOS)),
+    help="Also serve this scenario of hostile or malformed records (repeatable).",
+)
 @friendly_errors
-def sandbox(port: int, seed: int, latency_ms: float, mobility_cases: int) -> None:
+def sandbox(
+    port: int, seed: int, latency_ms: float, mobility_cases: int, hostile: tuple[str, ...]
+) -> None:
     """Serve the three vendor APIs on loopback with generated data, until Ctrl-C."""
     from reports.sandbox import Sandbox, Sizes
 
     try:
         server = Sandbox(
-            port=port, seed=seed, latency_ms=latency_ms, sizes=Sizes(mobility_cases=mobility_cases)
+            port=port,
+            seed=seed,
+            latency_ms=latency_ms,
+            sizes=Sizes(mobility_cases=mobility_cases),
+            hostile=hostile,
         )
     except OSError as error:
         raise ReportsError(

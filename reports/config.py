@@ -7,6 +7,7 @@ some but not all of its settings is a `ConfigError` naming the missing key.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -150,6 +151,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     """
     environ = os.environ if environ is None else environ
     table = _read_toml(path)
+    _refuse_unknown_keys(table)
     values: dict[tuple[str, str], str] = {}
     for (section, key), variable in _KEYS.items():
         section_table = table.get(section, {})
@@ -246,6 +248,39 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             values.get(("http", "timeout_seconds"), "30"), name("http", "timeout_seconds")
         ),
     )
+
+
+#: Tables inside a section that hold free-form keys of their own.
+_FREE_TABLES = {("email", "client_addresses")}
+
+
+def _refuse_unknown_keys(table: dict[str, object]) -> None:
+    """A misspelt section or key (`[htpp]`, `case_detials`) is an error naming the nearest
+    valid one, never a setting silently ignored."""
+    sections = sorted({section for section, _ in _KEYS})
+    for section, body in table.items():
+        if section not in sections:
+            raise ConfigError(
+                f"reports.toml: unknown section [{section}]{_nearest(section, sections)}"
+            )
+        if not isinstance(body, dict):
+            raise ConfigError(f"reports.toml: [{section}] must be a table")
+        keys = sorted(
+            {key for known, key in _KEYS if known == section}
+            | {key for known, key in _FREE_TABLES if known == section}
+        )
+        for key in body:
+            if key not in keys:
+                raise ConfigError(
+                    f"reports.toml: unknown key {key!r} in [{section}]{_nearest(key, keys)}"
+                )
+
+
+def _nearest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; valid: {', '.join(choices)}"
 
 
 def _read_toml(path: str | Path | None) -> dict[str, object]:

@@ -51,6 +51,10 @@ class DataError(ReportsError):
     out of range, a missing id, two different records under one id. Names the record."""
 
 
+class OutputError(ReportsError):
+    """An output cannot be written where it was asked for."""
+
+
 class ValidationError(ReportsError):
     """A payload we were asked to send is invalid; `field` names the offending field."""
 

@@ -126,7 +126,11 @@ def build_report_data(
         flags.append(found)
         return frame
 
-    raw_expenses = unique("mobility", "expenses", "id", "expense")
+    # Expenses incurred after the month are the business of later reports (and may lie
+    # past the rates in use); the invoiced shares below are of what was incurred by `end`.
+    raw_expenses = unique("mobility", "expenses", "id", "expense").filter(
+        (pl.col("incurred_at") <= end).fill_null(True)
+    )
     all_expenses, unreportable = _convert_expenses(raw_expenses, report_currency, rates)
     flags.append(unreportable)
     expenses = all_expenses.filter(in_month("incurred_at"))

@@ -15,6 +15,7 @@ import re
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: Controls an email text part must not carry (line breaks and tabs are text).
 _MAIL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: The Unicode characters that change the direction of the text around them.
 BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -35,9 +36,7 @@ def _escape(match: re.Match[str]) -> str:
 def repair_surrogates(text: str) -> str:
     """A lone UTF-16 surrogate (valid in JSON, not in UTF-8) becomes U+FFFD, the replacement
     character, so that the broken character stays visible where it was."""
-    if not any("\ud800" <= char <= "\udfff" for char in text):
-        return text
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def mail_text(text: str) -> str:

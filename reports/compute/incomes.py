@@ -34,7 +34,11 @@ PER_YEAR = {
 ONCE = ("adhoc", "one_off")
 AMOUNT_TYPES = ("net", "gross")
 #: Reasons an income is left out that say nothing is wrong with it: it falls outside the period.
-OUTSIDE_PERIOD = ("one-off outside the period", "starts after the period", "ended before the period")
+OUTSIDE_PERIOD = (
+    "one-off outside the period",
+    "starts after the period",
+    "ended before the period",
+)
 
 
 def _reason(start: dt.date, end: dt.date) -> pl.Expr:
@@ -107,7 +111,7 @@ def income_totals(annualised: pl.DataFrame) -> pl.DataFrame:
         money_columns.append("report_annual_amount")
     return (
         annualised.group_by("amount_type", "is_taxable", "amount_currency")
-        .agg(incomes=pl.len(), *(pl.col(name).sum() for name in money_columns))
+        .agg(pl.len().alias("incomes"), *(pl.col(name).sum() for name in money_columns))
         .with_columns(pl.col(money_columns).cast(MONEY))
         .sort("amount_type", "is_taxable", "amount_currency")
     )

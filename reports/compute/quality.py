@@ -23,7 +23,12 @@ FLAGS = pl.Schema(
 
 
 def flags(
-    frame: pl.DataFrame, source: str, entity: str, record: str | pl.Expr, check: str, detail: pl.Expr
+    frame: pl.DataFrame,
+    source: str,
+    entity: str,
+    record: str | pl.Expr,
+    check: str,
+    detail: pl.Expr,
 ) -> pl.DataFrame:
     """One flag per row of `frame`: `record` names it (a column or an expression)."""
     record_expr = pl.col(record) if isinstance(record, str) else record

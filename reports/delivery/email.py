@@ -29,7 +29,8 @@ from pathlib import Path
 from reports.config import EmailSettings, SmtpSettings
 from reports.errors import ReportsError
 from reports.output import atomic_write
-from reports.render.pdf import Templates
+from reports.render.pdf import Templates, file_digest
+from reports.text import mail_text
 
 LEDGER = "sent.jsonl"
 
@@ -63,7 +64,8 @@ def _render(templates: Templates, name: str, context: dict[str, object]) -> tupl
     first, _, body = text.partition("\n")
     if not first.startswith("Subject: "):
         raise ReportsError(f"template {name} must start with a 'Subject: ' line")
-    return first.removeprefix("Subject: ").strip(), body.lstrip("\n")
+    # Control characters from the APIs (a NUL in a name) have no place in a text part.
+    return mail_text(first.removeprefix("Subject: ").strip()), mail_text(body.lstrip("\n"))
 
 
 def plan_messages(
@@ -80,10 +82,20 @@ def plan_messages(
     if not manifest_path.exists():
         raise ReportsError(f"no statements in {folder}: run `reports pdf` for this month first")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    check_statements(manifest, folder / "statements")
+    names = [entry["client"] for entry in manifest]
     messages, skipped = [], []
     firm = firm or "Your adviser"
     for entry in manifest:
-        address = entry.get("email") or settings.client_addresses.get(entry["client"])
+        address = entry.get("email") or settings.client_addresses.get(entry["key"])
+        if not address and names.count(entry["client"]) > 1:
+            skipped.append(
+                f"{entry['client']} ({entry['key']}): no email address, and {names.count(entry['client'])} "
+                f"clients share this name: add it under [email.client_addresses] as "
+                f'"{entry["key"]}" = "address"'
+            )
+            continue
+        address = address or settings.client_addresses.get(entry["client"])
         if not address:
             skipped.append(
                 f"{entry['client']}: no email address (add it under [email.client_addresses])"
@@ -119,6 +131,34 @@ def plan_messages(
             )
         )
     return Plan(messages, skipped)
+
+
+def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
+    """Every statement's file is its own and holds what was rendered for its client.
+
+    `statements.json` binds each client key to one file and that file's SHA-256: two keys
+    naming one file, or a file whose bytes changed since, stop delivery before anything is
+    sent, so that no client is sent another client's statement.
+    """
+    owners: dict[str, str] = {}
+    for entry in manifest:
+        key, name = entry["key"], entry["path"]
+        if Path(name).name != name:
+            raise ReportsError(f"statements.json: {name!r} is not a file name in {folder}")
+        other = owners.setdefault(name.lower(), key)
+        if other != key:
+            raise ReportsError(
+                f"statements.json gives clients {other!r} and {key!r} the same file {name}: "
+                "refusing to send either; run `reports pdf` for this month again"
+            )
+        path = folder / name
+        if not path.exists():
+            raise ReportsError(f"statement {path} of client {key!r} is missing: run `reports pdf`")
+        if "sha256" in entry and file_digest(path) != entry["sha256"]:
+            raise ReportsError(
+                f"statement {path} is not the one rendered for client {key!r} (its contents "
+                "changed): run `reports pdf` for this month again"
+            )
 
 
 def check_header(field: str, value: str) -> str:

@@ -48,8 +48,14 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
 
-def money_format(currency: str) -> str:
+#: The format of an amount whose currency is not known (it is flagged in Data quality).
+UNKNOWN_CURRENCY_FORMAT = "#,##0.00##"
+
+
+def money_format(currency: str | None) -> str:
     """An Excel number format for `currency`, with its ISO 4217 minor units."""
+    if not currency:
+        return UNKNOWN_CURRENCY_FORMAT
     digits = minor_units(currency)
     number = "#,##0" + ("." + "0" * digits if digits else "")
     symbol = SYMBOLS.get(currency.upper())
@@ -176,6 +182,8 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                     currency_field="amount_currency",
                     total=True,
                 ),
+                Col("amount_currency", "Currency"),
+                Col("report_annual_amount", f"Annual ({ccy})", "money", currency=ccy, total=True),
                 Col("start_date", "Start", "date"),
                 Col("end_date", "End", "date"),
             ),
@@ -358,7 +366,7 @@ FIXED_FORMATS = {
 
 def _total_format(column: Col) -> str | None:
     if column.kind == "money":
-        return money_format(column.currency) if column.currency else "#,##0.00##"
+        return money_format(column.currency)
     return FIXED_FORMATS.get(column.kind)
 
 
@@ -396,7 +404,7 @@ def _cell_maker(
             if value is None:
                 return None
             if not currency:
-                return styled(value, "#,##0.00##")
+                return styled(value, UNKNOWN_CURRENCY_FORMAT)
             number_format = formats.get(currency) or formats.setdefault(
                 currency, money_format(currency)
             )
@@ -590,13 +598,13 @@ def _write_summary(book: Workbook, data: ReportData, sheets: Sequence[Sheet]) ->
         ),
         (
             "Client incomes, annual, net",
-            f'=SUMIFS({r("Incomes", "annual_amount")},{r("Incomes", "amount_type")},"net")',
-            gbp,
+            f'=SUMIFS({r("Incomes", "report_annual_amount")},{r("Incomes", "amount_type")},"net")',
+            ccy,
         ),
         (
             "Client incomes, annual, gross",
-            f'=SUMIFS({r("Incomes", "annual_amount")},{r("Incomes", "amount_type")},"gross")',
-            gbp,
+            f'=SUMIFS({r("Incomes", "report_annual_amount")},{r("Incomes", "amount_type")},"gross")',
+            ccy,
         ),
         ("Data-quality flags", f"=SUBTOTAL(103,{r('DataQuality', 'check')})", "0"),
     ]
@@ -656,7 +664,14 @@ def _fill_defined_names(book: Workbook, data: ReportData) -> None:
         if defined is None:
             continue
         for title, coordinate in defined.destinations:
-            book[title][coordinate.replace("$", "")] = value
+            cell = book[title][coordinate.replace("$", "")]
+            if isinstance(value, str):
+                # The firm's name (from --firm or a snapshot) is text, whatever it starts with.
+                cell.value = _text(value)
+                cell.data_type = "s"
+                cell.quotePrefix = value.startswith(FORMULA_LIKE)
+            else:
+                cell.value = value
 
 
 def template_style() -> NamedStyle:

@@ -14,6 +14,7 @@ or any other executor (a Dask distributed client's `get_executor()`, for one).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import unicodedata
@@ -29,11 +30,12 @@ import jinja2
 import polars as pl
 
 from reports.compute.periods import FIRM_TIMEZONE
-from reports.errors import ReportsError
+from reports.errors import DataError, ReportsError
 from reports.money import SYMBOLS, minor_units
 from reports.output import atomic_write
 from reports.render import charts
 from reports.report_data import ReportData, Statement
+from reports.text import isolate_direction
 
 UK = ZoneInfo(FIRM_TIMEZONE)
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -76,6 +78,9 @@ class Templates:
             autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            # Text from the APIs that carries bidi controls is isolated, so that a name with
+            # a right-to-left override cannot reverse the template's text after it.
+            finalize=lambda value: isolate_direction(value) if isinstance(value, str) else value,
         )
         self.environment.filters["money"] = money
         self.environment.filters["day"] = day
@@ -87,9 +92,13 @@ class Templates:
             raise ReportsError(
                 f"template {name}: {error.message}; give the template only known names"
             ) from None
-        except jinja2.TemplateNotFound:
+        except jinja2.TemplateNotFound as error:
+            # `error.name` is the file that is missing: `name` itself, or a layout it extends
+            # or includes.
+            missing = error.name if error.name != name else name
+            needed = f" (needed by {name})" if missing != name else ""
             raise ReportsError(
-                f"template {name} not found in {', '.join(map(str, self.folders))}"
+                f"template {missing}{needed} not found in {', '.join(map(str, self.folders))}"
             ) from None
         except jinja2.TemplateSyntaxError as error:
             raise ReportsError(
@@ -139,8 +148,8 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
         (f"VAT box 6, quarter from {day(quarter)}", money(h["vat_box6"], "GBP")),
         ("Outstanding at month end", money(h["outstanding"], "GBP")),
         ("Of which over 90 days past due", money(h["overdue_90_plus"], "GBP")),
-        ("Client incomes, annual, net", money(h["incomes_annual_net"], "GBP")),
-        ("Client incomes, annual, gross", money(h["incomes_annual_gross"], "GBP")),
+        ("Client incomes, annual, net", money(h["incomes_annual_net"], ccy)),
+        ("Client incomes, annual, gross", money(h["incomes_annual_gross"], ccy)),
         ("Data-quality flags", h["quality_flags"]),
     ]
     invoice_basis = data.vat_return.filter(basis="invoice")
@@ -210,6 +219,7 @@ def statement_context(data: ReportData, statement: Statement) -> dict[str, Any]:
     return {
         **_common(data),
         "client": statement.client,
+        "client_key": statement.key,
         "cases": _rows(statement.cases),
         "expenses": _rows(statement.expenses),
         "invoices": _rows(statement.invoices),
@@ -239,12 +249,45 @@ def write_monthly_pdf(
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
-def safe_file_name(client: str, key: str, suffix: str = ".pdf") -> str:
-    """A file name from a client's name that cannot leave its folder, unique by `key`."""
+def safe_file_name(client: str, key: str, suffix: str = ".pdf", tag_length: int = 16) -> str:
+    """A file name from a client's name that cannot leave its folder, unique by `key`.
+
+    The client's name and key are there for people; uniqueness comes from a hash of the
+    exact key (case, slashes and all), so `ACME` and `acme`, or `12/34` and `12-34`, never
+    share a file.
+    """
     ascii_name = unicodedata.normalize("NFKD", client).encode("ascii", "ignore").decode().lower()
     slug = _UNSAFE.sub("-", ascii_name).strip("-")[:60] or "client"
-    tag = _UNSAFE.sub("-", key.lower()).strip("-")[-12:]
-    return f"statement-{slug}-{tag}{suffix}"
+    readable = _UNSAFE.sub("-", key.lower()).strip("-")[-24:] or "client"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:tag_length]
+    return f"statement-{slug}-{digest}-{readable}{suffix}"
+
+
+def statement_file_names(statements: Iterable[Statement]) -> dict[str, str]:
+    """Each statement's key to its own file name; two statements with one key are an error,
+    and two keys whose names collide (a hash prefix shared) get the full hash instead."""
+    names: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for statement in statements:
+        if statement.key in names:
+            raise DataError(
+                f"two statements for one client key {statement.key!r}: refusing to write "
+                "either, as one client could be sent the other's"
+            )
+        name = safe_file_name(statement.client, statement.key)
+        if name.lower() in taken:
+            name = safe_file_name(statement.client, statement.key, tag_length=64)
+            if name.lower() in taken:
+                raise DataError(
+                    f"statement file names of {statement.key!r} and {taken[name.lower()]!r} collide"
+                )
+        names[statement.key] = name
+        taken[name.lower()] = statement.key  # case-insensitive file systems too
+    return names
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -270,9 +313,10 @@ def write_statements(
     out.mkdir(parents=True, exist_ok=True)
     chosen = list(data.statements if statements is None else statements)
     base_url = templates.base_url("statement.html")
+    names = statement_file_names(chosen)
     jobs = []
     for statement in chosen:
-        target = (out / safe_file_name(statement.client, statement.key)).resolve()
+        target = (out / names[statement.key]).resolve()
         if target.parent != out:  # defence in depth: safe_file_name already prevents it
             raise ReportsError(f"refusing to write outside {out}: {target}")
         html = templates.render("statement.html", **statement_context(data, statement))
@@ -295,7 +339,11 @@ def write_statements(
         )
         for s, path in zip(chosen, paths, strict=True)
     ]
-    manifest = [r.__dict__ | {"path": Path(r.path).name} for r in rendered]
+    # The digest binds each client's key to the bytes rendered for it: delivery checks it
+    # before attaching, so no client is ever sent a file built for another.
+    manifest = [
+        r.__dict__ | {"path": Path(r.path).name, "sha256": file_digest(r.path)} for r in rendered
+    ]
     atomic_write(
         out / "statements.json",
         lambda t: t.write_text(json.dumps(manifest, indent=2, ensure_ascii=False)),

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from http import HTTPStatus
@@ -35,6 +35,7 @@ from reports.config import (
     Secret,
     WillSuiteSettings,
 )
+from reports.sandbox import hostile as hostile_data
 from reports.sandbox.data import (
     FREQUENCIES,
     INCOME_TYPES,
@@ -87,8 +88,9 @@ class Sandbox:
         plannr_rate_window_seconds: float = 60.0,
         willsuite_token_ttl_seconds: int = 3600,
         data: SandboxData | None = None,
+        hostile: Iterable[str] = (),
     ) -> None:
-        self.data = data or generate(seed, sizes)
+        self.data = hostile_data.apply(data or generate(seed, sizes), hostile)
         self.latency_ms = latency_ms
         self.plannr_rate_limit = plannr_rate_limit
         self.plannr_rate_window_seconds = plannr_rate_window_seconds
@@ -797,7 +799,10 @@ def _jwt(claims: dict[str, Any]) -> str:
 
 def to_json(value: Any) -> bytes:
     """JSON with Decimals as plain numbers, as the vendors send them."""
-    return json.dumps(value, default=_number, ensure_ascii=False).encode()
+    # A lone surrogate (hostile data) goes out as its JSON escape `\ud800`, as PHP sends it.
+    return json.dumps(value, default=_number, ensure_ascii=False).encode(
+        "utf-8", "backslashreplace"
+    )
 
 
 def _number(value: Any) -> Any:

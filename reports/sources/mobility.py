@@ -133,7 +133,9 @@ def fetch(
             if "case_managers" in wanted:
                 answers = api.fan_out(
                     lambda cid: manager_rows(
-                        "case", cid, api.get(f"/v1/cases/{segment(SOURCE, 'case id', cid)}/managers")
+                        "case",
+                        cid,
+                        api.get(f"/v1/cases/{segment(SOURCE, 'case id', cid)}/managers"),
                     ),
                     case_ids,
                     "case managers",
@@ -149,7 +151,9 @@ def fetch(
             if "task_managers" in wanted:
                 answers = api.fan_out(
                     lambda tid: manager_rows(
-                        "task", tid, api.get(f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers")
+                        "task",
+                        tid,
+                        api.get(f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers"),
                     ),
                     [record_id(SOURCE, "task", task) for task in tasks],
                     "task managers",

@@ -1,0 +1,236 @@
+"""Hostile and malformed records the sandbox can serve on request, one named scenario each.
+
+Each scenario changes the generated data the way a real vendor's data has been seen to go
+wrong (a null total, an id served twice, a name with a right-to-left override, ...), so
+that the whole report can be run against it over real sockets: `Sandbox(hostile=[...])`,
+or `reports sandbox --hostile NAME`. `HOSTILE_MONTH` is the month whose report shows them.
+
+The records touched are picked deterministically, so a test can look them up again with
+`target()`; what each scenario did is described in `SCENARIOS`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from reports.sandbox.data import SandboxData
+
+HOSTILE_MONTH = "2026-10"
+_MONTH_PREFIX = "2026-10"
+
+#: Two WillSuite clients called John Smith whose uuid1-style ids share their last 12 digits.
+SMITH_IDS = ("6f1c2a10-8b1e-11ef-9c4b-0242ac120002", "7a3d4b20-8b1e-11ef-9c4b-0242ac120002")
+SMITH_TOTALS = (Decimal("120.00"), Decimal("600.00"))
+#: Mobility client ids that differ only in case, or in a character a file name cannot hold.
+LOOKALIKE_CLIENT_IDS = ("ACME", "acme", "12/34", "12-34")
+PATH_ID = "../../mobility/v1/cases"
+#: A name that would forge a log line and recolour a terminal if printed raw.
+FORGING_ID = "9999\r\nerror: forged line \x1b[31m"
+RTL_NAME = "Evil \u202eCorp Ltd"
+NUL_NAME = "Nul\x00 Byte"
+SURROGATE_NAME = "Broken \ud800 Name"
+
+
+def _slots(data: SandboxData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(case, its first invoice of the month) for each WillSuite case that has one, in the
+    cases' order: a scenario changes only its own slots, so scenarios combine."""
+    slots = []
+    for case in data.willsuite_cases:
+        invoices = data.willsuite_invoices.get(case.get("id"), [])
+        october = [i for i in invoices if str(i["date_created"]).startswith(_MONTH_PREFIX)]
+        if october:
+            slots.append((case, october[0]))
+    return slots
+
+
+def target(data: SandboxData, index: int = 0) -> tuple[str, dict[str, Any]]:
+    """(case id, invoice) of the `index`-th slot: the invoice a scenario changes."""
+    case, invoice = _slots(data)[index]
+    return case["id"], invoice
+
+
+def _unpaid(invoice: dict[str, Any]) -> None:
+    invoice["date_paid"] = None
+    invoice["status"] = "Not Paid"
+    for item in invoice["items"]:
+        item["paid_at"] = None
+
+
+def null_invoice_total(data: SandboxData) -> None:
+    """An unpaid invoice of the month whose header total is null."""
+    _, invoice = target(data, 0)
+    _unpaid(invoice)
+    invoice["total"] = None
+
+
+def duplicate_invoice(data: SandboxData) -> None:
+    """An invoice of the month served twice, identical, in its case's list."""
+    case_id, invoice = target(data, 1)
+    data.willsuite_invoices[case_id].append(copy.deepcopy(invoice))
+
+
+def conflicting_invoice(data: SandboxData) -> None:
+    """An invoice id served twice with different totals: no figure can be chosen."""
+    case_id, invoice = target(data, 2)
+    twin = copy.deepcopy(invoice)
+    twin["total"] = invoice["total"] + Decimal("100.00")
+    data.willsuite_invoices[case_id].append(twin)
+
+
+def no_due_date(data: SandboxData) -> None:
+    """An unpaid invoice of the month with no due date."""
+    _, invoice = target(data, 3)
+    _unpaid(invoice)
+    invoice["date_due"] = None
+
+
+def same_name_clients(data: SandboxData) -> None:
+    """Two WillSuite clients named John Smith (ids alike in their last 12 digits), owing £120
+    and £600; and mobility clients whose ids are `ACME`/`acme` and `12/34`/`12-34`."""
+    for (case, invoice), new_id, total in zip(
+        _slots(data)[4:6], SMITH_IDS, SMITH_TOTALS, strict=True
+    ):
+        case_id = case["id"]
+        case.update(id=new_id, full_names="John Smith", first_names="John", last_names="Smith")
+        case["email"] = f"john.smith.{new_id[:8]}@example.co.uk"
+        _unpaid(invoice)
+        vat = (total / 6).quantize(Decimal("0.01"))
+        invoice.update(customer_case_id=new_id, subtotal=total - vat, vat_amount=vat, total=total)
+        item = {
+            **invoice["items"][0],
+            "quantity": 1,
+            "rate": total - vat,
+            "subtotal": total - vat,
+            "vat_amount": vat,
+            "amount": total,
+            "has_vat": True,
+            "status": None,
+            "customer_case_id": new_id,
+        }
+        invoice["items"] = [item]
+        data.willsuite_invoices[new_id] = data.willsuite_invoices.pop(case_id)
+    companies: dict[Any, list[dict[str, Any]]] = {}
+    for case in data.mobility_cases:
+        companies.setdefault(case["client_id"], []).append(case)
+    for client_id, cases in zip(LOOKALIKE_CLIENT_IDS, list(companies.values())[:4], strict=True):
+        for case in cases:
+            case["client_id"] = client_id
+            case["client_name"] = "Acme Ltd" if client_id.lower() == "acme" else "Twelve Ltd"
+        for case in cases:
+            for expense in data.mobility_expenses[case["id"]]:
+                expense["client_name"] = case["client_name"]
+
+
+def _expense_of_month(data: SandboxData, index: int) -> dict[str, Any]:
+    found = [
+        expense
+        for expenses in data.mobility_expenses.values()
+        for expense in expenses
+        if str(expense["incurred_at"]).startswith(_MONTH_PREFIX)
+    ]
+    return found[index]
+
+
+def _incomes(data: SandboxData) -> list[dict[str, Any]]:
+    return [income for incomes in data.plannr_incomes.values() for income in incomes]
+
+
+def _live_income(data: SandboxData, index: int) -> dict[str, Any]:
+    """The `index`-th recurring income with no end date: it counts in every period."""
+    live = [
+        income
+        for income in _incomes(data)
+        if income["end_date"] is None
+        and (income.get("start_date") or "") <= "2026-10-01"
+        and income["frequency"] not in ("adhoc", "one_off")
+    ]
+    return live[index]
+
+
+def missing_values(data: SandboxData) -> None:
+    """An expense with no amount, one with no currency; an income with no amount, one with
+    no frequency."""
+    _expense_of_month(data, 0)["amount"] = None
+    _expense_of_month(data, 1)["currency_code"] = None
+    _live_income(data, 0)["amount"] = None
+    _live_income(data, 1)["frequency"] = None
+
+
+def foreign_incomes(data: SandboxData) -> None:
+    """A monthly income of €1,000.00 and an annual one of ¥40,000 (JPY has no minor unit)."""
+    euro = _live_income(data, 2)
+    euro.update(frequency="monthly", amount_type="net")
+    euro["amount"] = {"amount": "100000", "currency": "EUR", "formatted": "€1,000.00"}
+    yen = _live_income(data, 3)
+    yen.update(frequency="annually", amount_type="net")
+    yen["amount"] = {"amount": "40000", "currency": "JPY", "formatted": "¥40,000"}
+
+
+def pipeline_currencies(data: SandboxData) -> None:
+    """Two Plannr cases of one status and type, worth GBP 100 and EUR 100."""
+    first, second = data.plannr_cases[0], data.plannr_cases[1]
+    second["status"], second["type"] = dict(first["status"]), dict(first["type"])
+    first["value"] = {"amount": "10000", "currency": "GBP", "formatted": "£100.00"}
+    second["value"] = {"amount": "10000", "currency": "EUR", "formatted": "€100.00"}
+
+
+def huge_amount(data: SandboxData) -> None:
+    """An expense of 10**20 whose id would forge a log line if printed raw."""
+    expense = _expense_of_month(data, 2)
+    expense["amount"] = Decimal(10) ** 20
+    expense["id"] = FORGING_ID
+
+
+def path_id(data: SandboxData) -> None:
+    """A WillSuite case whose id climbs out of its URL path."""
+    case = data.willsuite_cases[0]
+    data.willsuite_invoices[PATH_ID] = data.willsuite_invoices.pop(case["id"])
+    case["id"] = PATH_ID
+
+
+def missing_id(data: SandboxData) -> None:
+    """A WillSuite case with no id."""
+    case = data.willsuite_cases[0]
+    del case["id"]
+
+
+def hostile_names(data: SandboxData) -> None:
+    """WillSuite clients whose names hold a right-to-left override, a NUL byte and a lone
+    surrogate; each owes an invoice of the month."""
+    for (case, invoice), name in zip(
+        _slots(data)[6:9], (RTL_NAME, NUL_NAME, SURROGATE_NAME), strict=True
+    ):
+        _unpaid(invoice)
+        case["full_names"] = name
+
+
+Scenario = Callable[[SandboxData], None]
+SCENARIOS: dict[str, Scenario] = {
+    "null-invoice-total": null_invoice_total,
+    "duplicate-invoice": duplicate_invoice,
+    "conflicting-invoice": conflicting_invoice,
+    "no-due-date": no_due_date,
+    "same-name-clients": same_name_clients,
+    "missing-values": missing_values,
+    "foreign-incomes": foreign_incomes,
+    "pipeline-currencies": pipeline_currencies,
+    "huge-amount": huge_amount,
+    "path-id": path_id,
+    "missing-id": missing_id,
+    "hostile-names": hostile_names,
+}
+
+
+def apply(data: SandboxData, names: Iterable[str]) -> SandboxData:
+    """`data` with each named scenario applied, in order; an unknown name is a ValueError."""
+    for name in names:
+        scenario = SCENARIOS.get(name)
+        if scenario is None:
+            raise ValueError(
+                f"unknown hostile scenario {name!r}; choose from {', '.join(SCENARIOS)}"
+            )
+        scenario(data)
+    return data
