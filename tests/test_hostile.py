@@ -87,11 +87,6 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-def summary(workbook: Path) -> dict[str, str]:
-    rows = recalculated_sheets(workbook)["Summary"]
-    return {row[0]: row[1] for row in rows if len(row) > 1 and row[0]}
-
-
 # --------------------------------------------------------------------------- statements
 
 
@@ -318,7 +313,15 @@ def test_hostile_names_are_shown_literally_and_isolated(report: Path, data: Repo
 
 
 def test_the_workbook_recalculates_to_the_report_figures(report: Path, data: ReportData) -> None:
-    values = summary(report / f"report-{MONTH}.xlsx")
+    sheets = recalculated_sheets(report / f"report-{MONTH}.xlsx")
+    incomes = sheets["Incomes"]
+    assert incomes[-1][0] == "Total"
+    # Amounts in their own currencies (GBP, EUR, JPY) have no total; the converted ones do.
+    assert incomes[-1][incomes[0].index("Annual")] == ""
+    assert incomes[-1][incomes[0].index("Monthly")] == ""
+    converted = incomes[-1][incomes[0].index("Annual (GBP)")]
+    assert Decimal(converted) == data.incomes["report_annual_amount"].sum()
+    values = {row[0]: row[1] for row in sheets["Summary"] if len(row) > 1 and row[0]}
     for label, key in (
         ("Outstanding at month end", "outstanding"),
         ("Invoiced this month (gross)", "invoiced_total"),

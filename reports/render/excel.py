@@ -469,11 +469,12 @@ def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None
     )
     for row in rows:
         ws.append([make(row) for make in makers])
+    totalled = [_can_total(sheet.frame, column) for column in sheet.columns]
     totals = []
     for index, column in enumerate(sheet.columns):
         if index == 0:
             totals.append(_cell(ws, "Total", bold=True))
-        elif column.total:
+        elif totalled[index]:
             letter = get_column_letter(index + 1)
             totals.append(
                 _formula(
@@ -491,8 +492,8 @@ def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None
     # Write-only sheets cannot be read back, so the table's columns are named here, exactly
     # as the header cells say (Excel drops a table whose names differ from its headers).
     table.tableColumns = [
-        TableColumn(id=index, name=column.header, totalsRowFunction="sum" if column.total else None)
-        for index, column in enumerate(sheet.columns, start=1)
+        TableColumn(id=index, name=column.header, totalsRowFunction="sum" if total else None)
+        for index, (column, total) in enumerate(zip(sheet.columns, totalled, strict=True), start=1)
     ]
     table.tableColumns[0].totalsRowLabel = "Total"
     table.autoFilter = AutoFilter(
@@ -502,6 +503,17 @@ def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None
     with warnings.catch_warnings():  # openpyxl warns in write-only mode even when columns are set
         warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually")
         ws.add_table(table)
+
+
+def _can_total(frame: pl.DataFrame, column: Col) -> bool:
+    """A totals row never adds two currencies: a column whose rows carry their own currency
+    is totalled only while they all carry the same one."""
+    if not column.total:
+        return False
+    if column.currency_field is None or frame.height == 0:
+        return True
+    currencies = frame[column.currency_field]
+    return currencies.null_count() == 0 and currencies.n_unique() == 1
 
 
 def _widths(sheet: Sheet, sample: int = 200) -> list[float]:
