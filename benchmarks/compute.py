@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from measure import isolated
 
+from reports import rates
 from reports.compute.fx import EcbRates, convert
 from reports.compute.periods import Period
 from reports.compute.vat import Basis, invoice_lines, vat_by_period, vat_return
@@ -90,11 +91,11 @@ def make_invoices(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def frame_input(count: int) -> tuple[pl.DataFrame, EcbRates]:
-    return make_expenses(count), EcbRates.embedded()
+    return make_expenses(count), rates.embedded()
 
 
 def dict_input(count: int) -> tuple[list[dict], EcbRates]:
-    return make_expenses(count).to_dicts(), EcbRates.embedded()
+    return make_expenses(count).to_dicts(), rates.embedded()
 
 
 def invoice_frames(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -20,7 +20,8 @@ from pathlib import Path
 import polars as pl
 from measure import isolated
 
-from reports.compute.fx import EcbRates, convert
+from reports import rates
+from reports.compute.fx import convert
 from reports.frames import MOBILITY_EXPENSES
 from reports.render.excel import Sheet, expense_columns, write_sheets
 
@@ -49,7 +50,7 @@ def expenses(rows: int) -> pl.DataFrame:
                 "invoice_id": 7000 + number if number % 3 else None,
             }
         )
-    frame = convert(MOBILITY_EXPENSES.build(records), to="GBP", rates=EcbRates.embedded())
+    frame = convert(MOBILITY_EXPENSES.build(records), to="GBP", rates=rates.embedded())
     return frame.with_columns(invoiced=pl.col("invoice_id").is_not_null())
 
 

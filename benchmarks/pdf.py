@@ -19,9 +19,9 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from reports import fetch_frames
+from reports import fetch_frames, rates
 from reports.render.pdf import write_monthly_pdf, write_statements
-from reports.report_data import build_report_data
+from reports.report import build_report_data
 from reports.sandbox import Sandbox, Sizes
 
 
@@ -44,7 +44,7 @@ def main() -> None:
     sizes = Sizes(mobility_cases=300, plannr_cases=50, plannr_clients=50, willsuite_cases=1200)
     with Sandbox(sizes=sizes) as server:
         frames = fetch_frames(server.config())
-    data = build_report_data(frames, "2026-10", firm="Sandbox & Co")
+    data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Sandbox & Co")
     one_page = [s for s in data.statements if s.source == "willsuite"][: args.statements]
     if len(one_page) < args.statements:
         raise SystemExit(f"only {len(one_page)} statements available")

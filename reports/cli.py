@@ -1,4 +1,8 @@
-"""The `reports` command line: a thin layer over the library."""
+"""The `reports` command line: a thin layer over the library.
+
+Each command parses its options, makes one library call, and prints what came of it;
+`ReportsError`s become one line on stderr and exit status 1 (`friendly_errors`).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -24,16 +28,26 @@ from rich.progress import (
 
 from reports import __version__
 from reports.config import SOURCES, Config, load_config
-from reports.errors import ReportsError
-from reports.fetch import fetch_frames
+from reports.delivery.email import Delivery
+from reports.errors import PeriodError, ReportsError
 from reports.frames import ENTITIES
 from reports.http import ProgressCallback
 from reports.output import ensure_writable, write_parquet
+from reports.periods import Month
 from reports.sandbox.hostile import SCENARIOS
 from reports.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True)
+
+
+class OneLineError(click.ClickException):
+    """An expected failure as the user sees it: `error: ...` on one line, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {printable(self.message)}", err=True)
 
 
 def friendly_errors(command: F) -> F:
@@ -50,8 +64,7 @@ def friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ReportsError as error:
-            click.echo(f"error: {printable(str(error))}", err=True)
-            sys.exit(1)
+            raise OneLineError(str(error)) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -60,14 +73,28 @@ def friendly_errors(command: F) -> F:
         except Exception as error:
             if os.environ.get("REPORTS_DEBUG"):
                 raise
-            click.echo(
-                f"error: unexpected {type(error).__name__}: {printable(str(error))} "
-                "(a bug in reports; REPORTS_DEBUG=1 shows where)",
-                err=True,
-            )
-            sys.exit(1)
+            raise OneLineError(
+                f"unexpected {type(error).__name__}: {error} "
+                "(a bug in reports; REPORTS_DEBUG=1 shows where)"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class MonthType(click.ParamType):
+    """`--month YYYY-MM` as a `Month`; anything else is a one-line error before any work."""
+
+    name = "YYYY-MM"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Month:
+        if isinstance(value, Month):
+            return value
+        try:
+            return Month.parse(value)
+        except PeriodError as error:
+            raise OneLineError(str(error)) from None
 
 
 @contextmanager
@@ -94,7 +121,9 @@ def progress_bars() -> Iterator[ProgressCallback | None]:
 
 
 # Options several commands share, defined once.
-month_option = click.option("--month", required=True, help="The month to report, YYYY-MM.")
+month_option = click.option(
+    "--month", required=True, type=MonthType(), help="The month to report, YYYY-MM."
+)
 config_option = click.option(
     "--config",
     "config_path",
@@ -106,13 +135,14 @@ firm_option = click.option("--firm", default="", help="Firm name for titles and 
 
 def _report_currency(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """An ISO 4217 code the ECB publishes a rate for, upper-cased; else a usage error."""
-    from reports.compute.fx import EcbRates, RatesError
+    from reports import rates as ecb
+    from reports.errors import RatesError
     from reports.money import minor_units
 
     code = value.strip().upper()
     try:
         minor_units(code)
-        known = EcbRates.load().currencies
+        known = ecb.load().currencies
     except (ValueError, RatesError) as error:
         raise click.BadParameter(printable(str(error))) from None
     if code not in known:
@@ -151,17 +181,7 @@ workers_option = click.option(
 )
 
 
-def check_month(month: str) -> None:
-    """A malformed month is a one-line error before any work starts."""
-    from reports.report_data import month_bounds
-
-    try:
-        month_bounds(month)
-    except ValueError as error:
-        raise ReportsError(str(error)) from None
-
-
-def report_delivery(delivery: Any, config: Config) -> None:
+def report_delivery(delivery: Delivery, config: Config) -> None:
     where = (
         f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox} (no SMTP configured)"
     )
@@ -208,56 +228,45 @@ def main() -> None:
 @friendly_errors
 def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox: bool) -> None:
     """Fetch every entity of the configured sources and write each as Parquet."""
+    from reports.fetch import fetch_frames
+
     ensure_writable(out)
-    frames, fetched_at = _collect(config_path, sandbox, sources)
-    # Written only once every source has been fetched: a failure above leaves no files.
-    for entity in ENTITIES:
-        for source in fetched_at:
-            frame = frames.get((source, entity))
-            if frame is None:
-                continue
-            path = write_parquet(frame, out / f"{source}_{entity}.parquet")
-            click.echo(f"{path}  {frame.height} rows")
-
-
-def _report_data(
-    month: str, config_path: Path | None, sandbox: bool, firm: str, currency: str
-) -> Any:
-    """Fetch and compute one month's report data, for the commands that render one part."""
-    from reports.report_data import build_report_data
-
-    check_month(month)
-    frames, fetched_at = _collect(config_path, sandbox)
-    return build_report_data(
-        frames, month, firm=firm, report_currency=currency.upper(), fetched_at=fetched_at
-    )
-
-
-def _collect(
-    config_path: Path | None, sandbox: bool, sources: tuple[str, ...] = ()
-) -> tuple[dict, dict]:
-    """Fetch every configured source (or the embedded sandbox); frames and fetch times."""
-    import datetime as dt
-
-    def run(config: Config) -> tuple[dict, dict]:
-        if sources:
-            config = config.only(sources)
+    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
+        config = config.only(sources) if sources else config
         if not config.sources:
             raise ReportsError(
                 "no source is configured: set REPORTS_* variables or reports.toml (see README), "
                 "or try --sandbox"
             )
-        with progress_bars() as on_progress:
-            frames = fetch_frames(config, on_progress=on_progress)
-        now = dt.datetime.now(dt.UTC)
-        return frames, dict.fromkeys(config.sources, now)
+        frames = fetch_frames(config, on_progress=on_progress)
+    # Written only once every source has been fetched: a failure above leaves no files.
+    for entity in ENTITIES:
+        for source in config.sources:
+            frame = frames.get((source, entity))
+            if frame is not None:
+                path = write_parquet(frame, out / f"{source}_{entity}.parquet")
+                click.echo(f"{path}  {frame.height} rows")
 
-    if sandbox:
-        from reports.sandbox import Sandbox
 
-        with Sandbox() as server:
-            return run(server.config())
-    return run(load_config(config_path))
+@contextmanager
+def sources_config(config_path: Path | None, sandbox: bool) -> Iterator[Config]:
+    """The configured sources, or with `sandbox` the embedded sandbox's, served meanwhile."""
+    if not sandbox:
+        yield load_config(config_path)
+        return
+    from reports.sandbox import Sandbox
+
+    with Sandbox() as server:
+        yield server.config()
+
+
+def _report_data(
+    month: Month, config_path: Path | None, sandbox: bool, firm: str, currency: str
+) -> Any:
+    from reports.monthly import report_data
+
+    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
+        return report_data(month, config, firm=firm, currency=currency, on_progress=on_progress)
 
 
 @main.command()
@@ -274,7 +283,7 @@ def _collect(
 @sandbox_option
 @friendly_errors
 def excel(
-    month: str,
+    month: Month,
     config_path: Path | None,
     out: Path | None,
     template: Path | None,
@@ -285,12 +294,10 @@ def excel(
     """Fetch, compute and write the month's Excel workbook."""
     from reports.render.excel import write_workbook
 
-    target = out or Path("output") / month / f"report-{month}.xlsx"
-    check_month(month)
+    target = out or Path("output") / str(month) / f"report-{month}.xlsx"
     ensure_writable(target.parent)
     data = _report_data(month, config_path, sandbox, firm, currency)
-    path = write_workbook(data, target, template)
-    click.echo(f"{path}")
+    click.echo(f"{write_workbook(data, target, template)}")
 
 
 @main.command()
@@ -308,7 +315,7 @@ def excel(
 @sandbox_option
 @friendly_errors
 def pdf(
-    month: str,
+    month: Month,
     config_path: Path | None,
     out: Path | None,
     templates_dir: Path | None,
@@ -320,11 +327,11 @@ def pdf(
     """Fetch, compute and write the month's PDF report and one statement per client."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from reports.render.pdf import Templates, write_monthly_pdf, write_statements
+    from reports.render.pdf import write_monthly_pdf, write_statements
+    from reports.render.templates import Templates
 
-    check_month(month)
     templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
-    folder = ensure_writable(out or Path("output") / month)
+    folder = ensure_writable(out or Path("output") / str(month))
     data = _report_data(month, config_path, sandbox, firm, currency)
     click.echo(write_monthly_pdf(data, folder / f"report-{month}.pdf", templates))
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -344,20 +351,20 @@ def pdf(
 @firm_option
 @friendly_errors
 def email(
-    month: str, config_path: Path | None, out: Path | None, templates_dir: Path | None, firm: str
+    month: Month,
+    config_path: Path | None,
+    out: Path | None,
+    templates_dir: Path | None,
+    firm: str,
 ) -> None:
     """Send each client its statement and the monthly report to its readers (SMTP), or write
     the messages into the month's outbox/ when no SMTP server is configured. Safe to rerun."""
-    from reports.delivery.email import deliver, plan_messages
-    from reports.render.pdf import Templates
-    from reports.report_data import month_bounds
+    from reports.delivery.email import deliver_month
+    from reports.render.templates import Templates
 
-    check_month(month)
     config = load_config(config_path)
-    folder = out or Path("output") / month
-    label = month_bounds(month)[0].strftime("%B %Y")
-    plan = plan_messages(folder, label, config.email, Templates(templates_dir), firm)
-    report_delivery(deliver(plan.messages, folder, config.smtp, plan.skipped), config)
+    folder = out or Path("output") / str(month)
+    report_delivery(deliver_month(folder, month, config, Templates(templates_dir), firm), config)
 
 
 @main.command()
@@ -399,7 +406,7 @@ def email(
 @workers_option
 @friendly_errors
 def monthly(
-    month: str,
+    month: Month,
     config_path: Path | None,
     out: Path,
     demo: bool,
@@ -415,11 +422,8 @@ def monthly(
 ) -> None:
     """Fetch every source, compute, and write the month's workbook, PDF report and client
     statements into OUT/YYYY-MM/, with the data they came from in data/."""
-    from contextlib import ExitStack
-
     from reports.monthly import run_monthly
 
-    check_month(month)
     ensure_writable(out)
     with ExitStack() as stack:
         if demo:
@@ -430,24 +434,23 @@ def monthly(
             firm = firm or "Sandbox & Co"
         else:
             config = load_config(config_path)
-        with progress_bars() as on_progress:
-            result = run_monthly(
-                month,
-                config,
-                out,
-                firm=firm,
-                currency=currency,
-                allow_partial=allow_partial,
-                from_snapshot=from_snapshot,
-                incremental=not full,
-                template=template,
-                templates_dir=templates_dir,
-                workers=workers,
-                on_progress=on_progress,
-                on_stage=lambda name: (
-                    click.echo(f"{name}...", err=True) if name != "done" else None
-                ),
-            )
+        on_progress = stack.enter_context(progress_bars())
+        result = run_monthly(
+            month,
+            config,
+            out,
+            firm=firm,
+            currency=currency,
+            allow_partial=allow_partial,
+            from_snapshot=from_snapshot,
+            incremental=not full,
+            email=send_email,
+            template=template,
+            templates_dir=templates_dir,
+            workers=workers,
+            on_progress=on_progress,
+            on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
+        )
     for missing in result.data.missing_sources:
         click.echo(f"warning: {missing} failed; the report says it is incomplete", err=True)
     if result.data.quality.height:
@@ -460,14 +463,8 @@ def monthly(
     click.echo(f"{result.report}")
     click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
     click.echo(f"{result.folder / 'data'}  the fetched frames, the rates and manifest.json")
-    if send_email:
-        from reports.delivery.email import deliver, plan_messages
-        from reports.render.pdf import Templates
-
-        plan = plan_messages(
-            result.folder, result.data.month_label, config.email, Templates(templates_dir), firm
-        )
-        report_delivery(deliver(plan.messages, result.folder, config.smtp, plan.skipped), config)
+    if result.delivery is not None:
+        report_delivery(result.delivery, config)
 
 
 @main.command()
@@ -522,9 +519,9 @@ def rates() -> None:
 @friendly_errors
 def rates_info() -> None:
     """Show which rates are in use and what they cover."""
-    from reports.compute.fx import EcbRates
+    from reports import rates as ecb
 
-    loaded = EcbRates.load()
+    loaded = ecb.load()
     click.echo(f"source: {loaded.source}")
     click.echo(f"dates: {loaded.first_date} to {loaded.last_date}")
     click.echo(f"currencies ({len(loaded.currencies)}): {' '.join(loaded.currencies)}")
@@ -540,30 +537,9 @@ def rates_info() -> None:
 @friendly_errors
 def rates_update(origin: str) -> None:
     """Install a newer ECB rate history, checked before it replaces the one in use."""
-    from reports.compute.fx import EcbRates, RatesError, user_rates_path
-    from reports.output import atomic_write
+    from reports import rates as ecb
 
-    if origin.startswith(("http://", "https://")):
-        import httpx
-
-        try:
-            response = httpx.get(origin, timeout=60, follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as error:
-            raise RatesError(f"cannot download {origin}: {error}") from None
-        content = response.content
-    else:
-        try:
-            content = Path(origin).read_bytes()
-        except OSError as error:
-            raise RatesError(f"cannot read {origin}: {error.strerror}") from None
-    parsed = EcbRates.from_bytes(content, origin)
-    target = user_rates_path()
-    csv = parsed.table.pivot("currency", index="rate_date", values="per_eur").sort(
-        "rate_date", descending=True
-    )
-    csv = csv.rename({"rate_date": "Date"}).drop("EUR")
-    atomic_write(target, lambda path: csv.write_csv(path, null_value="N/A"))
+    target, parsed = ecb.install(origin)
     click.echo(
         f"installed {target}: {parsed.first_date} to {parsed.last_date}, {len(parsed.currencies)} currencies"
     )

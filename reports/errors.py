@@ -1,4 +1,23 @@
-"""Every error this package raises on purpose: one line, saying what went wrong and what to fix."""
+"""Every error this package raises on purpose: one line, saying what went wrong and what to fix.
+
+    ReportsError                every expected failure; the CLI prints it and exits 1
+    ├── ConfigError             a setting is missing, malformed, unknown or contradicts another
+    ├── PeriodError             a month that is not YYYY-MM
+    ├── SourceError             reading from (or writing to) a vendor's API
+    │   ├── ApiError            the API answered an error not worth retrying (401, 404, 422...)
+    │   ├── TransientApiError   retryable failures (429, 5xx, connection) outlasted the retries
+    │   └── IncompleteDataError what came back does not add up to what the API said it holds
+    ├── DataError               a vendor's record cannot be reported as it is (names the record)
+    ├── ValidationError         a payload we were asked to send is invalid (names the field)
+    ├── RatesError              ECB rates missing for a currency or date, or unreadable
+    ├── SnapshotError           a month's saved snapshot is missing or does not match
+    ├── TemplateError           a template is missing, broken, or names an unknown variable
+    ├── OutputError             an output cannot be written where it was asked for
+    └── DeliveryError           an email cannot be built, attached or sent
+
+Errors carry what they are about as attributes (`ApiError.status`, `.path`, ...), as httpx's
+do, so a caller can act on them without parsing the message.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +27,18 @@ class ReportsError(Exception):
 
 
 class ConfigError(ReportsError):
-    """A setting is missing, malformed or contradicts another."""
+    """A setting is missing, malformed, unknown or contradicts another."""
 
 
-class ApiError(ReportsError):
+class PeriodError(ReportsError):
+    """A month or period that cannot be read (`Month.parse`)."""
+
+
+class SourceError(ReportsError):
+    """Reading from, or writing to, a vendor's API failed."""
+
+
+class ApiError(SourceError):
     """A vendor API answered with an error we must not retry (401, 403, 404, 422, ...)."""
 
     def __init__(
@@ -38,11 +65,11 @@ class ApiError(ReportsError):
         super().__init__(f"{source}: {method} {path} failed with HTTP {status}: {detail}")
 
 
-class TransientApiError(ReportsError):
+class TransientApiError(SourceError):
     """The API kept failing with retryable errors (429, 5xx, connection) past the retry budget."""
 
 
-class IncompleteDataError(ReportsError):
+class IncompleteDataError(SourceError):
     """What we fetched does not add up to what the API said it holds."""
 
 
@@ -61,3 +88,21 @@ class ValidationError(ReportsError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+class RatesError(ReportsError):
+    """A currency or date the ECB rates do not cover, or a rates file we cannot read."""
+
+
+class SnapshotError(ReportsError):
+    """A month's saved snapshot (`data/`) is missing, of another version, or does not match
+    its manifest."""
+
+
+class TemplateError(ReportsError):
+    """A PDF or email template is missing, does not parse, or names a variable the report
+    does not have."""
+
+
+class DeliveryError(ReportsError):
+    """An email could not be built, attached or sent."""

@@ -1,45 +1,110 @@
-"""Public fetch functions: one Polars DataFrame per entity, across every configured source."""
+"""Public fetch functions: one Polars DataFrame per entity, across every configured source.
+
+The loop is the registry's (`reports.sources.SOURCES`): each source reads its own entities;
+`fetch_all` adds what a whole run needs (a failing source recorded as missing, and sources
+that can read only what changed doing so).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import polars as pl
 
-from reports.config import SOURCES, Config, load_config
+from reports.compute.fx import EcbRates
+from reports.config import Config, load_config
+from reports.errors import ConfigError, ReportsError
 from reports.frames import SCHEMAS, combined_cases_schema
 from reports.http import ProgressCallback
+from reports.periods import Month
 from reports.schema import concat_sources
-from reports.sources import ENTITIES_BY_SOURCE, mobility, plannr, willsuite
+from reports.snapshot import Snapshot
+from reports.sources import SOURCES
 
-_MODULES = {"mobility": mobility, "plannr": plannr, "willsuite": willsuite}
+Frames = dict[tuple[str, str], pl.DataFrame]
 
 
 def fetch_frames(
     config: Config | None = None,
     entities: Iterable[str] | None = None,
     on_progress: ProgressCallback | None = None,
-) -> dict[tuple[str, str], pl.DataFrame]:
+) -> Frames:
     """Every requested entity of every configured source, keyed by `(source, entity)`.
 
     Each endpoint is read once however many entities come from it (the invoices request
-    yields both invoices and their items). An unknown entity name is an error.
+    yields both invoices and their items). An unknown entity name is a `ConfigError`.
     """
     config = config or load_config()
-    known = {entity for names in ENTITIES_BY_SOURCE.values() for entity in names}
+    known = {entity for source in SOURCES.values() for entity in source.entities}
     wanted = set(entities) if entities is not None else known
     unknown = wanted - known
     if unknown:
-        raise ValueError(f"unknown entities {sorted(unknown)}; choose from {sorted(known)}")
-    frames: dict[tuple[str, str], pl.DataFrame] = {}
-    for source in SOURCES:
-        settings = getattr(config, source)
-        own = wanted & set(ENTITIES_BY_SOURCE[source])
-        if settings is None or not own:
+        raise ConfigError(f"unknown entities {sorted(unknown)}; choose from {sorted(known)}")
+    frames: Frames = {}
+    for name, source in SOURCES.items():
+        own = wanted & set(source.entities)
+        if not own or not source.configured(config):
             continue
-        for entity, frame in _MODULES[source].fetch(settings, own, config, on_progress).items():
-            frames[source, entity] = frame
+        for entity, frame in source.fetch(config, own, on_progress).items():
+            frames[name, entity] = frame
     return frames
+
+
+def fetch_all(
+    config: Config,
+    month: Month,
+    rates: EcbRates,
+    *,
+    allow_partial: bool = False,
+    previous: Snapshot | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Snapshot:
+    """Every entity of every configured source, as one `Snapshot` for `month`.
+
+    A source that fails stops everything, unless `allow_partial`, when it is recorded as
+    missing and the report says so. With a `previous` snapshot of the same month, a source
+    that can read only what changed since (`Source.fetch_since`) does so.
+    """
+    if not config.sources:
+        raise ConfigError(
+            "no source is configured: set REPORTS_* variables or reports.toml (see README), "
+            "or try the sandbox (--demo or --sandbox)"
+        )
+    frames: Frames = {}
+    fetched_at: dict[str, dt.datetime] = {}
+    missing = []
+    for name, source in SOURCES.items():
+        if not source.configured(config):
+            continue
+        started = dt.datetime.now(dt.UTC)
+        try:
+            own = _since(name, config, previous, on_progress)
+            if own is None:
+                own = source.fetch(config, source.entities, on_progress)
+        except ReportsError as error:
+            if not allow_partial:
+                # Same error, same class, saying what became of the run.
+                error.args = (
+                    f"{error}; no report was written (--allow-partial reports without {name})",
+                )
+                raise
+            missing.append(name)
+            continue
+        frames.update({(name, entity): frame for entity, frame in own.items()})
+        fetched_at[name] = started
+    return Snapshot(month, frames, fetched_at, tuple(missing), rates)
+
+
+def _since(
+    name: str, config: Config, previous: Snapshot | None, on_progress: ProgressCallback | None
+) -> dict[str, pl.DataFrame] | None:
+    if previous is None or name not in previous.fetched_at:
+        return None
+    before = {
+        entity: frame for (source, entity), frame in previous.frames.items() if source == name
+    }
+    return SOURCES[name].fetch_since(config, before, previous.fetched_at[name], on_progress)
 
 
 def _single(
@@ -49,7 +114,7 @@ def _single(
     return frames.get((source, entity), SCHEMAS[source, entity].empty())
 
 
-def cases_across_sources(frames: dict[tuple[str, str], pl.DataFrame]) -> pl.DataFrame:
+def cases_across_sources(frames: Frames) -> pl.DataFrame:
     """The cases of each source stacked into one frame with `source` and `case_id` columns."""
     parts = []
     for source in SOURCES:

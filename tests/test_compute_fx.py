@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reports import rates as ecb
 from reports.compute.fx import EcbRates, RatesError, convert, reconcile_platform_conversion
 from reports.frames import MOBILITY_EXPENSES
 from reports.money import MONEY
@@ -32,7 +33,7 @@ def money(rows: list[tuple[str | None, str, dt.date | None]]) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def rates() -> EcbRates:
-    return EcbRates.embedded()
+    return ecb.embedded()
 
 
 def test_embedded_rates_are_exact_decimals(rates: EcbRates) -> None:
@@ -114,7 +115,7 @@ def test_report_currency_must_be_published(rates: EcbRates) -> None:
 def test_rates_from_a_user_file(tmp_path) -> None:
     file = tmp_path / "rates.csv"
     file.write_text("Date,USD,GBP,\n2026-05-08,1.2,0.8,\n2026-05-07,N/A,0.9,\n")
-    rates = EcbRates.from_file(file)
+    rates = ecb.read_file(file)
     out = convert(money([("12.00", "USD", FRIDAY)]), rates=rates)
     assert out["report_amount"].to_list() == [D("8.00")]
     with pytest.raises(RatesError, match="published no USD"):
@@ -122,7 +123,7 @@ def test_rates_from_a_user_file(tmp_path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("Date,USD\n2026-05-08,lots\n")
     with pytest.raises(RatesError, match="unreadable rate"):
-        EcbRates.from_file(bad)
+        ecb.read_file(bad)
 
 
 def test_reconcile_with_the_platforms_own_conversion(rates: EcbRates) -> None:
@@ -172,7 +173,7 @@ PAIRS = [
 def test_there_and_back_within_one_minor_unit(
     minor: int, pair: tuple[str, str], day: dt.date
 ) -> None:
-    rates = EcbRates.embedded()
+    rates = ecb.embedded()
     source, target = pair
     amount = D(minor).scaleb(-2)
     there = convert(money([(str(amount), source, day)]), to=target, rates=rates)

@@ -16,15 +16,14 @@ from reports.compute.periods import Period
 from reports.compute.units import Rounding, divide, divide_int
 from reports.compute.vat import (
     Basis,
-    LineInput,
     VatRounding,
     check_invoices,
-    draft_invoice,
     invoice_lines,
     vat_by_period,
     vat_return,
 )
 from reports.frames import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+from reports.sources.willsuite import LineInput, draft_invoice
 
 D = Decimal
 _ids = itertools.count(1)

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from reports import fetch_frames
+from reports import fetch_frames, rates
 from reports.config import EmailSettings, SmtpSettings
 from reports.delivery.email import Outgoing, deliver, plan_messages
 from reports.errors import ReportsError
 from reports.render.pdf import write_monthly_pdf, write_statements
-from reports.report_data import build_report_data
+from reports.report import build_report_data
 from reports.sandbox import Sandbox, Sizes
 
 MONTH = "October 2026"
@@ -69,7 +69,7 @@ def month_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sizes = Sizes(mobility_cases=20, plannr_cases=5, plannr_clients=5, willsuite_cases=30)
     with Sandbox(seed=9, sizes=sizes) as server:
         frames = fetch_frames(server.config())
-    data = build_report_data(frames, "2026-10", firm="Demo & Co")
+    data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
     folder = tmp_path_factory.mktemp("month")
     write_monthly_pdf(data, folder / "report-2026-10.pdf")
     willsuite = [s for s in data.statements if s.source == "willsuite"][:4]

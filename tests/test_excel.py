@@ -14,9 +14,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from PIL import Image as PILImage
 from spreadsheet import recalculated_sheets
 
-from reports import fetch_frames
+from reports import fetch_frames, rates
 from reports.render.excel import template_style, write_workbook
-from reports.report_data import ReportData, build_report_data
+from reports.report import ReportData, build_report_data
 from reports.sandbox import Sandbox, Sizes
 
 MONTH = "2026-10"
@@ -44,7 +44,7 @@ def data() -> ReportData:
         ]
         october[0]["title"] = HOSTILE[0]
         frames = fetch_frames(server.config())
-    return build_report_data(frames, MONTH, firm="Hostile & <Co>")
+    return build_report_data(frames, MONTH, rates=rates.embedded(), firm="Hostile & <Co>")
 
 
 @pytest.fixture(scope="module")
@@ -67,25 +67,25 @@ def test_recalculated_summary_equals_polars_to_the_penny(
     values = summary_values(recalculated)
     h = data.headline
     expected = {
-        "Cases opened this month": h["cases_opened"],
-        "Cases closed this month": h["cases_closed"],
-        "Expenses this month": h["expenses"],
-        "Expenses, converted to GBP": h["expenses_converted"],
-        "Expenses invoiced": h["expenses_invoiced"],
-        "Expenses not yet invoiced": h["expenses_not_invoiced"],
-        "Invoices issued this month": h["invoices"],
-        "Invoiced this month (gross)": h["invoiced_total"],
-        "VAT quarter: box 1, VAT due on sales": h["vat_box1"],
-        "VAT quarter: box 6, sales excluding VAT": h["vat_box6"],
-        "Outstanding at month end": h["outstanding"],
-        "Of which over 90 days past due": h["overdue_90_plus"],
-        "Client incomes, annual, net": h["incomes_annual_net"],
-        "Client incomes, annual, gross": h["incomes_annual_gross"],
-        "Data-quality flags": h["quality_flags"],
+        "Cases opened this month": h.cases_opened,
+        "Cases closed this month": h.cases_closed,
+        "Expenses this month": h.expenses,
+        "Expenses, converted to GBP": h.expenses_converted,
+        "Expenses invoiced": h.expenses_invoiced,
+        "Expenses not yet invoiced": h.expenses_not_invoiced,
+        "Invoices issued this month": h.invoices,
+        "Invoiced this month (gross)": h.invoiced_total,
+        "VAT quarter: box 1, VAT due on sales": h.vat_box1,
+        "VAT quarter: box 6, sales excluding VAT": h.vat_box6,
+        "Outstanding at month end": h.outstanding,
+        "Of which over 90 days past due": h.overdue_90_plus,
+        "Client incomes, annual, net": h.incomes_annual_net,
+        "Client incomes, annual, gross": h.incomes_annual_gross,
+        "Data-quality flags": h.quality_flags,
     }
     for label, value in expected.items():
         assert Decimal(values[label]) == Decimal(value), label
-    assert h["expenses"] > 100 and h["invoices"] > 10  # the month is not empty
+    assert h.expenses > 100 and h.invoices > 10  # the month is not empty
     by_currency = {
         row[0]: row for row in recalculated["Summary"] if len(row) == 3 and len(row[0]) == 3
     }
@@ -181,7 +181,7 @@ def test_a_firms_template_is_filled(data: ReportData, tmp_path: Path) -> None:
     sheets = recalculated_sheets(out)
     assert (
         Decimal(summary_values(sheets)["Expenses, converted to GBP"])
-        == data.headline["expenses_converted"]
+        == data.headline.expenses_converted
     )
 
 
@@ -189,7 +189,7 @@ def test_an_empty_month_still_makes_a_valid_workbook(tmp_path: Path) -> None:
     empty = Sizes(mobility_cases=0, plannr_cases=0, plannr_clients=0, willsuite_cases=0)
     with Sandbox(sizes=empty) as server:
         frames = fetch_frames(server.config())
-    data = build_report_data(frames, MONTH)
+    data = build_report_data(frames, MONTH, rates=rates.embedded())
     sheets = recalculated_sheets(write_workbook(data, tmp_path / "empty.xlsx"))
     assert Decimal(summary_values(sheets)["Expenses, converted to GBP"]) == 0
     assert Decimal(summary_values(sheets)["Outstanding at month end"]) == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +19,9 @@ from pypdf import PdfReader
 from spreadsheet import recalculated_sheets
 from test_cli import run
 
-from reports.compute.fx import EcbRates
+from reports import rates
 from reports.fetch import fetch_frames
-from reports.report_data import ReportData, build_report_data
+from reports.report import ReportData, build_report_data
 from reports.sandbox import Sandbox
 from reports.sandbox import hostile as scenarios
 from reports.sandbox.data import SandboxData, generate
@@ -52,9 +53,7 @@ def hostile_sandbox() -> Sandbox:
 
 @pytest.fixture(scope="module")
 def data(hostile_sandbox: Sandbox) -> ReportData:
-    return build_report_data(
-        fetch_frames(hostile_sandbox.config()), MONTH, rates=EcbRates.embedded()
-    )
+    return build_report_data(fetch_frames(hostile_sandbox.config()), MONTH, rates=rates.embedded())
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +126,11 @@ def test_each_email_attaches_the_statement_built_for_its_client(report: Path) ->
         entry = by_file.get(attachment.get_filename())
         if entry is None:
             continue  # the partners' monthly report
-        assert message["To"] == (entry["email"] or message["To"])
+        assert entry["email"] in (None, message["To"])
+        if message["To"] not in expected:
+            continue  # read the PDFs of the clients alike only: text extraction is slow
         content = attachment.get_content()
-        text = "\n".join(
-            page.extract_text() for page in PdfReader(__import__("io").BytesIO(content)).pages
-        )
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
         assert f"Client reference: {entry['key']}\n" in text
         seen[message["To"]] = entry["key"]
     for address, key in expected.items():
@@ -193,7 +192,7 @@ def test_an_invoice_without_a_total_is_owed_its_lines_and_flagged(data: ReportDa
             paid = each["date_paid"] and dt.date.fromisoformat(each["date_paid"][:10]) <= END
             if issued <= END and not paid:
                 outstanding += each["total"] if each["total"] is not None else _lines_total(each)
-    assert data.headline["outstanding"] == outstanding
+    assert data.headline.outstanding == outstanding
 
 
 def test_a_duplicated_invoice_counts_once_and_is_flagged(data: ReportData) -> None:
@@ -222,7 +221,7 @@ def test_a_duplicated_invoice_counts_once_and_is_flagged(data: ReportData) -> No
     expected = sum(
         (i["total"] if i["total"] is not None else _lines_total(i) for i in issued), Decimal(0)
     )
-    assert data.headline["invoiced_total"] == expected
+    assert data.headline.invoiced_total == expected
 
 
 def test_an_invoice_without_a_due_date_has_its_own_bucket(data: ReportData) -> None:
@@ -230,9 +229,7 @@ def test_an_invoice_without_a_due_date_has_its_own_bucket(data: ReportData) -> N
     _, invoice = scenarios.target(raw, 3)
     bucket = data.aged_debt.filter(age_bucket="no due date").row(0, named=True)
     assert (bucket["invoices"], bucket["amount"]) == (1, invoice["total"])
-    assert (
-        data.headline["overdue_90_plus"] == data.aged_debt.filter(age_bucket="90+")["amount"].sum()
-    )
+    assert data.headline.overdue_90_plus == data.aged_debt.filter(age_bucket="90+")["amount"].sum()
 
 
 def test_missing_amounts_currencies_and_frequencies_are_flagged_not_lost(
@@ -258,11 +255,11 @@ def test_missing_amounts_currencies_and_frequencies_are_flagged_not_lost(
 def test_incomes_in_other_currencies_are_converted_never_mixed(data: ReportData) -> None:
     raw = hostile_data()
     euro, yen = scenarios._live_income(raw, 2), scenarios._live_income(raw, 3)
-    rates = EcbRates.embedded().table
+    table = rates.embedded().table
     friday = dt.date(2026, 10, 30)  # the ECB rate in force on Saturday 31 October
     per_eur = {
         row["currency"]: row["per_eur"]
-        for row in rates.filter(rate_date=friday).iter_rows(named=True)
+        for row in table.filter(rate_date=friday).iter_rows(named=True)
     }
     rows = {row["uuid"]: row for row in data.incomes.iter_rows(named=True)}
     euro_row, yen_row = rows[euro["uuid"]], rows[yen["uuid"]]
@@ -275,7 +272,7 @@ def test_incomes_in_other_currencies_are_converted_never_mixed(data: ReportData)
         Decimal(40000) * per_eur["GBP"] / per_eur["JPY"]
     ).quantize(Decimal("0.01"), "ROUND_HALF_UP")
     net = data.incomes.filter(amount_type="net")["report_annual_amount"].sum()
-    assert data.headline["incomes_annual_net"] == net
+    assert data.headline.incomes_annual_net == net
 
 
 def test_the_pipeline_never_adds_two_currencies(data: ReportData) -> None:
@@ -329,7 +326,9 @@ def test_the_workbook_recalculates_to_the_report_figures(report: Path, data: Rep
         ("Client incomes, annual, gross", "incomes_annual_gross"),
         ("Expenses, converted to GBP", "expenses_converted"),
     ):
-        assert Decimal(values[label].replace("£", "").replace(",", "")) == data.headline[key], label
+        assert Decimal(values[label].replace("£", "").replace(",", "")) == getattr(
+            data.headline, key
+        ), label
 
 
 # --------------------------------------------------------------------------- refusals

@@ -15,8 +15,9 @@ import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from test_cli import run
 
+from reports import rates as ecb
 from reports.compute import invoicing, vat
-from reports.compute.fx import EcbRates, RatesError, convert
+from reports.compute.fx import RatesError, convert
 from reports.compute.quality import unique_records
 from reports.config import ConfigError, load_config
 from reports.errors import DataError, ReportsError
@@ -30,8 +31,8 @@ from reports.frames import (
 from reports.http import segment
 from reports.money import AMOUNT_BOUND, MONEY
 from reports.render.excel import money_format, write_workbook
-from reports.render.pdf import Templates
-from reports.report_data import build_report_data
+from reports.render.templates import Templates
+from reports.report import build_report_data
 from reports.sandbox import Sandbox
 from reports.sandbox.data import generate
 from reports.text import isolate_direction, mail_text, printable
@@ -191,7 +192,7 @@ def expenses(day: dt.date, currency: str | None = "USD") -> pl.DataFrame:
 
 
 def test_a_date_after_the_last_publication_needs_newer_rates() -> None:
-    rates = EcbRates.embedded()
+    rates = ecb.embedded()
     last = rates.last_date
     assert last == dt.date(2026, 10, 30) and last.weekday() == 4  # a Friday
     # The weekend straight after a Friday has that Friday's rates: nothing was published.
@@ -203,7 +204,7 @@ def test_a_date_after_the_last_publication_needs_newer_rates() -> None:
 def test_a_gap_inside_the_history_keeps_the_seven_day_rule(tmp_path: Path) -> None:
     file = tmp_path / "rates.csv"
     file.write_text("Date,USD,GBP\n2026-05-20,1.2,0.8\n2026-05-08,1.2,0.8\n")
-    rates = EcbRates.from_file(file)
+    rates = ecb.read_file(file)
     assert convert(expenses(dt.date(2026, 5, 15)), rates=rates)["report_amount"][0] == D("6.67")
     with pytest.raises(RatesError, match="no ECB rate within 7 days before 2026-05-16"):
         convert(expenses(dt.date(2026, 5, 16)), rates=rates)
@@ -211,11 +212,11 @@ def test_a_gap_inside_the_history_keeps_the_seven_day_rule(tmp_path: Path) -> No
 
 def test_an_amount_without_a_currency_cannot_be_converted() -> None:
     with pytest.raises(RatesError, match="1 amounts have no currency in currency_code"):
-        convert(expenses(dt.date(2026, 5, 8), None), rates=EcbRates.embedded())
+        convert(expenses(dt.date(2026, 5, 8), None), rates=ecb.embedded())
 
 
 def test_the_report_refuses_a_month_past_its_rates(tmp_path: Path) -> None:
-    embedded = EcbRates.embedded().table
+    embedded = ecb.embedded().table
     short = embedded.filter(pl.col("rate_date") <= dt.date(2026, 10, 15))
     rates_file = tmp_path / "short.csv"
     short.pivot("currency", index="rate_date", values="per_eur").rename({"rate_date": "Date"}).drop(
@@ -317,7 +318,9 @@ def test_an_out_that_is_a_file_is_refused_before_fetching(tmp_path: Path) -> Non
 def test_a_formula_firm_name_is_written_as_text_in_a_template(tmp_path: Path) -> None:
     with Sandbox(seed=1, plannr_rate_limit=1_000_000) as server:
         frames = fetch_frames(server.config())
-    data = build_report_data(frames, "2026-10", firm='=HYPERLINK("http://evil.example","x")')
+    data = build_report_data(
+        frames, "2026-10", rates=ecb.embedded(), firm='=HYPERLINK("http://evil.example","x")'
+    )
     template = openpyxl.Workbook()
     template.active.title = "Cover"
     template.defined_names["firm"] = DefinedName("firm", attr_text="Cover!$A$3")

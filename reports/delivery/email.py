@@ -26,10 +26,12 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
-from reports.config import EmailSettings, SmtpSettings
-from reports.errors import ReportsError
+from reports.config import Config, EmailSettings, SmtpSettings
+from reports.errors import DeliveryError, TemplateError
 from reports.output import atomic_write
-from reports.render.pdf import Templates, file_digest
+from reports.periods import Month
+from reports.render.pdf import file_digest
+from reports.render.templates import Templates
 from reports.text import mail_text
 
 LEDGER = "sent.jsonl"
@@ -63,9 +65,21 @@ def _render(templates: Templates, name: str, context: dict[str, object]) -> tupl
     text = templates.render(name, **context)
     first, _, body = text.partition("\n")
     if not first.startswith("Subject: "):
-        raise ReportsError(f"template {name} must start with a 'Subject: ' line")
+        raise TemplateError(f"template {name} must start with a 'Subject: ' line")
     # Control characters from the APIs (a NUL in a name) have no place in a text part.
     return mail_text(first.removeprefix("Subject: ").strip()), mail_text(body.lstrip("\n"))
+
+
+def deliver_month(
+    folder: str | Path,
+    month: Month,
+    config: Config,
+    templates: Templates | None = None,
+    firm: str = "",
+) -> Delivery:
+    """Send the month's statements and report as `config` says (SMTP, or the outbox)."""
+    plan = plan_messages(folder, month.label, config.email, templates, firm)
+    return deliver(plan.messages, folder, config.smtp, plan.skipped)
 
 
 def plan_messages(
@@ -80,7 +94,7 @@ def plan_messages(
     templates = templates or Templates()
     manifest_path = folder / "statements" / "statements.json"
     if not manifest_path.exists():
-        raise ReportsError(f"no statements in {folder}: run `reports pdf` for this month first")
+        raise DeliveryError(f"no statements in {folder}: run `reports pdf` for this month first")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     check_statements(manifest, folder / "statements")
     names = [entry["client"] for entry in manifest]
@@ -120,7 +134,7 @@ def plan_messages(
         )
     monthly = sorted(folder.glob("report-*.pdf"))
     if settings.monthly_to and not monthly:
-        raise ReportsError(f"no monthly report PDF in {folder}: run `reports pdf` first")
+        raise DeliveryError(f"no monthly report PDF in {folder}: run `reports pdf` first")
     for address in settings.monthly_to:
         subject, body = _render(
             templates, "email/monthly.txt", {"firm": firm, "month_label": month_label}
@@ -144,18 +158,18 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
     for entry in manifest:
         key, name = entry["key"], entry["path"]
         if Path(name).name != name:
-            raise ReportsError(f"statements.json: {name!r} is not a file name in {folder}")
+            raise DeliveryError(f"statements.json: {name!r} is not a file name in {folder}")
         other = owners.setdefault(name.lower(), key)
         if other != key:
-            raise ReportsError(
+            raise DeliveryError(
                 f"statements.json gives clients {other!r} and {key!r} the same file {name}: "
                 "refusing to send either; run `reports pdf` for this month again"
             )
         path = folder / name
         if not path.exists():
-            raise ReportsError(f"statement {path} of client {key!r} is missing: run `reports pdf`")
+            raise DeliveryError(f"statement {path} of client {key!r} is missing: run `reports pdf`")
         if "sha256" in entry and file_digest(path) != entry["sha256"]:
-            raise ReportsError(
+            raise DeliveryError(
                 f"statement {path} is not the one rendered for client {key!r} (its contents "
                 "changed): run `reports pdf` for this month again"
             )
@@ -163,7 +177,7 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
 
 def check_header(field: str, value: str) -> str:
     if any(ch in value for ch in "\r\n\x00"):
-        raise ReportsError(f"{field} {value!r} contains a line break: refused (header injection)")
+        raise DeliveryError(f"{field} {value!r} contains a line break: refused (header injection)")
     return value
 
 
@@ -172,9 +186,9 @@ def check_address(field: str, value: str) -> str:
     try:
         address = Address(addr_spec=value.strip())
     except (ValueError, IndexError) as error:
-        raise ReportsError(f"{field} {value!r} is not one plain email address: {error}") from None
+        raise DeliveryError(f"{field} {value!r} is not one plain email address: {error}") from None
     if not address.username or not address.domain or "," in value or ";" in value:
-        raise ReportsError(f"{field} {value!r} is not one plain email address")
+        raise DeliveryError(f"{field} {value!r} is not one plain email address")
     return address.addr_spec
 
 
@@ -189,7 +203,7 @@ def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
     try:
         content = outgoing.attachment.read_bytes()
     except OSError as error:
-        raise ReportsError(f"cannot attach {outgoing.attachment}: {error.strerror}") from None
+        raise DeliveryError(f"cannot attach {outgoing.attachment}: {error.strerror}") from None
     message.add_attachment(
         content, maintype="application", subtype="pdf", filename=outgoing.attachment.name
     )
@@ -233,7 +247,7 @@ def deliver(
     for outgoing in pending:  # every header is checked before anything is sent
         try:
             built.append((outgoing, build_message(outgoing, from_address)))
-        except ReportsError as error:
+        except DeliveryError as error:
             refused.append(str(error))
     sent: list[str] = []
     if smtp is None:
@@ -252,7 +266,7 @@ def deliver(
                 _record(outbox, outgoing.key, f"smtp {smtp.host}")
                 sent.append(outgoing.to)
     except (smtplib.SMTPException, OSError) as error:
-        raise ReportsError(
+        raise DeliveryError(
             f"email stopped after {len(sent)} of {len(built)} messages: {type(error).__name__}: {error}; "
             "run `reports email` again to send the rest (nothing is sent twice)"
         ) from None

@@ -23,7 +23,6 @@ from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from openpyxl import Workbook, load_workbook
@@ -35,13 +34,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from reports.compute.periods import FIRM_TIMEZONE
-from reports.errors import ReportsError
+from reports.errors import TemplateError
+from reports.frames import WILLSUITE_CURRENCY
 from reports.money import SYMBOLS, minor_units
 from reports.output import atomic_write
-from reports.report_data import ReportData
+from reports.periods import FIRM_ZONE
+from reports.report.figures import FIGURES
+from reports.report.model import ReportData
 
-UK = ZoneInfo(FIRM_TIMEZONE)
+UK = FIRM_ZONE
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -92,7 +93,6 @@ class Sheet:
 
 
 def expense_columns(report_currency: str) -> tuple[Col, ...]:
-    ccy = report_currency
     return (
         Col("id", "Expense"),
         Col("expat_case_id", "Case"),
@@ -102,10 +102,16 @@ def expense_columns(report_currency: str) -> tuple[Col, ...]:
         Col("status", "Status"),
         Col("amount", "Amount", "money", currency_field="currency_code"),
         Col("currency_code", "Currency"),
-        Col("report_amount", f"Amount ({ccy})", "money", currency=ccy, total=True),
+        Col(
+            "report_amount",
+            f"Amount ({report_currency})",
+            "money",
+            currency=report_currency,
+            total=True,
+        ),
         Col("fx_rate_date", "ECB rate date", "date"),
         Col("fx_source_per_eur", "Currency per EUR", "rate"),
-        Col("fx_target_per_eur", f"{ccy} per EUR", "rate"),
+        Col("fx_target_per_eur", f"{report_currency} per EUR", "rate"),
         Col("invoiced", "Invoiced", "bool"),
         Col("invoice_id", "Invoice"),
         Col(
@@ -119,7 +125,8 @@ def expense_columns(report_currency: str) -> tuple[Col, ...]:
 
 
 def sheets_for(data: ReportData) -> list[Sheet]:
-    ccy = data.report_currency
+    report_currency = data.report_currency
+    invoice_currency = WILLSUITE_CURRENCY  # the VAT and debt tables carry no currency column
     items = data.invoice_items.join(
         data.invoices.select(pl.col("id").alias("case_invoice_id"), "invoice_number"),
         on="case_invoice_id",
@@ -158,7 +165,7 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("duration", "Days", "int"),
             ),
         ),
-        Sheet("Expenses", "Expenses", data.expenses, expense_columns(ccy)),
+        Sheet("Expenses", "Expenses", data.expenses, expense_columns(report_currency)),
         Sheet(
             "Incomes",
             "Incomes",
@@ -183,7 +190,13 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                     total=True,
                 ),
                 Col("amount_currency", "Currency"),
-                Col("report_annual_amount", f"Annual ({ccy})", "money", currency=ccy, total=True),
+                Col(
+                    "report_annual_amount",
+                    f"Annual ({report_currency})",
+                    "money",
+                    currency=report_currency,
+                    total=True,
+                ),
                 Col("start_date", "Start", "date"),
                 Col("end_date", "End", "date"),
             ),
@@ -197,13 +210,31 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("recipients_name", "Recipient"),
                 Col("invoice_date", "Date", "date"),
                 Col("status", "Status"),
-                Col("subtotal", "Subtotal", "money", currency="GBP", total=True),
-                Col("vat_amount", "VAT", "money", currency="GBP", total=True),
-                Col("total", "Total", "money", currency="GBP", total=True),
-                Col("recomputed_subtotal", "Lines: net", "money", currency="GBP", total=True),
-                Col("recomputed_vat", "Lines: VAT", "money", currency="GBP", total=True),
-                Col("recomputed_total", "Lines: gross", "money", currency="GBP", total=True),
-                Col("cancelled_subtotal", "Cancelled net", "money", currency="GBP", total=True),
+                Col("subtotal", "Subtotal", "money", currency_field="currency", total=True),
+                Col("vat_amount", "VAT", "money", currency_field="currency", total=True),
+                Col("total", "Total", "money", currency_field="currency", total=True),
+                Col(
+                    "recomputed_subtotal",
+                    "Lines: net",
+                    "money",
+                    currency_field="currency",
+                    total=True,
+                ),
+                Col("recomputed_vat", "Lines: VAT", "money", currency_field="currency", total=True),
+                Col(
+                    "recomputed_total",
+                    "Lines: gross",
+                    "money",
+                    currency_field="currency",
+                    total=True,
+                ),
+                Col(
+                    "cancelled_subtotal",
+                    "Cancelled net",
+                    "money",
+                    currency_field="currency",
+                    total=True,
+                ),
                 Col("consistent", "Consistent", "bool"),
                 Col("issues", "Issues"),
             ),
@@ -216,10 +247,10 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("invoice_number", "Invoice"),
                 Col("description", "Description"),
                 Col("quantity", "Quantity", "decimal"),
-                Col("rate", "Rate", "money", currency="GBP"),
-                Col("subtotal", "Net", "money", currency="GBP", total=True),
-                Col("vat_amount", "VAT", "money", currency="GBP", total=True),
-                Col("amount", "Gross", "money", currency="GBP", total=True),
+                Col("rate", "Rate", "money", currency_field="currency"),
+                Col("subtotal", "Net", "money", currency_field="currency", total=True),
+                Col("vat_amount", "VAT", "money", currency_field="currency", total=True),
+                Col("amount", "Gross", "money", currency_field="currency", total=True),
                 Col("has_vat", "VAT applies", "bool"),
                 Col("cancelled", "Cancelled", "bool"),
             ),
@@ -235,8 +266,8 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("vat_rate", "VAT rate", "decimal"),
                 Col("invoices", "Invoices", "int"),
                 Col("lines", "Lines", "int"),
-                Col("net_sales", "Net sales (box 6)", "money", currency="GBP"),
-                Col("vat", "VAT (box 1)", "money", currency="GBP"),
+                Col("net_sales", "Net sales (box 6)", "money", currency=invoice_currency),
+                Col("vat", "VAT (box 1)", "money", currency=invoice_currency),
             ),
         ),
         Sheet(
@@ -246,7 +277,7 @@ def sheets_for(data: ReportData) -> list[Sheet]:
             (
                 Col("age_bucket", "Days past due"),
                 Col("invoices", "Invoices", "int", total=True),
-                Col("amount", "Outstanding", "money", currency="GBP", total=True),
+                Col("amount", "Outstanding", "money", currency=invoice_currency, total=True),
             ),
         ),
         Sheet(
@@ -255,8 +286,14 @@ def sheets_for(data: ReportData) -> list[Sheet]:
             data.invoicing_by_month,
             (
                 Col("month", "Month", "date"),
-                Col("invoiced_amount", "Invoiced", "money", currency=ccy, total=True),
-                Col("not_invoiced_amount", "Not invoiced", "money", currency=ccy, total=True),
+                Col("invoiced_amount", "Invoiced", "money", currency=report_currency, total=True),
+                Col(
+                    "not_invoiced_amount",
+                    "Not invoiced",
+                    "money",
+                    currency=report_currency,
+                    total=True,
+                ),
             ),
         ),
         Sheet(
@@ -303,7 +340,7 @@ def write_workbook(data: ReportData, path: str | Path, template: str | Path | No
         try:
             book = load_workbook(template)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
-            raise ReportsError(f"cannot use template {template}: {error}") from None
+            raise TemplateError(f"cannot use template {template}: {error}") from None
         _fill_defined_names(book, data)
     else:
         book = Workbook(write_only=True)
@@ -538,12 +575,11 @@ def _write_summary(book: Workbook, data: ReportData, sheets: Sequence[Sheet]) ->
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 22
-    by = {s.table: s for s in sheets}
-    ccy = money_format(data.report_currency)
-    gbp = money_format("GBP")
+    by_table = {s.table: s for s in sheets}
+    report_format = money_format(data.report_currency)
 
-    def r(table: str, field: str) -> str:
-        return by[table].column_range(field)
+    def ref(table: str, field: str) -> str:
+        return by_table[table].column_range(field)
 
     ws.append([_cell(ws, f"{data.firm or 'Monthly report'}: {data.month_label}", bold=True)])
     ws.append(
@@ -567,62 +603,17 @@ def _write_summary(book: Workbook, data: ReportData, sheets: Sequence[Sheet]) ->
             [_cell(ws, f"Source: {source.name}"), _cell(ws, state), _cell(ws, source.rows, "0")]
         )
     ws.append([])
-    quarter = data.headline.get("vat_quarter_start")
-    quarter_date = (
-        f"DATE({quarter.year},{quarter.month},{quarter.day})" if quarter else "DATE(1900,1,1)"
-    )
-    figures: list[tuple[str, str, str]] = [
-        ("Cases opened this month", f"=COUNTIFS({r('Cases', 'opened_in_period')},TRUE())", "0"),
-        ("Cases closed this month", f"=COUNTIFS({r('Cases', 'closed_in_period')},TRUE())", "0"),
-        ("Expenses this month", f"=SUBTOTAL(103,{r('Expenses', 'id')})", "0"),
-        (
-            f"Expenses, converted to {data.report_currency}",
-            f"=SUBTOTAL(109,{r('Expenses', 'report_amount')})",
-            ccy,
-        ),
-        (
-            "Expenses invoiced",
-            f"=SUMIFS({r('Expenses', 'report_amount')},{r('Expenses', 'invoiced')},TRUE())",
-            ccy,
-        ),
-        (
-            "Expenses not yet invoiced",
-            f"=SUMIFS({r('Expenses', 'report_amount')},{r('Expenses', 'invoiced')},FALSE())",
-            ccy,
-        ),
-        ("Invoices issued this month", f"=SUBTOTAL(103,{r('Invoices', 'invoice_number')})", "0"),
-        ("Invoiced this month (gross)", f"=SUBTOTAL(109,{r('Invoices', 'total')})", gbp),
-        (
-            "VAT quarter: box 1, VAT due on sales",
-            f'=SUMIFS({r("VatByPeriod", "vat")},{r("VatByPeriod", "basis")},"invoice",{r("VatByPeriod", "period_start")},{quarter_date})',
-            gbp,
-        ),
-        (
-            "VAT quarter: box 6, sales excluding VAT",
-            f'=SUMIFS({r("VatByPeriod", "net_sales")},{r("VatByPeriod", "basis")},"invoice",{r("VatByPeriod", "period_start")},{quarter_date})',
-            gbp,
-        ),
-        ("Outstanding at month end", f"=SUM({r('AgedDebt', 'amount')})", gbp),
-        (
-            "Of which over 90 days past due",
-            f'=SUMIFS({r("AgedDebt", "amount")},{r("AgedDebt", "age_bucket")},"90+")',
-            gbp,
-        ),
-        (
-            "Client incomes, annual, net",
-            f'=SUMIFS({r("Incomes", "report_annual_amount")},{r("Incomes", "amount_type")},"net")',
-            ccy,
-        ),
-        (
-            "Client incomes, annual, gross",
-            f'=SUMIFS({r("Incomes", "report_annual_amount")},{r("Incomes", "amount_type")},"gross")',
-            ccy,
-        ),
-        ("Data-quality flags", f"=SUBTOTAL(103,{r('DataQuality', 'check')})", "0"),
-    ]
     ws.append([_cell(ws, "Figure", bold=True), _cell(ws, "Value", bold=True)])
-    for label, formula, number_format in figures:
-        ws.append([_cell(ws, label), _formula(ws, formula, number_format)])
+    for figure in FIGURES:
+        currency = figure.currency_for(data)
+        ws.append(
+            [
+                _cell(ws, figure.label_for(data)),
+                _formula(
+                    ws, figure.formula(ref, data), money_format(currency) if currency else "0"
+                ),
+            ]
+        )
     ws.append([])
     ws.append(
         [
@@ -632,13 +623,15 @@ def _write_summary(book: Workbook, data: ReportData, sheets: Sequence[Sheet]) ->
         ]
     )
     for currency in data.expenses_by_currency["currency_code"].to_list():
-        amount = f'=SUMIFS({r("Expenses", "amount")},{r("Expenses", "currency_code")},"{currency}")'
-        converted = f'=SUMIFS({r("Expenses", "report_amount")},{r("Expenses", "currency_code")},"{currency}")'
+        amount = (
+            f'=SUMIFS({ref("Expenses", "amount")},{ref("Expenses", "currency_code")},"{currency}")'
+        )
+        converted = f'=SUMIFS({ref("Expenses", "report_amount")},{ref("Expenses", "currency_code")},"{currency}")'
         ws.append(
             [
                 _cell(ws, currency),
                 _formula(ws, amount, money_format(currency)),
-                _formula(ws, converted, ccy),
+                _formula(ws, converted, report_format),
             ]
         )
     if data.missing_sources:

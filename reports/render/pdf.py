@@ -1,10 +1,5 @@
-"""PDF reports from Jinja2 templates, rendered by WeasyPrint: the monthly report and one
-statement per client.
-
-Templates live in the project's `templates/`; a firm points `templates_dir` at its own
-copies, file by file (a file it lacks falls back to ours). Autoescaping is on, so a client
-called `<b>Acme</b>` is printed as those characters, and a variable a template names but
-the report lacks is an error, not an empty string.
+"""PDF reports rendered by WeasyPrint from the Jinja templates (`render.templates`): the
+monthly report and one statement per client.
 
 WeasyPrint is slow on long tables: detail stays in the workbook, PDFs show summaries. Many
 statements render in parallel behind a `concurrent.futures.Executor`: processes by default,
@@ -13,7 +8,6 @@ or any other executor (a Dask distributed client's `get_executor()`, for one).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -21,96 +15,20 @@ import unicodedata
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import jinja2
 import polars as pl
 
-from reports.compute.periods import FIRM_TIMEZONE
-from reports.errors import DataError, ReportsError
-from reports.money import SYMBOLS, minor_units
+from reports.errors import DataError, OutputError
+from reports.frames import WILLSUITE_CURRENCY
 from reports.output import atomic_write
 from reports.render import charts
-from reports.report_data import ReportData, Statement
-from reports.text import isolate_direction
+from reports.render.templates import Templates, day, money
+from reports.report.figures import FIGURES
+from reports.report.model import ReportData, Statement
 
-UK = ZoneInfo(FIRM_TIMEZONE)
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 QUALITY_ROWS_IN_PDF = 60
-
-
-def money(value: Decimal | int | None, currency: str | None) -> str:
-    """`£1,234.50`, `-€3.20`, `15,000 JPY`: the currency's own minor units, exact."""
-    if value is None:
-        return ""
-    code = (currency or "").upper()
-    digits = minor_units(code) if code else 2
-    amount = Decimal(value).quantize(Decimal(1).scaleb(-digits))
-    text = f"{abs(amount):,.{digits}f}"
-    sign = "-" if amount < 0 else ""
-    symbol = SYMBOLS.get(code)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code}".rstrip()
-
-
-def day(value: dt.date | dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(UK) if value.tzinfo else value
-        return value.strftime("%d %b %Y %H:%M")
-    return value.strftime("%d %b %Y")
-
-
-class Templates:
-    """The Jinja environment: a firm's folder first, ours behind it."""
-
-    def __init__(self, directory: str | Path | None = None) -> None:
-        folders = [Path(directory)] if directory else []
-        for folder in folders:
-            if not folder.is_dir():
-                raise ReportsError(f"templates folder {folder} does not exist")
-        self.folders = [*folders, DEFAULT_TEMPLATES]
-        self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(f) for f in self.folders]),
-            autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            # Text from the APIs that carries bidi controls is isolated, so that a name with
-            # a right-to-left override cannot reverse the template's text after it.
-            finalize=lambda value: isolate_direction(value) if isinstance(value, str) else value,
-        )
-        self.environment.filters["money"] = money
-        self.environment.filters["day"] = day
-
-    def render(self, name: str, **context: Any) -> str:
-        try:
-            return self.environment.get_template(name).render(**context)
-        except jinja2.UndefinedError as error:
-            raise ReportsError(
-                f"template {name}: {error.message}; give the template only known names"
-            ) from None
-        except jinja2.TemplateNotFound as error:
-            # `error.name` is the file that is missing: `name` itself, or a layout it extends
-            # or includes.
-            missing = error.name if error.name != name else name
-            needed = f" (needed by {name})" if missing != name else ""
-            raise ReportsError(
-                f"template {missing}{needed} not found in {', '.join(map(str, self.folders))}"
-            ) from None
-        except jinja2.TemplateSyntaxError as error:
-            raise ReportsError(
-                f"template {error.name}, line {error.lineno}: {error.message}"
-            ) from None
-
-    def base_url(self, name: str) -> str:
-        """Where the template's relative links (its CSS) resolve."""
-        for folder in self.folders:
-            if (folder / name).exists():
-                return str(folder) + "/"
-        return str(DEFAULT_TEMPLATES) + "/"
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -125,33 +43,27 @@ def _common(data: ReportData) -> dict[str, Any]:
         "period_start": data.period_start,
         "period_end": data.period_end,
         "report_currency": data.report_currency,
+        "invoice_currency": WILLSUITE_CURRENCY,
         "missing_sources": data.missing_sources,
         "fetched_summary": day(min(fetched)) if fetched else "at an unknown time",
         "source_names": ", ".join(s.name for s in data.sources if s.present) or "no source",
     }
 
 
+def figures(data: ReportData) -> list[tuple[str, str]]:
+    """The headline figures as (label, value as printed), in the catalogue's order."""
+    shown = []
+    for figure in FIGURES:
+        value = figure.value_for(data)
+        currency = figure.currency_for(data)
+        text = money(value, currency) if currency else str(value)  # type: ignore[arg-type]
+        shown.append((figure.label_for(data), text))
+    return shown
+
+
 def monthly_context(data: ReportData) -> dict[str, Any]:
-    h = data.headline
-    ccy = data.report_currency
-    quarter = h["vat_quarter_start"]
-    figures = [
-        ("Cases opened this month", h["cases_opened"]),
-        ("Cases closed this month", h["cases_closed"]),
-        ("Expenses this month", h["expenses"]),
-        (f"Expenses, converted to {ccy}", money(h["expenses_converted"], ccy)),
-        ("Expenses invoiced", money(h["expenses_invoiced"], ccy)),
-        ("Expenses not yet invoiced", money(h["expenses_not_invoiced"], ccy)),
-        ("Invoices issued this month", h["invoices"]),
-        ("Invoiced this month (gross)", money(h["invoiced_total"], "GBP")),
-        (f"VAT box 1, quarter from {day(quarter)}", money(h["vat_box1"], "GBP")),
-        (f"VAT box 6, quarter from {day(quarter)}", money(h["vat_box6"], "GBP")),
-        ("Outstanding at month end", money(h["outstanding"], "GBP")),
-        ("Of which over 90 days past due", money(h["overdue_90_plus"], "GBP")),
-        ("Client incomes, annual, net", money(h["incomes_annual_net"], ccy)),
-        ("Client incomes, annual, gross", money(h["incomes_annual_gross"], ccy)),
-        ("Data-quality flags", h["quality_flags"]),
-    ]
+    headline = data.headline
+    report_currency = data.report_currency
     invoice_basis = data.vat_return.filter(basis="invoice")
     by_month = data.invoicing_by_month
     return {
@@ -165,8 +77,8 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
             }
             for s in data.sources
         ],
-        "headline": h,
-        "figures": figures,
+        "headline": headline,
+        "figures": figures(data),
         "expenses_by_currency": _rows(data.expenses_by_currency),
         "vat_return": _rows(data.vat_return),
         "aged_debt": _rows(data.aged_debt),
@@ -182,8 +94,8 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                 "month",
                 "currency_code",
                 "report_amount",
-                f"Expenses by month and currency, in {ccy}",
-                ccy,
+                f"Expenses by month and currency, in {report_currency}",
+                report_currency,
             ),
             "invoicing": charts.bars(
                 [m.strftime("%b %y") for m in by_month["month"]],
@@ -192,7 +104,7 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                     "Not invoiced": [float(v) for v in by_month["not_invoiced_amount"]],
                 },
                 "Expenses invoiced and not invoiced, by month incurred",
-                ccy,
+                report_currency,
             ),
             "vat": charts.bars(
                 [f"{d:%b %y}" for d in invoice_basis["period_start"]],
@@ -203,13 +115,13 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                     ],
                 },
                 "VAT by quarter, invoice basis",
-                "GBP",
+                WILLSUITE_CURRENCY,
             ),
             "aged_debt": charts.bars(
                 data.aged_debt["age_bucket"].to_list(),
                 {"Outstanding": [float(v) for v in data.aged_debt["amount"]]},
                 "Outstanding debt by days past due",
-                "GBP",
+                WILLSUITE_CURRENCY,
             ),
         },
     }
@@ -318,7 +230,7 @@ def write_statements(
     for statement in chosen:
         target = (out / names[statement.key]).resolve()
         if target.parent != out:  # defence in depth: safe_file_name already prevents it
-            raise ReportsError(f"refusing to write outside {out}: {target}")
+            raise OutputError(f"refusing to write outside {out}: {target}")
         html = templates.render("statement.html", **statement_context(data, statement))
         jobs.append((html, target))
     own_pool = executor is None
@@ -335,7 +247,7 @@ def write_statements(
             s.client,
             s.email,
             path,
-            money(s.totals["outstanding"], "GBP") if s.totals["outstanding"] else "",
+            money(s.totals["outstanding"], WILLSUITE_CURRENCY) if s.totals["outstanding"] else "",
         )
         for s, path in zip(chosen, paths, strict=True)
     ]

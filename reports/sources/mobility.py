@@ -7,7 +7,6 @@ Expenses and managers exist only per case (and per task), so they are a fan-out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -23,6 +22,7 @@ from reports.frames import (
     MOBILITY_TASKS,
 )
 from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
+from reports.sources.base import HttpSource
 
 SOURCE = "mobility"
 # The docs set no maximum `per_page`; we ask for 500 and follow the `lastPage` the server
@@ -65,7 +65,7 @@ def list_tasks(api: ApiClient) -> list[dict[str, Any]]:
 
 
 def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
-    body = api.get(f"/v1/cases/{segment(SOURCE, 'case id', case_id)}")
+    body = api.get(_case_path(case_id))
     case = body.get("result", {}).get("case") if isinstance(body, dict) else None
     if not isinstance(case, dict):
         raise ReportsError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
@@ -75,7 +75,7 @@ def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
 def case_expenses(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
     records = fetch_pages(
         api,
-        f"/v1/cases/{segment(SOURCE, 'case id', case_id)}/expenses",
+        f"{_case_path(case_id)}/expenses",
         read_page,
         page_size=PAGE_SIZE,
         size_param="per_page",
@@ -107,15 +107,25 @@ def manager_rows(parent_type: str, parent_id: Any, body: Any) -> list[dict[str, 
     return rows
 
 
-def fetch(
-    settings: MobilitySettings,
-    entities: Iterable[str],
-    config: Config,
-    on_progress: ProgressCallback | None = None,
-) -> dict[str, pl.DataFrame]:
-    wanted = set(entities)
-    frames: dict[str, pl.DataFrame] = {}
-    with connect(settings, config, on_progress) as api:
+class MobilitySource(HttpSource[MobilitySettings]):
+    """The mobility platform as a `Source`. It documents no change filter, so
+    `fetch_since` reads nothing and the platform is read in full each time."""
+
+    name = SOURCE
+    entities = ("cases", "services", "tasks", "case_managers", "task_managers", "expenses")
+
+    def connect(
+        self,
+        settings: MobilitySettings,
+        config: Config,
+        on_progress: ProgressCallback | None = None,
+    ) -> ApiClient:
+        return connect(settings, config, on_progress)
+
+    def read(
+        self, api: ApiClient, settings: MobilitySettings, wanted: set[str]
+    ) -> dict[str, pl.DataFrame]:
+        frames: dict[str, pl.DataFrame] = {}
         if wanted & {"cases", "services", "case_managers", "expenses"}:
             cases = list_cases(api)
             case_ids = [record_id(SOURCE, "case", case) for case in cases]
@@ -132,11 +142,7 @@ def fetch(
                 frames["services"] = MOBILITY_SERVICES.build(services)
             if "case_managers" in wanted:
                 answers = api.fan_out(
-                    lambda cid: manager_rows(
-                        "case",
-                        cid,
-                        api.get(f"/v1/cases/{segment(SOURCE, 'case id', cid)}/managers"),
-                    ),
+                    lambda cid: manager_rows("case", cid, api.get(f"{_case_path(cid)}/managers")),
                     case_ids,
                     "case managers",
                 )
@@ -159,7 +165,14 @@ def fetch(
                     "task managers",
                 )
                 frames["task_managers"] = MOBILITY_TASK_MANAGERS.build(_flat(answers))
-    return frames
+        return frames
+
+
+source = MobilitySource()
+
+
+def _case_path(case_id: Any) -> str:
+    return f"/v1/cases/{segment(SOURCE, 'case id', case_id)}"
 
 
 def _flat(lists: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

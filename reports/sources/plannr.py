@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuidlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from reports.errors import ReportsError, ValidationError
 from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
 from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
 from reports.money import to_minor_units
+from reports.sources.base import HttpSource
 
 SOURCE = "plannr"
 PAGE_SIZE = 500  # Plannr's documented maximum per_page
@@ -130,15 +131,25 @@ def client_incomes(api: ApiClient, client_uuid: str) -> list[dict[str, Any]]:
     return [{**record, "client_uuid": client_uuid} for record in records]
 
 
-def fetch(
-    settings: PlannrSettings,
-    entities: Iterable[str],
-    config: Config,
-    on_progress: ProgressCallback | None = None,
-) -> dict[str, pl.DataFrame]:
-    wanted = set(entities)
-    frames: dict[str, pl.DataFrame] = {}
-    with connect(settings, config, on_progress) as api:
+class PlannrSource(HttpSource[PlannrSettings]):
+    """Plannr as a `Source`. Its docs show no change filter on these lists, so
+    `fetch_since` reads nothing and Plannr is read in full each time."""
+
+    name = SOURCE
+    entities = ("cases", "clients", "incomes")
+
+    def connect(
+        self,
+        settings: PlannrSettings,
+        config: Config,
+        on_progress: ProgressCallback | None = None,
+    ) -> ApiClient:
+        return connect(settings, config, on_progress)
+
+    def read(
+        self, api: ApiClient, settings: PlannrSettings, wanted: set[str]
+    ) -> dict[str, pl.DataFrame]:
+        frames: dict[str, pl.DataFrame] = {}
         if "cases" in wanted:
             frames["cases"] = PLANNR_CASES.build(list_cases(api))
         if wanted & {"clients", "incomes"}:
@@ -152,7 +163,10 @@ def fetch(
                     "incomes",
                 )
                 frames["incomes"] = PLANNR_INCOMES.build([r for rs in answers for r in rs])
-    return frames
+        return frames
+
+
+source = PlannrSource()
 
 
 # --------------------------------------------------------------------------- writes

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuidlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from reports.compute import vat
+from reports.compute.units import Rounding, quantize
 from reports.config import Config, Secret, WillSuiteSettings
 from reports.errors import ConfigError, DataError, ReportsError, ValidationError
 from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
@@ -36,6 +39,8 @@ from reports.http import (
     record_id,
     segment,
 )
+from reports.periods import UK_ZONE
+from reports.sources.base import HttpSource
 
 SOURCE = "willsuite"
 PAGE_SIZE = 100  # WillSuite's documented maximum perPage
@@ -118,16 +123,29 @@ def case_invoices(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
     return body
 
 
-def fetch(
-    settings: WillSuiteSettings,
-    entities: Iterable[str],
-    config: Config,
-    on_progress: ProgressCallback | None = None,
-    updated_after: dt.datetime | None = None,
-) -> dict[str, pl.DataFrame]:
-    wanted = set(entities)
-    frames: dict[str, pl.DataFrame] = {}
-    with connect(settings, config, on_progress) as api:
+class WillSuiteSource(HttpSource[WillSuiteSettings]):
+    """WillSuite as a `Source`, the one vendor whose case list takes a change filter
+    (`updatedAfter`): `fetch_since` reads only the cases changed since the last fetch."""
+
+    name = SOURCE
+    entities = ("cases", "invoices", "invoice_items")
+
+    def connect(
+        self,
+        settings: WillSuiteSettings,
+        config: Config,
+        on_progress: ProgressCallback | None = None,
+    ) -> ApiClient:
+        return connect(settings, config, on_progress)
+
+    def read(
+        self,
+        api: ApiClient,
+        settings: WillSuiteSettings,
+        wanted: set[str],
+        updated_after: dt.datetime | None = None,
+    ) -> dict[str, pl.DataFrame]:
+        frames: dict[str, pl.DataFrame] = {}
         cases = list_cases(api, updated_after)
         if "cases" in wanted:
             frames["cases"] = WILLSUITE_CASES.build(cases)
@@ -152,36 +170,42 @@ def fetch(
                     for item in _items(inv)
                 ]
                 frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.build(items)
-    return frames
+        return frames
+
+    def fetch_since(
+        self,
+        config: Config,
+        previous: dict[str, pl.DataFrame],
+        since: dt.datetime,
+        on_progress: ProgressCallback | None = None,
+    ) -> dict[str, pl.DataFrame] | None:
+        """Cases, invoices and items as a full fetch would give them, reading only the cases
+        updated since `since` (`updatedAfter`) and their invoices, merged into `previous`.
+
+        WillSuite reports no deletions: when the merged count differs from the server's
+        total, this returns None and the caller reads everything. It relies on a case's
+        `updated_at` moving when its invoices change.
+        """
+        if set(previous) != set(self.entities):
+            return None
+        settings = self.settings(config)
+        with self.connect(settings, config, on_progress) as api:
+            changed = self.read(
+                api, settings, set(self.entities), updated_after=since - SINCE_MARGIN
+            )
+            total = read_page(api.get("/cases", {"page": 1, "perPage": 1})).total
+        merged = merge_changes(previous, changed)
+        if total is None or merged["cases"].height != total:
+            return None
+        return merged
+
+
+source = WillSuiteSource()
 
 
 #: Re-read cases updated a little before the last fetch too: clocks differ, and re-reading a
 #: few cases costs nothing.
 SINCE_MARGIN = dt.timedelta(minutes=10)
-
-
-def fetch_since(
-    settings: WillSuiteSettings,
-    config: Config,
-    previous: dict[str, pl.DataFrame],
-    since: dt.datetime,
-    on_progress: ProgressCallback | None = None,
-) -> dict[str, pl.DataFrame] | None:
-    """Cases, invoices and items as a full fetch would give them, reading only the cases
-    updated since `since` (`updatedAfter`) and their invoices, merged into `previous`.
-
-    WillSuite reports no deletions: when the merged count differs from the server's total,
-    this returns None and the caller reads everything. It relies on a case's `updated_at`
-    moving when its invoices change.
-    """
-    entities = ("cases", "invoices", "invoice_items")
-    changed = fetch(settings, entities, config, on_progress, updated_after=since - SINCE_MARGIN)
-    with connect(settings, config) as api:
-        total = read_page(api.get("/cases", {"page": 1, "perPage": 1})).total
-    merged = merge_changes(previous, changed)
-    if total is None or merged["cases"].height != total:
-        return None
-    return merged
 
 
 def merge_changes(
@@ -367,9 +391,7 @@ def _invoice(body: Any, case_id: str) -> dict[str, Any]:
 def format_timestamp(value: dt.datetime) -> str:
     """WillSuite's `YYYY-MM-DD HH:mm:ss`, in UK local time for aware datetimes."""
     if value.tzinfo is not None:
-        from zoneinfo import ZoneInfo
-
-        value = value.astimezone(ZoneInfo("Europe/London")).replace(tzinfo=None)
+        value = value.astimezone(ZoneInfo(UK_ZONE)).replace(tzinfo=None)
     return value.strftime(TIMESTAMP_FORMAT)
 
 
@@ -378,3 +400,65 @@ def _pounds(name: str, value: Decimal) -> None:
         raise ValidationError(name, f"give a Decimal, not {type(value).__name__}")
     if Decimal(value) != Decimal(value).quantize(PENNY):
         raise ValidationError(name, f"{value} is not a whole number of pence")
+
+
+# --------------------------------------------------------------------------- drafting
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line of an invoice to draft: `rate` excludes VAT."""
+
+    description: str
+    quantity: int
+    rate: Decimal  # excluding VAT
+    has_vat: bool = True
+
+
+def draft_invoice(
+    *,
+    invoice_number: str,
+    sender_id: str,
+    date_created: dt.datetime,
+    date_due: dt.datetime,
+    lines: Sequence[LineInput],
+    vat_percent: Decimal = Decimal(20),
+    rounding: vat.VatRounding = vat.VatRounding.LINE_HALF_UP,
+    payment_terms: str | None = None,
+) -> InvoiceDraft:
+    """A WillSuite invoice whose lines, `sub_total`, `vat_amount` and `total` agree to the penny.
+
+    WillSuite stores VAT per line to the penny (each line's `amount` includes it), so only
+    `LINE_HALF_UP` applies: `INVOICE_DOWN` and `LINE_DOWN` (which fixes line VAT only to a
+    tenth of a penny) would leave lines that do not add up to the invoice's VAT.
+    """
+    if rounding is not vat.VatRounding.LINE_HALF_UP:
+        raise ValueError(
+            "WillSuite stores VAT on each line to the penny: use LINE_HALF_UP "
+            f"({rounding} does not give whole-penny line VAT)"
+        )
+    built = []
+    for line in lines:
+        net = quantize(line.quantity * line.rate, vat.PENNY_DIGITS, Rounding.HALF_UP)
+        line_vat = (
+            quantize(net * vat_percent / 100, vat.PENNY_DIGITS, Rounding.HALF_UP)
+            if line.has_vat
+            else Decimal("0.00")
+        )
+        built.append(
+            (InvoiceLine(line.description, line.quantity, line.rate, net + line_vat), net, line_vat)
+        )
+    sub_total = sum((net for _, net, _ in built), Decimal("0.00"))
+    vat_amount = sum((line_vat for _, _, line_vat in built), Decimal("0.00"))
+    return InvoiceDraft(
+        invoice_number=invoice_number,
+        sender_id=sender_id,
+        date_created=date_created,
+        date_due=date_due,
+        vat=vat_percent,
+        sub_total=sub_total,
+        vat_amount=vat_amount,
+        total=sub_total + vat_amount,
+        items=tuple(line for line, _, _ in built),
+        payment_terms=payment_terms,
+    )

@@ -1,134 +1,77 @@
-"""Everything one month's report shows, computed once from the fetched frames.
-
-Renderers (the workbook, the PDFs) only lay out what is here; they compute nothing.
+"""Assembles one month's `ReportData` from fetched frames: every computation the report shows,
+run once, in one place. Renderers only lay out the result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from calendar import monthrange
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import polars as pl
 
 from reports.compute import fx, incomes, invoicing, quality, vat
 from reports.compute.periods import Period, local_date
-from reports.config import SOURCES
-from reports.fetch import cases_across_sources
-from reports.frames import SCHEMAS
+from reports.frames import (
+    CASE_SUMMARIES,
+    MOBILITY_CASES,
+    MOBILITY_EXPENSES,
+    MOBILITY_TASKS,
+    PLANNR_CASES,
+    PLANNR_INCOMES,
+    WILLSUITE_CASES,
+    WILLSUITE_INVOICE_ITEMS,
+    WILLSUITE_INVOICES,
+)
 from reports.money import MONEY
+from reports.periods import Month
+from reports.report.model import Frames, Headline, ReportData, SourceInfo, Statement
+from reports.schema import FrameSchema, concat_sources
 
-Frames = dict[tuple[str, str], pl.DataFrame]
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    name: str
-    fetched_at: dt.datetime | None
-    rows: int
-    present: bool = True
+ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class Statement:
-    """What one client is shown: their cases, the month's expenses, their invoices."""
-
-    key: str  # stable and file-name safe: "<source>-<client id>"
-    source: str
-    client: str
-    email: str | None
-    cases: pl.DataFrame  # reference, name, status, opened_on
-    expenses: pl.DataFrame  # title, incurred_at, amount, currency_code, report_amount, invoiced
-    invoices: (
-        pl.DataFrame
-    )  # invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid, outstanding
-    totals: dict[str, Decimal]
-
-
-@dataclass(frozen=True)
-class ReportData:
-    firm: str
-    period_start: dt.date
-    period_end: dt.date
-    report_currency: str
-    generated_at: dt.datetime
-    sources: tuple[SourceInfo, ...]
-    cases: pl.DataFrame
-    tasks: pl.DataFrame
-    expenses: pl.DataFrame
-    expenses_by_currency: pl.DataFrame
-    invoicing_by_month: pl.DataFrame
-    expenses_by_month_currency: pl.DataFrame
-    invoicing_by_case: pl.DataFrame
-    incomes: pl.DataFrame
-    income_totals: pl.DataFrame
-    invoices: pl.DataFrame
-    invoice_items: pl.DataFrame
-    vat_by_period: pl.DataFrame
-    vat_return: pl.DataFrame
-    aged_debt: pl.DataFrame
-    pipeline: pl.DataFrame
-    quality: pl.DataFrame
-    statements: tuple[Statement, ...] = ()
-    #: Cases new, closed or changed since the previous month's snapshot (empty without one).
-    changes: pl.DataFrame = field(default_factory=pl.DataFrame)
-    has_previous: bool = False
-    headline: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def month_label(self) -> str:
-        return self.period_start.strftime("%B %Y")
-
-    @property
-    def missing_sources(self) -> list[str]:
-        return [s.name for s in self.sources if not s.present]
-
-
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    """`YYYY-MM` to its first and last day."""
-    try:
-        year, number = (int(part) for part in month.split("-"))
-        start = dt.date(year, number, 1)
-    except ValueError:
-        raise ValueError(f"month must be YYYY-MM, got {month!r}") from None
-    return start, dt.date(year, number, monthrange(year, number)[1])
-
-
-def _frame(frames: Frames, source: str, entity: str) -> pl.DataFrame:
-    return frames.get((source, entity), SCHEMAS[source, entity].empty())
+def _frame(frames: Frames, schema: FrameSchema) -> pl.DataFrame:
+    return frames.get((schema.source, schema.entity), schema.empty())
 
 
 def build_report_data(
     frames: Frames,
-    month: str,
+    month: Month | str,
     *,
+    rates: fx.EcbRates,
     firm: str = "",
     report_currency: str = "GBP",
-    rates: fx.EcbRates | None = None,
     vat_stagger: int = 1,
     fetched_at: dict[str, dt.datetime] | None = None,
     missing_sources: tuple[str, ...] = (),
     generated_at: dt.datetime | None = None,
     previous_frames: Frames | None = None,
 ) -> ReportData:
-    """The report of `month` (`YYYY-MM`) from fetched `frames`."""
-    start, end = month_bounds(month)
+    """The report of `month` from fetched `frames`, amounts converted at `rates`.
+
+    `previous_frames` (the previous month's snapshot) adds what changed since; sources in
+    `missing_sources` are marked so that every output says the report is incomplete.
+    Records that cannot be counted as they are become rows of `quality`; records that
+    cannot be reported at all raise `DataError` naming them.
+    """
+    month = Month.parse(month) if isinstance(month, str) else month
+    start, end = month.start, month.end
     fetched_at = fetched_at or {}
     in_month = lambda column: pl.col(column).is_between(start, end)  # noqa: E731
 
     cases = _cases(frames, start, end)
-    tasks = _frame(frames, "mobility", "tasks")
+    tasks = _frame(frames, MOBILITY_TASKS)
     flags: list[pl.DataFrame] = []
 
-    def unique(source: str, entity: str, key: str, label: str) -> pl.DataFrame:
-        frame, found = quality.unique_records(_frame(frames, source, entity), key, source, label)
+    def unique(schema: FrameSchema, key: str, record: str) -> pl.DataFrame:
+        frame, found = quality.unique_records(_frame(frames, schema), key, schema.source, record)
         flags.append(found)
         return frame
 
     # Expenses incurred after the month are the business of later reports (and may lie
     # past the rates in use); the invoiced shares below are of what was incurred by `end`.
-    raw_expenses = unique("mobility", "expenses", "id", "expense").filter(
+    raw_expenses = unique(MOBILITY_EXPENSES, "id", "expense").filter(
         (pl.col("incurred_at") <= end).fill_null(True)
     )
     all_expenses, unreportable = _convert_expenses(raw_expenses, report_currency, rates)
@@ -162,16 +105,16 @@ def build_report_data(
         .agg(report_amount=pl.col("report_amount").sum().cast(MONEY))
         .sort("month", "currency_code")
     )
-    by_case = invoicing.invoicing_by_case(all_expenses, _frame(frames, "mobility", "cases"))
+    by_case = invoicing.invoicing_by_case(all_expenses, _frame(frames, MOBILITY_CASES))
 
-    income_frame = unique("plannr", "incomes", "uuid", "income")
+    income_frame = unique(PLANNR_INCOMES, "uuid", "income")
     annualised = _convert_incomes(
         incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
     )
     excluded = incomes.income_exclusions(income_frame, start, end)
 
-    stated_invoices = unique("willsuite", "invoices", "id", "invoice")
-    all_items = unique("willsuite", "invoice_items", "id", "invoice item")
+    stated_invoices = unique(WILLSUITE_INVOICES, "id", "invoice")
+    all_items = unique(WILLSUITE_INVOICE_ITEMS, "id", "invoice item")
     lines = vat.invoice_lines(stated_invoices, all_items)
     checked = vat.check_lines(stated_invoices, lines).with_columns(
         invoice_date=local_date("date_created")
@@ -191,6 +134,7 @@ def build_report_data(
     aged = invoicing.aged_debt(all_invoices, end)
 
     quality_flags = _quality(checked, by_case, excluded, all_expenses, flags)
+    present = dict.fromkeys(source for source, _ in frames)
     sources = tuple(
         SourceInfo(
             name,
@@ -198,16 +142,11 @@ def build_report_data(
             sum(frame.height for (source, _), frame in frames.items() if source == name),
             name not in missing_sources,
         )
-        for name in SOURCES
-        if name in missing_sources or any(source == name for source, _ in frames)
+        for name in [*present, *(m for m in missing_sources if m not in present)]
     )
-    data = ReportData(
-        firm=firm,
-        period_start=start,
-        period_end=end,
-        report_currency=report_currency,
-        generated_at=generated_at or dt.datetime.now(dt.UTC),
-        sources=sources,
+    changes = _changes(cases, previous_frames, start, end) if previous_frames is not None else None
+    statements = _statements(frames, expenses, all_invoices, end)
+    sections = dict(
         cases=cases,
         tasks=tasks,
         expenses=expenses,
@@ -222,30 +161,21 @@ def build_report_data(
         vat_by_period=by_period,
         vat_return=vat_return,
         aged_debt=aged,
-        pipeline=invoicing.pipeline(_frame(frames, "plannr", "cases")),
+        pipeline=invoicing.pipeline(_frame(frames, PLANNR_CASES)),
         quality=quality_flags,
-        statements=_statements(frames, expenses, all_invoices, end, report_currency),
-        changes=_changes(cases, previous_frames, start, end)
-        if previous_frames is not None
-        else CHANGES.clear(),
-        has_previous=previous_frames is not None,
     )
-    headline = _headline(data)
-    if previous_frames is not None:
-        previous_start = (start - dt.timedelta(days=1)).replace(day=1)
-        previous_invoices = _frame(previous_frames, "willsuite", "invoices").with_columns(
-            invoice_date=local_date("date_created")
-        )
-        invoiced_before = previous_invoices.filter(
-            pl.col("invoice_date").is_between(previous_start, start - dt.timedelta(days=1))
-        )["total"].sum()
-        headline["invoiced_previous_month"] = invoiced_before
-        headline["invoiced_change"] = headline["invoiced_total"] - invoiced_before
-        for change in ("new", "closed", "status changed"):
-            headline[f"cases_{change.replace(' ', '_')}_since_previous"] = data.changes.filter(
-                change=change
-            ).height
-    return ReportData(**{**data.__dict__, "headline": headline})
+    return ReportData(
+        firm=firm,
+        month=month,
+        report_currency=report_currency,
+        generated_at=generated_at or dt.datetime.now(dt.UTC),
+        sources=sources,
+        headline=_headline(month, sections, changes, previous_frames),
+        statements=statements,
+        changes=changes if changes is not None else CHANGES.clear(),
+        has_previous=previous_frames is not None,
+        **sections,
+    )
 
 
 CHANGES = pl.DataFrame(
@@ -302,21 +232,21 @@ def _changes(
 
 
 def _statements(
-    frames: Frames, expenses: pl.DataFrame, invoices: pl.DataFrame, end: dt.date, currency: str
+    frames: Frames, expenses: pl.DataFrame, invoices: pl.DataFrame, end: dt.date
 ) -> tuple[Statement, ...]:
     """A statement for each mobility client with expenses this month, and each WillSuite
     customer invoiced this month or owing at its end."""
     zero = Decimal(0)
     result = []
-    mobility_cases = _frame(frames, "mobility", "cases")
+    mobility_cases = _frame(frames, MOBILITY_CASES)
     for (client_id,), cases in mobility_cases.group_by("client_id", maintain_order=True):
         own = expenses.filter(pl.col("expat_case_id").is_in(cases["id"].implode()))
         if own.height == 0:
             continue
         result.append(
             Statement(
-                key=f"mobility-{client_id}",
-                source="mobility",
+                key=f"{MOBILITY_CASES.source}-{client_id}",
+                source=MOBILITY_CASES.source,
                 client=cases["client_name"][0] or f"client {client_id}",
                 email=None,
                 cases=cases.select(
@@ -342,9 +272,7 @@ def _statements(
     positions = invoicing.invoice_positions(invoices, end).join(
         invoices.select("id", "subtotal", "vat_amount"), on="id", how="left"
     )
-    ws_cases = {
-        row["id"]: row for row in _frame(frames, "willsuite", "cases").iter_rows(named=True)
-    }
+    ws_cases = {row["id"]: row for row in _frame(frames, WILLSUITE_CASES).iter_rows(named=True)}
     month_start = end.replace(day=1)
     for (case_id,), own in positions.group_by("customer_case_id", maintain_order=True):
         current = own.filter(pl.col("invoice_date") >= month_start)
@@ -354,8 +282,8 @@ def _statements(
         case = ws_cases.get(case_id, {})
         result.append(
             Statement(
-                key=f"willsuite-{case_id}",
-                source="willsuite",
+                key=f"{WILLSUITE_CASES.source}-{case_id}",
+                source=WILLSUITE_CASES.source,
                 client=case.get("full_names") or own["recipients_name"][0] or f"case {case_id}",
                 email=case.get("email") or None,  # WillSuite sends "" for no address
                 cases=pl.DataFrame(
@@ -401,32 +329,37 @@ def _statements(
 
 
 def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
-    combined = cases_across_sources(frames)
-    opened = local_date("created_at")
-    closed = (
-        pl.when(pl.col("source") == "mobility")
-        .then(pl.when(pl.col("status") == "completed").then(pl.col("end_date")))
-        .when(pl.col("source") == "plannr")
-        .then(local_date("completed_at"))
-    )
-    return combined.select(
-        "source",
-        "case_id",
-        pl.coalesce("name", "label", "ref").alias("case_name"),
-        pl.coalesce("client_name", "full_names", pl.col("participant_names").list.join(", ")).alias(
-            "client"
-        ),
-        pl.coalesce("status_label", "status", "status_name").alias("status"),
-        opened.alias("opened_on"),
-        closed.alias("closed_on"),
-    ).with_columns(
+    """Every source's cases in one shape (`frames.CASE_SUMMARIES`), with whether each was
+    opened or closed in the period."""
+    parts = [
+        _frame(frames, schema).select(
+            pl.lit(schema.source).alias("source"), *(e.alias(n) for n, e in summary.items())
+        )
+        for schema, summary in CASE_SUMMARIES
+        if (schema.source, schema.entity) in frames
+    ]
+    combined = concat_sources(parts, CASE_SUMMARY_SCHEMA)
+    return combined.with_columns(
         opened_in_period=pl.col("opened_on").is_between(start, end).fill_null(False),
         closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
     )
 
 
+CASE_SUMMARY_SCHEMA = pl.Schema(
+    {
+        "source": pl.String(),
+        "case_id": pl.String(),
+        "case_name": pl.String(),
+        "client": pl.String(),
+        "status": pl.String(),
+        "opened_on": pl.Date(),
+        "closed_on": pl.Date(),
+    }
+)
+
+
 def _convert_expenses(
-    expenses: pl.DataFrame, currency: str, rates: fx.EcbRates | None
+    expenses: pl.DataFrame, currency: str, rates: fx.EcbRates
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Expenses with `report_amount` in `currency`, and a flag for each that cannot have one
     (no amount, currency or date): those stay listed, with no converted amount, and out of
@@ -444,7 +377,7 @@ def _convert_expenses(
     bad = marked.filter(pl.col("_reason").is_not_null())
     found = quality.flags(
         bad,
-        "mobility",
+        MOBILITY_EXPENSES.source,
         "expense",
         "id",
         "left out of totals",
@@ -455,7 +388,7 @@ def _convert_expenses(
 
 
 def _convert_incomes(
-    annualised: pl.DataFrame, end: dt.date, currency: str, rates: fx.EcbRates | None
+    annualised: pl.DataFrame, end: dt.date, currency: str, rates: fx.EcbRates
 ) -> pl.DataFrame:
     """Annual amounts also in the report currency, at the ECB rate of the period's last day,
     so that incomes in several currencies are never added as if they were one."""
@@ -480,79 +413,110 @@ def _quality(
 ) -> pl.DataFrame:
     """Every data-quality flag as (source, entity, record, check, detail)."""
     parts = [
-        checked.filter(pl.col("consistent").not_()).select(
-            pl.lit("willsuite").alias("source"),
-            pl.lit("invoice").alias("entity"),
-            pl.col("invoice_number").alias("record"),
-            pl.lit("header disagrees with its lines").alias("check"),
-            pl.col("issues").alias("detail"),
+        quality.flags(
+            checked.filter(pl.col("consistent").not_()),
+            WILLSUITE_INVOICES.source,
+            "invoice",
+            "invoice_number",
+            "header disagrees with its lines",
+            pl.col("issues"),
         ),
-        by_case.filter(pl.col("disagrees")).select(
-            pl.lit("mobility").alias("source"),
-            pl.lit("case").alias("entity"),
-            pl.col("expat_case_id").alias("record"),
-            pl.lit("percent invoiced disagrees with expenses").alias("check"),
+        quality.flags(
+            by_case.filter(pl.col("disagrees")),
+            MOBILITY_CASES.source,
+            "case",
+            "expat_case_id",
+            "percent invoiced disagrees with expenses",
             pl.format(
                 "platform {}%, expenses {}%",
                 pl.col("platform_percent").cast(pl.Decimal(38, 2)),
                 pl.col("percent_by_amount").cast(pl.Decimal(38, 2)),
-            ).alias("detail"),
+            ),
         ),
-        incomes.data_problems(excluded).select(
-            pl.lit("plannr").alias("source"),
-            pl.lit("income").alias("entity"),
-            pl.col("uuid").alias("record"),
-            pl.lit("income left out").alias("check"),
-            pl.col("reason").alias("detail"),
+        quality.flags(
+            incomes.data_problems(excluded),
+            PLANNR_INCOMES.source,
+            "income",
+            "uuid",
+            "income left out",
+            pl.col("reason"),
         ),
-        expenses.filter(
-            pl.col("converted_amount").is_null() & pl.col("amount").is_not_null()
-        ).select(
-            pl.lit("mobility").alias("source"),
-            pl.lit("expense").alias("entity"),
-            pl.col("id").alias("record"),
-            pl.lit("no platform conversion").alias("check"),
-            pl.lit("converted_amount is empty").alias("detail"),
+        quality.flags(
+            expenses.filter(pl.col("converted_amount").is_null() & pl.col("amount").is_not_null()),
+            MOBILITY_EXPENSES.source,
+            "expense",
+            "id",
+            "no platform conversion",
+            pl.lit("converted_amount is empty"),
         ),
         *found,
     ]
     return pl.concat(parts, how="vertical_relaxed").sort("source", "entity", "record")
 
 
-def _headline(data: ReportData) -> dict[str, object]:
+def _headline(
+    month: Month,
+    sections: dict[str, pl.DataFrame],
+    changes: pl.DataFrame | None,
+    previous_frames: Frames | None,
+) -> Headline:
     """The summary figures, computed here so that renderers and tests agree on them."""
-    expenses = data.expenses
-    current = data.vat_return.filter(
-        (pl.col("basis") == "invoice") & (pl.col("period_start") <= data.period_start)
-    ).tail(1)
-    outstanding = data.aged_debt["amount"].sum()
+    expenses = sections["expenses"]
+    current = (
+        sections["vat_return"]
+        .filter((pl.col("basis") == "invoice") & (pl.col("period_start") <= month.start))
+        .tail(1)
+    )
     totals = {
-        row["amount_type"]: row
-        for row in data.income_totals.group_by("amount_type")
+        row["amount_type"]: row["report_annual_amount"]
+        for row in sections["income_totals"]
+        .group_by("amount_type")
         .agg(pl.col("report_annual_amount").sum())
         .rows(named=True)
     }
-    zero = Decimal(0)
-    headline: dict[str, object] = {
-        "cases_opened": int(data.cases["opened_in_period"].sum()),
-        "cases_closed": int(data.cases["closed_in_period"].sum()),
-        "expenses": expenses.height,
-        "expenses_converted": expenses["report_amount"].sum() if expenses.height else zero,
-        "expenses_invoiced": expenses.filter("invoiced")["report_amount"].sum()
-        if expenses.height
-        else zero,
-        "expenses_not_invoiced": expenses.filter(~pl.col("invoiced"))["report_amount"].sum()
-        if expenses.height
-        else zero,
-        "invoices": data.invoices.height,
-        "invoiced_total": data.invoices["total"].sum() if data.invoices.height else zero,
-        "vat_quarter_start": current["period_start"][0] if current.height else None,
-        "vat_box1": current["box1_vat_due_on_sales"][0] if current.height else zero,
-        "vat_box6": current["box6_total_sales_ex_vat"][0] if current.height else zero,
-        "outstanding": outstanding if outstanding is not None else zero,
-        "overdue_90_plus": data.aged_debt.filter(age_bucket="90+")["amount"].sum(),
-        "incomes_annual_net": totals.get("net", {}).get("report_annual_amount", zero),
-        "incomes_annual_gross": totals.get("gross", {}).get("report_annual_amount", zero),
-        "quality_flags": data.quality.height,
+    invoiced_total = _sum(sections["invoices"]["total"])
+    aged = sections["aged_debt"]
+    headline = Headline(
+        cases_opened=int(sections["cases"]["opened_in_period"].sum()),
+        cases_closed=int(sections["cases"]["closed_in_period"].sum()),
+        expenses=expenses.height,
+        expenses_converted=_sum(expenses["report_amount"]),
+        expenses_invoiced=_sum(expenses.filter("invoiced")["report_amount"]),
+        expenses_not_invoiced=_sum(expenses.filter(~pl.col("invoiced"))["report_amount"]),
+        invoices=sections["invoices"].height,
+        invoiced_total=invoiced_total,
+        vat_quarter_start=current["period_start"][0] if current.height else None,
+        vat_box1=current["box1_vat_due_on_sales"][0] if current.height else ZERO,
+        vat_box6=current["box6_total_sales_ex_vat"][0] if current.height else ZERO,
+        outstanding=_sum(aged["amount"]),
+        overdue_90_plus=_sum(aged.filter(age_bucket="90+")["amount"]),
+        incomes_annual_net=totals.get("net") or ZERO,
+        incomes_annual_gross=totals.get("gross") or ZERO,
+        quality_flags=sections["quality"].height,
+    )
+    if previous_frames is None or changes is None:
+        return headline
+    before = month.previous
+    invoiced_before = _sum(
+        _frame(previous_frames, WILLSUITE_INVOICES).filter(
+            local_date("date_created").is_between(before.start, before.end)
+        )["total"]
+    )
+    counts = {
+        change: changes.filter(change=change).height
+        for change in ("new", "closed", "status changed")
     }
-    return headline
+    return dataclasses.replace(
+        headline,
+        invoiced_previous_month=invoiced_before,
+        invoiced_change=invoiced_total - invoiced_before,
+        cases_new_since_previous=counts["new"],
+        cases_closed_since_previous=counts["closed"],
+        cases_status_changed_since_previous=counts["status changed"],
+    )
+
+
+def _sum(column: pl.Series) -> Decimal:
+    """The exact sum of a money column; 0 for an empty one (Polars gives None or 0 by type)."""
+    total = column.sum()
+    return Decimal(total) if total is not None else ZERO

@@ -1,0 +1,113 @@
+"""A month's fetched data on disk (`OUT/YYYY-MM/data/`): every frame as Parquet, the ECB rates
+used, and `manifest.json` saying what is there, so that the report can be rebuilt exactly,
+with no network (`reports monthly --from-snapshot`), and compared with the next month's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+from reports.compute.fx import EcbRates
+from reports.errors import SnapshotError
+from reports.frames import SCHEMAS
+from reports.output import atomic_write, write_parquet
+from reports.periods import Month
+from reports.report.model import Frames
+
+SNAPSHOT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one fetch brought: frames by `(source, entity)`, when each source was read, the
+    sources that failed (with `--allow-partial`), and the rates to convert with."""
+
+    month: Month
+    frames: Frames
+    fetched_at: dict[str, dt.datetime]
+    missing: tuple[str, ...]
+    rates: EcbRates
+    #: Facts about the fetch worth keeping (e.g. which list envelope a vendor answered with).
+    notes: dict[str, object] = field(default_factory=dict)
+
+
+def exists(folder: Path) -> bool:
+    return (folder / MANIFEST).exists()
+
+
+def save(snapshot: Snapshot, folder: Path, extra: dict[str, object]) -> Path:
+    """Frames as Parquet, the rates, and `manifest.json` (with `extra`), into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for (source, entity), frame in sorted(snapshot.frames.items()):
+        write_parquet(frame, folder / f"{source}_{entity}.parquet")
+        counts[f"{source}_{entity}"] = frame.height
+    write_parquet(snapshot.rates.table, folder / "ecb_rates.parquet")
+    manifest = {
+        "snapshot_version": SNAPSHOT_VERSION,
+        "month": str(snapshot.month),
+        "sources": {
+            name: {"fetched_at": snapshot.fetched_at[name].isoformat()}
+            for name in snapshot.fetched_at
+        },
+        "missing_sources": list(snapshot.missing),
+        "row_counts": counts,
+        "rates": {
+            "source": snapshot.rates.source,
+            "first_date": snapshot.rates.first_date.isoformat(),
+            "last_date": snapshot.rates.last_date.isoformat(),
+        },
+        "reports_version": metadata.version("reports"),
+        "polars_version": pl.__version__,
+        **snapshot.notes,
+        **extra,
+    }
+    atomic_write(folder / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+    return folder
+
+
+def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
+    """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise SnapshotError(
+            f"no snapshot in {folder}: run `reports monthly` without --from-snapshot first"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as error:
+        raise SnapshotError(f"{manifest_path} cannot be read: {error}") from None
+    if manifest.get("snapshot_version") != SNAPSHOT_VERSION:
+        raise SnapshotError(
+            f"{manifest_path}: snapshot version {manifest.get('snapshot_version')} is not readable here"
+        )
+    frames: Frames = {}
+    for name, rows in manifest["row_counts"].items():
+        source, entity = name.split("_", 1)
+        frame = pl.read_parquet(folder / f"{name}.parquet")
+        expected = SCHEMAS[source, entity].polars_schema
+        if frame.schema != expected or frame.height != rows:
+            raise SnapshotError(
+                f"{folder / name}.parquet does not match its manifest or today's schema"
+            )
+        frames[source, entity] = frame
+    rates = EcbRates(pl.read_parquet(folder / "ecb_rates.parquet"), manifest["rates"]["source"])
+    fetched_at = {
+        name: dt.datetime.fromisoformat(info["fetched_at"])
+        for name, info in manifest["sources"].items()
+    }
+    snapshot = Snapshot(
+        Month.parse(manifest["month"]),
+        frames,
+        fetched_at,
+        tuple(manifest["missing_sources"]),
+        rates,
+    )
+    return snapshot, manifest
