@@ -29,7 +29,7 @@ from rich.progress import (
 from reports import __version__
 from reports.config import SOURCES, Config, load_config
 from reports.delivery.email import Delivery
-from reports.errors import PeriodError, ReportsError
+from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.frames import ENTITIES
 from reports.http import ProgressCallback
 from reports.output import ensure_writable, write_parquet
@@ -234,7 +234,7 @@ def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
         config = config.only(sources) if sources else config
         if not config.sources:
-            raise ReportsError(
+            raise ConfigError(
                 "no source is configured: set REPORTS_* variables or reports.toml (see README), "
                 "or try --sandbox"
             )
@@ -498,7 +498,7 @@ def sandbox(
             hostile=hostile,
         )
     except OSError as error:
-        raise ReportsError(
+        raise OutputError(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port"
         ) from None
     click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")

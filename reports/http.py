@@ -32,7 +32,7 @@ from reports.errors import (
     ApiError,
     DataError,
     IncompleteDataError,
-    ReportsError,
+    SourceError,
     TransientApiError,
 )
 from reports.text import printable
@@ -291,7 +291,7 @@ class ApiClient:
         try:
             return decode_json(response.content)
         except ValueError:
-            raise ReportsError(
+            raise SourceError(
                 f"{self.source}: {method} {path} returned HTTP {response.status_code} "
                 "with a body that is not JSON; check the base URL"
             ) from None

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from reports.config import Config, MobilitySettings
-from reports.errors import IncompleteDataError, ReportsError
+from reports.errors import IncompleteDataError, SourceError
 from reports.frames import (
     MOBILITY_CASE_MANAGERS,
     MOBILITY_CASES,
@@ -45,9 +45,9 @@ def connect(
 
 def read_page(body: Any) -> Page:
     if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
-        raise ReportsError(f"{SOURCE}: unexpected list response (no `result` object)")
+        raise SourceError(f"{SOURCE}: unexpected list response (no `result` object)")
     if body.get("success") is False:
-        raise ReportsError(f"{SOURCE}: the API answered success=false")
+        raise SourceError(f"{SOURCE}: the API answered success=false")
     result = body["result"]
     return Page(list(result.get("items") or []), result.get("lastPage"), result.get("total"))
 
@@ -68,7 +68,7 @@ def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
     body = api.get(_case_path(case_id))
     case = body.get("result", {}).get("case") if isinstance(body, dict) else None
     if not isinstance(case, dict):
-        raise ReportsError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
+        raise SourceError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
     return case
 
 
@@ -89,7 +89,7 @@ def case_expenses(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
 def manager_rows(parent_type: str, parent_id: Any, body: Any) -> list[dict[str, Any]]:
     """Rows from a managers answer: a list for cases, an object keyed by user id for tasks."""
     if not isinstance(body, dict):
-        raise ReportsError(f"{SOURCE}: unexpected managers response for {parent_type} {parent_id}")
+        raise SourceError(f"{SOURCE}: unexpected managers response for {parent_type} {parent_id}")
     result = body.get("result")
     users = list(result.values()) if isinstance(result, dict) else list(result or [])
     total = body.get("total")

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from reports.config import Config, PlannrSettings
-from reports.errors import ReportsError, ValidationError
+from reports.errors import SourceError, ValidationError
 from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
 from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
 from reports.money import to_minor_units
@@ -85,7 +85,7 @@ def connect(
 
 def read_page(body: Any) -> Page:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise ReportsError(f"{SOURCE}: unexpected list response (no `data` array)")
+        raise SourceError(f"{SOURCE}: unexpected list response (no `data` array)")
     meta = body.get("meta")
     if not isinstance(meta, dict):  # an unpaginated list: everything is here
         return Page(body["data"], 1, len(body["data"]))
@@ -284,7 +284,7 @@ def _unwrap(body: Any) -> dict[str, Any]:
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
         return body["data"]
     if not isinstance(body, dict):
-        raise ReportsError(f"{SOURCE}: unexpected create response")
+        raise SourceError(f"{SOURCE}: unexpected create response")
     return body
 
 

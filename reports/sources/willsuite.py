@@ -28,7 +28,7 @@ import polars as pl
 from reports.compute import vat
 from reports.compute.units import Rounding, quantize
 from reports.config import Config, Secret, WillSuiteSettings
-from reports.errors import ConfigError, DataError, ReportsError, ValidationError
+from reports.errors import ConfigError, DataError, SourceError, ValidationError
 from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.http import (
     ApiClient,
@@ -67,7 +67,7 @@ def connect(
                     idempotent=True,  # asking for a token twice does no harm
                 )
             if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-                raise ReportsError(f"{SOURCE}: the token endpoint answered without an access_token")
+                raise SourceError(f"{SOURCE}: the token endpoint answered without an access_token")
             lifetime = body.get("expires_in")
             return Secret(body["access_token"]), float(lifetime) if lifetime else None
 
@@ -94,7 +94,7 @@ def read_page(body: Any) -> Page:
         return Page(body, None, None)
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         return Page(body["data"], body.get("last_page"), body.get("total"))
-    raise ReportsError(f"{SOURCE}: unexpected list response (neither an array nor `data`)")
+    raise SourceError(f"{SOURCE}: unexpected list response (neither an array nor `data`)")
 
 
 def list_cases(api: ApiClient, updated_after: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -119,7 +119,7 @@ def case_invoices(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
         f"/cases/{segment(SOURCE, 'case id', case_id)}/invoices", {"show_cancelled_items": "true"}
     )
     if not isinstance(body, list):
-        raise ReportsError(f"{SOURCE}: invoices of case {case_id}: expected a JSON array")
+        raise SourceError(f"{SOURCE}: invoices of case {case_id}: expected a JSON array")
     return body
 
 
@@ -384,7 +384,7 @@ def _items(invoice: dict[str, Any]) -> list[Any]:
 
 def _invoice(body: Any, case_id: str) -> dict[str, Any]:
     if not isinstance(body, dict) or "id" not in body:
-        raise ReportsError(f"{SOURCE}: unexpected invoice response")
+        raise SourceError(f"{SOURCE}: unexpected invoice response")
     return {"customer_case_id": case_id, **body}
 
 

@@ -1,0 +1,80 @@
+"""What every sandbox vendor API shares: the error answer, query parsing, JSON as the vendors
+send it, and the base of a vendor's routes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from reports.sandbox.data import SandboxData
+    from reports.sandbox.server import Sandbox
+
+#: The vendors' own time zone. The sandbox keeps its own copy rather than the client's: a fake
+#: that shares the client's constants cannot catch the client's mistakes with them.
+UK = ZoneInfo("Europe/London")
+
+#: One route's answer: status, JSON body, extra headers.
+Answer = tuple[int, Any, dict[str, str]]
+
+
+class Response(Exception):
+    """Raised by a route to answer with a status and JSON body."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class VendorApi:
+    """One vendor's routes under its path prefix, with whatever state the vendor keeps."""
+
+    prefix: str
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def data(self) -> SandboxData:
+        return self.sandbox.data
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    @property
+    def _lock(self) -> threading.Lock:
+        return self.sandbox.lock
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: Any, payload: Any
+    ) -> Answer:
+        """Answer one request; `path` is below the prefix."""
+        raise NotImplementedError
+
+
+def positive(text: str | None, default: int) -> int:
+    try:
+        value = int(text) if text is not None else default
+    except ValueError:
+        raise Response(400, {"message": f"{text!r} is not a number"}) from None
+    return max(1, value)
+
+
+def to_json(value: Any) -> bytes:
+    """JSON with Decimals as plain numbers, as the vendors send them."""
+    # A lone surrogate (hostile data) goes out as its JSON escape `\ud800`, as PHP sends it.
+    return json.dumps(value, default=_number, ensure_ascii=False).encode(
+        "utf-8", "backslashreplace"
+    )
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value).__name__)
