@@ -25,11 +25,13 @@ demo: $(STAMP) system-deps
 test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks notebooks
 	$(BIN)/ruff format --check reports tests benchmarks notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check reports tests benchmarks notebooks
 	$(BIN)/ruff format --check reports tests benchmarks notebooks
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format reports tests benchmarks notebooks

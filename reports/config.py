@@ -115,8 +115,13 @@ class Config:
                 raise ConfigError(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
             if getattr(self, name) is None:
                 raise ConfigError(f"source {name!r} is not configured (see README: Configuration)")
-        kept = {name: getattr(self, name) if name in names else None for name in SOURCES}
-        return Config(**kept, concurrency=self.concurrency, timeout_seconds=self.timeout_seconds)
+        return Config(
+            mobility=self.mobility if "mobility" in names else None,
+            plannr=self.plannr if "plannr" in names else None,
+            willsuite=self.willsuite if "willsuite" in names else None,
+            concurrency=self.concurrency,
+            timeout_seconds=self.timeout_seconds,
+        )
 
 
 # (section, key) -> environment variable
@@ -284,10 +289,9 @@ def _nearest(word: str, choices: list[str]) -> str:
 
 
 def _read_toml(path: str | Path | None) -> dict[str, object]:
-    explicit = path is not None
-    file = Path(path) if explicit else DEFAULT_CONFIG_PATH
+    file = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     if not file.exists():
-        if explicit:
+        if path is not None:
             raise ConfigError(f"config file {file} does not exist")
         return {}
     try:

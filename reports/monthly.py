@@ -143,7 +143,7 @@ def run_monthly(
     try:
         stage("snapshot")
         if not from_snapshot:
-            extra = {
+            extra: dict[str, object] = {
                 "firm": firm,
                 "report_currency": currency,
                 "templates": templates.fingerprint(),

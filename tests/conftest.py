@@ -1,80 +1,15 @@
+"""Fixtures: the shared read-only sandbox, and a factory for sandboxes of a test's own."""
+
 from __future__ import annotations
 
-import json
-import os
-import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from reports.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
-API_DOCS = Path(os.environ.get("REPORTS_API_DOCS", ROOT.parent / "shared" / "api-docs"))
-
-
-def doc_blocks(name: str) -> list[Any]:
-    """Every top-level JSON example in a vendor doc, in order.
-
-    A block starts on a line that begins (in column 0) with `{` or `[`. The mobility doc's
-    task examples have a trailing comma after `"name": "Task Owner"` (a doc typo): we drop
-    commas that stand right before a closing bracket, and only for doc fixtures; the
-    connectors themselves parse real responses strictly.
-    """
-    path = API_DOCS / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"vendor doc {path} not found: clone beside ../shared or set REPORTS_API_DOCS"
-        )
-    text = path.read_text(encoding="utf-8")
-    blocks: list[Any] = []
-    position = 0
-    for match in re.finditer(r"^[\[{]", text, flags=re.MULTILINE):
-        if match.start() < position:
-            continue
-        end = _block_end(text, match.start())
-        chunk = text[match.start() : end]
-        try:
-            blocks.append(json.loads(chunk))
-        except json.JSONDecodeError:
-            blocks.append(json.loads(re.sub(r",(\s*[}\]])", r"\1", chunk)))
-        position = end
-    return blocks
-
-
-def _block_end(text: str, start: int) -> int:
-    depth, in_string, escaped = 0, False, False
-    for index in range(start, len(text)):
-        char = text[index]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    raise ValueError(f"unbalanced JSON block at {start}")
-
-
-def unstub(value: Any) -> Any:
-    """Replace the docs' schema stubs (`{"example": v, "description": ...}`) by `v`."""
-    if isinstance(value, dict):
-        if set(value) == {"example", "description"}:
-            return value["example"]
-        return {key: unstub(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unstub(item) for item in value]
-    return value
+MakeSandbox = Callable[..., Sandbox]
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +21,19 @@ def sandbox() -> Iterator[Sandbox]:
     """
     with Sandbox(seed=1, plannr_rate_limit=1_000_000) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def make_sandbox() -> Iterator[MakeSandbox]:
+    """`make_sandbox(**options)`: a started `Sandbox` of the test's own (any `Sandbox`
+    option, or `cls=` a subclass), stopped when the module's tests are done."""
+    started: list[Sandbox] = []
+
+    def make(cls: type[Sandbox] = Sandbox, **options: Any) -> Sandbox:
+        server = cls(**options).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()

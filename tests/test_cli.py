@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import MakeSandbox
+from helpers import run
 
 from reports.frames import SCHEMAS
 from reports.sandbox import Sandbox, Sizes
@@ -23,20 +24,6 @@ COMMANDS = [
     ["rates", "info"],
     ["rates", "update"],
 ]
-
-
-def run(
-    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPORTS_")}
-    return subprocess.run(
-        [sys.executable, "-m", "reports", *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **(env or {})},
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -161,15 +148,15 @@ def test_excel_command_refuses_a_bad_month(tmp_path: Path) -> None:
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_pdf_then_email_into_the_outbox(tmp_path: Path) -> None:
+def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbox) -> None:
     small = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cases=12)
-    with Sandbox(seed=2, sizes=small) as server:
-        env = server.environment()
-        result = run(
-            ["pdf", "--month", "2026-10", "--out", str(tmp_path), "--workers", "2"],
-            env=env,
-            cwd=tmp_path,
-        )
+    server = make_sandbox(seed=2, sizes=small)
+    env = server.environment()
+    result = run(
+        ["pdf", "--month", "2026-10", "--out", str(tmp_path), "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "report-2026-10.pdf").read_bytes().startswith(b"%PDF")
     manifest = json.loads((tmp_path / "statements" / "statements.json").read_text())

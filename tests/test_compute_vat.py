@@ -8,7 +8,7 @@ from decimal import Decimal, localcontext
 
 import polars as pl
 import pytest
-from conftest import doc_blocks
+from helpers import doc_blocks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from conftest import doc_blocks, unstub
+from helpers import doc_blocks, unstub
 
 from reports.frames import (
     MOBILITY_CASE_MANAGERS,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import ROOT
+from helpers import ROOT
 
 from reports.docs import render
 from reports.frames import SCHEMAS, combined_cases_schema

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from conftest import MakeSandbox
 
 from reports import fetch_frames, rates
 from reports.config import EmailSettings, SmtpSettings
@@ -18,7 +19,7 @@ from reports.delivery.email import Outgoing, deliver, plan_messages
 from reports.errors import ReportsError
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.report import build_report_data
-from reports.sandbox import Sandbox, Sizes
+from reports.sandbox import Sizes
 
 MONTH = "October 2026"
 
@@ -65,10 +66,10 @@ def smtp_server():
 
 
 @pytest.fixture(scope="module")
-def month_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def month_folder(tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSandbox) -> Path:
     sizes = Sizes(mobility_cases=20, plannr_cases=5, plannr_clients=5, willsuite_cases=30)
-    with Sandbox(seed=9, sizes=sizes) as server:
-        frames = fetch_frames(server.config())
+    server = make_sandbox(seed=9, sizes=sizes)
+    frames = fetch_frames(server.config())
     data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
     folder = tmp_path_factory.mktemp("month")
     write_monthly_pdf(data, folder / "report-2026-10.pdf")

@@ -9,15 +9,16 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from conftest import MakeSandbox
+from helpers import recalculated_sheets
 from openpyxl.drawing.image import Image
 from openpyxl.workbook.defined_name import DefinedName
 from PIL import Image as PILImage
-from spreadsheet import recalculated_sheets
 
 from reports import fetch_frames, rates
 from reports.render.excel import template_style, write_workbook
 from reports.report import ReportData, build_report_data
-from reports.sandbox import Sandbox, Sizes
+from reports.sandbox import Sizes
 
 MONTH = "2026-10"
 HOSTILE = [
@@ -31,19 +32,19 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def data() -> ReportData:
-    with Sandbox(seed=3) as server:
-        cases = server.data.mobility_cases
-        for case, hostile in zip(cases, HOSTILE, strict=False):
-            case["name"] = hostile
-        october = [
-            e
-            for rows in server.data.mobility_expenses.values()
-            for e in rows
-            if e["incurred_at"] >= "2026-10-01"
-        ]
-        october[0]["title"] = HOSTILE[0]
-        frames = fetch_frames(server.config())
+def data(make_sandbox: MakeSandbox) -> ReportData:
+    server = make_sandbox(seed=3)
+    cases = server.data.mobility_cases
+    for case, hostile in zip(cases, HOSTILE, strict=False):
+        case["name"] = hostile
+    october = [
+        e
+        for rows in server.data.mobility_expenses.values()
+        for e in rows
+        if e["incurred_at"] >= "2026-10-01"
+    ]
+    october[0]["title"] = HOSTILE[0]
+    frames = fetch_frames(server.config())
     return build_report_data(frames, MONTH, rates=rates.embedded(), firm="Hostile & <Co>")
 
 
@@ -185,10 +186,12 @@ def test_a_firms_template_is_filled(data: ReportData, tmp_path: Path) -> None:
     )
 
 
-def test_an_empty_month_still_makes_a_valid_workbook(tmp_path: Path) -> None:
+def test_an_empty_month_still_makes_a_valid_workbook(
+    tmp_path: Path, make_sandbox: MakeSandbox
+) -> None:
     empty = Sizes(mobility_cases=0, plannr_cases=0, plannr_clients=0, willsuite_cases=0)
-    with Sandbox(sizes=empty) as server:
-        frames = fetch_frames(server.config())
+    server = make_sandbox(sizes=empty)
+    frames = fetch_frames(server.config())
     data = build_report_data(frames, MONTH, rates=rates.embedded())
     sheets = recalculated_sheets(write_workbook(data, tmp_path / "empty.xlsx"))
     assert Decimal(summary_values(sheets)["Expenses, converted to GBP"]) == 0

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from conftest import MakeSandbox
 
 import reports
 from reports import ApiError, IncompleteDataError, fetch_frames
@@ -113,16 +114,16 @@ def test_unconfigured_source_gives_empty_frames_with_full_schema(sandbox: Sandbo
     assert set(reports.fetch_cases(only_plannr)["source"]) == {"plannr"}
 
 
-def test_empty_sources() -> None:
-    with Sandbox(sizes=EMPTY) as server:
-        frames = fetch_frames(server.config())
+def test_empty_sources(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=EMPTY)
+    frames = fetch_frames(server.config())
     assert len(frames) == 12
     for key, frame in frames.items():
         assert frame.height == 0
         assert frame.schema == SCHEMAS[key].polars_schema
 
 
-def test_three_pages_of_500() -> None:
+def test_three_pages_of_500(make_sandbox: MakeSandbox) -> None:
     sizes = Sizes(
         mobility_cases=1500,
         plannr_cases=10,
@@ -130,17 +131,17 @@ def test_three_pages_of_500() -> None:
         willsuite_cases=10,
         max_expenses_per_case=0,
     )
-    with Sandbox(sizes=sizes) as server:
-        frames = fetch_frames(server.config(), ["cases", "clients"])
-        assert frames["mobility", "cases"].height == 1500
-        assert frames["plannr", "clients"].height == 1500
-        assert server.requests["/mobility/v1/cases"] == 3
-        assert server.requests["/plannr/api/v1/account"] == 3
-        # WillSuite caps pages at 100
-        assert server.requests["/willsuite/cases"] == 1
+    server = make_sandbox(sizes=sizes)
+    frames = fetch_frames(server.config(), ["cases", "clients"])
+    assert frames["mobility", "cases"].height == 1500
+    assert frames["plannr", "clients"].height == 1500
+    assert server.requests["/mobility/v1/cases"] == 3
+    assert server.requests["/plannr/api/v1/account"] == 3
+    # WillSuite caps pages at 100
+    assert server.requests["/willsuite/cases"] == 1
 
 
-def test_fan_out_over_1000_cases_is_concurrent_and_bounded() -> None:
+def test_fan_out_over_1000_cases_is_concurrent_and_bounded(make_sandbox: MakeSandbox) -> None:
     sizes = Sizes(
         mobility_cases=1000,
         plannr_cases=0,
@@ -148,75 +149,74 @@ def test_fan_out_over_1000_cases_is_concurrent_and_bounded() -> None:
         willsuite_cases=0,
         max_expenses_per_case=3,
     )
-    with Sandbox(sizes=sizes, latency_ms=5) as server:
-        config = replace(server.config(sources=("mobility",)), concurrency=8)
-        expenses = reports.fetch_expenses(config)
-        assert expenses.height == expected_counts(server)["mobility", "expenses"]
-        assert server.requests["/mobility/v1/cases/{id}/expenses"] == 1000
-        assert 2 <= server.max_in_flight <= 8
+    server = make_sandbox(sizes=sizes, latency_ms=5)
+    config = replace(server.config(sources=("mobility",)), concurrency=8)
+    expenses = reports.fetch_expenses(config)
+    assert expenses.height == expected_counts(server)["mobility", "expenses"]
+    assert server.requests["/mobility/v1/cases/{id}/expenses"] == 1000
+    assert 2 <= server.max_in_flight <= 8
     assert expenses.group_by("expat_case_id").len().height == sum(
         1 for rows in server.data.mobility_expenses.values() if rows
     )
 
 
-def test_429_storm_is_ridden_out() -> None:
-    with Sandbox() as server:
-        server.inject("/plannr/api/v1/client/", 429, count=60, headers={"Retry-After": "1"})
-        incomes = reports.fetch_incomes(server.config(sources=("plannr",)))
-        assert server.statuses[429] == 60
-        assert incomes.height == expected_counts(server)["plannr", "incomes"]
+def test_429_storm_is_ridden_out(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox()
+    server.inject("/plannr/api/v1/client/", 429, count=60, headers={"Retry-After": "1"})
+    incomes = reports.fetch_incomes(server.config(sources=("plannr",)))
+    assert server.statuses[429] == 60
+    assert incomes.height == expected_counts(server)["plannr", "incomes"]
 
 
-def test_plannr_rate_limit_is_respected() -> None:
+def test_plannr_rate_limit_is_respected(make_sandbox: MakeSandbox) -> None:
     # A tight limit (40 a second) with the client's pacing and Retry-After handling.
-    with Sandbox(plannr_rate_limit=40, plannr_rate_window_seconds=1.0) as server:
-        config = server.config(sources=("plannr",))
-        incomes = reports.fetch_incomes(config)
-        assert incomes.height == expected_counts(server)["plannr", "incomes"]
+    server = make_sandbox(plannr_rate_limit=40, plannr_rate_window_seconds=1.0)
+    config = server.config(sources=("plannr",))
+    incomes = reports.fetch_incomes(config)
+    assert incomes.height == expected_counts(server)["plannr", "incomes"]
 
 
-def test_503_then_success() -> None:
-    with Sandbox(sizes=Sizes(mobility_cases=30)) as server:
-        server.inject("/mobility/v1/cases", 503, count=2, method="GET")
-        cases = reports.fetch_frames(server.config(sources=("mobility",)), ["cases"])
-        assert server.statuses[503] == 2
-        assert cases["mobility", "cases"].height == 30
+def test_503_then_success(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(mobility_cases=30))
+    server.inject("/mobility/v1/cases", 503, count=2, method="GET")
+    cases = reports.fetch_frames(server.config(sources=("mobility",)), ["cases"])
+    assert server.statuses[503] == 2
+    assert cases["mobility", "cases"].height == 30
 
 
-def test_retries_give_up_with_a_clear_error() -> None:
-    with Sandbox(sizes=Sizes(mobility_cases=3)) as server:
-        server.inject("/mobility/v1/cases", 503, count=100)
-        from reports.sources import mobility
+def test_retries_give_up_with_a_clear_error(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(mobility_cases=3))
+    server.inject("/mobility/v1/cases", 503, count=100)
+    from reports.sources import mobility
 
-        api = mobility.connect(server.config().mobility, server.config())
-        api.retry = RetryPolicy(attempts=3, backoff_seconds=0.01)
-        with pytest.raises(
-            reports.TransientApiError,
-            match=r"mobility: GET /v1/cases still failing after 3 attempts \(HTTP 503\)",
-        ):
-            api.get("/v1/cases")
-        api.close()
-
-
-def test_expired_willsuite_token_is_refreshed() -> None:
-    with Sandbox(sizes=Sizes(willsuite_cases=20)) as server:
-        config = server.config(sources=("willsuite",))
-        with willsuite.connect(config.willsuite, config) as api:
-            assert len(willsuite.list_cases(api)) == 20
-            server.revoke_willsuite_tokens()  # as if the JWT had expired
-            assert len(willsuite.list_cases(api)) == 20
-        assert server.requests["/willsuite/oauth/token"] == 2
-        assert server.statuses[401] == 1
+    api = mobility.connect(server.config().mobility, server.config())
+    api.retry = RetryPolicy(attempts=3, backoff_seconds=0.01)
+    with pytest.raises(
+        reports.TransientApiError,
+        match=r"mobility: GET /v1/cases still failing after 3 attempts \(HTTP 503\)",
+    ):
+        api.get("/v1/cases")
+    api.close()
 
 
-def test_short_lived_willsuite_tokens_are_renewed_before_expiry() -> None:
-    with Sandbox(sizes=Sizes(willsuite_cases=20), willsuite_token_ttl_seconds=20) as server:
-        frames = fetch_frames(server.config(sources=("willsuite",)), ["invoices"])
-        assert (
-            frames["willsuite", "invoices"].height
-            == expected_counts(server)["willsuite", "invoices"]
-        )
-        assert server.statuses[401] == 0
+def test_expired_willsuite_token_is_refreshed(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(willsuite_cases=20))
+    config = server.config(sources=("willsuite",))
+    with willsuite.connect(config.willsuite, config) as api:
+        assert len(willsuite.list_cases(api)) == 20
+        server.revoke_willsuite_tokens()  # as if the JWT had expired
+        assert len(willsuite.list_cases(api)) == 20
+    assert server.requests["/willsuite/oauth/token"] == 2
+    assert server.statuses[401] == 1
+
+
+def test_short_lived_willsuite_tokens_are_renewed_before_expiry(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(willsuite_cases=20), willsuite_token_ttl_seconds=20)
+    frames = fetch_frames(server.config(sources=("willsuite",)), ["invoices"])
+    assert (
+        frames["willsuite", "invoices"].height == expected_counts(server)["willsuite", "invoices"]
+    )
+    assert server.statuses[401] == 0
 
 
 def test_401_names_source_endpoint_and_message_and_hides_the_token(sandbox: Sandbox) -> None:
@@ -274,11 +274,9 @@ class LyingSandbox(Sandbox):
         return status, payload, extra
 
 
-def test_a_short_count_is_refused_not_returned() -> None:
-    with (
-        LyingSandbox(sizes=Sizes(mobility_cases=5)) as server,
-        pytest.raises(IncompleteDataError, match="reported 6 records but 5"),
-    ):
+def test_a_short_count_is_refused_not_returned(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(LyingSandbox, sizes=Sizes(mobility_cases=5))
+    with pytest.raises(IncompleteDataError, match="reported 6 records but 5"):
         reports.fetch_cases(server.config(sources=("mobility",)))
 
 
@@ -290,23 +288,23 @@ def test_fetch_works_inside_a_running_event_loop(sandbox: Sandbox) -> None:
     assert asyncio.run(notebook_cell()) == expected_counts(sandbox)["willsuite", "invoices"]
 
 
-def test_unknown_api_fields_are_ignored() -> None:
-    with Sandbox(sizes=Sizes(mobility_cases=2)) as server:
-        for case in server.data.mobility_cases:
-            case["brand_new_field"] = {"nested": [1, 2]}
-        frame = reports.fetch_frames(server.config(sources=("mobility",)), ["cases"])[
-            "mobility", "cases"
-        ]
-        assert frame.height == 2
-        assert "brand_new_field" not in frame.columns
+def test_unknown_api_fields_are_ignored(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(mobility_cases=2))
+    for case in server.data.mobility_cases:
+        case["brand_new_field"] = {"nested": [1, 2]}
+    frame = reports.fetch_frames(server.config(sources=("mobility",)), ["cases"])[
+        "mobility", "cases"
+    ]
+    assert frame.height == 2
+    assert "brand_new_field" not in frame.columns
 
 
-def test_mobility_case_details_fill_the_detail_only_fields() -> None:
-    with Sandbox(sizes=Sizes(mobility_cases=12)) as server:
-        config = server.config(sources=("mobility",))
-        detailed = replace(config, mobility=replace(config.mobility, case_details=True))
-        frames = fetch_frames(detailed, ["cases", "services"])
-        assert server.requests["/mobility/v1/cases/{id}"] == 12
+def test_mobility_case_details_fill_the_detail_only_fields(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(mobility_cases=12))
+    config = server.config(sources=("mobility",))
+    detailed = replace(config, mobility=replace(config.mobility, case_details=True))
+    frames = fetch_frames(detailed, ["cases", "services"])
+    assert server.requests["/mobility/v1/cases/{id}"] == 12
     cases, services = frames["mobility", "cases"], frames["mobility", "services"]
     assert cases.height == 12
     assert cases["permissions"].null_count() == 0

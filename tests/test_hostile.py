@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import MakeSandbox
+from helpers import recalculated_sheets, run
 from pypdf import PdfReader
-from spreadsheet import recalculated_sheets
-from test_cli import run
 
 from reports import rates
 from reports.fetch import fetch_frames
@@ -46,9 +46,8 @@ def hostile_data() -> SandboxData:
 
 
 @pytest.fixture(scope="module")
-def hostile_sandbox() -> Sandbox:
-    with Sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=REPORTABLE) as server:
-        yield server
+def hostile_sandbox(make_sandbox: MakeSandbox) -> Sandbox:
+    return make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=REPORTABLE)
 
 
 @pytest.fixture(scope="module")
@@ -351,15 +350,15 @@ def test_the_workbook_recalculates_to_the_report_figures(report: Path, data: Rep
     ],
 )
 def test_records_that_cannot_be_reported_stop_the_run_in_one_line(
-    scenario: str, message: str, tmp_path: Path
+    scenario: str, message: str, tmp_path: Path, make_sandbox: MakeSandbox
 ) -> None:
-    with Sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=[scenario]) as server:
-        result = run(
-            ["monthly", "--month", MONTH, "--out", str(tmp_path / "out")],
-            env=server.environment(),
-            cwd=tmp_path,
-        )
-        requests = dict(server.requests)
+    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=[scenario])
+    result = run(
+        ["monthly", "--month", MONTH, "--out", str(tmp_path / "out")],
+        env=server.environment(),
+        cwd=tmp_path,
+    )
+    requests = dict(server.requests)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and message in lines[-1], result.stderr

@@ -12,8 +12,9 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from conftest import MakeSandbox
+from helpers import run
 from openpyxl.workbook.defined_name import DefinedName
-from test_cli import run
 
 from reports import rates as ecb
 from reports.compute import invoicing, vat
@@ -33,7 +34,6 @@ from reports.money import AMOUNT_BOUND, MONEY
 from reports.render.excel import money_format, write_workbook
 from reports.render.templates import Templates
 from reports.report import build_report_data
-from reports.sandbox import Sandbox
 from reports.sandbox.data import generate
 from reports.text import isolate_direction, mail_text, printable
 
@@ -100,13 +100,13 @@ def test_ids_are_percent_encoded_as_one_path_segment() -> None:
         ),
     ],
 )
-def test_records_without_ids_are_one_clear_error(change, message: str) -> None:
+def test_records_without_ids_are_one_clear_error(
+    change, message: str, make_sandbox: MakeSandbox
+) -> None:
     data = generate(1)
     change(data)
-    with (
-        Sandbox(data=data, plannr_rate_limit=1_000_000) as server,
-        pytest.raises(DataError, match=message),
-    ):
+    server = make_sandbox(data=data, plannr_rate_limit=1_000_000)
+    with pytest.raises(DataError, match=message):
         fetch_frames(server.config())
 
 
@@ -215,19 +215,21 @@ def test_an_amount_without_a_currency_cannot_be_converted() -> None:
         convert(expenses(dt.date(2026, 5, 8), None), rates=ecb.embedded())
 
 
-def test_the_report_refuses_a_month_past_its_rates(tmp_path: Path) -> None:
+def test_the_report_refuses_a_month_past_its_rates(
+    tmp_path: Path, make_sandbox: MakeSandbox
+) -> None:
     embedded = ecb.embedded().table
     short = embedded.filter(pl.col("rate_date") <= dt.date(2026, 10, 15))
     rates_file = tmp_path / "short.csv"
     short.pivot("currency", index="rate_date", values="per_eur").rename({"rate_date": "Date"}).drop(
         "EUR"
     ).write_csv(rates_file, null_value="N/A")
-    with Sandbox(seed=1, plannr_rate_limit=1_000_000) as server:
-        result = run(
-            ["monthly", "--month", "2026-10", "--out", str(tmp_path / "out")],
-            env={**server.environment(), "REPORTS_RATES_FILE": str(rates_file)},
-            cwd=tmp_path,
-        )
+    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000)
+    result = run(
+        ["monthly", "--month", "2026-10", "--out", str(tmp_path / "out")],
+        env={**server.environment(), "REPORTS_RATES_FILE": str(rates_file)},
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     assert "after the last ECB publication in the rates in use (2026-10-15" in result.stderr
     assert "run `reports rates update`" in result.stderr
@@ -315,9 +317,11 @@ def test_an_out_that_is_a_file_is_refused_before_fetching(tmp_path: Path) -> Non
 # --------------------------------------------------------------------------- renderers
 
 
-def test_a_formula_firm_name_is_written_as_text_in_a_template(tmp_path: Path) -> None:
-    with Sandbox(seed=1, plannr_rate_limit=1_000_000) as server:
-        frames = fetch_frames(server.config())
+def test_a_formula_firm_name_is_written_as_text_in_a_template(
+    tmp_path: Path, make_sandbox: MakeSandbox
+) -> None:
+    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000)
+    frames = fetch_frames(server.config())
     data = build_report_data(
         frames, "2026-10", rates=ecb.embedded(), firm='=HYPERLINK("http://evil.example","x")'
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import MakeSandbox
 from pypdf import PdfReader
 
 from reports import fetch_frames, rates
@@ -12,7 +13,7 @@ from reports.errors import ReportsError
 from reports.render.pdf import safe_file_name, write_monthly_pdf, write_statements
 from reports.render.templates import Templates, money
 from reports.report import ReportData, build_report_data
-from reports.sandbox import Sandbox, Sizes
+from reports.sandbox import Sizes
 
 EVIL_COMPANY = "<b>Evil</b> & Co"
 EVIL_PERSON = "<script>alert(1)</script> Smith"
@@ -23,19 +24,19 @@ def text_of(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def data() -> ReportData:
+def data(make_sandbox: MakeSandbox) -> ReportData:
     sizes = Sizes(mobility_cases=40, plannr_cases=20, plannr_clients=20, willsuite_cases=40)
-    with Sandbox(seed=5, sizes=sizes) as server:
-        for case in server.data.mobility_cases:
-            if case["client_id"] == server.data.mobility_cases[0]["client_id"]:
-                case["client_name"] = EVIL_COMPANY
-        owing = next(
-            cid
-            for cid, rows in server.data.willsuite_invoices.items()
-            if any(i["status"] == "Not Paid" for i in rows)
-        )
-        next(c for c in server.data.willsuite_cases if c["id"] == owing)["full_names"] = EVIL_PERSON
-        frames = fetch_frames(server.config())
+    server = make_sandbox(seed=5, sizes=sizes)
+    for case in server.data.mobility_cases:
+        if case["client_id"] == server.data.mobility_cases[0]["client_id"]:
+            case["client_name"] = EVIL_COMPANY
+    owing = next(
+        cid
+        for cid, rows in server.data.willsuite_invoices.items()
+        if any(i["status"] == "Not Paid" for i in rows)
+    )
+    next(c for c in server.data.willsuite_cases if c["id"] == owing)["full_names"] = EVIL_PERSON
+    frames = fetch_frames(server.config())
     return build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import doc_blocks, unstub
+from helpers import doc_blocks, unstub
 
 from reports.sandbox import Sandbox
 from reports.sandbox.server import (

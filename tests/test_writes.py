@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from conftest import MakeSandbox
 
 import reports
 from reports.errors import ValidationError
@@ -36,11 +37,11 @@ def draft(**changes: object) -> willsuite.InvoiceDraft:
 
 
 @pytest.fixture
-def server() -> Sandbox:
-    with Sandbox(
+def server(make_sandbox: MakeSandbox) -> Sandbox:
+    # A new one per test: the tests write to it.
+    return make_sandbox(
         sizes=Sizes(mobility_cases=1, plannr_cases=3, plannr_clients=3, willsuite_cases=3)
-    ) as sandbox:
-        yield sandbox
+    )
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ def convert(
     beyond = needs_rate.filter(pl.col("_day") > covered_until)
     if beyond.height:
         raise RatesError(
-            f"{beyond['_day'].max()} ({on}) is after the last ECB publication in the rates in use "
+            f"{beyond['_day'].max()!s} ({on}) is after the last ECB publication in the rates in use "
             f"({rates.last_date}, from {rates.source}): run `reports rates update` for newer ones"
         )
 

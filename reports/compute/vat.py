@@ -198,7 +198,7 @@ def check_lines(
         vat_difference=(pl.col("vat_amount") - pl.col("recomputed_vat")).cast(MONEY),
         total_difference=(pl.col("total") - pl.col("recomputed_total")).cast(MONEY),
     )
-    issue = []
+    issue: list[pl.Expr] = []
     for header, label, stated in (
         ("subtotal", "subtotal", "subtotal"),
         ("vat", "VAT", "vat_amount"),

@@ -253,7 +253,8 @@ def deliver(
     if smtp is None:
         for outgoing, message in built:
             name = hashlib.sha256(outgoing.key.encode()).hexdigest()[:16] + ".eml"
-            atomic_write(outbox / name, lambda path, m=message: path.write_bytes(m.as_bytes()))
+            content = message.as_bytes()
+            atomic_write(outbox / name, lambda path: path.write_bytes(content))  # noqa: B023
             _record(outbox, outgoing.key, f"outbox/{name}")
             sent.append(outgoing.to)
         return Delivery(sent, already, skipped or [], refused, outbox)

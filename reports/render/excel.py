@@ -554,7 +554,7 @@ def _can_total(frame: pl.DataFrame, column: Col) -> bool:
 
 
 def _widths(sheet: Sheet, sample: int = 200) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for column in sheet.columns:
         longest = len(column.header)
         if column.kind in ("date",):

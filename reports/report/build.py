@@ -260,8 +260,8 @@ def _statements(
                 ).sort("incurred_at"),
                 invoices=pl.DataFrame(),
                 totals={
-                    "expenses": own["report_amount"].sum(),
-                    "expenses_invoiced": own.filter("invoiced")["report_amount"].sum() or zero,
+                    "expenses": _sum(own["report_amount"]),
+                    "expenses_invoiced": _sum(own.filter("invoiced")["report_amount"]),
                     "invoiced": zero,
                     "vat": zero,
                     "paid": zero,
@@ -276,7 +276,7 @@ def _statements(
     month_start = end.replace(day=1)
     for (case_id,), own in positions.group_by("customer_case_id", maintain_order=True):
         current = own.filter(pl.col("invoice_date") >= month_start)
-        owing = own["outstanding"].sum()
+        owing = _sum(own["outstanding"])
         if current.height == 0 and not owing:
             continue
         case = ws_cases.get(case_id, {})
@@ -318,9 +318,9 @@ def _statements(
                 totals={
                     "expenses": zero,
                     "expenses_invoiced": zero,
-                    "invoiced": own["total"].sum(),
-                    "vat": own["vat_amount"].sum(),
-                    "paid": own.filter("paid")["total"].sum() or zero,
+                    "invoiced": _sum(own["total"]),
+                    "vat": _sum(own["vat_amount"]),
+                    "paid": _sum(own.filter("paid")["total"]),
                     "outstanding": owing,
                 },
             )

@@ -39,7 +39,7 @@ def _slots(data: SandboxData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     cases' order: a scenario changes only its own slots, so scenarios combine."""
     slots = []
     for case in data.willsuite_cases:
-        invoices = data.willsuite_invoices.get(case.get("id"), [])
+        invoices = data.willsuite_invoices.get(str(case.get("id")), [])
         october = [i for i in invoices if str(i["date_created"]).startswith(_MONTH_PREFIX)]
         if october:
             slots.append((case, october[0]))

@@ -435,10 +435,10 @@ class MobilityApi(VendorApi):
                 tasks = [t for t in tasks if str(t["expat_case_id"]) == query["case_id"]]
             return 200, _mobility_page(tasks, query), {}
         if match := re.fullmatch(r"/v1/cases/tasks/(\d+)/managers", path):
-            managers = data.mobility_task_managers.get(int(match[1]))
-            if managers is None:
+            task_managers = data.mobility_task_managers.get(int(match[1]))
+            if task_managers is None:
                 raise Response(404, {"success": False, "message": "Task not found."})
-            return 200, {"success": True, "result": managers}, {}
+            return 200, {"success": True, "result": task_managers}, {}
         if match := re.fullmatch(r"/v1/cases/tasks/(\d+)", path):
             task = next((t for t in data.mobility_tasks if t["id"] == int(match[1])), None)
             if task is None:

@@ -161,7 +161,7 @@ class Generator:
         start = day_in(rng, START - dt.timedelta(days=900), ANCHOR)
         end = start + dt.timedelta(days=rng.randrange(200, 1500)) if rng.random() < 0.4 else None
         created = self.offset_stamp(start)
-        employment = None
+        employment: dict[str, Any] | None = None
         if kind in ("salary", "bonus", "benefit", "dividend") and rng.random() < 0.7:
             employment = {
                 "uuid": random_uuid(rng),
@@ -341,7 +341,7 @@ class PlannrApi(VendorApi):
         body = payload if isinstance(payload, dict) else {}
         if not isinstance(body.get("name"), str) or not body["name"].strip():
             errors["name"] = ["The name field is required."]
-        participants = body.get("participants")
+        participants: list[Any] = body.get("participants") or []
         if not isinstance(participants, list) or not participants:
             errors["participants"] = ["The participants field is required."]
         value = body.get("value")
@@ -397,7 +397,7 @@ class PlannrApi(VendorApi):
             "name": body["name"],
             "type": body["type"],
             "uuid": str(uuid.uuid4()),
-            "amount": pennies_money(amount),
+            "amount": pennies_money(body["amount"]),
             "account": {
                 k: client[k]
                 for k in (
@@ -463,7 +463,7 @@ def _laravel_page(items: list[dict[str, Any]], query: dict[str, str], path: str)
             "last_page": last,
             "path": path,
             "per_page": per_page,
-            "to": first_index + len(chunk) - 1 if chunk else None,
+            "to": first_index + len(chunk) - 1 if first_index is not None else None,
             "total": len(items),
         },
     }

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +44,7 @@ from reports.sandbox.willsuite import (
 log = logging.getLogger("reports.sandbox")
 
 
+@dataclass
 class Fault:
     """Answer the next `count` requests whose path starts with `prefix` with `status`."""
 

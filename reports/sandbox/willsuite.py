@@ -91,7 +91,7 @@ class Generator:
         code = "".join(ch for ch in last.upper() if ch.isalpha())[:5]
         self.numbers[code] = self.numbers.get(code, 0) + 1
         ref = f"{created:%d%m%Y} - {code}{self.numbers[code]:03d}"
-        case = {
+        case: dict[str, Any] = {
             "id": case_id,
             "ref": ref,
             "meta": {},
@@ -329,7 +329,7 @@ class WillSuiteApi(VendorApi):
             "mail_sent": False,
             "payable_online": True,
             "formatted_recurring_interval": None,
-            "items": (existing["items"] if keep else []) + new_items,
+            "items": (existing["items"] if keep and existing is not None else []) + new_items,
         }
         with self._lock:
             if existing is not None:
@@ -360,7 +360,7 @@ def _laravel_paginator(
         "path": path,
         "per_page": per_page,
         "prev_page_url": f"{path}?page={page - 1}" if page > 1 else None,
-        "to": first_index + len(chunk) - 1 if chunk else None,
+        "to": first_index + len(chunk) - 1 if first_index is not None else None,
         "total": len(items),
     }
 

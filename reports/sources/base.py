@@ -68,7 +68,7 @@ class HttpSource(ABC, Generic[Settings]):
         settings = getattr(config, self.name)
         if settings is None:
             raise ConfigError(f"source {self.name!r} is not configured (see README: Configuration)")
-        return settings  # type: ignore[no-any-return]
+        return settings
 
     def configured(self, config: Config) -> bool:
         return getattr(config, self.name) is not None

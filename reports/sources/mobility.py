@@ -112,7 +112,14 @@ class MobilitySource(HttpSource[MobilitySettings]):
     `fetch_since` reads nothing and the platform is read in full each time."""
 
     name = SOURCE
-    entities = ("cases", "services", "tasks", "case_managers", "task_managers", "expenses")
+    entities: tuple[str, ...] = (
+        "cases",
+        "services",
+        "tasks",
+        "case_managers",
+        "task_managers",
+        "expenses",
+    )
 
     def connect(
         self,

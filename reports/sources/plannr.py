@@ -136,7 +136,7 @@ class PlannrSource(HttpSource[PlannrSettings]):
     `fetch_since` reads nothing and Plannr is read in full each time."""
 
     name = SOURCE
-    entities = ("cases", "clients", "incomes")
+    entities: tuple[str, ...] = ("cases", "clients", "incomes")
 
     def connect(
         self,

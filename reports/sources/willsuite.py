@@ -128,7 +128,7 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
     (`updatedAfter`): `fetch_since` reads only the cases changed since the last fetch."""
 
     name = SOURCE
-    entities = ("cases", "invoices", "invoice_items")
+    entities: tuple[str, ...] = ("cases", "invoices", "invoice_items")
 
     def connect(
         self,

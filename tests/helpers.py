@@ -1,0 +1,136 @@
+"""What the tests share: the vendors' documented examples, the command line as a user runs it,
+LibreOffice to recalculate workbooks, and PDF text extraction."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parents[1]
+API_DOCS = Path(os.environ.get("REPORTS_API_DOCS", ROOT.parent / "shared" / "api-docs"))
+
+
+def doc_blocks(name: str) -> list[Any]:
+    """Every top-level JSON example in a vendor doc, in order.
+
+    A block starts on a line that begins (in column 0) with `{` or `[`. The mobility doc's
+    task examples have a trailing comma after `"name": "Task Owner"` (a doc typo): we drop
+    commas that stand right before a closing bracket, and only for doc fixtures; the
+    connectors themselves parse real responses strictly.
+    """
+    path = API_DOCS / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"vendor doc {path} not found: clone beside ../shared or set REPORTS_API_DOCS"
+        )
+    text = path.read_text(encoding="utf-8")
+    blocks: list[Any] = []
+    position = 0
+    for match in re.finditer(r"^[\[{]", text, flags=re.MULTILINE):
+        if match.start() < position:
+            continue
+        end = _block_end(text, match.start())
+        chunk = text[match.start() : end]
+        try:
+            blocks.append(json.loads(chunk))
+        except json.JSONDecodeError:
+            blocks.append(json.loads(re.sub(r",(\s*[}\]])", r"\1", chunk)))
+        position = end
+    return blocks
+
+
+def _block_end(text: str, start: int) -> int:
+    depth, in_string, escaped = 0, False, False
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    raise ValueError(f"unbalanced JSON block at {start}")
+
+
+def unstub(value: Any) -> Any:
+    """Replace the docs' schema stubs (`{"example": v, "description": ...}`) by `v`."""
+    if isinstance(value, dict):
+        if set(value) == {"example", "description"}:
+            return value["example"]
+        return {key: unstub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unstub(item) for item in value]
+    return value
+
+
+def run(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPORTS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "reports", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def recalculated_sheets(workbook: Path) -> dict[str, list[list[str]]]:
+    """Open `workbook` in LibreOffice, recalculate every formula, and read each sheet as CSV."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice is missing: run scripts/system-deps.sh (make test does)")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        # A profile of its own per call, so parallel or leftover instances never collide.
+        profile = (out / "profile").as_uri()
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                # UTF-8, comma, double quotes, every sheet to its own file (-1), formulas as values
+                "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                "--outdir",
+                str(out),
+                str(workbook),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        sheets = {}
+        for file in out.glob(f"{workbook.stem}-*.csv"):
+            with file.open(encoding="utf-8", newline="") as handle:
+                sheets[file.stem.removeprefix(f"{workbook.stem}-")] = list(csv.reader(handle))
+    if not sheets:
+        raise RuntimeError(f"LibreOffice wrote no sheets for {workbook}")
+    return sheets
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF, as a reader's copy and paste would give it."""
+    return [page.extract_text() for page in PdfReader(path).pages]
