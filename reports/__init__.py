@@ -1,11 +1,25 @@
-"""reports: a firm's case systems in, its monthly numbers out, exact to the penny."""
+"""reports: a firm's case systems in, its monthly numbers out, exact to the penny.
+
+    config ─> sources/ (one per vendor, a `Source` each) ─> fetch ─> typed frames
+          ─> compute/ (pure) ─> report/ (ReportData) ─> render/ (workbook, PDFs) ─> delivery/
+
+`run_monthly` does all of it for one month; each step is also a function of its own.
+"""
 
 from reports.config import Config, load_config
 from reports.errors import (
     ApiError,
     ConfigError,
+    DataError,
+    DeliveryError,
     IncompleteDataError,
+    OutputError,
+    PeriodError,
+    RatesError,
     ReportsError,
+    SnapshotError,
+    SourceError,
+    TemplateError,
     TransientApiError,
     ValidationError,
 )
@@ -22,6 +36,7 @@ from reports.fetch import (
     fetch_services,
     fetch_tasks,
 )
+from reports.periods import Month
 
 __version__ = "0.1.0"
 
@@ -29,8 +44,17 @@ __all__ = [
     "ApiError",
     "Config",
     "ConfigError",
+    "DataError",
+    "DeliveryError",
     "IncompleteDataError",
+    "Month",
+    "OutputError",
+    "PeriodError",
+    "RatesError",
     "ReportsError",
+    "SnapshotError",
+    "SourceError",
+    "TemplateError",
     "TransientApiError",
     "ValidationError",
     "cases_across_sources",

@@ -1,6 +1,6 @@
 """Public fetch functions: one Polars DataFrame per entity, across every configured source.
 
-The loop is the registry's (`reports.sources.SOURCES`): each source reads its own entities;
+The loop is the registry's (`reports.sources.REGISTRY`): each source reads its own entities;
 `fetch_all` adds what a whole run needs (a failing source recorded as missing, and sources
 that can read only what changed doing so).
 """
@@ -15,12 +15,12 @@ import polars as pl
 from reports.compute.fx import EcbRates
 from reports.config import Config, load_config
 from reports.errors import ConfigError, ReportsError
-from reports.frames import SCHEMAS, combined_cases_schema
+from reports.frames import CASE_SUMMARIES, SCHEMAS, combined_cases_schema
 from reports.http import ProgressCallback
 from reports.periods import Month
 from reports.schema import concat_sources
 from reports.snapshot import Snapshot
-from reports.sources import SOURCES
+from reports.sources import REGISTRY
 
 Frames = dict[tuple[str, str], pl.DataFrame]
 
@@ -36,13 +36,13 @@ def fetch_frames(
     yields both invoices and their items). An unknown entity name is a `ConfigError`.
     """
     config = config or load_config()
-    known = {entity for source in SOURCES.values() for entity in source.entities}
+    known = {entity for source in REGISTRY.values() for entity in source.entities}
     wanted = set(entities) if entities is not None else known
     unknown = wanted - known
     if unknown:
         raise ConfigError(f"unknown entities {sorted(unknown)}; choose from {sorted(known)}")
     frames: Frames = {}
-    for name, source in SOURCES.items():
+    for name, source in REGISTRY.items():
         own = wanted & set(source.entities)
         if not own or not source.configured(config):
             continue
@@ -74,7 +74,7 @@ def fetch_all(
     frames: Frames = {}
     fetched_at: dict[str, dt.datetime] = {}
     missing = []
-    for name, source in SOURCES.items():
+    for name, source in REGISTRY.items():
         if not source.configured(config):
             continue
         started = dt.datetime.now(dt.UTC)
@@ -104,7 +104,7 @@ def _since(
     before = {
         entity: frame for (source, entity), frame in previous.frames.items() if source == name
     }
-    return SOURCES[name].fetch_since(config, before, previous.fetched_at[name], on_progress)
+    return REGISTRY[name].fetch_since(config, before, previous.fetched_at[name], on_progress)
 
 
 def _single(
@@ -116,13 +116,13 @@ def _single(
 
 def cases_across_sources(frames: Frames) -> pl.DataFrame:
     """The cases of each source stacked into one frame with `source` and `case_id` columns."""
-    parts = []
-    for source in SOURCES:
-        frame = frames.get((source, "cases"))
-        if frame is None:
-            continue
-        key = "uuid" if source == "plannr" else "id"
-        parts.append(frame.with_columns(source=pl.lit(source), case_id=pl.col(key)))
+    parts = [
+        frames[schema.source, schema.entity].with_columns(
+            source=pl.lit(schema.source), case_id=summary["case_id"]
+        )
+        for schema, summary in CASE_SUMMARIES
+        if (schema.source, schema.entity) in frames
+    ]
     return concat_sources(parts, combined_cases_schema())
 
 

@@ -568,21 +568,6 @@ SCHEMAS: dict[tuple[str, str], FrameSchema] = {
     )
 }
 
-#: Entity names in the order the CLI writes them.
-ENTITIES = (
-    "cases",
-    "services",
-    "tasks",
-    "case_managers",
-    "task_managers",
-    "expenses",
-    "clients",
-    "incomes",
-    "invoices",
-    "invoice_items",
-)
-
-
 #: How each source's case reads in the one shape the report lists cases in: its id, name,
 #: client, status as displayed, and the UK dates it was opened and closed (a mobility case
 #: closes at its end date once completed; a Plannr case when completed; WillSuite's have no

@@ -15,8 +15,9 @@ from conftest import MakeSandbox
 
 from reports import fetch_frames, rates
 from reports.config import EmailSettings, SmtpSettings
-from reports.delivery.email import Outgoing, deliver, plan_messages
+from reports.delivery.email import deliver
 from reports.errors import ReportsError
+from reports.render.messages import Outgoing, plan_messages
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.report import build_report_data
 from reports.sandbox import Sizes

@@ -140,7 +140,7 @@ def test_delivery_refuses_a_statement_swapped_after_rendering(report: Path, tmp_
     import shutil
 
     from reports.config import EmailSettings
-    from reports.delivery.email import plan_messages
+    from reports.render.messages import plan_messages
 
     folder = tmp_path / MONTH
     shutil.copytree(report, folder, ignore=shutil.ignore_patterns("outbox"))

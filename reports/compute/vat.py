@@ -19,6 +19,7 @@ figure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
@@ -295,3 +296,20 @@ def vat_return(by_period: pl.DataFrame) -> pl.DataFrame:
             to_units(pl.col("box6_total_sales_ex_vat")), 10**MONEY_SCALE, Rounding.DOWN
         ).cast(pl.Int64),
     )
+
+
+def line_amounts(
+    lines: Sequence[tuple[int, Decimal, bool]], vat_percent: Decimal
+) -> list[tuple[Decimal, Decimal]]:
+    """(net, VAT) of each `(quantity, rate excluding VAT, has VAT)` line, each to the penny,
+    half up (`LINE_HALF_UP`, the one rule that gives every line a whole-penny VAT)."""
+    amounts = []
+    for quantity, rate, has_vat in lines:
+        net = quantize(quantity * rate, PENNY_DIGITS, Rounding.HALF_UP)
+        vat = (
+            quantize(net * vat_percent / 100, PENNY_DIGITS, Rounding.HALF_UP)
+            if has_vat
+            else Decimal("0.00")
+        )
+        amounts.append((net, vat))
+    return amounts

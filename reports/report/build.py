@@ -199,33 +199,29 @@ def _changes(
     known = pl.col("status_before").is_not_null() | pl.col("case_id").is_in(
         before["case_id"].implode()
     )
+
+    def change(rows: pl.Expr, name: str, before: pl.Expr) -> pl.DataFrame:
+        return joined.filter(rows).select(
+            "source",
+            "case_id",
+            "case_name",
+            pl.lit(name).alias("change"),
+            before.alias("before"),
+            pl.col("status").alias("after"),
+        )
+
     return pl.concat(
         [
-            joined.filter(known.not_()).select(
-                "source",
-                "case_id",
-                "case_name",
-                pl.lit("new").alias("change"),
-                pl.lit(None, pl.String).alias("before"),
-                pl.col("status").alias("after"),
+            change(known.not_(), "new", pl.lit(None, pl.String)),
+            change(
+                known & pl.col("closed_on").is_not_null() & pl.col("closed_on_before").is_null(),
+                "closed",
+                pl.col("status_before"),
             ),
-            joined.filter(
-                known & pl.col("closed_on").is_not_null() & pl.col("closed_on_before").is_null()
-            ).select(
-                "source",
-                "case_id",
-                "case_name",
-                pl.lit("closed").alias("change"),
-                pl.col("status_before").alias("before"),
-                pl.col("status").alias("after"),
-            ),
-            joined.filter(known & (pl.col("status") != pl.col("status_before"))).select(
-                "source",
-                "case_id",
-                "case_name",
-                pl.lit("status changed").alias("change"),
-                pl.col("status_before").alias("before"),
-                pl.col("status").alias("after"),
+            change(
+                known & (pl.col("status") != pl.col("status_before")),
+                "status changed",
+                pl.col("status_before"),
             ),
         ]
     ).sort("change", "source", "case_id")

@@ -83,6 +83,26 @@ def pennies_money(pennies: int, currency: str = "GBP") -> dict[str, str]:
     return {"amount": str(pennies), "currency": currency, "formatted": f"£{pounds:,.2f}"}
 
 
+#: The account fields an income embeds, as the docs' income example shows them.
+ACCOUNT_SUMMARY_FIELDS = (
+    "name",
+    "role",
+    "type",
+    "uuid",
+    "email",
+    "last_name",
+    "photo_url",
+    "created_at",
+    "first_name",
+    "updated_at",
+    "external_references",
+)
+
+
+def account_summary(client: dict[str, Any]) -> dict[str, Any]:
+    return {field: client[field] for field in ACCOUNT_SUMMARY_FIELDS}
+
+
 class Generator:
     def __init__(self, rng: random.Random, data: SandboxData, sizes: Sizes) -> None:
         self.rng, self.data, self.sizes = rng, data, sizes
@@ -201,22 +221,7 @@ class Generator:
             "type": kind,
             "uuid": random_uuid(rng),
             "amount": pennies_money(pennies),
-            "account": {
-                k: client[k]
-                for k in (
-                    "name",
-                    "role",
-                    "type",
-                    "uuid",
-                    "email",
-                    "last_name",
-                    "photo_url",
-                    "created_at",
-                    "first_name",
-                    "updated_at",
-                    "external_references",
-                )
-            },
+            "account": account_summary(client),
             "end_date": end.isoformat() if end else None,
             "frequency": frequency,
             "created_at": created,
@@ -398,22 +403,7 @@ class PlannrApi(VendorApi):
             "type": body["type"],
             "uuid": str(uuid.uuid4()),
             "amount": pennies_money(body["amount"]),
-            "account": {
-                k: client[k]
-                for k in (
-                    "name",
-                    "role",
-                    "type",
-                    "uuid",
-                    "email",
-                    "last_name",
-                    "photo_url",
-                    "created_at",
-                    "first_name",
-                    "updated_at",
-                    "external_references",
-                )
-            },
+            "account": account_summary(client),
             "end_date": body.get("end_date"),
             "frequency": body["frequency"],
             "created_at": now,

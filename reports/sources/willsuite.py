@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from reports.compute import vat
-from reports.compute.units import Rounding, quantize
 from reports.config import Config, Secret, WillSuiteSettings
 from reports.errors import ConfigError, DataError, SourceError, ValidationError
 from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
@@ -437,17 +436,11 @@ def draft_invoice(
             "WillSuite stores VAT on each line to the penny: use LINE_HALF_UP "
             f"({rounding} does not give whole-penny line VAT)"
         )
-    built = []
-    for line in lines:
-        net = quantize(line.quantity * line.rate, vat.PENNY_DIGITS, Rounding.HALF_UP)
-        line_vat = (
-            quantize(net * vat_percent / 100, vat.PENNY_DIGITS, Rounding.HALF_UP)
-            if line.has_vat
-            else Decimal("0.00")
-        )
-        built.append(
-            (InvoiceLine(line.description, line.quantity, line.rate, net + line_vat), net, line_vat)
-        )
+    amounts = vat.line_amounts([(ln.quantity, ln.rate, ln.has_vat) for ln in lines], vat_percent)
+    built = [
+        (InvoiceLine(line.description, line.quantity, line.rate, net + line_vat), net, line_vat)
+        for line, (net, line_vat) in zip(lines, amounts, strict=True)
+    ]
     sub_total = sum((net for _, net, _ in built), Decimal("0.00"))
     vat_amount = sum((line_vat for _, _, line_vat in built), Decimal("0.00"))
     return InvoiceDraft(
