@@ -181,6 +181,22 @@ workers_option = click.option(
 )
 
 
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator, listed in `--help` in the order given."""
+
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+month_and_config = options(month_option, config_option)
+#: What the commands that fetch and render one part of the report (excel, pdf) share.
+rendering_options = options(currency_option, firm_option, sandbox_option)
+
+
 def report_delivery(delivery: Delivery, config: Config) -> None:
     where = (
         f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox} (no SMTP configured)"
@@ -274,17 +290,14 @@ def _report_data(
 
 
 @main.command()
-@month_option
-@config_option
+@month_and_config
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Workbook to write. Default: output/YYYY-MM/report-YYYY-MM.xlsx.",
 )
 @template_option
-@currency_option
-@firm_option
-@sandbox_option
+@rendering_options
 @friendly_errors
 def excel(
     month: Month,
@@ -305,8 +318,7 @@ def excel(
 
 
 @main.command()
-@month_option
-@config_option
+@month_and_config
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -314,9 +326,7 @@ def excel(
 )
 @templates_option
 @workers_option
-@currency_option
-@firm_option
-@sandbox_option
+@rendering_options
 @friendly_errors
 def pdf(
     month: Month,
@@ -344,8 +354,7 @@ def pdf(
 
 
 @main.command()
-@month_option
-@config_option
+@month_and_config
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -372,8 +381,7 @@ def email(
 
 
 @main.command()
-@month_option
-@config_option
+@month_and_config
 @click.option(
     "--out",
     default=Path("output"),
