@@ -58,9 +58,19 @@ class MobilitySettings:
 
 @dataclass(frozen=True)
 class PlannrSettings:
+    """A personal access token (they last a year), or an OAuth refresh token with the OAuth
+    client's id and secret: Plannr's only OAuth flow is authorization code, whose refresh
+    token `reports` exchanges for access tokens as they expire."""
+
     url: str
-    token: Secret
+    token: Secret | None
     account_uuid: str
+    refresh_token: Secret | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    #: Where the newest refresh token is kept: Plannr (Laravel Passport) issues a new one
+    #: with every access token and revokes the old, so the configured one works only once.
+    token_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,10 @@ _KEYS: dict[tuple[str, str], str] = {
     ("plannr", "url"): "REPORTS_PLANNR_URL",
     ("plannr", "token"): "REPORTS_PLANNR_TOKEN",
     ("plannr", "account_uuid"): "REPORTS_PLANNR_ACCOUNT_UUID",
+    ("plannr", "refresh_token"): "REPORTS_PLANNR_REFRESH_TOKEN",
+    ("plannr", "client_id"): "REPORTS_PLANNR_CLIENT_ID",
+    ("plannr", "client_secret"): "REPORTS_PLANNR_CLIENT_SECRET",
+    ("plannr", "token_file"): "REPORTS_PLANNR_TOKEN_FILE",
     ("willsuite", "url"): "REPORTS_WILLSUITE_URL",
     ("willsuite", "client_id"): "REPORTS_WILLSUITE_CLIENT_ID",
     ("willsuite", "client_secret"): "REPORTS_WILLSUITE_CLIENT_SECRET",
@@ -186,12 +200,27 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
                 values.get(("mobility", "case_details"), "false"), name("mobility", "case_details")
             ),
         )
-    if ("plannr", "token") in values or ("plannr", "account_uuid") in values:
-        need("plannr", ("token", "account_uuid"))
+    if any(("plannr", key) in values for key in ("token", "account_uuid", "refresh_token")):
+        oauth = ("plannr", "refresh_token") in values
+        need(
+            "plannr",
+            ("account_uuid", "refresh_token", "client_id", "client_secret")
+            if oauth
+            else ("token", "account_uuid"),
+        )
+        token = values.get(("plannr", "token"))
         plannr = PlannrSettings(
             url=_base_url(values.get(("plannr", "url"), PLANNR_DEFAULT_URL), name("plannr", "url")),
-            token=Secret(values["plannr", "token"]),
+            token=Secret(token) if token else None,
             account_uuid=values["plannr", "account_uuid"],
+            refresh_token=Secret(values["plannr", "refresh_token"]) if oauth else None,
+            client_id=values.get(("plannr", "client_id")),
+            client_secret=Secret(values["plannr", "client_secret"]) if oauth else None,
+            token_file=Path(
+                values.get(("plannr", "token_file")) or data_home() / "plannr-refresh-token"
+            )
+            if oauth
+            else None,
         )
     ws_keys = ("client_id", "client_secret", "token")
     if any(("willsuite", key) in values for key in ws_keys):
@@ -286,6 +315,11 @@ def _nearest(word: str, choices: list[str]) -> str:
     if close:
         return f"; did you mean {close[0]!r}?"
     return f"; valid: {', '.join(choices)}"
+
+
+def data_home() -> Path:
+    """Where `reports` keeps what it must remember between runs (XDG_DATA_HOME honoured)."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "reports"
 
 
 def _read_toml(path: str | Path | None) -> dict[str, object]:

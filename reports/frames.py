@@ -14,7 +14,7 @@ import polars as pl
 
 from reports.compute.periods import local_date
 from reports.periods import UK_ZONE
-from reports.schema import Column, FrameSchema, Kind, col, money_object_columns
+from reports.schema import Column, FrameSchema, Getter, Kind, col, money_object_columns
 
 # The column kinds by name, so that the tables below read one column a line.
 ID, TEXT, ENUM, INT, BOOL, DATE, TIMESTAMP, MONEY, DECIMAL, TEXT_LIST, JSON = (
@@ -310,11 +310,19 @@ MOBILITY_EXPENSES = FrameSchema(
 # Plannr timestamps carry an offset (`2025-05-14T18:27:12+01:00`); all become UTC.
 
 
-def _uuids(path: str, key: str = "uuid"):
+def _uuids(path: str, key: str = "uuid", base: str | None = None) -> Getter:
+    """The `key` of each object in the included list `path`, or (for uuids) the base array
+    `base` when the include was not answered. A value that is not a list is an error naming
+    the field, never its keys read as items."""
+
     def getter(record: dict[str, Any]) -> list[str] | None:
         values = record.get(path)
+        if values is None and base is not None:
+            values = record.get(base)
         if values is None:
             return None
+        if not isinstance(values, list):
+            raise ValueError(f"`{path}` should be a list, got {type(values).__name__}")
         return [str(v.get(key)) if isinstance(v, dict) else str(v) for v in values]
 
     return getter
@@ -323,13 +331,15 @@ def _uuids(path: str, key: str = "uuid"):
 PLANNR_CASES = FrameSchema(
     "plannr",
     "cases",
-    "Cases, `GET /api/v1/cases?include=status,type,plans,participants`.",
+    "Cases, `GET /api/v1/cases?include=status,type,plans,participants,groups,assigned_to`.",
     (
         col("uuid", ID, "case uuid"),
         col("name", TEXT, "case name"),
+        col("slug", TEXT, "case slug"),
         *money_object_columns("value", "value", "expected value of the case"),
         col("status_uuid", ID, "status uuid", "status.uuid"),
         col("status_name", TEXT, "status name", "status.name"),
+        col("status_position", INT, "position of the status in the pipeline"),
         col("type_uuid", ID, "case type uuid", "type.uuid"),
         col("type_name", TEXT, "case type name", "type.name"),
         col("review_at", TIMESTAMP, "review date, UTC"),
@@ -343,8 +353,32 @@ PLANNR_CASES = FrameSchema(
             "participants' names",
             getter=_uuids("participants", "name"),
         ),
-        col("assigned_to_uuids", TEXT_LIST, "assigned users", getter=_uuids("assigned_to")),
-        col("group_uuids", TEXT_LIST, "assigned groups", getter=_uuids("groups")),
+        col("participants_count", INT, "number of participants"),
+        col(
+            "assigned_to_uuids",
+            TEXT_LIST,
+            "assigned users (base field, or the `assigned_to` include)",
+            getter=_uuids("assigned_to", base="assigned_to_uuids"),
+        ),
+        col(
+            "assigned_to_names",
+            TEXT_LIST,
+            "assigned users' names (`assigned_to` include)",
+            getter=_uuids("assigned_to", "name"),
+        ),
+        col(
+            "group_uuids",
+            TEXT_LIST,
+            "assigned groups (base field, or the `groups` include)",
+            getter=_uuids("groups", base="group_uuids"),
+        ),
+        col(
+            "group_names",
+            TEXT_LIST,
+            "groups' names (`groups` include)",
+            getter=_uuids("groups", "name"),
+        ),
+        col("custom_fields", JSON, "custom fields (shape varies by firm: JSON text)"),
         col("created_at", TIMESTAMP, "created, UTC"),
         col("updated_at", TIMESTAMP, "updated, UTC"),
     ),
@@ -386,6 +420,7 @@ PLANNR_INCOMES = FrameSchema(
         col("client_uuid", ID, "the client the income was fetched for"),
         col("name", TEXT, "income name"),
         col("type", ENUM, "salary, dividend, bonus, benefit, other, investment, rental or pension"),
+        col("type_other", TEXT, "what the income is, for type `other`"),
         *money_object_columns("amount", "amount", "amount per `frequency`"),
         col("amount_type", ENUM, "net or gross"),
         col("frequency", ENUM, "daily ... annually, adhoc or one_off"),

@@ -128,8 +128,9 @@ class RateLimiter:
             time.sleep(slot - now)
 
 
-class ClientCredentialsAuth(httpx.Auth):
-    """Bearer token from an OAuth2 client-credentials grant, refreshed on expiry or on a 401.
+class BearerTokenAuth(httpx.Auth):
+    """A bearer token got from an OAuth2 grant (client credentials, refresh token), got again
+    on expiry or on a 401.
 
     `fetch_token` returns `(token, seconds_valid or None)`; when the lifetime is not given
     we read the JWT's `exp` claim, and failing that refresh only when the server says 401.

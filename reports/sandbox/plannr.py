@@ -219,6 +219,7 @@ class Generator:
         return {
             "name": f"{kind.replace('_', ' ').title()} ({frequency.replace('_', ' ')})",
             "type": kind,
+            "type_other": None,
             "uuid": random_uuid(rng),
             "amount": pennies_money(pennies),
             "account": account_summary(client),
@@ -271,24 +272,76 @@ class Generator:
         )
 
 
-# --------------------------------------------------------------------------- willsuite
+#: Related records of a case that Plannr sends only when `include=` names them.
+CASE_RELATIONS = ("status", "type", "plans", "participants", "groups", "assigned_to")
+#: The same for an income.
+INCOME_RELATIONS = ("employment", "shared_owner")
+PLANNR_CLIENT_ID = "sandbox-plannr-client"
+PLANNR_CLIENT_SECRET = "sandbox-plannr-secret"
+PLANNR_REFRESH_TOKEN = "sandbox-plannr-refresh-token"
+
+
+def base_fields(case: dict[str, Any]) -> dict[str, Any]:
+    """A case's fields that come without any include: its relations' uuids and counts."""
+    status = case.get("status") or {}
+    return {
+        "slug": _slug(case["name"]),
+        "status_position": PLANNR_STATUSES.index(status["name"])
+        if status.get("name") in PLANNR_STATUSES
+        else None,
+        "participants_count": len(case.get("participants") or []),
+        "assigned_to_uuids": [user["uuid"] for user in case.get("assigned_to") or []],
+        "group_uuids": [group["uuid"] for group in case.get("groups") or []],
+        "custom_fields": [],
+    }
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def with_includes(
+    record: dict[str, Any], include: str | None, relations: tuple[str, ...]
+) -> dict[str, Any]:
+    """`record` as Plannr answers it for `include=`: relations not asked for are left out."""
+    wanted = {name.strip() for name in (include or "").split(",")}
+    return {key: value for key, value in record.items() if key not in relations or key in wanted}
 
 
 class PlannrApi(VendorApi):
     prefix = "/plannr"
 
     def __init__(
-        self, sandbox: Sandbox, rate_limit: int = 500, rate_window_seconds: float = 60.0
+        self,
+        sandbox: Sandbox,
+        rate_limit: int = 500,
+        rate_window_seconds: float = 60.0,
+        documented_headers_only: bool = False,
     ) -> None:
         super().__init__(sandbox)
         self.rate_limit = rate_limit
         self.rate_window_seconds = rate_window_seconds
+        #: Send only the rate-limit header Plannr documents (`X-Ratelimit-Remaining`): no
+        #: `X-Ratelimit-Limit`, no `Retry-After` on a 429.
+        self.documented_headers_only = documented_headers_only
         self._window_start = time.monotonic()
         self._window_count = 0
+        #: Access tokens issued through OAuth (`/oauth/token`), and the refresh token that
+        #: obtains the next one: Laravel Passport rotates it on every use.
+        self._access_tokens: set[str] = set()
+        self.refresh_token = PLANNR_REFRESH_TOKEN
+        self.refreshes = 0
+
+    def revoke_tokens(self) -> None:
+        """Every OAuth access token now answers 401, as an expired one would."""
+        with self._lock:
+            self._access_tokens.clear()
 
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: Any, payload: Any
     ) -> Answer:
+        if path == "/oauth/token" and method == "POST":
+            return 200, self._refresh(payload), {}
         limit_headers = self._rate(headers.get("Authorization", ""))
         try:
             status, body = self._route(method, path, query, headers, payload)
@@ -305,25 +358,68 @@ class PlannrApi(VendorApi):
             self._window_count += 1
             remaining = self.rate_limit - self._window_count
             reset_in = self.rate_window_seconds - (now - self._window_start)
-        headers = {
-            "X-Ratelimit-Limit": str(self.rate_limit),
-            "X-Ratelimit-Remaining": str(max(0, remaining)),
-        }
+        headers = {"X-Ratelimit-Remaining": str(max(0, remaining))}
+        if not self.documented_headers_only:
+            headers["X-Ratelimit-Limit"] = str(self.rate_limit)
         if remaining < 0:
-            headers["Retry-After"] = str(max(1, math.ceil(reset_in)))
+            if not self.documented_headers_only:
+                headers["Retry-After"] = str(max(1, math.ceil(reset_in)))
             raise Response(429, {"message": "Too Many Attempts."}, headers)
         return headers
 
+    def _refresh(self, payload: Any) -> dict[str, Any]:
+        """Laravel Passport's refresh grant: a new access token and a new refresh token."""
+        body = payload if isinstance(payload, dict) else {}
+        if body.get("grant_type") != "refresh_token":
+            raise Response(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "message": "The authorization grant type is not supported.",
+                },
+            )
+        if (
+            body.get("client_id") != PLANNR_CLIENT_ID
+            or body.get("client_secret") != PLANNR_CLIENT_SECRET
+        ):
+            raise Response(
+                401, {"error": "invalid_client", "message": "Client authentication failed"}
+            )
+        with self._lock:
+            if body.get("refresh_token") != self.refresh_token:
+                raise Response(
+                    400, {"error": "invalid_grant", "message": "The refresh token is invalid."}
+                )
+            self.refreshes += 1
+            access = f"sandbox-plannr-access-{uuid.uuid4().hex}"
+            self._access_tokens.add(access)
+            self.refresh_token = f"sandbox-plannr-refresh-{uuid.uuid4().hex}"
+            return {
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "access_token": access,
+                "refresh_token": self.refresh_token,
+            }
+
     def _route(self, method: str, path: str, query: dict[str, str], headers: Any, payload: Any):
-        if headers.get("Authorization") != f"Bearer {PLANNR_TOKEN}":
+        token = headers.get("Authorization", "").removeprefix("Bearer ")
+        with self._lock:
+            known = token == PLANNR_TOKEN or token in self._access_tokens
+        if not known:
             raise Response(401, {"message": "Unauthenticated."})
         if headers.get("X-PLANNR-ACCOUNT-UUID") != PLANNR_ACCOUNT_UUID:
             raise Response(403, {"message": "This action is unauthorized."})
         data = self.data
         if path == "/api/v1/cases" and method == "GET":
-            return 200, _laravel_page(data.plannr_cases, query, f"{self.url}/plannr{path}")
+            cases = [
+                with_includes({**case, **base_fields(case)}, query.get("include"), CASE_RELATIONS)
+                for case in data.plannr_cases
+            ]
+            return 200, _laravel_page(cases, query, f"{self.url}/plannr{path}")
         if path == "/api/v1/cases" and method == "POST":
-            return 201, {"data": self._create_case(payload)}
+            # Documented as 200 with the case itself, not wrapped.
+            case = self._create_case(payload)
+            return 200, {**case, **base_fields(case)}
         if path == "/api/v1/account" and method == "GET":
             wanted = query.get("filter[type]")
             accounts = [a for a in data.plannr_clients if wanted in (None, a["type"])]
@@ -333,12 +429,13 @@ class PlannrApi(VendorApi):
             if client_uuid not in data.plannr_incomes:
                 raise Response(404, {"message": "No query results for model [Account]."})
             if method == "GET":
-                return 200, _laravel_page(
-                    data.plannr_incomes[client_uuid], query, f"{self.url}/plannr{path}"
-                )
-            if method == "POST":
-                income = self._create_income(client_uuid, payload)
-                return 201, {"data": income}
+                incomes = [
+                    with_includes(income, query.get("include"), INCOME_RELATIONS)
+                    for income in data.plannr_incomes[client_uuid]
+                ]
+                return 200, _laravel_page(incomes, query, f"{self.url}/plannr{path}")
+            if method == "POST":  # documented as 201 with the income itself
+                return 201, self._create_income(client_uuid, payload)
         raise Response(404, {"message": "Not Found"})
 
     def _create_case(self, payload: Any) -> dict[str, Any]:
@@ -401,6 +498,7 @@ class PlannrApi(VendorApi):
         income = {
             "name": body["name"],
             "type": body["type"],
+            "type_other": body.get("type_other"),
             "uuid": str(uuid.uuid4()),
             "amount": pennies_money(body["amount"]),
             "account": account_summary(client),

@@ -66,6 +66,7 @@ class Sandbox:
         latency_ms: float = 0.0,
         plannr_rate_limit: int = 500,
         plannr_rate_window_seconds: float = 60.0,
+        plannr_documented_headers_only: bool = False,
         willsuite_token_ttl_seconds: int = 3600,
         data: SandboxData | None = None,
         hostile: Iterable[str] = (),
@@ -74,7 +75,9 @@ class Sandbox:
         self.latency_ms = latency_ms
         self.lock = threading.Lock()
         self.mobility = MobilityApi(self)
-        self.plannr = PlannrApi(self, plannr_rate_limit, plannr_rate_window_seconds)
+        self.plannr = PlannrApi(
+            self, plannr_rate_limit, plannr_rate_window_seconds, plannr_documented_headers_only
+        )
         self.willsuite = WillSuiteApi(self, willsuite_token_ttl_seconds)
         self.apis: tuple[VendorApi, ...] = (self.mobility, self.plannr, self.willsuite)
         self.faults: list[Fault] = []

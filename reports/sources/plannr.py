@@ -18,15 +18,25 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from reports.config import Config, PlannrSettings
-from reports.errors import SourceError, ValidationError
+from reports.config import Config, PlannrSettings, Secret
+from reports.errors import ConfigError, SourceError, ValidationError
 from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
-from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
+from reports.http import (
+    ApiClient,
+    BearerTokenAuth,
+    Page,
+    ProgressCallback,
+    fetch_pages,
+    record_id,
+    segment,
+)
 from reports.money import to_minor_units
+from reports.output import atomic_write
 from reports.sources.base import HttpSource
 
 SOURCE = "plannr"
@@ -34,6 +44,11 @@ PAGE_SIZE = 500  # Plannr's documented maximum per_page
 # Plannr allows 500 requests a minute; stay a little under so a full minute of fan-out
 # does not trip it, and let the 429 + Retry-After path absorb any overlap.
 REQUESTS_PER_MINUTE = 475
+#: The related records the case columns read (the documented includes on cases).
+CASE_INCLUDES = "status,type,plans,participants,groups,assigned_to"
+#: Income relations are includes too: without them the employment and shared-owner columns
+#: would be empty against the real API.
+INCOME_INCLUDES = "employment,shared_owner"
 
 INCOME_TYPES = (
     "salary",
@@ -69,18 +84,63 @@ def connect(
     on_progress: ProgressCallback | None = None,
     requests_per_minute: float | None = REQUESTS_PER_MINUTE,
 ) -> ApiClient:
+    headers = {"X-PLANNR-ACCOUNT-UUID": settings.account_uuid}
+    auth = None
+    if settings.refresh_token is not None:
+        auth = BearerTokenAuth(lambda: refresh_access_token(settings, config))
+    elif settings.token is not None:
+        headers["Authorization"] = f"Bearer {settings.token.reveal()}"
+    else:
+        raise ConfigError("plannr: set a personal access token, or an OAuth refresh token")
     return ApiClient(
         SOURCE,
         settings.url,
-        headers={
-            "Authorization": f"Bearer {settings.token.reveal()}",
-            "X-PLANNR-ACCOUNT-UUID": settings.account_uuid,
-        },
+        auth=auth,
+        headers=headers,
         concurrency=config.concurrency,
         timeout_seconds=config.timeout_seconds,
         requests_per_minute=requests_per_minute,
         on_progress=on_progress,
     )
+
+
+def refresh_access_token(settings: PlannrSettings, config: Config) -> tuple[Secret, float | None]:
+    """A new access token from Plannr's OAuth refresh grant (`POST /oauth/token`).
+
+    Plannr rotates the refresh token with every access token and revokes the old one, so
+    the new one is written to `settings.token_file` (mode 600, atomically) before the
+    access token is used; the next run starts from it.
+    """
+    assert settings.refresh_token is not None and settings.client_secret is not None
+    stored = settings.token_file
+    refresh = settings.refresh_token.reveal()
+    if stored is not None and stored.exists():
+        refresh = stored.read_text(encoding="utf-8").strip() or refresh
+    with ApiClient(SOURCE, settings.url, timeout_seconds=config.timeout_seconds) as api:
+        body = api.request(
+            "POST",
+            "/oauth/token",
+            json_body={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+                "client_id": settings.client_id,
+                "client_secret": settings.client_secret.reveal(),
+            },
+            idempotent=False,  # a refresh spends the refresh token: never send it twice
+        )
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        raise SourceError(f"{SOURCE}: the token endpoint answered without an access_token")
+    rotated = body.get("refresh_token")
+    if isinstance(rotated, str) and stored is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+
+        def write(path: Path) -> None:
+            path.write_text(rotated, encoding="utf-8")
+            path.chmod(0o600)
+
+        atomic_write(stored, write)
+    lifetime = body.get("expires_in")
+    return Secret(body["access_token"]), float(lifetime) if lifetime else None
 
 
 def read_page(body: Any) -> Page:
@@ -97,7 +157,7 @@ def list_cases(api: ApiClient) -> list[dict[str, Any]]:
         api,
         "/api/v1/cases",
         read_page,
-        params={"include": "status,type,plans,participants"},
+        params={"include": CASE_INCLUDES},
         page_size=PAGE_SIZE,
         size_param="per_page",
         key="uuid",
@@ -123,6 +183,7 @@ def client_incomes(api: ApiClient, client_uuid: str) -> list[dict[str, Any]]:
         api,
         f"/api/v1/client/{segment(SOURCE, 'client uuid', client_uuid)}/income",
         read_page,
+        params={"include": INCOME_INCLUDES},
         page_size=PAGE_SIZE,
         size_param="per_page",
         parallel=False,
@@ -266,7 +327,7 @@ def create_case(
     """`POST /api/v1/cases`. Validates before sending; returns the API's answer."""
     body = draft.payload()
     with connect(settings, config or Config()) as api:
-        return api.request("POST", "/api/v1/cases", json_body=body)
+        return _unwrap(api.request("POST", "/api/v1/cases", json_body=body))
 
 
 def create_client_income(
@@ -281,6 +342,8 @@ def create_client_income(
 
 
 def _unwrap(body: Any) -> dict[str, Any]:
+    """A single record: Plannr documents it bare (`GET /cases/{uuid}`, the create answers);
+    a Laravel resource wrapped in `{"data": {...}}` is read the same."""
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
         return body["data"]
     if not isinstance(body, dict):

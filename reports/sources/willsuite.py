@@ -31,7 +31,7 @@ from reports.errors import ConfigError, DataError, SourceError, ValidationError
 from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.http import (
     ApiClient,
-    ClientCredentialsAuth,
+    BearerTokenAuth,
     Page,
     ProgressCallback,
     fetch_pages,
@@ -70,7 +70,7 @@ def connect(
             lifetime = body.get("expires_in")
             return Secret(body["access_token"]), float(lifetime) if lifetime else None
 
-        auth = ClientCredentialsAuth(fetch_token)
+        auth = BearerTokenAuth(fetch_token)
         headers = {}
     elif settings.token is not None:
         auth = None
