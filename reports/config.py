@@ -54,6 +54,9 @@ class MobilitySettings:
     #: (permissions, allowed actions, the order's entity, services' task counts). One more
     #: request per case.
     case_details: bool = False
+    #: Items asked for per page. The docs set no maximum; the server's own `perPage` and
+    #: `lastPage` are followed when it gives fewer.
+    page_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("mobility", "url"): "REPORTS_MOBILITY_URL",
     ("mobility", "token"): "REPORTS_MOBILITY_TOKEN",
     ("mobility", "case_details"): "REPORTS_MOBILITY_CASE_DETAILS",
+    ("mobility", "page_size"): "REPORTS_MOBILITY_PAGE_SIZE",
     ("plannr", "url"): "REPORTS_PLANNR_URL",
     ("plannr", "token"): "REPORTS_PLANNR_TOKEN",
     ("plannr", "account_uuid"): "REPORTS_PLANNR_ACCOUNT_UUID",
@@ -198,6 +202,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             token=Secret(values["mobility", "token"]),
             case_details=_flag(
                 values.get(("mobility", "case_details"), "false"), name("mobility", "case_details")
+            ),
+            page_size=_positive_int(
+                values.get(("mobility", "page_size"), "100"), name("mobility", "page_size")
             ),
         )
     if any(("plannr", key) in values for key in ("token", "account_uuid", "refresh_token")):

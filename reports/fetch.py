@@ -21,6 +21,7 @@ from reports.periods import Month
 from reports.schema import concat_sources
 from reports.snapshot import Snapshot
 from reports.sources import REGISTRY
+from reports.sources.base import NoteCallback
 
 Frames = dict[tuple[str, str], pl.DataFrame]
 
@@ -74,14 +75,15 @@ def fetch_all(
     frames: Frames = {}
     fetched_at: dict[str, dt.datetime] = {}
     missing = []
+    notes: dict[str, str] = {}
     for name, source in REGISTRY.items():
         if not source.configured(config):
             continue
         started = dt.datetime.now(dt.UTC)
         try:
-            own = _since(name, config, previous, on_progress)
+            own = _since(name, config, previous, on_progress, notes.__setitem__)
             if own is None:
-                own = source.fetch(config, source.entities, on_progress)
+                own = source.fetch(config, source.entities, on_progress, notes.__setitem__)
         except ReportsError as error:
             if not allow_partial:
                 # Same error, same class, saying what became of the run.
@@ -93,18 +95,24 @@ def fetch_all(
             continue
         frames.update({(name, entity): frame for entity, frame in own.items()})
         fetched_at[name] = started
-    return Snapshot(month, frames, fetched_at, tuple(missing), rates)
+    return Snapshot(month, frames, fetched_at, tuple(missing), rates, {"fetch_notes": notes})
 
 
 def _since(
-    name: str, config: Config, previous: Snapshot | None, on_progress: ProgressCallback | None
+    name: str,
+    config: Config,
+    previous: Snapshot | None,
+    on_progress: ProgressCallback | None,
+    on_note: NoteCallback,
 ) -> dict[str, pl.DataFrame] | None:
     if previous is None or name not in previous.fetched_at:
         return None
     before = {
         entity: frame for (source, entity), frame in previous.frames.items() if source == name
     }
-    return REGISTRY[name].fetch_since(config, before, previous.fetched_at[name], on_progress)
+    return REGISTRY[name].fetch_since(
+        config, before, previous.fetched_at[name], on_progress, on_note
+    )
 
 
 def _single(

@@ -517,6 +517,10 @@ def _gbp(_record: dict[str, Any]) -> str:
     return WILLSUITE_CURRENCY
 
 
+def _address(record: dict[str, Any]) -> Any:
+    return record.get("email") or None
+
+
 WILLSUITE_CASES = FrameSchema(
     "willsuite",
     "cases",
@@ -527,7 +531,7 @@ WILLSUITE_CASES = FrameSchema(
         col("first_names", TEXT, "customers' first names"),
         col("last_names", TEXT, "customers' last names"),
         col("full_names", TEXT, "customers' full names"),
-        col("email", TEXT, "email"),
+        col("email", TEXT, 'email (WillSuite sends "" for none: read as null)', getter=_address),
         col("postcode", TEXT, "customer postcode"),
         col("notes", TEXT, "notes"),
         col("meta", JSON, "custom fields by uuid (JSON text)"),

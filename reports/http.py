@@ -198,6 +198,9 @@ class ApiClient:
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
         self.on_progress = on_progress
+        #: Called as `on_note(key, value)` with facts worth keeping about the run (the list
+        #: envelope a vendor answered with); `reports monthly` records them in the manifest.
+        self.on_note: Callable[[str, str], None] | None = None
         self._limiter = RateLimiter(requests_per_minute) if requests_per_minute else None
         self._client = httpx.Client(
             base_url=base_url,
@@ -215,6 +218,10 @@ class ApiClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def note(self, key: str, value: str) -> None:
+        if self.on_note is not None:
+            self.on_note(key, value)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params)
@@ -370,6 +377,10 @@ class Page:
     items: list[dict[str, Any]]
     last_page: int | None
     total: int | None
+    #: Items per page as the server reports it (it may cap what was asked for).
+    per_page: int | None = None
+    #: Which list envelope the server answered with, in words, for the run's manifest.
+    envelope: str | None = None
 
 
 def fetch_pages(
@@ -398,6 +409,8 @@ def fetch_pages(
         return read_page(client.get(path, {**base, page_param: number, size_param: page_size}))
 
     first = page(1)
+    if first.envelope is not None:
+        client.note(f"{client.source} {path} envelope", first.envelope)
     pages = [first]
     if first.last_page is not None:
         numbers = range(2, first.last_page + 1)
@@ -407,7 +420,9 @@ def fetch_pages(
             pages += [page(number) for number in numbers]
     else:
         number = 1
-        while len(pages[-1].items) >= page_size:
+        # A page shorter than the server's page size is the last; the server's own
+        # `per_page`, when it says one, wins over what was asked for.
+        while pages[-1].items and len(pages[-1].items) >= (first.per_page or page_size):
             number += 1
             pages.append(page(number))
     records: dict[Any, dict[str, Any]] = {}

@@ -6,6 +6,7 @@ and update method; the mobility platform's page size."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,16 +15,29 @@ import pytest
 from conftest import MakeSandbox
 
 import reports
+from reports import rates
+from reports.compute import vat
 from reports.config import PlannrSettings, Secret, load_config
 from reports.errors import ApiError, ConfigError, DataError
-from reports.frames import PLANNR_CASES
+from reports.fetch import fetch_all
+from reports.frames import (
+    PLANNR_CASES,
+    WILLSUITE_CASES,
+    WILLSUITE_INVOICE_ITEMS,
+    WILLSUITE_INVOICES,
+)
+from reports.periods import Month
+from reports.report import build_report_data
 from reports.sandbox import PLANNR_ACCOUNT_UUID, Sandbox, Sizes
+from reports.sandbox.data import generate
 from reports.sandbox.plannr import (
     PLANNR_CLIENT_ID,
     PLANNR_CLIENT_SECRET,
     PLANNR_REFRESH_TOKEN,
 )
+from reports.snapshot import save
 from reports.sources import plannr
+from reports.sources.willsuite import LineInput, draft_invoice, update_invoice
 
 SMALL = Sizes(mobility_cases=3, plannr_cases=12, plannr_clients=8, willsuite_cases=6)
 
@@ -160,3 +174,150 @@ def test_frames_doc_lists_the_new_columns() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "frames.md").read_text()
     for column in ("status_position", "participants_count", "custom_fields", "type_other"):
         assert f"`{column}`" in text
+
+
+# --------------------------------------------------------------------------- WillSuite
+
+
+@pytest.mark.parametrize("style", ["paginator", "resource", "data", "bare"])
+def test_willsuite_cases_read_in_any_list_envelope(
+    style: str, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    server = make_sandbox(sizes=Sizes(willsuite_cases=23), willsuite_list_envelope=style)
+    config = server.config(sources=("willsuite",))
+    snapshot = fetch_all(config, Month.parse("2026-10"), rates.embedded())
+    assert snapshot.frames["willsuite", "cases"].height == 23
+    seen = snapshot.notes["fetch_notes"]["willsuite /cases envelope"]
+    assert seen.startswith(
+        {
+            "paginator": "Laravel paginator",
+            "resource": "Laravel resource collection",
+            "data": "data with no page count",
+            "bare": "a bare JSON array",
+        }[style]
+    )
+    save(snapshot, tmp_path / "data", {})
+    manifest = json.loads((tmp_path / "data" / "manifest.json").read_text())
+    assert manifest["fetch_notes"]["willsuite /cases envelope"] == seen
+
+
+def test_willsuite_reads_only_changes_with_counts_under_meta(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(willsuite_cases=12), willsuite_list_envelope="resource")
+    config = server.config(sources=("willsuite",))
+    previous = fetch_all(config, Month.parse("2026-10"), rates.embedded())
+    server.requests.clear()
+    again = fetch_all(config, Month.parse("2026-10"), rates.embedded(), previous=previous)
+    # Nothing changed since: no invoices re-read, and the merge equals the full read.
+    assert server.requests["/willsuite/cases/{id}/invoices"] == 0
+    for entity in ("cases", "invoices", "invoice_items"):
+        assert (
+            again.frames["willsuite", entity]
+            .sort("id")
+            .equals(previous.frames["willsuite", entity].sort("id"))
+        )
+
+
+def test_willsuite_updated_after_is_sent_as_documented() -> None:
+    from reports.sources.willsuite import format_timestamp
+
+    summer = dt.datetime(2026, 5, 1, 9, 5, 3, tzinfo=dt.UTC)
+    assert format_timestamp(summer) == "2026-05-01 10:05:03"  # UK time, BST
+    assert (
+        format_timestamp(dt.datetime(2026, 12, 1, 9, 5, 3, tzinfo=dt.UTC)) == "2026-12-01 09:05:03"
+    )
+
+
+def test_willsuite_get_and_create_timestamps_are_the_same_instant() -> None:
+    local, utc = WILLSUITE_INVOICES.build(
+        [
+            {"id": "a", "date_created": "2024-05-17 00:00:00"},  # GET: UK local, naive
+            {"id": "b", "date_created": "2024-05-16T23:00:00.000000Z"},  # create: UTC
+        ]
+    )["date_created"]
+    assert local == utc
+
+
+def test_an_empty_willsuite_email_is_no_address() -> None:
+    cases = WILLSUITE_CASES.build([{"id": "c1", "email": ""}, {"id": "c2", "email": "a@b.uk"}])
+    assert cases["email"].to_list() == [None, "a@b.uk"]
+
+
+def test_item_statuses_cancelled_in_any_spelling_and_unknown_ones_flagged() -> None:
+    invoice = {"id": "i1", "invoice_number": "INV-1", "date_created": "2026-10-05 00:00:00"}
+    statuses = [None, "Cancelled", "canceled", "VOID", "voided", "on hold"]
+    items = WILLSUITE_INVOICE_ITEMS.build(
+        [
+            {
+                "id": f"l{index}",
+                "case_invoice_id": "i1",
+                "quantity": 1,
+                "rate": Decimal("10.00"),
+                "subtotal": Decimal("10.00"),
+                "vat_amount": Decimal("2.00"),
+                "amount": Decimal("12.00"),
+                "has_vat": True,
+                "status": status,
+            }
+            for index, status in enumerate(statuses)
+        ]
+    )
+    lines = vat.invoice_lines(WILLSUITE_INVOICES.build([invoice]), items)
+    assert lines["cancelled"].to_list() == [False, True, True, True, True, False]
+    assert lines["unknown_status"].to_list() == [False, False, False, False, False, True]
+    checked = vat.check_lines(WILLSUITE_INVOICES.build([invoice]), lines).row(0, named=True)
+    assert checked["recomputed_total"] == Decimal("12.00")  # the live line only
+    assert checked["cancelled_subtotal"] == Decimal("40.00")
+
+
+def test_unknown_item_statuses_are_flagged_in_the_report(make_sandbox: MakeSandbox) -> None:
+    data = generate(1, SMALL)
+    _, invoice = next(
+        (case_id, i) for case_id, rows in data.willsuite_invoices.items() for i in rows
+    )
+    invoice["items"][0]["status"] = "on hold"
+    server = make_sandbox(data=data)
+    report = build_report_data(
+        reports.fetch_frames(server.config()), "2026-10", rates=rates.embedded()
+    )
+    flagged = report.quality.filter(check="unknown item status")
+    assert flagged["record"].to_list() == [invoice["items"][0]["id"]]
+    assert flagged["detail"][0] == "status on hold is not a known one: left out of every total"
+
+
+def test_an_update_answered_405_is_sent_once_more_as_post(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=SMALL)
+    config = server.config(sources=("willsuite",))
+    assert config.willsuite is not None
+    case_id, invoice = next(
+        (case_id, rows[0]) for case_id, rows in server.data.willsuite_invoices.items() if rows
+    )
+    draft = draft_invoice(
+        invoice_number="UPD-1",
+        sender_id="9b5c02d1-a587-4b0b-b83c-a8889f038f85",
+        date_created=dt.datetime(2026, 10, 5, 9),
+        date_due=dt.datetime(2026, 11, 4, 9),
+        lines=[LineInput("Single Will", 1, Decimal("150.00"))],
+    )
+    server.inject("/willsuite/cases/", 405, count=1, method="PATCH")
+    updated = update_invoice(case_id, invoice["id"], draft, config.willsuite, config)
+    assert updated["invoice_number"].to_list() == ["UPD-1"]
+    assert server.statuses[405] == 1
+
+
+# --------------------------------------------------------------------------- mobility
+
+
+def test_mobility_page_size_is_a_setting(tmp_path: Path) -> None:
+    base = {"REPORTS_MOBILITY_URL": "https://m.example.com", "REPORTS_MOBILITY_TOKEN": "t"}
+    assert load_config(environ=base).mobility.page_size == 100  # type: ignore[union-attr]
+    setting = {**base, "REPORTS_MOBILITY_PAGE_SIZE": "250"}
+    assert load_config(environ=setting).mobility.page_size == 250  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="REPORTS_MOBILITY_PAGE_SIZE"):
+        load_config(environ={**base, "REPORTS_MOBILITY_PAGE_SIZE": "0"})
+
+
+def test_mobility_follows_the_servers_smaller_pages(make_sandbox: MakeSandbox) -> None:
+    server = make_sandbox(sizes=Sizes(mobility_cases=23), mobility_max_per_page=7)
+    cases = reports.fetch_frames(server.config(sources=("mobility",)), ["cases"])
+    assert cases["mobility", "cases"].height == 23
+    assert server.requests["/mobility/v1/cases"] == 4  # pages of 7, 7, 7 and 2

@@ -31,6 +31,11 @@ from reports.errors import DataError
 from reports.money import MONEY, MONEY_SCALE
 
 STANDARD_RATE = Decimal("0.20")
+#: The words an item's `status` may use for a cancelled item, compared without case:
+#: WillSuite's reference does not name the word, so every common spelling is accepted. Any
+#: other status is unknown: the line is left out of every total and the report flags it.
+CANCELLED_STATUSES = ("cancelled", "canceled", "void", "voided")
+_status = pl.col("status").str.strip_chars().str.to_lowercase()
 PENNY_DIGITS = 2
 RATE_DIGITS = 6
 
@@ -78,7 +83,10 @@ def invoice_lines(
     )
     net_e8 = to_units(pl.col("quantity")) * to_units(pl.col("rate"))
     lines = lines.join(headers, on="case_invoice_id", how="left").with_columns(
-        cancelled=pl.col("status").str.to_lowercase().eq("cancelled").fill_null(False),
+        cancelled=_status.is_in(CANCELLED_STATUSES).fill_null(False),
+        unknown_status=(_status.is_not_null() & _status.is_in(CANCELLED_STATUSES).not_()).fill_null(
+            False
+        ),
         vat_rate=pl.when(pl.col("has_vat"))
         .then(pl.lit(vat_rate, MONEY))
         .otherwise(pl.lit(0, MONEY)),
@@ -126,7 +134,7 @@ def check_lines(
     invoices: pl.DataFrame, lines: pl.DataFrame, rounding: VatRounding = VatRounding.LINE_HALF_UP
 ) -> pl.DataFrame:
     """`check_invoices()` from lines already built by `invoice_lines()` with the same rounding."""
-    live = pl.col("cancelled").not_()
+    live = pl.col("cancelled").not_() & pl.col("unknown_status").not_()
     if rounding is VatRounding.LINE_HALF_UP:
         line_vat_off = pl.col("stated_vat_amount_p") != pl.col("vat_p")
     else:  # no whole-penny line VAT is fixed: within a penny of the exact figure agrees
@@ -251,7 +259,11 @@ def vat_by_period(
     at all. Cancelled lines never count.
     """
     date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
-    live = lines.filter(pl.col("cancelled").not_() & pl.col(date_column).is_not_null())
+    live = lines.filter(
+        pl.col("cancelled").not_()
+        & pl.col("unknown_status").not_()
+        & pl.col(date_column).is_not_null()
+    )
     grouped = (
         with_period(live, date_column, period, stagger)
         .group_by("period_start", "period_end", "vat_rate")

@@ -133,7 +133,7 @@ def build_report_data(
     vat_return = vat.vat_return(by_period).sort("basis", "period_start")
     aged = invoicing.aged_debt(all_invoices, end)
 
-    quality_flags = _quality(checked, by_case, excluded, all_expenses, flags)
+    quality_flags = _quality(checked, lines, by_case, excluded, all_expenses, flags)
     present = dict.fromkeys(source for source, _ in frames)
     sources = tuple(
         SourceInfo(
@@ -402,6 +402,7 @@ def _convert_incomes(
 
 def _quality(
     checked: pl.DataFrame,
+    lines: pl.DataFrame,
     by_case: pl.DataFrame,
     excluded: pl.DataFrame,
     expenses: pl.DataFrame,
@@ -416,6 +417,14 @@ def _quality(
             "invoice_number",
             "header disagrees with its lines",
             pl.col("issues"),
+        ),
+        quality.flags(
+            lines.filter("unknown_status"),
+            WILLSUITE_INVOICE_ITEMS.source,
+            "invoice item",
+            "id",
+            "unknown item status",
+            pl.format("status {} is not a known one: left out of every total", pl.col("status")),
         ),
         quality.flags(
             by_case.filter(pl.col("disagrees")),

@@ -8,7 +8,10 @@ import math
 import random
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reports.sandbox.server import Sandbox
 
 from reports.sandbox.common import Answer, Response, VendorApi, positive
 from reports.sandbox.data import (
@@ -419,6 +422,14 @@ def _invoiced_share(rows: list[dict[str, Any]]) -> str:
 class MobilityApi(VendorApi):
     prefix = "/mobility"
 
+    def __init__(self, sandbox: Sandbox, max_per_page: int = 500) -> None:
+        super().__init__(sandbox)
+        #: The most items a page holds, whatever `per_page` asks: the server's own cap.
+        self.max_per_page = max_per_page
+
+    def page(self, items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+        return _mobility_page(items, query, self.max_per_page)
+
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: Any, payload: Any
     ) -> Answer:
@@ -428,12 +439,12 @@ class MobilityApi(VendorApi):
             raise Response(405, {"success": False, "message": "Method not allowed."})
         data = self.data
         if path == "/v1/cases":
-            return 200, _mobility_page(data.mobility_cases, query), {}
+            return 200, self.page(data.mobility_cases, query), {}
         if path == "/v1/cases/tasks":
             tasks = data.mobility_tasks
             if "case_id" in query:
                 tasks = [t for t in tasks if str(t["expat_case_id"]) == query["case_id"]]
-            return 200, _mobility_page(tasks, query), {}
+            return 200, self.page(tasks, query), {}
         if match := re.fullmatch(r"/v1/cases/tasks/(\d+)/managers", path):
             task_managers = data.mobility_task_managers.get(int(match[1]))
             if task_managers is None:
@@ -463,7 +474,7 @@ class MobilityApi(VendorApi):
                     {},
                 )
             if rest == "/expenses":
-                return 200, _mobility_page(data.mobility_expenses[case_id], query), {}
+                return 200, self.page(data.mobility_expenses[case_id], query), {}
             if expense := re.fullmatch(r"/expenses/(\d+)", rest):
                 found = next(
                     (e for e in data.mobility_expenses[case_id] if e["id"] == int(expense[1])), None
@@ -474,8 +485,10 @@ class MobilityApi(VendorApi):
         raise Response(404, {"success": False, "message": "Not found."})
 
 
-def _mobility_page(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
-    per_page = min(500, positive(query.get("per_page"), 20))
+def _mobility_page(
+    items: list[dict[str, Any]], query: dict[str, str], max_per_page: int = 500
+) -> dict[str, Any]:
+    per_page = min(max_per_page, positive(query.get("per_page"), 20))
     page = positive(query.get("page"), 1)
     last = max(1, math.ceil(len(items) / per_page))
     return {

@@ -64,21 +64,23 @@ class Sandbox:
         seed: int = 1,
         sizes: Sizes | None = None,
         latency_ms: float = 0.0,
+        mobility_max_per_page: int = 500,
         plannr_rate_limit: int = 500,
         plannr_rate_window_seconds: float = 60.0,
         plannr_documented_headers_only: bool = False,
         willsuite_token_ttl_seconds: int = 3600,
+        willsuite_list_envelope: str = "paginator",
         data: SandboxData | None = None,
         hostile: Iterable[str] = (),
     ) -> None:
         self.data = hostile_data.apply(data or generate(seed, sizes), hostile)
         self.latency_ms = latency_ms
         self.lock = threading.Lock()
-        self.mobility = MobilityApi(self)
+        self.mobility = MobilityApi(self, mobility_max_per_page)
         self.plannr = PlannrApi(
             self, plannr_rate_limit, plannr_rate_window_seconds, plannr_documented_headers_only
         )
-        self.willsuite = WillSuiteApi(self, willsuite_token_ttl_seconds)
+        self.willsuite = WillSuiteApi(self, willsuite_token_ttl_seconds, willsuite_list_envelope)
         self.apis: tuple[VendorApi, ...] = (self.mobility, self.plannr, self.willsuite)
         self.faults: list[Fault] = []
         self.requests: Counter[str] = Counter()

@@ -158,12 +158,39 @@ class Generator:
         }
 
 
+#: The envelopes `GET /cases` can answer in, to hold the client to each.
+ENVELOPES = ("paginator", "resource", "data", "bare")
+
+
+def envelope(page: dict[str, Any], style: str) -> Any:
+    """Laravel's plain paginator as it comes (`paginator`), as a resource collection with the
+    counts under `meta` (`resource`), `data` alone, or the bare array."""
+    if style == "bare":
+        return page["data"]
+    if style == "data":
+        return {"data": page["data"]}
+    if style == "resource":
+        counts = ("current_page", "from", "last_page", "path", "per_page", "to", "total")
+        return {
+            "data": page["data"],
+            "links": {"first": page["first_page_url"], "next": page["next_page_url"]},
+            "meta": {key: page[key] for key in counts},
+        }
+    return page
+
+
 class WillSuiteApi(VendorApi):
     prefix = "/willsuite"
 
-    def __init__(self, sandbox: Sandbox, token_ttl_seconds: int = 3600) -> None:
+    def __init__(
+        self, sandbox: Sandbox, token_ttl_seconds: int = 3600, list_envelope: str = "paginator"
+    ) -> None:
         super().__init__(sandbox)
+        if list_envelope not in ENVELOPES:
+            raise ValueError(f"list_envelope must be one of {', '.join(ENVELOPES)}")
         self.token_ttl_seconds = token_ttl_seconds
+        #: How `GET /cases` wraps its page (WillSuite documents none): see `envelope`.
+        self.list_envelope = list_envelope
         self._tokens: dict[str, float] = {}
 
     def revoke_tokens(self) -> None:
@@ -194,7 +221,8 @@ class WillSuiteApi(VendorApi):
                 cases = [c for c in cases if dt.datetime.fromisoformat(c["updated_at"]) >= after]
             size = min(100, positive(query.get("perPage"), 10))
             page = positive(query.get("page"), 1)
-            return 200, _laravel_paginator(cases, page, size, f"{self.url}/willsuite/cases"), {}
+            paged = _laravel_paginator(cases, page, size, f"{self.url}/willsuite/cases")
+            return 200, envelope(paged, self.list_envelope), {}
         if match := re.fullmatch(r"/cases/([0-9a-f-]+)/invoices(?:/([0-9a-f-]+))?", path):
             case_id, invoice_id = match[1], match[2]
             if case_id not in data.willsuite_invoices:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Generic, Protocol, TypeVar
 
 import polars as pl
@@ -24,6 +24,8 @@ from reports.errors import ConfigError
 from reports.http import ApiClient, ProgressCallback
 
 SourceFrames = dict[str, pl.DataFrame]
+#: Called as `on_note(key, value)` with a fact about a fetch worth keeping in the manifest.
+NoteCallback = Callable[[str, str], None]
 Settings = TypeVar("Settings")
 
 
@@ -42,8 +44,10 @@ class Source(Protocol):
         config: Config,
         entities: Collection[str],
         on_progress: ProgressCallback | None = None,
+        on_note: NoteCallback | None = None,
     ) -> SourceFrames:
-        """Each of `entities` (of this source's) as a typed frame, read in full."""
+        """Each of `entities` (of this source's) as a typed frame, read in full; facts worth
+        keeping about the answers (which envelope a list came in) go to `on_note`."""
         ...
 
     def fetch_since(
@@ -52,6 +56,7 @@ class Source(Protocol):
         previous: SourceFrames,
         since: dt.datetime,
         on_progress: ProgressCallback | None = None,
+        on_note: NoteCallback | None = None,
     ) -> SourceFrames | None:
         """`previous` brought up to date by reading only what changed since `since`, or None
         when that cannot be done (the caller then reads in full)."""
@@ -88,9 +93,11 @@ class HttpSource(ABC, Generic[Settings]):
         config: Config,
         entities: Collection[str],
         on_progress: ProgressCallback | None = None,
+        on_note: NoteCallback | None = None,
     ) -> SourceFrames:
         settings = self.settings(config)
         with self.connect(settings, config, on_progress) as api:
+            api.on_note = on_note
             return self.read(api, settings, set(entities) & set(self.entities))
 
     def fetch_since(
@@ -99,5 +106,6 @@ class HttpSource(ABC, Generic[Settings]):
         previous: SourceFrames,
         since: dt.datetime,
         on_progress: ProgressCallback | None = None,
+        on_note: NoteCallback | None = None,
     ) -> SourceFrames | None:
         return None  # by default a vendor documents no change filter: read in full

@@ -25,9 +25,9 @@ from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_
 from reports.sources.base import HttpSource
 
 SOURCE = "mobility"
-# The docs set no maximum `per_page`; we ask for 500 and follow the `lastPage` the server
-# reports, so a lower server-side cap only means more pages, never missed records.
-PAGE_SIZE = 500
+# The docs set no maximum `per_page`: we ask for `MobilitySettings.page_size` (100 unless
+# set) and follow the `perPage` and `lastPage` the server reports, so a lower server-side
+# cap only means more pages, never missed records.
 
 
 def connect(
@@ -49,18 +49,23 @@ def read_page(body: Any) -> Page:
     if body.get("success") is False:
         raise SourceError(f"{SOURCE}: the API answered success=false")
     result = body["result"]
-    return Page(list(result.get("items") or []), result.get("lastPage"), result.get("total"))
-
-
-def list_cases(api: ApiClient) -> list[dict[str, Any]]:
-    return fetch_pages(
-        api, "/v1/cases", read_page, page_size=PAGE_SIZE, size_param="per_page", label="cases"
+    return Page(
+        list(result.get("items") or []),
+        result.get("lastPage"),
+        result.get("total"),
+        per_page=result.get("perPage"),
     )
 
 
-def list_tasks(api: ApiClient) -> list[dict[str, Any]]:
+def list_cases(api: ApiClient, page_size: int = 100) -> list[dict[str, Any]]:
     return fetch_pages(
-        api, "/v1/cases/tasks", read_page, page_size=PAGE_SIZE, size_param="per_page", label="tasks"
+        api, "/v1/cases", read_page, page_size=page_size, size_param="per_page", label="cases"
+    )
+
+
+def list_tasks(api: ApiClient, page_size: int = 100) -> list[dict[str, Any]]:
+    return fetch_pages(
+        api, "/v1/cases/tasks", read_page, page_size=page_size, size_param="per_page", label="tasks"
     )
 
 
@@ -72,12 +77,12 @@ def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
     return case
 
 
-def case_expenses(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
+def case_expenses(api: ApiClient, case_id: Any, page_size: int = 100) -> list[dict[str, Any]]:
     records = fetch_pages(
         api,
         f"{_case_path(case_id)}/expenses",
         read_page,
-        page_size=PAGE_SIZE,
+        page_size=page_size,
         size_param="per_page",
         parallel=False,
     )
@@ -134,7 +139,7 @@ class MobilitySource(HttpSource[MobilitySettings]):
     ) -> dict[str, pl.DataFrame]:
         frames: dict[str, pl.DataFrame] = {}
         if wanted & {"cases", "services", "case_managers", "expenses"}:
-            cases = list_cases(api)
+            cases = list_cases(api, settings.page_size)
             case_ids = [record_id(SOURCE, "case", case) for case in cases]
             if settings.case_details and wanted & {"cases", "services"}:
                 cases = api.fan_out(lambda cid: case_detail(api, cid), case_ids, "case details")
@@ -155,10 +160,12 @@ class MobilitySource(HttpSource[MobilitySettings]):
                 )
                 frames["case_managers"] = MOBILITY_CASE_MANAGERS.build(_flat(answers))
             if "expenses" in wanted:
-                answers = api.fan_out(lambda cid: case_expenses(api, cid), case_ids, "expenses")
+                answers = api.fan_out(
+                    lambda cid: case_expenses(api, cid, settings.page_size), case_ids, "expenses"
+                )
                 frames["expenses"] = MOBILITY_EXPENSES.build(_flat(answers))
         if wanted & {"tasks", "task_managers"}:
-            tasks = list_tasks(api)
+            tasks = list_tasks(api, settings.page_size)
             if "tasks" in wanted:
                 frames["tasks"] = MOBILITY_TASKS.build(tasks)
             if "task_managers" in wanted:

@@ -27,7 +27,7 @@ import polars as pl
 
 from reports.compute import vat
 from reports.config import Config, Secret, WillSuiteSettings
-from reports.errors import ConfigError, DataError, SourceError, ValidationError
+from reports.errors import ApiError, ConfigError, DataError, SourceError, ValidationError
 from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.http import (
     ApiClient,
@@ -39,7 +39,7 @@ from reports.http import (
     segment,
 )
 from reports.periods import UK_ZONE
-from reports.sources.base import HttpSource
+from reports.sources.base import HttpSource, NoteCallback
 
 SOURCE = "willsuite"
 PAGE_SIZE = 100  # WillSuite's documented maximum perPage
@@ -89,11 +89,38 @@ def connect(
 
 
 def read_page(body: Any) -> Page:
+    """A page of `GET /cases`, in whichever envelope it came (WillSuite documents none):
+    Laravel's paginator (`last_page`, `total` beside `data`), a Laravel resource collection
+    (under `meta`), `data` alone, or a bare array. Without a last page, pages are read until
+    one comes back short."""
     if isinstance(body, list):
-        return Page(body, None, None)
-    if isinstance(body, dict) and isinstance(body.get("data"), list):
-        return Page(body["data"], body.get("last_page"), body.get("total"))
-    raise SourceError(f"{SOURCE}: unexpected list response (neither an array nor `data`)")
+        return Page(body, None, None, envelope="a bare JSON array")
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise SourceError(f"{SOURCE}: unexpected list response (neither an array nor `data`)")
+    meta = body.get("meta")
+    if "last_page" in body or "total" in body:
+        where, envelope = body, "Laravel paginator (last_page and total beside data)"
+    elif isinstance(meta, dict) and ("last_page" in meta or "total" in meta):
+        where, envelope = meta, "Laravel resource collection (last_page and total under meta)"
+    else:
+        where, envelope = {}, "data with no page count (read until a short page)"
+    return Page(
+        body["data"],
+        _whole(where.get("last_page")),
+        _whole(where.get("total")),
+        per_page=_whole(where.get("per_page")),
+        envelope=envelope,
+    )
+
+
+def _whole(value: Any) -> int | None:
+    """A count from an envelope, which Laravel may send as a number or a numeric string."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SourceError(f"{SOURCE}: unexpected page count {value!r} in a list response") from None
 
 
 def list_cases(api: ApiClient, updated_after: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -177,6 +204,7 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
         previous: dict[str, pl.DataFrame],
         since: dt.datetime,
         on_progress: ProgressCallback | None = None,
+        on_note: NoteCallback | None = None,
     ) -> dict[str, pl.DataFrame] | None:
         """Cases, invoices and items as a full fetch would give them, reading only the cases
         updated since `since` (`updatedAfter`) and their invoices, merged into `previous`.
@@ -189,6 +217,7 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
             return None
         settings = self.settings(config)
         with self.connect(settings, config, on_progress) as api:
+            api.on_note = on_note
             changed = self.read(
                 api, settings, set(self.entities), updated_after=since - SINCE_MARGIN
             )
@@ -368,7 +397,14 @@ def update_invoice(
             f"/cases/{segment(SOURCE, 'case id', case_id)}"
             f"/invoices/{segment(SOURCE, 'invoice id', invoice_id)}"
         )
-        updated = api.request("PATCH", path, json_body=body)
+        try:
+            updated = api.request("PATCH", path, json_body=body)
+        except ApiError as error:
+            # The reference's heading says POST where its example sends PATCH: a 405 means
+            # this server wants the other, and nothing was applied, so it is safe to resend.
+            if error.status != 405:
+                raise
+            updated = api.request("POST", path, json_body=body)
     return WILLSUITE_INVOICES.build([_invoice(updated, case_id)])
 
 
