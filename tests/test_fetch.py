@@ -132,7 +132,10 @@ def test_three_pages_of_500(make_sandbox: MakeSandbox) -> None:
         max_expenses_per_case=0,
     )
     server = make_sandbox(sizes=sizes)
-    frames = fetch_frames(server.config(), ["cases", "clients"])
+    config = server.config()
+    assert config.mobility is not None  # asking for pages of 500 (the default is 100)
+    config = replace(config, mobility=replace(config.mobility, page_size=500))
+    frames = fetch_frames(config, ["cases", "clients"])
     assert frames["mobility", "cases"].height == 1500
     assert frames["plannr", "clients"].height == 1500
     assert server.requests["/mobility/v1/cases"] == 3
