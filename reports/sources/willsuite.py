@@ -178,24 +178,15 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
         if wanted & {"invoices", "invoice_items"}:
             case_ids = [record_id(SOURCE, "case", case) for case in cases]
             answers = api.fan_out(lambda cid: case_invoices(api, cid), case_ids, "invoices")
-            invoices = []
-            for case_id, case_answer in zip(case_ids, answers, strict=True):
-                for invoice in case_answer:
-                    record_id(SOURCE, f"invoice of case {case_id}", invoice)
-                    invoices.append({"customer_case_id": case_id, **invoice})
+            invoices = [
+                invoice
+                for case_id, answer in zip(case_ids, answers, strict=True)
+                for invoice in invoice_records(case_id, answer)
+            ]
             if "invoices" in wanted:
                 frames["invoices"] = WILLSUITE_INVOICES.build(invoices)
             if "invoice_items" in wanted:
-                items = [
-                    {
-                        "case_invoice_id": inv["id"],
-                        "customer_case_id": inv["customer_case_id"],
-                        **item,
-                    }
-                    for inv in invoices
-                    for item in _items(inv)
-                ]
-                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.build(items)
+                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.build(item_records(invoices))
         return frames
 
     def fetch_since(
@@ -406,6 +397,24 @@ def update_invoice(
                 raise
             updated = api.request("POST", path, json_body=body)
     return WILLSUITE_INVOICES.build([_invoice(updated, case_id)])
+
+
+def invoice_records(case_id: Any, answer: list[Any]) -> list[dict[str, Any]]:
+    """A case's invoices as records of the invoices frame: each names its case."""
+    records = []
+    for invoice in answer:
+        record_id(SOURCE, f"invoice of case {case_id}", invoice)
+        records.append({"customer_case_id": case_id, **invoice})
+    return records
+
+
+def item_records(invoices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every line item of `invoices` as records of the items frame: each names its invoice."""
+    return [
+        {"case_invoice_id": invoice["id"], "customer_case_id": invoice["customer_case_id"], **item}
+        for invoice in invoices
+        for item in _items(invoice)
+    ]
 
 
 def _items(invoice: dict[str, Any]) -> list[Any]:
