@@ -1,8 +1,13 @@
 """The global-mobility (relocation) case platform: cases, services, tasks, managers, expenses.
 
-Spec: `shared/api-docs/mobility-cases-tasks-expenses.txt`. Every list answers
-`{"success": true, "result": {"currentPage", "perPage", "lastPage", "total", "items"}}`.
-Expenses and managers exist only per case (and per task), so they are a fan-out.
+Confirmed by its documentation (`shared/api-docs/mobility-cases-tasks-expenses.txt`, the
+only one there is): every list answers `{"success": true, "result": {"currentPage",
+"perPage", "lastPage", "total", "items"}}`; expenses and managers exist only per case (and
+per task), so they are a fan-out; a case's detail adds fields the list lacks.
+
+Still a guess: the largest page the server allows (the docs set none). We ask for
+`page_size` (100 unless `REPORTS_MOBILITY_PAGE_SIZE` says otherwise) and follow the
+`perPage` and `lastPage` the server answers with, so a smaller cap costs pages, not records.
 """
 
 from __future__ import annotations

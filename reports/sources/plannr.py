@@ -1,14 +1,24 @@
 """Plannr CRM (UK financial advisers): cases, client accounts and their incomes; writes too.
 
-Spec: `shared/api-docs/plannr-*.txt` and Plannr's public reference (see the foundation
-issue). Lists are Laravel-paginated (`data`, `meta.last_page`, `meta.total`, `?page=N`,
-`per_page` up to 500). Money is `{"amount": "4000", "currency": "GBP", "formatted": ...}`
-in minor units. Incomes exist only per client, so they are a fan-out over clients.
+Confirmed by Plannr's documentation (`shared/api-docs/plannr-*.txt` and its public
+reference):
+- auth: a personal access token (a year long), or OAuth (authorization code only) whose
+  refresh token, via `POST /oauth/token`, gives access tokens; each refresh rotates it;
+- lists are Laravel resource collections (`data`, `meta.last_page`, `meta.total`,
+  `?page=N`, `per_page` up to 500); money is `{"amount": "4000", "currency": "GBP",
+  "formatted": ...}` in minor units; a 401 says `{"message": "Unauthenticated."}`;
+- cases: base fields `assigned_to_uuids`, `group_uuids`, `slug`, `status_position`,
+  `participants_count`, `custom_fields`, and the includes `status, type, plans,
+  participants, groups, assigned_to` (each asked for, as the columns read them);
+- incomes exist only per client (a fan-out); `employment` and `shared_owner` are includes;
+  `type_other` names an income of type `other`;
+- single records come bare (`GET /cases/{uuid}`, the create answers; `POST /cases` is 200);
+  a wrapped `{"data": ...}` is read too;
+- rate limit 500 a minute, with only `X-Ratelimit-Remaining` documented: pacing uses that
+  alone, and a 429 without `Retry-After` backs off on its own.
 
-The case resource is not in our docs: we read the fields the create-case body sends
-(`name`, `value`, `status`, `type`, `review_at`, `plans`, `participants`, ...) as Plannr's
-resources return them, related records as `{uuid, name}` objects per its `include=`
-convention, plus the `uuid`/`created_at`/`updated_at` every Plannr resource carries.
+Still a guess: the client-account list (`GET /api/v1/account?filter[type]=client`) and its
+fields beyond those the income's `account` shows.
 """
 
 from __future__ import annotations

@@ -1,16 +1,26 @@
 """WillSuite (UK will writing): cases and their invoices, read and written.
 
-Spec: `shared/api-docs/willsuite-case-invoices.txt` and WillSuite's public reference.
-Auth is an OAuth2 client-credentials grant (`POST /oauth/token/`) returning a Bearer JWT,
-refreshed when it expires or a 401 says so. `GET /cases` is paginated with `page` and
-`perPage` (at most 100). Invoices exist only per case and come back as a bare JSON array.
+Confirmed by WillSuite's documentation (`shared/api-docs/willsuite-case-invoices.txt` and
+its public reference):
+- auth: an OAuth2 client-credentials grant (`POST /oauth/token/`) returning a Bearer JWT;
+- `GET /cases` takes `ref`, `postcode`, `updatedAfter` (`YYYY-MM-DD HH:mm:ss`, matching
+  at or after), `page` and `perPage` (default 10, at most 100);
+- invoices exist only per case (`GET /cases/{caseId}/invoices`, a bare JSON array; dates
+  naive UK local time), and create/update answer with dates in UTC (`...Z`): both are read
+  to the same instant;
+- case fields, from its `customer_case` webhooks: `id`, `ref`, `meta` (keyed by field
+  uuid), `email` (may be `""`: read as no address), `notes`, `postcode`, the names;
+- updates: the reference's heading says POST and its example PATCH: we send PATCH and, on
+  a 405, once more as POST.
 
-The docs do not show the `GET /cases` envelope. WillSuite's API is Laravel (its timestamps
-are Laravel's `2024-05-16T23:00:00.000000Z`), so we read Laravel's paginator
-(`data`, `last_page`, `total`) and, should it answer a bare array, read pages until one
-comes back short. Case fields follow the case record of WillSuite's `customer_case`
-webhooks (`id`, `ref`, names, `email`, `postcode`, `notes`, `meta`) plus the
-`created_at`/`updated_at` that `updatedAfter` filters on.
+Still a guess, each one checked at run time rather than trusted:
+- the `GET /cases` envelope: Laravel's paginator, a resource collection (counts under
+  `meta`), `data` alone or a bare array are all read, pages followed to a short one when
+  no count is given, and the run's manifest names the one seen;
+- the word for a cancelled line item: `cancelled`, `canceled`, `void`, `voided` (any case);
+  any other status is left out of totals and flagged;
+- that a case's `updated_at` moves when its invoices change (the incremental read relies
+  on it, and falls back to a full read when counts disagree).
 """
 
 from __future__ import annotations
