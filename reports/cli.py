@@ -33,6 +33,7 @@ from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.http import ProgressCallback
 from reports.output import ensure_writable, write_parquet
 from reports.periods import Month
+from reports.sandbox.faults import FAULTS
 from reports.sandbox.hostile import SCENARIOS
 from reports.sources import REGISTRY
 from reports.text import printable
@@ -494,9 +495,29 @@ def monthly(
     type=click.Choice(sorted(SCENARIOS)),
     help="Also serve this scenario of hostile or malformed records (repeatable).",
 )
+@click.option(
+    "--faults",
+    default="",
+    help=f"Inject these transient faults, comma-separated: {', '.join(FAULTS)}.",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="Share of requests that get one of --faults.",
+)
+@click.option("--fault-seed", default=1, show_default=True, help="Same seed, same faults.")
 @friendly_errors
 def sandbox(
-    port: int, seed: int, latency_ms: float, mobility_cases: int, hostile: tuple[str, ...]
+    port: int,
+    seed: int,
+    latency_ms: float,
+    mobility_cases: int,
+    hostile: tuple[str, ...],
+    faults: str,
+    fault_rate: float,
+    fault_seed: int,
 ) -> None:
     """Serve the three vendor APIs on loopback with generated data, until Ctrl-C."""
     from reports.sandbox import Sandbox, Sizes
@@ -508,11 +529,16 @@ def sandbox(
             latency_ms=latency_ms,
             sizes=Sizes(mobility_cases=mobility_cases),
             hostile=hostile,
+            faults=[name.strip() for name in faults.split(",") if name.strip()],
+            fault_rate=fault_rate,
+            fault_seed=fault_seed,
         )
     except OSError as error:
         raise OutputError(
             f"cannot listen on 127.0.0.1:{port}: {error.strerror}; try another --port"
         ) from None
+    except ValueError as error:  # an unknown fault name
+        raise ConfigError(str(error)) from None
     click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
     for name, value in server.environment().items():
         click.echo(f"export {name}={value}")

@@ -14,14 +14,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -197,6 +200,8 @@ class ApiClient:
         self.source = source
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
+        self.timeout_seconds = timeout_seconds
+        self.budget = RetryBudget(source)
         self.on_progress = on_progress
         #: Called as `on_note(key, value)` with facts worth keeping about the run (the list
         #: envelope a vendor answered with); `reports monthly` records them in the manifest.
@@ -223,8 +228,14 @@ class ApiClient:
         if self.on_note is not None:
             self.on_note(key, value)
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params)
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        expect: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """GET `path`; with `expect`, its result (an answer it refuses is retried)."""
+        return self.request("GET", path, params=params, expect=expect)
 
     def request(
         self,
@@ -234,12 +245,16 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         idempotent: bool | None = None,
+        expect: Callable[[Any], R] | None = None,
     ) -> Any:
-        """Send one request with retries; return the decoded JSON body.
+        """Send one request with retries; return the decoded JSON body, or `expect(body)`.
 
+        Transient failures are retried with backoff: 429 and 5xx answers, a connection that
+        fails or drops mid-body, a whole request past its deadline (`timeout_seconds`, body
+        included, so a trickled body cannot hang a run), and, for a read, a 200 whose body
+        is not JSON or not the vendor's envelope (`expect` raises `SourceError` for that).
         A request that may have been applied is not sent again: POST and PATCH (unless
-        `idempotent=True`) are retried only after a 429 or a failure to connect, never after
-        a 5xx or a timeout, so a write cannot happen twice.
+        `idempotent=True`) are retried only after a 429 or a failure to connect.
         """
         if idempotent is None:
             idempotent = method.upper() not in ("POST", "PATCH")
@@ -252,30 +267,39 @@ class ApiClient:
         for attempt in range(1, self.retry.attempts + 1):
             if self._limiter is not None:
                 self._limiter.acquire()
+            retry_after = None
             try:
-                response = self._client.request(
-                    method, path, params=params, content=content, headers=headers
-                )
-            except httpx.TransportError as error:
-                last_problem = f"connection error ({type(error).__name__})"
-                retry_after = None
+                status, response_headers, body = self._send(method, path, params, content, headers)
+            except (httpx.TransportError, _DeadlinePassed) as error:
+                last_problem = _describe(error)
                 if not idempotent and not isinstance(
                     error, httpx.ConnectError | httpx.ConnectTimeout
                 ):
                     raise self._maybe_applied(method, path, last_problem) from None
             else:
                 if self._limiter is not None:
-                    remaining = response.headers.get("X-Ratelimit-Remaining")
+                    remaining = response_headers.get("X-Ratelimit-Remaining")
                     if remaining is not None and remaining.isdigit():
                         self._limiter.observe(int(remaining))
-                if response.status_code < 400:
-                    return self._decode(method, path, response)
-                if response.status_code not in RETRYABLE_STATUS:
-                    raise self._api_error(method, path, response)
-                last_problem = f"HTTP {response.status_code}"
-                if not idempotent and response.status_code != 429:
-                    raise self._maybe_applied(method, path, last_problem)
-                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                if status < 400:
+                    try:
+                        decoded = self._decode(method, path, status, body)
+                        return expect(decoded) if expect is not None else decoded
+                    except IncompleteDataError:
+                        raise  # a count that does not add up: the caller decides
+                    except SourceError as error:
+                        if not idempotent:
+                            raise
+                        last_problem = str(error).removeprefix(f"{self.source}: ")
+                elif status not in RETRYABLE_STATUS:
+                    raise self._api_error(method, path, status, response_headers, body)
+                else:
+                    last_problem = f"HTTP {status}"
+                    if not idempotent and status != 429:
+                        raise self._maybe_applied(method, path, last_problem)
+                    retry_after = retry_after_seconds(response_headers.get("Retry-After"))
+            self.budget.spend(self.source, last_problem)
+            self._progress("retries", self.budget.retries, self.budget.requests)
             if attempt < self.retry.attempts:
                 delay = self.retry.delay(attempt, retry_after)
                 log.info(
@@ -287,27 +311,52 @@ class ApiClient:
             f"attempts ({last_problem}); try again later"
         )
 
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One exchange, the whole body read before `timeout_seconds` have passed."""
+        self.budget.count()
+        deadline = time.monotonic() + self.timeout_seconds
+        with self._client.stream(
+            method, path, params=params, content=content, headers=headers
+        ) as response:
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _DeadlinePassed(self.timeout_seconds)
+            return response.status_code, response.headers, b"".join(chunks)
+
     def _maybe_applied(self, method: str, path: str, problem: str) -> TransientApiError:
         return TransientApiError(
             f"{self.source}: {method} {path} failed ({problem}) and was not sent again, as it may "
             "have been applied: check in the system before retrying"
         )
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
-        if not response.content:
+    def _decode(self, method: str, path: str, status: int, body: bytes) -> Any:
+        if not body.strip():
+            if method.upper() == "GET":
+                raise SourceError(f"{self.source}: {method} {path} returned an empty body")
             return None
         try:
-            return decode_json(response.content)
+            return decode_json(body)
         except ValueError:
             raise SourceError(
-                f"{self.source}: {method} {path} returned HTTP {response.status_code} "
+                f"{self.source}: {method} {path} returned HTTP {status} "
                 "with a body that is not JSON; check the base URL"
             ) from None
 
-    def _api_error(self, method: str, path: str, response: httpx.Response) -> ApiError:
+    def _api_error(
+        self, method: str, path: str, status: int, headers: httpx.Headers, content: bytes
+    ) -> ApiError:
         message, field_errors = "", None
         try:
-            body = decode_json(response.content)
+            body = decode_json(content)
         except ValueError:
             body = None
         if isinstance(body, dict):
@@ -322,15 +371,15 @@ class ApiClient:
                     for k, v in errors.items()
                 }
         if not message:
-            message = response.reason_phrase or "error"
+            message = (
+                HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error"
+            )
         hint = {
             401: " (check the credentials)",
             403: " (the credentials lack permission)",
             404: " (check the base URL and the id)",
-        }.get(response.status_code, "")
-        return ApiError(
-            self.source, method, path, response.status_code, message + hint, field_errors
-        )
+        }.get(status, "")
+        return ApiError(self.source, method, path, status, message + hint, field_errors)
 
     def fan_out(
         self, fn: Callable[[T], R], items: Sequence[T] | Iterable[T], label: str = ""
@@ -383,6 +432,10 @@ class Page:
     envelope: str | None = None
 
 
+#: How many times a list is read again from its first page when it shifted while being read.
+REREADS = 3
+
+
 def fetch_pages(
     client: ApiClient,
     path: str,
@@ -400,17 +453,53 @@ def fetch_pages(
 
     With `last_page` known after page 1, the remaining pages are fetched concurrently
     (unless `parallel` is off, as inside a fan-out worker). Without it, pages are read until
-    one comes back short. Records are de-duplicated by `key`; a count that differs from the
-    API's `total` raises `IncompleteDataError` instead of returning a silently wrong list.
+    one comes back short. A page whose answer lacks the vendor's envelope is retried like
+    any transient failure (`read_page` refuses it).
+
+    When the list shifts while it is read (a record added or removed between two pages:
+    the pages report different totals, or the distinct records do not add up to the
+    total), it is read again from the first page, up to `REREADS` times; then
+    `IncompleteDataError`. A list whose count disagrees with the server's final total is
+    never returned.
     """
     base = dict(params or {})
 
     def page(number: int) -> Page:
-        return read_page(client.get(path, {**base, page_param: number, size_param: page_size}))
+        query = {**base, page_param: number, size_param: page_size}
+        result: Page = client.get(path, query, expect=read_page)
+        return result
 
+    problem = ""
+    for _ in range(REREADS + 1):
+        pages = _read_pages(client, page, page_size, parallel, label)
+        records: dict[Any, dict[str, Any]] = {}
+        for current in pages:
+            for item in current.items:
+                records.setdefault(record_id(client.source, path, item, key), item)
+        totals = {current.total for current in pages if current.total is not None}
+        if len(totals) > 1:
+            problem = f"its total changed from {pages[0].total} to {pages[-1].total} while read"
+        elif totals and len(records) != next(iter(totals)):
+            problem = f"it reported {next(iter(totals))} records but {len(records)} distinct ones came back"
+        else:
+            if pages[0].envelope is not None:
+                client.note(f"{client.source} {path} envelope", pages[0].envelope)
+            return list(records.values())
+        log.info("%s: %s shifted while read (%s); reading it again", client.source, path, problem)
+    raise IncompleteDataError(
+        f"{client.source}: {path}: {problem}, {REREADS + 1} times over (the data keeps changing "
+        "while we read it); run the fetch again"
+    )
+
+
+def _read_pages(
+    client: ApiClient,
+    page: Callable[[int], Page],
+    page_size: int,
+    parallel: bool,
+    label: str,
+) -> list[Page]:
     first = page(1)
-    if first.envelope is not None:
-        client.note(f"{client.source} {path} envelope", first.envelope)
     pages = [first]
     if first.last_page is not None:
         numbers = range(2, first.last_page + 1)
@@ -425,29 +514,106 @@ def fetch_pages(
         while pages[-1].items and len(pages[-1].items) >= (first.per_page or page_size):
             number += 1
             pages.append(page(number))
-    records: dict[Any, dict[str, Any]] = {}
-    for current in pages:
-        for item in current.items:
-            records.setdefault(record_id(client.source, path, item, key), item)
-    if first.total is not None and len(records) != first.total:
-        raise IncompleteDataError(
-            f"{client.source}: {path} reported {first.total} records but {len(records)} "
-            "distinct ones came back (the data changed while we read it?); run the fetch again"
-        )
-    return list(records.values())
+    return pages
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
+#: The longest a `Retry-After` is obeyed; a larger one (or a far HTTP date) waits this long.
+MAX_RETRY_AFTER_SECONDS = 60.0
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """`Retry-After` as seconds to wait: delta-seconds or an HTTP date, never negative, at
+    most `MAX_RETRY_AFTER_SECONDS`. Missing, `nan`, `inf` or garbage is None: back off as
+    for any other failure."""
+    if not value or not value.strip():
         return None
+    text = value.strip()
     try:
-        return float(value)
+        seconds = float(text)
     except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
         return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+class _DeadlinePassed(Exception):
+    """A request's whole exchange (connect to last byte) took longer than it may."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no whole answer within {seconds:g} s")
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, _DeadlinePassed):
+        return str(error)
+    if isinstance(error, httpx.TimeoutException):
+        return f"timeout ({type(error).__name__})"
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
+        return f"connection dropped ({type(error).__name__})"
+    return f"connection error ({type(error).__name__})"
+
+
+class RetryBudget:
+    """How many retries one source's fetch may spend: `share` of its requests plus
+    `allowance`. Past that the network or the service is unwell, and the run stops with what
+    failed and why, rather than retrying for ever. A 429 is the server pacing us, not a
+    failure: it is counted and reported, never charged. Thread-safe."""
+
+    def __init__(self, source: str, share: float = 0.10, allowance: int = 20) -> None:
+        self.source = source
+        self.share = share
+        self.allowance = allowance
+        self.requests = 0
+        self.retries = 0
+        self.charged = 0
+        self.reasons: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def spend(self, source: str, reason: str) -> None:
+        with self._lock:
+            self.retries += 1
+            self.reasons[_reason_kind(reason)] += 1
+            if reason != "HTTP 429":
+                self.charged += 1
+            over = self.charged > self.share * self.requests + self.allowance
+        if over:
+            raise TransientApiError(
+                f"{source}: {self.charged} of {self.requests} requests failed and were retried "
+                f"({self.summary_of_reasons()}), more than a run allows "
+                f"({self.share:.0%} of requests plus {self.allowance}): the network or the "
+                "service is unwell; try again later"
+            )
+
+    def summary_of_reasons(self) -> str:
+        return ", ".join(f"{reason} x{count}" for reason, count in self.reasons.most_common())
+
+    def summary(self) -> str:
+        """For the run's manifest: `3 retries in 212 requests (HTTP 503 x2, ...)`."""
+        if not self.retries:
+            return f"no retries in {self.requests} requests"
+        return f"{self.retries} retries in {self.requests} requests ({self.summary_of_reasons()})"
+
+
+def _reason_kind(reason: str) -> str:
+    """A retry's reason without what varies per request (paths, counts)."""
+    if reason.startswith(("HTTP ", "connection", "timeout", "no whole answer")):
+        return reason
+    if "not JSON" in reason:
+        return "a body that is not JSON"
+    if "empty body" in reason:
+        return "an empty body"
+    return "an answer without the vendor's envelope"
 
 
 def _json_default(value: object) -> object:

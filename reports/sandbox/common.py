@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from reports.sandbox.faults import page_shifted
+
 if TYPE_CHECKING:
     from reports.sandbox.data import SandboxData
     from reports.sandbox.server import Sandbox
@@ -78,3 +80,12 @@ def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(type(value).__name__)
+
+
+def page_of(items: list[Any], page: int, per_page: int) -> list[Any]:
+    """Page `page` of `items`; while a page-shift fault is being served, a page after the
+    first starts one record early, as if a record had been inserted before it meanwhile
+    (it repeats the last record of the page before, and misses its own last)."""
+    shift = 1 if page > 1 and page_shifted() else 0
+    start = (page - 1) * per_page - shift
+    return items[start : start + per_page]

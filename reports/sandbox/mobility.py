@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reports.sandbox.server import Sandbox
 
-from reports.sandbox.common import Answer, Response, VendorApi, positive
+from reports.sandbox.common import Answer, Response, VendorApi, page_of, positive
 from reports.sandbox.data import (
     ANCHOR,
     COMPANIES,
@@ -498,7 +498,7 @@ def _mobility_page(
             "perPage": per_page,
             "lastPage": last,
             "total": len(items),
-            "items": items[(page - 1) * per_page : page * per_page],
+            "items": page_of(items, page, per_page),
             "filters": [],
             "resource_columns": [],
         },

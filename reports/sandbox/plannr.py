@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reports.sandbox.server import Sandbox
 
-from reports.sandbox.common import UK, Answer, Response, VendorApi, positive
+from reports.sandbox.common import UK, Answer, Response, VendorApi, page_of, positive
 from reports.sandbox.data import (
     ANCHOR,
     COMPANIES,
@@ -535,7 +535,7 @@ def _laravel_page(items: list[dict[str, Any]], query: dict[str, str], path: str)
         )
     page = positive(query.get("page"), 1)
     last = max(1, math.ceil(len(items) / per_page))
-    chunk = items[(page - 1) * per_page : page * per_page]
+    chunk = page_of(items, page, per_page)
     first_index = (page - 1) * per_page + 1 if chunk else None
     return {
         "data": chunk,

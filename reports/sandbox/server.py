@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +35,13 @@ from reports.config import (
 from reports.sandbox import hostile as hostile_data
 from reports.sandbox.common import Response, VendorApi, to_json
 from reports.sandbox.data import SandboxData, Sizes, generate
+from reports.sandbox.faults import (
+    HTML_PAGE,
+    SLOW_SECONDS,
+    TRICKLE_SECONDS_PER_BYTE,
+    FaultPlan,
+    set_page_shift,
+)
 from reports.sandbox.mobility import MOBILITY_TOKEN, MobilityApi
 from reports.sandbox.plannr import PLANNR_ACCOUNT_UUID, PLANNR_TOKEN, PlannrApi
 from reports.sandbox.willsuite import (
@@ -72,8 +81,13 @@ class Sandbox:
         willsuite_list_envelope: str = "paginator",
         data: SandboxData | None = None,
         hostile: Iterable[str] = (),
+        faults: Iterable[str] = (),
+        fault_rate: float = 0.0,
+        fault_seed: int = 0,
     ) -> None:
         self.data = hostile_data.apply(data or generate(seed, sizes), hostile)
+        #: Transient network faults injected at random (see `sandbox.faults`).
+        self.fault_plan = FaultPlan.of(faults, fault_rate, fault_seed)
         self.latency_ms = latency_ms
         self.lock = threading.Lock()
         self.mobility = MobilityApi(self, mobility_max_per_page)
@@ -247,6 +261,29 @@ def _template(path: str) -> str:
     return re.sub(r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27})(?=/|$)", "/{id}", path)
 
 
+def _faulty(
+    fault: str, status: int, content: bytes, content_type: str, headers: dict[str, str]
+) -> tuple[int, bytes, str, dict[str, str]]:
+    """The answer as the fault turns it: another status, body or headers."""
+    if fault.startswith("429-retry-after-"):
+        after = {
+            "429-retry-after-0": "0",
+            "429-retry-after-1": "1",
+            "429-retry-after-date": formatdate(time.time() + 1, usegmt=True),
+            "429-retry-after-nan": "nan",
+        }[fault]
+        return 429, b'{"message": "Too Many Attempts."}', "application/json", {"Retry-After": after}
+    if fault.endswith("-html"):
+        return int(fault[:3]), HTML_PAGE, "text/html", {}
+    if fault == "truncated-json":
+        return status, content[: max(1, len(content) // 2)], content_type, headers
+    if fault == "empty-200":
+        return 200, b"", content_type, headers
+    if fault == "html-200":
+        return 200, HTML_PAGE, "text/html", headers
+    return status, content, content_type, headers
+
+
 def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -258,6 +295,11 @@ def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            fault = sandbox.fault_plan.draw()
+            if fault == "drop-before":
+                self.close_connection = True
+                return  # the connection closes with no answer at all
+            set_page_shift(fault == "page-shift")
             try:
                 status, payload, headers = sandbox.handle(
                     self.command, self.path, self.headers, body
@@ -269,15 +311,39 @@ def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
                     {"message": f"Server Error: {type(error).__name__}"},
                     {},
                 )
+            finally:
+                set_page_shift(False)
+            content = to_json(payload)
+            content_type = "application/json"
+            if fault is not None:
+                status, content, content_type, headers = _faulty(
+                    fault, status, content, content_type, headers
+                )
             with sandbox.lock:
                 sandbox.statuses[status] += 1
-            content = to_json(payload)
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(content)))
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if fault == "slow":
+                time.sleep(SLOW_SECONDS)
+            if fault == "drop-mid-body":
+                self.wfile.write(content[: len(content) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault == "trickle":
+                try:
+                    for index in range(len(content)):
+                        self.wfile.write(content[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(TRICKLE_SECONDS_PER_BYTE)
+                except OSError:  # the client gave up waiting, as it should
+                    self.close_connection = True
+                return
             self.wfile.write(content)
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve

@@ -14,7 +14,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from reports.sandbox.common import UK, Answer, Response, VendorApi, positive
+from reports.sandbox.common import UK, Answer, Response, VendorApi, page_of, positive
 from reports.sandbox.data import (
     ANCHOR,
     START,
@@ -375,7 +375,7 @@ def _laravel_paginator(
 ) -> dict[str, Any]:
     """Laravel's plain paginator (`data` beside `current_page`, `last_page`, `total`)."""
     last = max(1, math.ceil(len(items) / per_page))
-    chunk = items[(page - 1) * per_page : page * per_page]
+    chunk = page_of(items, page, per_page)
     first_index = (page - 1) * per_page + 1 if chunk else None
     return {
         "current_page": page,

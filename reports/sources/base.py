@@ -98,7 +98,9 @@ class HttpSource(ABC, Generic[Settings]):
         settings = self.settings(config)
         with self.connect(settings, config, on_progress) as api:
             api.on_note = on_note
-            return self.read(api, settings, set(entities) & set(self.entities))
+            frames = self.read(api, settings, set(entities) & set(self.entities))
+            api.note(f"{self.name} retries", api.budget.summary())
+            return frames
 
     def fetch_since(
         self,

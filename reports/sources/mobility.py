@@ -75,11 +75,15 @@ def list_tasks(api: ApiClient, page_size: int = 100) -> list[dict[str, Any]]:
 
 
 def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
-    body = api.get(_case_path(case_id))
-    case = body.get("result", {}).get("case") if isinstance(body, dict) else None
-    if not isinstance(case, dict):
-        raise SourceError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
-    return case
+    def read(body: Any) -> dict[str, Any]:
+        result = body.get("result") if isinstance(body, dict) else None
+        case = result.get("case") if isinstance(result, dict) else None
+        if not isinstance(case, dict):
+            raise SourceError(f"{SOURCE}: unexpected answer for case {case_id} (no result.case)")
+        return case
+
+    detail: dict[str, Any] = api.get(_case_path(case_id), expect=read)
+    return detail
 
 
 def case_expenses(api: ApiClient, case_id: Any, page_size: int = 100) -> list[dict[str, Any]]:
@@ -159,7 +163,10 @@ class MobilitySource(HttpSource[MobilitySettings]):
                 frames["services"] = MOBILITY_SERVICES.build(services)
             if "case_managers" in wanted:
                 answers = api.fan_out(
-                    lambda cid: manager_rows("case", cid, api.get(f"{_case_path(cid)}/managers")),
+                    lambda cid: api.get(
+                        f"{_case_path(cid)}/managers",
+                        expect=lambda body: manager_rows("case", cid, body),
+                    ),
                     case_ids,
                     "case managers",
                 )
@@ -175,10 +182,9 @@ class MobilitySource(HttpSource[MobilitySettings]):
                 frames["tasks"] = MOBILITY_TASKS.build(tasks)
             if "task_managers" in wanted:
                 answers = api.fan_out(
-                    lambda tid: manager_rows(
-                        "task",
-                        tid,
-                        api.get(f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers"),
+                    lambda tid: api.get(
+                        f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers",
+                        expect=lambda body: manager_rows("task", tid, body),
                     ),
                     [record_id(SOURCE, "task", task) for task in tasks],
                     "task managers",

@@ -151,12 +151,17 @@ def list_cases(api: ApiClient, updated_after: dt.datetime | None = None) -> list
 def case_invoices(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
     # Cancelled items are asked for so that nothing is dropped silently; they are marked by
     # their `status` and left out of totals by the computations.
-    body = api.get(
-        f"/cases/{segment(SOURCE, 'case id', case_id)}/invoices", {"show_cancelled_items": "true"}
+    def read(body: Any) -> list[dict[str, Any]]:
+        if not isinstance(body, list):
+            raise SourceError(f"{SOURCE}: invoices of case {case_id}: expected a JSON array")
+        return body
+
+    invoices: list[dict[str, Any]] = api.get(
+        f"/cases/{segment(SOURCE, 'case id', case_id)}/invoices",
+        {"show_cancelled_items": "true"},
+        expect=read,
     )
-    if not isinstance(body, list):
-        raise SourceError(f"{SOURCE}: invoices of case {case_id}: expected a JSON array")
-    return body
+    return invoices
 
 
 class WillSuiteSource(HttpSource[WillSuiteSettings]):
@@ -222,7 +227,7 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
             changed = self.read(
                 api, settings, set(self.entities), updated_after=since - SINCE_MARGIN
             )
-            total = read_page(api.get("/cases", {"page": 1, "perPage": 1})).total
+            total = api.get("/cases", {"page": 1, "perPage": 1}, expect=read_page).total
         merged = merge_changes(previous, changed)
         if total is None or merged["cases"].height != total:
             return None
