@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
+from conftest import MakeSandbox
 from test_sandbox_shapes import shape_differences
 
 from reports.frames import (
@@ -30,7 +31,7 @@ from reports.frames import (
     WILLSUITE_INVOICES,
 )
 from reports.http import decode_json
-from reports.sandbox import Sandbox
+from reports.sandbox import Sizes
 from reports.sandbox.mobility import MOBILITY_TOKEN
 from reports.sandbox.plannr import PLANNR_ACCOUNT_UUID, PLANNR_TOKEN
 from reports.sandbox.willsuite import WILLSUITE_CLIENT_ID, WILLSUITE_CLIENT_SECRET
@@ -139,8 +140,10 @@ def test_every_documented_field_lands_typed(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def answers(sandbox: Sandbox) -> Callable[[str], Any]:
-    """The sandbox's answer to each fixture's endpoint, over a real socket."""
+def answers(make_sandbox: MakeSandbox) -> Callable[[str], Any]:
+    """The sandbox's answer to each fixture's endpoint, over a real socket (a sandbox of
+    its own: some of these requests write)."""
+    sandbox = make_sandbox(sizes=Sizes(mobility_cases=5, plannr_clients=5, willsuite_cases=5))
     http = httpx.Client(base_url=sandbox.url)
     data = sandbox.data
     mobility_auth = {"Authorization": f"Bearer {MOBILITY_TOKEN}"}
