@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/excel.py
 	$(BIN)/python benchmarks/pdf.py
 	$(BIN)/python benchmarks/fetch.py
+	$(BIN)/python benchmarks/faults.py
 	$(BIN)/python benchmarks/monthly.py
 
 clean:
