@@ -123,3 +123,18 @@ def test_a_run_that_keeps_failing_stops_with_what_failed(
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not list((tmp_path / "out").glob("*.parquet"))
     assert seconds < BOUND_SECONDS
+
+
+def test_retries_are_recorded_for_the_manifest(make_sandbox: MakeSandbox) -> None:
+    from reports import rates
+    from reports.fetch import fetch_all
+    from reports.periods import Month
+
+    server = make_sandbox(
+        sizes=SIZES, plannr_rate_limit=1_000_000, faults=["502-html"], fault_rate=0.2, fault_seed=5
+    )
+    snapshot = fetch_all(server.config(), Month.parse("2026-10"), rates.embedded())
+    notes = snapshot.notes["fetch_notes"]
+    assert {"mobility retries", "plannr retries", "willsuite retries"} <= set(notes)
+    retried = [note for name, note in notes.items() if name.endswith("retries")]
+    assert any("HTTP 502 x" in note for note in retried), notes

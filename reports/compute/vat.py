@@ -130,6 +130,17 @@ def check_invoices(
     return check_lines(invoices, invoice_lines(invoices, items, vat_rate, rounding), rounding)
 
 
+#: The integer sums `check_lines` works in, per invoice, dropped from what it returns.
+_PER_INVOICE_SUMS = (
+    "net_p",
+    "line_vat_p",
+    "line_vat_tenths",
+    "vat_numerator",
+    "cancelled_net_p",
+    "cancelled_vat_p",
+)
+
+
 def check_lines(
     invoices: pl.DataFrame, lines: pl.DataFrame, rounding: VatRounding = VatRounding.LINE_HALF_UP
 ) -> pl.DataFrame:
@@ -184,17 +195,7 @@ def check_lines(
     zero = pl.lit(0, pl.Int128)
     checked = checked.with_columns(
         pl.col(c).fill_null(0) for c in ("live_lines", "cancelled_lines", "lines_off")
-    ).with_columns(
-        pl.col(c).fill_null(zero)
-        for c in (
-            "net_p",
-            "line_vat_p",
-            "line_vat_tenths",
-            "vat_numerator",
-            "cancelled_net_p",
-            "cancelled_vat_p",
-        )
-    )
+    ).with_columns(pl.col(c).fill_null(zero) for c in _PER_INVOICE_SUMS)
     checked = checked.with_columns(_vat_p=vat.fill_null(zero)).with_columns(
         recomputed_subtotal=from_units(pl.col("net_p"), PENNY_DIGITS),
         recomputed_vat=from_units(pl.col("_vat_p"), PENNY_DIGITS),
@@ -235,15 +236,7 @@ def check_lines(
     checked = checked.with_columns(
         issues=pl.when(pl.col("issues") == "").then(None).otherwise(pl.col("issues")),
     ).with_columns(consistent=pl.col("issues").is_null())
-    return checked.drop(
-        "net_p",
-        "line_vat_p",
-        "line_vat_tenths",
-        "vat_numerator",
-        "cancelled_net_p",
-        "cancelled_vat_p",
-        "_vat_p",
-    )
+    return checked.drop(*_PER_INVOICE_SUMS, "_vat_p")
 
 
 def vat_by_period(

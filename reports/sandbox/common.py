@@ -60,6 +60,25 @@ class VendorApi:
         raise NotImplementedError
 
 
+def check_oauth_client(
+    payload: Any, grant_type: str, client_id: str, client_secret: str
+) -> dict[str, Any]:
+    """The body of an OAuth token request, refused as Laravel Passport refuses it: a grant
+    other than `grant_type` (400), or a client other than this one (401)."""
+    body = payload if isinstance(payload, dict) else {}
+    if body.get("grant_type") != grant_type:
+        raise Response(
+            400,
+            {
+                "error": "unsupported_grant_type",
+                "message": "The authorization grant type is not supported.",
+            },
+        )
+    if body.get("client_id") != client_id or body.get("client_secret") != client_secret:
+        raise Response(401, {"error": "invalid_client", "message": "Client authentication failed"})
+    return body
+
+
 def positive(text: str | None, default: int) -> int:
     try:
         value = int(text) if text is not None else default

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from reports.sandbox.server import Sandbox
 
-from reports.sandbox.common import UK, Answer, Response, VendorApi, page_of, positive
+from reports.sandbox.common import (
+    UK,
+    Answer,
+    Response,
+    VendorApi,
+    check_oauth_client,
+    page_of,
+    positive,
+)
 from reports.sandbox.data import (
     ANCHOR,
     COMPANIES,
@@ -369,22 +377,7 @@ class PlannrApi(VendorApi):
 
     def _refresh(self, payload: Any) -> dict[str, Any]:
         """Laravel Passport's refresh grant: a new access token and a new refresh token."""
-        body = payload if isinstance(payload, dict) else {}
-        if body.get("grant_type") != "refresh_token":
-            raise Response(
-                400,
-                {
-                    "error": "unsupported_grant_type",
-                    "message": "The authorization grant type is not supported.",
-                },
-            )
-        if (
-            body.get("client_id") != PLANNR_CLIENT_ID
-            or body.get("client_secret") != PLANNR_CLIENT_SECRET
-        ):
-            raise Response(
-                401, {"error": "invalid_client", "message": "Client authentication failed"}
-            )
+        body = check_oauth_client(payload, "refresh_token", PLANNR_CLIENT_ID, PLANNR_CLIENT_SECRET)
         with self._lock:
             if body.get("refresh_token") != self.refresh_token:
                 raise Response(

@@ -14,7 +14,15 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from reports.sandbox.common import UK, Answer, Response, VendorApi, page_of, positive
+from reports.sandbox.common import (
+    UK,
+    Answer,
+    Response,
+    VendorApi,
+    check_oauth_client,
+    page_of,
+    positive,
+)
 from reports.sandbox.data import (
     ANCHOR,
     START,
@@ -240,22 +248,9 @@ class WillSuiteApi(VendorApi):
         raise Response(404, {"message": "Resource not found"})
 
     def _issue_token(self, payload: Any) -> dict[str, Any]:
-        body = payload if isinstance(payload, dict) else {}
-        if body.get("grant_type") != "client_credentials":
-            raise Response(
-                400,
-                {
-                    "error": "unsupported_grant_type",
-                    "message": "The authorization grant type is not supported.",
-                },
-            )
-        if (
-            body.get("client_id") != WILLSUITE_CLIENT_ID
-            or body.get("client_secret") != WILLSUITE_CLIENT_SECRET
-        ):
-            raise Response(
-                401, {"error": "invalid_client", "message": "Client authentication failed"}
-            )
+        check_oauth_client(
+            payload, "client_credentials", WILLSUITE_CLIENT_ID, WILLSUITE_CLIENT_SECRET
+        )
         expires = int(time.time()) + self.token_ttl_seconds
         token = _jwt({"sub": WILLSUITE_CLIENT_ID, "exp": expires, "jti": uuid.uuid4().hex})
         with self._lock:

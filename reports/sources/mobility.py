@@ -135,13 +135,7 @@ class MobilitySource(HttpSource[MobilitySettings]):
         "expenses",
     )
 
-    def connect(
-        self,
-        settings: MobilitySettings,
-        config: Config,
-        on_progress: ProgressCallback | None = None,
-    ) -> ApiClient:
-        return connect(settings, config, on_progress)
+    connect = staticmethod(connect)
 
     def read(
         self, api: ApiClient, settings: MobilitySettings, wanted: set[str]

@@ -209,13 +209,7 @@ class PlannrSource(HttpSource[PlannrSettings]):
     name = SOURCE
     entities: tuple[str, ...] = ("cases", "clients", "incomes")
 
-    def connect(
-        self,
-        settings: PlannrSettings,
-        config: Config,
-        on_progress: ProgressCallback | None = None,
-    ) -> ApiClient:
-        return connect(settings, config, on_progress)
+    connect = staticmethod(connect)
 
     def read(
         self, api: ApiClient, settings: PlannrSettings, wanted: set[str]

@@ -171,13 +171,7 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
     name = SOURCE
     entities: tuple[str, ...] = ("cases", "invoices", "invoice_items")
 
-    def connect(
-        self,
-        settings: WillSuiteSettings,
-        config: Config,
-        on_progress: ProgressCallback | None = None,
-    ) -> ApiClient:
-        return connect(settings, config, on_progress)
+    connect = staticmethod(connect)
 
     def read(
         self,
