@@ -232,7 +232,6 @@ def _statements(
 ) -> tuple[Statement, ...]:
     """A statement for each mobility client with expenses this month, and each WillSuite
     customer invoiced this month or owing at its end."""
-    zero = Decimal(0)
     result = []
     mobility_cases = _frame(frames, MOBILITY_CASES)
     for (client_id,), cases in mobility_cases.group_by("client_id", maintain_order=True):
@@ -258,10 +257,10 @@ def _statements(
                 totals={
                     "expenses": _sum(own["report_amount"]),
                     "expenses_invoiced": _sum(own.filter("invoiced")["report_amount"]),
-                    "invoiced": zero,
-                    "vat": zero,
-                    "paid": zero,
-                    "outstanding": zero,
+                    "invoiced": ZERO,
+                    "vat": ZERO,
+                    "paid": ZERO,
+                    "outstanding": ZERO,
                 },
             )
         )
@@ -312,8 +311,8 @@ def _statements(
                     "outstanding",
                 ).sort("invoice_date"),
                 totals={
-                    "expenses": zero,
-                    "expenses_invoiced": zero,
+                    "expenses": ZERO,
+                    "expenses_invoiced": ZERO,
                     "invoiced": _sum(own["total"]),
                     "vat": _sum(own["vat_amount"]),
                     "paid": _sum(own.filter("paid")["total"]),

@@ -10,9 +10,6 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from reports.sandbox.server import Sandbox
-
 from reports.sandbox.common import Answer, Response, VendorApi, page_of, positive
 from reports.sandbox.data import (
     ANCHOR,
@@ -28,6 +25,9 @@ from reports.sandbox.data import (
     person,
     stamp,
 )
+
+if TYPE_CHECKING:
+    from reports.sandbox.server import Sandbox
 
 MOBILITY_TOKEN = "sandbox-mobility-token"
 

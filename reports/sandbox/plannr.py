@@ -12,9 +12,6 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from reports.sandbox.server import Sandbox
-
 from reports.sandbox.common import (
     UK,
     Answer,
@@ -35,6 +32,9 @@ from reports.sandbox.data import (
     person,
     random_uuid,
 )
+
+if TYPE_CHECKING:
+    from reports.sandbox.server import Sandbox
 
 PLANNR_TOKEN = "sandbox-plannr-token"
 PLANNR_ACCOUNT_UUID = "5a4db0c4-0000-4000-8000-000000000001"
