@@ -131,7 +131,7 @@ def test_retries_are_recorded_for_the_manifest(make_sandbox: MakeSandbox) -> Non
     from reports.periods import Month
 
     server = make_sandbox(
-        sizes=SIZES, plannr_rate_limit=1_000_000, faults=["502-html"], fault_rate=0.2, fault_seed=5
+        sizes=SIZES, plannr_rate_limit=1_000_000, faults=["502-html"], fault_rate=0.1, fault_seed=5
     )
     snapshot = fetch_all(server.config(), Month.parse("2026-10"), rates.embedded())
     notes = snapshot.notes["fetch_notes"]
