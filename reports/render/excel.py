@@ -1,52 +1,46 @@
-"""The monthly workbook, with openpyxl: a live Summary over one Excel table per frame.
+"""The monthly workbook: a live Summary over one Excel table per frame.
 
-Without a template the workbook is written in openpyxl's write-only mode (rows stream to
-disk through lxml, so 100,000-row sheets take little memory). A firm's own template is
-loaded and filled instead: its sheets (cover, logo, styles) come first, its defined names
-`firm`, `period` and `generated_at` are filled, and a named style `Report header`, if it
-has one, styles our table headers. openpyxl cannot stream into a loaded workbook, so a
-template costs memory in proportion to the data.
+This module decides what the workbook holds, cell by cell and format by format; two writers
+put it on disk and nothing else differs between them:
 
-Cells are typed: numbers are numbers (exact `Decimal`), dates are dates, money carries its
-currency's number format. Text that would read as a formula (`=`, `+`, `-`, `@`, tab,
-carriage return) is written as text.
+- `excel_xlsxwriter` (the default): xlsxwriter's `constant_memory` mode streams each row to
+  disk as it is written, so a million-row sheet takes a few MiB and is written faster than
+  `polars.DataFrame.write_excel` (benchmarks/excel.py).
+- `excel_openpyxl`: for a firm's own `.xlsx` template, which has to be loaded and filled
+  (xlsxwriter cannot read a file). Its sheets (cover, logo, styles) come first, its defined
+  names `firm`, `period` and `generated_at` are filled, and a named style `Report header`,
+  if it has one, styles our table headers. A loaded workbook is held whole in memory.
+
+Cells are typed: numbers are numbers (exact `Decimal`, never a float on the way), dates are
+dates, money carries its currency's number format. Text that would read as a formula (`=`,
+`+`, `-`, `@`, tab, carriage return) is written as text with a quote prefix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
-import zipfile
-from collections.abc import Callable, Sequence
-from copy import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from reports.errors import TemplateError
 from reports.frames import WILLSUITE_CURRENCY
 from reports.money import SYMBOLS, minor_units
-from reports.output import atomic_write
-from reports.periods import FIRM_ZONE
+from reports.periods import FIRM_TIMEZONE, FIRM_ZONE
 from reports.report.figures import FIGURES
 from reports.report.model import ReportData
 
 UK = FIRM_ZONE
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters an .xlsx cannot hold; shown as U+FFFD, as the PDFs show them.
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_COLOUR = "1F4E79"
+#: The library that writes the workbook: see the module's docstring.
+Writer = Literal["xlsxwriter", "openpyxl"]
 
 
 #: The format of an amount whose currency is not known (it is flagged in Data quality).
@@ -324,71 +318,98 @@ def sheets_for(data: ReportData) -> list[Sheet]:
     ]
 
 
-def write_sheets(sheets: Sequence[Sheet], path: str | Path) -> Path:
-    """Any frames as formatted Excel tables, streamed in write-only mode (atomically)."""
-    book = Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(book, sheet, None)
-    return atomic_write(Path(path), lambda temporary: book.save(temporary))
+# ----------------------------------------------------------------------------- writing
 
 
-def write_workbook(data: ReportData, path: str | Path, template: str | Path | None = None) -> Path:
-    """Write the month's workbook to `path` (atomically) and return it."""
-    target = Path(path)
-    sheets = sheets_for(data)
-    if template is not None:
-        try:
-            book = load_workbook(template)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
-            raise TemplateError(f"cannot use template {template}: {error}") from None
-        _fill_defined_names(book, data)
-    else:
-        book = Workbook(write_only=True)
-    header_style = _header_style(book)
-    _write_summary(book, data, sheets)
-    for sheet in sheets:
-        _write_sheet(book, sheet, header_style)
+def write_sheets(sheets: Sequence[Sheet], path: str | Path, writer: Writer = "xlsxwriter") -> Path:
+    """Any frames as formatted Excel tables, with no Summary (atomically)."""
+    return _writer(writer).write(Layout(sheets=tuple(sheets)), Path(path))
+
+
+def write_workbook(
+    data: ReportData,
+    path: str | Path,
+    template: str | Path | None = None,
+    writer: Writer | None = None,
+) -> Path:
+    """Write the month's workbook to `path` (atomically) and return it.
+
+    `writer` is chosen for you: openpyxl with a template, xlsxwriter without. The tests
+    name it to hold both to the same output.
+    """
+    sheets = tuple(sheets_for(data))
     chart_sheet = next(s for s in sheets if s.table == "InvoicingByMonth")
-    _add_chart(book[chart_sheet.title], chart_sheet)
-    return atomic_write(target, lambda temporary: book.save(temporary))
+    layout = Layout(
+        sheets=sheets, summary=tuple(summary_rows(data, sheets)), chart=Chart(chart_sheet)
+    )
+    if template is not None:
+        from reports.render import excel_openpyxl
+
+        if writer == "xlsxwriter":
+            raise ValueError("a template is filled by openpyxl; xlsxwriter cannot read one")
+        return excel_openpyxl.write(layout, Path(path), template=Path(template), data=data)
+    return _writer(writer or "xlsxwriter").write(layout, Path(path))
 
 
-# ----------------------------------------------------------------------------- cells
+def _writer(name: Writer) -> Any:
+    if name == "xlsxwriter":
+        from reports.render import excel_xlsxwriter
+
+        return excel_xlsxwriter
+    from reports.render import excel_openpyxl
+
+    return excel_openpyxl
 
 
-def _text(value: str) -> str:
-    return ILLEGAL.sub("\ufffd", value)
+# ----------------------------------------------------------------------------- layout
 
 
-def _cell(
-    ws: Any, value: Any, number_format: str | None = None, *, bold: bool = False
-) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = _text(value)
-    elif isinstance(value, dt.datetime):
-        value = _naive_uk(value)
-    elif isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_LIKE):
-        cell.data_type = "s"  # never a formula, whatever it starts with
-        cell.quotePrefix = True
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+@dataclass(frozen=True)
+class Cell:
+    """One Summary or totals cell, as both writers write it."""
+
+    value: Any = None  # text, a number, a date, a naive UK datetime, or a formula
+    number_format: str | None = None
+    bold: bool = False
+    formula: bool = False
 
 
-def _formula(
-    ws: Any, formula: str, number_format: str | None = None, *, bold: bool = False
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=formula)
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+@dataclass(frozen=True)
+class Chart:
+    """The native stacked column chart of invoiced and not invoiced expenses by month."""
+
+    sheet: Sheet
+    title: str = "Expenses invoiced and not invoiced, by month incurred"
+    y_title: str = "Amount"
+    anchor: str = "E2"
+    width_cm: float = 22
+    height_cm: float = 11
+
+    @property
+    def last_row(self) -> int:
+        return self.sheet.rows + 1  # the header, then the data rows
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything a writer puts in the workbook, in order: Summary, then the sheets."""
+
+    sheets: tuple[Sheet, ...]
+    summary: tuple[tuple[Cell, ...], ...] | None = None
+    chart: Chart | None = None
+
+
+ColumnKind = Literal["text", "number", "bool", "date", "datetime"]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one column's cells are written: their type and number format, which is fixed or
+    read, row by row, from the currency at `currency_index` of the row."""
+
+    kind: ColumnKind
+    number_format: str | None = None
+    currency_index: int | None = None
 
 
 FIXED_FORMATS = {
@@ -399,150 +420,87 @@ FIXED_FORMATS = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
+#: Rows normalised by Polars at a time: enough to be vectorised, few enough that a
+#: million-row sheet never has a second copy of itself in memory.
+CHUNK_ROWS = 20_000
 
 
-def _total_format(column: Col) -> str | None:
-    if column.kind == "money":
-        return money_format(column.currency)
-    return FIXED_FORMATS.get(column.kind)
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_LIKE)
 
 
-def _cell_maker(
-    ws: Any, column: Col, positions: dict[str, int]
-) -> Callable[[tuple[Any, ...]], Any]:
-    """A function from a row tuple to this column's cell, specialised once per column.
-
-    Plain values go to openpyxl as they are; styled cells share one cached style array per
-    number format instead of looking the format up cell by cell (a large share of the time
-    on 100,000-row sheets).
-    """
-    index = positions[column.field]
-    styles: dict[str, Any] = {}
-
-    def styled(value: Any, number_format: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        style = styles.get(number_format)
-        if style is None:
-            probe = WriteOnlyCell(ws)
-            probe.number_format = number_format
-            style = styles[number_format] = probe._style
-        cell._style = copy(style)
-        return cell
-
-    if column.kind == "money":
-        if column.currency:
-            fixed = money_format(column.currency)
-            return lambda row: None if row[index] is None else styled(row[index], fixed)
-        currency_index = positions[column.currency_field or ""]
-        formats: dict[str, str] = {}
-
-        def money(row: tuple[Any, ...]) -> Any:
-            value, currency = row[index], row[currency_index]
-            if value is None:
-                return None
-            if not currency:
-                return styled(value, UNKNOWN_CURRENCY_FORMAT)
-            number_format = formats.get(currency) or formats.setdefault(
-                currency, money_format(currency)
-            )
-            return styled(value, number_format)
-
-        return money
-    if column.kind in FIXED_FORMATS:
-        fixed = FIXED_FORMATS[column.kind]
-        if column.kind == "datetime":
-            return lambda row: None if row[index] is None else styled(_naive_uk(row[index]), fixed)
-        return lambda row: None if row[index] is None else styled(row[index], fixed)
-
-    def plain(row: tuple[Any, ...]) -> Any:
-        value = row[index]
-        if isinstance(value, str):
-            if value.startswith(FORMULA_LIKE) or ILLEGAL.search(value):
-                return _cell(ws, value)
-            return value
-        if isinstance(value, list):
-            return _cell(ws, value)
-        return value
-
-    return plain
+def clean_text(value: str) -> str:
+    return ILLEGAL.sub("\ufffd", value)
 
 
-def _naive_uk(value: dt.datetime) -> dt.datetime:
+def naive_uk(value: dt.datetime) -> dt.datetime:
     return value.astimezone(UK).replace(tzinfo=None) if value.tzinfo else value
 
 
-# ----------------------------------------------------------------------------- sheets
+def column_plans(sheet: Sheet) -> tuple[list[pl.Expr], list[ColumnPlan]]:
+    """The Polars expressions that normalise a sheet's rows, and how each column is written.
 
-
-def _header_style(book: Workbook) -> str | None:
-    names = {getattr(style, "name", style) for style in getattr(book, "named_styles", [])}
-    return "Report header" if "Report header" in names else None
-
-
-def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None:
-    ws = book.create_sheet(sheet.title)
-    widths = _widths(sheet)
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    headers = []
-    for column in sheet.columns:
-        cell = WriteOnlyCell(ws, value=column.header)
-        if header_style:
-            cell.style = header_style
-        else:
-            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-            cell.alignment = Alignment(vertical="center")
-        headers.append(cell)
-    ws.append(headers)
+    Rows hold the columns' values in order, then the currency fields of per-row money
+    formats. Text is cleaned of control characters and lists are joined here, once per
+    chunk, rather than cell by cell in either writer.
+    """
+    schema = sheet.frame.schema
     fields = [column.field for column in sheet.columns]
     extra = sorted({c.currency_field for c in sheet.columns if c.currency_field} - set(fields))
     positions = {name: index for index, name in enumerate([*fields, *extra])}
-    makers = [_cell_maker(ws, column, positions) for column in sheet.columns]
-    rows = (
-        sheet.frame.select([*fields, *extra]).iter_rows()
-        if sheet.frame.height
-        else iter([(None,) * len(positions)])
-    )
-    for row in rows:
-        ws.append([make(row) for make in makers])
-    totalled = [_can_total(sheet.frame, column) for column in sheet.columns]
-    totals = []
-    for index, column in enumerate(sheet.columns):
-        if index == 0:
-            totals.append(_cell(ws, "Total", bold=True))
-        elif totalled[index]:
-            letter = get_column_letter(index + 1)
-            totals.append(
-                _formula(
-                    ws,
-                    f"=SUBTOTAL(109,{letter}2:{letter}{sheet.rows + 1})",
-                    _total_format(column),
-                    bold=True,
-                )
+    expressions: list[pl.Expr] = []
+    plans: list[ColumnPlan] = []
+    for column in sheet.columns:
+        expression, plan = _plan(column, schema.get(column.field, pl.Null()), positions)
+        expressions.append(expression.alias(column.field))
+        plans.append(plan)
+    expressions += [pl.col(name) for name in extra]
+    return expressions, plans
+
+
+def _plan(column: Col, dtype: pl.DataType, positions: dict[str, int]) -> tuple[pl.Expr, ColumnPlan]:
+    value = pl.col(column.field)
+    fixed = FIXED_FORMATS.get(column.kind)
+    if isinstance(dtype, pl.Datetime):
+        # Excel has no time zones: times are shown as the firm's clock shows them.
+        if dtype.time_zone is not None:
+            value = value.dt.convert_time_zone(FIRM_TIMEZONE).dt.replace_time_zone(None)
+        return value, ColumnPlan("datetime", fixed or FIXED_FORMATS["datetime"])
+    if isinstance(dtype, pl.Date):
+        return value, ColumnPlan("date", fixed or FIXED_FORMATS["date"])
+    if isinstance(dtype, pl.Boolean):
+        return value, ColumnPlan("bool")
+    if dtype.is_numeric():
+        if column.kind == "money":
+            if column.currency:
+                return value, ColumnPlan("number", money_format(column.currency))
+            return value, ColumnPlan(
+                "number", None, currency_index=positions[column.currency_field or ""]
             )
-        else:
-            totals.append(_cell(ws, None))
-    ws.append(totals)
-    last = get_column_letter(len(sheet.columns))
-    table = Table(displayName=sheet.table, ref=f"A1:{last}{sheet.rows + 2}", totalsRowCount=1)
-    # Write-only sheets cannot be read back, so the table's columns are named here, exactly
-    # as the header cells say (Excel drops a table whose names differ from its headers).
-    table.tableColumns = [
-        TableColumn(id=index, name=column.header, totalsRowFunction="sum" if total else None)
-        for index, (column, total) in enumerate(zip(sheet.columns, totalled, strict=True), start=1)
-    ]
-    table.tableColumns[0].totalsRowLabel = "Total"
-    table.autoFilter = AutoFilter(
-        ref=f"A1:{last}{sheet.rows + 1}"
-    )  # header filters, not the totals
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    with warnings.catch_warnings():  # openpyxl warns in write-only mode even when columns are set
-        warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually")
-        ws.add_table(table)
+        return value, ColumnPlan("number", fixed)
+    if isinstance(dtype, pl.List | pl.Array):
+        value = value.cast(pl.List(pl.String)).list.join(", ")
+    elif not isinstance(dtype, pl.String | pl.Null):
+        value = value.cast(pl.String)
+    return value.str.replace_all(ILLEGAL.pattern, "\ufffd"), ColumnPlan("text")
 
 
-def _can_total(frame: pl.DataFrame, column: Col) -> bool:
+def sheet_rows(sheet: Sheet, expressions: Sequence[pl.Expr]) -> Iterator[tuple[Any, ...]]:
+    """The sheet's normalised rows; an empty frame gives one empty row (a table needs one)."""
+    if not sheet.frame.height:
+        yield (None,) * len(expressions)
+        return
+    for chunk in sheet.frame.iter_slices(CHUNK_ROWS):
+        yield from chunk.select(expressions).iter_rows()
+
+
+def row_format(plan: ColumnPlan, row: tuple[Any, ...]) -> str | None:
+    if plan.currency_index is None:
+        return plan.number_format
+    return money_format(row[plan.currency_index])
+
+
+def can_total(frame: pl.DataFrame, column: Col) -> bool:
     """A totals row never adds two currencies: a column whose rows carry their own currency
     is totalled only while they all carry the same one."""
     if not column.total:
@@ -553,7 +511,28 @@ def _can_total(frame: pl.DataFrame, column: Col) -> bool:
     return currencies.null_count() == 0 and currencies.n_unique() == 1
 
 
-def _widths(sheet: Sheet, sample: int = 200) -> list[float]:
+def totals_row(sheet: Sheet) -> tuple[tuple[Cell, ...], tuple[bool, ...]]:
+    """The row under the table (live SUBTOTALs), and which columns it totals."""
+    totalled = tuple(can_total(sheet.frame, column) for column in sheet.columns)
+    cells: list[Cell] = []
+    for index, column in enumerate(sheet.columns):
+        if index == 0:
+            cells.append(Cell("Total", bold=True))
+        elif totalled[index]:
+            letter = get_column_letter(index + 1)
+            number_format = (
+                money_format(column.currency)
+                if column.kind == "money"
+                else FIXED_FORMATS.get(column.kind)
+            )
+            formula = f"=SUBTOTAL(109,{letter}2:{letter}{sheet.rows + 1})"
+            cells.append(Cell(formula, number_format, bold=True, formula=True))
+        else:
+            cells.append(Cell())
+    return tuple(cells), totalled
+
+
+def column_widths(sheet: Sheet, sample: int = 200) -> list[float]:
     widths: list[float] = []
     for column in sheet.columns:
         longest = len(column.header)
@@ -570,27 +549,25 @@ def _widths(sheet: Sheet, sample: int = 200) -> list[float]:
     return widths
 
 
-def _write_summary(book: Workbook, data: ReportData, sheets: Sequence[Sheet]) -> None:
-    ws = book.create_sheet("Summary")
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = 22
-    ws.column_dimensions["C"].width = 22
+def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, ...]]:
+    """The Summary sheet: period and sources, then every figure as a live formula over the
+    tables, then expenses by currency."""
     by_table = {s.table: s for s in sheets}
     report_format = money_format(data.report_currency)
 
     def ref(table: str, field: str) -> str:
         return by_table[table].column_range(field)
 
-    ws.append([_cell(ws, f"{data.firm or 'Monthly report'}: {data.month_label}", bold=True)])
-    ws.append(
-        [
-            _cell(ws, "Period"),
-            _cell(ws, data.period_start, "yyyy-mm-dd"),
-            _cell(ws, data.period_end, "yyyy-mm-dd"),
-        ]
-    )
-    ws.append([_cell(ws, "Generated"), _cell(ws, data.generated_at, "yyyy-mm-dd hh:mm")])
-    ws.append([_cell(ws, "Report currency"), _cell(ws, data.report_currency)])
+    rows: list[tuple[Cell, ...]] = [
+        (Cell(f"{data.firm or 'Monthly report'}: {data.month_label}", bold=True),),
+        (
+            Cell("Period"),
+            Cell(data.period_start, "yyyy-mm-dd"),
+            Cell(data.period_end, "yyyy-mm-dd"),
+        ),
+        (Cell("Generated"), Cell(naive_uk(data.generated_at), "yyyy-mm-dd hh:mm")),
+        (Cell("Report currency"), Cell(data.report_currency)),
+    ]
     for source in data.sources:
         state = (
             f"fetched {source.fetched_at.astimezone(UK):%Y-%m-%d %H:%M}"
@@ -599,86 +576,39 @@ def _write_summary(book: Workbook, data: ReportData, sheets: Sequence[Sheet]) ->
         )
         if not source.present:
             state = "MISSING: this report lacks its data"
-        ws.append(
-            [_cell(ws, f"Source: {source.name}"), _cell(ws, state), _cell(ws, source.rows, "0")]
-        )
-    ws.append([])
-    ws.append([_cell(ws, "Figure", bold=True), _cell(ws, "Value", bold=True)])
+        rows.append((Cell(f"Source: {source.name}"), Cell(state), Cell(source.rows, "0")))
+    rows += [(), (Cell("Figure", bold=True), Cell("Value", bold=True))]
     for figure in FIGURES:
         currency = figure.currency_for(data)
-        ws.append(
-            [
-                _cell(ws, figure.label_for(data)),
-                _formula(
-                    ws, figure.formula(ref, data), money_format(currency) if currency else "0"
-                ),
-            ]
+        number_format = money_format(currency) if currency else "0"
+        rows.append(
+            (
+                Cell(figure.label_for(data)),
+                Cell(figure.formula(ref, data), number_format, formula=True),
+            )
         )
-    ws.append([])
-    ws.append(
-        [
-            _cell(ws, "Expenses by currency", bold=True),
-            _cell(ws, "Amount", bold=True),
-            _cell(ws, f"In {data.report_currency}", bold=True),
-        ]
-    )
+    rows += [
+        (),
+        (
+            Cell("Expenses by currency", bold=True),
+            Cell("Amount", bold=True),
+            Cell(f"In {data.report_currency}", bold=True),
+        ),
+    ]
+    currency_range = ref("Expenses", "currency_code")
     for currency in data.expenses_by_currency["currency_code"].to_list():
-        amount = (
-            f'=SUMIFS({ref("Expenses", "amount")},{ref("Expenses", "currency_code")},"{currency}")'
-        )
-        converted = f'=SUMIFS({ref("Expenses", "report_amount")},{ref("Expenses", "currency_code")},"{currency}")'
-        ws.append(
-            [
-                _cell(ws, currency),
-                _formula(ws, amount, money_format(currency)),
-                _formula(ws, converted, report_format),
-            ]
+        amount = f'=SUMIFS({ref("Expenses", "amount")},{currency_range},"{currency}")'
+        converted = f'=SUMIFS({ref("Expenses", "report_amount")},{currency_range},"{currency}")'
+        rows.append(
+            (
+                Cell(currency),
+                Cell(amount, money_format(currency), formula=True),
+                Cell(converted, report_format, formula=True),
+            )
         )
     if data.missing_sources:
-        ws.append([])
-        ws.append(
-            [_cell(ws, f"INCOMPLETE: no data from {', '.join(data.missing_sources)}", bold=True)]
-        )
-
-
-def _add_chart(ws: Any, sheet: Sheet) -> None:
-    """A native stacked column chart of invoiced and not invoiced expenses by month."""
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "Expenses invoiced and not invoiced, by month incurred"
-    chart.y_axis.title = "Amount"
-    rows = sheet.rows + 1
-    title = quote_sheetname(sheet.title)
-    # By range, not by cell: write-only sheets cannot be read back.
-    chart.add_data(Reference(range_string=f"{title}!$B$1:$C${rows}"), titles_from_data=True)
-    chart.set_categories(Reference(range_string=f"{title}!$A$2:$A${rows}"))
-    chart.width, chart.height = 22, 11
-    ws.add_chart(chart, "E2")
-
-
-def _fill_defined_names(book: Workbook, data: ReportData) -> None:
-    values = {
-        "firm": data.firm,
-        "period": data.month_label,
-        "generated_at": data.generated_at.astimezone(UK).replace(tzinfo=None),
-    }
-    for name, value in values.items():
-        defined = book.defined_names.get(name)
-        if defined is None:
-            continue
-        for title, coordinate in defined.destinations:
-            cell = book[title][coordinate.replace("$", "")]
-            if isinstance(value, str):
-                # The firm's name (from --firm or a snapshot) is text, whatever it starts with.
-                cell.value = _text(value)
-                cell.data_type = "s"
-                cell.quotePrefix = value.startswith(FORMULA_LIKE)
-            else:
-                cell.value = value
-
-
-def template_style() -> NamedStyle:
-    """The named style a template may define for table headers (for template authors)."""
-    return NamedStyle(name="Report header", font=HEADER_FONT, fill=HEADER_FILL)
+        rows += [
+            (),
+            (Cell(f"INCOMPLETE: no data from {', '.join(data.missing_sources)}", bold=True),),
+        ]
+    return rows

@@ -1,0 +1,268 @@
+"""The workbook written by xlsxwriter in `constant_memory` mode: the default writer.
+
+Each row goes to disk as soon as the next one starts, so memory stays flat whatever the
+size of a sheet; rows must therefore be written top to bottom, once. It writes exactly
+what `reports.render.excel` lays out.
+
+Numbers reach the file as their exact decimal text: xlsxwriter formats a `Decimal` with
+`format(value, ".16G")`, never through a float, and every amount we write has fewer than 16
+significant digits (`reports.money.AMOUNT_BOUND` caps amounts at 10^12 with at most four
+decimals; rates have six).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import quote_sheetname, xl_range
+from xlsxwriter.worksheet import Worksheet
+
+from reports.output import atomic_write
+from reports.render.excel import (
+    HEADER_COLOUR,
+    Cell,
+    Chart,
+    ColumnPlan,
+    Layout,
+    Sheet,
+    clean_text,
+    column_plans,
+    column_widths,
+    is_formula_like,
+    money_format,
+    sheet_rows,
+    totals_row,
+)
+
+#: Excel's day 0 as dates after February 1900 count it (Excel keeps Lotus's 1900 leap day).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+FIRST_PLAIN_SERIAL_DATE = dt.date(1900, 3, 1)
+CM_TO_PIXELS = 96 / 2.54
+
+OPTIONS = {
+    "constant_memory": True,
+    # Text is text: never turned into a formula, a number or a link behind our back.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+
+def write(layout: Layout, path: Path) -> Path:
+    return atomic_write(path, lambda temporary: _write(layout, temporary))
+
+
+class _Formats:
+    """One xlsxwriter Format per (number format, bold, quote prefix), made once."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.made: dict[tuple[str | None, bool, bool], Format | None] = {}
+        self.header = book.add_format(
+            {"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{HEADER_COLOUR}"}
+        )
+        self.header.set_align("vcenter")
+
+    def get(
+        self, number_format: str | None, *, bold: bool = False, quote: bool = False
+    ) -> Format | None:
+        key = (number_format, bold, quote)
+        if key not in self.made:
+            properties: dict[str, Any] = {}
+            if number_format:
+                properties["num_format"] = number_format
+            if bold:
+                properties["bold"] = True
+            if quote:
+                properties["quote_prefix"] = True
+            self.made[key] = self.book.add_format(properties) if properties else None
+        return self.made[key]
+
+
+def _write(layout: Layout, path: Path) -> None:
+    book = xlsxwriter.Workbook(str(path), OPTIONS)
+    formats = _Formats(book)
+    if layout.summary is not None:
+        ws = book.add_worksheet("Summary")
+        for column, width in enumerate((44, 22, 22)):
+            ws.set_column(column, column, width)
+        for row_index, row in enumerate(layout.summary):
+            for column, cell in enumerate(row):
+                _write_cell(ws, formats, row_index, column, cell)
+    for sheet in layout.sheets:
+        ws = book.add_worksheet(sheet.title)
+        _write_sheet(ws, formats, sheet)
+        if layout.chart is not None and layout.chart.sheet is sheet:
+            _add_chart(book, ws, layout.chart)
+    book.close()
+
+
+def _write_cell(ws: Worksheet, formats: _Formats, row: int, column: int, cell: Cell) -> None:
+    value = cell.value
+    if cell.formula:
+        # No cached result (xlsxwriter's default is 0): LibreOffice, which by default does
+        # not recalculate an .xlsx on opening, would show that 0; with none it computes.
+        number_format = formats.get(cell.number_format, bold=cell.bold)
+        ws.write_formula(row, column, value, number_format, "")
+    elif value is None:
+        if cell.bold or cell.number_format:
+            ws.write_blank(row, column, None, formats.get(cell.number_format, bold=cell.bold))
+    elif isinstance(value, str):
+        text = clean_text(value)
+        quote = is_formula_like(text)
+        ws.write_string(row, column, text, formats.get(None, bold=cell.bold, quote=quote))
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, column, value, formats.get(cell.number_format, bold=cell.bold))
+    elif isinstance(value, bool):
+        ws.write_boolean(row, column, value, formats.get(None, bold=cell.bold))
+    else:
+        ws.write_number(row, column, value, formats.get(cell.number_format, bold=cell.bold))
+
+
+def _write_sheet(ws: Worksheet, formats: _Formats, sheet: Sheet) -> None:
+    for index, width in enumerate(column_widths(sheet)):
+        ws.set_column(index, index, width)
+    ws.freeze_panes(1, 0)
+    totals, totalled = totals_row(sheet)
+    _declare_table(ws, sheet, totalled)
+    for column, definition in enumerate(sheet.columns):
+        ws.write_string(0, column, definition.header, formats.header)
+    expressions, plans = column_plans(sheet)
+    writers = [_column_writer(ws, formats, index, plan) for index, plan in enumerate(plans)]
+    for row_index, row in enumerate(sheet_rows(sheet, expressions), start=1):
+        for write in writers:
+            write(row_index, row)
+    for column, cell in enumerate(totals):
+        _write_cell(ws, formats, sheet.rows + 1, column, cell)
+
+
+def _declare_table(ws: Worksheet, sheet: Sheet, totalled: tuple[bool, ...]) -> None:
+    """Declare the sheet's Excel table before its rows are streamed.
+
+    xlsxwriter refuses `add_table()` in constant_memory mode because the call writes the
+    header and totals cells itself, at rows a stream may already have left behind. We write
+    those cells ourselves, so the table is declared over its first three rows with the mode
+    lifted for that one call, the cells it stored are dropped, and its ranges are widened
+    to the whole table: a table is metadata, written out when the workbook closes. The tests
+    read the table back from every workbook (ranges, totals, filters).
+    """
+    columns = [
+        {"header": column.header, **({"total_function": "sum"} if total else {})}
+        for column, total in zip(sheet.columns, totalled, strict=True)
+    ]
+    columns[0] = {"header": sheet.columns[0].header, "total_string": "Total"}
+    last_column = len(sheet.columns) - 1
+    ws.constant_memory = False
+    try:
+        ws.add_table(
+            0,
+            0,
+            2,
+            last_column,
+            {
+                "name": sheet.table,
+                "style": "Table Style Medium 2",
+                "total_row": True,
+                "columns": columns,
+            },
+        )
+    finally:
+        ws.constant_memory = True
+    ws.table.clear()  # the cells add_table() stored; ours are written in order below
+    last_row = sheet.rows + 1  # zero-based: header, data rows, then the totals row
+    table = ws.tables[-1]
+    table["range"] = xl_range(0, 0, last_row, last_column)
+    table["a_range"] = table["autofilter"] = xl_range(0, 0, last_row - 1, last_column)
+
+
+def _column_writer(
+    ws: Worksheet, formats: _Formats, index: int, plan: ColumnPlan
+) -> Callable[[int, tuple[Any, ...]], None]:
+    """A function writing this column's cell of a row, specialised once per column."""
+    if plan.kind == "text":
+        quoted = formats.get(None, quote=True)
+
+        def text(row_index: int, row: tuple[Any, ...]) -> None:
+            value = row[index]
+            if value is not None:
+                ws.write_string(row_index, index, value, quoted if is_formula_like(value) else None)
+
+        return text
+    if plan.kind == "bool":
+
+        def boolean(row_index: int, row: tuple[Any, ...]) -> None:
+            if row[index] is not None:
+                ws.write_boolean(row_index, index, row[index])
+
+        return boolean
+    if plan.kind == "datetime":
+        fixed = formats.get(plan.number_format)
+
+        def when(row_index: int, row: tuple[Any, ...]) -> None:
+            if row[index] is not None:
+                ws.write_datetime(row_index, index, row[index], fixed)
+
+        return when
+    if plan.kind == "date":
+        fixed = formats.get(plan.number_format)
+
+        def day(row_index: int, row: tuple[Any, ...]) -> None:
+            value = row[index]
+            if value is None:
+                return
+            if value < FIRST_PLAIN_SERIAL_DATE:  # before Excel's phantom 29 February 1900
+                ws.write_datetime(row_index, index, value, fixed)
+            else:  # the serial number directly: xlsxwriter's conversion is slow per cell
+                ws.write_number(row_index, index, (value - EXCEL_EPOCH).days, fixed)
+
+        return day
+    if plan.currency_index is not None:
+        currency_index = plan.currency_index
+        by_currency: dict[str | None, Format | None] = {}
+
+        def money(row_index: int, row: tuple[Any, ...]) -> None:
+            value = row[index]
+            if value is None:
+                return
+            currency = row[currency_index]
+            if currency not in by_currency:
+                by_currency[currency] = formats.get(money_format(currency))
+            ws.write_number(row_index, index, value, by_currency[currency])
+
+        return money
+    fixed = formats.get(plan.number_format)
+
+    def number(row_index: int, row: tuple[Any, ...]) -> None:
+        if row[index] is not None:
+            ws.write_number(row_index, index, row[index], fixed)
+
+    return number
+
+
+def _add_chart(book: xlsxwriter.Workbook, ws: Worksheet, chart: Chart) -> None:
+    drawn = book.add_chart({"type": "column", "subtype": "stacked"})
+    title = quote_sheetname(chart.sheet.title)
+    last = chart.last_row
+    for letter in ("B", "C"):
+        drawn.add_series(
+            {
+                "name": f"={title}!${letter}$1",
+                "categories": f"={title}!$A$2:$A${last}",
+                "values": f"={title}!${letter}$2:${letter}${last}",
+                "overlap": 100,
+            }
+        )
+    drawn.set_title({"name": chart.title})
+    drawn.set_y_axis({"name": chart.y_title})
+    drawn.set_size(
+        {
+            "width": round(chart.width_cm * CM_TO_PIXELS),
+            "height": round(chart.height_cm * CM_TO_PIXELS),
+        }
+    )
+    ws.insert_chart(chart.anchor, drawn)
