@@ -81,30 +81,89 @@ def convert(
     day = pl.col(on)
     if isinstance(frame.schema[on], pl.Datetime):
         day = day.dt.convert_time_zone(timezone).dt.date()
-    work = frame.with_row_index("_row").with_columns(
-        _day=day, _ccy=pl.col(currency).str.to_uppercase(), _units=to_units(pl.col(amount))
+    # Decimal(38, 4) is stored as an Int128 count of ten-thousandths: read it as that count.
+    work = frame.lazy().with_columns(
+        _day=day, _units=pl.col(amount).cast(pl.Decimal(38, MONEY_SCALE)).to_physical()
     )
-    no_currency = work.filter(pl.col("_units").is_not_null() & pl.col("_ccy").is_null()).height
-    if no_currency:
+    priced = pl.col("_units").is_not_null()
+    # Everything about rates is worked out once per (day, currency as written) the frame
+    # holds, a few thousand pairs however many rows, and joined back to the rows once.
+    keys = work.filter(priced).select("_day", _currency=pl.col(currency)).unique().collect()
+    if keys["_currency"].null_count():
+        no_currency = frame.filter(pl.col(amount).is_not_null() & pl.col(currency).is_null())
         raise RatesError(
-            f"{no_currency} amounts have no currency in {currency}, so they cannot be converted; "
-            "leave them out (and say so) before converting"
+            f"{no_currency.height} amounts have no currency in {currency}, so they cannot be "
+            "converted; leave them out (and say so) before converting"
         )
-    needs_rate = work.filter(pl.col("_units").is_not_null() & (pl.col("_ccy") != target))
-    _check_coverage(needs_rate, rates, currency, on)
+    keys = keys.with_columns(_ccy=pl.col("_currency").str.to_uppercase())
+    factors = pl.concat(
+        [
+            _factors(
+                keys.filter(pl.col("_ccy") != target),
+                rates,
+                target,
+                currency,
+                on,
+                max_staleness_days,
+            ),
+            # Amounts already in the target currency: the same arithmetic with both rates 1,
+            # so they are only rounded to its minor units; they show no rate.
+            keys.filter(pl.col("_ccy") == target).select(
+                "_day",
+                "_currency",
+                fx_rate_date=pl.lit(None, pl.Date),
+                fx_source_per_eur=pl.lit(None, RATE),
+                fx_target_per_eur=pl.lit(None, RATE),
+                _target_units=pl.lit(10**target_digits, pl.Int128),
+                _source_units=pl.lit(10**MONEY_SCALE, pl.Int128),
+            ),
+        ]
+    )
+    numerator = pl.col("_units") * pl.col("_target_units")
+    return (
+        work.with_columns(_key=pl.when(priced).then(pl.col(currency)))  # null joins nothing
+        .join(
+            factors.lazy(),
+            left_on=["_day", "_key"],
+            right_on=["_day", "_currency"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(
+            *frame.columns,
+            from_units(divide(numerator, pl.col("_source_units"), rounding), target_digits).alias(
+                f"{into}_amount"
+            ),
+            pl.when(priced).then(pl.lit(target)).alias(f"{into}_currency"),
+            "fx_rate_date",
+            "fx_source_per_eur",
+            "fx_target_per_eur",
+        )
+        .collect()
+    )
+
+
+def _factors(
+    keys: pl.DataFrame,
+    rates: EcbRates,
+    target: str,
+    currency: str,
+    on: str,
+    max_staleness_days: int,
+) -> pl.DataFrame:
+    """For each (`_day`, `_ccy`) in `keys`: the ECB publication used, its two rates, and the
+    integer factors of the conversion (`_target_units` over `_source_units`)."""
+    _check_coverage(keys, rates, currency, on)
     covered_until = _covered_until(rates.last_date)
-    beyond = needs_rate.filter(pl.col("_day") > covered_until)
+    beyond = keys.filter(pl.col("_day") > covered_until)
     if beyond.height:
         raise RatesError(
             f"{beyond['_day'].max()!s} ({on}) is after the last ECB publication in the rates in use "
             f"({rates.last_date}, from {rates.source}): run `reports rates update` for newer ones"
         )
-
     publications = rates.table.select("rate_date").unique().sort("rate_date")
-    looked_up = (
-        needs_rate.select("_row", "_day", "_ccy")
-        .sort("_day")
-        .join_asof(publications, left_on="_day", right_on="rate_date", strategy="backward")
+    looked_up = keys.sort("_day").join_asof(
+        publications, left_on="_day", right_on="rate_date", strategy="backward"
     )
     stale = looked_up.filter(
         pl.col("rate_date").is_null()
@@ -127,42 +186,21 @@ def convert(
         pl.col("fx_source_per_eur").is_null() | pl.col("fx_target_per_eur").is_null()
     )
     if missing.height:
-        first = missing.row(0, named=True)
+        first = missing.sort("_day", "_ccy").row(0, named=True)
         raise RatesError(
             f"the ECB published no {first['_ccy']} or {target} rate on {first['rate_date']}"
         )
-
-    # amount x target / source, in integers: units of 1e-4 x (rate x 1e6) / (rate x 1e6),
-    # scaled to the target's minor units and rounded once.
-    numerator = (
-        pl.col("_units")
-        * to_units(pl.col("fx_target_per_eur"), RATE_DIGITS)
-        * pl.lit(10**target_digits, pl.Int128)
-    )
-    denominator = to_units(pl.col("fx_source_per_eur"), RATE_DIGITS) * pl.lit(
-        10**MONEY_SCALE, pl.Int128
-    )
-    converted = work.join(
-        looked_up.select(
-            "_row",
-            pl.col("rate_date").alias("fx_rate_date"),
-            "fx_source_per_eur",
-            "fx_target_per_eur",
-        ),
-        on="_row",
-        how="left",
-    ).with_columns(
-        _minor=pl.when(pl.col("_ccy") == target)
-        .then(divide(pl.col("_units"), 10 ** (MONEY_SCALE - target_digits), rounding))
-        .otherwise(divide(numerator, denominator, rounding))
-    )
-    return converted.select(
-        *frame.columns,
-        from_units(pl.col("_minor"), target_digits).alias(f"{into}_amount"),
-        pl.when(pl.col("_units").is_not_null()).then(pl.lit(target)).alias(f"{into}_currency"),
-        "fx_rate_date",
+    target_digits = minor_units(target)
+    return looked_up.select(
+        "_day",
+        "_currency",
+        pl.col("rate_date").alias("fx_rate_date"),
         "fx_source_per_eur",
         "fx_target_per_eur",
+        _target_units=to_units(pl.col("fx_target_per_eur"), RATE_DIGITS)
+        * pl.lit(10**target_digits, pl.Int128),
+        _source_units=to_units(pl.col("fx_source_per_eur"), RATE_DIGITS)
+        * pl.lit(10**MONEY_SCALE, pl.Int128),
     )
 
 
