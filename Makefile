@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pdf.py
 	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/faults.py
-	$(BIN)/python benchmarks/monthly.py
+	$(BIN)/python benchmarks/monthly.py --scale 10
 
 clean:
 	rm -rf $(VENV) output

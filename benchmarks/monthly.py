@@ -1,16 +1,22 @@
-"""End-to-end time and peak memory of `reports monthly --demo`, stage by stage.
+"""End-to-end time and peak memory of `reports monthly --demo`, stage by stage, and how
+each stage grows with the data.
 
-    python benchmarks/monthly.py [--workers N]
+    python benchmarks/monthly.py [--scale 10] [--workers N]
 
 Runs what `reports monthly --demo --month 2026-10` runs (the sandbox in this process),
 timing each stage and taking this process's peak resident memory within it (the kernel's
-peak mark is reset at each stage; see measure.py). Statements render in worker processes,
-whose memory is not in these figures. Linux only.
+peak mark is reset at each stage; see measure.py), once on the demo's sandbox and once on
+a sandbox with `--scale` times its cases, clients and so expenses, incomes and invoices.
+Each run is a fresh process. Growth is the stage's time (or memory) at the larger scale
+over its time at 1x; a stage growing linearly grows by about the scale. Statements render
+in worker processes, whose memory is not in these figures. Linux only.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -18,18 +24,14 @@ from pathlib import Path
 from measure import reset_peak, status_kib
 
 from reports.monthly import run_monthly
-from reports.sandbox import Sandbox
+from reports.sandbox import Sandbox, Sizes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--month", default="2026-10")
-    args = parser.parse_args()
+def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
+    """One `reports monthly --demo` on a sandbox `scale` times the demo's; its figures."""
     peaks: dict[str, float] = {}
     current: list[str] = []
+    start_rss: dict[str, int] = {}
 
     def on_stage(name: str) -> None:
         if current:
@@ -38,25 +40,84 @@ def main() -> None:
         start_rss[name] = status_kib("VmRSS")
         reset_peak()
 
-    start_rss: dict[str, int] = {}
-    started = time.perf_counter()
-    with Sandbox() as server, tempfile.TemporaryDirectory() as out:
+    demo = Sizes()
+    sizes = dataclasses.replace(
+        demo,
+        mobility_cases=demo.mobility_cases * scale,
+        plannr_cases=demo.plannr_cases * scale,
+        plannr_clients=demo.plannr_clients * scale,
+        willsuite_cases=demo.willsuite_cases * scale,
+    )
+    with Sandbox(sizes=sizes) as server, tempfile.TemporaryDirectory() as out:
+        records = {
+            "expenses": sum(len(rows) for rows in server.data.mobility_expenses.values()),
+            "invoices": sum(len(rows) for rows in server.data.willsuite_invoices.values()),
+            "incomes": sum(len(rows) for rows in server.data.plannr_incomes.values()),
+        }
+        started = time.perf_counter()
         result = run_monthly(
-            args.month,
+            month,
             server.config(),
             Path(out),
             firm="Sandbox & Co",
-            workers=args.workers,
+            workers=workers,
             on_stage=on_stage,
         )
-    total = time.perf_counter() - started
-    print(
-        f"reports monthly --demo --month {args.month}: {total:.2f} s end to end, {result.statements} statements"
+        total = time.perf_counter() - started
+    if current:
+        peaks[current[-1]] = (status_kib("VmHWM") - start_rss[current[-1]]) / 1024
+    return {
+        "total": total,
+        "timings": dict(result.timings),
+        "peaks": peaks,
+        "statements": result.statements,
+        "records": records,
+    }
+
+
+def in_fresh_process(scale: int, month: str, workers: int | None) -> dict[str, object]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(run, (scale, month, workers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    for stage, seconds in result.timings.items():
+    parser.add_argument("--scale", type=int, default=10, help="the larger run's multiple")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--month", default="2026-10")
+    args = parser.parse_args()
+    scales = [1] if args.scale == 1 else [1, args.scale]
+    runs = {scale: in_fresh_process(scale, args.month, args.workers) for scale in scales}
+    for scale, figures in runs.items():
+        records = figures["records"]
         print(
-            f"  {stage:8s} {seconds:7.2f} s  ({seconds / total:5.1%})  peak +{peaks.get(stage, 0):7.1f} MiB"
+            f"reports monthly --demo --month {args.month}, {scale}x data: {figures['total']:.2f} s "
+            f"end to end, {figures['statements']} statements, "
+            + ", ".join(f"{count:,} {name}" for name, count in records.items())  # type: ignore[attr-defined]
         )
+    base = runs[1]
+    big = runs[scales[-1]]
+    print(f"{'stage':9s} {'1x s':>8s} {'1x MiB':>8s}", end="")
+    if len(scales) > 1:
+        print(
+            f" {f'{args.scale}x s':>8s} {f'{args.scale}x MiB':>8s} {'time growth':>12s} {'memory growth':>14s}"
+        )
+    else:
+        print()
+    for stage, seconds in base["timings"].items():  # type: ignore[attr-defined]
+        peak = base["peaks"].get(stage, 0.0)  # type: ignore[attr-defined]
+        line = f"{stage:9s} {seconds:8.2f} {peak:8.1f}"
+        if len(scales) > 1:
+            big_seconds = big["timings"][stage]  # type: ignore[index]
+            big_peak = big["peaks"].get(stage, 0.0)  # type: ignore[attr-defined]
+            growth = big_seconds / max(seconds, 1e-3)
+            memory = big_peak / max(peak, 0.1)
+            verdict = "" if growth <= args.scale * 1.1 else "  WORSE THAN LINEAR"
+            line += f" {big_seconds:8.2f} {big_peak:8.1f} {growth:11.1f}x {memory:13.1f}x{verdict}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,9 @@ def test_hostile_text_stays_inert_text(workbook: Path, recalculated: dict) -> No
     assert HOSTILE[0] in [row[3] for row in recalculated["Expenses"]]
     sheet = openpyxl.load_workbook(workbook)["Cases"]
     # A carriage return is stored as Excel's escape _x000D_, which openpyxl does not undo.
-    cells = [row[2] for row in sheet.iter_rows(min_row=2) if unescape(row[2].value or "") in HOSTILE]
+    cells = [
+        row[2] for row in sheet.iter_rows(min_row=2) if unescape(row[2].value or "") in HOSTILE
+    ]
     assert len(cells) == len(HOSTILE)
     assert all(cell.data_type == "s" for cell in cells)
 
