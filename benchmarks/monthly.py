@@ -20,10 +20,12 @@ import multiprocessing
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 from measure import reset_peak, status_kib
 
 from reports.monthly import run_monthly
+from reports.periods import Month
 from reports.sandbox import Sandbox, Sizes
 
 
@@ -35,7 +37,7 @@ def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
 
     def on_stage(name: str) -> None:
         if current:
-            peaks[current[-1]] = (status_kib("VmHWM") - start_rss[current[-1]]) / 1024
+            peaks[current[-1]] = max(0.0, (status_kib("VmHWM") - start_rss[current[-1]]) / 1024)
         current.append(name)
         start_rss[name] = status_kib("VmRSS")
         reset_peak()
@@ -48,15 +50,23 @@ def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
         plannr_clients=demo.plannr_clients * scale,
         willsuite_cases=demo.willsuite_cases * scale,
     )
-    with Sandbox(sizes=sizes) as server, tempfile.TemporaryDirectory() as out:
+    # Plannr's rate limit (the sandbox's default: 500 requests a minute) is lifted: at 10x the
+    # demo needs about 1,500 Plannr requests, and waiting out the vendor's windows would
+    # hide how our own code grows.
+    unlimited = 10**9
+    with (
+        Sandbox(sizes=sizes, plannr_rate_limit=unlimited) as server,
+        tempfile.TemporaryDirectory() as out,
+    ):
         records = {
+            "plannr clients": len(server.data.plannr_clients),
             "expenses": sum(len(rows) for rows in server.data.mobility_expenses.values()),
             "invoices": sum(len(rows) for rows in server.data.willsuite_invoices.values()),
             "incomes": sum(len(rows) for rows in server.data.plannr_incomes.values()),
         }
         started = time.perf_counter()
         result = run_monthly(
-            month,
+            Month.parse(month),
             server.config(),
             Path(out),
             firm="Sandbox & Co",
@@ -65,7 +75,7 @@ def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
         )
         total = time.perf_counter() - started
     if current:
-        peaks[current[-1]] = (status_kib("VmHWM") - start_rss[current[-1]]) / 1024
+        peaks[current[-1]] = max(0.0, (status_kib("VmHWM") - start_rss[current[-1]]) / 1024)
     return {
         "total": total,
         "timings": dict(result.timings),
@@ -75,10 +85,27 @@ def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
     }
 
 
+def _child(scale: int, month: str, workers: int | None, queue: multiprocessing.Queue) -> None:
+    queue.put(run(scale, month, workers))
+
+
 def in_fresh_process(scale: int, month: str, workers: int | None) -> dict[str, object]:
+    """`run` in a spawned process of its own (not a pool's: statements need child processes)."""
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(run, (scale, month, workers))
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(scale, month, workers, queue))
+    process.start()
+    while True:  # a child that dies must not leave us waiting forever
+        try:
+            figures: dict[str, object] = queue.get(timeout=1)
+            break
+        except Empty:
+            if not process.is_alive():
+                raise RuntimeError(
+                    f"the run at {scale}x died with exit code {process.exitcode}"
+                ) from None
+    process.join()
+    return figures
 
 
 def main() -> None:
@@ -98,6 +125,10 @@ def main() -> None:
             f"end to end, {figures['statements']} statements, "
             + ", ".join(f"{count:,} {name}" for name, count in records.items())  # type: ignore[attr-defined]
         )
+    print(
+        "  (the sandbox's Plannr rate limit, 500 requests a minute, is lifted: with it, fetch "
+        "at 10x also waits out about two of its one-minute windows)"
+    )
     base = runs[1]
     big = runs[scales[-1]]
     print(f"{'stage':9s} {'1x s':>8s} {'1x MiB':>8s}", end="")
@@ -114,9 +145,10 @@ def main() -> None:
             big_seconds = big["timings"][stage]  # type: ignore[index]
             big_peak = big["peaks"].get(stage, 0.0)  # type: ignore[attr-defined]
             growth = big_seconds / max(seconds, 1e-3)
-            memory = big_peak / max(peak, 0.1)
+            # Below a MiB a ratio says nothing: the stage holds (next to) nothing in this process.
+            memory = f"{big_peak / peak:13.1f}x" if peak >= 1 else f"{'-':>14s}"
             verdict = "" if growth <= args.scale * 1.1 else "  WORSE THAN LINEAR"
-            line += f" {big_seconds:8.2f} {big_peak:8.1f} {growth:11.1f}x {memory:13.1f}x{verdict}"
+            line += f" {big_seconds:8.2f} {big_peak:8.1f} {growth:11.1f}x {memory}{verdict}"
         print(line)
 
 
