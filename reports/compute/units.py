@@ -37,14 +37,10 @@ def divide(numerator: pl.Expr, denominator: pl.Expr | int, rounding: Rounding) -
         if isinstance(denominator, pl.Expr)
         else pl.lit(denominator, pl.Int128)
     )
-    zero = pl.lit(0, pl.Int128)  # Polars has no unary minus for Int128
-    if rounding is Rounding.HALF_UP:
-        positive = (2 * n + d) // (2 * d)
-        negative = zero - ((-2 * n + d) // (2 * d))
-    else:
-        positive = n // d
-        negative = zero - ((zero - n) // d)
-    return pl.when(n >= 0).then(positive).otherwise(negative)
+    # Rounded magnitude, then the sign back: away from zero for halves, towards zero for DOWN.
+    magnitude = n.abs()
+    rounded = (2 * magnitude + d) // (2 * d) if rounding is Rounding.HALF_UP else magnitude // d
+    return n.sign().cast(pl.Int128) * rounded
 
 
 def divide_int(numerator: int, denominator: int, rounding: Rounding) -> int:
@@ -82,9 +78,10 @@ def to_minor_units(frame: pl.DataFrame, column: str, digits: int, into: str) -> 
 
 def from_units(column: pl.Expr, digits: int) -> pl.Expr:
     """Integer units of 10**-digits back to an exact `Decimal(38, 4)` money column."""
+    # Whole units times 10**-digits is exact at scale `digits`; widening to the money scale
+    # after the product (not before) is half the work.
     return (
-        column.cast(pl.Decimal(38, MONEY_SCALE))
-        * pl.lit(Decimal(1).scaleb(-digits), pl.Decimal(38, digits))
+        column.cast(pl.Decimal(38, 0)) * pl.lit(Decimal(1).scaleb(-digits), pl.Decimal(38, digits))
     ).cast(MONEY)
 
 
