@@ -252,10 +252,13 @@ def vat_by_period(
     at all. Cancelled lines never count.
     """
     date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
-    live = lines.filter(
-        pl.col("cancelled").not_()
-        & pl.col("unknown_status").not_()
-        & pl.col(date_column).is_not_null()
+    # The few columns the totals need, before the filter: filtering copies every column kept.
+    live = lines.select(
+        "case_invoice_id", date_column, "vat_rate", "stated_subtotal_p", "stated_vat_amount_p"
+    ).filter(
+        lines["cancelled"].not_()
+        & lines["unknown_status"].not_()
+        & lines[date_column].is_not_null()
     )
     grouped = (
         with_period(live, date_column, period, stagger)
