@@ -37,7 +37,8 @@ def _child(
     started = time.perf_counter()
     result = work(data)
     seconds = time.perf_counter() - started
-    queue.put((seconds, (status_kib("VmHWM") - before) / 1024, str(result)))
+    # The resident set can shrink between the reset and its reading: growth is never negative.
+    queue.put((seconds, max(0.0, (status_kib("VmHWM") - before) / 1024), str(result)))
 
 
 def isolated(
@@ -52,6 +53,12 @@ def isolated(
     queue = context.Queue()
     process = context.Process(target=_child, args=(prepare, work, argument, queue))
     process.start()
+    outcome: tuple[float, float, str] = result_of(process, queue)
+    return outcome
+
+
+def result_of(process: Any, queue: Any) -> Any:
+    """What the started `process` puts on `queue`, joined; an error if it dies first."""
     while True:  # a child that dies (out of memory, say) must not leave us waiting forever
         try:
             outcome = queue.get(timeout=1)

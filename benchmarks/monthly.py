@@ -20,9 +20,8 @@ import multiprocessing
 import tempfile
 import time
 from pathlib import Path
-from queue import Empty
 
-from measure import reset_peak, status_kib
+from measure import reset_peak, result_of, status_kib
 
 from reports.monthly import run_monthly
 from reports.periods import Month
@@ -95,16 +94,7 @@ def in_fresh_process(scale: int, month: str, workers: int | None) -> dict[str, o
     queue = context.Queue()
     process = context.Process(target=_child, args=(scale, month, workers, queue))
     process.start()
-    while True:  # a child that dies must not leave us waiting forever
-        try:
-            figures: dict[str, object] = queue.get(timeout=1)
-            break
-        except Empty:
-            if not process.is_alive():
-                raise RuntimeError(
-                    f"the run at {scale}x died with exit code {process.exitcode}"
-                ) from None
-    process.join()
+    figures: dict[str, object] = result_of(process, queue)
     return figures
 
 
@@ -125,10 +115,11 @@ def main() -> None:
             f"end to end, {figures['statements']} statements, "
             + ", ".join(f"{count:,} {name}" for name, count in records.items())  # type: ignore[attr-defined]
         )
-    print(
-        "  (the sandbox's Plannr rate limit, 500 requests a minute, is lifted: with it, fetch "
-        "at 10x also waits out about two of its one-minute windows)"
-    )
+    if args.scale > 1:
+        print(
+            "  (the sandbox's Plannr rate limit, 500 requests a minute, is lifted: with it, the "
+            f"fetch at {args.scale}x also waits out its one-minute windows)"
+        )
     base = runs[1]
     big = runs[scales[-1]]
     print(f"{'stage':9s} {'1x s':>8s} {'1x MiB':>8s}", end="")
