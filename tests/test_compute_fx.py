@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reports import rates as ecb
 from reports.compute.fx import EcbRates, RatesError, convert, reconcile_platform_conversion
 from reports.frames import MOBILITY_EXPENSES
-from reports.money import MONEY
+from reports.money import MONEY, minor_units
 
 D = Decimal
 # ECB rates of Friday 2026-05-08, from the embedded history: GBP 0.8641, JPY 184.37, USD 1.1761
@@ -188,3 +188,21 @@ def test_there_and_back_within_one_minor_unit(
     )
     assert abs(back["report_amount"][0] - amount) <= D("0.01")
     assert not any(dtype.is_float() for dtype in there.schema.dtypes())
+
+
+def test_the_largest_amounts_at_the_most_extreme_rates_stay_exact(rates: EcbRates) -> None:
+    """Why conversion works in Int128, not Int64: an amount just under AMOUNT_BOUND (10^12)
+    is 10^16 ten-thousandths; times the largest ECB rate in millionths (TRL, 1,912,400 per
+    euro on 2004-12-09: 1.9 x 10^12) it is 1.9 x 10^28, past Int64's 9.2 x 10^18 and far
+    inside Int128's 1.7 x 10^38."""
+    day = dt.date(2004, 12, 9)
+    largest = "999999999999.9999"
+    per_eur = dict(rates.table.filter(rate_date=day).select("currency", "per_eur").rows())
+    for source, target in [("EUR", "TRL"), ("TRL", "EUR"), ("TRL", "JPY"), ("JPY", "TRL")]:
+        for amount in (largest, "-" + largest):
+            frame = money([(amount, source, day)])
+            out = convert(frame, rates=rates, to=target)
+            exact = D(amount) * per_eur[target] / per_eur[source]
+            unit = D(1).scaleb(-minor_units(target))
+            expected = exact.quantize(unit, rounding="ROUND_HALF_UP")
+            assert out["report_amount"][0] == expected, (source, target, amount)

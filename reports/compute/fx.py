@@ -134,6 +134,9 @@ def convert(
             ),
         ]
     )
+    # Int128 throughout: an amount under AMOUNT_BOUND is < 10^16 ten-thousandths, and times
+    # a rate in millionths (TRL reached 1.9 x 10^12) it passes Int64; see the test
+    # test_the_largest_amounts_at_the_most_extreme_rates_stay_exact.
     numerator = pl.col("_units") * pl.col("_target_units")
     return (
         work.with_columns(_key=pl.when(priced).then(pl.col(currency)))  # null joins nothing
