@@ -159,7 +159,7 @@ def _declare_table(ws: Worksheet, sheet: Sheet, totalled: tuple[bool, ...]) -> N
     last_column = len(sheet.columns) - 1
     ws.constant_memory = False
     try:
-        ws.add_table(
+        refused = ws.add_table(
             0,
             0,
             2,
@@ -173,6 +173,8 @@ def _declare_table(ws: Worksheet, sheet: Sheet, totalled: tuple[bool, ...]) -> N
         )
     finally:
         ws.constant_memory = True
+    if refused:  # xlsxwriter warns and returns a code rather than raising
+        raise ValueError(f"xlsxwriter refused the table of sheet {sheet.title!r} ({refused})")
     ws.table.clear()  # the cells add_table() stored; ours are written in order below
     last_row = sheet.rows + 1  # zero-based: header, data rows, then the totals row
     table = ws.tables[-1]
