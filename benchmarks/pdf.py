@@ -4,7 +4,10 @@
 
 The statements are 200 one-page ones (a WillSuite customer each, from a sandbox with
 enough cases); serial is a loop in this process, parallel a process pool of --workers
-(default: one per core). The monthly report is the sandbox's October 2026.
+(default: one per core). The baseline is the same statements rendered serially as plain
+WeasyPrint documents, each setting up its own fonts (how `write_statements` rendered them
+before it kept one font configuration per thread). The monthly report is the sandbox's
+October 2026.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Any
 from pypdf import PdfReader
 
 from reports import fetch_frames, rates
-from reports.render.pdf import write_monthly_pdf, write_statements
+from reports.render.pdf import statement_context, write_monthly_pdf, write_statements
+from reports.render.templates import Templates
 from reports.report import build_report_data
 from reports.sandbox import Sandbox, Sizes
 
@@ -50,6 +54,16 @@ def main() -> None:
         raise SystemExit(f"only {len(one_page)} statements available")
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
+        from weasyprint import HTML
+
+        templates = Templates()
+        base_url = templates.base_url("statement.html")
+        HTML(string="<p>warm</p>").write_pdf(out / "warm.pdf")  # imports, not rendering
+        started = time.perf_counter()
+        for number, statement in enumerate(one_page):
+            html = templates.render("statement.html", **statement_context(data, statement))
+            HTML(string=html, base_url=base_url).write_pdf(out / f"baseline-{number}.pdf")
+        baseline_s = time.perf_counter() - started
         started = time.perf_counter()
         serial = write_statements(data, out / "serial", executor=InProcess(), statements=one_page)
         serial_s = time.perf_counter() - started
@@ -64,7 +78,14 @@ def main() -> None:
         monthly_pages = len(PdfReader(report).pages)
     print(f"{len(one_page)} statements of {sorted(pages)} page(s) each:")
     print(
+        f"  baseline, serial:       {baseline_s:6.2f} s, {len(one_page) / baseline_s:6.1f} statements/s"
+        "   (plain WeasyPrint, fonts set up per document)"
+    )
+    print(
         f"  serial:                 {serial_s:6.2f} s, {len(one_page) / serial_s:6.1f} statements/s"
+    )
+    print(
+        f"  ours serial / baseline serial throughput = {baseline_s / serial_s:.2f}x (target >= 3x)"
     )
     print(
         f"  parallel ({args.workers} processes): {parallel_s:6.2f} s, {len(one_page) / parallel_s:6.1f} statements/s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,24 @@ def test_statements_escape_html_and_carry_totals(data: ReportData, tmp_path: Pat
     assert "Page 1 of" in by_client[EVIL_PERSON][0]
     assert f"Demo & Co: Statement for {EVIL_PERSON}, October 2026" in by_client[EVIL_PERSON][0]
     assert sorted(p.name for p in tmp_path.iterdir())[-1] == "statements.json"
+
+
+def test_a_statement_owes_nothing_to_those_rendered_before_it(
+    data: ReportData, tmp_path: Path
+) -> None:
+    """One thread renders every statement with one font configuration: a statement rendered
+    after others must be the one rendered alone (same text, same fonts, same size)."""
+    first, *others = data.statements[:4]
+    with ThreadPoolExecutor(max_workers=1) as one_thread:
+        alone = write_statements(data, tmp_path / "alone", executor=one_thread, statements=[first])
+        after = write_statements(
+            data, tmp_path / "after", executor=one_thread, statements=[*others, first]
+        )
+    before, later = Path(alone[0].path), Path(after[-1].path)
+    assert text_of(before) == text_of(later)
+    assert before.stat().st_size == later.stat().st_size
+    for other in others:
+        assert other.client not in "\n".join(text_of(later))
 
 
 def test_file_names_cannot_escape_the_folder() -> None:
