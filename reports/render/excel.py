@@ -494,12 +494,6 @@ def sheet_rows(sheet: Sheet, expressions: Sequence[pl.Expr]) -> Iterator[tuple[A
         yield from chunk.select(expressions).iter_rows()
 
 
-def row_format(plan: ColumnPlan, row: tuple[Any, ...]) -> str | None:
-    if plan.currency_index is None:
-        return plan.number_format
-    return money_format(row[plan.currency_index])
-
-
 def can_total(frame: pl.DataFrame, column: Col) -> bool:
     """A totals row never adds two currencies: a column whose rows carry their own currency
     is totalled only while they all carry the same one."""
