@@ -191,10 +191,10 @@ def test_there_and_back_within_one_minor_unit(
 
 
 def test_the_largest_amounts_at_the_most_extreme_rates_stay_exact(rates: EcbRates) -> None:
-    """Why conversion works in Int128, not Int64: an amount just under AMOUNT_BOUND (10^12)
-    is 10^16 ten-thousandths; times the largest ECB rate in millionths (TRL, 1,912,400 per
-    euro on 2004-12-09: 1.9 x 10^12) it is 1.9 x 10^28, past Int64's 9.2 x 10^18 and far
-    inside Int128's 1.7 x 10^38."""
+    """Why Int64 cannot always do: an amount just under AMOUNT_BOUND (10^12) is 10^16
+    ten-thousandths; times the largest ECB rate in millionths (TRL, 1,912,400 per euro on
+    2004-12-09: 1.9 x 10^12) it is 1.9 x 10^28, past Int64's 9.2 x 10^18 and far inside
+    Int128's 1.7 x 10^38. Such a frame is converted in Int128."""
     day = dt.date(2004, 12, 9)
     largest = "999999999999.9999"
     per_eur = dict(rates.table.filter(rate_date=day).select("currency", "per_eur").rows())
@@ -206,3 +206,50 @@ def test_the_largest_amounts_at_the_most_extreme_rates_stay_exact(rates: EcbRate
             unit = D(1).scaleb(-minor_units(target))
             expected = exact.quantize(unit, rounding="ROUND_HALF_UP")
             assert out["report_amount"][0] == expected, (source, target, amount)
+
+
+def _by_the_rule(rates: EcbRates, amount: Decimal, source: str, day: dt.date, to: str) -> Decimal:
+    """One conversion the plain way: the last publication on or before `day`, in Decimal."""
+    published = rates.table.filter(pl.col("rate_date") <= day)["rate_date"].max()
+    per_eur = dict(rates.table.filter(rate_date=published).select("currency", "per_eur").rows())
+    exact = amount if source.upper() == to else amount * per_eur[to] / per_eur[source.upper()]
+    return exact.quantize(D(1).scaleb(-minor_units(to)), rounding="ROUND_HALF_UP")
+
+
+@pytest.mark.parametrize("with_a_huge_amount", [False, True], ids=["int64", "int128"])
+def test_every_row_is_converted_by_the_rule_in_either_integer_width(
+    rates: EcbRates, with_a_huge_amount: bool
+) -> None:
+    """Rows of many currencies (in any case), days and signs, some with no amount, each
+    converted as the Decimal rule says. One amount near AMOUNT_BOUND makes the frame too
+    wide for Int64 (`_integer_type`): the other rows must come out the same."""
+    import random
+
+    rng = random.Random(7)
+    spellings = ["USD", "usd", "JPY", "EUR", "Eur", "GBP", "gbp", "CHF", "SEK", "PLN"]
+    rows: list[tuple[str | None, str, dt.date | None]] = [
+        (
+            None if rng.random() < 0.05 else str(D(rng.randrange(-(10**9), 10**9)).scaleb(-4)),
+            rng.choice(spellings),
+            dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2500)),
+        )
+        for _ in range(400)
+    ]
+    if with_a_huge_amount:
+        rows.append(("999999999999.9999", "JPY", FRIDAY))
+    for to in ("GBP", "JPY"):
+        out = convert(money(rows), rates=rates, to=to)
+        for (amount, source, day), got in zip(rows, out["report_amount"], strict=True):
+            assert day is not None
+            want = None if amount is None else _by_the_rule(rates, D(amount), source, day, to)
+            assert got == want, (amount, source, day, to)
+
+
+def test_int64_is_used_only_where_the_widest_value_fits() -> None:
+    from reports.compute.fx import INT64_MAX, _integer_type
+
+    table = pl.DataFrame({"_target_units": [10**8], "_source_units": [10**12]})
+    fits = (INT64_MAX - 10**12) // (2 * 10**8)
+    assert _integer_type(fits, table, 2) == pl.Int64
+    assert _integer_type(fits + 1, table, 2) == pl.Int128
+    assert _integer_type(None, table, 2) == pl.Int64

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final
+from typing import Final, NoReturn
 
 import polars as pl
 
@@ -92,86 +92,213 @@ def convert(
     if isinstance(frame.schema[on], pl.Datetime):
         day = day.dt.convert_time_zone(timezone).dt.date()
     # Decimal(38, 4) is stored as an Int128 count of ten-thousandths: read it as that count.
-    work = frame.lazy().with_columns(
-        _day=day, _units=pl.col(amount).cast(pl.Decimal(38, MONEY_SCALE)).to_physical()
+    rows = frame.select(
+        _day=day,
+        _currency=pl.col(currency),
+        _units=pl.col(amount).cast(pl.Decimal(38, MONEY_SCALE)).to_physical(),
     )
     priced = pl.col("_units").is_not_null()
-    # Everything about rates is worked out once per (day, currency as written) the frame
-    # holds, a few thousand pairs however many rows, and joined back to the rows once.
-    keys = (
-        work.filter(priced)
-        .select("_day", _currency=pl.col(currency))
-        .unique()
+    facts = (
+        rows.lazy()
+        .filter(priced)
+        .select(
+            first=pl.col("_day").min(),
+            last=pl.col("_day").max(),
+            largest=pl.col("_units").abs().max(),
+            dateless=pl.col("_day").null_count(),
+            spellings=pl.col("_currency").unique().implode(),
+        )
         .collect(engine=ENGINE)
+        .row(0, named=True)
     )
-    if keys["_currency"].null_count():
+    if None in facts["spellings"]:
         no_currency = frame.filter(pl.col(amount).is_not_null() & pl.col(currency).is_null())
         raise RatesError(
             f"{no_currency.height} amounts have no currency in {currency}, so they cannot be "
             "converted; leave them out (and say so) before converting"
         )
-    keys = keys.with_columns(_ccy=pl.col("_currency").str.to_uppercase())
-    factors = pl.concat(
-        [
-            _factors(
-                keys.filter(pl.col("_ccy") != target),
-                rates,
-                target,
-                currency,
-                on,
-                max_staleness_days,
-            ),
-            # Amounts already in the target currency: the same arithmetic with both rates 1,
-            # so they are only rounded to its minor units; they show no rate.
-            keys.filter(pl.col("_ccy") == target).select(
-                "_day",
-                "_currency",
-                fx_rate_date=pl.lit(None, pl.Date),
-                fx_source_per_eur=pl.lit(None, RATE),
-                fx_target_per_eur=pl.lit(None, RATE),
-                _target_units=pl.lit(10**target_digits, pl.Int128),
-                _source_units=pl.lit(10**MONEY_SCALE, pl.Int128),
-            ),
-        ]
-    )
-    # Int128 throughout: an amount under AMOUNT_BOUND is < 10^16 ten-thousandths, and times
-    # a rate in millionths (TRL reached 1.9 x 10^12) it passes Int64; see the test
-    # test_the_largest_amounts_at_the_most_extreme_rates_stay_exact.
-    numerator = pl.col("_units") * pl.col("_target_units")
-    return (
-        work.with_columns(_key=pl.when(priced).then(pl.col(currency)))  # null joins nothing
-        .join(
-            factors.lazy(),
-            left_on=["_day", "_key"],
-            right_on=["_day", "_currency"],
-            how="left",
-            maintain_order="left",
+    spellings: list[str] = sorted(facts["spellings"])
+    codes = sorted({code.upper() for code in spellings})
+    unknown = sorted(set(codes) - set(rates.currencies))
+    if unknown:
+        raise RatesError(
+            f"the ECB publishes no rate for {', '.join(unknown)} ({currency}); "
+            "convert those amounts by hand or drop them before reporting"
         )
+    if facts["dateless"]:
+        raise RatesError(
+            f"{facts['dateless']} amounts have no date in {on}, so no rate can be chosen"
+        )
+    table = _rate_table(facts["first"], facts["last"], codes, rates, target, max_staleness_days)
+
+    # Each row's place in the table, (day - the table's first day) x currencies + the
+    # currency's index, is arithmetic on the row: one gather reads its rates, with no join
+    # and no hashing of rows. Amounts already in the target currency take the table's last
+    # row, where both factors are 1 and no rate is shown: they are only rounded to its
+    # minor units.
+    # A currency only unpriced rows use is not among `spellings`: null, like their place.
+    code = pl.col("_currency").cast(pl.Enum(spellings), strict=False).to_physical().cast(pl.Int64)
+    if spellings != codes:  # a currency written in more than one case
+        code = pl.lit(
+            pl.Series([codes.index(s.upper()) for s in spellings], dtype=pl.Int64)
+        ).gather(code)
+    integer = _integer_type(facts["largest"], table.frame, target_digits)
+    places = (
+        rows.lazy()
         .select(
-            *frame.columns,
-            from_units(divide(numerator, pl.col("_source_units"), rounding), target_digits).alias(
-                f"{into}_amount"
-            ),
-            pl.when(priced).then(pl.lit(target)).alias(f"{into}_currency"),
-            "fx_rate_date",
-            "fx_source_per_eur",
-            "fx_target_per_eur",
+            pl.when(priced.not_())
+            .then(None)
+            .when(code == (codes.index(target) if target in codes else -1))
+            .then(table.frame.height)
+            .when(pl.col("_day").is_between(table.first, table.last))
+            .then(
+                (pl.col("_day") - pl.lit(table.first)).dt.total_days().cast(pl.Int64) * len(codes)
+                + code
+            )
         )
         .collect(engine=ENGINE)
+        .to_series()
+    )
+    factors = pl.concat(
+        [
+            table.frame,
+            pl.DataFrame(
+                {"_target_units": [10**target_digits], "_source_units": [10**MONEY_SCALE]},
+                schema={"_target_units": pl.Int128, "_source_units": pl.Int128},
+            ),
+        ],
+        how="diagonal",
+    ).with_columns(pl.col("_target_units", "_source_units").cast(integer))
+    found = factors.select(pl.all().gather(places))
+    # A row with an amount and no factor is one the rates cannot price: say why.
+    if found["_target_units"].null_count() != rows["_units"].null_count():
+        _refuse(
+            rows.filter(priced & found["_target_units"].is_null()),
+            rates,
+            target,
+            on,
+            max_staleness_days,
+        )
+    numerator = pl.col("_units").cast(integer) * pl.col("_target_units")
+    converted = (
+        pl.concat([rows.select("_units"), found], how="horizontal")
+        .lazy()
+        .select(
+            from_units(divide(numerator, pl.col("_source_units"), rounding, integer), target_digits)
+        )
+        .collect(engine=ENGINE)
+        .to_series()
+    )
+    return frame.with_columns(
+        converted.alias(f"{into}_amount"),
+        pl.when(pl.col(amount).is_not_null()).then(pl.lit(target)).alias(f"{into}_currency"),
+        found["fx_rate_date"],
+        found["fx_source_per_eur"],
+        found["fx_target_per_eur"],
     )
 
 
-def _factors(
-    keys: pl.DataFrame,
+#: Largest value an Int64 holds.
+INT64_MAX: Final = 2**63 - 1
+
+
+def _integer_type(
+    largest_units: int | None, table: pl.DataFrame, target_digits: int
+) -> type[pl.Int64] | type[pl.Int128]:
+    """Int64 when this frame's figures cannot overflow it, else Int128.
+
+    The widest value the arithmetic makes is 2 x |amount| x target factor + source factor
+    (`units.divide`, half up). Amounts are bounded by `AMOUNT_BOUND` (10^12, so 10^16
+    ten-thousandths) and ECB rates by TRL's 1.9 x 10^6 per euro: that can reach 10^29,
+    past Int64, so the bound is checked on the frame's own largest amount and rates.
+    Int64 arithmetic is twice as fast; the answer is the same either way (tested).
+    """
+    if largest_units is None:
+        return pl.Int64
+    widest_target = max(table["_target_units"].max() or 0, 10**target_digits)
+    widest_source = max(table["_source_units"].max() or 0, 10**MONEY_SCALE)
+    widest = 2 * largest_units * int(widest_target) + int(widest_source)
+    return pl.Int64 if widest <= INT64_MAX else pl.Int128
+
+
+@dataclass(frozen=True)
+class _RateTable:
+    """The rates of every (day, currency) from `first` to `last`, row (day - first) x
+    currencies + the currency's index; rows with no usable rate are null."""
+
+    first: dt.date
+    last: dt.date
+    frame: pl.DataFrame
+
+
+def _rate_table(
+    first: dt.date | None,
+    last: dt.date | None,
+    codes: list[str],
     rates: EcbRates,
     target: str,
-    currency: str,
-    on: str,
     max_staleness_days: int,
-) -> pl.DataFrame:
-    """For each (`_day`, `_ccy`) in `keys`: the ECB publication used, its two rates, and the
-    integer factors of the conversion (`_target_units` over `_source_units`)."""
-    _check_coverage(keys, rates, currency, on)
+) -> _RateTable:
+    """Rates for each day from `first` to `last` (clamped to what the history covers) and
+    each of `codes`: the ECB publication used, its two rates, and the integer factors of
+    the conversion (`_target_units` over `_source_units`)."""
+    first = max(first or rates.first_date, rates.first_date)
+    last = min(last or first, _covered_until(rates.last_date))
+    days = pl.date_range(first, last, eager=True).alias("_day") if first <= last else None
+    grid = (
+        pl.DataFrame({"_day": days if days is not None else pl.Series([], dtype=pl.Date)})
+        .join(
+            pl.DataFrame({"_ccy": codes}, schema={"_ccy": pl.String}),
+            how="cross",
+            maintain_order="left_right",
+        )
+        .join_asof(rates.publications, left_on="_day", right_on="rate_date", strategy="backward")
+    )
+    fresh = (pl.col("_day") - pl.col("rate_date")).dt.total_days() <= max_staleness_days
+    # Only the publications these days can use, of these currencies: a few thousand rows of
+    # the history's hundreds of thousands, so the joins below stay small.
+    in_reach = rates.table.filter(
+        pl.col("rate_date").is_between(first - dt.timedelta(days=max_staleness_days), last)
+    )
+    source_rates = in_reach.filter(pl.col("currency").is_in(codes)).rename(
+        {"currency": "_ccy", "per_eur": "fx_source_per_eur"}
+    )
+    target_rates = in_reach.filter(currency=target).select(
+        "rate_date", pl.col("per_eur").alias("fx_target_per_eur")
+    )
+    looked_up = (
+        grid.with_columns(rate_date=pl.when(fresh).then(pl.col("rate_date")))
+        .join(source_rates, on=["rate_date", "_ccy"], how="left", maintain_order="left")
+        .join(target_rates, on="rate_date", how="left", maintain_order="left")
+    )
+    usable = pl.col("fx_source_per_eur").is_not_null() & pl.col("fx_target_per_eur").is_not_null()
+    target_digits = minor_units(target)
+    frame = looked_up.select(
+        fx_rate_date=pl.when(usable).then(pl.col("rate_date")),
+        fx_source_per_eur=pl.when(usable).then(pl.col("fx_source_per_eur")),
+        fx_target_per_eur=pl.when(usable).then(pl.col("fx_target_per_eur")),
+        _target_units=pl.when(usable).then(
+            to_units(pl.col("fx_target_per_eur"), RATE_DIGITS)
+            * pl.lit(10**target_digits, pl.Int128)
+        ),
+        _source_units=pl.when(usable).then(
+            to_units(pl.col("fx_source_per_eur"), RATE_DIGITS) * pl.lit(10**MONEY_SCALE, pl.Int128)
+        ),
+    )
+    if frame.height != grid.height:
+        raise AssertionError("the rate table lost rows")
+    return _RateTable(first, last, frame)
+
+
+def _refuse(
+    unpriced: pl.DataFrame, rates: EcbRates, target: str, on: str, max_staleness_days: int
+) -> NoReturn:
+    """The `RatesError` that says why the first of `unpriced`'s rows has no usable rate."""
+    keys = (
+        unpriced.select("_day", _ccy=pl.col("_currency").str.to_uppercase())
+        .unique()
+        .sort("_day", "_ccy")
+    )
     covered_until = _covered_until(rates.last_date)
     beyond = keys.filter(pl.col("_day") > covered_until)
     if beyond.height:
@@ -179,7 +306,7 @@ def _factors(
             f"{beyond['_day'].max()!s} ({on}) is after the last ECB publication in the rates in use "
             f"({rates.last_date}, from {rates.source}): run `reports rates update` for newer ones"
         )
-    looked_up = keys.sort("_day").join_asof(
+    looked_up = keys.join_asof(
         rates.publications, left_on="_day", right_on="rate_date", strategy="backward"
     )
     stale = looked_up.filter(
@@ -187,37 +314,14 @@ def _factors(
         | ((pl.col("_day") - pl.col("rate_date")).dt.total_days() > max_staleness_days)
     )
     if stale.height:
-        first = stale.sort("_day").row(0, named=True)
         raise RatesError(
-            f"no ECB rate within {max_staleness_days} days before {first['_day']} ({on}); the rates run "
-            f"{rates.first_date} to {rates.last_date}: run `reports rates update` for newer ones"
+            f"no ECB rate within {max_staleness_days} days before {stale['_day'][0]} ({on}); the "
+            f"rates run {rates.first_date} to {rates.last_date}: run `reports rates update` for "
+            "newer ones"
         )
-    source_rates = rates.table.rename({"currency": "_ccy", "per_eur": "fx_source_per_eur"})
-    target_rates = rates.table.filter(currency=target).select(
-        "rate_date", pl.col("per_eur").alias("fx_target_per_eur")
-    )
-    looked_up = looked_up.join(source_rates, on=["rate_date", "_ccy"], how="left").join(
-        target_rates, on="rate_date", how="left"
-    )
-    missing = looked_up.filter(
-        pl.col("fx_source_per_eur").is_null() | pl.col("fx_target_per_eur").is_null()
-    )
-    if missing.height:
-        first = missing.sort("_day", "_ccy").row(0, named=True)
-        raise RatesError(
-            f"the ECB published no {first['_ccy']} or {target} rate on {first['rate_date']}"
-        )
-    target_digits = minor_units(target)
-    return looked_up.select(
-        "_day",
-        "_currency",
-        pl.col("rate_date").alias("fx_rate_date"),
-        "fx_source_per_eur",
-        "fx_target_per_eur",
-        _target_units=to_units(pl.col("fx_target_per_eur"), RATE_DIGITS)
-        * pl.lit(10**target_digits, pl.Int128),
-        _source_units=to_units(pl.col("fx_source_per_eur"), RATE_DIGITS)
-        * pl.lit(10**MONEY_SCALE, pl.Int128),
+    first = looked_up.row(0, named=True)
+    raise RatesError(
+        f"the ECB published no {first['_ccy']} or {target} rate on {first['rate_date']}"
     )
 
 
@@ -228,19 +332,6 @@ def _covered_until(last_publication: dt.date) -> dt.date:
     while (day + dt.timedelta(days=1)).weekday() >= 5:
         day += dt.timedelta(days=1)
     return day
-
-
-def _check_coverage(rows: pl.DataFrame, rates: EcbRates, currency: str, on: str) -> None:
-    unknown = sorted(set(rows["_ccy"].unique().to_list()) - set(rates.currencies))
-    if unknown:
-        raise RatesError(
-            f"the ECB publishes no rate for {', '.join(str(u) for u in unknown)} ({currency}); "
-            "convert those amounts by hand or drop them before reporting"
-        )
-    if rows["_day"].null_count():
-        raise RatesError(
-            f"{rows['_day'].null_count()} amounts have no date in {on}, so no rate can be chosen"
-        )
 
 
 def reconcile_platform_conversion(

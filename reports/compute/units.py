@@ -29,18 +29,27 @@ class Rounding(StrEnum):
         return ROUND_HALF_UP if self is Rounding.HALF_UP else ROUND_DOWN
 
 
-def divide(numerator: pl.Expr, denominator: pl.Expr | int, rounding: Rounding) -> pl.Expr:
-    """`numerator / denominator` as a whole number, rounded by `rounding`. `denominator` > 0."""
-    n = numerator.cast(pl.Int128)
+def divide(
+    numerator: pl.Expr,
+    denominator: pl.Expr | int,
+    rounding: Rounding,
+    integer: type[pl.Int64] | type[pl.Int128] = pl.Int128,
+) -> pl.Expr:
+    """`numerator / denominator` as a whole number, rounded by `rounding`. `denominator` > 0.
+
+    Works in `integer`: Int64 only where the caller has shown that 2 x |numerator| +
+    denominator fits in it (Polars wraps on overflow, silently).
+    """
+    n = numerator.cast(integer)
     d = (
-        denominator.cast(pl.Int128)
+        denominator.cast(integer)
         if isinstance(denominator, pl.Expr)
-        else pl.lit(denominator, pl.Int128)
+        else pl.lit(denominator, integer)
     )
     # Rounded magnitude, then the sign back: away from zero for halves, towards zero for DOWN.
     magnitude = n.abs()
     rounded = (2 * magnitude + d) // (2 * d) if rounding is Rounding.HALF_UP else magnitude // d
-    return n.sign().cast(pl.Int128) * rounded
+    return n.sign().cast(integer) * rounded
 
 
 def divide_int(numerator: int, denominator: int, rounding: Rounding) -> int:
