@@ -21,7 +21,9 @@ from reports.compute.vat import (
     invoice_lines,
     vat_by_period,
     vat_return,
+    vat_totals,
 )
+from reports.errors import DataError
 from reports.frames import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.sources.willsuite import LineInput, draft_invoice
 
@@ -382,3 +384,62 @@ def test_period_totals_are_the_exact_sum_of_lines(
     assert table["box6_total_sales_ex_vat"].sum() == sum((n for n, _ in counted), D(0))
     assert table["box1_vat_due_on_sales"].sum() == sum((v for _, v in counted), D(0))
     assert not any(dtype.is_float() for dtype in table.schema.dtypes())
+
+
+def mixed_invoices(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Invoices of one to four lines across two years: paid, unpaid and undated ones, lines
+    paid on their own day, cancelled, voided, unknown and blank statuses, VAT and none."""
+    import random
+
+    rng = random.Random(11)
+    invoices, items = [], []
+    for number in range(count):
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(730))
+        paid = (day + dt.timedelta(days=rng.randrange(60))).isoformat() if number % 3 else None
+        header = invoice(str(number), day.isoformat(), paid=paid)
+        if number % 17 == 0:
+            header["date_created"] = None
+        invoices.append(header)
+        for _ in range(rng.randrange(1, 5)):
+            net = D(rng.randrange(1, 100_000)).scaleb(-2)
+            has_vat = rng.random() < 0.7
+            line = item(
+                str(number),
+                str(net),
+                str((net * D("0.2")).quantize(D("0.01"))) if has_vat else "0.00",
+                has_vat=has_vat,
+                status=rng.choice([None] * 8 + ["cancelled", "Void", "on hold", ""]),
+            )
+            if rng.random() < 0.2:
+                line["paid_at"] = f"{day + dt.timedelta(days=rng.randrange(90))} 12:00:00"
+            items.append(line)
+    return frames(invoices, items)
+
+
+def test_vat_totals_are_vat_by_period_of_the_lines() -> None:
+    invoices, items = mixed_invoices(300)
+    lines = invoice_lines(invoices, items)
+    for basis, period, stagger in itertools.product(Basis, Period, (1, 2, 3)):
+        expected = vat_by_period(lines, basis, period, stagger)
+        assert expected.height > 3
+        assert vat_totals(invoices, items, basis, period, stagger).equals(expected), (
+            basis,
+            period,
+            stagger,
+        )
+
+
+def test_vat_totals_refuse_what_invoice_lines_refuse() -> None:
+    invoices, items = mixed_invoices(5)
+    finer = items.with_columns(
+        vat_amount=pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.col("vat_amount") + D("0.001"))
+        .otherwise(pl.col("vat_amount"))
+    )
+    with pytest.raises(ValueError, match=r"vat_amount: .* not a whole number of units") as got:
+        vat_totals(invoices, finer)
+    with pytest.raises(ValueError, match="vat_amount") as want:
+        invoice_lines(invoices, finer)
+    assert str(got.value) == str(want.value)
+    with pytest.raises(DataError, match=r"invoice item .* comes 2 times"):
+        vat_totals(invoices, pl.concat([items, items.head(1)]))

@@ -28,18 +28,23 @@ def period_bounds(day: pl.Expr, period: Period, stagger: int = 1) -> tuple[pl.Ex
     """
     if stagger not in (1, 2, 3):
         raise ValueError(f"VAT stagger must be 1, 2 or 3, not {stagger}")
-    month_start = day.dt.truncate("1mo")
+    # Whole-number arithmetic on months counted from year 0: no per-row strings or offsets.
+    month = day.dt.month().cast(pl.Int32)
+    months = day.dt.year().cast(pl.Int32) * 12 + month - 1
     if period is Period.MONTH:
-        start, months = month_start, 1
+        first, length = months, 1
     elif period is Period.QUARTER:
-        back = (day.dt.month().cast(pl.Int32) - stagger + 3) % 3
-        start, months = month_start.dt.offset_by(pl.format("-{}mo", back)), 3
+        first, length = months - (month - stagger + 3) % 3, 3
     elif period is Period.YEAR:
-        start, months = day.dt.truncate("1y"), 12
+        first, length = months - (month - 1), 12
     else:
         raise ValueError(f"unknown period {period!r}")
-    end = start.dt.offset_by(f"{months}mo").dt.offset_by("-1d")
-    return start, end
+    return _first_day(first), _first_day(first + length).dt.offset_by("-1d")
+
+
+def _first_day(months: pl.Expr) -> pl.Expr:
+    """The first day of the month `months` after January of year 0."""
+    return pl.date(months // 12, months % 12 + 1, 1)
 
 
 def with_period(

@@ -25,7 +25,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.compute.periods import Period, local_date, with_period
+from reports.compute.periods import Period, local_date, period_bounds
 from reports.compute.units import Rounding, divide, from_units, quantize, to_minor_units, to_units
 from reports.errors import DataError
 from reports.money import MONEY, MONEY_SCALE
@@ -87,9 +87,7 @@ def invoice_lines(
         unknown_status=(_status.is_not_null() & _status.is_in(CANCELLED_STATUSES).not_()).fill_null(
             False
         ),
-        vat_rate=pl.when(pl.col("has_vat"))
-        .then(pl.lit(vat_rate, MONEY))
-        .otherwise(pl.lit(0, MONEY)),
+        vat_rate=_line_rate(vat_rate),
         net_p=divide(net_e8, 10 ** (2 * MONEY_SCALE - PENNY_DIGITS), Rounding.HALF_UP),
         paid_date=pl.coalesce(local_date("paid_at"), pl.col("invoice_paid_date")),
     )
@@ -104,8 +102,16 @@ def invoice_lines(
     return lines.drop("invoice_paid_date")
 
 
+def _line_rate(vat_rate: Decimal) -> pl.Expr:
+    """The VAT rate of each line: `vat_rate` where it `has_vat`, else 0."""
+    return pl.when(pl.col("has_vat")).then(pl.lit(vat_rate, MONEY)).otherwise(pl.lit(0, MONEY))
+
+
 def require_unique(frame: pl.DataFrame, key: str, entity: str) -> None:
     """A `DataError` naming the first `key` value that `frame` holds more than once."""
+    # Counting distinct values is cheap; grouping, to name a repeated one, only on failure.
+    if frame[key].n_unique() == frame.height:
+        return
     repeated = frame.group_by(key).agg(copies=pl.len()).filter(pl.col("copies") > 1)
     if repeated.height:
         first = repeated.row(0, named=True)
@@ -249,37 +255,93 @@ def vat_by_period(
 
     Figures are the lines' stated values (what the invoices charged); on the cash basis a
     line counts when paid (its `paid_at`, else its invoice's `date_paid`), unpaid lines not
-    at all. Cancelled lines never count.
+    at all. Cancelled lines never count. `vat_totals()` gives the same from the invoices
+    and items without building the lines.
     """
     date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
-    # The few columns the totals need, before the filter: filtering copies every column kept.
-    live = lines.select(
-        "case_invoice_id", date_column, "vat_rate", "stated_subtotal_p", "stated_vat_amount_p"
-    ).filter(
-        lines["cancelled"].not_()
-        & lines["unknown_status"].not_()
-        & lines[date_column].is_not_null()
+    live = lines.lazy().filter(pl.col("cancelled").not_() & pl.col("unknown_status").not_())
+    return _totals(
+        live.select("case_invoice_id", "vat_rate", "subtotal", "vat_amount", _day=date_column),
+        basis,
+        period,
+        stagger,
     )
-    grouped = (
-        with_period(live, date_column, period, stagger)
-        .group_by("period_start", "period_end", "vat_rate")
+
+
+def vat_totals(
+    invoices: pl.DataFrame,
+    items: pl.DataFrame,
+    basis: Basis = Basis.INVOICE,
+    period: Period = Period.QUARTER,
+    stagger: int = 1,
+    vat_rate: Decimal = STANDARD_RATE,
+) -> pl.DataFrame:
+    """`vat_by_period(invoice_lines(invoices, items, vat_rate), basis, period, stagger)`,
+    worked out without building the lines: the same refusals (repeated ids, amounts finer
+    than a penny), then one streaming query over the few columns the totals need, so memory
+    stays near the size of the result however many items there are."""
+    require_unique(invoices, "id", "invoice")
+    require_unique(items, "id", "invoice item")
+    penny = 10 ** (MONEY_SCALE - PENNY_DIGITS)
+    finer = (
+        items.lazy()
+        .select(
+            ((to_units(pl.col(c)) % penny) != 0).any().alias(c)
+            for c in ("subtotal", "vat_amount", "amount")
+        )
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
+    for column, fractional in finer.items():
+        if fractional:  # the same error invoice_lines() gives
+            to_minor_units(items, column, PENNY_DIGITS, "_")
+    headers = invoices.lazy().select(
+        case_invoice_id="id",
+        _invoice_date=local_date("date_created"),
+        _invoice_paid=local_date("date_paid"),
+    )
+    day = (
+        pl.col("_invoice_date")
+        if basis is Basis.INVOICE
+        else pl.coalesce(local_date("paid_at"), pl.col("_invoice_paid"))
+    )
+    # A line counts only with no status: any status is cancelled or unknown (invoice_lines).
+    live = items.lazy().filter(pl.col("status").is_null())
+    joined = live.join(headers, on="case_invoice_id", how="left").select(
+        "case_invoice_id",
+        _line_rate(vat_rate).alias("vat_rate"),
+        "subtotal",
+        "vat_amount",
+        _day=day,
+    )
+    return _totals(joined, basis, period, stagger)
+
+
+def _totals(live: pl.LazyFrame, basis: Basis, period: Period, stagger: int) -> pl.DataFrame:
+    """Per period and rate, from live lines (`case_invoice_id`, `vat_rate`, `subtotal`,
+    `vat_amount`, `_day`): invoices, lines, net sales and VAT; lines with no day left out."""
+    start, end = period_bounds(pl.col("_day"), period, stagger)
+    return (
+        live.filter(pl.col("_day").is_not_null())
+        .group_by(period_start=start, period_end=end, vat_rate=pl.col("vat_rate"))
         .agg(
             invoices=pl.col("case_invoice_id").n_unique(),
             lines=pl.len(),
-            net_p=pl.col("stated_subtotal_p").sum(),
-            vat_p=pl.col("stated_vat_amount_p").sum(),
+            net_sales=pl.col("subtotal").sum(),
+            vat=pl.col("vat_amount").sum(),
+        )
+        .select(
+            pl.lit(str(basis)).alias("basis"),
+            "period_start",
+            "period_end",
+            "vat_rate",
+            "invoices",
+            "lines",
+            pl.col("net_sales").cast(MONEY),
+            pl.col("vat").cast(MONEY),
         )
         .sort("period_start", "vat_rate")
-    )
-    return grouped.select(
-        pl.lit(str(basis)).alias("basis"),
-        "period_start",
-        "period_end",
-        "vat_rate",
-        "invoices",
-        "lines",
-        from_units(pl.col("net_p"), PENNY_DIGITS).alias("net_sales"),
-        from_units(pl.col("vat_p"), PENNY_DIGITS).alias("vat"),
+        .collect(engine="streaming")
     )
 
 
