@@ -135,8 +135,8 @@ def convert(
     # currency's index, is arithmetic on the row: one gather reads its rates, with no join
     # and no hashing of rows. Amounts already in the target currency take the table's last
     # row, where both factors are 1 and no rate is shown: they are only rounded to its
-    # minor units.
-    # A currency only unpriced rows use is not among `spellings`: null, like their place.
+    # minor units. (A currency that only rows with no amount use is not among `spellings`:
+    # its code is null, as is their place.)
     code = pl.col("_currency").cast(pl.Enum(spellings), strict=False).to_physical().cast(pl.Int64)
     if spellings != codes:  # a currency written in more than one case
         code = pl.lit(

@@ -45,11 +45,3 @@ def period_bounds(day: pl.Expr, period: Period, stagger: int = 1) -> tuple[pl.Ex
 def _first_day(months: pl.Expr) -> pl.Expr:
     """The first day of the month `months` after January of year 0."""
     return pl.date(months // 12, months % 12 + 1, 1)
-
-
-def with_period(
-    frame: pl.DataFrame, date_column: str, period: Period, stagger: int = 1
-) -> pl.DataFrame:
-    """Add `period_start` and `period_end` for `date_column`."""
-    start, end = period_bounds(pl.col(date_column), period, stagger)
-    return frame.with_columns(period_start=start, period_end=end)
