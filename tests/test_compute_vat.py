@@ -412,6 +412,8 @@ def mixed_invoices(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
             )
             if rng.random() < 0.2:
                 line["paid_at"] = f"{day + dt.timedelta(days=rng.randrange(90))} 12:00:00"
+            if number % 23 == 0:  # an item of an invoice we do not have, or of none
+                line["case_invoice_id"] = None if number % 2 else f"gone-{number % 3}"
             items.append(line)
     return frames(invoices, items)
 

@@ -109,8 +109,12 @@ def _line_rate(vat_rate: Decimal) -> pl.Expr:
 
 def require_unique(frame: pl.DataFrame, key: str, entity: str) -> None:
     """A `DataError` naming the first `key` value that `frame` holds more than once."""
-    # Counting distinct values is cheap; grouping, to name a repeated one, only on failure.
-    if frame[key].n_unique() == frame.height:
+    # Sorted hashes with no two alike prove every value distinct, in a fraction of the
+    # memory of a set of the values; equal neighbours (a repeat, or two values sharing a
+    # hash) are settled exactly by grouping.
+    hashes = frame[key].hash()
+    hashes.sort(in_place=True)
+    if not (hashes.slice(1) == hashes.slice(0, max(len(hashes) - 1, 0))).any():
         return
     repeated = frame.group_by(key).agg(copies=pl.len()).filter(pl.col("copies") > 1)
     if repeated.height:
@@ -282,19 +286,7 @@ def vat_totals(
     stays near the size of the result however many items there are."""
     require_unique(invoices, "id", "invoice")
     require_unique(items, "id", "invoice item")
-    penny = 10 ** (MONEY_SCALE - PENNY_DIGITS)
-    finer = (
-        items.lazy()
-        .select(
-            ((to_units(pl.col(c)) % penny) != 0).any().alias(c)
-            for c in ("subtotal", "vat_amount", "amount")
-        )
-        .collect(engine="streaming")
-        .row(0, named=True)
-    )
-    for column, fractional in finer.items():
-        if fractional:  # the same error invoice_lines() gives
-            to_minor_units(items, column, PENNY_DIGITS, "_")
+    _require_whole_pennies(items, ("subtotal", "vat_amount", "amount"))
     headers = invoices.lazy().select(
         case_invoice_id="id",
         _invoice_date=local_date("date_created"),
@@ -315,6 +307,25 @@ def vat_totals(
         _day=day,
     )
     return _totals(joined, basis, period, stagger)
+
+
+#: Amounts checked at a time by `_require_whole_pennies`: bounds its working memory.
+_SLICE_ROWS = 65_536
+
+
+def _require_whole_pennies(items: pl.DataFrame, columns: Sequence[str]) -> None:
+    """The error `invoice_lines()` gives for an amount finer than a penny, looked for a
+    slice at a time rather than by building every amount in pennies."""
+    penny = 10 ** (MONEY_SCALE - PENNY_DIGITS)
+    finer = dict.fromkeys(columns, False)
+    for part in items.select(columns).iter_slices(_SLICE_ROWS):
+        flags = part.select(
+            ((pl.col(c).cast(MONEY).to_physical() % penny) != 0).any() for c in columns
+        ).row(0, named=True)
+        finer = {c: finer[c] or bool(flags[c]) for c in columns}
+    for column in columns:  # in invoice_lines()'s order, so the same error comes first
+        if finer[column]:
+            to_minor_units(items, column, PENNY_DIGITS, "_")
 
 
 def _totals(live: pl.LazyFrame, basis: Basis, period: Period, stagger: int) -> pl.DataFrame:
