@@ -217,19 +217,21 @@ def _by_the_rule(rates: EcbRates, amount: Decimal, source: str, day: dt.date, to
 
 
 @pytest.mark.parametrize("with_a_huge_amount", [False, True], ids=["int64", "int128"])
+@pytest.mark.parametrize("with_empty_amounts", [False, True], ids=["all-priced", "some-empty"])
 def test_every_row_is_converted_by_the_rule_in_either_integer_width(
-    rates: EcbRates, with_a_huge_amount: bool
+    rates: EcbRates, with_a_huge_amount: bool, with_empty_amounts: bool
 ) -> None:
-    """Rows of many currencies (in any case), days and signs, some with no amount, each
-    converted as the Decimal rule says. One amount near AMOUNT_BOUND makes the frame too
-    wide for Int64 (`_integer_type`): the other rows must come out the same."""
+    """Rows of many currencies (in any case), days and signs, with or without some empty
+    amounts, each converted as the Decimal rule says. One amount near AMOUNT_BOUND makes
+    the frame too wide for Int64 (`_integer_type`): the other rows must come out the same."""
     import random
 
     rng = random.Random(7)
     spellings = ["USD", "usd", "JPY", "EUR", "Eur", "GBP", "gbp", "CHF", "SEK", "PLN"]
+    empty = 0.05 if with_empty_amounts else 0.0
     rows: list[tuple[str | None, str, dt.date | None]] = [
         (
-            None if rng.random() < 0.05 else str(D(rng.randrange(-(10**9), 10**9)).scaleb(-4)),
+            None if rng.random() < empty else str(D(rng.randrange(-(10**9), 10**9)).scaleb(-4)),
             rng.choice(spellings),
             dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2500)),
         )
@@ -239,10 +241,14 @@ def test_every_row_is_converted_by_the_rule_in_either_integer_width(
         rows.append(("999999999999.9999", "JPY", FRIDAY))
     for to in ("GBP", "JPY"):
         out = convert(money(rows), rates=rates, to=to)
-        for (amount, source, day), got in zip(rows, out["report_amount"], strict=True):
+        for (amount, source, day), got, rate_day in zip(
+            rows, out["report_amount"], out["fx_rate_date"], strict=True
+        ):
             assert day is not None
             want = None if amount is None else _by_the_rule(rates, D(amount), source, day, to)
             assert got == want, (amount, source, day, to)
+            # A rate is shown only where one was used.
+            assert (rate_day is None) == (amount is None or source.upper() == to)
 
 
 def test_int64_is_used_only_where_the_widest_value_fits() -> None:

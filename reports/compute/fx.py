@@ -133,32 +133,31 @@ def convert(
 
     # Each row's place in the table, (day - the table's first day) x currencies + the
     # currency's index, is arithmetic on the row: one gather reads its rates, with no join
-    # and no hashing of rows. Amounts already in the target currency take the table's last
-    # row, where both factors are 1 and no rate is shown: they are only rounded to its
-    # minor units. (A currency that only rows with no amount use is not among `spellings`:
-    # its code is null, as is their place.)
+    # and no hashing of rows. Amounts already in the target currency have both factors 1
+    # and no rate, so they are only rounded to its minor units: in the table, and in one
+    # row added after it for days the table does not reach. (A currency that only rows with
+    # no amount use is not among `spellings`: its code is null, as is their place.)
     code = pl.col("_currency").cast(pl.Enum(spellings), strict=False).to_physical().cast(pl.Int64)
     if spellings != codes:  # a currency written in more than one case
         code = pl.lit(
             pl.Series([codes.index(s.upper()) for s in spellings], dtype=pl.Int64)
         ).gather(code)
     integer = _integer_type(facts["largest"], table.frame, target_digits)
-    places = (
-        rows.lazy()
-        .select(
+    place = (pl.col("_day") - pl.lit(table.first)).dt.total_days().cast(pl.Int64) * len(
+        codes
+    ) + code
+    if rows["_units"].null_count() or (table.first, table.last) != (facts["first"], facts["last"]):
+        # Rows with no amount have no place; nor have those outside the table (the history
+        # ends before them, or starts after), except those in the target currency.
+        place = (
             pl.when(priced.not_())
             .then(None)
             .when(code == (codes.index(target) if target in codes else -1))
             .then(table.frame.height)
             .when(pl.col("_day").is_between(table.first, table.last))
-            .then(
-                (pl.col("_day") - pl.lit(table.first)).dt.total_days().cast(pl.Int64) * len(codes)
-                + code
-            )
+            .then(place)
         )
-        .collect(engine=ENGINE)
-        .to_series()
-    )
+    places = rows.lazy().select(place).collect(engine=ENGINE).to_series()
     factors = pl.concat(
         [
             table.frame,
@@ -271,17 +270,29 @@ def _rate_table(
         .join(source_rates, on=["rate_date", "_ccy"], how="left", maintain_order="left")
         .join(target_rates, on="rate_date", how="left", maintain_order="left")
     )
-    usable = pl.col("fx_source_per_eur").is_not_null() & pl.col("fx_target_per_eur").is_not_null()
+    in_target = pl.col("_ccy") == target
+    usable = (
+        pl.col("fx_source_per_eur").is_not_null()
+        & pl.col("fx_target_per_eur").is_not_null()
+        & in_target.not_()
+    )
     target_digits = minor_units(target)
+    # The target currency's own rows: both factors 1 and no rate shown, on any day.
     frame = looked_up.select(
         fx_rate_date=pl.when(usable).then(pl.col("rate_date")),
         fx_source_per_eur=pl.when(usable).then(pl.col("fx_source_per_eur")),
         fx_target_per_eur=pl.when(usable).then(pl.col("fx_target_per_eur")),
-        _target_units=pl.when(usable).then(
+        _target_units=pl.when(in_target)
+        .then(pl.lit(10**target_digits, pl.Int128))
+        .when(usable)
+        .then(
             to_units(pl.col("fx_target_per_eur"), RATE_DIGITS)
             * pl.lit(10**target_digits, pl.Int128)
         ),
-        _source_units=pl.when(usable).then(
+        _source_units=pl.when(in_target)
+        .then(pl.lit(10**MONEY_SCALE, pl.Int128))
+        .when(usable)
+        .then(
             to_units(pl.col("fx_source_per_eur"), RATE_DIGITS) * pl.lit(10**MONEY_SCALE, pl.Int128)
         ),
     )
