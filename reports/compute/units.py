@@ -87,10 +87,13 @@ def to_minor_units(frame: pl.DataFrame, column: str, digits: int, into: str) -> 
 
 def from_units(column: pl.Expr, digits: int) -> pl.Expr:
     """Integer units of 10**-digits back to an exact `Decimal(38, 4)` money column."""
-    # Whole units times 10**-digits is exact at scale `digits`; widening to the money scale
-    # after the product (not before) is half the work.
+    if digits > MONEY_SCALE:
+        raise ValueError(f"a money column holds {MONEY_SCALE} decimals, not {digits}")
+    # Whole units times 10**-digits written at the money scale: Polars gives the product
+    # the sum of the scales, 0 + 4, so it is the money column with no further pass.
     return (
-        column.cast(pl.Decimal(38, 0)) * pl.lit(Decimal(1).scaleb(-digits), pl.Decimal(38, digits))
+        column.cast(pl.Decimal(38, 0))
+        * pl.lit(Decimal(1).scaleb(-digits).quantize(Decimal(1).scaleb(-MONEY_SCALE)), MONEY)
     ).cast(MONEY)
 
 
