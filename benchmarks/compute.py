@@ -198,7 +198,7 @@ def main() -> None:
         plain_s, plain_mb, plain_result = isolated(*plain, size)
         assert Decimal(ours_result) == Decimal(plain_result), (ours_result, plain_result)
         print(f"{name} over {size:,} {unit} (both give {Decimal(plain_result):,}):")
-        print(f"  ours (Polars, integer minor units): {ours_s:7.2f} s, peak +{ours_mb:7.1f} MiB")
+        print(f"  {'ours (Polars, exact):':<35} {ours_s:7.2f} s, peak +{ours_mb:7.1f} MiB")
         print(f"  plain Python loop with Decimal:     {plain_s:7.2f} s, peak +{plain_mb:7.1f} MiB")
         print(
             f"  plain / ours: time {plain_s / ours_s:.1f}x"
