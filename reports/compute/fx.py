@@ -244,16 +244,15 @@ def _rate_table(
     first = max(first or rates.first_date, rates.first_date)
     last = min(last or first, _covered_until(rates.last_date))
     days = pl.date_range(first, last, eager=True).alias("_day") if first <= last else None
-    grid = (
-        pl.DataFrame({"_day": days if days is not None else pl.Series([], dtype=pl.Date)})
-        .join(
+    grid = _publication_used(
+        pl.DataFrame({"_day": days if days is not None else pl.Series([], dtype=pl.Date)}).join(
             pl.DataFrame({"_ccy": codes}, schema={"_ccy": pl.String}),
             how="cross",
             maintain_order="left_right",
-        )
-        .join_asof(rates.publications, left_on="_day", right_on="rate_date", strategy="backward")
+        ),
+        rates,
+        max_staleness_days,
     )
-    fresh = (pl.col("_day") - pl.col("rate_date")).dt.total_days() <= max_staleness_days
     # Only the publications these days can use, of these currencies: a few thousand rows of
     # the history's hundreds of thousands, so the joins below stay small.
     in_reach = rates.table.filter(
@@ -265,11 +264,9 @@ def _rate_table(
     target_rates = in_reach.filter(currency=target).select(
         "rate_date", pl.col("per_eur").alias("fx_target_per_eur")
     )
-    looked_up = (
-        grid.with_columns(rate_date=pl.when(fresh).then(pl.col("rate_date")))
-        .join(source_rates, on=["rate_date", "_ccy"], how="left", maintain_order="left")
-        .join(target_rates, on="rate_date", how="left", maintain_order="left")
-    )
+    looked_up = grid.join(
+        source_rates, on=["rate_date", "_ccy"], how="left", maintain_order="left"
+    ).join(target_rates, on="rate_date", how="left", maintain_order="left")
     in_target = pl.col("_ccy") == target
     usable = (
         pl.col("fx_source_per_eur").is_not_null()
@@ -301,6 +298,18 @@ def _rate_table(
     return _RateTable(first, last, frame)
 
 
+def _publication_used(keys: pl.DataFrame, rates: EcbRates, max_staleness_days: int) -> pl.DataFrame:
+    """`keys` (sorted by `_day`) with `rate_date`: the last ECB publication on or before each
+    day, null where there is none within `max_staleness_days`."""
+    return keys.join_asof(
+        rates.publications, left_on="_day", right_on="rate_date", strategy="backward"
+    ).with_columns(
+        rate_date=pl.when(
+            (pl.col("_day") - pl.col("rate_date")).dt.total_days() <= max_staleness_days
+        ).then(pl.col("rate_date"))
+    )
+
+
 def _refuse(
     unpriced: pl.DataFrame, rates: EcbRates, target: str, on: str, max_staleness_days: int
 ) -> NoReturn:
@@ -317,13 +326,8 @@ def _refuse(
             f"{beyond['_day'].max()!s} ({on}) is after the last ECB publication in the rates in use "
             f"({rates.last_date}, from {rates.source}): run `reports rates update` for newer ones"
         )
-    looked_up = keys.join_asof(
-        rates.publications, left_on="_day", right_on="rate_date", strategy="backward"
-    )
-    stale = looked_up.filter(
-        pl.col("rate_date").is_null()
-        | ((pl.col("_day") - pl.col("rate_date")).dt.total_days() > max_staleness_days)
-    )
+    looked_up = _publication_used(keys, rates, max_staleness_days)
+    stale = looked_up.filter(pl.col("rate_date").is_null())
     if stale.height:
         raise RatesError(
             f"no ECB rate within {max_staleness_days} days before {stale['_day'][0]} ({on}); the "
