@@ -39,6 +39,8 @@ FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters an .xlsx cannot hold; shown as U+FFFD, as the PDFs show them.
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_COLOUR = "1F4E79"
+#: The Summary sheet's column widths, in characters: labels, then two values.
+SUMMARY_WIDTHS = (44, 22, 22)
 #: The library that writes the workbook: see the module's docstring.
 Writer = Literal["xlsxwriter", "openpyxl"]
 
