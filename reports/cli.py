@@ -199,17 +199,19 @@ rendering_options = options(currency_option, firm_option, sandbox_option)
 
 
 def report_delivery(delivery: Delivery, config: Config) -> None:
+    """What was sent, each message not sent and why, and one summary line; exit status 1
+    when any message was not sent (after the rest were)."""
     where = (
         f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox} (no SMTP configured)"
     )
-    click.echo(
-        f"{len(delivery.sent)} messages sent {where}; {len(delivery.already_sent)} sent before"
-    )
     for reason in delivery.skipped:
-        click.echo(f"not sent: {printable(reason)}", err=True)
+        click.echo(f"not sent: {printable(str(reason))}", err=True)
     for reason in delivery.refused:
         click.echo(f"refused: {printable(reason)}", err=True)
-    if delivery.refused:
+    if delivery.monthly_note:
+        click.echo(f"note: {delivery.monthly_note}", err=True)
+    click.echo(f"email {where}: {delivery.summary()}")
+    if not delivery.complete:
         sys.exit(1)
 
 

@@ -15,7 +15,17 @@ Conventions for every frame:
 - money is `Decimal(38, 4)`, exact, in major units (pounds, euros), beside a currency column:
   Plannr's pennies are divided by the currency's ISO 4217 minor units, exactly;
 - dates are `Date`; timestamps are `Datetime(us, UTC)`: offsets are converted to UTC, and
-  WillSuite's naive timestamps are read as UK local time first;
+  WillSuite's naive timestamps are read as UK local time first. A date sent as a timestamp
+  at midnight (`2026-05-01T00:00:00Z`) is the date it writes; any other timestamp in a date
+  column is an instant, and its date is the firm's (UK) day of it (`2026-04-30T23:30:00Z`
+  is 1 May);
+- currency codes are ISO 4217, stripped and upper-cased as they are typed (`" eur"` is
+  `EUR`; `as_sent` keeps what was changed, and the report flags it); a code that is not
+  ISO 4217 then is refused, shown escaped (`'EUR\\u200b'`);
+- a record fetched under a parent (an expense under its case, an invoice under its case, a
+  line item under its invoice) belongs to that parent: its parent column is the one it was
+  listed under, and the parent id the record itself names is kept beside it as
+  `stated_...` (the report flags a disagreement, never follows it);
 - enums stay strings as the vendor spells them;
 - values of undocumented shape are kept as JSON text;
 - an empty result has the full schema.

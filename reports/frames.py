@@ -14,10 +14,18 @@ import polars as pl
 
 from reports.compute.periods import local_date
 from reports.periods import UK_ZONE
-from reports.schema import Column, FrameSchema, Getter, Kind, col, money_object_columns
+from reports.schema import (
+    Column,
+    FrameSchema,
+    Getter,
+    Kind,
+    as_sent_column,
+    col,
+    money_object_columns,
+)
 
 # The column kinds by name, so that the tables below read one column a line.
-ID, TEXT, ENUM, INT, BOOL, DATE, TIMESTAMP, MONEY, DECIMAL, TEXT_LIST, JSON = (
+ID, TEXT, ENUM, INT, BOOL, DATE, TIMESTAMP, MONEY, CURRENCY, DECIMAL, TEXT_LIST, JSON = (
     Kind.ID,
     Kind.TEXT,
     Kind.ENUM,
@@ -26,6 +34,7 @@ ID, TEXT, ENUM, INT, BOOL, DATE, TIMESTAMP, MONEY, DECIMAL, TEXT_LIST, JSON = (
     Kind.DATE,
     Kind.DATETIME,
     Kind.MONEY,
+    Kind.CURRENCY,
     Kind.DECIMAL,
     Kind.TEXT_LIST,
     Kind.JSON,
@@ -275,17 +284,23 @@ MOBILITY_EXPENSES = FrameSchema(
     "Expenses of every case, `GET /v1/cases/{caseId}/expenses`, in their own currency.",
     (
         col("id", ID, "expense id"),
-        col("expat_case_id", ID, "case id"),
+        col("expat_case_id", ID, "the case the expense was listed under (its owner)"),
+        col(
+            "stated_expat_case_id",
+            ID,
+            "the case id the expense itself names; a different one from `expat_case_id` is"
+            " flagged, never followed",
+        ),
         col("task_id", ID, "task id"),
         col("title", TEXT, "title"),
         col("amount", MONEY, "amount in `currency_code`, exact"),
-        col("currency_code", TEXT, "ISO 4217 currency of `amount`"),
+        col("currency_code", CURRENCY, "ISO 4217 currency of `amount`"),
         col(
             "converted_amount",
             MONEY,
             "the platform's own conversion, in `converted_amount_currency_code`",
         ),
-        col("converted_amount_currency_code", TEXT, "currency of `converted_amount`"),
+        col("converted_amount_currency_code", CURRENCY, "currency of `converted_amount`"),
         col("cost_category_id", ID, "cost category id"),
         col("cost_category_name", TEXT, "cost category"),
         col("incurred_at", DATE, "date incurred"),
@@ -303,6 +318,7 @@ MOBILITY_EXPENSES = FrameSchema(
         col("task_name", TEXT, "task"),
         col("created_at", TIMESTAMP, "created, UTC"),
         col("file", JSON, "attached file (shape undocumented; JSON text, null when empty)"),
+        as_sent_column(),
     ),
 )
 
@@ -381,6 +397,7 @@ PLANNR_CASES = FrameSchema(
         col("custom_fields", JSON, "custom fields (shape varies by firm: JSON text)"),
         col("created_at", TIMESTAMP, "created, UTC"),
         col("updated_at", TIMESTAMP, "updated, UTC"),
+        as_sent_column(),
     ),
 )
 
@@ -499,6 +516,7 @@ PLANNR_INCOMES = FrameSchema(
             "employment shared owner type",
             f"{_EMP}.shared_owner_type",
         ),
+        as_sent_column(),
     ),
 )
 
@@ -546,7 +564,13 @@ WILLSUITE_INVOICES = FrameSchema(
     "Invoices of every case, `GET /cases/{caseId}/invoices?show_cancelled_items=true`.",
     (
         col("id", ID, "invoice uuid"),
-        col("customer_case_id", ID, "case uuid"),
+        col("customer_case_id", ID, "the case the invoice was listed under (its owner)"),
+        col(
+            "stated_customer_case_id",
+            ID,
+            "the case uuid the invoice itself names; a different one from `customer_case_id`"
+            " is flagged, never followed",
+        ),
         col("invoice_number", TEXT, "invoice number, unique within the case"),
         col("ref", TEXT, "reference"),
         col("notes", TEXT, "notes"),
@@ -574,8 +598,14 @@ WILLSUITE_INVOICE_ITEMS = FrameSchema(
     "Line items of every invoice, cancelled ones included (see `status`).",
     (
         col("id", ID, "item uuid"),
-        col("case_invoice_id", ID, "invoice uuid"),
-        col("customer_case_id", ID, "case uuid"),
+        col("case_invoice_id", ID, "the invoice the item was listed in (its owner)"),
+        col(
+            "stated_case_invoice_id",
+            ID,
+            "the invoice uuid the item itself names; a different one from `case_invoice_id`"
+            " is flagged, never followed",
+        ),
+        col("customer_case_id", ID, "the case of its invoice"),
         col("description", TEXT, "description"),
         col("quantity", DECIMAL, "quantity"),
         col("rate", MONEY, "unit price excluding VAT"),

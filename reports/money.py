@@ -44,6 +44,38 @@ _MINOR_UNITS_EXCEPTIONS: dict[str, int] = {
 }
 
 
+#: ISO 4217's codes: those in use (its list one, less XXX "no currency" and XTS "testing"),
+#: and withdrawn ones (list three) that old records and the ECB's history still carry.
+ISO_4217 = frozenset(
+    """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP
+    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
+    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+    MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
+    PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC
+    SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND
+    VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG
+    ANG ATS BEF BYR CUC CYP DEM EEK ESP FIM FRF GRD HRK IEP ITL LTL LUF LVL MRO MTL NLG PTE
+    ROL SIT SKK SLL STD TRL VEF ZMK ZWL
+    """.split()
+)
+
+
+def currency_code(raw: object) -> str | None:
+    """A currency code as typed into a frame: surrounding spaces stripped and upper-cased
+    (`" eur"` is `EUR`), None for an empty one; anything that is not then an ISO 4217 code is
+    a ValueError that shows it escaped (`'EUR\\u200b'`), so an invisible character is seen."""
+    if not isinstance(raw, str):
+        raise ValueError(f"currency code expected, got {raw!r}")
+    code = raw.strip().upper()
+    if not code:
+        return None
+    if code not in ISO_4217:
+        raise ValueError(f"{raw!r} is not an ISO 4217 currency code; correct it in its system")
+    return code
+
+
 #: Symbols printed before an amount; every other currency is shown by its ISO code after it.
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 

@@ -53,6 +53,7 @@ def report_data(
     on_progress: ProgressCallback | None = None,
 ) -> ReportData:
     """Fetch every configured source and build `month`'s report data, writing nothing."""
+    month.require_begun()
     if not config.sources:
         raise ConfigError(
             "no source is configured: set REPORTS_* variables or reports.toml (see README), "
@@ -94,6 +95,7 @@ def run_monthly(
     in the same month reads only what changed where a source allows (`incremental`). A
     failing source stops the run unless `allow_partial`. Errors are `ReportsError`s.
     """
+    month.require_begun()
     templates = Templates(templates_dir)
     final = out / str(month)
     data_folder = final / "data"

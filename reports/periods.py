@@ -1,8 +1,13 @@
-"""The month a report covers, parsed once, and the firm's time zone, defined once.
+"""The month a report covers, parsed once; the firm's time zone and the firm's day, each
+defined once.
 
 A `Month` is made from `YYYY-MM` by `Month.parse` (a malformed one is a `PeriodError`, a
 one-line message for the user, never a bare `ValueError`); everything else asks it for its
 bounds, label and neighbours instead of parsing the string again.
+
+Every date the report shows or picks a month by is the firm's local (UK) day of the
+instant: `local_day` for one value, `local_date` for a Polars column. Nothing else turns
+an instant into a date.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+import polars as pl
 
 from reports.errors import PeriodError
 
@@ -23,6 +30,24 @@ FIRM_TIMEZONE = UK_ZONE
 FIRM_ZONE = ZoneInfo(FIRM_TIMEZONE)
 
 _PATTERN = re.compile(r"(\d{4})-(\d{2})")
+
+
+def local_day(value: dt.datetime) -> dt.date:
+    """The firm's calendar day of an instant: 30 April 23:30 UTC is 1 May in the UK (BST).
+    A naive datetime is taken to be UTC, as every timestamp in our frames is."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(FIRM_ZONE).date()
+
+
+def local_date(column: str, timezone: str = FIRM_TIMEZONE) -> pl.Expr:
+    """`local_day` for a column: a UTC timestamp column as the firm's calendar date."""
+    return pl.col(column).dt.convert_time_zone(timezone).dt.date()
+
+
+def today() -> dt.date:
+    """The firm's day now."""
+    return local_day(dt.datetime.now(dt.UTC))
 
 
 @dataclass(frozen=True, order=True)
@@ -51,6 +76,11 @@ class Month:
     def of(cls, day: dt.date) -> Month:
         return cls(day.year, day.month)
 
+    @classmethod
+    def current(cls) -> Month:
+        """The month the firm's day now falls in."""
+        return cls.of(today())
+
     @property
     def start(self) -> dt.date:
         return dt.date(self.year, self.number, 1)
@@ -63,6 +93,17 @@ class Month:
     def label(self) -> str:
         """`October 2026`, as titles and messages show it."""
         return self.start.strftime("%B %Y")
+
+    def require_begun(self, on: dt.date | None = None) -> Month:
+        """This month, or a `PeriodError` if it is after the one the day `on` (the firm's
+        day now, by default) falls in: such a month has no records yet."""
+        now = on or today()
+        if self > Month.of(now):
+            raise PeriodError(
+                f"{self} has not begun (today is {now:%d %b %Y}): report {Month.of(now)} or "
+                "an earlier month"
+            )
+        return self
 
     @property
     def previous(self) -> Month:

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from reports.errors import DataError
-from reports.money import MONEY, check_bound, from_minor_units, to_decimal
+from reports.money import MONEY, check_bound, currency_code, from_minor_units, to_decimal
+from reports.periods import local_day
 from reports.text import repair_surrogates
 
 UTC = dt.UTC
@@ -39,6 +40,7 @@ class Kind:
     DATE: ClassVar[Kind]
     DATETIME: ClassVar[Kind]
     MONEY: ClassVar[Kind]
+    CURRENCY: ClassVar[Kind]
     DECIMAL: ClassVar[Kind]
     TEXT_LIST: ClassVar[Kind]
     JSON: ClassVar[Kind]
@@ -52,6 +54,8 @@ Kind.BOOL = Kind("bool", pl.Boolean())
 Kind.DATE = Kind("date", pl.Date())
 Kind.DATETIME = Kind("datetime", pl.Datetime("us", "UTC"))
 Kind.MONEY = Kind("money", MONEY)  # decimal string or JSON number, major units
+#: An ISO 4217 code, stripped and upper-cased when typed; the change is kept in `as_sent`.
+Kind.CURRENCY = Kind("currency", pl.String())
 Kind.DECIMAL = Kind("decimal", MONEY)  # non-money exact decimal (percentages, quantities)
 Kind.TEXT_LIST = Kind("text list", pl.List(pl.String()))
 Kind.JSON = Kind("json", pl.String())  # a value of undocumented shape, kept as JSON text
@@ -75,16 +79,18 @@ class Column:
     def dtype(self) -> pl.DataType:
         return self.kind.dtype
 
-    def extract(self, record: dict[str, Any]) -> Any:
+    def raw(self, record: dict[str, Any]) -> Any:
+        """The value as the vendor sent it."""
         if self.getter is not None:
-            raw = self.getter(record)
-        else:
-            raw = None
-            for path in self.paths or (self.name,):
-                raw = dig(record, path)
-                if raw is not None:
-                    break
-        return convert(raw, self.kind, self.naive_zone)
+            return self.getter(record)
+        for path in self.paths or (self.name,):
+            raw = dig(record, path)
+            if raw is not None:
+                return raw
+        return None
+
+    def extract(self, record: dict[str, Any]) -> Any:
+        return convert(self.raw(record), self.kind, self.naive_zone)
 
 
 def col(
@@ -112,7 +118,10 @@ def money_object_columns(prefix: str, path: str, doc: str) -> list[Column]:
     return [
         col(prefix, Kind.MONEY, f"{doc}, in major units (pounds), exact", getter=major),
         col(
-            f"{prefix}_currency", Kind.TEXT, f"ISO 4217 currency of `{prefix}`", f"{path}.currency"
+            f"{prefix}_currency",
+            Kind.CURRENCY,
+            f"ISO 4217 currency of `{prefix}`",
+            f"{path}.currency",
         ),
         col(
             f"{prefix}_formatted",
@@ -121,6 +130,21 @@ def money_object_columns(prefix: str, path: str, doc: str) -> list[Column]:
             f"{path}.formatted",
         ),
     ]
+
+
+#: The column that keeps, per record, the values typing changed (see `Kind.CURRENCY`), as the
+#: vendor sent them: a frame with a currency column has it, and the report flags each change.
+AS_SENT = "as_sent"
+
+
+def as_sent_column() -> Column:
+    return col(
+        AS_SENT,
+        Kind.JSON,
+        "values normalised when typed (a currency code stripped or upper-cased), as the"
+        " vendor sent them, by column: JSON text, null when none was changed",
+        getter=lambda _record: None,  # filled by `FrameSchema.build`
+    )
 
 
 @dataclass(frozen=True)
@@ -135,6 +159,8 @@ class FrameSchema:
         duplicates = {n for n in names if names.count(n) > 1}
         if duplicates:
             raise ValueError(f"{self.source}.{self.entity}: duplicate columns {sorted(duplicates)}")
+        if any(c.kind is Kind.CURRENCY for c in self.columns) and AS_SENT not in names:
+            raise ValueError(f"{self.source}.{self.entity}: a currency column needs `{AS_SENT}`")
 
     @property
     def polars_schema(self) -> pl.Schema:
@@ -148,21 +174,28 @@ class FrameSchema:
         naming the record and the field."""
         rows = list(records)
         data: dict[str, list[Any]] = {}
+        changed: list[dict[str, Any]] = [{} for _ in rows]
         for column in self.columns:
             values = []
-            for row in rows:
+            for row, notes in zip(rows, changed, strict=True):
                 if not isinstance(row, dict):
                     raise DataError(
                         f"{self.source} {self.entity}: a record is {type(row).__name__}, "
                         "not a JSON object"
                     )
                 try:
-                    values.append(column.extract(row))
+                    raw = column.raw(row)
+                    value = convert(raw, column.kind, column.naive_zone)
                 except (ValueError, TypeError, ArithmeticError) as error:
                     raise DataError(
                         f"{self.source} {self.entity} {record_name(row)}: field {column.name}: {error}"
                     ) from None
+                if column.kind is Kind.CURRENCY and raw is not None and value != raw:
+                    notes[column.name] = raw
+                values.append(value)
             data[column.name] = values
+        if AS_SENT in data:
+            data[AS_SENT] = [json.dumps(notes, sort_keys=True) if notes else None for notes in changed]
         try:
             return pl.DataFrame(data, schema=self.polars_schema)
         except (pl.exceptions.PolarsError, TypeError, ValueError, RuntimeError) as error:
@@ -230,6 +263,8 @@ def convert(raw: Any, kind: Kind, naive_zone: str = "UTC") -> Any:
             return parse_datetime(raw, naive_zone)
         case "money":
             return check_bound(to_decimal(raw))
+        case "currency":
+            return currency_code(raw)
         case "decimal":
             return check_bound(to_decimal(raw), "value")
         case "text list":
@@ -249,12 +284,21 @@ def convert(raw: Any, kind: Kind, naive_zone: str = "UTC") -> Any:
 
 
 def parse_date(raw: Any) -> dt.date:
-    """`YYYY-MM-DD`, or a timestamp at midnight UTC that some APIs use for plain dates."""
+    """`YYYY-MM-DD`; a timestamp at midnight, which some APIs send for a plain date
+    (`2026-05-01T00:00:00.000000Z`), as the date it writes; any other timestamp is an
+    instant, and its date is the firm's day of it (`2026-04-30T23:30:00Z` is 1 May in the
+    UK), never the date in UTC."""
     if not isinstance(raw, str):
         raise ValueError(f"date expected, got {raw!r}")
     if len(raw) == 10:
         return dt.date.fromisoformat(raw)
-    return parse_datetime(raw).date()
+    try:
+        written = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date or timestamp: {raw!r}") from None
+    if written.time() == dt.time(0):
+        return written.date()
+    return local_day(parse_datetime(raw))
 
 
 def parse_datetime(raw: Any, naive_zone: str = "UTC") -> dt.datetime:

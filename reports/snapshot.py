@@ -73,6 +73,18 @@ def save(snapshot: Snapshot, folder: Path, extra: dict[str, object]) -> Path:
     return folder
 
 
+def _with_new_columns(frame: pl.DataFrame, source: str, entity: str) -> pl.DataFrame:
+    """A frame saved before a column was added to its schema, with that column empty: a
+    snapshot written by an earlier version (last month's, say) stays readable."""
+    schema = SCHEMAS[source, entity].polars_schema
+    if set(frame.columns) - set(schema) or set(frame.columns) == set(schema):
+        return frame
+    return frame.select(
+        pl.col(name) if name in frame.columns else pl.lit(None, dtype).alias(name)
+        for name, dtype in schema.items()
+    )
+
+
 def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
     """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
     manifest_path = folder / MANIFEST
@@ -91,7 +103,7 @@ def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
     frames: Frames = {}
     for name, rows in manifest["row_counts"].items():
         source, entity = name.split("_", 1)
-        frame = pl.read_parquet(folder / f"{name}.parquet")
+        frame = _with_new_columns(pl.read_parquet(folder / f"{name}.parquet"), source, entity)
         expected = SCHEMAS[source, entity].polars_schema
         if frame.schema != expected or frame.height != rows:
             raise SnapshotError(

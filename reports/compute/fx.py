@@ -22,7 +22,7 @@ import polars as pl
 from reports.compute.units import Rounding, divide, from_units, to_units
 from reports.errors import RatesError
 from reports.money import MONEY_SCALE, minor_units
-from reports.periods import FIRM_TIMEZONE
+from reports.periods import FIRM_TIMEZONE, local_date
 
 RATE_DIGITS = 6  # ECB rates have at most 5 decimals (CYP 0.58231); 6 keeps every one exact
 RATE = pl.Decimal(38, RATE_DIGITS)
@@ -90,7 +90,7 @@ def convert(
         raise RatesError(f"the ECB publishes no rate for the report currency {target}")
     day = pl.col(on)
     if isinstance(frame.schema[on], pl.Datetime):
-        day = day.dt.convert_time_zone(timezone).dt.date()
+        day = local_date(on, timezone)
     # Decimal(38, 4) is stored as an Int128 count of ten-thousandths: read it as that count.
     rows = frame.select(
         _day=day,

@@ -102,16 +102,43 @@ def data_problems(exclusions: pl.DataFrame) -> pl.DataFrame:
 
 
 def income_totals(annualised: pl.DataFrame) -> pl.DataFrame:
-    """Annual and monthly totals by `amount_type` (net, gross), taxable or not, and currency:
-    net and gross, and amounts in different currencies, are never added together. With a
+    """Totals by kind (`recurring` or one-off), `amount_type`, taxable or not, and currency.
+
+    Incomes recorded net of tax and incomes recorded gross are two different sets of
+    incomes, never one total before and after tax: they, and amounts in different
+    currencies, are never added together. A recurring line's `annual_amount` is the sum of
+    its incomes' annual equivalents and its `monthly_amount` that sum divided by 12, to the
+    currency's minor unit, half up (so the two columns agree line by line). A one-off line
+    holds the one-off incomes of the period once, and has no monthly amount. With a
     `report_annual_amount` column (the annual amounts converted, see `fx.convert`) its sum
-    is given too."""
-    money_columns = ["annual_amount", "monthly_amount"]
-    if "report_annual_amount" in annualised.columns:
-        money_columns.append("report_annual_amount")
-    return (
-        annualised.group_by("amount_type", "is_taxable", "amount_currency")
-        .agg(pl.len().alias("incomes"), *(pl.col(name).sum() for name in money_columns))
-        .with_columns(pl.col(money_columns).cast(MONEY))
-        .sort("amount_type", "is_taxable", "amount_currency")
+    is given too, and a twelfth of it for recurring lines as `report_monthly_amount`.
+    """
+    keys = ["recurring", "amount_type", "is_taxable", "amount_currency"]
+    converted = "report_annual_amount" in annualised.columns
+    sums = [pl.col("annual_amount").sum()]
+    if converted:
+        # One report currency throughout: a key only so that the line keeps it.
+        keys.append("report_annual_currency")
+        sums.append(pl.col("report_annual_amount").sum())
+    monthly = [_twelfth("annual_amount", pl.col("amount_currency")).alias("monthly_amount")]
+    if converted:
+        monthly.append(
+            _twelfth("report_annual_amount", pl.col("report_annual_currency")).alias(
+                "report_monthly_amount"
+            )
+        )
+    totals = annualised.group_by(keys).agg(pl.len().alias("incomes"), *sums)
+    totals = totals.with_columns(monthly)
+    money = [c for c in totals.columns if c.endswith("_amount")]
+    return totals.with_columns(pl.col(money).cast(MONEY)).sort(
+        ["recurring", "amount_type", "is_taxable", "amount_currency"],
+        descending=[True, False, False, False],
     )
+
+
+def _twelfth(column: str, currency: pl.Expr) -> pl.Expr:
+    """A twelfth of a recurring line's annual `column`, to its currency's minor unit, half
+    up; null on a one-off line."""
+    per_minor = minor_unit_expr(currency)
+    units = divide(to_units(pl.col(column)), per_minor * 12, Rounding.HALF_UP) * per_minor
+    return pl.when(pl.col("recurring")).then(from_units(units, MONEY_SCALE))

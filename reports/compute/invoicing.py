@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 
 import polars as pl
 
@@ -15,7 +16,51 @@ from reports.errors import DataError
 from reports.money import MONEY
 
 PERCENT_DIGITS = 2
-AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+", "no due date")
+#: Outstanding debt by days past due; an invoice with no due date, or no date at all, cannot
+#: be aged and has a bucket of its own (never counted as overdue).
+AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+", "no due date", "no invoice date")
+
+
+class ExpenseState(StrEnum):
+    """What a mobility expense is to the firm's billing, from its `status` and invoice."""
+
+    #: On an invoice (it has an `invoice_id`, or its status says so).
+    INVOICED = "invoiced"
+    #: Approved and not yet invoiced: billable work in progress.
+    TO_BE_INVOICED = "to be invoiced"
+    #: Pending: not yet approved, so not yet billable.
+    AWAITING_APPROVAL = "awaiting approval"
+    #: Rejected: in no total; listed apart.
+    REJECTED = "rejected"
+
+
+#: The states counted in the expense totals (rejected ones and unknown statuses are not).
+COUNTED_STATES = (
+    ExpenseState.INVOICED,
+    ExpenseState.TO_BE_INVOICED,
+    ExpenseState.AWAITING_APPROVAL,
+)
+#: The platform's status words (compared without case or surrounding spaces). Its docs show
+#: `pending` only; the other three are the platform's workflow as seen in its web app.
+EXPENSE_STATUSES = ("pending", "approved", "invoiced", "rejected")
+
+
+def expense_state(status: str = "status", invoice_id: str = "invoice_id") -> pl.Expr:
+    """Each expense's `ExpenseState` as text; null for a status that is none of
+    `EXPENSE_STATUSES` (or missing), which the report flags and counts nowhere. A rejected
+    expense is rejected even if it names an invoice; any other with an invoice is invoiced."""
+    word = pl.col(status).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(word.is_in(EXPENSE_STATUSES).not_() | word.is_null())
+        .then(pl.lit(None, pl.String))
+        .when(word == "rejected")
+        .then(pl.lit(ExpenseState.REJECTED.value))
+        .when(pl.col(invoice_id).is_not_null() | (word == "invoiced"))
+        .then(pl.lit(ExpenseState.INVOICED.value))
+        .when(word == "approved")
+        .then(pl.lit(ExpenseState.TO_BE_INVOICED.value))
+        .otherwise(pl.lit(ExpenseState.AWAITING_APPROVAL.value))
+    )
 
 
 def percent(part_units: pl.Expr, whole_units: pl.Expr) -> pl.Expr:
@@ -26,16 +71,25 @@ def percent(part_units: pl.Expr, whole_units: pl.Expr) -> pl.Expr:
     return from_units(hundredths, PERCENT_DIGITS)
 
 
-def _expense_shares(expenses: pl.DataFrame, keys: list[str], amount: str) -> pl.DataFrame:
-    invoiced = pl.col("invoice_id").is_not_null()
+def _expense_shares(
+    expenses: pl.DataFrame, keys: list[str], amount: str, currency: str | None
+) -> pl.DataFrame:
+    """Per `keys`: counted expenses (rejected ones and unknown statuses left out), how many
+    are invoiced, and the share by count and by `amount`. With `currency`, a group whose
+    amounts are in more than one currency has no share by amount (they cannot be added)."""
+    state = expense_state()
+    counted = expenses.filter(state.is_in([s.value for s in COUNTED_STATES]))
+    invoiced = state == ExpenseState.INVOICED.value
     units = to_units(pl.col(amount))
+    mixed = pl.col(currency).n_unique() > 1 if currency else pl.lit(False)
     return (
-        expenses.group_by(keys)
+        counted.group_by(keys)
         .agg(
             expenses=pl.len(),
             invoiced_expenses=invoiced.sum(),
             total_units=units.sum(),
             invoiced_units=units.filter(invoiced).sum(),
+            _mixed=mixed,
         )
         .with_columns(pl.col("invoiced_units").fill_null(0))
         .with_columns(
@@ -44,9 +98,11 @@ def _expense_shares(expenses: pl.DataFrame, keys: list[str], amount: str) -> pl.
             percent_by_count=percent(
                 pl.col("invoiced_expenses").cast(pl.Int128), pl.col("expenses").cast(pl.Int128)
             ),
-            percent_by_amount=percent(pl.col("invoiced_units"), pl.col("total_units")),
+            percent_by_amount=pl.when(pl.col("_mixed").not_()).then(
+                percent(pl.col("invoiced_units"), pl.col("total_units"))
+            ),
         )
-        .drop("total_units", "invoiced_units")
+        .drop("total_units", "invoiced_units", "_mixed")
     )
 
 
@@ -63,16 +119,22 @@ def invoicing_by_case(
     cases: pl.DataFrame,
     *,
     amount: str = "report_amount",
+    currency: str | None = None,
     tolerance: Decimal = Decimal("1.00"),
 ) -> pl.DataFrame:
     """Per mobility case: the platform's `percent_invoiced` beside ours from its expenses.
 
-    Ours is the share of expenses with an invoice, by count and by `amount` (converted to the
-    report currency). `disagrees` marks cases where the two differ by more than `tolerance`
-    percentage points (the platform converts into each legal entity's currency, so small
-    differences are expected). Cases without expenses have no share of ours.
+    Ours is the share of the counted expenses (rejected ones and unknown statuses left out)
+    that are invoiced, by count and by `amount`; with `currency` (the column of `amount`'s
+    currency), a case whose amounts are in several currencies has no share by amount.
+    `disagrees` marks cases where the two differ by more than `tolerance` percentage
+    points. Cases without expenses have no share of ours.
+
+    The platform's figure is as of now, over all the case's expenses: compare it with every
+    fetched expense, not those of one month, and in the platform's own conversion
+    (`converted_amount`) to compare like with like.
     """
-    shares = _expense_shares(expenses, ["expat_case_id"], amount)
+    shares = _expense_shares(expenses, ["expat_case_id"], amount, currency)
     frame = cases.select(
         pl.col("id").alias("expat_case_id"),
         "client_name",
@@ -89,10 +151,11 @@ def invoicing_by_service(
     services: pl.DataFrame,
     *,
     amount: str = "report_amount",
+    currency: str | None = None,
     tolerance: Decimal = Decimal("1.00"),
 ) -> pl.DataFrame:
     """The same per service of each case (expenses name their service)."""
-    shares = _expense_shares(expenses, ["expat_case_id", "service_name"], amount)
+    shares = _expense_shares(expenses, ["expat_case_id", "service_name"], amount, currency)
     frame = services.select(
         "expat_case_id",
         pl.col("id").alias("service_id"),
@@ -103,39 +166,57 @@ def invoicing_by_service(
     return _compare(frame, "platform_percent", tolerance)
 
 
+#: The columns `expenses_by_state` names after each counted state.
+STATE_COLUMNS = {
+    ExpenseState.INVOICED: "invoiced",
+    ExpenseState.TO_BE_INVOICED: "to_be_invoiced",
+    ExpenseState.AWAITING_APPROVAL: "awaiting_approval",
+}
+
+
+def expenses_by_state(
+    expenses: pl.DataFrame, keys: list[str], *, amount: str = "report_amount"
+) -> pl.DataFrame:
+    """Per `keys`: the counted expenses invoiced, to be invoiced (approved) and awaiting
+    approval (pending), each by count (`<state>_expenses`) and amount (`<state>_amount`).
+    Rejected expenses and unknown statuses are in none of them."""
+    state = expense_state()
+    units = to_units(pl.col(amount))
+    parts = []
+    for value, name in STATE_COLUMNS.items():
+        chosen = state == value.value
+        parts += [chosen.sum().alias(f"{name}_expenses"), units.filter(chosen).sum().alias(name)]
+    grouped = expenses.group_by(keys).agg(parts).sort(keys)
+    return grouped.select(
+        *keys,
+        *(pl.col(f"{name}_expenses") for name in STATE_COLUMNS.values()),
+        *(
+            from_units(pl.col(name).fill_null(0), 4).alias(f"{name}_amount")
+            for name in STATE_COLUMNS.values()
+        ),
+    )
+
+
 def invoiced_by_client_month(
     expenses: pl.DataFrame, *, amount: str = "report_amount"
 ) -> pl.DataFrame:
-    """Per client and month incurred: expenses invoiced and not yet invoiced, by count and amount."""
-    invoiced = pl.col("invoice_id").is_not_null()
-    units = to_units(pl.col(amount))
-    grouped = (
-        expenses.with_columns(month=pl.col("incurred_at").dt.truncate("1mo"))
-        .group_by("client_name", "month")
-        .agg(
-            invoiced_expenses=invoiced.sum(),
-            not_invoiced_expenses=invoiced.not_().sum(),
-            invoiced_units=units.filter(invoiced).sum(),
-            not_invoiced_units=units.filter(invoiced.not_()).sum(),
-        )
-        .sort("client_name", "month")
-    )
-    return grouped.select(
-        "client_name",
-        "month",
-        "invoiced_expenses",
-        "not_invoiced_expenses",
-        from_units(pl.col("invoiced_units").fill_null(0), 4).alias("invoiced_amount"),
-        from_units(pl.col("not_invoiced_units").fill_null(0), 4).alias("not_invoiced_amount"),
+    """`expenses_by_state` per client and month incurred."""
+    return expenses_by_state(
+        expenses.with_columns(month=pl.col("incurred_at").dt.truncate("1mo")),
+        ["client_name", "month"],
+        amount=amount,
     )
 
 
 def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """Each WillSuite invoice issued by `as_of`: paid or outstanding at that date, and if
     outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`,
-    `90+`, or `no due date` when it has none).
+    `90+`, `no due date` when it has none, `no invoice date` when it has no date at all).
 
-    An invoice paid after `as_of` was outstanding on `as_of`. Amounts are the header `total`;
+    An invoice paid after `as_of` was outstanding on `as_of`. An invoice with no date cannot
+    be placed before or after `as_of`: unless paid by then it is taken to be outstanding
+    (money is owed on it), in its own bucket, so it is never left out of the debt silently.
+    Amounts are the header `total`;
     an invoice without one, or an id that comes twice, is a `DataError` (the report fills a
     missing total from the invoice's lines, and flags it, before calling this).
     """
@@ -150,7 +231,7 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         local_date("date_created").alias("invoice_date"),
         local_date("date_due").alias("due_date"),
         local_date("date_paid").alias("paid_date"),
-    ).filter(pl.col("invoice_date") <= as_of)
+    ).filter((pl.col("invoice_date") <= as_of) | pl.col("invoice_date").is_null())
     no_total = frame.filter(pl.col("total").is_null())
     if no_total.height:
         raise DataError(
@@ -163,6 +244,8 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     bucket = (
         pl.when(paid)
         .then(None)
+        .when(pl.col("invoice_date").is_null())
+        .then(pl.lit("no invoice date"))
         .when(pl.col("due_date").is_null())
         .then(pl.lit("no due date"))
         .when(days < 0)
@@ -178,7 +261,7 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     return frame.with_columns(
         paid=paid,
         outstanding=pl.when(paid).then(pl.lit(0, MONEY)).otherwise(pl.col("total")),
-        days_past_due=pl.when(paid).then(None).otherwise(days),
+        days_past_due=pl.when(paid | pl.col("invoice_date").is_null()).then(None).otherwise(days),
         age_bucket=bucket,
     )
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import polars as pl
 
-from reports.periods import FIRM_TIMEZONE
+from reports.periods import local_date
 
-
-def local_date(column: str, timezone: str = FIRM_TIMEZONE) -> pl.Expr:
-    """A UTC timestamp column as the calendar date in the firm's time zone."""
-    return pl.col(column).dt.convert_time_zone(timezone).dt.date()
+__all__ = ["Period", "local_date", "period_bounds", "quarter_bounds"]
 
 
 class Period(StrEnum):
@@ -45,3 +43,15 @@ def period_bounds(day: pl.Expr, period: Period, stagger: int = 1) -> tuple[pl.Ex
 def _first_day(months: pl.Expr) -> pl.Expr:
     """The first day of the month `months` after January of year 0."""
     return pl.date(months // 12, months % 12 + 1, 1)
+
+
+def quarter_bounds(day: dt.date, stagger: int = 1) -> tuple[dt.date, dt.date]:
+    """First and last day of the VAT quarter that holds `day`, on HMRC's `stagger`: the
+    same rule as `period_bounds`, for one date."""
+    if stagger not in (1, 2, 3):
+        raise ValueError(f"VAT stagger must be 1, 2 or 3, not {stagger}")
+    months = day.year * 12 + day.month - 1
+    first = months - (day.month - stagger + 3) % 3
+    start = dt.date(first // 12, first % 12 + 1, 1)
+    after = first + 3
+    return start, dt.date(after // 12, after % 12 + 1, 1) - dt.timedelta(days=1)

@@ -1,15 +1,20 @@
 """Data-quality flags, and the one place duplicated records are settled.
 
 A flag is a row of `FLAGS`: which source and kind of record, which record, what check it
-failed and the detail. The report lists every flag; nothing it leaves out of a total is left
-out silently.
+failed, the detail (what was found) and the action (what the report did with it). The
+report lists every flag; nothing it leaves out of a total is left out silently.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 import polars as pl
 
+from reports.compute.units import Rounding, round_to_minor_units
 from reports.errors import DataError
+from reports.money import minor_units
 
 FLAGS = pl.Schema(
     {
@@ -18,6 +23,7 @@ FLAGS = pl.Schema(
         "record": pl.String(),
         "check": pl.String(),
         "detail": pl.String(),
+        "action": pl.String(),
     }
 )
 
@@ -29,15 +35,19 @@ def flags(
     record: str | pl.Expr,
     check: str,
     detail: pl.Expr,
+    action: str | pl.Expr,
 ) -> pl.DataFrame:
-    """One flag per row of `frame`: `record` names it (a column or an expression)."""
+    """One flag per row of `frame`: `record` names it (a column or an expression), `detail`
+    says what was found and `action` what the report did about it."""
     record_expr = pl.col(record) if isinstance(record, str) else record
+    action_expr = pl.lit(action) if isinstance(action, str) else action
     return frame.select(
         pl.lit(source).alias("source"),
         pl.lit(entity).alias("entity"),
         record_expr.cast(pl.String).alias("record"),
         pl.lit(check).alias("check"),
         detail.cast(pl.String).alias("detail"),
+        action_expr.cast(pl.String).alias("action"),
     )
 
 
@@ -76,6 +86,43 @@ def unique_records(
         entity,
         record,
         "duplicate record",
-        pl.format("served {} times with the same contents; counted once", pl.col("_copies")),
+        pl.format("served {} times with the same contents", pl.col("_copies")),
+        "counted once",
     )
     return distinct, found
+
+
+def rounded_to_minor_units(
+    frame: pl.DataFrame,
+    source: str,
+    entity: str,
+    record: str,
+    amounts: Mapping[str, str],
+    rounding: Rounding = Rounding.HALF_UP,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`frame` with each column of `amounts` (name to the column of its currency) rounded
+    once to its currency's minor unit, so that every output shows and adds the same value;
+    and a flag for each amount that was stated finer than that (EUR 10.005), saying what it
+    became."""
+    rows = []
+    for column, currency in amounts.items():
+        rounded = round_to_minor_units(pl.col(column), pl.col(currency), rounding)
+        frame = frame.with_columns(rounded.alias("_rounded"))
+        changed = frame.filter(pl.col("_rounded") != pl.col(column))
+        for row in changed.select(record, column, currency, "_rounded").iter_rows():
+            ident, stated, code, value = row
+            digits = minor_units(code)
+            rows.append(
+                {
+                    "source": source,
+                    "entity": entity,
+                    "record": None if ident is None else str(ident),
+                    "check": "amount finer than its currency's minor unit",
+                    "detail": f"{column} {stated.normalize():f} {code} "
+                    f"({code} has {digits} decimal places)",
+                    "action": f"rounded {rounding.value.replace('_', ' ')} to "
+                    f"{value.quantize(Decimal(1).scaleb(-digits)):f} once, before any total",
+                }
+            )
+        frame = frame.with_columns(pl.col("_rounded").alias(column)).drop("_rounded")
+    return frame, pl.DataFrame(rows, schema=FLAGS)

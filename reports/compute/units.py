@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.money import MONEY, MONEY_SCALE
+from reports.money import MONEY, MONEY_SCALE, minor_unit_expr
 
 
 class Rounding(StrEnum):
@@ -100,3 +100,14 @@ def from_units(column: pl.Expr, digits: int) -> pl.Expr:
 def quantize(amount: Decimal, digits: int, rounding: Rounding) -> Decimal:
     """A Python `Decimal` rounded to `digits` places by the named rule."""
     return amount.quantize(Decimal(1).scaleb(-digits), rounding.decimal_mode)
+
+
+def round_to_minor_units(
+    amount: pl.Expr, currency: pl.Expr, rounding: Rounding = Rounding.HALF_UP
+) -> pl.Expr:
+    """A money column rounded to each row's currency's ISO 4217 minor unit by the named rule
+    (EUR 10.005 is 10.01 half up, JPY 2500.5 is 2501); an amount with no currency is left as
+    it is, as its minor unit is not known."""
+    per_minor = minor_unit_expr(currency)
+    rounded = from_units(divide(to_units(amount), per_minor, rounding) * per_minor, MONEY_SCALE)
+    return pl.when(currency.is_null()).then(amount.cast(MONEY)).otherwise(rounded)

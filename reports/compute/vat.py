@@ -19,6 +19,7 @@ figure.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
@@ -254,16 +255,21 @@ def vat_by_period(
     basis: Basis = Basis.INVOICE,
     period: Period = Period.QUARTER,
     stagger: int = 1,
+    until: dt.date | None = None,
 ) -> pl.DataFrame:
     """VAT and net sales per period and VAT rate, from `invoice_lines()` output.
 
     Figures are the lines' stated values (what the invoices charged); on the cash basis a
     line counts when paid (its `paid_at`, else its invoice's `date_paid`), unpaid lines not
-    at all. Cancelled lines never count. `vat_totals()` gives the same from the invoices
-    and items without building the lines.
+    at all. Cancelled lines never count. With `until`, only lines dated (by the basis) on or
+    before it count: a report's quarter is the quarter to the report's last day, whenever
+    it is run. `vat_totals()` gives the same from the invoices and items without building
+    the lines.
     """
     date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
     live = lines.lazy().filter(pl.col("cancelled").not_() & pl.col("unknown_status").not_())
+    if until is not None:
+        live = live.filter(pl.col(date_column) <= until)
     return _totals(
         live.select("case_invoice_id", "vat_rate", "subtotal", "vat_amount", _day=date_column),
         basis,

@@ -9,28 +9,37 @@ send that one message again; its `Message-ID` is the same both times, so mail sy
 de-duplicate will drop it.)
 
 Addresses and subjects are checked before anything is sent: a line break, or anything that
-is not one plain address, is refused, so no header can be injected.
+is not one plain address, is refused, so no header can be injected. A domain in another
+script (`bücher.example`) is sent in its ASCII form (IDNA, `xn--bcher-kva.example`); an
+address whose part before the `@` is not ASCII is refused, as most mail servers cannot take
+it. One message refused, by these checks or by the server, never stops the others.
+
+After sending, each statement's entry in `statements.json` records the address it went to.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import smtplib
 import ssl
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
+import idna
+
 from reports.config import Config, SmtpSettings
 from reports.errors import DeliveryError
 from reports.output import atomic_write
 from reports.periods import Month
-from reports.render.messages import Outgoing, plan_messages
+from reports.render.messages import NotSent, Outgoing, plan_messages
 from reports.render.templates import Templates
 
 LEDGER = "sent.jsonl"
@@ -40,9 +49,30 @@ LEDGER = "sent.jsonl"
 class Delivery:
     sent: list[str]
     already_sent: list[str]
-    skipped: list[str]
-    refused: list[str]  # messages whose address or subject failed the header checks
+    skipped: list[NotSent]  # statements nobody could receive, and why
+    refused: list[str]  # messages refused by the header checks or by the server
     outbox: Path
+    #: Said once when the monthly report had no recipient.
+    monthly_note: str | None = None
+    #: Each statement's client key to the address it was sent to (this run or before).
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every message planned went out (now or in an earlier run)."""
+        return not self.skipped and not self.refused
+
+    def summary(self) -> str:
+        """One line: `sent 150, 2 sent before, not sent 8: 6 no address, 2 refused`."""
+        line = f"sent {len(self.sent)}"
+        if self.already_sent:
+            line += f", {len(self.already_sent)} sent before"
+        reasons = Counter(s.reason for s in self.skipped)
+        reasons.update({"refused": len(self.refused)} if self.refused else {})
+        if reasons:
+            counts = ", ".join(f"{count} {reason}" for reason, count in reasons.items())
+            line += f", not sent {sum(reasons.values())}: {counts}"
+        return line
 
 
 def deliver_month(
@@ -54,7 +84,19 @@ def deliver_month(
 ) -> Delivery:
     """Send the month's statements and report as `config` says (SMTP, or the outbox)."""
     plan = plan_messages(folder, month.label, config.email, templates, firm)
-    return deliver(plan.messages, folder, config.smtp, plan.skipped)
+    delivery = deliver(plan.messages, folder, config.smtp, plan.skipped)
+    record_addresses(Path(folder) / "statements", delivery.addresses)
+    return dataclasses.replace(delivery, monthly_note=plan.monthly_note)
+
+
+def record_addresses(statements: Path, addresses: dict[str, str]) -> None:
+    """`statements.json` with each statement's `sent_to`: the address it went to, or null."""
+    path = statements / "statements.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for entry in manifest:
+        entry["sent_to"] = addresses.get(entry["key"])
+    text = json.dumps(manifest, indent=2, ensure_ascii=False)
+    atomic_write(path, lambda target: target.write_text(text, encoding="utf-8"))
 
 
 def check_header(field: str, value: str) -> str:
@@ -64,6 +106,8 @@ def check_header(field: str, value: str) -> str:
 
 
 def check_address(field: str, value: str) -> str:
+    """`value` as one plain address to put in a header, its domain in ASCII (IDNA); a
+    DeliveryError saying what is wrong with it otherwise."""
     check_header(field, value)
     try:
         address = Address(addr_spec=value.strip())
@@ -71,7 +115,16 @@ def check_address(field: str, value: str) -> str:
         raise DeliveryError(f"{field} {value!r} is not one plain email address: {error}") from None
     if not address.username or not address.domain or "," in value or ";" in value:
         raise DeliveryError(f"{field} {value!r} is not one plain email address")
-    return address.addr_spec
+    if not address.username.isascii():
+        raise DeliveryError(
+            f"{field} {value!r} has letters outside ASCII before the @, which most mail "
+            "servers refuse: give the client's ASCII address"
+        )
+    try:
+        domain = idna.encode(address.domain, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise DeliveryError(f"{field} {value!r}: its domain is not valid ({error})") from None
+    return f"{address.username}@{domain}"
 
 
 def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
@@ -132,28 +185,58 @@ def deliver(
         except DeliveryError as error:
             refused.append(str(error))
     sent: list[str] = []
+    addresses = {m.client_key: m.to for m in messages if m.client_key and m.key in done}
+
+    def done_with(outgoing: Outgoing, message: EmailMessage) -> None:
+        sent.append(outgoing.to)
+        if outgoing.client_key:
+            addresses[outgoing.client_key] = str(message["To"])
+
     if smtp is None:
         for outgoing, message in built:
             name = hashlib.sha256(outgoing.key.encode()).hexdigest()[:16] + ".eml"
             content = message.as_bytes()
             atomic_write(outbox / name, lambda path: path.write_bytes(content))  # noqa: B023
             _record(outbox, outgoing.key, f"outbox/{name}")
-            sent.append(outgoing.to)
-        return Delivery(sent, already, skipped or [], refused, outbox)
+            done_with(outgoing, message)
+        return Delivery(sent, already, skipped or [], refused, outbox, addresses=addresses)
     if not built:
-        return Delivery(sent, already, skipped or [], refused, outbox)
+        return Delivery(sent, already, skipped or [], refused, outbox, addresses=addresses)
     try:
         with _connect(smtp) as server:
             for outgoing, message in built:
-                server.send_message(message)
+                try:
+                    server.send_message(message)
+                except _REFUSALS as error:  # this message only: the others still go
+                    refused.append(f"{outgoing.to}: the server refused it ({_server_says(error)})")
+                    continue
                 _record(outbox, outgoing.key, f"smtp {smtp.host}")
-                sent.append(outgoing.to)
+                done_with(outgoing, message)
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(
             f"email stopped after {len(sent)} of {len(built)} messages: {type(error).__name__}: {error}; "
             "run `reports email` again to send the rest (nothing is sent twice)"
         ) from None
-    return Delivery(sent, already, skipped or [], refused, outbox)
+    return Delivery(sent, already, skipped or [], refused, outbox, addresses=addresses)
+
+
+#: What a server says about one message (a recipient or its content refused), as opposed to
+#: the connection failing: the run goes on with the next message.
+_REFUSALS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+def _server_says(error: smtplib.SMTPException) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [f"{code} {reply.decode(errors='replace')}" for code, reply in error.recipients.values()]
+        return "; ".join(codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+    return str(error)
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:

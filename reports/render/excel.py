@@ -96,6 +96,7 @@ def expense_columns(report_currency: str) -> tuple[Col, ...]:
         Col("title", "Title"),
         Col("incurred_at", "Incurred", "date"),
         Col("status", "Status"),
+        Col("state", "Billing"),
         Col("amount", "Amount", "money", currency_field="currency_code"),
         Col("currency_code", "Currency"),
         Col(
@@ -108,7 +109,6 @@ def expense_columns(report_currency: str) -> tuple[Col, ...]:
         Col("fx_rate_date", "ECB rate date", "date"),
         Col("fx_source_per_eur", "Currency per EUR", "rate"),
         Col("fx_target_per_eur", f"{report_currency} per EUR", "rate"),
-        Col("invoiced", "Invoiced", "bool"),
         Col("invoice_id", "Invoice"),
         Col(
             "converted_amount",
@@ -163,6 +163,12 @@ def sheets_for(data: ReportData) -> list[Sheet]:
         ),
         Sheet("Expenses", "Expenses", data.expenses, expense_columns(report_currency)),
         Sheet(
+            "Expenses left out",
+            "ExpensesLeftOut",
+            data.expenses_left_out,
+            (Col("reason", "Left out because"), *expense_columns(report_currency)),
+        ),
+        Sheet(
             "Incomes",
             "Incomes",
             data.incomes,
@@ -172,19 +178,14 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("name", "Name"),
                 Col("type", "Type"),
                 Col("frequency", "Frequency"),
-                Col("amount_type", "Net or gross"),
+                Col("recurring", "Recurring", "bool"),
+                Col("amount_type", "Recorded net or gross"),
                 Col("is_taxable", "Taxable", "bool"),
                 Col("amount", "Amount", "money", currency_field="amount_currency"),
                 Col(
                     "annual_amount", "Annual", "money", currency_field="amount_currency", total=True
                 ),
-                Col(
-                    "monthly_amount",
-                    "Monthly",
-                    "money",
-                    currency_field="amount_currency",
-                    total=True,
-                ),
+                Col("monthly_amount", "Monthly", "money", currency_field="amount_currency"),
                 Col("amount_currency", "Currency"),
                 Col(
                     "report_annual_amount",
@@ -202,6 +203,7 @@ def sheets_for(data: ReportData) -> list[Sheet]:
             "Invoices",
             data.invoices,
             (
+                Col("id", "Invoice id"),
                 Col("invoice_number", "Invoice"),
                 Col("recipients_name", "Recipient"),
                 Col("invoice_date", "Date", "date"),
@@ -284,8 +286,15 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("month", "Month", "date"),
                 Col("invoiced_amount", "Invoiced", "money", currency=report_currency, total=True),
                 Col(
-                    "not_invoiced_amount",
-                    "Not invoiced",
+                    "to_be_invoiced_amount",
+                    "Approved, to be invoiced",
+                    "money",
+                    currency=report_currency,
+                    total=True,
+                ),
+                Col(
+                    "awaiting_approval_amount",
+                    "Pending, awaiting approval",
                     "money",
                     currency=report_currency,
                     total=True,
@@ -315,6 +324,7 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("record", "Record"),
                 Col("check", "Check"),
                 Col("detail", "Detail"),
+                Col("action", "What was done"),
             ),
         ),
     ]
@@ -381,15 +391,20 @@ class Chart:
     """The native stacked column chart of invoiced and not invoiced expenses by month."""
 
     sheet: Sheet
-    title: str = "Expenses invoiced and not invoiced, by month incurred"
+    title: str = "Expenses by month incurred: invoiced, to be invoiced, awaiting approval"
     y_title: str = "Amount"
-    anchor: str = "E2"
+    anchor: str = "F2"
     width_cm: float = 22
     height_cm: float = 11
 
     @property
     def last_row(self) -> int:
         return self.sheet.rows + 1  # the header, then the data rows
+
+    @property
+    def series_letters(self) -> tuple[str, ...]:
+        """The columns drawn, one series each: every column after the month's."""
+        return tuple(get_column_letter(i + 1) for i in range(1, len(self.sheet.columns)))
 
 
 @dataclass(frozen=True)
@@ -554,6 +569,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
     def ref(table: str, field: str) -> str:
         return by_table[table].column_range(field)
 
+    # The period's first day is the cell `figures.PERIOD_START_CELL` names (B2).
     rows: list[tuple[Cell, ...]] = [
         (Cell(f"{data.firm or 'Monthly report'}: {data.month_label}", bold=True),),
         (
@@ -607,4 +623,6 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
             (),
             (Cell(f"INCOMPLETE: no data from {', '.join(data.missing_sources)}", bold=True),),
         ]
+    if data.empty_month_note:
+        rows[4:4] = [(Cell(data.empty_month_note, bold=True),)]
     return rows

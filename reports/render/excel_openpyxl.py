@@ -190,7 +190,8 @@ def _add_chart(ws: Any, chart: Chart) -> None:
     title = quote_sheetname(chart.sheet.title)
     rows = chart.last_row
     # By range, not by cell: write-only sheets cannot be read back.
-    drawn.add_data(Reference(range_string=f"{title}!$B$1:$C${rows}"), titles_from_data=True)
+    last = chart.series_letters[-1]
+    drawn.add_data(Reference(range_string=f"{title}!$B$1:${last}${rows}"), titles_from_data=True)
     drawn.set_categories(Reference(range_string=f"{title}!$A$2:$A${rows}"))
     drawn.width, drawn.height = chart.width_cm, chart.height_cm
     ws.add_chart(drawn, chart.anchor)

@@ -258,7 +258,7 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Worksheet, chart: Chart) -> None:
     drawn = book.add_chart({"type": "column", "subtype": "stacked"})
     title = quote_sheetname(chart.sheet.title)
     last = chart.last_row
-    for letter in ("B", "C"):
+    for letter in chart.series_letters:
         drawn.add_series(
             {
                 "name": f"={title}!${letter}$1",

@@ -9,6 +9,7 @@ client is ever sent another client's statement.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,12 +27,77 @@ class Outgoing:
     subject: str
     body: str
     attachment: Path
+    #: The client whose statement is attached; None for the monthly report.
+    client_key: str | None = None
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """A message that could not be sent: to whom, why in a word (`reason`, counted in the
+    run's summary) and in a sentence saying what to fix (`detail`)."""
+
+    who: str
+    reason: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 @dataclass(frozen=True)
 class Plan:
     messages: list[Outgoing]
-    skipped: list[str]  # statements nobody could receive, and why
+    skipped: list[NotSent]  # statements nobody could receive, and why
+    #: Said once when no one is set to receive the monthly report.
+    monthly_note: str | None = None
+
+
+#: Characters that show nothing (zero-width spaces and joiners, the byte-order mark): two
+#: names that differ only by them read as one name.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def name_key(name: str) -> str:
+    """A client name as a reader sees it: one Unicode form (NFKC), no invisible characters,
+    spaces collapsed, case folded. "José Ltd" composed, decomposed or with a zero-width
+    space all give one key."""
+    visible = unicodedata.normalize("NFKC", name).translate(_INVISIBLE)
+    return " ".join(visible.split()).casefold()
+
+
+def client_address(
+    entry: dict[str, str], manifest: list[dict[str, str]], settings: EmailSettings
+) -> tuple[str | None, NotSent | None]:
+    """The address a statement goes to, or why it has none.
+
+    In order: the client's own address from its system, one configured under its id key
+    (`mobility-<id>`), then one configured under its name, which is used only when that name
+    is one client's alone as a reader sees it (`name_key`): two clients alike in name (even
+    only after Unicode normalisation) get neither, and each is told the id key is needed.
+    """
+    key, client = entry["key"], entry["client"]
+    own = entry.get("email") or settings.client_addresses.get(key)
+    if own:
+        return own, None
+    wanted = name_key(client)
+    configured = [name for name in settings.client_addresses if name_key(name) == wanted]
+    alike = sorted({e["key"] for e in manifest if name_key(e["client"]) == wanted})
+    if len(alike) > 1:
+        where = f"the address configured for {configured[0]!r}" if configured else "a name"
+        return None, NotSent(
+            f"{client} ({key})",
+            "name shared by several clients",
+            f"{client} ({key}): {len(alike)} clients share this name "
+            f"({', '.join(alike)}), so {where} is used for none of them: add it under "
+            f'[email.client_addresses] by id, as "{key}" = "address"',
+        )
+    if configured:
+        return settings.client_addresses[configured[0]], None
+    return None, NotSent(
+        client,
+        "no address",
+        f"{client} ({key}): no email address (add it under [email.client_addresses])",
+    )
 
 
 def _render(templates: Templates, name: str, context: dict[str, object]) -> tuple[str, str]:
@@ -58,23 +124,14 @@ def plan_messages(
         raise DeliveryError(f"no statements in {folder}: run `reports pdf` for this month first")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     check_statements(manifest, folder / "statements")
-    names = [entry["client"] for entry in manifest]
-    messages, skipped = [], []
+    messages: list[Outgoing] = []
+    skipped: list[NotSent] = []
     firm = firm or "Your adviser"
     for entry in manifest:
-        address = entry.get("email") or settings.client_addresses.get(entry["key"])
-        if not address and names.count(entry["client"]) > 1:
-            skipped.append(
-                f"{entry['client']} ({entry['key']}): no email address, and {names.count(entry['client'])} "
-                f"clients share this name: add it under [email.client_addresses] as "
-                f'"{entry["key"]}" = "address"'
-            )
-            continue
-        address = address or settings.client_addresses.get(entry["client"])
-        if not address:
-            skipped.append(
-                f"{entry['client']}: no email address (add it under [email.client_addresses])"
-            )
+        address, not_sent = client_address(entry, manifest, settings)
+        if address is None:
+            assert not_sent is not None
+            skipped.append(not_sent)
             continue
         attachment = folder / "statements" / entry["path"]
         subject, body = _render(
@@ -85,12 +142,17 @@ def plan_messages(
                 "client": entry["client"],
                 "month_label": month_label,
                 "period_end": month_label,
-                "outstanding": entry.get("outstanding", ""),
+                "outstanding": entry.get("outstanding"),
             },
         )
         messages.append(
             Outgoing(
-                f"{month_label}|{address}|{attachment.name}", address, subject, body, attachment
+                f"{month_label}|{address}|{attachment.name}",
+                address,
+                subject,
+                body,
+                attachment,
+                entry["key"],
             )
         )
     monthly = sorted(folder.glob("report-*.pdf"))
@@ -105,7 +167,13 @@ def plan_messages(
                 f"{month_label}|{address}|{monthly[0].name}", address, subject, body, monthly[0]
             )
         )
-    return Plan(messages, skipped)
+    note = (
+        None
+        if settings.monthly_to
+        else "the monthly report was not sent: no one is set to receive it "
+        "([email] monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"
+    )
+    return Plan(messages, skipped, note)
 
 
 def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:

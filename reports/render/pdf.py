@@ -26,7 +26,7 @@ from reports.frames import WILLSUITE_CURRENCY
 from reports.output import atomic_write
 from reports.render import charts
 from reports.render.templates import Templates, day, money
-from reports.report.figures import FIGURES
+from reports.report.figures import FIGURES, vat_quarter
 from reports.report.model import ReportData, Statement
 
 QUALITY_ROWS_IN_PDF = 60
@@ -81,6 +81,10 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
         "headline": headline,
         "figures": figures(data),
         "expenses_by_currency": _rows(data.expenses_by_currency),
+        "expenses_left_out": _rows(data.expenses_left_out.head(QUALITY_ROWS_IN_PDF)),
+        "expenses_left_out_count": data.expenses_left_out.height,
+        "vat_quarter": vat_quarter(data),
+        "empty_month_note": data.empty_month_note,
         "vat_return": _rows(data.vat_return),
         "aged_debt": _rows(data.aged_debt),
         "income_totals": _rows(data.income_totals),
@@ -102,9 +106,10 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                 [m.strftime("%b %y") for m in by_month["month"]],
                 {
                     "Invoiced": [float(v) for v in by_month["invoiced_amount"]],
-                    "Not invoiced": [float(v) for v in by_month["not_invoiced_amount"]],
+                    "To be invoiced": [float(v) for v in by_month["to_be_invoiced_amount"]],
+                    "Awaiting approval": [float(v) for v in by_month["awaiting_approval_amount"]],
                 },
-                "Expenses invoiced and not invoiced, by month incurred",
+                "Expenses by month incurred (rejected ones left out)",
                 report_currency,
             ),
             "vat": charts.bars(
@@ -135,8 +140,10 @@ def statement_context(data: ReportData, statement: Statement) -> dict[str, Any]:
         "client_key": statement.key,
         "cases": _rows(statement.cases),
         "expenses": _rows(statement.expenses),
+        "rejected_expenses": _rows(statement.rejected_expenses),
         "invoices": _rows(statement.invoices),
         "totals": statement.totals,
+        "empty_month_note": data.empty_month_note,
     }
 
 
@@ -227,7 +234,9 @@ class RenderedStatement:
     client: str
     email: str | None
     path: str
-    outstanding: str
+    #: What the client owes, as printed ("£0.00" for nothing); None where the source holds
+    #: no invoice balances (mobility), so that no message claims a balance.
+    outstanding: str | None
 
 
 def write_statements(
@@ -266,7 +275,9 @@ def write_statements(
             s.client,
             s.email,
             path,
-            money(s.totals["outstanding"], WILLSUITE_CURRENCY) if s.totals["outstanding"] else "",
+            None
+            if s.totals.outstanding is None
+            else money(s.totals.outstanding, WILLSUITE_CURRENCY),
         )
         for s, path in zip(chosen, paths, strict=True)
     ]

@@ -26,12 +26,24 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def money(value: Decimal | int | None, currency: str | None) -> str:
-    """`£1,234.50`, `-€3.20`, `15,000 JPY`: the currency's own minor units, exact."""
+    """`£1,234.50`, `-€3.20`, `15,000 JPY`: the currency's own minor units, exact.
+
+    It never rounds: amounts reach the renderers already rounded, once, to their currency's
+    minor unit (`reports.report.build`), and one that is finer is a bug shown as an error,
+    not a value quietly printed otherwise than the workbook holds it. An amount with no
+    currency is shown with the decimals it has.
+    """
     if value is None:
         return ""
     code = (currency or "").upper()
-    digits = minor_units(code) if code else 2
-    amount = Decimal(value).quantize(Decimal(1).scaleb(-digits))
+    exact = Decimal(value)
+    digits = minor_units(code) if code else max(0, -int(exact.normalize().as_tuple().exponent))
+    amount = exact.quantize(Decimal(1).scaleb(-digits))
+    if amount != exact:
+        raise ValueError(
+            f"{exact} {code} is finer than {code or 'its'} minor unit: round it before "
+            "rendering (renderers never round)"
+        )
     text = f"{abs(amount):,.{digits}f}"
     sign = "-" if amount < 0 else ""
     symbol = SYMBOLS.get(code)

@@ -1,5 +1,10 @@
 """Assembles one month's `ReportData` from fetched frames: every computation the report shows,
 run once, in one place. Renderers only lay out the result.
+
+The order matters and is the same for every source: records are settled first (copies
+counted once, amounts stated finer than their currency's minor unit rounded once, records
+that name another parent than the one they were listed under kept with that parent), then
+computed, then cut to what a spreadsheet cell holds; each of those steps flags what it did.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from decimal import Decimal
 
 import polars as pl
 
+from reports import periods
 from reports.compute import fx, incomes, invoicing, quality, vat
-from reports.compute.periods import Period, local_date
+from reports.compute.invoicing import COUNTED_STATES, EXPENSE_STATUSES, ExpenseState
+from reports.compute.periods import Period, local_date, quarter_bounds
 from reports.frames import (
     CASE_SUMMARIES,
     MOBILITY_CASES,
@@ -25,10 +32,21 @@ from reports.frames import (
 )
 from reports.money import MONEY
 from reports.periods import Month
-from reports.report.model import Frames, Headline, ReportData, SourceInfo, Statement
-from reports.schema import FrameSchema, concat_sources
+from reports.report.model import (
+    Frames,
+    Headline,
+    ReportData,
+    SourceInfo,
+    Statement,
+    StatementTotals,
+)
+from reports.schema import AS_SENT, FrameSchema, concat_sources
 
 ZERO = Decimal(0)
+#: The most characters an Excel cell holds; longer text is cut, visibly, and flagged.
+CELL_LIMIT = 32_767
+ELLIPSIS = "\u2026"
+COUNTED = [state.value for state in COUNTED_STATES]
 
 
 def _frame(frames: Frames, schema: FrameSchema) -> pl.DataFrame:
@@ -47,36 +65,74 @@ def build_report_data(
     missing_sources: tuple[str, ...] = (),
     generated_at: dt.datetime | None = None,
     previous_frames: Frames | None = None,
+    today: dt.date | None = None,
 ) -> ReportData:
     """The report of `month` from fetched `frames`, amounts converted at `rates`.
 
     `previous_frames` (the previous month's snapshot) adds what changed since; sources in
     `missing_sources` are marked so that every output says the report is incomplete.
     Records that cannot be counted as they are become rows of `quality`; records that
-    cannot be reported at all raise `DataError` naming them.
+    cannot be reported at all raise `DataError` naming them. A month after the one `today`
+    (the firm's day, by default now) falls in is a `PeriodError`: it has no data yet.
     """
-    month = Month.parse(month) if isinstance(month, str) else month
+    month = (Month.parse(month) if isinstance(month, str) else month).require_begun(today)
     start, end = month.start, month.end
     fetched_at = fetched_at or {}
     in_month = lambda column: pl.col(column).is_between(start, end)  # noqa: E731
-
-    cases = _cases(frames, start, end)
-    tasks = _frame(frames, MOBILITY_TASKS)
     flags: list[pl.DataFrame] = []
 
-    def unique(schema: FrameSchema, key: str, record: str) -> pl.DataFrame:
+    def settled(schema: FrameSchema, key: str, record: str) -> pl.DataFrame:
+        """The frame with copies counted once and currency codes as typed flagged."""
         frame, found = quality.unique_records(_frame(frames, schema), key, schema.source, record)
+        flags.append(found)
+        if AS_SENT in frame.columns:
+            flags.append(_normalised(frame, schema.source, record, key))
+        return frame
+
+    def rounded(
+        frame: pl.DataFrame, schema: FrameSchema, record: str, amounts: dict[str, str]
+    ) -> pl.DataFrame:
+        frame, found = quality.rounded_to_minor_units(
+            frame, schema.source, record, "id", amounts
+        )
         flags.append(found)
         return frame
 
-    # Expenses incurred after the month are the business of later reports (and may lie
-    # past the rates in use); the invoiced shares below are of what was incurred by `end`.
-    raw_expenses = unique(MOBILITY_EXPENSES, "id", "expense").filter(
-        (pl.col("incurred_at") <= end).fill_null(True)
+    cases = _cases(frames, start, end)
+    tasks = _frame(frames, MOBILITY_TASKS)
+
+    # ---------------------------------------------------------------- expenses
+    stated_expenses = rounded(
+        settled(MOBILITY_EXPENSES, "id", "expense"),
+        MOBILITY_EXPENSES,
+        "expense",
+        {"amount": "currency_code", "converted_amount": "converted_amount_currency_code"},
+    ).with_columns(state=invoicing.expense_state())
+    flags.append(_misfiled(stated_expenses, MOBILITY_EXPENSES.source, "expense", "case"))
+    flags.append(_unknown_expense_status(stated_expenses.filter(_by(end, "incurred_at"))))
+    # The platform's percent invoiced is today's, over all a case's expenses, in its own
+    # conversion: compare it with every expense fetched, in that conversion, whatever month
+    # is reported (like with like).
+    by_case = invoicing.invoicing_by_case(
+        stated_expenses,
+        _frame(frames, MOBILITY_CASES),
+        amount="converted_amount",
+        currency="converted_amount_currency_code",
     )
-    all_expenses, unreportable = _convert_expenses(raw_expenses, report_currency, rates)
+    # Expenses incurred after the month are the business of later reports (and may lie
+    # past the rates in use).
+    all_expenses, unreportable = _convert_expenses(
+        stated_expenses.filter(_by(end, "incurred_at")), report_currency, rates
+    )
     flags.append(unreportable)
-    expenses = all_expenses.filter(in_month("incurred_at"))
+    counted = pl.col("state").is_in(COUNTED)
+    month_expenses = all_expenses.filter(in_month("incurred_at"))
+    expenses = month_expenses.filter(counted)
+    left_out = month_expenses.filter(counted.not_()).with_columns(
+        reason=pl.when(pl.col("state") == ExpenseState.REJECTED.value)
+        .then(pl.lit("rejected"))
+        .otherwise(pl.format("status {} is not known", pl.col("status").fill_null("(none)")))
+    )
     by_currency = (
         expenses.filter(pl.col("report_amount").is_not_null())
         .group_by("currency_code")
@@ -88,33 +144,40 @@ def build_report_data(
         .with_columns(pl.col("amount", "report_amount").cast(MONEY))
         .sort("currency_code")
     )
+    counted_expenses = all_expenses.filter(counted)
     by_month = (
-        invoicing.invoiced_by_client_month(all_expenses)
-        .group_by("month")
-        .agg(pl.col("invoiced_amount", "not_invoiced_amount").sum())
-        .with_columns(pl.col("invoiced_amount", "not_invoiced_amount").cast(MONEY))
+        invoicing.expenses_by_state(
+            counted_expenses.with_columns(month=pl.col("incurred_at").dt.truncate("1mo")),
+            ["month"],
+        )
         .filter(pl.col("month") <= start)
-        .sort("month")
         .tail(12)
     )
     by_month_currency = (
-        all_expenses.filter(pl.col("incurred_at") <= end)
-        .with_columns(month=pl.col("incurred_at").dt.truncate("1mo"))
+        counted_expenses.with_columns(month=pl.col("incurred_at").dt.truncate("1mo"))
         .filter(pl.col("month") > pl.lit(start).dt.offset_by("-12mo"))
         .group_by("month", "currency_code")
         .agg(report_amount=pl.col("report_amount").sum().cast(MONEY))
         .sort("month", "currency_code")
     )
-    by_case = invoicing.invoicing_by_case(all_expenses, _frame(frames, MOBILITY_CASES))
 
-    income_frame = unique(PLANNR_INCOMES, "uuid", "income")
+    # ---------------------------------------------------------------- incomes
+    income_frame = settled(PLANNR_INCOMES, "uuid", "income")
     annualised = _convert_incomes(
         incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
     )
     excluded = incomes.income_exclusions(income_frame, start, end)
 
-    stated_invoices = unique(WILLSUITE_INVOICES, "id", "invoice")
-    all_items = unique(WILLSUITE_INVOICE_ITEMS, "id", "invoice item")
+    # ---------------------------------------------------------------- invoices
+    stated_invoices = rounded(
+        settled(WILLSUITE_INVOICES, "id", "invoice"),
+        WILLSUITE_INVOICES,
+        "invoice",
+        {"subtotal": "currency", "vat_amount": "currency", "total": "currency"},
+    )
+    all_items = settled(WILLSUITE_INVOICE_ITEMS, "id", "invoice item")
+    flags.append(_misfiled(stated_invoices, WILLSUITE_INVOICES.source, "invoice", "case"))
+    flags.append(_misfiled(all_items, WILLSUITE_INVOICE_ITEMS.source, "invoice item", "invoice"))
     lines = vat.invoice_lines(stated_invoices, all_items)
     checked = vat.check_lines(stated_invoices, lines).with_columns(
         invoice_date=local_date("date_created")
@@ -127,13 +190,71 @@ def build_report_data(
     )
     invoices_in_month = checked.filter(in_month("invoice_date"))
     items_in_month = lines.filter(in_month("invoice_date"))
+    # Each basis dates a line its own way, and only lines dated by the month's end count:
+    # a quarter shown for October is the quarter up to 31 October, however late it is run.
     by_period = pl.concat(
-        [vat.vat_by_period(lines, basis, Period.QUARTER, vat_stagger) for basis in vat.Basis]
-    ).filter(pl.col("period_start") <= end)
+        [
+            vat.vat_by_period(lines, basis, Period.QUARTER, vat_stagger, until=end)
+            for basis in vat.Basis
+        ]
+    )
     vat_return = vat.vat_return(by_period).sort("basis", "period_start")
     aged = invoicing.aged_debt(all_invoices, end)
 
-    quality_flags = _quality(checked, lines, by_case, excluded, all_expenses, flags)
+    flags.append(_invoice_flags(checked, lines, end))
+    flags += [
+        quality.flags(
+            by_case.filter(pl.col("disagrees")),
+            MOBILITY_CASES.source,
+            "case",
+            "expat_case_id",
+            "percent invoiced disagrees with expenses",
+            pl.format(
+                "platform {}%, its expenses {}% (by its own conversion, as of the fetch)",
+                pl.col("platform_percent").cast(pl.Decimal(38, 2)),
+                pl.col("percent_by_amount").cast(pl.Decimal(38, 2)),
+            ),
+            "none: the platform's figure is not used in any total",
+        ),
+        quality.flags(
+            incomes.data_problems(excluded),
+            PLANNR_INCOMES.source,
+            "income",
+            "uuid",
+            "income left out",
+            pl.col("reason"),
+            "left out of every income total",
+        ),
+        quality.flags(
+            all_expenses.filter(
+                pl.col("converted_amount").is_null() & pl.col("amount").is_not_null()
+            ),
+            MOBILITY_EXPENSES.source,
+            "expense",
+            "id",
+            "no platform conversion",
+            pl.lit("converted_amount is empty"),
+            "none: our own conversion at ECB rates is used",
+        ),
+    ]
+
+    # ---------------------------------------------------------------- assembly
+    shown = {
+        "cases": (cases, "case", "case_id"),
+        "tasks": (tasks, "task", "id"),
+        "expenses": (expenses, "expense", "id"),
+        "expenses_left_out": (left_out, "expense", "id"),
+        "incomes": (annualised, "income", "uuid"),
+        "invoices": (invoices_in_month, "invoice", "id"),
+        "invoice_items": (items_in_month, "invoice item", "id"),
+    }
+    fitted = {}
+    for name, (frame, entity, key) in shown.items():
+        fitted[name], cut = _fit_cells(frame, entity, key)
+        flags.append(cut)
+    quality_flags = pl.concat([f for f in flags if f.height] or [quality.no_flags()]).sort(
+        "source", "entity", "record"
+    )
     present = dict.fromkeys(source for source, _ in frames)
     sources = tuple(
         SourceInfo(
@@ -145,24 +266,28 @@ def build_report_data(
         for name in [*present, *(m for m in missing_sources if m not in present)]
     )
     changes = _changes(cases, previous_frames, start, end) if previous_frames is not None else None
-    statements = _statements(frames, expenses, all_invoices, end)
-    sections = dict(
+    quarter = quarter_bounds(start, vat_stagger)
+    income_totals = incomes.income_totals(annualised)
+    headline = _headline(
         cases=cases,
-        tasks=tasks,
         expenses=expenses,
-        expenses_by_currency=by_currency,
-        invoicing_by_month=by_month,
-        expenses_by_month_currency=by_month_currency,
-        invoicing_by_case=by_case,
-        incomes=annualised,
-        income_totals=incomes.income_totals(annualised),
+        left_out=left_out,
         invoices=invoices_in_month,
-        invoice_items=items_in_month,
-        vat_by_period=by_period,
         vat_return=vat_return,
-        aged_debt=aged,
-        pipeline=invoicing.pipeline(_frame(frames, PLANNR_CASES)),
-        quality=quality_flags,
+        quarter=quarter,
+        aged=aged,
+        income_totals=income_totals,
+        quality_flags=quality_flags.height,
+    )
+    if previous_frames is not None and changes is not None:
+        headline = _against_previous(headline, month, changes, previous_frames)
+    statements = _statements(frames, month_expenses, all_invoices, start, end)
+    records_in_month = (
+        month_expenses.height
+        + invoices_in_month.height
+        + int(cases["opened_in_period"].sum())
+        + int(cases["closed_in_period"].sum())
+        + annualised.filter(pl.col("recurring").not_()).height
     )
     return ReportData(
         firm=firm,
@@ -170,12 +295,35 @@ def build_report_data(
         report_currency=report_currency,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         sources=sources,
-        headline=_headline(month, sections, changes, previous_frames),
+        headline=headline,
+        cases=fitted["cases"],
+        tasks=fitted["tasks"],
+        expenses=fitted["expenses"],
+        expenses_left_out=fitted["expenses_left_out"],
+        expenses_by_currency=by_currency,
+        invoicing_by_month=by_month,
+        expenses_by_month_currency=by_month_currency,
+        invoicing_by_case=by_case,
+        incomes=fitted["incomes"],
+        income_totals=income_totals,
+        invoices=fitted["invoices"],
+        invoice_items=fitted["invoice_items"],
+        vat_by_period=by_period,
+        vat_return=vat_return,
+        aged_debt=aged,
+        pipeline=invoicing.pipeline(_frame(frames, PLANNR_CASES)),
+        quality=quality_flags,
         statements=statements,
         changes=changes if changes is not None else CHANGES.clear(),
         has_previous=previous_frames is not None,
-        **sections,
+        vat_stagger=vat_stagger,
+        empty_month_note=None if records_in_month else _empty_month_note(month, frames),
     )
+
+
+def _by(end: dt.date, column: str) -> pl.Expr:
+    """Rows dated on or before `end`, and rows with no date (the report flags those)."""
+    return (pl.col(column) <= end).fill_null(True)
 
 
 CHANGES = pl.DataFrame(
@@ -227,17 +375,41 @@ def _changes(
     ).sort("change", "source", "case_id")
 
 
+STATEMENT_EXPENSE_COLUMNS = (
+    "title",
+    "incurred_at",
+    "amount",
+    "currency_code",
+    "report_amount",
+    "state",
+)
+
+
 def _statements(
-    frames: Frames, expenses: pl.DataFrame, invoices: pl.DataFrame, end: dt.date
+    frames: Frames,
+    month_expenses: pl.DataFrame,
+    invoices: pl.DataFrame,
+    start: dt.date,
+    end: dt.date,
 ) -> tuple[Statement, ...]:
     """A statement for each mobility client with expenses this month, and each WillSuite
-    customer invoiced this month or owing at its end."""
+    customer invoiced this month or owing at its end.
+
+    A statement's expenses are those listed under the client's own cases, and its invoices
+    those listed under its own case (`sources` keep each record with the parent it was
+    fetched under); what it says is owed is its invoices' unpaid balances, never expenses.
+    """
     result = []
     mobility_cases = _frame(frames, MOBILITY_CASES)
     for (client_id,), cases in mobility_cases.group_by("client_id", maintain_order=True):
-        own = expenses.filter(pl.col("expat_case_id").is_in(cases["id"].implode()))
-        if own.height == 0:
+        own = month_expenses.filter(pl.col("expat_case_id").is_in(cases["id"].implode()))
+        shown = own.filter(pl.col("state").is_in([*COUNTED, ExpenseState.REJECTED.value]))
+        if shown.height == 0:
             continue
+
+        def total(state: ExpenseState, rows: pl.DataFrame = shown) -> Decimal:
+            return _sum(rows.filter(pl.col("state") == state.value)["report_amount"])
+
         result.append(
             Statement(
                 key=f"{MOBILITY_CASES.source}-{client_id}",
@@ -249,32 +421,34 @@ def _statements(
                     pl.coalesce("label", "name").alias("name"),
                     pl.coalesce("status_label", "status").alias("status"),
                     local_date("created_at").alias("opened_on"),
-                ).filter(pl.col("reference").is_in(own["expat_case_id"].implode())),
-                expenses=own.select(
-                    "title", "incurred_at", "amount", "currency_code", "report_amount", "invoiced"
-                ).sort("incurred_at"),
+                ).filter(pl.col("reference").is_in(shown["expat_case_id"].implode())),
+                expenses=shown.filter(pl.col("state").is_in(COUNTED))
+                .select(STATEMENT_EXPENSE_COLUMNS)
+                .sort("incurred_at"),
+                rejected_expenses=shown.filter(pl.col("state") == ExpenseState.REJECTED.value)
+                .select(STATEMENT_EXPENSE_COLUMNS)
+                .sort("incurred_at"),
                 invoices=pl.DataFrame(),
-                totals={
-                    "expenses": _sum(own["report_amount"]),
-                    "expenses_invoiced": _sum(own.filter("invoiced")["report_amount"]),
-                    "invoiced": ZERO,
-                    "vat": ZERO,
-                    "paid": ZERO,
-                    "outstanding": ZERO,
-                },
+                totals=StatementTotals(
+                    outstanding=None,
+                    expenses_invoiced=total(ExpenseState.INVOICED),
+                    expenses_to_be_invoiced=total(ExpenseState.TO_BE_INVOICED),
+                    expenses_awaiting_approval=total(ExpenseState.AWAITING_APPROVAL),
+                    expenses_rejected=total(ExpenseState.REJECTED),
+                ),
             )
         )
     positions = invoicing.invoice_positions(invoices, end).join(
         invoices.select("id", "subtotal", "vat_amount"), on="id", how="left"
     )
+    # Listed: the month's invoices, and every older one still owed at its end.
+    listed = positions.filter(
+        pl.col("invoice_date").is_between(start, end) | pl.col("paid").not_()
+    )
     ws_cases = {row["id"]: row for row in _frame(frames, WILLSUITE_CASES).iter_rows(named=True)}
-    month_start = end.replace(day=1)
-    for (case_id,), own in positions.group_by("customer_case_id", maintain_order=True):
-        current = own.filter(pl.col("invoice_date") >= month_start)
-        owing = _sum(own["outstanding"])
-        if current.height == 0 and not owing:
-            continue
+    for (case_id,), own in listed.group_by("customer_case_id", maintain_order=True):
         case = ws_cases.get(case_id, {})
+        created = case.get("created_at")
         result.append(
             Statement(
                 key=f"{WILLSUITE_CASES.source}-{case_id}",
@@ -286,11 +460,7 @@ def _statements(
                         "reference": [case.get("ref")],
                         "name": [case.get("full_names")],
                         "status": [None],
-                        "opened_on": [
-                            case["created_at"].astimezone(dt.UTC).date()
-                            if case.get("created_at")
-                            else None
-                        ],
+                        "opened_on": [periods.local_day(created) if created else None],
                     },
                     schema={
                         "reference": pl.String,
@@ -300,6 +470,7 @@ def _statements(
                     },
                 ),
                 expenses=pl.DataFrame(),
+                rejected_expenses=pl.DataFrame(),
                 invoices=own.select(
                     "invoice_number",
                     "invoice_date",
@@ -309,15 +480,14 @@ def _statements(
                     "total",
                     "paid",
                     "outstanding",
-                ).sort("invoice_date"),
-                totals={
-                    "expenses": ZERO,
-                    "expenses_invoiced": ZERO,
-                    "invoiced": _sum(own["total"]),
-                    "vat": _sum(own["vat_amount"]),
-                    "paid": _sum(own.filter("paid")["total"]),
-                    "outstanding": owing,
-                },
+                ).sort("invoice_date", nulls_last=True),
+                totals=StatementTotals(
+                    invoiced_net=_sum(own["subtotal"]),
+                    invoiced_vat=_sum(own["vat_amount"]),
+                    invoiced=_sum(own["total"]),
+                    paid=_sum(own.filter("paid")["total"]),
+                    outstanding=_sum(own["outstanding"]),
+                ),
             )
         )
     return tuple(result)
@@ -362,7 +532,7 @@ def _convert_expenses(
     reason = (
         pl.when(pl.col("amount").is_null())
         .then(pl.lit("no amount"))
-        .when(pl.col("currency_code").is_null() | (pl.col("currency_code").str.strip_chars() == ""))
+        .when(pl.col("currency_code").is_null())
         .then(pl.lit("no currency"))
         .when(pl.col("incurred_at").is_null())
         .then(pl.lit("no date incurred"))
@@ -377,9 +547,10 @@ def _convert_expenses(
         "id",
         "left out of totals",
         pl.format("{}: cannot be converted or counted", pl.col("_reason")),
+        "listed with no converted amount; left out of every total",
     )
     converted = pl.concat([good, bad], how="diagonal_relaxed").drop("_reason")
-    return converted.with_columns(invoiced=pl.col("invoice_id").is_not_null()), found
+    return converted, found
 
 
 def _convert_incomes(
@@ -399,107 +570,236 @@ def _convert_incomes(
     return converted.drop("_on")
 
 
-def _quality(
-    checked: pl.DataFrame,
-    lines: pl.DataFrame,
-    by_case: pl.DataFrame,
-    excluded: pl.DataFrame,
-    expenses: pl.DataFrame,
-    found: list[pl.DataFrame],
-) -> pl.DataFrame:
-    """Every data-quality flag as (source, entity, record, check, detail)."""
-    parts = [
-        quality.flags(
-            checked.filter(pl.col("consistent").not_()),
-            WILLSUITE_INVOICES.source,
-            "invoice",
-            "invoice_number",
-            "header disagrees with its lines",
-            pl.col("issues"),
+# The parent column each child frame keeps (the one it was fetched under) beside the one the
+# record itself names.
+_PARENTS = {
+    "case": {"expense": "expat_case_id", "invoice": "customer_case_id"},
+    "invoice": {"invoice item": "case_invoice_id"},
+}
+
+
+def _misfiled(frame: pl.DataFrame, source: str, entity: str, parent: str) -> pl.DataFrame:
+    """A flag for each record that names another `parent` than the one it was listed under:
+    it stays with the one it was listed under (a record belongs to the parent it was fetched
+    under), so it can never move to another client's statement or another VAT quarter."""
+    column = _PARENTS[parent][entity]
+    stated = f"stated_{column}"
+    disagree = frame.filter(pl.col(stated).is_not_null() & (pl.col(stated) != pl.col(column)))
+    return quality.flags(
+        disagree,
+        source,
+        entity,
+        "id",
+        f"names another {parent}",
+        pl.format(f"listed under {parent} {{}} but names {parent} {{}}", column, stated),
+        pl.format(f"kept under {parent} {{}}, the one it was listed under", column),
+    )
+
+
+def _normalised(frame: pl.DataFrame, source: str, entity: str, key: str) -> pl.DataFrame:
+    """A flag for each record whose currency code was stripped or upper-cased when typed."""
+    return quality.flags(
+        frame.filter(pl.col(AS_SENT).is_not_null()),
+        source,
+        entity,
+        key,
+        "currency code normalised",
+        pl.format("sent as {}", pl.col(AS_SENT)),
+        "read as the ISO 4217 code it spells (upper case, no spaces)",
+    )
+
+
+def _unknown_expense_status(expenses: pl.DataFrame) -> pl.DataFrame:
+    return quality.flags(
+        expenses.filter(pl.col("state").is_null()),
+        MOBILITY_EXPENSES.source,
+        "expense",
+        "id",
+        "unknown expense status",
+        pl.format(
+            "status {} is none of {}",
+            pl.col("status").fill_null("(none)"),
+            pl.lit(", ".join(EXPENSE_STATUSES)),
         ),
-        quality.flags(
-            lines.filter("unknown_status"),
-            WILLSUITE_INVOICE_ITEMS.source,
-            "invoice item",
-            "id",
-            "unknown item status",
-            pl.format("status {} is not a known one: left out of every total", pl.col("status")),
-        ),
-        quality.flags(
-            by_case.filter(pl.col("disagrees")),
-            MOBILITY_CASES.source,
-            "case",
-            "expat_case_id",
-            "percent invoiced disagrees with expenses",
-            pl.format(
-                "platform {}%, expenses {}%",
-                pl.col("platform_percent").cast(pl.Decimal(38, 2)),
-                pl.col("percent_by_amount").cast(pl.Decimal(38, 2)),
+        "left out of every total; listed under Expenses left out",
+    )
+
+
+def _invoice_flags(checked: pl.DataFrame, lines: pl.DataFrame, end: dt.date) -> pl.DataFrame:
+    """Flags on WillSuite invoices and their lines: headers that disagree with their lines,
+    items of an unknown status, invoices with no date or no number."""
+    record = pl.coalesce("invoice_number", "id")
+    source = WILLSUITE_INVOICES.source
+    paid_by_end = (local_date("date_paid") <= end).fill_null(False)
+    return pl.concat(
+        [
+            quality.flags(
+                checked.filter(pl.col("consistent").not_()),
+                source,
+                "invoice",
+                record,
+                "header disagrees with its lines",
+                pl.col("issues"),
+                pl.when(pl.col("issues").str.contains("header total missing"))
+                .then(pl.lit("counted at its lines' total"))
+                .otherwise(pl.lit("counted at its header's total, as invoiced")),
             ),
-        ),
-        quality.flags(
-            incomes.data_problems(excluded),
-            PLANNR_INCOMES.source,
-            "income",
-            "uuid",
-            "income left out",
-            pl.col("reason"),
-        ),
-        quality.flags(
-            expenses.filter(pl.col("converted_amount").is_null() & pl.col("amount").is_not_null()),
-            MOBILITY_EXPENSES.source,
-            "expense",
-            "id",
-            "no platform conversion",
-            pl.lit("converted_amount is empty"),
-        ),
-        *found,
+            quality.flags(
+                lines.filter("unknown_status"),
+                WILLSUITE_INVOICE_ITEMS.source,
+                "invoice item",
+                "id",
+                "unknown item status",
+                pl.format("status {} is not a known one", pl.col("status")),
+                "left out of every total",
+            ),
+            quality.flags(
+                checked.filter(pl.col("invoice_date").is_null()),
+                source,
+                "invoice",
+                record,
+                "no invoice date",
+                pl.lit("date_created is empty"),
+                pl.when(paid_by_end)
+                .then(pl.lit("paid: in no month's invoicing and no VAT period"))
+                .otherwise(
+                    pl.lit(
+                        "counted as outstanding (bucket 'no invoice date'); in no month's "
+                        "invoicing and no VAT period"
+                    )
+                ),
+            ),
+            quality.flags(
+                checked.filter(pl.col("invoice_number").is_null()),
+                source,
+                "invoice",
+                "id",
+                "no invoice number",
+                pl.lit("invoice_number is empty"),
+                "shown and counted by its id",
+            ),
+        ]
+    )
+
+
+def _fit_cells(frame: pl.DataFrame, entity: str, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`frame` with every text longer than a spreadsheet cell holds cut to fit, ending in an
+    ellipsis so the cut shows; and a flag for each record cut, naming the field."""
+    long_text = [
+        name
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.String)
+        and frame.height
+        and (frame[name].str.len_chars().max() or 0) > CELL_LIMIT
     ]
-    return pl.concat(parts, how="vertical_relaxed").sort("source", "entity", "record")
+    found = []
+    for name in long_text:
+        over = pl.col(name).str.len_chars() > CELL_LIMIT
+        cut = quality.flags(
+            frame.filter(over),
+            _source_of(entity),
+            entity,
+            key,
+            "text longer than a spreadsheet cell",
+            pl.format("{} has {} characters", pl.lit(name), pl.col(name).str.len_chars()),
+            f"cut to {CELL_LIMIT:,} characters, ending in {ELLIPSIS}",
+        )
+        if "source" in frame.columns:  # the cases of every source, in one frame
+            cut = cut.with_columns(frame.filter(over)["source"])
+        found.append(cut)
+        frame = frame.with_columns(
+            pl.when(over)
+            .then(pl.col(name).str.slice(0, CELL_LIMIT - 1) + ELLIPSIS)
+            .otherwise(pl.col(name))
+            .alias(name)
+        )
+    return frame, pl.concat(found) if found else quality.no_flags()
+
+
+def _source_of(entity: str) -> str:
+    return {
+        "case": "",  # each case row names its own source
+        "task": MOBILITY_TASKS.source,
+        "expense": MOBILITY_EXPENSES.source,
+        "income": PLANNR_INCOMES.source,
+        "invoice": WILLSUITE_INVOICES.source,
+        "invoice item": WILLSUITE_INVOICE_ITEMS.source,
+    }[entity]
+
+
+def _empty_month_note(month: Month, frames: Frames) -> str:
+    """What the first page says when no record falls in `month`: where the records are."""
+    days = [
+        day
+        for schema, column in (
+            (MOBILITY_EXPENSES, pl.col("incurred_at")),
+            (WILLSUITE_INVOICES, local_date("date_created")),
+            (MOBILITY_CASES, local_date("created_at")),
+            (PLANNR_CASES, local_date("created_at")),
+            (WILLSUITE_CASES, local_date("created_at")),
+        )
+        for day in _frame(frames, schema).select(
+            column.min().alias("first"), column.max().alias("last")
+        ).row(0)
+        if day is not None
+    ]
+    span = (
+        f"the sources' records run from {min(days):%d %b %Y} to {max(days):%d %b %Y}"
+        if days
+        else "the sources hold no dated records"
+    )
+    return f"No record falls in {month.label}: every figure for it is zero ({span})."
 
 
 def _headline(
-    month: Month,
-    sections: dict[str, pl.DataFrame],
-    changes: pl.DataFrame | None,
-    previous_frames: Frames | None,
+    *,
+    cases: pl.DataFrame,
+    expenses: pl.DataFrame,
+    left_out: pl.DataFrame,
+    invoices: pl.DataFrame,
+    vat_return: pl.DataFrame,
+    quarter: tuple[dt.date, dt.date],
+    aged: pl.DataFrame,
+    income_totals: pl.DataFrame,
+    quality_flags: int,
 ) -> Headline:
     """The summary figures, computed here so that renderers and tests agree on them."""
-    expenses = sections["expenses"]
-    current = (
-        sections["vat_return"]
-        .filter((pl.col("basis") == "invoice") & (pl.col("period_start") <= month.start))
-        .tail(1)
+    current = vat_return.filter(
+        (pl.col("basis") == vat.Basis.INVOICE.value) & (pl.col("period_start") == quarter[0])
     )
-    totals = {
-        row["amount_type"]: row["report_annual_amount"]
-        for row in sections["income_totals"]
-        .group_by("amount_type")
-        .agg(pl.col("report_annual_amount").sum())
-        .rows(named=True)
-    }
-    invoiced_total = _sum(sections["invoices"]["total"])
-    aged = sections["aged_debt"]
-    headline = Headline(
-        cases_opened=int(sections["cases"]["opened_in_period"].sum()),
-        cases_closed=int(sections["cases"]["closed_in_period"].sum()),
+    recurring = income_totals.filter("recurring")
+
+    def state(value: ExpenseState) -> Decimal:
+        return _sum(expenses.filter(pl.col("state") == value.value)["report_amount"])
+
+    return Headline(
+        cases_opened=int(cases["opened_in_period"].sum()),
+        cases_closed=int(cases["closed_in_period"].sum()),
         expenses=expenses.height,
         expenses_converted=_sum(expenses["report_amount"]),
-        expenses_invoiced=_sum(expenses.filter("invoiced")["report_amount"]),
-        expenses_not_invoiced=_sum(expenses.filter(~pl.col("invoiced"))["report_amount"]),
-        invoices=sections["invoices"].height,
-        invoiced_total=invoiced_total,
-        vat_quarter_start=current["period_start"][0] if current.height else None,
-        vat_box1=current["box1_vat_due_on_sales"][0] if current.height else ZERO,
-        vat_box6=current["box6_total_sales_ex_vat"][0] if current.height else ZERO,
+        expenses_invoiced=state(ExpenseState.INVOICED),
+        expenses_to_be_invoiced=state(ExpenseState.TO_BE_INVOICED),
+        expenses_awaiting_approval=state(ExpenseState.AWAITING_APPROVAL),
+        expenses_rejected=_sum(
+            left_out.filter(pl.col("state") == ExpenseState.REJECTED.value)["report_amount"]
+        ),
+        invoices=invoices.height,
+        invoiced_total=_sum(invoices["total"]),
+        vat_quarter_start=quarter[0],
+        vat_quarter_end=quarter[1],
+        vat_box1=_sum(current["box1_vat_due_on_sales"]),
+        vat_box6=_sum(current["box6_total_sales_ex_vat"]),
         outstanding=_sum(aged["amount"]),
         overdue_90_plus=_sum(aged.filter(age_bucket="90+")["amount"]),
-        incomes_annual_net=totals.get("net") or ZERO,
-        incomes_annual_gross=totals.get("gross") or ZERO,
-        quality_flags=sections["quality"].height,
+        incomes_annual_net=_sum(recurring.filter(amount_type="net")["report_annual_amount"]),
+        incomes_annual_gross=_sum(recurring.filter(amount_type="gross")["report_annual_amount"]),
+        quality_flags=quality_flags,
     )
-    if previous_frames is None or changes is None:
-        return headline
+
+
+def _against_previous(
+    headline: Headline, month: Month, changes: pl.DataFrame, previous_frames: Frames
+) -> Headline:
     before = month.previous
     invoiced_before = _sum(
         _frame(previous_frames, WILLSUITE_INVOICES).filter(
@@ -513,7 +813,7 @@ def _headline(
     return dataclasses.replace(
         headline,
         invoiced_previous_month=invoiced_before,
-        invoiced_change=invoiced_total - invoiced_before,
+        invoiced_change=headline.invoiced_total - invoiced_before,
         cases_new_since_previous=counts["new"],
         cases_closed_since_previous=counts["closed"],
         cases_status_changed_since_previous=counts["status changed"],

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reports.compute.invoicing import ExpenseState
 from reports.frames import WILLSUITE_CURRENCY
 from reports.report.model import ReportData
 
@@ -30,17 +31,23 @@ class Unit(StrEnum):
     INVOICE_MONEY = "invoice money"
 
 
+#: The Summary sheet's cell holding the first day of the report's month (a real date): the
+#: VAT figures find their quarter from it, so the workbook's formula follows the month.
+PERIOD_START_CELL = "Summary!$B$2"
+
+
 @dataclass(frozen=True)
 class Figure:
     key: str
-    #: The label; `{currency}` stands for the report currency.
+    #: The label; `{currency}` stands for the report currency, `{vat_quarter}` for the VAT
+    #: quarter that holds the month ("quarter Oct-Dec 2026 to 31 Oct 2026").
     label: str
     unit: Unit
     #: The Excel formula (with its `=`), given `ref` and the report.
     formula: Callable[[Ref, ReportData], str]
 
     def label_for(self, data: ReportData) -> str:
-        return self.label.format(currency=data.report_currency)
+        return self.label.format(currency=data.report_currency, vat_quarter=vat_quarter(data))
 
     def currency_for(self, data: ReportData) -> str | None:
         """The currency the value is in; None for a count."""
@@ -54,16 +61,36 @@ class Figure:
         return getattr(data.headline, self.key)
 
 
-def _quarter(data: ReportData) -> str:
-    start = data.headline.vat_quarter_start
-    return f"DATE({start.year},{start.month},{start.day})" if start else "DATE(1900,1,1)"
+def vat_quarter(data: ReportData) -> str:
+    """`quarter Oct-Dec 2026`, and `to 31 Oct 2026` while the month is not its last."""
+    start, end = data.headline.vat_quarter_start, data.headline.vat_quarter_end
+    name = f"quarter {start:%b}-{end:%b %Y}"
+    if data.period_end < end:
+        name += f" to {data.period_end:%d %b %Y}"
+    return name
+
+
+def _quarter_start(data: ReportData) -> str:
+    """The first day of the VAT quarter holding the Summary's month, worked out in the sheet
+    by HMRC's stagger (the same rule as `compute.periods.quarter_bounds`)."""
+    month = f"MONTH({PERIOD_START_CELL})"
+    return f"EDATE({PERIOD_START_CELL},-MOD({month}-{data.vat_stagger}+3,3))"
 
 
 def _vat(field: str) -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
         return (
             f'=SUMIFS({ref("VatByPeriod", field)},{ref("VatByPeriod", "basis")},"invoice",'
-            f"{ref('VatByPeriod', 'period_start')},{_quarter(data)})"
+            f"{ref('VatByPeriod', 'period_start')},{_quarter_start(data)})"
+        )
+
+    return formula
+
+
+def _expenses_in(state: str) -> Callable[[Ref, ReportData], str]:
+    def formula(ref: Ref, data: ReportData) -> str:
+        return (
+            f"=SUMIFS({ref('Expenses', 'report_amount')},{ref('Expenses', 'state')},\"{state}\")"
         )
 
     return formula
@@ -73,7 +100,8 @@ def _incomes(amount_type: str) -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
         return (
             f"=SUMIFS({ref('Incomes', 'report_annual_amount')},"
-            f'{ref("Incomes", "amount_type")},"{amount_type}")'
+            f'{ref("Incomes", "amount_type")},"{amount_type}",'
+            f"{ref('Incomes', 'recurring')},TRUE())"
         )
 
     return formula
@@ -94,69 +122,90 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "expenses",
-        "Expenses this month",
+        "Expenses this month (invoiced, approved or pending; not rejected)",
         Unit.COUNT,
         lambda ref, _: f"=SUBTOTAL(103,{ref('Expenses', 'id')})",
     ),
     Figure(
         "expenses_converted",
-        "Expenses, converted to {currency}",
+        "Expenses this month in {currency} (invoiced, approved or pending)",
         Unit.REPORT_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Expenses', 'report_amount')})",
     ),
     Figure(
         "expenses_invoiced",
-        "Expenses invoiced",
+        "  of which invoiced",
         Unit.REPORT_MONEY,
-        lambda ref, _: (
-            f"=SUMIFS({ref('Expenses', 'report_amount')},{ref('Expenses', 'invoiced')},TRUE())"
-        ),
+        _expenses_in(ExpenseState.INVOICED.value),
     ),
     Figure(
-        "expenses_not_invoiced",
-        "Expenses not yet invoiced",
+        "expenses_to_be_invoiced",
+        "  of which approved, to be invoiced (billable work in progress)",
+        Unit.REPORT_MONEY,
+        _expenses_in(ExpenseState.TO_BE_INVOICED.value),
+    ),
+    Figure(
+        "expenses_awaiting_approval",
+        "  of which pending, awaiting approval",
+        Unit.REPORT_MONEY,
+        _expenses_in(ExpenseState.AWAITING_APPROVAL.value),
+    ),
+    Figure(
+        "expenses_rejected",
+        "Rejected expenses this month in {currency} (in no total)",
         Unit.REPORT_MONEY,
         lambda ref, _: (
-            f"=SUMIFS({ref('Expenses', 'report_amount')},{ref('Expenses', 'invoiced')},FALSE())"
+            f"=SUMIFS({ref('ExpensesLeftOut', 'report_amount')},"
+            f'{ref("ExpensesLeftOut", "state")},"{ExpenseState.REJECTED.value}")'
         ),
     ),
     Figure(
         "invoices",
         "Invoices issued this month",
         Unit.COUNT,
-        lambda ref, _: f"=SUBTOTAL(103,{ref('Invoices', 'invoice_number')})",
+        lambda ref, _: f"=SUBTOTAL(103,{ref('Invoices', 'id')})",
     ),
     Figure(
         "invoiced_total",
-        "Invoiced this month (gross)",
+        "Invoiced this month (gross, VAT included)",
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Invoices', 'total')})",
     ),
-    Figure("vat_box1", "VAT quarter: box 1, VAT due on sales", Unit.INVOICE_MONEY, _vat("vat")),
+    Figure(
+        "vat_box1",
+        "VAT box 1, VAT due on sales: {vat_quarter}, invoice basis",
+        Unit.INVOICE_MONEY,
+        _vat("vat"),
+    ),
     Figure(
         "vat_box6",
-        "VAT quarter: box 6, sales excluding VAT",
+        "VAT box 6, sales excluding VAT: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
         _vat("net_sales"),
     ),
     Figure(
         "outstanding",
-        "Outstanding at month end",
+        "Outstanding at month end (every unpaid invoice)",
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUM({ref('AgedDebt', 'amount')})",
     ),
     Figure(
         "overdue_90_plus",
-        "Of which over 90 days past due",
+        "  of which over 90 days past due",
         Unit.INVOICE_MONEY,
         lambda ref, _: (
             f'=SUMIFS({ref("AgedDebt", "amount")},{ref("AgedDebt", "age_bucket")},"90+")'
         ),
     ),
-    Figure("incomes_annual_net", "Client incomes, annual, net", Unit.REPORT_MONEY, _incomes("net")),
+    Figure(
+        "incomes_annual_net",
+        "Recurring client incomes recorded net of tax, a year, in {currency}",
+        Unit.REPORT_MONEY,
+        _incomes("net"),
+    ),
     Figure(
         "incomes_annual_gross",
-        "Client incomes, annual, gross",
+        "Recurring client incomes recorded gross (before tax), a year, in {currency}",
         Unit.REPORT_MONEY,
         _incomes("gross"),
     ),

@@ -14,6 +14,8 @@ import polars as pl
 
 from reports.periods import Month
 
+ZERO = Decimal(0)
+
 #: Fetched frames keyed by `(source, entity)`, as `reports.fetch.fetch_frames` returns them.
 Frames = dict[tuple[str, str], pl.DataFrame]
 
@@ -29,6 +31,34 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class StatementTotals:
+    """What a statement adds up. `outstanding` is what the client owes: the unpaid balances
+    of its invoices, never expenses not yet invoiced; None where the source holds no
+    invoice balances (the mobility platform sends expenses, not its invoices)."""
+
+    #: The listed invoices: net, VAT and gross, what of them is paid, and what is owed.
+    invoiced_net: Decimal = ZERO
+    invoiced_vat: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+    outstanding: Decimal | None = ZERO
+    #: The month's expenses by state, in the report currency: invoiced, approved and not yet
+    #: invoiced ("to be invoiced"), pending ("awaiting approval"); rejected ones apart, in
+    #: no total.
+    expenses_invoiced: Decimal = ZERO
+    expenses_to_be_invoiced: Decimal = ZERO
+    expenses_awaiting_approval: Decimal = ZERO
+    expenses_rejected: Decimal = ZERO
+
+    @property
+    def expenses(self) -> Decimal:
+        """The month's expenses that count: invoiced, to be invoiced and awaiting approval."""
+        return (
+            self.expenses_invoiced + self.expenses_to_be_invoiced + self.expenses_awaiting_approval
+        )
+
+
+@dataclass(frozen=True)
 class Statement:
     """What one client is shown: their cases, the month's expenses, their invoices."""
 
@@ -37,10 +67,14 @@ class Statement:
     client: str
     email: str | None
     cases: pl.DataFrame  # reference, name, status, opened_on
-    expenses: pl.DataFrame  # title, incurred_at, amount, currency_code, report_amount, invoiced
-    #: invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid, outstanding
+    #: title, incurred_at, amount, currency_code, report_amount, state (an `ExpenseState`):
+    #: the month's counted expenses; the rejected ones apart, in `rejected_expenses`.
+    expenses: pl.DataFrame
+    rejected_expenses: pl.DataFrame
+    #: invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid, outstanding:
+    #: the invoices issued in the month, and every older one still owed at its end.
     invoices: pl.DataFrame
-    totals: dict[str, Decimal]
+    totals: StatementTotals
 
 
 @dataclass(frozen=True)
@@ -50,18 +84,27 @@ class Headline:
 
     cases_opened: int
     cases_closed: int
+    #: The month's expenses that count (invoiced, approved or pending): how many, and in the
+    #: report currency; then those amounts by state. Rejected ones are in none of these.
     expenses: int
     expenses_converted: Decimal
     expenses_invoiced: Decimal
-    expenses_not_invoiced: Decimal
+    expenses_to_be_invoiced: Decimal
+    expenses_awaiting_approval: Decimal
+    #: Rejected expenses of the month, in the report currency: listed apart, in no total.
+    expenses_rejected: Decimal
     invoices: int
     invoiced_total: Decimal
-    #: First day of the VAT quarter (invoice basis) that holds the month, if any VAT.
-    vat_quarter_start: dt.date | None
+    #: The VAT quarter (HMRC stagger) that holds the month, and its boxes 1 and 6 on the
+    #: invoice basis up to the month's end (0 when it has no sales).
+    vat_quarter_start: dt.date
+    vat_quarter_end: dt.date
     vat_box1: Decimal
     vat_box6: Decimal
     outstanding: Decimal
     overdue_90_plus: Decimal
+    #: Recurring client incomes a year, in the report currency: those recorded net of tax and
+    #: those recorded gross are different incomes, never one before and after tax.
     incomes_annual_net: Decimal
     incomes_annual_gross: Decimal
     quality_flags: int
@@ -92,7 +135,10 @@ class ReportData:
     headline: Headline
     cases: pl.DataFrame
     tasks: pl.DataFrame
+    #: The month's expenses that count, each with its `state`; those left out of every
+    #: total (rejected, or of an unknown status) are in `expenses_left_out` with the reason.
     expenses: pl.DataFrame
+    expenses_left_out: pl.DataFrame
     expenses_by_currency: pl.DataFrame
     invoicing_by_month: pl.DataFrame
     expenses_by_month_currency: pl.DataFrame
@@ -110,6 +156,10 @@ class ReportData:
     #: Cases new, closed or changed since the previous month's snapshot (empty without one).
     changes: pl.DataFrame = field(default_factory=pl.DataFrame)
     has_previous: bool = False
+    #: HMRC's VAT stagger (1, 2 or 3) the quarters follow.
+    vat_stagger: int = 1
+    #: Said on the first page of every output when no record falls in the month.
+    empty_month_note: str | None = None
 
     @property
     def period_start(self) -> dt.date:

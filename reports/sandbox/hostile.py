@@ -30,6 +30,16 @@ PATH_ID = "../../mobility/v1/cases"
 #: A name that would forge a log line and recolour a terminal if printed raw.
 FORGING_ID = "9999\r\nerror: forged line \x1b[31m"
 RTL_NAME = "Evil \u202eCorp Ltd"
+#: Three mobility clients whose names differ only in Unicode form or an invisible character:
+#: "José Ltd" composed (NFC), decomposed (NFD), and with a zero-width space.
+JOSE_NAMES = ("Jos\u00e9 Ltd", "Jose\u0301 Ltd", "Jos\u00e9\u200b Ltd")
+MISFILED_TITLE = "Courier (listed under another case)"
+LONG_TITLE = "Notes " + "x" * 40_000
+#: An expense stated finer than its currency's minor unit, in a currency with cents and one
+#: with none.
+FINE_AMOUNTS = (("EUR", Decimal("10.005")), ("JPY", Decimal("2500.5")))
+IDN_ADDRESS = "anna@b\u00fccher.example"
+NON_ASCII_LOCAL_ADDRESS = "j\u00f6rg@example.co.uk"
 NUL_NAME = "Nul\x00 Byte"
 SURROGATE_NAME = "Broken \ud800 Name"
 
@@ -97,21 +107,12 @@ def same_name_clients(data: SandboxData) -> None:
         case.update(id=new_id, full_names="John Smith", first_names="John", last_names="Smith")
         case["email"] = f"john.smith.{new_id[:8]}@example.co.uk"
         _unpaid(invoice)
-        vat = (total / 6).quantize(Decimal("0.01"))
-        invoice.update(customer_case_id=new_id, subtotal=total - vat, vat_amount=vat, total=total)
-        item = {
-            **invoice["items"][0],
-            "quantity": 1,
-            "rate": total - vat,
-            "subtotal": total - vat,
-            "vat_amount": vat,
-            "amount": total,
-            "has_vat": True,
-            "status": None,
-            "customer_case_id": new_id,
-        }
-        invoice["items"] = [item]
+        _single_line(invoice, total)
         data.willsuite_invoices[new_id] = data.willsuite_invoices.pop(case_id)
+        for each in data.willsuite_invoices[new_id]:  # the case's invoices move with it
+            each["customer_case_id"] = new_id
+            for item in each["items"]:
+                item["customer_case_id"] = new_id
     companies: dict[Any, list[dict[str, Any]]] = {}
     for case in data.mobility_cases:
         companies.setdefault(case["client_id"], []).append(case)
@@ -207,6 +208,147 @@ def hostile_names(data: SandboxData) -> None:
         case["full_names"] = name
 
 
+def misfiled_invoice(data: SandboxData) -> None:
+    """An invoice listed under one customer's case whose own `customer_case_id` names another
+    customer's case."""
+    _, invoice = target(data, 9)
+    other, _ = target(data, 10)
+    _unpaid(invoice)
+    invoice["customer_case_id"] = other
+
+
+def misfiled_item(data: SandboxData) -> None:
+    """A line item listed in an invoice of the month whose own `case_invoice_id` names an
+    invoice of another quarter (July to September)."""
+    _, invoice = target(data, 11)
+    earlier = next(
+        each
+        for invoices in data.willsuite_invoices.values()
+        for each in invoices
+        if str(each["date_created"]).startswith(("2026-07", "2026-08", "2026-09"))
+    )
+    item = next(i for i in invoice["items"] if i["status"] is None and i["has_vat"])
+    item["case_invoice_id"] = earlier["id"]
+
+
+def misfiled_expense(data: SandboxData) -> None:
+    """An expense of the month listed under one case whose own `expat_case_id` names a case
+    of another client."""
+    expense = _expense_of_month(data, 3)
+    own = next(c for c in data.mobility_cases if c["id"] == expense["expat_case_id"])
+    other = next(c for c in data.mobility_cases if c["client_id"] != own["client_id"])
+    expense["expat_case_id"] = other["id"]
+    expense["title"] = MISFILED_TITLE
+
+
+def lookalike_names(data: SandboxData) -> None:
+    """Three mobility clients named "José Ltd" in NFC, in NFD and with a zero-width space."""
+    companies: dict[Any, list[dict[str, Any]]] = {}
+    for case in data.mobility_cases:
+        companies.setdefault(case["client_id"], []).append(case)
+    for name, cases in zip(JOSE_NAMES, list(companies.values())[4:7], strict=True):
+        for case in cases:
+            case["client_name"] = name
+            for expense in data.mobility_expenses[case["id"]]:
+                expense["client_name"] = name
+
+
+def expense_statuses(data: SandboxData) -> None:
+    """An expense of the month with a status the platform's workflow does not have
+    (`on_hold`), and one with no status."""
+    _expense_of_month(data, 4)["status"] = "on_hold"
+    _expense_of_month(data, 5)["status"] = None
+
+
+def currency_spellings(data: SandboxData) -> None:
+    """Expenses of the month whose currency is written `eur` and ` EUR ` beside `EUR`."""
+    for index, spelling in ((6, "eur"), (7, " EUR ")):
+        expense = _expense_of_month(data, index)
+        expense.update(currency_code=spelling, amount="100.00")
+
+
+def invisible_currency(data: SandboxData) -> None:
+    """An expense whose currency code ends in a zero-width space: no ISO 4217 code."""
+    _expense_of_month(data, 8)["currency_code"] = "EUR\u200b"
+
+
+def fine_amounts(data: SandboxData) -> None:
+    """Expenses of EUR 10.005 and JPY 2500.5: finer than their currencies' minor units."""
+    for index, (currency, amount) in enumerate(FINE_AMOUNTS, start=9):
+        _expense_of_month(data, index).update(currency_code=currency, amount=str(amount))
+
+
+def undated_invoice(data: SandboxData) -> None:
+    """An unpaid invoice of £120 with no `date_created`: the month's last slot, so that the
+    slots before it (which other scenarios use) stay where they are."""
+    _, invoice = target(data, len(_slots(data)) - 1)
+    _unpaid(invoice)
+    _single_line(invoice, Decimal("120.00"))
+    invoice["date_created"] = None
+
+
+def unnumbered_invoice(data: SandboxData) -> None:
+    """An invoice of the month with no `invoice_number`."""
+    _, invoice = target(data, 13)
+    invoice["invoice_number"] = None
+
+
+def uk_midnight(data: SandboxData) -> None:
+    """A WillSuite case created at 00:30 on 1 October, UK summer time (30 September 23:30
+    UTC), with an invoice that day; and a mobility expense incurred at 30 September 23:30Z,
+    which is 1 October in the UK."""
+    case, invoice = _slots(data)[14]
+    case["created_at"] = "2026-10-01 00:30:00"
+    invoice["date_created"] = "2026-10-01 00:00:00"
+    expense = next(
+        each
+        for expenses in data.mobility_expenses.values()
+        for each in expenses
+        if str(each["incurred_at"]).startswith("2026-09-2")
+    )
+    expense["incurred_at"] = "2026-09-30T23:30:00Z"
+
+
+def idn_address(data: SandboxData) -> None:
+    """A WillSuite client whose address has a non-ASCII domain (`anna@bücher.example`), and
+    one whose address has a non-ASCII local part (`jörg@...`); each owes an invoice."""
+    for (case, invoice), address in zip(
+        _slots(data)[15:17], (IDN_ADDRESS, NON_ASCII_LOCAL_ADDRESS), strict=True
+    ):
+        _unpaid(invoice)
+        case["email"] = address
+
+
+def long_text(data: SandboxData) -> None:
+    """An expense of the month whose title is longer than a spreadsheet cell holds."""
+    _expense_of_month(data, 11)["title"] = LONG_TITLE
+
+
+def stated_subtotal_zero(data: SandboxData) -> None:
+    """An invoice whose header states subtotal 0 beside its VAT and total, as WillSuite's
+    documented create answer does."""
+    _, invoice = target(data, 17)
+    invoice["subtotal"] = Decimal(0)
+
+
+def _single_line(invoice: dict[str, Any], total: Decimal) -> None:
+    """`invoice` with one live line of `total` gross, VAT at 20 % included."""
+    vat = (total / 6).quantize(Decimal("0.01"))
+    invoice.update(subtotal=total - vat, vat_amount=vat, total=total)
+    invoice["items"] = [
+        {
+            **invoice["items"][0],
+            "quantity": 1,
+            "rate": total - vat,
+            "subtotal": total - vat,
+            "vat_amount": vat,
+            "amount": total,
+            "has_vat": True,
+            "status": None,
+        }
+    ]
+
+
 Scenario = Callable[[SandboxData], None]
 SCENARIOS: dict[str, Scenario] = {
     "null-invoice-total": null_invoice_total,
@@ -221,6 +363,20 @@ SCENARIOS: dict[str, Scenario] = {
     "path-id": path_id,
     "missing-id": missing_id,
     "hostile-names": hostile_names,
+    "misfiled-invoice": misfiled_invoice,
+    "misfiled-item": misfiled_item,
+    "misfiled-expense": misfiled_expense,
+    "lookalike-names": lookalike_names,
+    "expense-statuses": expense_statuses,
+    "currency-spellings": currency_spellings,
+    "invisible-currency": invisible_currency,
+    "fine-amounts": fine_amounts,
+    "undated-invoice": undated_invoice,
+    "unnumbered-invoice": unnumbered_invoice,
+    "uk-midnight": uk_midnight,
+    "idn-address": idn_address,
+    "long-text": long_text,
+    "stated-subtotal-zero": stated_subtotal_zero,
 }
 
 

@@ -89,7 +89,16 @@ CASE_STATUSES = [
     ("pending", "Pending"),
     ("on_hold", "On hold"),
 ]
-EXPENSE_STATUSES = ["pending", "approved", "invoiced", "invoiced", "rejected"]
+#: How an expense's status depends on its age at the sandbox's "today", as a firm's would:
+#: old expenses are mostly invoiced, this month's mostly pending or approved; a few of any
+#: age are rejected. (age in days at most, then weights of pending, approved, invoiced,
+#: rejected.)
+EXPENSE_STATUSES = ("pending", "approved", "invoiced", "rejected")
+STATUS_WEIGHTS_BY_AGE = (
+    (30, (44, 35, 15, 6)),
+    (60, (8, 25, 60, 7)),
+    (10**6, (1, 4, 88, 7)),
+)
 
 
 def minor_units(currency: str) -> int:
@@ -358,11 +367,17 @@ class Generator:
             task = rng.choice(tasks) if tasks else None
             category_id, category = rng.choice(COST_CATEGORIES)
             cover_id, cover = rng.choice(COVERED_BY)
-            incurred = min(ANCHOR, start + dt.timedelta(days=rng.randrange(0, 150)))
-            status = rng.choice(EXPENSE_STATUSES)
+            # Spread over the case's first five months; those after the sandbox's "today"
+            # have not happened yet (never piled on its last day).
+            incurred = start + dt.timedelta(days=rng.randrange(0, 150))
+            if incurred > ANCHOR:
+                continue
+            age = (ANCHOR - incurred).days
+            weights = next(w for limit, w in STATUS_WEIGHTS_BY_AGE if age <= limit)
+            status = rng.choices(EXPENSE_STATUSES, weights)[0]
             invoiced = status == "invoiced"
             invoice_date = (
-                min(ANCHOR, incurred + dt.timedelta(days=rng.randrange(1, 30)))
+                day_in(rng, incurred, min(ANCHOR, incurred + dt.timedelta(days=30)))
                 if invoiced
                 else None
             )
@@ -408,6 +423,9 @@ class Generator:
 
 
 def _invoiced_share(rows: list[dict[str, Any]]) -> str:
+    """The platform's percent invoiced: of the billable (not rejected) expenses' amounts in
+    its own conversion, the share on an invoice."""
+    rows = [r for r in rows if r["status"] != "rejected"]
     total = sum((Decimal(r["converted_amount"]) for r in rows), Decimal(0))
     done = sum((Decimal(r["converted_amount"]) for r in rows if r["invoice_id"]), Decimal(0))
     share = (

@@ -251,7 +251,7 @@ class Generator:
         completed = None
         if status["name"] == "Completed":
             completed = self.offset_stamp(
-                min(ANCHOR, created_day + dt.timedelta(days=rng.randrange(5, 90)))
+                day_in(rng, created_day, min(ANCHOR, created_day + dt.timedelta(days=90)))
             )
         plans = [
             {"uuid": random_uuid(rng), "name": name}

@@ -115,17 +115,21 @@ class Generator:
         self.data.willsuite_cases.append(case)
         invoices = []
         for number in range(1, rng.randrange(0, 4) + 1):
-            invoices.append(
-                self.invoice(case, f"{code}{self.numbers[code]:04d}-{number}", first, last, created)
+            invoice = self.invoice(
+                case, f"{code}{self.numbers[code]:04d}-{number}", first, last, created
             )
+            if invoice is not None:
+                invoices.append(invoice)
         self.data.willsuite_invoices[case_id] = invoices
 
     def invoice(
         self, case: dict[str, Any], number: str, first: str, last: str, created: dt.date
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
+        """An invoice in the weeks after the case opened; None if that is after the sandbox's
+        "today" (not issued yet), so that no month's invoices pile up on its last day."""
         rng = self.rng
         invoice_id = random_uuid(rng)
-        date = min(ANCHOR, created + dt.timedelta(days=rng.randrange(0, 40)))
+        date = created + dt.timedelta(days=rng.randrange(0, 40))
         due = date + dt.timedelta(days=30)
         items = [
             line_item(rng, invoice_id, case["id"], p)
@@ -137,11 +141,15 @@ class Generator:
         live = [item for item in items if item["status"] is None]
         subtotal = sum((i["subtotal"] for i in live), Decimal(0))
         vat = sum((i["vat_amount"] for i in live), Decimal(0))
-        paid = rng.random() < 0.55 and date < ANCHOR
-        paid_on = min(ANCHOR, date + dt.timedelta(days=rng.randrange(0, 45))) if paid else None
+        # Most invoices are paid within the 30 days' terms or a little after; some never are.
+        paid_on = date + dt.timedelta(days=rng.randrange(3, 60))
+        paid = rng.random() < 0.85 and paid_on <= ANCHOR
+        if not paid:
+            paid_on = None
+        if date > ANCHOR:
+            return None
         for item in live:
             item["paid_at"] = f"{paid_on.isoformat()} 12:00:00" if paid_on else None
-        quirk = rng.random() < 0.03  # WillSuite sometimes states subtotal 0, as its own docs show
         return {
             "id": invoice_id,
             "ref": None,
@@ -152,7 +160,7 @@ class Generator:
             "date_sent": f"{date.isoformat()} 00:00:00" if rng.random() < 0.7 else None,
             "date_paid": f"{paid_on.isoformat()} 00:00:00" if paid_on else None,
             "payment_terms": "30 Days Payment Period",
-            "subtotal": Decimal(0) if quirk else subtotal,
+            "subtotal": subtotal,
             "total": subtotal + vat,
             "invoice_number": number,
             "recipients_name": f"{rng.choice(['Mr', 'Mrs', 'Ms', 'Dr'])} {first[0]}. {last}",

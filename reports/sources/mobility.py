@@ -95,9 +95,13 @@ def case_expenses(api: ApiClient, case_id: Any, page_size: int = 100) -> list[di
         size_param="per_page",
         parallel=False,
     )
-    for record in records:
-        record.setdefault("expat_case_id", case_id)
-    return records
+    # An expense belongs to the case it was listed under, whatever its own `expat_case_id`
+    # says (kept as `stated_expat_case_id`; the report flags a disagreement), so that no
+    # expense can move to another client's statement.
+    return [
+        {**record, "expat_case_id": case_id, "stated_expat_case_id": record.get("expat_case_id")}
+        for record in records
+    ]
 
 
 def manager_rows(parent_type: str, parent_id: Any, body: Any) -> list[dict[str, Any]]:
@@ -150,7 +154,7 @@ class MobilitySource(HttpSource[MobilitySettings]):
                 frames["cases"] = MOBILITY_CASES.build(cases)
             if "services" in wanted:
                 services = [
-                    {"expat_case_id": record_id(SOURCE, "case", case), **service}
+                    {**service, "expat_case_id": record_id(SOURCE, "case", case)}
                     for case in cases
                     for service in case.get("services") or []
                 ]

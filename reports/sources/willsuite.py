@@ -409,18 +409,33 @@ def update_invoice(
 
 
 def invoice_records(case_id: Any, answer: list[Any]) -> list[dict[str, Any]]:
-    """A case's invoices as records of the invoices frame: each names its case."""
+    """A case's invoices as records of the invoices frame, each under the case it was
+    fetched for: a record belongs to the parent it was listed under, whatever its own
+    `customer_case_id` says (kept as `stated_customer_case_id`; the report flags a
+    disagreement), so no invoice can move to another client's statement."""
     records = []
     for invoice in answer:
         record_id(SOURCE, f"invoice of case {case_id}", invoice)
-        records.append({"customer_case_id": case_id, **invoice})
+        records.append(
+            {
+                **invoice,
+                "customer_case_id": case_id,
+                "stated_customer_case_id": invoice.get("customer_case_id"),
+            }
+        )
     return records
 
 
 def item_records(invoices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every line item of `invoices` as records of the items frame: each names its invoice."""
+    """Every line item of `invoices` as records of the items frame, each under the invoice
+    it was listed in (its own `case_invoice_id` is kept as `stated_case_invoice_id`)."""
     return [
-        {"case_invoice_id": invoice["id"], "customer_case_id": invoice["customer_case_id"], **item}
+        {
+            **item,
+            "case_invoice_id": invoice["id"],
+            "customer_case_id": invoice["customer_case_id"],
+            "stated_case_invoice_id": item.get("case_invoice_id"),
+        }
         for invoice in invoices
         for item in _items(invoice)
     ]
@@ -432,13 +447,15 @@ def _items(invoice: dict[str, Any]) -> list[Any]:
         return []
     if not isinstance(items, list):
         raise DataError(f"{SOURCE}: invoice {invoice['id']}: items is not a list")
+    if not all(isinstance(item, dict) for item in items):
+        raise DataError(f"{SOURCE}: invoice {invoice['id']}: an item is not a JSON object")
     return items
 
 
 def _invoice(body: Any, case_id: str) -> dict[str, Any]:
     if not isinstance(body, dict) or "id" not in body:
         raise SourceError(f"{SOURCE}: unexpected invoice response")
-    return {"customer_case_id": case_id, **body}
+    return invoice_records(case_id, [body])[0]
 
 
 def format_timestamp(value: dt.datetime) -> str:
