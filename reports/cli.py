@@ -204,8 +204,8 @@ def report_delivery(delivery: Delivery, config: Config) -> None:
     where = (
         f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox} (no SMTP configured)"
     )
-    for reason in delivery.skipped:
-        click.echo(f"not sent: {printable(str(reason))}", err=True)
+    for not_sent in delivery.skipped:
+        click.echo(f"not sent: {printable(not_sent.detail)}", err=True)
     for reason in delivery.refused:
         click.echo(f"refused: {printable(reason)}", err=True)
     if delivery.monthly_note:

@@ -195,7 +195,9 @@ class FrameSchema:
                 values.append(value)
             data[column.name] = values
         if AS_SENT in data:
-            data[AS_SENT] = [json.dumps(notes, sort_keys=True) if notes else None for notes in changed]
+            data[AS_SENT] = [
+                json.dumps(notes, sort_keys=True) if notes else None for notes in changed
+            ]
         try:
             return pl.DataFrame(data, schema=self.polars_schema)
         except (pl.exceptions.PolarsError, TypeError, ValueError, RuntimeError) as error:

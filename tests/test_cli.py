@@ -168,20 +168,27 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
         env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
         cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stderr
+    # The mobility clients have no address: every other message is sent, then the run
+    # says how many were not, and why, and exits 1.
+    assert result.returncode == 1, result.stderr
     sent = len(list((tmp_path / "outbox").glob("*.eml")))
     with_address = sum(1 for entry in manifest if entry["email"])
-    assert sent == with_address + 1
-    assert f"{sent} messages sent into" in result.stdout
-    assert result.stderr.count("not sent:") == len(manifest) - with_address
+    missing = len(manifest) - with_address
+    assert missing and sent == with_address + 1
+    summary = f"sent {sent}, not sent {missing}: {missing} no address"
+    assert result.stdout.strip().splitlines()[-1] == (
+        f"email into {tmp_path / 'outbox'} (no SMTP configured): {summary}"
+    )
+    assert result.stderr.count("not sent:") == missing
+    assert "Traceback" not in result.stderr
     result = run(
         ["email", "--month", "2026-10", "--out", str(tmp_path)],
         env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
         cwd=tmp_path,
     )
-    assert (
-        f"0 messages sent into {tmp_path / 'outbox'} (no SMTP configured); {sent} sent before"
-        in result.stdout
+    assert result.returncode == 1
+    assert f": sent 0, {sent} sent before, not sent {missing}: {missing} no address" in (
+        result.stdout
     )
 
 

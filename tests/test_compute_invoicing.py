@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from reports.compute.incomes import annualise_incomes, income_exclusions, income_totals
 from reports.compute.invoicing import (
+    ExpenseState,
     aged_debt,
+    expense_state,
     invoice_positions,
     invoiced_by_client_month,
     invoicing_by_case,
@@ -34,10 +36,13 @@ D = Decimal
 
 def expenses() -> pl.DataFrame:
     rows = [
-        (1, 10, "Immigration", "100.00", 7001, "2026-05-03"),
-        (2, 10, "Immigration", "50.00", None, "2026-05-20"),
-        (3, 10, "Home Search", "50.00", 7003, "2026-06-01"),
-        (4, 11, "Immigration", "30.00", None, "2026-06-02"),
+        (1, 10, "Immigration", "100.00", 7001, "2026-05-03", "invoiced"),
+        (2, 10, "Immigration", "50.00", None, "2026-05-20", "approved"),
+        (3, 10, "Home Search", "50.00", 7003, "2026-06-01", "Invoiced "),
+        (4, 11, "Immigration", "30.00", None, "2026-06-02", "pending"),
+        # In no share and no total: rejected, and a status the platform does not have.
+        (5, 10, "Immigration", "999.00", None, "2026-05-21", "rejected"),
+        (6, 11, "Immigration", "77.00", None, "2026-06-03", "on_hold"),
     ]
     frame = MOBILITY_EXPENSES.build(
         [
@@ -50,11 +55,35 @@ def expenses() -> pl.DataFrame:
                 "invoice_id": invoice,
                 "incurred_at": day,
                 "client_name": "Acme" if case == 10 else "Globex",
+                "status": status,
             }
-            for i, case, service, amount, invoice, day in rows
+            for i, case, service, amount, invoice, day, status in rows
         ]
     )
     return frame.with_columns(report_amount=pl.col("amount"))
+
+
+def test_each_status_is_one_state_and_unknown_ones_none() -> None:
+    frame = MOBILITY_EXPENSES.build(
+        [
+            {"id": 1, "status": "pending"},
+            {"id": 2, "status": " Approved"},
+            {"id": 3, "status": "approved", "invoice_id": 9},  # on an invoice: invoiced
+            {"id": 4, "status": "invoiced"},
+            {"id": 5, "status": "rejected", "invoice_id": 9},  # rejected wins
+            {"id": 6, "status": "on_hold"},
+            {"id": 7, "status": None},
+        ]
+    )
+    assert frame.select(expense_state().alias("state"))["state"].to_list() == [
+        ExpenseState.AWAITING_APPROVAL,
+        ExpenseState.TO_BE_INVOICED,
+        ExpenseState.INVOICED,
+        ExpenseState.INVOICED,
+        ExpenseState.REJECTED,
+        None,
+        None,
+    ]
 
 
 def test_invoicing_by_case_by_count_and_amount() -> None:
@@ -101,12 +130,14 @@ def test_invoicing_by_service() -> None:
     assert table["disagrees"].to_list() == [False, False]
 
 
-def test_invoiced_and_not_by_client_and_month() -> None:
+def test_expenses_by_state_by_client_and_month() -> None:
     table = invoiced_by_client_month(expenses())
+    # invoiced, to be invoiced, awaiting approval: counts, then amounts; the rejected £999
+    # and the unknown status's £77 are in none of them.
     assert table.rows() == [
-        ("Acme", dt.date(2026, 5, 1), 1, 1, D("100.00"), D("50.00")),
-        ("Acme", dt.date(2026, 6, 1), 1, 0, D("50.00"), D("0")),
-        ("Globex", dt.date(2026, 6, 1), 0, 1, D("0"), D("30.00")),
+        ("Acme", dt.date(2026, 5, 1), 1, 1, 0, D("100.00"), D("50.00"), D("0")),
+        ("Acme", dt.date(2026, 6, 1), 1, 0, 0, D("50.00"), D("0"), D("0")),
+        ("Globex", dt.date(2026, 6, 1), 0, 0, 1, D("0"), D("0"), D("30.00")),
     ]
 
 
@@ -139,6 +170,17 @@ def invoices() -> pl.DataFrame:
     rows.append(
         {**rows[0], "id": "future", "date_created": "2026-11-02 00:00:00", "total": D("999")}
     )
+    # With no invoice date: owed unless paid, in a bucket of its own.
+    rows.append({**rows[0], "id": "undated", "date_created": None, "total": D("120.00")})
+    rows.append(
+        {
+            **rows[0],
+            "id": "undated-paid",
+            "date_created": None,
+            "date_paid": "2026-10-02 00:00:00",
+            "total": D("5.00"),
+        }
+    )
     return WILLSUITE_INVOICES.build(rows)
 
 
@@ -154,6 +196,8 @@ def test_aged_debt_buckets_at_a_date() -> None:
         "paid": None,
         "paid-later": "90+",
         "today": "0-30",
+        "undated": "no invoice date",
+        "undated-paid": None,
     }
     table = aged_debt(invoices(), as_of)
     assert table.rows() == [
@@ -163,15 +207,16 @@ def test_aged_debt_buckets_at_a_date() -> None:
         ("61-90", 1, D("50.00")),
         ("90+", 2, D("140.00")),
         ("no due date", 0, D(0)),
+        ("no invoice date", 1, D("120.00")),
     ]
     assert table["amount"].sum() == positions["outstanding"].sum()
 
 
 def test_paid_vs_outstanding() -> None:
     table = paid_vs_outstanding(invoices(), dt.date(2026, 10, 31))
-    assert table["invoiced"].sum() == D("360.00")
-    assert table["paid"].sum() == D("70.00")
-    assert table["outstanding"].sum() == D("290.00")
+    assert table["invoiced"].sum() == D("485.00")
+    assert table["paid"].sum() == D("75.00")
+    assert table["outstanding"].sum() == D("410.00")
 
 
 def test_pipeline_by_status_and_type() -> None:
@@ -264,10 +309,16 @@ def test_annualised_incomes_over_a_month() -> None:
         "undated": "one-off income without a date",
     }
     totals = income_totals(table)
-    assert totals.select("amount_type", "is_taxable", "annual_amount", "monthly_amount").rows() == [
-        ("gross", True, D("23200.00"), D("1516.66")),
-        ("net", False, D("20000.00"), D("1666.67")),
-        ("net", True, D("3650.00"), D("304.17")),
+    # A recurring line's month is its year / 12, to the penny (18,200 / 12 = 1,516.666...),
+    # not the sum of its incomes' rounded twelfths (433.33 + 1,083.33); the one-off bonus
+    # is a line of its own, with no month.
+    assert totals.select(
+        "recurring", "amount_type", "is_taxable", "annual_amount", "monthly_amount"
+    ).rows() == [
+        (True, "gross", True, D("18200.00"), D("1516.67")),
+        (True, "net", False, D("20000.00"), D("1666.67")),
+        (True, "net", True, D("3650.00"), D("304.17")),
+        (False, "gross", True, D("5000.00"), None),
     ]
 
 

@@ -26,17 +26,23 @@ MONTH = "October 2026"
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps every message and can fail one, once."""
+    """An aiosmtpd handler that keeps every message; it can refuse one (`fail_on`, a 451
+    for that message alone) or drop the connection at one (`drop_on`, as a crash would)."""
 
-    def __init__(self, fail_on: int | None = None) -> None:
+    def __init__(self, fail_on: int | None = None, drop_on: int | None = None) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.fail_on = fail_on
+        self.drop_on = drop_on
         self.seen = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.seen += 1
         if self.seen == self.fail_on:
             return "451 Requested action aborted: local error in processing"
+        if self.seen == self.drop_on:
+            self.drop_on = None
+            server.transport.close()
+            return "421 closing"
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
@@ -126,7 +132,7 @@ def test_a_crash_mid_batch_sends_nothing_twice(
     month_folder: Path, tmp_path: Path, smtp_server
 ) -> None:
     folder = fresh_copy(month_folder, tmp_path)
-    inbox = Inbox(fail_on=3)
+    inbox = Inbox(drop_on=3)
     smtp = smtp_server(inbox)
     plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
     with pytest.raises(ReportsError, match="stopped after 2 of 6 messages"):
@@ -136,6 +142,60 @@ def test_a_crash_mid_batch_sends_nothing_twice(
     assert len(result.sent) == 4 and len(result.already_sent) == 2
     received = Counter(message["To"] for message in inbox.messages)
     assert received == Counter(m.to for m in plan.messages)  # every recipient exactly once
+
+
+def test_a_message_the_server_refuses_never_stops_the_others(
+    month_folder: Path, tmp_path: Path, smtp_server
+) -> None:
+    folder = fresh_copy(month_folder, tmp_path)
+    inbox = Inbox(fail_on=3)
+    smtp = smtp_server(inbox)
+    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    result = deliver(plan.messages, folder, smtp)
+    third = plan.messages[2].to
+    assert len(result.sent) == 5 and third not in result.sent
+    assert result.refused == [
+        f"{third}: the server refused it (451 Requested action aborted: local error in "
+        "processing)"
+    ]
+    assert result.summary() == "sent 5, not sent 1: 1 refused" and not result.complete
+    again = deliver(plan.messages, folder, smtp)  # the refused one is tried again, alone
+    assert again.sent == [third] and len(again.already_sent) == 5 and again.complete
+    assert Counter(m["To"] for m in inbox.messages) == Counter(m.to for m in plan.messages)
+
+
+def test_an_address_in_another_script_is_sent_as_idna_and_others_still_go(
+    month_folder: Path, tmp_path: Path, smtp_server
+) -> None:
+    folder = fresh_copy(month_folder, tmp_path)
+    inbox = Inbox()
+    smtp = smtp_server(inbox)
+    attachment = folder / "report-2026-10.pdf"
+    addresses = [
+        "one@firm.example",
+        "anna@b\u00fccher.example",
+        "j\u00f6rg@example.co.uk",
+        "two@firm.example",
+        "three@firm.example",
+    ]
+    messages = [
+        Outgoing(f"k{i}", address, "Report", "Hello", attachment, f"client-{i}")
+        for i, address in enumerate(addresses)
+    ]
+    result = deliver(messages, folder, smtp)
+    assert [m["To"] for m in inbox.messages] == [
+        "one@firm.example",
+        "anna@xn--bcher-kva.example",
+        "two@firm.example",
+        "three@firm.example",
+    ]
+    assert len(result.sent) == 4
+    assert result.refused == [
+        "recipient of report-2026-10.pdf 'j\u00f6rg@example.co.uk' has letters outside ASCII "
+        "before the @, which most mail servers refuse: give the client's ASCII address"
+    ]
+    assert result.addresses["client-1"] == "anna@xn--bcher-kva.example"
+    assert "client-2" not in result.addresses
 
 
 def test_without_smtp_messages_go_to_the_outbox(month_folder: Path, tmp_path: Path) -> None:

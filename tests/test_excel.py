@@ -20,6 +20,7 @@ from reports import fetch_frames, rates
 from reports.render.excel import Writer, write_workbook
 from reports.render.excel_openpyxl import template_style
 from reports.report import ReportData, build_report_data
+from reports.report.figures import FIGURES
 from reports.sandbox import Sizes
 
 MONTH = "2026-10"
@@ -118,26 +119,12 @@ def test_recalculated_summary_equals_polars_to_the_penny(
 ) -> None:
     values = summary_values(recalculated)
     h = data.headline
-    expected = {
-        "Cases opened this month": h.cases_opened,
-        "Cases closed this month": h.cases_closed,
-        "Expenses this month": h.expenses,
-        "Expenses, converted to GBP": h.expenses_converted,
-        "Expenses invoiced": h.expenses_invoiced,
-        "Expenses not yet invoiced": h.expenses_not_invoiced,
-        "Invoices issued this month": h.invoices,
-        "Invoiced this month (gross)": h.invoiced_total,
-        "VAT quarter: box 1, VAT due on sales": h.vat_box1,
-        "VAT quarter: box 6, sales excluding VAT": h.vat_box6,
-        "Outstanding at month end": h.outstanding,
-        "Of which over 90 days past due": h.overdue_90_plus,
-        "Client incomes, annual, net": h.incomes_annual_net,
-        "Client incomes, annual, gross": h.incomes_annual_gross,
-        "Data-quality flags": h.quality_flags,
-    }
-    for label, value in expected.items():
-        assert Decimal(values[label]) == Decimal(value), label
-    assert h.expenses > 100 and h.invoices > 10  # the month is not empty
+    # Every figure of the catalogue, recalculated by LibreOffice, equals the report's.
+    for figure in FIGURES:
+        label = figure.label_for(data)
+        assert Decimal(values[label]) == Decimal(str(figure.value_for(data))), label
+    assert values["VAT box 1, VAT due on sales: quarter Oct-Dec 2026 to 31 Oct 2026, invoice basis"]
+    assert h.expenses > 100 and h.invoices > 10 and h.vat_box1 > 0  # the month is not empty
     by_currency = {
         row[0]: row for row in recalculated["Summary"] if len(row) == 3 and len(row[0]) == 3
     }
@@ -193,7 +180,7 @@ def test_cells_are_typed_and_formatted(workbook: Path) -> None:
     assert row["Incurred"].is_date
     assert isinstance(row["Amount (GBP)"].value, int | float)
     assert row["Amount (GBP)"].number_format == '"£"#,##0.00'
-    assert row["Invoiced"].data_type == "b"
+    assert row["Billing"].value in ("invoiced", "to be invoiced", "awaiting approval")
     formats = {}
     for cells in expenses.iter_rows(min_row=2, max_row=expenses.max_row - 1):
         by_name = dict(zip(header, cells, strict=True))
@@ -204,6 +191,7 @@ def test_cells_are_typed_and_formatted(workbook: Path) -> None:
     assert expenses.freeze_panes == "A2"
     table = expenses.tables["Expenses"]
     assert table.autoFilter.ref == f"A1:P{expenses.max_row - 1}"
+    assert book["Incomes"]["F1"].value == "Recurring" and book["Incomes"]["F2"].data_type == "b"
     assert table.totalsRowCount == 1
     assert len(book["Invoicing by month"]._charts) == 1
     summary_formulas = [
@@ -234,10 +222,8 @@ def test_a_firms_template_is_filled(data: ReportData, tmp_path: Path) -> None:
     assert len(book["Cover"]._images) == 1
     assert book["Expenses"]["A1"].style == "Report header"
     sheets = recalculated_sheets(out)
-    assert (
-        Decimal(summary_values(sheets)["Expenses, converted to GBP"])
-        == data.headline.expenses_converted
-    )
+    label = "Expenses this month in GBP (invoiced, approved or pending)"
+    assert Decimal(summary_values(sheets)[label]) == data.headline.expenses_converted
 
 
 def test_an_empty_month_still_makes_a_valid_workbook(
@@ -248,8 +234,15 @@ def test_an_empty_month_still_makes_a_valid_workbook(
     frames = fetch_frames(server.config())
     data = build_report_data(frames, MONTH, rates=rates.embedded())
     sheets = recalculated_sheets(write_workbook(data, tmp_path / "empty.xlsx"))
-    assert Decimal(summary_values(sheets)["Expenses, converted to GBP"]) == 0
-    assert Decimal(summary_values(sheets)["Outstanding at month end"]) == 0
+    values = summary_values(sheets)
+    for figure in FIGURES:
+        assert Decimal(values[figure.label_for(data)]) == 0, figure.key
+    assert sheets["Summary"][4] == [
+        "No record falls in October 2026: every figure for it is zero (the sources hold no "
+        "dated records).",
+        "",
+        "",
+    ]
 
 
 def test_no_half_written_file_on_failure(data: ReportData, tmp_path: Path) -> None:

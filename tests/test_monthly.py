@@ -45,24 +45,31 @@ def ecb_table() -> tuple[list[dt.date], dict[tuple[dt.date, str], Decimal]]:
     return sorted({day for day, _ in rates}), rates
 
 
+CONVERTED = "Expenses this month in GBP (invoiced, approved or pending)"
+OUTSTANDING = "Outstanding at month end (every unpaid invoice)"
+INVOICED = "Invoiced this month (gross, VAT included)"
+QUARTER = "quarter Oct-Dec 2026 to 31 Oct 2026, invoice basis"
+
+
 def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
+    """The Summary's figures worked out from the sandbox's own records: each expense's
+    status read as the platform writes it, rejected ones in no total."""
     data = generate(seed)
     days, rates = ecb_table()
-    converted = Decimal(0)
+    by_status = dict.fromkeys(("invoiced", "approved", "pending", "rejected"), Decimal(0))
     count = 0
     for rows in data.mobility_expenses.values():
         for expense in rows:
             incurred = dt.date.fromisoformat(expense["incurred_at"])
             if not START <= incurred <= END:
                 continue
-            count += 1
             amount, currency = Decimal(expense["amount"]), expense["currency_code"]
-            if currency == "GBP":
-                converted += amount
-                continue
-            day = days[bisect.bisect_right(days, incurred) - 1]
-            value = amount * rates[day, "GBP"] / rates[day, currency]
-            converted += value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            if currency != "GBP":
+                day = days[bisect.bisect_right(days, incurred) - 1]
+                value = amount * rates[day, "GBP"] / rates[day, currency]
+                amount = value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            by_status[expense["status"]] += amount
+            count += expense["status"] != "rejected"
     invoiced = vat = net = outstanding = Decimal(0)
     for rows in data.willsuite_invoices.values():
         for invoice in rows:
@@ -77,12 +84,17 @@ def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
             if issued <= END and not paid:
                 outstanding += invoice["total"]
     return {
-        "Expenses this month": Decimal(count),
-        "Expenses, converted to GBP": converted,
-        "Invoiced this month (gross)": invoiced,
-        "VAT quarter: box 1, VAT due on sales": vat,  # the quarter from October holds October only
-        "VAT quarter: box 6, sales excluding VAT": net,
-        "Outstanding at month end": outstanding,
+        "Expenses this month (invoiced, approved or pending; not rejected)": Decimal(count),
+        CONVERTED: by_status["invoiced"] + by_status["approved"] + by_status["pending"],
+        "  of which invoiced": by_status["invoiced"],
+        "  of which approved, to be invoiced (billable work in progress)": by_status["approved"],
+        "  of which pending, awaiting approval": by_status["pending"],
+        "Rejected expenses this month in GBP (in no total)": by_status["rejected"],
+        INVOICED: invoiced,
+        # October is the quarter's first month: the quarter to its end holds October only.
+        f"VAT box 1, VAT due on sales: {QUARTER}": vat,
+        f"VAT box 6, sales excluding VAT: {QUARTER}": net,
+        OUTSTANDING: outstanding,
     }
 
 
@@ -109,7 +121,7 @@ def test_demo_writes_a_complete_report(demo: Path) -> None:
     assert (demo / f"report-{MONTH}.xlsx").exists()
     assert (demo / f"report-{MONTH}.pdf").read_bytes().startswith(b"%PDF")
     statements = list((demo / "statements").glob("*.pdf"))
-    assert len(statements) > 100
+    assert len(statements) > 80
     assert (
         len(list((demo / "outbox").glob("*.eml"))) == len(statements) + 1
     )  # and the partners' copy
@@ -122,11 +134,7 @@ def test_demo_totals_match_the_sandbox_records(demo: Path) -> None:
     for label, expected in expected_from_sandbox().items():
         assert Decimal(values[label]) == expected, label
     pdf = "\n".join(page.extract_text() for page in PdfReader(demo / f"report-{MONTH}.pdf").pages)
-    for label in (
-        "Expenses, converted to GBP",
-        "Invoiced this month (gross)",
-        "Outstanding at month end",
-    ):
+    for label in (CONVERTED, INVOICED, OUTSTANDING):
         assert money(Decimal(values[label]), "GBP") in pdf, label
 
 

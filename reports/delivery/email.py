@@ -109,17 +109,17 @@ def check_address(field: str, value: str) -> str:
     """`value` as one plain address to put in a header, its domain in ASCII (IDNA); a
     DeliveryError saying what is wrong with it otherwise."""
     check_header(field, value)
+    if not value.strip().rpartition("@")[0].isascii():
+        raise DeliveryError(
+            f"{field} {value!r} has letters outside ASCII before the @, which most mail "
+            "servers refuse: give the client's ASCII address"
+        )
     try:
         address = Address(addr_spec=value.strip())
     except (ValueError, IndexError) as error:
         raise DeliveryError(f"{field} {value!r} is not one plain email address: {error}") from None
     if not address.username or not address.domain or "," in value or ";" in value:
         raise DeliveryError(f"{field} {value!r} is not one plain email address")
-    if not address.username.isascii():
-        raise DeliveryError(
-            f"{field} {value!r} has letters outside ASCII before the @, which most mail "
-            "servers refuse: give the client's ASCII address"
-        )
     try:
         domain = idna.encode(address.domain, uts46=True).decode("ascii")
     except idna.IDNAError as error:
@@ -167,7 +167,7 @@ def deliver(
     messages: Iterable[Outgoing],
     month_folder: str | Path,
     smtp: SmtpSettings | None,
-    skipped: list[str] | None = None,
+    skipped: list[NotSent] | None = None,
     sender: str | None = None,
 ) -> Delivery:
     """Send (or, without `smtp`, write to the outbox) every message not sent before."""
@@ -232,11 +232,17 @@ _REFUSALS = (
 
 def _server_says(error: smtplib.SMTPException) -> str:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [f"{code} {reply.decode(errors='replace')}" for code, reply in error.recipients.values()]
+        codes = [
+            f"{code} {reply.decode(errors='replace')}" for code, reply in error.recipients.values()
+        ]
         return "; ".join(codes)
     if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
     return str(error)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:

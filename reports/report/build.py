@@ -92,9 +92,7 @@ def build_report_data(
     def rounded(
         frame: pl.DataFrame, schema: FrameSchema, record: str, amounts: dict[str, str]
     ) -> pl.DataFrame:
-        frame, found = quality.rounded_to_minor_units(
-            frame, schema.source, record, "id", amounts
-        )
+        frame, found = quality.rounded_to_minor_units(frame, schema.source, record, "id", amounts)
         flags.append(found)
         return frame
 
@@ -442,9 +440,7 @@ def _statements(
         invoices.select("id", "subtotal", "vat_amount"), on="id", how="left"
     )
     # Listed: the month's invoices, and every older one still owed at its end.
-    listed = positions.filter(
-        pl.col("invoice_date").is_between(start, end) | pl.col("paid").not_()
-    )
+    listed = positions.filter(pl.col("invoice_date").is_between(start, end) | pl.col("paid").not_())
     ws_cases = {row["id"]: row for row in _frame(frames, WILLSUITE_CASES).iter_rows(named=True)}
     for (case_id,), own in listed.group_by("customer_case_id", maintain_order=True):
         case = ws_cases.get(case_id, {})
@@ -685,13 +681,8 @@ def _invoice_flags(checked: pl.DataFrame, lines: pl.DataFrame, end: dt.date) -> 
 def _fit_cells(frame: pl.DataFrame, entity: str, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`frame` with every text longer than a spreadsheet cell holds cut to fit, ending in an
     ellipsis so the cut shows; and a flag for each record cut, naming the field."""
-    long_text = [
-        name
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.String)
-        and frame.height
-        and (frame[name].str.len_chars().max() or 0) > CELL_LIMIT
-    ]
+    longest = frame.select(pl.col(pl.String).str.len_chars().max()).row(0, named=True)
+    long_text = [name for name, length in longest.items() if (length or 0) > CELL_LIMIT]
     found = []
     for name in long_text:
         over = pl.col(name).str.len_chars() > CELL_LIMIT
@@ -738,9 +729,9 @@ def _empty_month_note(month: Month, frames: Frames) -> str:
             (PLANNR_CASES, local_date("created_at")),
             (WILLSUITE_CASES, local_date("created_at")),
         )
-        for day in _frame(frames, schema).select(
-            column.min().alias("first"), column.max().alias("last")
-        ).row(0)
+        for day in _frame(frames, schema)
+        .select(column.min().alias("first"), column.max().alias("last"))
+        .row(0)
         if day is not None
     ]
     span = (

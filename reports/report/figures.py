@@ -89,9 +89,7 @@ def _vat(field: str) -> Callable[[Ref, ReportData], str]:
 
 def _expenses_in(state: str) -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
-        return (
-            f"=SUMIFS({ref('Expenses', 'report_amount')},{ref('Expenses', 'state')},\"{state}\")"
-        )
+        return f'=SUMIFS({ref("Expenses", "report_amount")},{ref("Expenses", "state")},"{state}")'
 
     return formula
 

@@ -142,10 +142,8 @@ class Generator:
         subtotal = sum((i["subtotal"] for i in live), Decimal(0))
         vat = sum((i["vat_amount"] for i in live), Decimal(0))
         # Most invoices are paid within the 30 days' terms or a little after; some never are.
-        paid_on = date + dt.timedelta(days=rng.randrange(3, 60))
-        paid = rng.random() < 0.85 and paid_on <= ANCHOR
-        if not paid:
-            paid_on = None
+        settled = date + dt.timedelta(days=rng.randrange(3, 60))
+        paid_on = settled if rng.random() < 0.85 and settled <= ANCHOR else None
         if date > ANCHOR:
             return None
         for item in live:
@@ -166,7 +164,7 @@ class Generator:
             "recipients_name": f"{rng.choice(['Mr', 'Mrs', 'Ms', 'Dr'])} {first[0]}. {last}",
             "vat_amount": vat,
             "customer_case_id": case["id"],
-            "status": "Paid" if paid else "Not Paid",
+            "status": "Paid" if paid_on else "Not Paid",
             "mail_sent": rng.random() < 0.7,
             "payable_online": True,
             "formatted_recurring_interval": None,
