@@ -468,10 +468,12 @@ def monthly(
         )
     for missing in result.data.missing_sources:
         click.echo(f"warning: {missing} failed; the report says it is incomplete", err=True)
+    if result.data.empty_month_note:
+        click.echo(f"note: {result.data.empty_month_note}", err=True)
     if result.data.quality.height:
         click.echo(
-            f"note: {result.data.quality.height} records flagged in Data quality "
-            "(each left out of totals or reported as it was found, with the reason)",
+            f"note: {result.data.quality.height} records flagged in Data quality, each with "
+            "what was done about it",
             err=True,
         )
     click.echo(f"{result.workbook}")

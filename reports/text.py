@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 
-#: C0 and C1 controls, DEL, and the Unicode bidi controls (embeddings, overrides, isolates,
-#: marks) that can reorder what a reader sees.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: C0 and C1 controls, DEL, the Unicode bidi controls (embeddings, overrides, isolates,
+#: marks) that can reorder what a reader sees, and the characters that show nothing (zero-width
+#: spaces and joiners, the word joiner, the byte-order mark), so that two names that differ
+#: only by one can be told apart.
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 #: Controls an email text part must not carry (line breaks and tabs are text).
 _MAIL_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -155,8 +155,7 @@ def test_a_message_the_server_refuses_never_stops_the_others(
     third = plan.messages[2].to
     assert len(result.sent) == 5 and third not in result.sent
     assert result.refused == [
-        f"{third}: the server refused it (451 Requested action aborted: local error in "
-        "processing)"
+        f"{third}: the server refused it (451 Requested action aborted: local error in processing)"
     ]
     assert result.summary() == "sent 5, not sent 1: 1 refused" and not result.complete
     again = deliver(plan.messages, folder, smtp)  # the refused one is tried again, alone
@@ -191,7 +190,7 @@ def test_an_address_in_another_script_is_sent_as_idna_and_others_still_go(
     ]
     assert len(result.sent) == 4
     assert result.refused == [
-        "recipient of report-2026-10.pdf 'j\u00f6rg@example.co.uk' has letters outside ASCII "
+        "address for the statement of client-2 'j\u00f6rg@example.co.uk' has letters outside ASCII "
         "before the @, which most mail servers refuse: give the client's ASCII address"
     ]
     assert result.addresses["client-1"] == "anna@xn--bcher-kva.example"

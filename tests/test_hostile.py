@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from reports import rates
 from reports.fetch import fetch_frames
+from reports.render.templates import money
 from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
 from reports.sandbox import Sandbox
@@ -361,6 +362,11 @@ def test_the_workbook_recalculates_to_the_report_figures(report: Path, data: Rep
             "100000000000000000000 is beyond the largest amount reported exactly",
         ),
         ("path-id", "cannot be used in a URL path"),
+        (
+            "invisible-currency",
+            "field currency_code: 'EUR\\u200b' is not an ISO 4217 currency code; correct it in "
+            "its system",
+        ),
         ("missing-id", "record has no id; its related records cannot be read"),
     ],
 )
@@ -381,3 +387,302 @@ def test_records_that_cannot_be_reported_stop_the_run_in_one_line(
     assert not (tmp_path / "out" / MONTH).exists()
     if scenario == "path-id":  # the token never left for another path
         assert not any("mobility" in path for path in requests if path.startswith("/willsuite"))
+
+
+# --------------------------------------------------------------------------- ownership
+
+
+def statement_files(report: Path) -> dict[str, dict]:
+    listed = json.loads((report / "statements" / "statements.json").read_text())
+    return {entry["key"]: entry for entry in listed}
+
+
+def statement_text(report: Path, key: str) -> str:
+    return pdf_text(report / "statements" / statement_files(report)[key]["path"])
+
+
+def test_an_invoice_stays_with_the_case_it_was_listed_under(report: Path, data: ReportData) -> None:
+    raw = hostile_data()
+    listed_under, invoice = scenarios.target(raw, 9)
+    named = invoice["customer_case_id"]
+    assert named != listed_under
+    number = invoice["invoice_number"]
+    assert number in statement_text(report, f"willsuite-{listed_under}")
+    assert number not in statement_text(report, f"willsuite-{named}")
+    assert [f for f in flags(data, "names another case") if f["entity"] == "invoice"] == [
+        {
+            "source": "willsuite",
+            "entity": "invoice",
+            "record": invoice["id"],
+            "check": "names another case",
+            "detail": f"listed under case {listed_under} but names case {named}",
+            "action": f"kept under case {listed_under}, the one it was listed under",
+        }
+    ]
+
+
+def test_an_expense_stays_with_the_case_it_was_listed_under(report: Path, data: ReportData) -> None:
+    raw = hostile_data()
+    listed_under, expense = next(
+        (case_id, each)
+        for case_id, expenses in raw.mobility_expenses.items()
+        for each in expenses
+        if each["title"] == scenarios.MISFILED_TITLE
+    )
+    clients = {case["id"]: case["client_id"] for case in raw.mobility_cases}
+    own, other = clients[listed_under], clients[expense["expat_case_id"]]
+    assert own != other
+    assert scenarios.MISFILED_TITLE in statement_text(report, f"mobility-{own}")
+    assert scenarios.MISFILED_TITLE not in statement_text(report, f"mobility-{other}")
+    row = data.expenses.filter(pl.col("id") == str(expense["id"])).row(0, named=True)
+    assert (row["expat_case_id"], row["stated_expat_case_id"]) == (
+        str(listed_under),
+        str(expense["expat_case_id"]),
+    )
+    (flag,) = [f for f in flags(data, "names another case") if f["entity"] == "expense"] or [None]
+    assert flag is not None and flag["detail"] == (
+        f"listed under case {listed_under} but names case {expense['expat_case_id']}"
+    )
+
+
+def test_an_item_stays_with_the_invoice_it_was_listed_in_and_its_quarter(
+    data: ReportData,
+) -> None:
+    raw = hostile_data()
+    _, invoice = scenarios.target(raw, 11)
+    item = next(i for i in invoice["items"] if i["case_invoice_id"] != invoice["id"])
+    # The VAT of every quarter, from the raw records, each item under the invoice it is in.
+    expected: dict[dt.date, Decimal] = {}
+    seen = set()
+    for invoices in raw.willsuite_invoices.values():
+        for each in invoices:
+            if each["id"] in seen or each["date_created"] is None:
+                continue
+            seen.add(each["id"])
+            day = dt.date.fromisoformat(each["date_created"][:10])
+            quarter = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+            for line in each["items"]:
+                if line["status"] != "cancelled" and day <= END:
+                    expected[quarter] = expected.get(quarter, Decimal(0)) + line["vat_amount"]
+    got = dict(
+        data.vat_return.filter(basis="invoice")
+        .select("period_start", "box1_vat_due_on_sales")
+        .rows()
+    )
+    assert got == expected
+    assert data.headline.vat_box1 == expected[dt.date(2026, 10, 1)]
+    flagged = [f for f in flags(data, "names another invoice") if f["record"] == item["id"]]
+    assert (
+        flagged[0]["action"] == f"kept under invoice {invoice['id']}, the one it was listed under"
+    )
+
+
+def test_an_address_by_name_is_used_for_no_client_alike_in_name(report: Path) -> None:
+    by_key = statement_files(report)
+    jose = [entry for entry in by_key.values() if entry["client"] in scenarios.JOSE_NAMES]
+    assert len(jose) == 3 and len({entry["path"] for entry in jose}) == 3  # three statements
+    assert all(entry["sent_to"] is None for entry in jose)
+    recipients = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["To"]
+        for f in (report / "outbox").glob("*.eml")
+    ]
+    assert "ap@jose.example" not in recipients
+    stderr = (report.parent / "stderr.txt").read_text(encoding="utf-8")
+    keys = ", ".join(sorted(entry["key"] for entry in jose))
+    for entry in jose:
+        assert (
+            f"not sent: {entry['client'].replace(chr(0x200B), chr(92) + 'u200b')} ({entry['key']}): "
+            f"3 clients share this name ({keys}), so the address configured for 'José Ltd' is "
+            "used for none of them: add it under [email.client_addresses] by id, as "
+            f'"{entry["key"]}" = "address"'
+        ) in stderr
+
+
+# --------------------------------------------------------------------------- meanings
+
+
+def test_rejected_and_unknown_expenses_are_in_no_total(data: ReportData) -> None:
+    raw = hostile_data()
+    on_hold, no_status = scenarios._expense_of_month(raw, 4), scenarios._expense_of_month(raw, 5)
+    left_out = dict(data.expenses_left_out.select("id", "reason").rows())
+    assert left_out[str(on_hold["id"])] == "status on_hold is not known"
+    assert left_out[str(no_status["id"])] == "status (none) is not known"
+    rejected = data.expenses_left_out.filter(reason="rejected")
+    assert rejected.height > 0
+    assert set(data.expenses["state"]) <= {"invoiced", "to be invoiced", "awaiting approval"}
+    assert not set(left_out) & set(data.expenses["id"])
+    h = data.headline
+    assert h.expenses_converted == data.expenses["report_amount"].sum()
+    assert h.expenses_converted == (
+        h.expenses_invoiced + h.expenses_to_be_invoiced + h.expenses_awaiting_approval
+    )
+    assert h.expenses_rejected == rejected["report_amount"].sum()
+    unknown = {f["record"]: f for f in flags(data, "unknown expense status")}
+    assert unknown[str(on_hold["id"])]["detail"] == (
+        "status on_hold is none of pending, approved, invoiced, rejected"
+    )
+    assert unknown[str(no_status["id"])]["action"] == (
+        "left out of every total; listed under Expenses left out"
+    )
+
+
+def test_a_statement_shows_each_expense_status_and_owes_only_invoices(
+    report: Path, data: ReportData
+) -> None:
+    by_key = statement_files(report)
+    mobility = next(
+        s
+        for s in data.statements
+        if s.source == "mobility" and s.rejected_expenses.height and s.expenses.height > 3
+    )
+    text = statement_text(report, mobility.key)
+    for state in set(mobility.expenses["state"]):
+        assert state in text
+    totals = mobility.totals
+    assert f"To be invoiced (approved) {money(totals.expenses_to_be_invoiced, 'GBP')}" in text
+    assert f"Awaiting approval (pending) {money(totals.expenses_awaiting_approval, 'GBP')}" in text
+    assert "Rejected: not charged" in text
+    assert "Owed" not in text and by_key[mobility.key]["outstanding"] is None
+    willsuite = next(
+        s for s in data.statements if s.source == "willsuite" and s.invoices.height > 1
+    )
+    text = statement_text(report, willsuite.key)
+    t = willsuite.totals
+    assert t.outstanding == willsuite.invoices["outstanding"].sum()
+    assert (
+        f"Total {money(t.invoiced_net, 'GBP')} {money(t.invoiced_vat, 'GBP')} "
+        f"{money(t.invoiced, 'GBP')} {money(t.outstanding, 'GBP')}"
+    ) in text
+    assert f"Owed at 31 Oct 2026: {money(t.outstanding, 'GBP')}" in text
+    zero = [e for e in by_key.values() if e["outstanding"] == "£0.00"]
+    assert zero  # a WillSuite client invoiced and paid this month owes £0.00, not ""
+
+
+def test_uk_days_put_records_in_the_uk_month(report: Path, data: ReportData) -> None:
+    raw = hostile_data()
+    case, _ = scenarios._slots(raw)[14]
+    row = data.cases.filter(pl.col("case_id") == case["id"]).row(0, named=True)
+    assert (row["opened_on"], row["opened_in_period"]) == (dt.date(2026, 10, 1), True)
+    assert "01 Oct 2026" in statement_text(report, f"willsuite-{case['id']}")
+    expense = next(
+        each
+        for expenses in raw.mobility_expenses.values()
+        for each in expenses
+        if each["incurred_at"] == "2026-09-30T23:30:00Z"
+    )
+    listed = pl.concat([data.expenses, data.expenses_left_out], how="diagonal_relaxed")
+    assert listed.filter(pl.col("id") == str(expense["id"]))["incurred_at"].to_list() == [
+        dt.date(2026, 10, 1)
+    ]
+
+
+def test_amounts_finer_than_their_currency_are_rounded_once(report: Path, data: ReportData) -> None:
+    raw = hostile_data()
+    ids = [str(scenarios._expense_of_month(raw, i)["id"]) for i in (9, 10)]
+    listed = pl.concat([data.expenses, data.expenses_left_out], how="diagonal_relaxed")
+    rows = {row["id"]: row for row in listed.iter_rows(named=True)}
+    assert (rows[ids[0]]["amount"], rows[ids[1]]["amount"]) == (Decimal("10.01"), Decimal("2501"))
+    by_record = {f["record"]: f for f in flags(data, "amount finer than its currency's minor unit")}
+    assert by_record[ids[0]]["detail"] == "amount 10.005 EUR (EUR has 2 decimal places)"
+    assert by_record[ids[0]]["action"] == "rounded half up to 10.01 once, before any total"
+    assert by_record[ids[1]]["action"] == "rounded half up to 2501 once, before any total"
+    # The workbook holds what the PDFs print.
+    sheets = recalculated_sheets(report / f"report-{MONTH}.xlsx")
+    for sheet in ("Expenses", "Expenses left out"):
+        table = sheets[sheet]
+        column, ident = table[0].index("Amount"), table[0].index("Expense")
+        for line in table[1:]:
+            if line[ident] in ids:
+                assert Decimal(line[column]) in (Decimal("10.01"), Decimal("2501"))
+
+
+def test_currency_codes_are_normalised_once_and_flagged(report: Path, data: ReportData) -> None:
+    raw = hostile_data()
+    ids = [str(scenarios._expense_of_month(raw, i)["id"]) for i in (6, 7)]
+    assert set(data.expenses["currency_code"]) == {
+        c for c in data.expenses["currency_code"] if c is None or c == c.strip().upper()
+    }
+    normalised = {f["record"]: f["detail"] for f in flags(data, "currency code normalised")}
+    assert normalised[ids[0]] == 'sent as {"currency_code": "eur"}'
+    assert normalised[ids[1]] == 'sent as {"currency_code": " EUR "}'
+    # The workbook's by-currency rows add up to the month's total, as the PDF's do.
+    summary = recalculated_sheets(report / f"report-{MONTH}.xlsx")["Summary"]
+    start = next(i for i, row in enumerate(summary) if row[0] == "Expenses by currency")
+    rows = [row for row in summary[start + 1 :] if len(row) > 2 and len(row[0]) == 3]
+    assert [row[0] for row in rows] == data.expenses_by_currency["currency_code"].to_list()
+    assert sum(Decimal(row[2]) for row in rows) == data.headline.expenses_converted
+
+
+def test_an_undated_or_unnumbered_invoice_is_counted_and_flagged(
+    report: Path, data: ReportData
+) -> None:
+    raw = hostile_data()
+    undated = next(
+        each
+        for invoices in raw.willsuite_invoices.values()
+        for each in invoices
+        if each["date_created"] is None
+    )
+    assert undated["total"] == Decimal("120.00")
+    bucket = data.aged_debt.filter(age_bucket="no invoice date").row(0, named=True)
+    assert (bucket["invoices"], bucket["amount"]) == (1, Decimal("120.00"))
+    (flag,) = flags(data, "no invoice date")
+    assert flag["record"] == undated["invoice_number"]
+    assert flag["action"] == (
+        "counted as outstanding (bucket 'no invoice date'); in no month's invoicing and no VAT "
+        "period"
+    )
+    _, unnumbered = scenarios.target(raw, 13)
+    assert data.invoices.filter(pl.col("id") == unnumbered["id"]).height == 1
+    (flag,) = flags(data, "no invoice number")
+    assert (flag["record"], flag["action"]) == (unnumbered["id"], "shown and counted by its id")
+    # The workbook counts the same invoices as the PDF: by id, the unnumbered one too.
+    summary = recalculated_sheets(report / f"report-{MONTH}.xlsx")["Summary"]
+    count = next(row[1] for row in summary if row[0] == "Invoices issued this month")
+    assert int(count) == data.headline.invoices == data.invoices.height
+
+
+def test_text_longer_than_a_cell_is_cut_visibly_and_flagged(report: Path, data: ReportData) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(report / f"report-{MONTH}.xlsx", read_only=True)
+    titles = [row[3] for row in book["Expenses"].iter_rows(min_row=2, values_only=True) if row[3]]
+    long = [title for title in titles if len(title) > 1000]
+    assert len(long) == 1 and len(long[0]) == 32_767 and long[0].endswith("\u2026")
+    assert scenarios.LONG_TITLE.startswith(long[0][:-1])
+    (flag,) = flags(data, "text longer than a spreadsheet cell")
+    assert (flag["detail"], flag["action"]) == (
+        f"title has {len(scenarios.LONG_TITLE)} characters",
+        "cut to 32,767 characters, ending in \u2026",
+    )
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def test_a_domain_in_another_script_is_sent_as_idna_and_one_refusal_stops_nothing(
+    report: Path,
+) -> None:
+    by_key = statement_files(report)
+    anna = next(e for e in by_key.values() if e["email"] == scenarios.IDN_ADDRESS)
+    assert anna["sent_to"] == "anna@xn--bcher-kva.example"
+    jorg = next(e for e in by_key.values() if e["email"] == scenarios.NON_ASCII_LOCAL_ADDRESS)
+    assert jorg["sent_to"] is None
+    stderr = (report.parent / "stderr.txt").read_text(encoding="utf-8")
+    assert (
+        f"refused: address for the statement of {jorg['key']} 'jörg@example.co.uk' has letters "
+        "outside ASCII before the @, which most mail servers refuse: give the client's ASCII "
+        "address"
+    ) in stderr
+    sent = [e for e in by_key.values() if e["sent_to"]]
+    stdout = (report.parent / "stdout.txt").read_text(encoding="utf-8")
+    not_sent = len(by_key) - len(sent)
+    assert (
+        stdout.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"(no SMTP configured): sent {len(sent) + 1}, not sent {not_sent}: 3 name shared by "
+            "several clients, 1 no address, 1 refused"
+        )
+    )
+    assert len(list((report / "outbox").glob("*.eml"))) == len(sent) + 1  # and the partners

@@ -130,7 +130,12 @@ def check_address(field: str, value: str) -> str:
 def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
     message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = check_address("sender", sender)
-    message["To"] = check_address(f"recipient of {outgoing.attachment.name}", outgoing.to)
+    whose = (
+        f"statement of {outgoing.client_key}"
+        if outgoing.client_key
+        else f"recipient of {outgoing.attachment.name}"
+    )
+    message["To"] = check_address(f"address for the {whose}", outgoing.to)
     message["Subject"] = check_header(f"subject for {outgoing.to}", outgoing.subject)
     digest = hashlib.sha256(outgoing.key.encode()).hexdigest()[:32]
     message["Message-ID"] = f"<{digest}@reports.invalid>"

@@ -123,7 +123,7 @@ def build_report_data(
         stated_expenses.filter(_by(end, "incurred_at")), report_currency, rates
     )
     flags.append(unreportable)
-    counted = pl.col("state").is_in(COUNTED)
+    counted = pl.col("state").is_in(COUNTED).fill_null(False)
     month_expenses = all_expenses.filter(in_month("incurred_at"))
     expenses = month_expenses.filter(counted)
     left_out = month_expenses.filter(counted.not_()).with_columns(
