@@ -190,6 +190,11 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     assert f": sent 0, {sent} sent before, not sent {missing}: {missing} no address" in (
         result.stdout
     )
+    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    assert (
+        "note: the monthly report was not sent: no one is set to receive it ([email] "
+        "monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"
+    ) in result.stderr.splitlines()
 
 
 def test_email_before_pdf_is_a_clear_error(tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters an .xlsx cannot hold; shown as U+FFFD, as the PDFs show them.
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_COLOUR = "1F4E79"
-#: The Summary sheet's column widths, in characters: labels, then two values.
+#: The Summary sheet's column widths, in characters: labels (at least this, and wide enough
+#: for the longest figure's label), then two values.
 SUMMARY_WIDTHS = (44, 22, 22)
 #: The library that writes the workbook: see the module's docstring.
 Writer = Literal["xlsxwriter", "openpyxl"]
@@ -351,8 +352,12 @@ def write_workbook(
     """
     sheets = tuple(sheets_for(data))
     chart_sheet = next(s for s in sheets if s.table == "InvoicingByMonth")
+    labels = max(len(figure.label_for(data)) for figure in FIGURES) + 2
     layout = Layout(
-        sheets=sheets, summary=tuple(summary_rows(data, sheets)), chart=Chart(chart_sheet)
+        sheets=sheets,
+        summary=tuple(summary_rows(data, sheets)),
+        chart=Chart(chart_sheet),
+        summary_widths=(max(SUMMARY_WIDTHS[0], labels), *SUMMARY_WIDTHS[1:]),
     )
     if template is not None:
         from reports.render import excel_openpyxl
@@ -414,6 +419,7 @@ class Layout:
     sheets: tuple[Sheet, ...]
     summary: tuple[tuple[Cell, ...], ...] | None = None
     chart: Chart | None = None
+    summary_widths: tuple[float, ...] = SUMMARY_WIDTHS
 
 
 ColumnKind = Literal["text", "number", "bool", "date", "datetime"]

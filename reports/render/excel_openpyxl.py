@@ -27,7 +27,6 @@ from reports.errors import TemplateError
 from reports.output import atomic_write
 from reports.render.excel import (
     HEADER_COLOUR,
-    SUMMARY_WIDTHS,
     Cell,
     Chart,
     ColumnPlan,
@@ -65,7 +64,7 @@ def write(
     header_style = HEADER_STYLE if HEADER_STYLE in names else None
     if layout.summary is not None:
         ws = book.create_sheet("Summary")
-        for index, width in enumerate(SUMMARY_WIDTHS, start=1):
+        for index, width in enumerate(layout.summary_widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
         for row in layout.summary:
             ws.append([_cell(ws, cell) for cell in row])

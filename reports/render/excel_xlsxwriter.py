@@ -25,7 +25,6 @@ from xlsxwriter.worksheet import Worksheet
 from reports.output import atomic_write
 from reports.render.excel import (
     HEADER_COLOUR,
-    SUMMARY_WIDTHS,
     Cell,
     Chart,
     ColumnPlan,
@@ -90,7 +89,7 @@ def _write(layout: Layout, path: Path) -> None:
     formats = _Formats(book)
     if layout.summary is not None:
         ws = book.add_worksheet("Summary")
-        for column, width in enumerate(SUMMARY_WIDTHS):
+        for column, width in enumerate(layout.summary_widths):
             ws.set_column(column, column, width)
         for row_index, row in enumerate(layout.summary):
             for column, cell in enumerate(row):

@@ -8,6 +8,12 @@ per task), so they are a fan-out; a case's detail adds fields the list lacks.
 Still a guess: the largest page the server allows (the docs set none). We ask for
 `page_size` (100 unless `REPORTS_MOBILITY_PAGE_SIZE` says otherwise) and follow the
 `perPage` and `lastPage` the server answers with, so a smaller cap costs pages, not records.
+Also a guess: the expense statuses besides the documented `pending` (`approved`,
+`invoiced`, `rejected`, the platform's workflow); any other is flagged by the report and
+counted in no total (`compute.invoicing.expense_state`).
+
+Ours, not the vendor's: an expense belongs to the case it was listed under. Its own
+`expat_case_id` is kept as `stated_expat_case_id`, and the report flags a disagreement.
 """
 
 from __future__ import annotations

@@ -21,6 +21,10 @@ Still a guess, each one checked at run time rather than trusted:
   any other status is left out of totals and flagged;
 - that a case's `updated_at` moves when its invoices change (the incremental read relies
   on it, and falls back to a full read when counts disagree).
+
+Ours, not the vendor's: an invoice belongs to the case it was listed under and an item to
+the invoice it was listed in, whatever ids they name themselves (kept as
+`stated_customer_case_id` and `stated_case_invoice_id`; the report flags a disagreement).
 """
 
 from __future__ import annotations
