@@ -209,3 +209,22 @@ def test_renderers_never_round() -> None:
     for amount, currency in ((Decimal("10.005"), "EUR"), (Decimal("2500.5"), "JPY")):
         with pytest.raises(ValueError, match="renderers never round"):
             money(amount, currency)
+
+
+def test_a_snapshot_from_before_the_owner_columns_still_loads(
+    frames: Frames, tmp_path: Path
+) -> None:
+    from reports import snapshot
+
+    saved = snapshot.Snapshot(
+        Month.parse("2026-10"), frames, {"willsuite": dt.datetime.now(dt.UTC)}, (), rates.embedded()
+    )
+    folder = snapshot.save(saved, tmp_path / "data", {})
+    older = pl.read_parquet(folder / "willsuite_invoices.parquet").drop("stated_customer_case_id")
+    older.write_parquet(folder / "willsuite_invoices.parquet")  # as an earlier version wrote it
+    loaded, _ = snapshot.load(folder)
+    invoices = loaded.frames["willsuite", "invoices"]
+    assert invoices["stated_customer_case_id"].null_count() == invoices.height
+    assert invoices.drop("stated_customer_case_id").equals(
+        frames["willsuite", "invoices"].drop("stated_customer_case_id")
+    )
