@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -131,7 +130,11 @@ config_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Settings file. Default: ./reports.toml if it exists, plus REPORTS_* variables.",
 )
-firm_option = click.option("--firm", default="", help="Firm name for titles and messages.")
+firm_option = click.option(
+    "--firm",
+    default="",
+    help="The firm's name on documents and emails, instead of [firm] name in the settings.",
+)
 
 
 def _report_currency(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -273,14 +276,16 @@ def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox
 
 @contextmanager
 def sources_config(config_path: Path | None, sandbox: bool) -> Iterator[Config]:
-    """The configured sources, or with `sandbox` the embedded sandbox's, served meanwhile."""
+    """The settings, reading the configured sources, or with `sandbox` the embedded
+    sandbox's, served meanwhile (the firm, email and other settings stay the file's)."""
+    config = load_config(config_path)
     if not sandbox:
-        yield load_config(config_path)
+        yield config
         return
     from reports.sandbox import Sandbox
 
     with Sandbox() as server:
-        yield server.config()
+        yield server.demo(config)
 
 
 def _report_data(
@@ -441,14 +446,7 @@ def monthly(
 
     ensure_writable(out)
     with ExitStack() as stack:
-        if demo:
-            from reports.sandbox import Sandbox
-
-            server = stack.enter_context(Sandbox())
-            config = replace(server.config(), email=server.email_settings())
-            firm = firm or "Sandbox & Co"
-        else:
-            config = load_config(config_path)
+        config = stack.enter_context(sources_config(config_path, demo))
         on_progress = stack.enter_context(progress_bars())
         result = run_monthly(
             month,

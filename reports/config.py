@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -104,6 +104,35 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class FirmSettings:
+    """The firm every document and email is from: its name, how to reach it, its registered
+    numbers, how clients pay it, its logo, and when its financial year starts."""
+
+    name: str = ""
+    #: Postal address, one line each.
+    address: tuple[str, ...] = ()
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    vat_number: str | None = None
+    company_number: str | None = None
+    #: Free text: bank, sort code, account, and what reference to quote.
+    payment_details: str | None = None
+    #: A PNG or SVG file.
+    logo: Path | None = None
+    #: The month (1-12) the financial year starts in; April, as the UK's tax year does.
+    financial_year_start: int = 4
+
+    def __str__(self) -> str:
+        """The name, so that a template's `{{ firm }}` prints it."""
+        return self.name
+
+    def named(self, name: str) -> FirmSettings:
+        """These settings with `name` instead, unless `name` is empty (`--firm` overrides)."""
+        return replace(self, name=name) if name else self
+
+
+@dataclass(frozen=True)
 class Config:
     """Which sources to fetch and how. Build it with `load_config()` or directly."""
 
@@ -115,6 +144,7 @@ class Config:
     timeout_seconds: float = 30.0
     smtp: SmtpSettings | None = None
     email: EmailSettings = field(default_factory=EmailSettings)
+    firm: FirmSettings = field(default_factory=FirmSettings)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -128,12 +158,18 @@ class Config:
                 raise ConfigError(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
             if getattr(self, name) is None:
                 raise ConfigError(f"source {name!r} is not configured (see README: Configuration)")
-        return Config(
+        return replace(
+            self,
             mobility=self.mobility if "mobility" in names else None,
             plannr=self.plannr if "plannr" in names else None,
             willsuite=self.willsuite if "willsuite" in names else None,
-            concurrency=self.concurrency,
-            timeout_seconds=self.timeout_seconds,
+        )
+
+    def with_sources(self, sources: Config) -> Config:
+        """This configuration reading `sources`' systems instead of its own (the sandbox's, for
+        `--demo` and `--sandbox`): the firm, email, SMTP and HTTP settings stay this one's."""
+        return replace(
+            self, mobility=sources.mobility, plannr=sources.plannr, willsuite=sources.willsuite
         )
 
 
@@ -163,8 +199,21 @@ _KEYS: dict[tuple[str, str], str] = {
     ("smtp", "password"): "REPORTS_SMTP_PASSWORD",
     ("smtp", "from"): "REPORTS_SMTP_FROM",
     ("email", "monthly_to"): "REPORTS_EMAIL_MONTHLY_TO",
+    ("firm", "name"): "REPORTS_FIRM_NAME",
+    ("firm", "address"): "REPORTS_FIRM_ADDRESS",
+    ("firm", "email"): "REPORTS_FIRM_EMAIL",
+    ("firm", "phone"): "REPORTS_FIRM_PHONE",
+    ("firm", "website"): "REPORTS_FIRM_WEBSITE",
+    ("firm", "vat_number"): "REPORTS_FIRM_VAT_NUMBER",
+    ("firm", "company_number"): "REPORTS_FIRM_COMPANY_NUMBER",
+    ("firm", "payment_details"): "REPORTS_FIRM_PAYMENT_DETAILS",
+    ("firm", "logo"): "REPORTS_FIRM_LOGO",
+    ("firm", "financial_year_start"): "REPORTS_FIRM_FINANCIAL_YEAR_START",
 }
 SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}
+#: How the lines of `REPORTS_FIRM_ADDRESS` are separated (a TOML address is a list of lines).
+ADDRESS_SEPARATOR = ";"
+LOGO_SUFFIXES = (".png", ".svg")
 
 
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -174,20 +223,23 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     """
     environ = os.environ if environ is None else environ
     table = _read_toml(path)
-    _refuse_unknown_keys(table)
+    table_name = str(path) if path is not None else str(DEFAULT_CONFIG_PATH)
+    _refuse_unknown_keys(table, table_name)
     values: dict[tuple[str, str], str] = {}
     for (section, key), variable in _KEYS.items():
         section_table = table.get(section, {})
         if not isinstance(section_table, dict):
-            raise ConfigError(f"reports.toml: [{section}] must be a table")
+            raise ConfigError(f"{table_name}: [{section}] must be a table")
         raw = environ.get(variable) or section_table.get(key)
         if isinstance(raw, list):  # TOML arrays, e.g. [email] monthly_to = ["a@x", "b@y"]
-            raw = ",".join(str(item) for item in raw)
+            raw = (ADDRESS_SEPARATOR if (section, key) == ("firm", "address") else ",").join(
+                str(item) for item in raw
+            )
         if raw is not None and str(raw).strip() != "":
             values[section, key] = str(raw).strip()
 
     def name(section: str, key: str) -> str:
-        return f"{_KEYS[section, key]} (or [{section}] {key} in reports.toml)"
+        return f"{_KEYS[section, key]} (or [{section}] {key} in {table_name})"
 
     def need(section: str, keys: tuple[str, ...]) -> None:
         for key in keys:
@@ -268,7 +320,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     addresses = email_table.get("client_addresses", {}) if isinstance(email_table, dict) else {}
     if not isinstance(addresses, dict):
         raise ConfigError(
-            "reports.toml: [email.client_addresses] must be a table of client = address"
+            f"{table_name}: [email.client_addresses] must be a table of client = address"
         )
     email = EmailSettings(
         monthly_to=tuple(
@@ -282,6 +334,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         willsuite=willsuite,
         smtp=smtp,
         email=email,
+        firm=_firm(values, name, table_name),
         concurrency=_positive_int(
             values.get(("http", "concurrency"), "16"), name("http", "concurrency")
         ),
@@ -295,17 +348,55 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
 _FREE_TABLES = {("email", "client_addresses")}
 
 
-def _refuse_unknown_keys(table: dict[str, object]) -> None:
-    """A misspelt section or key (`[htpp]`, `case_detials`) is an error naming the nearest
-    valid one, never a setting silently ignored."""
+def _firm(
+    values: dict[tuple[str, str], str], name: Callable[[str, str], str], table_name: str
+) -> FirmSettings:
+    """The `[firm]` table (or `REPORTS_FIRM_*`), checked: a logo that is a PNG or SVG file,
+    a financial year that starts in a month."""
+    logo = values.get(("firm", "logo"))
+    logo_path = Path(logo).expanduser() if logo else None
+    if logo_path is not None and (
+        logo_path.suffix.lower() not in LOGO_SUFFIXES or not logo_path.is_file()
+    ):
+        raise ConfigError(
+            f"{name('firm', 'logo')} must be a PNG or SVG file, got {logo!r}"
+            + ("" if logo_path.is_file() else " (no such file)")
+        )
+    start = values.get(("firm", "financial_year_start"), "4")
+    try:
+        month = int(start)
+    except ValueError:
+        month = 0
+    if not 1 <= month <= 12:
+        raise ConfigError(
+            f"{name('firm', 'financial_year_start')} must be a month number, 1 to 12, got {start!r}"
+        )
+    address = values.get(("firm", "address"), "")
+    return FirmSettings(
+        name=values.get(("firm", "name"), ""),
+        address=tuple(line.strip() for line in address.split(ADDRESS_SEPARATOR) if line.strip()),
+        email=values.get(("firm", "email")),
+        phone=values.get(("firm", "phone")),
+        website=values.get(("firm", "website")),
+        vat_number=values.get(("firm", "vat_number")),
+        company_number=values.get(("firm", "company_number")),
+        payment_details=values.get(("firm", "payment_details")),
+        logo=logo_path,
+        financial_year_start=month,
+    )
+
+
+def _refuse_unknown_keys(table: dict[str, object], table_name: str) -> None:
+    """A misspelt section or key (`[htpp]`, `case_detials`) is an error naming the file and
+    the nearest valid one, never a setting silently ignored."""
     sections = sorted({section for section, _ in _KEYS})
     for section, body in table.items():
         if section not in sections:
             raise ConfigError(
-                f"reports.toml: unknown section [{section}]{_nearest(section, sections)}"
+                f"{table_name}: unknown section [{section}]{_nearest(section, sections)}"
             )
         if not isinstance(body, dict):
-            raise ConfigError(f"reports.toml: [{section}] must be a table")
+            raise ConfigError(f"{table_name}: [{section}] must be a table")
         keys = sorted(
             {key for known, key in _KEYS if known == section}
             | {key for known, key in _FREE_TABLES if known == section}
@@ -313,7 +404,7 @@ def _refuse_unknown_keys(table: dict[str, object]) -> None:
         for key in body:
             if key not in keys:
                 raise ConfigError(
-                    f"reports.toml: unknown key {key!r} in [{section}]{_nearest(key, keys)}"
+                    f"{table_name}: unknown key {key!r} in [{section}]{_nearest(key, keys)}"
                 )
 
 

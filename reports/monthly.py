@@ -52,7 +52,8 @@ def report_data(
     currency: str = "GBP",
     on_progress: ProgressCallback | None = None,
 ) -> ReportData:
-    """Fetch every configured source and build `month`'s report data, writing nothing."""
+    """Fetch every configured source and build `month`'s report data, writing nothing.
+    The firm is `config.firm`, named `firm` if that is given (`--firm`)."""
     month.require_begun()
     if not config.sources:
         raise ConfigError(
@@ -65,7 +66,7 @@ def report_data(
         frames,
         month,
         rates=rates.load(),
-        firm=firm,
+        firm=config.firm.named(firm),
         report_currency=currency,
         fetched_at=dict.fromkeys(config.sources, started),
     )
@@ -91,7 +92,8 @@ def run_monthly(
     """Write `month`'s workbook, PDF report and client statements into `out/YYYY-MM/`, with
     the data they came from in `data/`; with `email`, send them (SMTP, or the outbox).
 
-    Sources come from `config`; `from_snapshot` rebuilds from `data/` instead, and a rerun
+    The firm is `config.firm`, named `firm` if that is given (`--firm`). Sources come from
+    `config`; `from_snapshot` rebuilds from `data/` instead, and a rerun
     in the same month reads only what changed where a source allows (`incremental`). A
     failing source stops the run unless `allow_partial`. Errors are `ReportsError`s.
     """
@@ -109,7 +111,7 @@ def run_monthly(
     stage("fetch")
     if from_snapshot:
         fetched, manifest = snapshot.load(data_folder)
-        firm = firm or str(manifest.get("firm", ""))
+        firm = firm or config.firm.name or str(manifest.get("firm", ""))
         currency = str(manifest.get("report_currency", currency))
     else:
         earlier = None
@@ -133,7 +135,7 @@ def run_monthly(
         fetched.frames,
         month,
         rates=fetched.rates,
-        firm=firm,
+        firm=config.firm.named(firm),
         report_currency=currency,
         fetched_at=fetched.fetched_at,
         missing_sources=fetched.missing,
@@ -146,7 +148,7 @@ def run_monthly(
         stage("snapshot")
         if not from_snapshot:
             extra: dict[str, object] = {
-                "firm": firm,
+                "firm": data.firm.name,
                 "report_currency": currency,
                 "templates": templates.fingerprint(),
             }
@@ -164,7 +166,7 @@ def run_monthly(
     delivery = None
     if email:
         stage("email")
-        delivery = deliver_month(final, month, config, templates, firm)
+        delivery = deliver_month(final, month, config, templates, data.firm.name)
     stage("done")
     durations = {a: timings[b] - timings[a] for a, b in pairwise(timings)}
     return MonthlyResult(

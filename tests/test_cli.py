@@ -163,9 +163,18 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     assert manifest and all(
         (tmp_path / "statements" / entry["path"]).exists() for entry in manifest
     )
+    # Statements go out in the firm's name: with none set, nothing is sent.
+    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: no firm name is set, and statements go out in the firm's name: set [firm] name "
+        "in reports.toml, REPORTS_FIRM_NAME, or --firm"
+    )
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))
+    firm = {"REPORTS_FIRM_NAME": "Demo & Co"}
     result = run(
         ["email", "--month", "2026-10", "--out", str(tmp_path)],
-        env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
+        env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example", **firm},
         cwd=tmp_path,
     )
     # The mobility clients have no address: every other message is sent, then the run
@@ -182,7 +191,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     assert result.stderr.count("not sent:") == missing
     assert "Traceback" not in result.stderr
     result = run(
-        ["email", "--month", "2026-10", "--out", str(tmp_path)],
+        ["email", "--month", "2026-10", "--out", str(tmp_path), "--firm", "Demo & Co"],
         env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
         cwd=tmp_path,
     )
@@ -190,7 +199,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     assert f": sent 0, {sent} sent before, not sent {missing}: {missing} no address" in (
         result.stdout
     )
-    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], env=firm, cwd=tmp_path)
     assert (
         "note: the monthly report was not sent: no one is set to receive it ([email] "
         "monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,72 @@ def test_mobility_case_details_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     )
     with pytest.raises(ConfigError, match="true or false"):
         load_config(environ={**base, "REPORTS_MOBILITY_CASE_DETAILS": "sometimes"})
+
+
+def test_the_firm_is_set_once_in_the_settings(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    file = tmp_path / "firm.toml"
+    file.write_text(
+        "[firm]\n"
+        'name = "Acme Advisers LLP"\n'
+        'address = ["1 High Street", "Leeds LS1 1AA"]\n'
+        'vat_number = "GB 987 6543 21"\n'
+        'company_number = "OC123456"\n'
+        'payment_details = "Sort code 11-22-33, account 44556677"\n'
+        f'logo = "{logo}"\n'
+        "financial_year_start = 1\n",
+        encoding="utf-8",
+    )
+    firm = load_config(file, environ={"REPORTS_FIRM_EMAIL": "office@acme.example"}).firm
+    assert (firm.name, firm.address, firm.vat_number, firm.company_number) == (
+        "Acme Advisers LLP",
+        ("1 High Street", "Leeds LS1 1AA"),
+        "GB 987 6543 21",
+        "OC123456",
+    )
+    assert (firm.email, firm.logo, firm.financial_year_start) == ("office@acme.example", logo, 1)
+    assert str(firm) == "Acme Advisers LLP" and firm.named("Other").name == "Other"
+    from_env = load_config(
+        None,
+        environ={"REPORTS_FIRM_NAME": "Env & Co", "REPORTS_FIRM_ADDRESS": "1 Road; Town"},
+    ).firm
+    assert (from_env.name, from_env.address, from_env.financial_year_start) == (
+        "Env & Co",
+        ("1 Road", "Town"),
+        4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('logo = "logo.gif"', "REPORTS_FIRM_LOGO (or [firm] logo in {file}) must be a PNG or SVG"),
+        ("financial_year_start = 13", "must be a month number, 1 to 12, got '13'"),
+        ('colour = "blue"', "{file}: unknown key 'colour' in [firm]"),
+    ],
+)
+def test_bad_firm_settings_are_clear_errors(tmp_path: Path, setting: str, message: str) -> None:
+    file = tmp_path / "mine.toml"
+    file.write_text(f"[firm]\n{setting}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message.format(file=file))):
+        load_config(file, environ={})
+
+
+def test_the_sandbox_replaces_only_the_sources(tmp_path: Path) -> None:
+    from reports.sandbox import Sandbox
+
+    file = tmp_path / "reports.toml"
+    file.write_text(
+        '[firm]\nname = "Acme Advisers LLP"\n[email]\nmonthly_to = ["p@acme.example"]\n'
+        "[http]\nconcurrency = 3\n",
+        encoding="utf-8",
+    )
+    mine = load_config(file, environ={})
+    with Sandbox() as server:
+        demo = server.demo(mine)
+        assert demo.sources == ("mobility", "plannr", "willsuite")
+        assert demo.mobility is not None and demo.mobility.url.startswith(server.url)
+        assert (demo.firm, demo.email, demo.concurrency) == (mine.firm, mine.email, 3)
+        bare = server.demo(Config())  # no firm and no recipients: the demo's own
+        assert bare.firm == server.firm_settings() and bare.email == server.email_settings()

@@ -120,7 +120,9 @@ def test_each_recipient_gets_one_message_with_its_pdf(
         assert message["To"] == outgoing.to
         assert message["Subject"] == outgoing.subject
         attachments = list(message.iter_attachments())
-        assert [a.get_filename() for a in attachments] == [outgoing.attachment.name]
+        assert [a.get_filename() for a in attachments] == [
+            outgoing.attachment_name or outgoing.attachment.name
+        ]
         assert attachments[0].get_content() == outgoing.attachment.read_bytes()
         assert attachments[0].get_content().startswith(b"%PDF")
     again = deliver(plan.messages, folder, smtp)

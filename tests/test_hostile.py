@@ -80,7 +80,8 @@ def report(hostile_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -
     }
     # An address by name for "José Ltd": three clients are called that as a reader sees it.
     addresses[scenarios.JOSE_NAMES[0]] = "ap@jose.example"
-    toml = "[email]\nmonthly_to = ['partners@firm.example']\n[email.client_addresses]\n" + "".join(
+    toml = "[firm]\nname = 'Hostile & Co'\n"
+    toml += "[email]\nmonthly_to = ['partners@firm.example']\n[email.client_addresses]\n" + "".join(
         f'"{key}" = "{address}"\n' for key, address in addresses.items()
     )
     (out / "reports.toml").write_text(toml, encoding="utf-8")
@@ -113,25 +114,29 @@ def test_clients_alike_in_name_or_id_each_get_their_own_statement(report: Path) 
     listed = json.loads((report / "statements" / "statements.json").read_text())
     paths = [entry["path"] for entry in listed]
     assert len(paths) == len({path.lower() for path in paths})  # unique, whatever the case
+    attachments = [entry["attachment"].casefold() for entry in listed]
+    assert len(attachments) == len(set(attachments))
     by_key = {entry["key"]: entry for entry in listed}
-    for case_id, total in zip(scenarios.SMITH_IDS, scenarios.SMITH_TOTALS, strict=True):
-        entry = by_key[f"willsuite-{case_id}"]
+    smiths = [by_key[f"willsuite-{case_id}"] for case_id in scenarios.SMITH_IDS]
+    assert len({entry["reference"] for entry in smiths}) == 2
+    for entry, total in zip(smiths, scenarios.SMITH_TOTALS, strict=True):
         text = pdf_text(report / "statements" / entry["path"])
-        assert f"willsuite-{case_id}" in text
+        assert f"Your reference {entry['reference']}\n" in text
+        assert "willsuite-" not in text  # never an internal key
         assert f"£{total:,.2f}" in text
         other = next(t for t in scenarios.SMITH_TOTALS if t != total)
         assert f"£{other:,.2f}" not in text
+        # Two clients named alike: each attachment carries the client's own reference.
+        assert entry["attachment"] == f"Statement - John Smith ({entry['reference']}) - {MONTH}.pdf"
     lookalikes = [by_key[f"mobility-{client_id}"] for client_id in scenarios.LOOKALIKE_CLIENT_IDS]
     assert len({entry["path"] for entry in lookalikes}) == 4
     for client_id, entry in zip(scenarios.LOOKALIKE_CLIENT_IDS, lookalikes, strict=True):
-        assert f"Client reference: mobility-{client_id}\n" in pdf_text(
-            report / "statements" / entry["path"]
-        )
+        assert f"Your reference {client_id}\n" in pdf_text(report / "statements" / entry["path"])
 
 
 def test_each_email_attaches_the_statement_built_for_its_client(report: Path) -> None:
     listed = json.loads((report / "statements" / "statements.json").read_text())
-    by_file = {entry["path"]: entry for entry in listed}
+    by_file = {entry["attachment"]: entry for entry in listed}
     expected = {
         f"john.smith.{case_id[:8]}@example.co.uk": f"willsuite-{case_id}"
         for case_id in scenarios.SMITH_IDS
@@ -151,7 +156,7 @@ def test_each_email_attaches_the_statement_built_for_its_client(report: Path) ->
             continue  # read the PDFs of the clients alike only: text extraction is slow
         content = attachment.get_content()
         text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-        assert f"Client reference: {entry['key']}\n" in text
+        assert f"Your reference {entry['reference']}\n" in text
         seen[message["To"]] = entry["key"]
     for address, key in expected.items():
         assert seen[address] == key
@@ -178,6 +183,20 @@ def test_delivery_refuses_a_statement_swapped_after_rendering(report: Path, tmp_
 
 
 # --------------------------------------------------------------------------- numbers
+
+
+def _paid_lines(invoice: dict) -> Decimal:
+    """What the invoice's live lines paid by the month's end: a part payment."""
+    return sum(
+        (
+            item["amount"]
+            for item in invoice["items"]
+            if item["status"] != "cancelled"
+            and item["paid_at"]
+            and dt.date.fromisoformat(item["paid_at"][:10]) <= END
+        ),
+        Decimal(0),
+    )
 
 
 def _lines_total(invoice: dict) -> Decimal:
@@ -212,7 +231,8 @@ def test_an_invoice_without_a_total_is_owed_its_lines_and_flagged(data: ReportDa
             issued = dt.date.fromisoformat((each["date_created"] or "0001-01-01")[:10])
             paid = each["date_paid"] and dt.date.fromisoformat(each["date_paid"][:10]) <= END
             if issued <= END and not paid:
-                outstanding += each["total"] if each["total"] is not None else _lines_total(each)
+                owed = each["total"] if each["total"] is not None else _lines_total(each)
+                outstanding += owed - _paid_lines(each)
     assert data.headline.outstanding == outstanding
 
 
@@ -326,7 +346,7 @@ def test_hostile_names_are_shown_literally_and_isolated(report: Path, data: Repo
     body = next(
         m.get_body(("plain",)).get_content()
         for m in mails
-        if next(m.iter_attachments()).get_filename() == nul["path"]
+        if next(m.iter_attachments()).get_filename() == nul["attachment"]
     )
     assert "Nul Byte" in body and "\x00" not in body
 
@@ -542,7 +562,7 @@ def test_a_statement_shows_each_expense_status_and_owes_only_invoices(
     assert f"To be invoiced (approved) {money(totals.expenses_to_be_invoiced, 'GBP')}" in text
     assert f"Awaiting approval (pending) {money(totals.expenses_awaiting_approval, 'GBP')}" in text
     assert "Rejected: not charged" in text
-    assert "Owed" not in text and by_key[mobility.key]["outstanding"] is None
+    assert "Outstanding" not in text and by_key[mobility.key]["outstanding"] is None
     willsuite = next(
         s for s in data.statements if s.source == "willsuite" and s.invoices.height > 1
     )
@@ -551,9 +571,9 @@ def test_a_statement_shows_each_expense_status_and_owes_only_invoices(
     assert t.outstanding == willsuite.invoices["outstanding"].sum()
     assert (
         f"Total {money(t.invoiced_net, 'GBP')} {money(t.invoiced_vat, 'GBP')} "
-        f"{money(t.invoiced, 'GBP')} {money(t.outstanding, 'GBP')}"
+        f"{money(t.invoiced, 'GBP')} {money(t.paid, 'GBP')} {money(t.outstanding, 'GBP')}"
     ) in text
-    assert f"Owed at 31 Oct 2026: {money(t.outstanding, 'GBP')}" in text
+    assert f"Outstanding at 31 Oct 2026 {money(t.outstanding, 'GBP')}" in text
     zero = [e for e in by_key.values() if e["outstanding"] == "£0.00"]
     assert zero  # a WillSuite client invoiced and paid this month owes £0.00, not ""
 

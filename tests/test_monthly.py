@@ -81,8 +81,14 @@ def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
                         vat += item["vat_amount"]
                         net += item["subtotal"]
             paid = invoice["date_paid"] and dt.date.fromisoformat(invoice["date_paid"][:10]) <= END
-            if issued <= END and not paid:
-                outstanding += invoice["total"]
+            if issued <= END and not paid:  # less what its lines have been paid already
+                outstanding += invoice["total"] - sum(
+                    item["amount"]
+                    for item in invoice["items"]
+                    if item["status"] != "cancelled"
+                    and item["paid_at"]
+                    and dt.date.fromisoformat(item["paid_at"][:10]) <= END
+                )
     return {
         "Expenses this month (invoiced, approved or pending; not rejected)": Decimal(count),
         CONVERTED: by_status["invoiced"] + by_status["approved"] + by_status["pending"],

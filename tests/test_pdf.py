@@ -87,7 +87,7 @@ def test_statements_escape_html_and_carry_totals(data: ReportData, tmp_path: Pat
     owed = next(s for s in chosen if s.client == EVIL_PERSON).totals
     assert owed.outstanding is not None and money(owed.outstanding, "GBP") in person
     assert "Page 1 of" in by_client[EVIL_PERSON][0]
-    assert f"Demo & Co: Statement for {EVIL_PERSON}, October 2026" in by_client[EVIL_PERSON][0]
+    assert f"Demo & Co: statement for {EVIL_PERSON}, October 2026" in by_client[EVIL_PERSON][0]
     assert sorted(p.name for p in tmp_path.iterdir())[-1] == "statements.json"
 
 

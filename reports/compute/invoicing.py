@@ -208,7 +208,22 @@ def invoiced_by_client_month(
     )
 
 
-def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+def line_payments(lines: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """What was paid on each invoice by `as_of`, from its live lines (`vat.invoice_lines`):
+    `id` and `paid_to_date`, the lines' stated gross paid on or before `as_of` (a line's own
+    `paid_at`, else its invoice's `date_paid`). A part-paid invoice has some lines paid."""
+    live = pl.col("cancelled").not_() & pl.col("unknown_status").not_()
+    paid = live & (pl.col("paid_date") <= as_of).fill_null(False)
+    return (
+        lines.group_by("case_invoice_id")
+        .agg(paid_to_date=from_units(pl.col("stated_amount_p").filter(paid).sum(), 2))
+        .rename({"case_invoice_id": "id"})
+    )
+
+
+def invoice_positions(
+    invoices: pl.DataFrame, as_of: dt.date, payments: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Each WillSuite invoice issued by `as_of`: paid or outstanding at that date, and if
     outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`,
     `90+`, `no due date` when it has none, `no invoice date` when it has no date at all).
@@ -216,9 +231,11 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     An invoice paid after `as_of` was outstanding on `as_of`. An invoice with no date cannot
     be placed before or after `as_of`: unless paid by then it is taken to be outstanding
     (money is owed on it), in its own bucket, so it is never left out of the debt silently.
-    Amounts are the header `total`;
-    an invoice without one, or an id that comes twice, is a `DataError` (the report fills a
-    missing total from the invoice's lines, and flags it, before calling this).
+    Amounts are the header `total`; with `payments` (`line_payments`), an invoice some of
+    whose lines are paid is `part_paid` and owes the rest, and one whose lines are all paid
+    is paid. An invoice without a total, or an id that comes twice, is a `DataError` (the
+    report fills a missing total from the invoice's lines, and flags it, before calling
+    this).
     """
     require_unique(invoices, "id", "invoice")
     frame = invoices.select(
@@ -239,7 +256,15 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
             f"({no_total.height} such invoices); fill it from its lines (vat.check_invoices) "
             "or correct it in WillSuite"
         )
-    paid = pl.col("paid_date").is_not_null() & (pl.col("paid_date") <= as_of)
+    if payments is None:
+        frame = frame.with_columns(paid_to_date=pl.lit(0, MONEY))
+    else:
+        frame = frame.join(payments, on="id", how="left").with_columns(
+            pl.col("paid_to_date").fill_null(pl.lit(0, MONEY)).cast(MONEY)
+        )
+    paid = (pl.col("paid_date") <= as_of).fill_null(False) | (
+        pl.col("paid_to_date") >= pl.col("total")
+    )
     days = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()
     bucket = (
         pl.when(paid)
@@ -258,17 +283,32 @@ def invoice_positions(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         .then(pl.lit("61-90"))
         .otherwise(pl.lit("90+"))
     )
+    # Paid and outstanding add up to the total on every row: a paid invoice has paid its
+    # total (whatever its lines say), an unpaid one at most its total.
+    frame = frame.with_columns(
+        paid_to_date=pl.when(paid)
+        .then(pl.col("total"))
+        .otherwise(pl.min_horizontal("paid_to_date", "total"))
+        .cast(MONEY)
+    )
     return frame.with_columns(
         paid=paid,
-        outstanding=pl.when(paid).then(pl.lit(0, MONEY)).otherwise(pl.col("total")),
+        part_paid=paid.not_() & (pl.col("paid_to_date") > 0),
+        outstanding=pl.when(paid)
+        .then(pl.lit(0, MONEY))
+        .otherwise(pl.col("total") - pl.col("paid_to_date"))
+        .cast(MONEY),
         days_past_due=pl.when(paid | pl.col("invoice_date").is_null()).then(None).otherwise(days),
         age_bucket=bucket,
     )
 
 
-def aged_debt(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """Outstanding WillSuite debt at `as_of` by age bucket, every bucket present."""
-    outstanding = invoice_positions(invoices, as_of).filter(pl.col("paid").not_())
+def aged_debt(
+    invoices: pl.DataFrame, as_of: dt.date, payments: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Outstanding WillSuite debt at `as_of` by age bucket, every bucket present; with
+    `payments`, a part-paid invoice counts for what it still owes."""
+    outstanding = invoice_positions(invoices, as_of, payments).filter(pl.col("paid").not_())
     totals = outstanding.group_by("age_bucket").agg(
         invoices=pl.len(), amount=pl.col("outstanding").sum()
     )

@@ -82,8 +82,9 @@ def deliver_month(
     templates: Templates | None = None,
     firm: str = "",
 ) -> Delivery:
-    """Send the month's statements and report as `config` says (SMTP, or the outbox)."""
-    plan = plan_messages(folder, month.label, config.email, templates, firm)
+    """Send the month's statements and report as `config` says (SMTP, or the outbox), from
+    `config.firm` (named `firm` if that is given)."""
+    plan = plan_messages(folder, month.label, config.email, templates, config.firm.named(firm))
     delivery = deliver(plan.messages, folder, config.smtp, plan.skipped)
     record_addresses(Path(folder) / "statements", delivery.addresses)
     return dataclasses.replace(delivery, monthly_note=plan.monthly_note)
@@ -145,7 +146,10 @@ def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
     except OSError as error:
         raise DeliveryError(f"cannot attach {outgoing.attachment}: {error.strerror}") from None
     message.add_attachment(
-        content, maintype="application", subtype="pdf", filename=outgoing.attachment.name
+        content,
+        maintype="application",
+        subtype="pdf",
+        filename=outgoing.attachment_name or outgoing.attachment.name,
     )
     return message
 

@@ -577,7 +577,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
 
     # The period's first day is the cell `figures.PERIOD_START_CELL` names (B2).
     rows: list[tuple[Cell, ...]] = [
-        (Cell(f"{data.firm or 'Monthly report'}: {data.month_label}", bold=True),),
+        (Cell(f"{data.firm.name or 'Monthly report'}: {data.month_label}", bold=True),),
         (
             Cell("Period"),
             Cell(data.period_start, "yyyy-mm-dd"),

@@ -198,7 +198,7 @@ def _add_chart(ws: Any, chart: Chart) -> None:
 
 def _fill_defined_names(book: Workbook, data: ReportData) -> None:
     values = {
-        "firm": data.firm,
+        "firm": data.firm.name,
         "period": data.month_label,
         "generated_at": naive_uk(data.generated_at),
     }

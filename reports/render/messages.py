@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.config import EmailSettings
+from reports.config import EmailSettings, FirmSettings
 from reports.errors import DeliveryError, TemplateError
 from reports.render.pdf import file_digest
 from reports.render.templates import Templates
@@ -29,6 +29,8 @@ class Outgoing:
     attachment: Path
     #: The client whose statement is attached; None for the monthly report.
     client_key: str | None = None
+    #: The name the file is attached under (its own name when None).
+    attachment_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def plan_messages(
     month_label: str,
     settings: EmailSettings,
     templates: Templates | None = None,
-    firm: str = "",
+    firm: FirmSettings | str = "",
 ) -> Plan:
     """Messages for the PDFs in `month_folder` (as `reports pdf` wrote them)."""
     folder = Path(month_folder)
@@ -126,7 +128,12 @@ def plan_messages(
     check_statements(manifest, folder / "statements")
     messages: list[Outgoing] = []
     skipped: list[NotSent] = []
-    firm = firm or "Your adviser"
+    firm = firm if isinstance(firm, FirmSettings) else FirmSettings(name=firm)
+    if manifest and not firm.name:
+        raise DeliveryError(
+            "no firm name is set, and statements go out in the firm's name: set [firm] name in "
+            "reports.toml, REPORTS_FIRM_NAME, or --firm"
+        )
     for entry in manifest:
         address, not_sent = client_address(entry, manifest, settings)
         if address is None:
@@ -143,6 +150,7 @@ def plan_messages(
                 "month_label": month_label,
                 "period_end": month_label,
                 "outstanding": entry.get("outstanding"),
+                "reference": entry.get("reference"),
             },
         )
         messages.append(
@@ -153,6 +161,7 @@ def plan_messages(
                 body,
                 attachment,
                 entry["key"],
+                entry.get("attachment"),
             )
         )
     monthly = sorted(folder.glob("report-*.pdf"))
@@ -184,6 +193,7 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
     sent, so that no client is sent another client's statement.
     """
     owners: dict[str, str] = {}
+    attached: dict[str, str] = {}
     for entry in manifest:
         key, name = entry["key"], entry["path"]
         if Path(name).name != name:
@@ -193,6 +203,13 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
             raise DeliveryError(
                 f"statements.json gives clients {other!r} and {key!r} the same file {name}: "
                 "refusing to send either; run `reports pdf` for this month again"
+            )
+        label = entry.get("attachment") or name
+        other = attached.setdefault(label.casefold(), key)
+        if other != key or Path(label).name != label:
+            raise DeliveryError(
+                f"statements.json: the attachment name {label!r} of client {key!r} is not its "
+                "own; run `reports pdf` for this month again"
             )
         path = folder / name
         if not path.exists():

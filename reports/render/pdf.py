@@ -39,7 +39,10 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 def _common(data: ReportData) -> dict[str, Any]:
     fetched = [s.fetched_at for s in data.sources if s.fetched_at]
     return {
-        "firm": data.firm or "Monthly report",
+        # The firm's settings; `{{ firm }}` prints its name, `title` the name or a default.
+        "firm": data.firm,
+        "title": data.firm.name or "Monthly report",
+        "logo": data.firm.logo.resolve().as_uri() if data.firm.logo else None,
         "month_label": data.month_label,
         "period_start": data.period_start,
         "period_end": data.period_end,
@@ -138,6 +141,8 @@ def statement_context(data: ReportData, statement: Statement) -> dict[str, Any]:
         **_common(data),
         "client": statement.client,
         "client_key": statement.key,
+        "reference": statement.reference,
+        "client_address": statement.address,
         "cases": _rows(statement.cases),
         "expenses": _rows(statement.expenses),
         "rejected_expenses": _rows(statement.rejected_expenses),
@@ -224,6 +229,47 @@ def statement_file_names(statements: Iterable[Statement]) -> dict[str, str]:
     return names
 
 
+#: Characters no file name may hold on the systems clients open attachments on (Windows
+#: is the strictest), and those that show nothing or reorder what is shown.
+_NOT_IN_FILE_NAMES = re.compile(
+    r'[\x00-\x1f\x7f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]'
+)
+
+
+def attachment_names(statements: Iterable[Statement], month: str) -> dict[str, str]:
+    """Each statement's key to the name its PDF is attached under, as a client would expect
+    it: `Statement - Acme Ltd - 2026-10.pdf`. Two clients whose names would give one file
+    name (whatever the case) get their own reference in it, and a hash of their key too if
+    the references alike (`ACME` and `acme`)."""
+    chosen = list(statements)
+
+    def name(statement: Statement, tag: str | None = None) -> str:
+        client = unicodedata.normalize("NFC", statement.client)
+        client = " ".join(_NOT_IN_FILE_NAMES.sub(" ", client).split()).strip(". ")[:80]
+        label = f"{client or 'client'} ({tag})" if tag else client or "client"
+        return f"Statement - {_NOT_IN_FILE_NAMES.sub('-', label)} - {month}.pdf"
+
+    first = [name(s) for s in chosen]
+    shared = {n.casefold() for n in first if [f.casefold() for f in first].count(n.casefold()) > 1}
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for statement, plain in zip(chosen, first, strict=True):
+        candidates = [plain] if plain.casefold() not in shared else []
+        digest = hashlib.sha256(statement.key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        candidates += [
+            name(statement, statement.reference),
+            name(statement, f"{statement.reference or statement.key} {digest}"),
+        ]
+        picked = next((c for c in candidates if c.casefold() not in taken), None)
+        if picked is None:
+            raise DataError(
+                f"statement attachment names of {statement.key!r} and another client collide"
+            )
+        names[statement.key] = picked
+        taken.add(picked.casefold())
+    return names
+
+
 def file_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -237,6 +283,10 @@ class RenderedStatement:
     #: What the client owes, as printed ("£0.00" for nothing); None where the source holds
     #: no invoice balances (mobility), so that no message claims a balance.
     outstanding: str | None
+    #: The name the PDF is attached to its email under (`attachment_names`).
+    attachment: str
+    #: The client's own reference, to quote when paying.
+    reference: str | None
 
 
 def write_statements(
@@ -254,6 +304,7 @@ def write_statements(
     chosen = list(data.statements if statements is None else statements)
     base_url = templates.base_url("statement.html")
     names = statement_file_names(chosen)
+    attachments = attachment_names(chosen, str(data.month))
     jobs = []
     for statement in chosen:
         target = (out / names[statement.key]).resolve()
@@ -278,6 +329,8 @@ def write_statements(
             None
             if s.totals.outstanding is None
             else money(s.totals.outstanding, WILLSUITE_CURRENCY),
+            attachments[s.key],
+            s.reference,
         )
         for s, path in zip(chosen, paths, strict=True)
     ]

@@ -19,6 +19,7 @@ from reports import periods
 from reports.compute import fx, incomes, invoicing, quality, vat
 from reports.compute.invoicing import COUNTED_STATES, EXPENSE_STATUSES, ExpenseState
 from reports.compute.periods import Period, local_date, quarter_bounds
+from reports.config import FirmSettings
 from reports.frames import (
     CASE_SUMMARIES,
     MOBILITY_CASES,
@@ -58,7 +59,7 @@ def build_report_data(
     month: Month | str,
     *,
     rates: fx.EcbRates,
-    firm: str = "",
+    firm: FirmSettings | str = "",
     report_currency: str = "GBP",
     vat_stagger: int = 1,
     fetched_at: dict[str, dt.datetime] | None = None,
@@ -197,7 +198,8 @@ def build_report_data(
         ]
     )
     vat_return = vat.vat_return(by_period).sort("basis", "period_start")
-    aged = invoicing.aged_debt(all_invoices, end)
+    payments = invoicing.line_payments(lines, end)
+    aged = invoicing.aged_debt(all_invoices, end, payments)
 
     flags.append(_invoice_flags(checked, lines, end))
     flags += [
@@ -279,7 +281,7 @@ def build_report_data(
     )
     if previous_frames is not None and changes is not None:
         headline = _against_previous(headline, month, changes, previous_frames)
-    statements = _statements(frames, month_expenses, all_invoices, start, end)
+    statements = _statements(frames, month_expenses, all_invoices, lines, start, end)
     records_in_month = (
         month_expenses.height
         + invoices_in_month.height
@@ -288,7 +290,7 @@ def build_report_data(
         + annualised.filter(pl.col("recurring").not_()).height
     )
     return ReportData(
-        firm=firm,
+        firm=firm if isinstance(firm, FirmSettings) else FirmSettings(name=firm),
         month=month,
         report_currency=report_currency,
         generated_at=generated_at or dt.datetime.now(dt.UTC),
@@ -373,13 +375,15 @@ def _changes(
     ).sort("change", "source", "case_id")
 
 
+#: A statement's expense rows; `case` is the case's order number, the client's reference.
 STATEMENT_EXPENSE_COLUMNS = (
-    "title",
-    "incurred_at",
-    "amount",
-    "currency_code",
-    "report_amount",
-    "state",
+    pl.col("title"),
+    pl.col("order_number").alias("case"),
+    pl.col("incurred_at"),
+    pl.col("amount"),
+    pl.col("currency_code"),
+    pl.col("report_amount"),
+    pl.col("state"),
 )
 
 
@@ -387,16 +391,24 @@ def _statements(
     frames: Frames,
     month_expenses: pl.DataFrame,
     invoices: pl.DataFrame,
+    lines: pl.DataFrame,
     start: dt.date,
     end: dt.date,
 ) -> tuple[Statement, ...]:
     """A statement for each mobility client with expenses this month, and each WillSuite
-    customer invoiced this month or owing at its end.
+    customer invoiced or paying this month, or owing at its end.
 
     A statement's expenses are those listed under the client's own cases, and its invoices
     those listed under its own case (`sources` keep each record with the parent it was
     fetched under); what it says is owed is its invoices' unpaid balances, never expenses.
     """
+    return (
+        *_mobility_statements(frames, month_expenses),
+        *_willsuite_statements(frames, invoices, lines, start, end),
+    )
+
+
+def _mobility_statements(frames: Frames, month_expenses: pl.DataFrame) -> list[Statement]:
     result = []
     mobility_cases = _frame(frames, MOBILITY_CASES)
     for (client_id,), cases in mobility_cases.group_by("client_id", maintain_order=True):
@@ -414,12 +426,17 @@ def _statements(
                 source=MOBILITY_CASES.source,
                 client=cases["client_name"][0] or f"client {client_id}",
                 email=None,
+                reference=str(client_id),
+                address=(),
                 cases=cases.select(
-                    pl.col("id").alias("reference"),
+                    pl.coalesce("order_number", "id").alias("reference"),
                     pl.coalesce("label", "name").alias("name"),
                     pl.coalesce("status_label", "status").alias("status"),
                     local_date("created_at").alias("opened_on"),
-                ).filter(pl.col("reference").is_in(shown["expat_case_id"].implode())),
+                    pl.col("id").alias("_id"),
+                )
+                .filter(pl.col("_id").is_in(shown["expat_case_id"].implode()))
+                .drop("_id"),
                 expenses=shown.filter(pl.col("state").is_in(COUNTED))
                 .select(STATEMENT_EXPENSE_COLUMNS)
                 .sort("incurred_at"),
@@ -436,21 +453,71 @@ def _statements(
                 ),
             )
         )
-    positions = invoicing.invoice_positions(invoices, end).join(
-        invoices.select("id", "subtotal", "vat_amount"), on="id", how="left"
+    return result
+
+
+def _invoice_status() -> pl.Expr:
+    """An invoice's status as a client reads it: paid, part paid, due, or overdue by N days."""
+    days = pl.col("days_past_due")
+    overdue = pl.format(
+        "overdue by {} {}", days, pl.when(days == 1).then(pl.lit("day")).otherwise(pl.lit("days"))
     )
-    # Listed: the month's invoices, and every older one still owed at its end.
-    listed = positions.filter(pl.col("invoice_date").is_between(start, end) | pl.col("paid").not_())
+    return (
+        pl.when(pl.col("paid"))
+        .then(pl.lit("paid"))
+        .when(pl.col("part_paid") & (days > 0).fill_null(False))
+        .then(pl.format("part paid, {}", overdue))
+        .when(pl.col("part_paid"))
+        .then(pl.lit("part paid"))
+        .when((days > 0).fill_null(False))
+        .then(overdue)
+        .otherwise(pl.lit("due"))
+    )
+
+
+def _willsuite_statements(
+    frames: Frames, invoices: pl.DataFrame, lines: pl.DataFrame, start: dt.date, end: dt.date
+) -> list[Statement]:
+    owed = invoicing.line_payments(lines, end)
+    before = invoicing.line_payments(lines, start - dt.timedelta(days=1))
+    paid_in_period = owed.join(before, on="id", how="left", suffix="_before").select(
+        "id",
+        paid_in_period=(pl.col("paid_to_date") - pl.col("paid_to_date_before").fill_null(0)).cast(
+            MONEY
+        ),
+    )
+    positions = (
+        invoicing.invoice_positions(invoices, end, owed)
+        .join(invoices.select("id", "subtotal", "vat_amount"), on="id", how="left")
+        .join(paid_in_period, on="id", how="left")
+        .with_columns(
+            pl.col("paid_in_period").fill_null(pl.lit(0, MONEY)), status=_invoice_status()
+        )
+    )
+    # Listed: the month's invoices, those paid in it, and every older one still owed at its end.
+    issued_in_period = pl.col("invoice_date").is_between(start, end).fill_null(False)
+    listed = positions.filter(
+        issued_in_period | (pl.col("paid_in_period") > 0) | pl.col("paid").not_()
+    )
+    days = pl.col("days_past_due")
+    result = []
     ws_cases = {row["id"]: row for row in _frame(frames, WILLSUITE_CASES).iter_rows(named=True)}
     for (case_id,), own in listed.group_by("customer_case_id", maintain_order=True):
         case = ws_cases.get(case_id, {})
         created = case.get("created_at")
+        unpaid = own.filter(pl.col("paid").not_())
+
+        def aged(condition: pl.Expr, rows: pl.DataFrame = unpaid) -> Decimal:
+            return _sum(rows.filter(condition.fill_null(False))["outstanding"])
+
         result.append(
             Statement(
                 key=f"{WILLSUITE_CASES.source}-{case_id}",
                 source=WILLSUITE_CASES.source,
                 client=case.get("full_names") or own["recipients_name"][0] or f"case {case_id}",
                 email=case.get("email") or None,  # WillSuite sends "" for no address
+                reference=case.get("ref"),
+                address=tuple(line for line in [case.get("postcode")] if line),
                 cases=pl.DataFrame(
                     {
                         "reference": [case.get("ref")],
@@ -474,19 +541,27 @@ def _statements(
                     "subtotal",
                     "vat_amount",
                     "total",
-                    "paid",
+                    "paid_to_date",
                     "outstanding",
+                    "status",
                 ).sort("invoice_date", nulls_last=True),
                 totals=StatementTotals(
                     invoiced_net=_sum(own["subtotal"]),
                     invoiced_vat=_sum(own["vat_amount"]),
                     invoiced=_sum(own["total"]),
-                    paid=_sum(own.filter("paid")["total"]),
+                    paid=_sum(own["paid_to_date"]),
                     outstanding=_sum(own["outstanding"]),
+                    invoiced_this_period=_sum(own.filter(issued_in_period)["total"]),
+                    paid_this_period=_sum(own["paid_in_period"]),
+                    owed_current=aged(days.is_null() | (days <= 0)),
+                    owed_1_30=aged(days.is_between(1, 30)),
+                    owed_31_60=aged(days.is_between(31, 60)),
+                    owed_61_90=aged(days.is_between(61, 90)),
+                    owed_over_90=aged(days > 90),
                 ),
             )
         )
-    return tuple(result)
+    return result
 
 
 def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from reports.config import FirmSettings
 from reports.periods import Month
 
 ZERO = Decimal(0)
@@ -42,6 +43,15 @@ class StatementTotals:
     invoiced: Decimal = ZERO
     paid: Decimal = ZERO
     outstanding: Decimal | None = ZERO
+    #: The account over the period: invoiced in it (gross), paid in it (whatever the
+    #: invoice's date), and what is owed at its end by days past due.
+    invoiced_this_period: Decimal = ZERO
+    paid_this_period: Decimal = ZERO
+    owed_current: Decimal = ZERO
+    owed_1_30: Decimal = ZERO
+    owed_31_60: Decimal = ZERO
+    owed_61_90: Decimal = ZERO
+    owed_over_90: Decimal = ZERO
     #: The month's expenses by state, in the report currency: invoiced, approved and not yet
     #: invoiced ("to be invoiced"), pending ("awaiting approval"); rejected ones apart, in
     #: no total.
@@ -66,13 +76,19 @@ class Statement:
     source: str
     client: str
     email: str | None
+    #: The client's own reference in its system, the one to quote when paying (the
+    #: WillSuite case reference, the platform's client id): never our internal key.
+    reference: str | None
+    #: The client's postal address, as far as its system holds one (line by line).
+    address: tuple[str, ...]
     cases: pl.DataFrame  # reference, name, status, opened_on
     #: title, incurred_at, amount, currency_code, report_amount, state (an `ExpenseState`):
     #: the month's counted expenses; the rejected ones apart, in `rejected_expenses`.
     expenses: pl.DataFrame
     rejected_expenses: pl.DataFrame
-    #: invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid, outstanding:
-    #: the invoices issued in the month, and every older one still owed at its end.
+    #: invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid_to_date,
+    #: outstanding, status ("paid", "part paid", "due", "overdue by N days"): the invoices
+    #: issued in the month, those paid in it, and every older one still owed at its end.
     invoices: pl.DataFrame
     totals: StatementTotals
 
@@ -127,7 +143,8 @@ class ReportData:
     already computed, exact, and ready to lay out.
     """
 
-    firm: str
+    #: The firm the report is from (its name, address, numbers, payment details, logo).
+    firm: FirmSettings
     month: Month
     report_currency: str
     generated_at: dt.datetime

@@ -16,17 +16,19 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reports.config import (
     Config,
     EmailSettings,
+    FirmSettings,
     MobilitySettings,
     PlannrSettings,
     Secret,
@@ -51,6 +53,8 @@ from reports.sandbox.willsuite import (
 )
 
 log = logging.getLogger("reports.sandbox")
+#: The demo firm's logo.
+DEMO_LOGO = Path(__file__).with_name("logo.svg")
 
 
 @dataclass
@@ -170,6 +174,34 @@ class Sandbox:
                 for name in companies
             },
         )
+
+    def firm_settings(self) -> FirmSettings:
+        """The demo's firm: every detail a statement carries, all of them made up."""
+        return FirmSettings(
+            name="Sandbox & Co",
+            address=("12 Example Street", "London", "EC1A 1AA"),
+            email="accounts@sandbox.example",
+            phone="020 7946 0000",
+            website="https://sandbox.example",
+            vat_number="GB 123 4567 89",
+            company_number="01234567",
+            payment_details=(
+                "Bank transfer to Sandbox & Co, Example Bank, sort code 00-00-00, account "
+                "12345678, quoting your reference."
+            ),
+            logo=DEMO_LOGO,
+        )
+
+    def demo(self, config: Config) -> Config:
+        """`config` reading this sandbox's systems: its firm, email, SMTP and HTTP settings are
+        kept; where it sets no firm name, or no recipients, the demo's own are used, so that a
+        firm can try its branding on the demo's data."""
+        demo = config.with_sources(self.config(concurrency=config.concurrency))
+        if not config.firm.name:
+            demo = replace(demo, firm=self.firm_settings())
+        if not config.email.monthly_to and not config.email.client_addresses:
+            demo = replace(demo, email=self.email_settings())
+        return demo
 
     def environment(self) -> dict[str, str]:
         """The same settings as environment variables, for a shell or a cron job."""

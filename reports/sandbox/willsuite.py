@@ -148,6 +148,10 @@ class Generator:
             return None
         for item in live:
             item["paid_at"] = f"{paid_on.isoformat()} 12:00:00" if paid_on else None
+        # Some unpaid invoices have had a line paid already (a deposit): part paid.
+        deposit = date + dt.timedelta(days=rng.randrange(1, 20))
+        if paid_on is None and len(live) > 1 and rng.random() < 0.15 and deposit <= ANCHOR:
+            live[0]["paid_at"] = f"{deposit.isoformat()} 12:00:00"
         return {
             "id": invoice_id,
             "ref": None,

@@ -1,0 +1,155 @@
+"""Statements as a client reads them (pypdf's text of the rendered PDFs): the firm's
+letterhead and numbers, the client's own reference, an account summary, each invoice's
+status, every total, how to pay, and an attachment name a client would accept."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+import pytest
+from helpers import pdf_pages
+
+from reports import rates
+from reports.config import FirmSettings
+from reports.fetch import fetch_frames
+from reports.render.pdf import RenderedStatement, attachment_names, write_statements
+from reports.render.templates import money
+from reports.report import ReportData, build_report_data
+from reports.report.model import Statement
+from reports.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def data(sandbox: Sandbox) -> ReportData:
+    frames = fetch_frames(sandbox.config())
+    return build_report_data(
+        frames, "2026-10", rates=rates.embedded(), firm=sandbox.firm_settings()
+    )
+
+
+def chosen(data: ReportData) -> list[Statement]:
+    """A mobility client's, a WillSuite client's with an overdue invoice, and one part paid."""
+    willsuite = [s for s in data.statements if s.source == "willsuite"]
+    statuses = [set(s.invoices["status"]) for s in willsuite]
+    return [
+        next(s for s in data.statements if s.source == "mobility"),
+        next(
+            s
+            for s, found in zip(willsuite, statuses, strict=True)
+            if "paid" in found and any(st.startswith("overdue") for st in found)
+        ),
+        next(
+            s
+            for s, found in zip(willsuite, statuses, strict=True)
+            if any(st.startswith("part paid") for st in found)
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def rendered(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("statements")
+    done: list[RenderedStatement] = write_statements(data, folder, statements=chosen(data))
+    return {r.key: " ".join(" ".join(pdf_pages(Path(r.path))).split()) for r in done}
+
+
+def test_each_statement_carries_the_firm_and_how_to_pay(
+    data: ReportData, rendered: dict[str, str]
+) -> None:
+    firm = data.firm
+    for statement in chosen(data):
+        text = rendered[statement.key]
+        assert firm.name in text
+        for line in firm.address:
+            assert line in text
+        assert f"VAT no. {firm.vat_number}" in text
+        assert f"Company no. {firm.company_number}" in text
+        assert firm.payment_details is not None and firm.payment_details in text
+        assert f"Your reference {statement.reference}" in text
+        assert f"Please quote your reference {statement.reference} with your payment." in text
+        assert statement.key not in text  # never an internal key
+        assert "Statement date 31 Oct 2026" in text
+        assert "Period 01 Oct 2026 to 31 Oct 2026" in text
+
+
+def test_a_willsuite_statement_summarises_the_account_and_each_invoice(
+    data: ReportData, rendered: dict[str, str]
+) -> None:
+    for statement in chosen(data)[1:]:
+        text = rendered[statement.key]
+        t = statement.totals
+        gbp = lambda value: money(value, "GBP")  # noqa: E731
+        assert f"Invoiced this period {gbp(t.invoiced_this_period)}" in text
+        assert f"Paid this period {gbp(t.paid_this_period)}" in text
+        assert f"Outstanding at 31 Oct 2026 {gbp(t.outstanding)}" in text
+        ageing = (t.owed_current, t.owed_1_30, t.owed_31_60, t.owed_61_90, t.owed_over_90)
+        assert " ".join(gbp(v) for v in ageing) in text
+        assert sum(ageing) == t.outstanding
+        for row in statement.invoices.iter_rows(named=True):
+            assert f"{row['invoice_number']} " in text
+            assert row["status"] in text
+            assert row["paid_to_date"] + row["outstanding"] == row["total"]
+        assert (
+            f"Total {gbp(t.invoiced_net)} {gbp(t.invoiced_vat)} {gbp(t.invoiced)} "
+            f"{gbp(t.paid)} {gbp(t.outstanding)}"
+        ) in text
+        assert t.outstanding == statement.invoices["outstanding"].sum()
+    part = chosen(data)[2].invoices.filter(pl.col("status").str.starts_with("part paid"))
+    assert part.height and (part["paid_to_date"] > 0).all() and (part["outstanding"] > 0).all()
+
+
+def test_a_mobility_statement_totals_its_expenses_apart_from_what_is_owed(
+    data: ReportData, rendered: dict[str, str]
+) -> None:
+    statement = chosen(data)[0]
+    text = rendered[statement.key]
+    t = statement.totals
+    for label, value in (
+        ("Invoiced", t.expenses_invoiced),
+        ("To be invoiced (approved)", t.expenses_to_be_invoiced),
+        ("Awaiting approval (pending)", t.expenses_awaiting_approval),
+        ("Expenses this month", t.expenses),
+    ):
+        assert f"{label} {money(value, 'GBP')}" in text
+    assert "not yet owed" in text and "Outstanding" not in text
+    for case in statement.expenses["case"].unique():
+        assert case in text  # each expense's case, by the order number the client knows
+
+
+def test_attachment_names_are_ones_a_client_would_accept() -> None:
+    def statement(key: str, client: str, reference: str | None) -> Statement:
+        empty = pl.DataFrame()
+        from reports.report.model import StatementTotals
+
+        return Statement(
+            key, "x", client, None, reference, (), empty, empty, empty, empty, StatementTotals()
+        )
+
+    names = attachment_names(
+        [
+            statement("mobility-1", "Acme Ltd", "1"),
+            statement("willsuite-a", "John Smith", "REF-A"),
+            statement("willsuite-b", "john smith", "REF-B"),
+            statement("mobility-ACME", "Twin Ltd", "ACME"),
+            statement("mobility-acme", "Twin Ltd", "acme"),
+            statement("mobility-2", "Evil/..\\:Corp\u202e Ltd", "2"),
+        ],
+        "2026-10",
+    )
+    assert names["mobility-1"] == "Statement - Acme Ltd - 2026-10.pdf"
+    assert names["willsuite-a"] == "Statement - John Smith (REF-A) - 2026-10.pdf"
+    assert names["willsuite-b"] == "Statement - john smith (REF-B) - 2026-10.pdf"
+    assert names["mobility-ACME"] != names["mobility-acme"]
+    assert names["mobility-ACME"].casefold() != names["mobility-acme"].casefold()
+    assert names["mobility-2"] == "Statement - Evil .. Corp Ltd - 2026-10.pdf"
+
+
+def test_a_firm_with_no_details_still_gets_a_clean_statement(
+    data: ReportData, tmp_path: Path
+) -> None:
+    bare = replace(data, firm=FirmSettings(name="Bare & Co"))
+    (done,) = write_statements(bare, tmp_path, statements=chosen(data)[1:2])
+    text = " ".join(" ".join(pdf_pages(Path(done.path))).split())
+    assert "Bare & Co" in text and "VAT no." not in text and "None" not in text
