@@ -96,6 +96,25 @@ def run(
     )
 
 
+#: A LibreOffice profile setting that recalculates every formula of an .xlsx on loading, so
+#: that what the tests read is LibreOffice's own result, never the result the file caches.
+ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def libreoffice_profile(folder: Path) -> str:
+    """A LibreOffice profile of its own (parallel or leftover instances never collide) that
+    recalculates every workbook it opens."""
+    user = folder / "profile" / "user"
+    user.mkdir(parents=True)
+    (user / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE, encoding="utf-8")
+    return (folder / "profile").as_uri()
+
+
 def recalculated_sheets(workbook: Path) -> dict[str, list[list[str]]]:
     """Open `workbook` in LibreOffice, recalculate every formula, and read each sheet as CSV."""
     soffice = shutil.which("soffice")
@@ -103,8 +122,7 @@ def recalculated_sheets(workbook: Path) -> dict[str, list[list[str]]]:
         raise RuntimeError("LibreOffice is missing: run scripts/system-deps.sh (make test does)")
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        # A profile of its own per call, so parallel or leftover instances never collide.
-        profile = (out / "profile").as_uri()
+        profile = libreoffice_profile(out)
         subprocess.run(
             [
                 soffice,
@@ -134,3 +152,28 @@ def recalculated_sheets(workbook: Path) -> dict[str, list[list[str]]]:
 def pdf_pages(path: Path) -> list[str]:
     """The text of each page of a PDF, as a reader's copy and paste would give it."""
     return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def libreoffice_pdf(workbook: Path, folder: Path) -> Path:
+    """`workbook` printed to PDF by LibreOffice (recalculated first), as a user would."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice is missing: run scripts/system-deps.sh (make test does)")
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={libreoffice_profile(Path(scratch))}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(folder),
+                str(workbook),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    return folder / f"{workbook.stem}.pdf"

@@ -10,7 +10,7 @@ import openpyxl
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import recalculated_sheets
+from helpers import libreoffice_pdf, recalculated_sheets
 from openpyxl.drawing.image import Image
 from openpyxl.utils.escape import unescape
 from openpyxl.workbook.defined_name import DefinedName
@@ -191,7 +191,11 @@ def test_cells_are_typed_and_formatted(workbook: Path) -> None:
     assert expenses.freeze_panes == "A2"
     table = expenses.tables["Expenses"]
     assert table.autoFilter.ref == f"A1:P{expenses.max_row - 1}"
-    assert book["Incomes"]["F1"].value == "Recurring" and book["Incomes"]["F2"].data_type == "b"
+    assert book["Incomes"]["F1"].value == "Recurring" and book["Incomes"]["F2"].value == "Yes"
+    for ws in book.worksheets[1:]:  # true and false read Yes and No on every sheet
+        assert not any(c.data_type == "b" for row in ws.iter_rows(max_row=20) for c in row)
+    vat = book["VAT"]
+    assert vat["D1"].value == "VAT rate" and vat["D2"].number_format == "0.0%"
     assert table.totalsRowCount == 1
     assert len(book["Invoicing by month"]._charts) == 1
     summary_formulas = [
@@ -263,3 +267,91 @@ def test_polars_frames_have_no_floats(data: ReportData) -> None:
     for name, value in data.__dict__.items():
         if isinstance(value, pl.DataFrame):
             assert not any(dtype.is_float() for dtype in value.schema.dtypes()), name
+
+
+def test_every_formula_carries_the_value_libreoffice_recalculates(
+    workbook: Path, recalculated: dict
+) -> None:
+    formulas = openpyxl.load_workbook(workbook)
+    cached = openpyxl.load_workbook(workbook, data_only=True)
+    checked = 0
+    for ws in formulas.worksheets:
+        sheet = recalculated[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                stored = cached[ws.title][cell.coordinate].value
+                assert stored is not None, (ws.title, cell.coordinate)
+                got = sheet[cell.row - 1][cell.column - 1]
+                assert Decimal(str(stored)) == Decimal(got), (ws.title, cell.coordinate)
+                checked += 1
+    assert checked > 40  # the Summary's figures and currencies, and every totals row
+
+
+def test_the_figures_follow_a_users_filters(data: ReportData, tmp_path: Path) -> None:
+    path = write_workbook(data, tmp_path / "filtered.xlsx")
+    book = openpyxl.load_workbook(path)
+    expenses = book["Expenses"]
+    header = [cell.value for cell in expenses[1]]
+    state = header.index("Billing")
+    for row in expenses.iter_rows(min_row=2, max_row=data.expenses.height + 1):
+        if row[state].value == "invoiced":  # as a filter on Billing would hide them
+            expenses.row_dimensions[row[0].row].hidden = True
+    book.save(path)
+    values = summary_values(recalculated_sheets(path))
+    h = data.headline
+    label = {f.key: f.label_for(data) for f in FIGURES}
+    assert Decimal(values[label["expenses_invoiced"]]) == 0
+    assert Decimal(values[label["expenses_converted"]]) == (
+        h.expenses_to_be_invoiced + h.expenses_awaiting_approval
+    )
+    assert Decimal(values[label["expenses_to_be_invoiced"]]) == h.expenses_to_be_invoiced
+    shown = data.expenses.filter(pl.col("state") != "invoiced")
+    assert Decimal(values[label["expenses"]]) == shown.height
+    currencies = {row[0]: row for row in summary_rows_after(recalculated_sheets(path))}
+    for currency, amount in (
+        shown.group_by("currency_code").agg(pl.col("report_amount").sum()).rows()
+    ):
+        assert Decimal(currencies[currency][2]) == amount
+
+
+def summary_rows_after(sheets: dict[str, list[list[str]]]) -> list[list[str]]:
+    """The Summary's by-currency rows."""
+    rows = sheets["Summary"]
+    start = next(i for i, row in enumerate(rows) if row[0] == "Expenses by currency")
+    return [row for row in rows[start + 1 :] if len(row[0]) == 3]
+
+
+def test_the_by_currency_block_has_a_total(data: ReportData, recalculated: dict) -> None:
+    total = next(row for row in recalculated["Summary"] if row[0].startswith("Total (each"))
+    assert Decimal(total[2]) == data.expenses_by_currency["report_amount"].sum()
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_on_each_page(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (setup.fitToWidth in (1, None), setup.paperSize) == (True, 9), ws.title
+        assert ws.oddHeader.left.text == "Hostile && <Co>", ws.title  # & escaped
+        assert (ws.oddHeader.center.text, ws.oddHeader.right.text) == ("&A", "October 2026")
+        assert ws.oddFooter.center.text == "Page &P of &N"
+        if ws.title == "Summary":
+            assert setup.fitToHeight in (1, None) and setup.orientation == "portrait"
+        else:
+            assert ws.print_title_rows == "$1:$1", ws.title
+            wide = ws.max_column > 7
+            assert setup.orientation == ("landscape" if wide else "portrait"), ws.title
+
+
+def test_the_summary_prints_on_one_page(workbook: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() for page in PdfReader(libreoffice_pdf(workbook, tmp_path)).pages]
+    headers = [(text.splitlines() or [""])[0] for text in pages]
+    summary = [text for text, header in zip(pages, headers, strict=True) if " Summary " in header]
+    assert len(summary) == 1, headers[:3]
+    assert "Total (each currency converted)" in summary[0]
+    assert "Data-quality flags" in summary[0]
+    assert f"Page 1 of {len(pages)}" in summary[0]

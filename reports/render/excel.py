@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,10 +32,13 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from reports.frames import WILLSUITE_CURRENCY
 from reports.money import SYMBOLS, minor_units
 from reports.periods import FIRM_TIMEZONE, FIRM_ZONE
-from reports.report.figures import FIGURES
+from reports.report import figures
+from reports.report.figures import FIGURES, visible_sum
 from reports.report.model import ReportData
 
 UK = FIRM_ZONE
+#: How a true or false value is shown on every sheet (`figures.YES` is what they look for).
+YES, NO = figures.YES, "No"
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters an .xlsx cannot hold; shown as U+FFFD, as the PDFs show them.
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -66,7 +70,9 @@ class Col:
 
     field: str
     header: str
-    kind: str = "text"  # text, int, money, decimal, percent, rate, date, datetime, bool
+    #: text, int, money, decimal, percent (41.07 is 41.07 %), fraction (0.2 is 20 %), rate,
+    #: date, datetime, bool (shown Yes or No)
+    kind: str = "text"
     currency: str | None = None  # fixed currency of a money column
     currency_field: str | None = None  # or the field holding each row's currency
     total: bool = False
@@ -262,7 +268,7 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("basis", "Basis"),
                 Col("period_start", "From", "date"),
                 Col("period_end", "To", "date"),
-                Col("vat_rate", "VAT rate", "decimal"),
+                Col("vat_rate", "VAT rate", "fraction"),
                 Col("invoices", "Invoices", "int"),
                 Col("lines", "Lines", "int"),
                 Col("net_sales", "Net sales (box 6)", "money", currency=invoice_currency),
@@ -356,8 +362,9 @@ def write_workbook(
     layout = Layout(
         sheets=sheets,
         summary=tuple(summary_rows(data, sheets)),
-        chart=Chart(chart_sheet),
+        chart=Chart(chart_sheet, y_title=f"Amount in {data.report_currency}"),
         summary_widths=(max(SUMMARY_WIDTHS[0], labels), *SUMMARY_WIDTHS[1:]),
+        pages=page_setups(data, sheets),
     )
     if template is not None:
         from reports.render import excel_openpyxl
@@ -389,6 +396,10 @@ class Cell:
     number_format: str | None = None
     bold: bool = False
     formula: bool = False
+    #: A formula's result, stored with it, so that previews that do not recalculate (mail
+    #: apps, file browsers, `openpyxl` with `data_only=True`) show the figure; it is what the
+    #: formula gives over the tables as written (the tests recalculate and compare).
+    cached: Any = None
 
 
 @dataclass(frozen=True)
@@ -398,6 +409,9 @@ class Chart:
     sheet: Sheet
     title: str = "Expenses by month incurred: invoiced, to be invoiced, awaiting approval"
     y_title: str = "Amount"
+    #: The axes' number formats: months on the x axis, money with thousands on the y axis.
+    x_format: str = "mmm yy"
+    y_format: str = "#,##0"
     anchor: str = "F2"
     width_cm: float = 22
     height_cm: float = 11
@@ -413,6 +427,35 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints: on A4, one page wide, its header row on every page, and a header
+    and footer in Excel's codes (`&L`, `&C`, `&R` sections; `&A` the sheet, `&P` and `&N`
+    the page and the page count)."""
+
+    landscape: bool
+    #: Pages tall at the most; 0 for as many as it takes (one page wide always).
+    fit_height: int = 0
+    repeat_header: bool = True
+    header: str = ""
+    footer: str = "&CPage &P of &N"
+
+
+#: Sheets wider than this many columns print across the page (landscape).
+PORTRAIT_COLUMNS = 7
+
+
+def page_setups(data: ReportData, sheets: Sequence[Sheet]) -> dict[str, PageSetup]:
+    """Each sheet's print setup, the Summary's on one page; the header names the firm, the
+    sheet and the month."""
+    firm = (data.firm.name or "Monthly report").replace("&", "&&")
+    header = f"&L{firm}&C&A&R{data.month_label}"
+    pages = {"Summary": PageSetup(False, fit_height=1, repeat_header=False, header=header)}
+    for sheet in sheets:
+        pages[sheet.title] = PageSetup(len(sheet.columns) > PORTRAIT_COLUMNS, header=header)
+    return pages
+
+
+@dataclass(frozen=True)
 class Layout:
     """Everything a writer puts in the workbook, in order: Summary, then the sheets."""
 
@@ -420,6 +463,8 @@ class Layout:
     summary: tuple[tuple[Cell, ...], ...] | None = None
     chart: Chart | None = None
     summary_widths: tuple[float, ...] = SUMMARY_WIDTHS
+    #: Each sheet's print setup, by title (none given: the writer's defaults).
+    pages: dict[str, PageSetup] = field(default_factory=dict)
 
 
 ColumnKind = Literal["text", "number", "bool", "date", "datetime"]
@@ -439,6 +484,7 @@ FIXED_FORMATS = {
     "int": "0",
     "decimal": "0.00##",
     "percent": '0.00"%"',
+    "fraction": "0.0%",
     "rate": "0.000000",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
@@ -446,6 +492,12 @@ FIXED_FORMATS = {
 #: Rows normalised by Polars at a time: enough to be vectorised, few enough that a
 #: million-row sheet never has a second copy of itself in memory.
 CHUNK_ROWS = 20_000
+
+
+def cached_number(value: Any) -> Any:
+    """A formula's cached result as a writer stores it: a `Decimal` in plain notation
+    (`0.0000`, never `0E-4`), so that every reader takes it for the number it is."""
+    return Decimal(format(value, "f")) if isinstance(value, Decimal) else value
 
 
 def is_formula_like(text: str) -> bool:
@@ -492,7 +544,10 @@ def _plan(column: Col, dtype: pl.DataType, positions: dict[str, int]) -> tuple[p
     if isinstance(dtype, pl.Date):
         return value, ColumnPlan("date", fixed or FIXED_FORMATS["date"])
     if isinstance(dtype, pl.Boolean):
-        return value, ColumnPlan("bool")
+        # Yes or No, the same on every sheet (and what the Summary's formulas look for).
+        return pl.when(value).then(pl.lit(YES)).when(value.not_()).then(pl.lit(NO)), ColumnPlan(
+            "text"
+        )
     if dtype.is_numeric():
         if column.kind == "money":
             if column.currency:
@@ -543,26 +598,34 @@ def totals_row(sheet: Sheet) -> tuple[tuple[Cell, ...], tuple[bool, ...]]:
                 else FIXED_FORMATS.get(column.kind)
             )
             formula = f"=SUBTOTAL(109,{letter}2:{letter}{sheet.rows + 1})"
-            cells.append(Cell(formula, number_format, bold=True, formula=True))
+            total = sheet.frame[column.field].sum() if sheet.frame.height else 0
+            cells.append(Cell(formula, number_format, bold=True, formula=True, cached=total or 0))
         else:
             cells.append(Cell())
     return tuple(cells), totalled
 
 
 def column_widths(sheet: Sheet, sample: int = 200) -> list[float]:
+    """Each column's width in characters: wide enough for its header and its content (text
+    from the first `sample` rows; numbers by the largest, with thousands separators, decimals
+    and a currency code), so that nothing is cut or runs into the next column."""
     widths: list[float] = []
     for column in sheet.columns:
         longest = len(column.header)
-        if column.kind in ("date",):
+        values = sheet.frame[column.field] if column.field in sheet.frame.columns else None
+        if column.kind == "date":
             longest = max(longest, 10)
-        elif column.kind in ("money", "decimal", "rate", "percent"):
-            longest = max(longest, 14)
-        elif sheet.frame.height:
-            values = (
-                sheet.frame[column.field].head(sample).cast(pl.String, strict=False).drop_nulls()
-            )
-            longest = max([longest, *(len(v) for v in values)])
-        widths.append(min(max(longest + 2, 8), 60))
+        elif column.kind == "datetime":
+            longest = max(longest, 16)
+        elif values is not None and values.dtype.is_numeric() and sheet.frame.height:
+            largest = values.abs().max()
+            if isinstance(largest, int | float | Decimal):
+                digits = len(f"{int(largest):,}")
+                longest = max(longest, digits + 5 + (4 if column.kind == "money" else 0))
+        elif values is not None and sheet.frame.height:
+            text = values.head(sample).cast(pl.String, strict=False).drop_nulls()
+            longest = max([longest, *(len(v) for v in text)])
+        widths.append(min(max(longest + 3, 8), 60))
     return widths
 
 
@@ -586,6 +649,8 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
         (Cell("Generated"), Cell(naive_uk(data.generated_at), "yyyy-mm-dd hh:mm")),
         (Cell("Report currency"), Cell(data.report_currency)),
     ]
+    if data.empty_month_note:
+        rows.append((Cell(data.empty_month_note, bold=True),))
     for source in data.sources:
         state = (
             f"fetched {source.fetched_at.astimezone(UK):%Y-%m-%d %H:%M}"
@@ -602,7 +667,12 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
         rows.append(
             (
                 Cell(figure.label_for(data)),
-                Cell(figure.formula(ref, data), number_format, formula=True),
+                Cell(
+                    figure.formula(ref, data),
+                    number_format,
+                    formula=True,
+                    cached=figure.value_for(data),
+                ),
             )
         )
     rows += [
@@ -614,21 +684,47 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
         ),
     ]
     currency_range = ref("Expenses", "currency_code")
-    for currency in data.expenses_by_currency["currency_code"].to_list():
-        amount = f'=SUMIFS({ref("Expenses", "amount")},{currency_range},"{currency}")'
-        converted = f'=SUMIFS({ref("Expenses", "report_amount")},{currency_range},"{currency}")'
+    first = len(rows) + 1  # the sheet's row of the first currency (rows count from 1)
+    by_currency = data.expenses_by_currency
+    for currency, amount, converted in by_currency.select(
+        "currency_code", "amount", "report_amount"
+    ).iter_rows():
+        where = (currency_range, f'"{currency}"')
         rows.append(
             (
                 Cell(currency),
-                Cell(amount, money_format(currency), formula=True),
-                Cell(converted, report_format, formula=True),
+                Cell(
+                    "=" + visible_sum(ref("Expenses", "amount"), where),
+                    money_format(currency),
+                    formula=True,
+                    cached=amount,
+                ),
+                Cell(
+                    "=" + visible_sum(ref("Expenses", "report_amount"), where),
+                    report_format,
+                    formula=True,
+                    cached=converted,
+                ),
             )
         )
+    last = len(rows)
+    total = by_currency["report_amount"].sum() if by_currency.height else 0
+    rows.append(
+        (
+            Cell("Total (each currency converted)", bold=True),
+            Cell(),
+            Cell(
+                f"=SUM(C{first}:C{last})" if last >= first else "=0",
+                report_format,
+                bold=True,
+                formula=True,
+                cached=total or 0,
+            ),
+        )
+    )
     if data.missing_sources:
         rows += [
             (),
             (Cell(f"INCOMPLETE: no data from {', '.join(data.missing_sources)}", bold=True),),
         ]
-    if data.empty_month_note:
-        rows[4:4] = [(Cell(data.empty_month_note, bold=True),)]
     return rows

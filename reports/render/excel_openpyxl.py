@@ -14,6 +14,7 @@ from copy import copy
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -31,7 +32,9 @@ from reports.render.excel import (
     Chart,
     ColumnPlan,
     Layout,
+    PageSetup,
     Sheet,
+    cached_number,
     clean_text,
     column_plans,
     column_widths,
@@ -62,17 +65,64 @@ def write(
         book = Workbook(write_only=True)
     names = {getattr(style, "name", style) for style in getattr(book, "named_styles", [])}
     header_style = HEADER_STYLE if HEADER_STYLE in names else None
+    results: dict[str, dict[str, Any]] = {}
     if layout.summary is not None:
         ws = book.create_sheet("Summary")
+        _set_up_pages(ws, layout.pages.get("Summary"))
         for index, width in enumerate(layout.summary_widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
-        for row in layout.summary:
+        for row_number, row in enumerate(layout.summary, start=1):
             ws.append([_cell(ws, cell) for cell in row])
+            results["Summary"] = results.get("Summary", {}) | _results(row, row_number)
     for sheet in layout.sheets:
-        _write_sheet(book, sheet, header_style)
+        results[sheet.title] = _write_sheet(book, sheet, header_style, layout.pages)
     if layout.chart is not None:
         _add_chart(book[layout.chart.sheet.title], layout.chart)
-    return atomic_write(path, lambda temporary: book.save(temporary))
+
+    def save(temporary: Path) -> None:
+        book.save(temporary)
+        store_results(temporary, results)
+
+    return atomic_write(path, save)
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def store_results(path: Path, results: dict[str, dict[str, Any]]) -> None:
+    """Put each formula's cached result into the saved workbook at `path`, by sheet title
+    and cell name: openpyxl writes formulas with no result, which previews that do not
+    recalculate show as empty or 0. The sheets' XML is edited in place of openpyxl."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+        infos = {info.filename: info for info in archive.infolist()}
+    book = etree.fromstring(parts["xl/workbook.xml"])
+    links = etree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    targets = {
+        rel.get("Id"): rel.get("Target")
+        for rel in links.iter(f"{{{PACKAGE_RELATIONSHIPS}}}Relationship")
+    }
+    for sheet in book.iter(f"{{{MAIN}}}sheet"):
+        wanted = results.get(sheet.get("name") or "")
+        if not wanted:
+            continue
+        target = targets[sheet.get(f"{{{RELATIONSHIPS}}}id")]
+        name = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        root = etree.fromstring(parts[name])
+        for cell in root.iter(f"{{{MAIN}}}c"):
+            if cell.get("r") not in wanted or cell.find(f"{{{MAIN}}}f") is None:
+                continue
+            value = cell.find(f"{{{MAIN}}}v")
+            if value is None:
+                value = etree.SubElement(cell, f"{{{MAIN}}}v")
+            value.text = str(wanted[cell.get("r")])
+            cell.attrib.pop("t", None)  # a number, not the string openpyxl may have marked
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(infos[name], content)
 
 
 def template_style() -> NamedStyle:
@@ -95,8 +145,55 @@ def _cell(ws: Any, cell: Cell) -> WriteOnlyCell:
     return written
 
 
-def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None:
+def _results(cells: tuple[Cell, ...], row_number: int) -> dict[str, Any]:
+    """The cached results of a row's formulas, by cell name."""
+    return {
+        f"{get_column_letter(column)}{row_number}": cached_number(cell.cached)
+        for column, cell in enumerate(cells, start=1)
+        if cell.formula and cell.cached is not None
+    }
+
+
+def _set_up_pages(ws: Any, pages: PageSetup | None) -> None:
+    if pages is None:
+        return
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4 if hasattr(ws, "PAPERSIZE_A4") else 9
+    ws.page_setup.orientation = "landscape" if pages.landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = pages.fit_height
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if pages.repeat_header:
+        ws.print_title_rows = "1:1"
+    for section, text in _sections(pages.header).items():
+        getattr(ws.oddHeader, section).text = text
+    for section, text in _sections(pages.footer).items():
+        getattr(ws.oddFooter, section).text = text
+
+
+def _sections(codes: str) -> dict[str, str]:
+    """`&Lleft&Ccentre&Rright` as openpyxl's three header sections."""
+    names = {"L": "left", "C": "center", "R": "right"}
+    sections: dict[str, str] = {}
+    current = None
+    index = 0
+    while index < len(codes):
+        if codes[index] == "&" and codes[index + 1 : index + 2] in names:
+            current = names[codes[index + 1]]
+            sections[current] = ""
+            index += 2
+            continue
+        if current is not None:
+            sections[current] += codes[index]
+        index += 1
+    return sections
+
+
+def _write_sheet(
+    book: Workbook, sheet: Sheet, header_style: str | None, pages: dict[str, PageSetup]
+) -> dict[str, Any]:
+    """Write `sheet` and return its formulas' cached results by cell name."""
     ws = book.create_sheet(sheet.title)
+    _set_up_pages(ws, pages.get(sheet.title))
     for index, width in enumerate(column_widths(sheet), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -116,6 +213,7 @@ def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None
         ws.append([make(row) for make in makers])
     totals, totalled = totals_row(sheet)
     ws.append([_cell(ws, cell) for cell in totals])
+    results = _results(totals, sheet.rows + 2)
     last = get_column_letter(len(sheet.columns))
     table = Table(displayName=sheet.table, ref=f"A1:{last}{sheet.rows + 2}", totalsRowCount=1)
     # Write-only sheets cannot be read back, so the table's columns are named here, exactly
@@ -130,6 +228,7 @@ def _write_sheet(book: Workbook, sheet: Sheet, header_style: str | None) -> None
     with warnings.catch_warnings():  # openpyxl warns in write-only mode even when columns are set
         warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually")
         ws.add_table(table)
+    return results
 
 
 def _cell_maker(ws: Any, index: int, plan: ColumnPlan) -> Callable[[tuple[Any, ...]], Any]:
@@ -186,6 +285,8 @@ def _add_chart(ws: Any, chart: Chart) -> None:
     drawn.overlap = 100
     drawn.title = chart.title
     drawn.y_axis.title = chart.y_title
+    drawn.y_axis.number_format = chart.y_format
+    drawn.x_axis.number_format = chart.x_format
     title = quote_sheetname(chart.sheet.title)
     rows = chart.last_row
     # By range, not by cell: write-only sheets cannot be read back.

@@ -29,7 +29,9 @@ from reports.render.excel import (
     Chart,
     ColumnPlan,
     Layout,
+    PageSetup,
     Sheet,
+    cached_number,
     clean_text,
     column_plans,
     column_widths,
@@ -89,6 +91,7 @@ def _write(layout: Layout, path: Path) -> None:
     formats = _Formats(book)
     if layout.summary is not None:
         ws = book.add_worksheet("Summary")
+        _set_up_pages(ws, layout.pages.get("Summary"))
         for column, width in enumerate(layout.summary_widths):
             ws.set_column(column, column, width)
         for row_index, row in enumerate(layout.summary):
@@ -96,6 +99,7 @@ def _write(layout: Layout, path: Path) -> None:
                 _write_cell(ws, formats, row_index, column, cell)
     for sheet in layout.sheets:
         ws = book.add_worksheet(sheet.title)
+        _set_up_pages(ws, layout.pages.get(sheet.title))
         _write_sheet(ws, formats, sheet)
         if layout.chart is not None and layout.chart.sheet is sheet:
             _add_chart(book, ws, layout.chart)
@@ -105,10 +109,11 @@ def _write(layout: Layout, path: Path) -> None:
 def _write_cell(ws: Worksheet, formats: _Formats, row: int, column: int, cell: Cell) -> None:
     value = cell.value
     if cell.formula:
-        # No cached result (xlsxwriter's default is 0): LibreOffice, which by default does
-        # not recalculate an .xlsx on opening, would show that 0; with none it computes.
+        # The result goes in beside the formula, so that what does not recalculate (a phone's
+        # mail preview) shows the figure; with none (xlsxwriter's default is 0) it would be 0.
         number_format = formats.get(cell.number_format, bold=cell.bold)
-        ws.write_formula(row, column, value, number_format, "")
+        result = "" if cell.cached is None else cached_number(cell.cached)
+        ws.write_formula(row, column, value, number_format, result)
     elif value is None:
         if cell.bold or cell.number_format:
             ws.write_blank(row, column, None, formats.get(cell.number_format, bold=cell.bold))
@@ -122,6 +127,19 @@ def _write_cell(ws: Worksheet, formats: _Formats, row: int, column: int, cell: C
         ws.write_boolean(row, column, value, formats.get(None, bold=cell.bold))
     else:
         ws.write_number(row, column, value, formats.get(cell.number_format, bold=cell.bold))
+
+
+def _set_up_pages(ws: Worksheet, pages: PageSetup | None) -> None:
+    if pages is None:
+        return
+    ws.set_paper(9)  # A4
+    if pages.landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, pages.fit_height)
+    if pages.repeat_header:
+        ws.repeat_rows(0)
+    ws.set_header(pages.header)
+    ws.set_footer(pages.footer)
 
 
 def _write_sheet(ws: Worksheet, formats: _Formats, sheet: Sheet) -> None:
@@ -267,7 +285,15 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Worksheet, chart: Chart) -> None:
             }
         )
     drawn.set_title({"name": chart.title})
-    drawn.set_y_axis({"name": chart.y_title})
+    drawn.set_y_axis({"name": chart.y_title, "num_format": chart.y_format})
+    drawn.set_x_axis(
+        {
+            "date_axis": True,
+            "num_format": chart.x_format,
+            "major_unit": 1,
+            "major_unit_type": "months",
+        }
+    )
     drawn.set_size(
         {
             "width": round(chart.width_cm * CM_TO_PIXELS),

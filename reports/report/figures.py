@@ -4,9 +4,9 @@ label and the value, formatted in its currency).
 
 Each figure is a `Headline` attribute; `unit` says whether it is a count, money in the
 report currency (converted), or money in WillSuite's own currency (invoices are never
-converted). The formula recomputes the figure from the workbook's tables, so that a user's
-filters and edits follow; the tests check that every formula, recalculated, equals the
-`Headline` value.
+converted). The formula recomputes the figure from the workbook's tables over the rows their filters
+leave visible (`visible_sum`), so that a user's filters and edits follow; the tests check
+that every formula, recalculated, equals the `Headline` value, and follows a filter.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from reports.report.model import ReportData
 
 #: `ref(table, field)`: the absolute range of one column of one of the workbook's tables.
 Ref = Callable[[str, str], str]
+#: How the workbook shows a true value (its tables say Yes or No).
+YES = "Yes"
 
 
 class Unit(StrEnum):
@@ -70,6 +72,18 @@ def vat_quarter(data: ReportData) -> str:
     return name
 
 
+def visible_sum(values: str, *criteria: tuple[str, str], count: bool = False) -> str:
+    """A sum (or, with `count`, a count) of the `values` range over the rows a user's filters
+    leave visible and that meet every `(range, criterion)`: SUMIFS and COUNTIFS count hidden
+    rows too, SUBTOTAL alone takes no criterion, so each row's SUBTOTAL is taken through
+    OFFSET and weighed by the criteria in a SUMPRODUCT (Excel and LibreOffice alike)."""
+    first = values.split(":")[0]
+    function = 103 if count else 109
+    parts = [f"SUBTOTAL({function},OFFSET({first},ROW({values})-ROW({first}),0))"]
+    parts += [f"--({where}={criterion})" for where, criterion in criteria]
+    return f"SUMPRODUCT({','.join(parts)})"
+
+
 def _quarter_start(data: ReportData) -> str:
     """The first day of the VAT quarter holding the Summary's month, worked out in the sheet
     by HMRC's stagger (the same rule as `compute.periods.quarter_bounds`)."""
@@ -79,28 +93,36 @@ def _quarter_start(data: ReportData) -> str:
 
 def _vat(field: str) -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
-        return (
-            f'=SUMIFS({ref("VatByPeriod", field)},{ref("VatByPeriod", "basis")},"invoice",'
-            f"{ref('VatByPeriod', 'period_start')},{_quarter_start(data)})"
+        return "=" + visible_sum(
+            ref("VatByPeriod", field),
+            (ref("VatByPeriod", "basis"), '"invoice"'),
+            (ref("VatByPeriod", "period_start"), _quarter_start(data)),
         )
 
     return formula
 
 
-def _expenses_in(state: str) -> Callable[[Ref, ReportData], str]:
+def _expenses_in(state: str, table: str = "Expenses") -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
-        return f'=SUMIFS({ref("Expenses", "report_amount")},{ref("Expenses", "state")},"{state}")'
+        return "=" + visible_sum(ref(table, "report_amount"), (ref(table, "state"), f'"{state}"'))
 
     return formula
 
 
 def _incomes(amount_type: str) -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
-        return (
-            f"=SUMIFS({ref('Incomes', 'report_annual_amount')},"
-            f'{ref("Incomes", "amount_type")},"{amount_type}",'
-            f"{ref('Incomes', 'recurring')},TRUE())"
+        return "=" + visible_sum(
+            ref("Incomes", "report_annual_amount"),
+            (ref("Incomes", "amount_type"), f'"{amount_type}"'),
+            (ref("Incomes", "recurring"), f'"{YES}"'),
         )
+
+    return formula
+
+
+def _cases(field: str) -> Callable[[Ref, ReportData], str]:
+    def formula(ref: Ref, data: ReportData) -> str:
+        return "=" + visible_sum(ref("Cases", field), (ref("Cases", field), f'"{YES}"'), count=True)
 
     return formula
 
@@ -110,13 +132,13 @@ FIGURES: tuple[Figure, ...] = (
         "cases_opened",
         "Cases opened this month",
         Unit.COUNT,
-        lambda ref, _: f"=COUNTIFS({ref('Cases', 'opened_in_period')},TRUE())",
+        _cases("opened_in_period"),
     ),
     Figure(
         "cases_closed",
         "Cases closed this month",
         Unit.COUNT,
-        lambda ref, _: f"=COUNTIFS({ref('Cases', 'closed_in_period')},TRUE())",
+        _cases("closed_in_period"),
     ),
     Figure(
         "expenses",
@@ -152,10 +174,7 @@ FIGURES: tuple[Figure, ...] = (
         "expenses_rejected",
         "Rejected expenses this month in {currency} (in no total)",
         Unit.REPORT_MONEY,
-        lambda ref, _: (
-            f"=SUMIFS({ref('ExpensesLeftOut', 'report_amount')},"
-            f'{ref("ExpensesLeftOut", "state")},"{ExpenseState.REJECTED.value}")'
-        ),
+        _expenses_in(ExpenseState.REJECTED.value, "ExpensesLeftOut"),
     ),
     Figure(
         "invoices",
@@ -185,14 +204,14 @@ FIGURES: tuple[Figure, ...] = (
         "outstanding",
         "Outstanding at month end (every unpaid invoice)",
         Unit.INVOICE_MONEY,
-        lambda ref, _: f"=SUM({ref('AgedDebt', 'amount')})",
+        lambda ref, _: f"=SUBTOTAL(109,{ref('AgedDebt', 'amount')})",
     ),
     Figure(
         "overdue_90_plus",
         "  of which over 90 days past due",
         Unit.INVOICE_MONEY,
         lambda ref, _: (
-            f'=SUMIFS({ref("AgedDebt", "amount")},{ref("AgedDebt", "age_bucket")},"90+")'
+            "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
         ),
     ),
     Figure(
