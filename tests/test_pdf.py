@@ -174,3 +174,27 @@ def test_statements_render_on_a_dask_cluster(data: ReportData, tmp_path: Path) -
     assert len(rendered) == 4
     for item in rendered:
         assert item.client in "\n".join(text_of(Path(item.path)))
+
+
+def test_the_cover_carries_the_firm_period_and_every_headline_figure(
+    data: ReportData, monthly: list[str]
+) -> None:
+    from reports.render.pdf import figures
+
+    cover = " ".join(monthly[0].split())
+    assert "Demo & Co" in cover and "Period 01 Oct 2026 to 31 Oct 2026" in cover
+    for label, value in figures(data):
+        assert f"{' '.join(label.split())} {value}" in cover, label
+
+
+def test_chart_axes_show_the_currency_with_thousands() -> None:
+    import matplotlib.pyplot as plt
+
+    from reports.render.charts import money_axis
+
+    figure, axes = plt.subplots()
+    money_axis(axes, "GBP")
+    assert axes.yaxis.get_major_formatter()(25000, 0) == "£25,000"
+    money_axis(axes, "CHF")
+    assert axes.yaxis.get_major_formatter()(1234567, 0) == "1,234,567 CHF"
+    plt.close(figure)

@@ -14,22 +14,39 @@ import matplotlib
 matplotlib.use("Agg")  # no display: render to files only
 import matplotlib.pyplot as plt
 import polars as pl
+from matplotlib.ticker import FuncFormatter
+
+from reports.money import SYMBOLS
 
 plt.rcParams.update(
     {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 )
+#: Paul Tol's "muted" scheme: ten colours told apart with every common colour-vision
+#: deficiency, and in grey print. "Other" is always the neutral grey.
 PALETTE = [
-    "#1F4E79",
-    "#5B9BD5",
-    "#A5A5A5",
-    "#ED7D31",
-    "#70AD47",
-    "#FFC000",
-    "#7030A0",
-    "#264478",
-    "#9E480E",
-    "#636363",
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
 ]
+OTHER = "#BBBBBB"
+
+
+def money_axis(axes: plt.Axes, currency: str) -> None:
+    """The y axis in `currency` with thousands separators: £25,000, not 25000."""
+    symbol = SYMBOLS.get(currency.upper())
+
+    def label(value: float, _position: int) -> str:
+        sign = "-" if value < 0 else ""
+        return f"{sign}{symbol}{abs(value):,.0f}" if symbol else f"{value:,.0f} {currency}"
+
+    axes.yaxis.set_major_formatter(FuncFormatter(label))
+    axes.set_ylabel("")
 
 
 def _svg(figure: plt.Figure) -> str:
@@ -64,19 +81,22 @@ def stacked_bars(
     labels = [v.strftime("%b %y") if hasattr(v, "strftime") else str(v) for v in wide[x]]
     figure, axes = plt.subplots(figsize=(7, 2.8))
     bottom = [0.0] * wide.height
-    for index, name in enumerate([c for c in wide.columns if c != x]):
+    names = [c for c in wide.columns if c not in (x, "Other")]
+    names += ["Other"] if "Other" in wide.columns else []
+    for index, name in enumerate(names):
         heights = [float(v) for v in wide[name]]
-        axes.bar(labels, heights, bottom=bottom, label=name, color=PALETTE[index % len(PALETTE)])
+        colour = OTHER if name == "Other" else PALETTE[index % len(PALETTE)]
+        axes.bar(labels, heights, bottom=bottom, label=name, color=colour)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_title(title, loc="left")
-    axes.set_ylabel(currency)
+    money_axis(axes, currency)
     axes.tick_params(axis="x", labelrotation=45)
     axes.legend(fontsize=7, ncols=5, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.22))
     return _svg(figure)
 
 
 def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: str) -> str:
-    """Grouped columns: one group per label, one bar per series."""
+    """Grouped columns: one group per label, one bar per series; `unit` is the currency."""
     if not labels:
         return _empty(title)
     figure, axes = plt.subplots(figsize=(7, 2.6))
@@ -88,7 +108,7 @@ def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: st
     if len(labels) > 6:
         axes.tick_params(axis="x", labelrotation=45)
     axes.set_title(title, loc="left")
-    axes.set_ylabel(unit)
+    money_axis(axes, unit)
     if len(series) > 1:
         axes.legend(fontsize=7, frameon=False)
     return _svg(figure)

@@ -126,6 +126,11 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                 "VAT by quarter, invoice basis",
                 WILLSUITE_CURRENCY,
             ),
+            "incomes": charts.bars(
+                *_incomes_by_type(data),
+                f"Recurring client incomes by type, a year, in {report_currency}",
+                report_currency,
+            ),
             "aged_debt": charts.bars(
                 data.aged_debt["age_bucket"].to_list(),
                 {"Outstanding": [float(v) for v in data.aged_debt["amount"]]},
@@ -134,6 +139,23 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
             ),
         },
     }
+
+
+def _incomes_by_type(data: ReportData) -> tuple[list[str], dict[str, list[float]]]:
+    """Recurring incomes a year in the report currency by type, recorded net and gross apart
+    (they are different incomes), for the incomes chart."""
+    recurring = data.incomes.filter(pl.col("recurring"))
+    types = sorted({t for t in recurring["type"].to_list() if t})
+    series = {}
+    for amount_type, name in (("net", "Recorded net of tax"), ("gross", "Recorded gross")):
+        sums = dict(
+            recurring.filter(amount_type=amount_type)
+            .group_by("type")
+            .agg(pl.col("report_annual_amount").sum())
+            .rows()
+        )
+        series[name] = [float(sums.get(t) or 0) for t in types]
+    return [t.replace("_", " ") for t in types], series
 
 
 def statement_context(data: ReportData, statement: Statement) -> dict[str, Any]:
