@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import signal
 import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -166,10 +169,29 @@ currency_option = click.option(
 sandbox_option = click.option(
     "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
 )
+
+
+def _workbook_template(
+    ctx: click.Context, param: click.Parameter, value: Path | None
+) -> Path | None:
+    """A firm's template must be an .xlsx workbook: said before any fetch, not after it."""
+    if value is not None and (value.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(value)):
+        raise click.BadParameter(f"{printable(str(value))} is not an .xlsx workbook")
+    return value
+
+
 template_option = click.option(
     "--template",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_workbook_template,
     help="The firm's own .xlsx to fill (cover sheet, logo, styles).",
+)
+out_option = click.option(
+    "--out",
+    default=Path("output"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder: the month's files go into OUT/YYYY-MM/.",
 )
 templates_option = click.option(
     "--templates",
@@ -259,11 +281,6 @@ def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox
     ensure_writable(out)
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
         config = config.only(sources) if sources else config
-        if not config.sources:
-            raise ConfigError(
-                "no source is configured: set REPORTS_* variables or reports.toml (see README), "
-                "or try --sandbox"
-            )
         frames = fetch_frames(config, on_progress=on_progress)
     # Written only once every source has been fetched: a failure above leaves no files.
     for entity in ENTITIES:
@@ -299,39 +316,30 @@ def _report_data(
 
 @main.command()
 @month_and_config
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Workbook to write. Default: output/YYYY-MM/report-YYYY-MM.xlsx.",
-)
+@out_option
 @template_option
 @rendering_options
 @friendly_errors
 def excel(
     month: Month,
     config_path: Path | None,
-    out: Path | None,
+    out: Path,
     template: Path | None,
     currency: str,
     firm: str,
     sandbox: bool,
 ) -> None:
-    """Fetch, compute and write the month's Excel workbook."""
+    """Fetch, compute and write the month's Excel workbook, OUT/YYYY-MM/report-YYYY-MM.xlsx."""
     from reports.render.excel import write_workbook
 
-    target = out or Path("output") / str(month) / f"report-{month}.xlsx"
-    ensure_writable(target.parent)
+    ensure_writable(out)
     data = _report_data(month, config_path, sandbox, firm, currency)
-    click.echo(f"{write_workbook(data, target, template)}")
+    click.echo(f"{write_workbook(data, out / str(month) / f'report-{month}.xlsx', template)}")
 
 
 @main.command()
 @month_and_config
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the PDFs. Default: output/YYYY-MM.",
-)
+@out_option
 @templates_option
 @workers_option
 @rendering_options
@@ -339,64 +347,66 @@ def excel(
 def pdf(
     month: Month,
     config_path: Path | None,
-    out: Path | None,
+    out: Path,
     templates_dir: Path | None,
     workers: int | None,
     currency: str,
     firm: str,
     sandbox: bool,
 ) -> None:
-    """Fetch, compute and write the month's PDF report and one statement per client."""
+    """Fetch, compute and write the month's PDF report and one statement per client into
+    OUT/YYYY-MM/ (built aside, and moved in only when all of it is written)."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from reports.output import published, remove_if_made
     from reports.render.pdf import write_monthly_pdf, write_statements
     from reports.render.templates import Templates
 
     templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
-    folder = ensure_writable(out or Path("output") / str(month))
+    ensure_writable(out)
     data = _report_data(month, config_path, sandbox, firm, currency)
-    click.echo(write_monthly_pdf(data, folder / f"report-{month}.pdf", templates))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        rendered = write_statements(data, folder / "statements", templates, pool)
+    folder, staging, existed = out / str(month), out / f".{month}.pdf-staging", out.exists()
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            rendered = write_statements(data, staging / "statements", templates, pool)
+        published(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        remove_if_made(out, existed)
+    click.echo(folder / f"report-{month}.pdf")
     click.echo(f"{folder / 'statements'}  {len(rendered)} statements")
 
 
 @main.command()
 @month_and_config
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The month's folder, as `reports pdf` wrote it. Default: output/YYYY-MM.",
-)
+@out_option
 @templates_option
 @firm_option
 @friendly_errors
 def email(
     month: Month,
     config_path: Path | None,
-    out: Path | None,
+    out: Path,
     templates_dir: Path | None,
     firm: str,
 ) -> None:
     """Send each client its statement and the monthly report to its readers (SMTP), or write
-    the messages into the month's outbox/ when no SMTP server is configured. Safe to rerun."""
+    the messages into OUT/YYYY-MM/outbox/ when no SMTP server is configured. Safe to rerun;
+    exits 1 when any message was not sent, after sending the rest."""
     from reports.delivery.email import deliver_month
     from reports.render.templates import Templates
 
     config = load_config(config_path)
-    folder = out or Path("output") / str(month)
+    folder = out / str(month)
     report_delivery(deliver_month(folder, month, config, Templates(templates_dir), firm), config)
 
 
 @main.command()
 @month_and_config
-@click.option(
-    "--out",
-    default=Path("output"),
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder; the report goes into OUT/YYYY-MM/.",
-)
+@out_option
 @click.option(
     "--demo", is_flag=True, help="Start the built-in sandbox in this process and report on it."
 )
@@ -543,10 +553,16 @@ def sandbox(
         raise ConfigError(str(error)) from None
     click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
     for name, value in server.environment().items():
-        click.echo(f"export {name}={value}")
+        click.echo(f"export {name}={value}", nl=True)
+    sys.stdout.flush()
+    # SIGINT from another process (or a shell that started us in the background, where it
+    # is ignored by default) and SIGTERM stop it as Ctrl-C does.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
+        server.stop()
         click.echo("sandbox stopped", err=True)
 
 

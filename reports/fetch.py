@@ -24,6 +24,11 @@ from reports.sources import REGISTRY
 from reports.sources.base import NoteCallback
 
 Frames = dict[tuple[str, str], pl.DataFrame]
+#: The one error for fetching with nothing to fetch from, from Python as from the CLI.
+NO_SOURCE = (
+    "no source is configured: set REPORTS_* variables or reports.toml (see README), "
+    "or try the sandbox (--demo or --sandbox)"
+)
 
 
 def fetch_frames(
@@ -37,6 +42,8 @@ def fetch_frames(
     yields both invoices and their items). An unknown entity name is a `ConfigError`.
     """
     config = config or load_config()
+    if not config.sources:
+        raise ConfigError(NO_SOURCE)
     known = {entity for source in REGISTRY.values() for entity in source.entities}
     wanted = set(entities) if entities is not None else known
     unknown = wanted - known
@@ -68,10 +75,7 @@ def fetch_all(
     that can read only what changed since (`Source.fetch_since`) does so.
     """
     if not config.sources:
-        raise ConfigError(
-            "no source is configured: set REPORTS_* variables or reports.toml (see README), "
-            "or try the sandbox (--demo or --sandbox)"
-        )
+        raise ConfigError(NO_SOURCE)
     frames: Frames = {}
     fetched_at: dict[str, dt.datetime] = {}
     missing = []

@@ -20,9 +20,9 @@ from pathlib import Path
 from reports import rates, snapshot
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
-from reports.errors import ConfigError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
+from reports.output import published, remove_if_made
 from reports.periods import Month
 from reports.render.excel import write_workbook
 from reports.render.pdf import write_monthly_pdf, write_statements
@@ -55,11 +55,6 @@ def report_data(
     """Fetch every configured source and build `month`'s report data, writing nothing.
     The firm is `config.firm`, named `firm` if that is given (`--firm`)."""
     month.require_begun()
-    if not config.sources:
-        raise ConfigError(
-            "no source is configured: set REPORTS_* variables or reports.toml (see README), "
-            "or try --sandbox"
-        )
     started = dt.datetime.now(dt.UTC)
     frames = fetch_frames(config, on_progress=on_progress)
     return build_report_data(
@@ -108,12 +103,15 @@ def run_monthly(
         if on_stage:
             on_stage(name)
 
-    stage("fetch")
     if from_snapshot:
+        if not snapshot.exists(data_folder):
+            snapshot.load(data_folder)  # the one-line error saying what to do, before any stage
+        stage("read")
         fetched, manifest = snapshot.load(data_folder)
         firm = firm or config.firm.name or str(manifest.get("firm", ""))
         currency = str(manifest.get("report_currency", currency))
     else:
+        stage("fetch")
         earlier = None
         if incremental and snapshot.exists(data_folder):
             earlier = snapshot.load(data_folder)[0]
@@ -141,6 +139,7 @@ def run_monthly(
         missing_sources=fetched.missing,
         previous_frames=previous,
     )
+    existed = out.exists()
     staging = out / f".{month}.staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -160,9 +159,10 @@ def run_monthly(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             rendered = write_statements(data, staging / "statements", templates, pool)
         stage("publish")
-        _publish(staging, final)
+        published(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        remove_if_made(out, existed)
     delivery = None
     if email:
         stage("email")
@@ -178,14 +178,3 @@ def run_monthly(
         durations,
         delivery,
     )
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Move everything built into the month's folder; `outbox/` (the email ledger) is never
-    replaced, as it is not built here."""
-    final.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        target = final / item.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        item.replace(target)

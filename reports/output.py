@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,18 +25,38 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
 
 
 def ensure_writable(folder: Path, option: str = "--out") -> Path:
-    """Create `folder` if need be and prove a file can be written there, before any long work
-    (a fetch) whose result would otherwise be lost at the end."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".reports-write-check.{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise OutputError(
-            f"cannot write into {folder}: {error.strerror or error}; choose another {option}"
-        ) from None
+    """Prove that `folder` can be written into (or made, in its nearest existing parent)
+    before any long work (a fetch) whose result would otherwise be lost at the end. Nothing
+    is created: a run that fails leaves no folder behind."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = None
+    if not existing.is_dir():
+        problem = f"{existing} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = "permission denied"
+    if problem:
+        raise OutputError(f"cannot write into {folder}: {problem}; choose another {option}")
     return folder
+
+
+def published(staging: Path, final: Path) -> None:
+    """Move everything in `staging` into `final` (made if need be), replacing what is there
+    by the same name, then remove `staging`."""
+    final.mkdir(parents=True, exist_ok=True)
+    for item in staging.iterdir():
+        target = final / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        item.replace(target)
+    staging.rmdir()
+
+
+def remove_if_made(folder: Path, existed: bool) -> None:
+    """After a failure: `folder` removed again if this run made it and left it empty."""
+    if not existed and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> Path:

@@ -69,7 +69,7 @@ class Month:
             raise PeriodError(f"month must be YYYY-MM, got {text!r}")
         year, number = int(match[1]), int(match[2])
         if not 1 <= number <= 12:
-            raise PeriodError(f"month must be YYYY-MM, got {text!r}")
+            raise PeriodError(f"month {text.strip()} is out of range: months run 01 to 12")
         return cls(year, number)
 
     @classmethod

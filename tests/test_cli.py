@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,9 @@ COMMANDS = [
     ["fetch"],
     ["sandbox"],
     ["excel"],
+    ["pdf"],
+    ["email"],
+    ["monthly"],
     ["rates"],
     ["rates", "info"],
     ["rates", "update"],
@@ -126,16 +130,84 @@ def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
 
 
 def test_excel_command_writes_the_workbook(tmp_path: Path) -> None:
-    out = tmp_path / "october.xlsx"
     result = run(
-        ["excel", "--sandbox", "--month", "2026-10", "--firm", "Demo LLP", "--out", str(out)],
+        ["excel", "--sandbox", "--month", "2026-10", "--firm", "Demo LLP", "--out", str(tmp_path)],
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
+    out = tmp_path / "2026-10" / "report-2026-10.xlsx"  # --out is the root, as for every command
     assert result.stdout.strip() == str(out)
     import openpyxl
 
     assert openpyxl.load_workbook(out)["Summary"]["A1"].value == "Demo LLP: October 2026"
+
+
+def test_out_is_the_output_root_for_every_command() -> None:
+    for command in ("excel", "pdf", "email", "monthly"):
+        text = "".join(run([command, "--help"]).stdout.split())  # help wraps lines anywhere
+        assert "--outDIRECTORYOutputfolder:themonth'sfilesgointoOUT/YYYY-MM/." in text, command
+        assert "[default:output]" in text
+
+
+def test_a_failed_run_leaves_no_folder(tmp_path: Path) -> None:
+    result = run(["excel", "--month", "2026-10"], cwd=tmp_path)  # nothing configured
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: no source is configured")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_template_that_is_not_a_workbook_is_refused_before_fetching(tmp_path: Path) -> None:
+    bad = tmp_path / "brand.docx"
+    bad.write_text("not a workbook")
+    result = run(["excel", "--sandbox", "--month", "2026-10", "--template", str(bad)], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is not an .xlsx workbook" in result.stderr
+    assert "fetch" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brand.docx"]
+
+
+def test_a_month_out_of_range_says_so(tmp_path: Path) -> None:
+    result = run(["excel", "--sandbox", "--month", "2026-13"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: month 2026-13 is out of range: months run 01 to 12"
+
+
+def test_an_unknown_key_names_the_file_it_is_in(tmp_path: Path) -> None:
+    settings = tmp_path / "firm-settings.toml"
+    settings.write_text('[firm]\nnmae = "Acme"\n')
+    result = run(["excel", "--month", "2026-10", "--config", str(settings)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {settings}: unknown key 'nmae' in [firm]; did you mean 'name'?"
+    )
+
+
+def test_from_snapshot_without_one_fails_before_any_stage(tmp_path: Path) -> None:
+    result = run(["monthly", "--month", "2026-10", "--from-snapshot"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: no snapshot in {Path('output') / '2026-10' / 'data'}: run `reports monthly` "
+        "without --from-snapshot first"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_sandbox_as_ctrl_c_does(signum: int) -> None:
+    # Started in a session of its own, as a background job is: SIGINT is not the terminal's.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reports", "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("sandbox listening on")
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert stderr.strip() == "sandbox stopped"
 
 
 def test_excel_command_refuses_a_bad_month(tmp_path: Path) -> None:
@@ -158,11 +230,10 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "report-2026-10.pdf").read_bytes().startswith(b"%PDF")
-    manifest = json.loads((tmp_path / "statements" / "statements.json").read_text())
-    assert manifest and all(
-        (tmp_path / "statements" / entry["path"]).exists() for entry in manifest
-    )
+    folder = tmp_path / "2026-10"  # under the root --out names, as every command
+    assert (folder / "report-2026-10.pdf").read_bytes().startswith(b"%PDF")
+    manifest = json.loads((folder / "statements" / "statements.json").read_text())
+    assert manifest and all((folder / "statements" / entry["path"]).exists() for entry in manifest)
     # Statements go out in the firm's name: with none set, nothing is sent.
     result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
@@ -170,7 +241,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
         "error: no firm name is set, and statements go out in the firm's name: set [firm] name "
         "in reports.toml, REPORTS_FIRM_NAME, or --firm"
     )
-    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))
+    assert not (folder / "outbox").exists() or not list((folder / "outbox").glob("*.eml"))
     firm = {"REPORTS_FIRM_NAME": "Demo & Co"}
     result = run(
         ["email", "--month", "2026-10", "--out", str(tmp_path)],
@@ -180,13 +251,13 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     # The mobility clients have no address: every other message is sent, then the run
     # says how many were not, and why, and exits 1.
     assert result.returncode == 1, result.stderr
-    sent = len(list((tmp_path / "outbox").glob("*.eml")))
+    sent = len(list((folder / "outbox").glob("*.eml")))
     with_address = sum(1 for entry in manifest if entry["email"])
     missing = len(manifest) - with_address
     assert missing and sent == with_address + 1
     summary = f"sent {sent}, not sent {missing}: {missing} no address"
     assert result.stdout.strip().splitlines()[-1] == (
-        f"email into {tmp_path / 'outbox'} (no SMTP configured): {summary}"
+        f"email into {folder / 'outbox'} (no SMTP configured): {summary}"
     )
     assert result.stderr.count("not sent:") == missing
     assert "Traceback" not in result.stderr
