@@ -43,5 +43,5 @@ def test_fetching_with_no_source_is_the_clis_clear_error(
     from reports.config import Config
 
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match="^no source is configured: set REPORTS_"):
+    with pytest.raises(ConfigError, match=r"^no source is configured: set REPORTS_"):
         reports.fetch_expenses(Config())
