@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint format bench clean
+.PHONY: install system-deps demo test lint format bench notebook clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff format --check reports tests benchmarks notebooks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# JupyterLab on the notebooks, from the project's venv (they use the sandbox unless sources
+# are configured); it prints the address to open.
+notebook: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check reports tests benchmarks notebooks

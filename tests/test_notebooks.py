@@ -14,7 +14,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks() -> None:
-    assert [p.name for p in NOTEBOOKS] == ["monthly_analysis.ipynb", "vat_review.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "client_drilldown.ipynb",
+        "monthly_analysis.ipynb",
+        "vat_review.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

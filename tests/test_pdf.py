@@ -188,13 +188,12 @@ def test_the_cover_carries_the_firm_period_and_every_headline_figure(
 
 
 def test_chart_axes_show_the_currency_with_thousands() -> None:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from reports.render.charts import money_axis
 
-    figure, axes = plt.subplots()
+    axes = Figure().subplots()
     money_axis(axes, "GBP")
     assert axes.yaxis.get_major_formatter()(25000, 0) == "£25,000"
     money_axis(axes, "CHF")
     assert axes.yaxis.get_major_formatter()(1234567, 0) == "1,234,567 CHF"
-    plt.close(figure)

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")  # no display: render to files only
-import matplotlib.pyplot as plt
 import polars as pl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from reports.money import SYMBOLS
 
-plt.rcParams.update(
-    {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-)
+#: The charts' look, applied while each is drawn only: figures are made without pyplot, so
+#: a notebook's own backend and style are left as they are.
+STYLE: dict[Any, Any] = {
+    "svg.fonttype": "path",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 #: Paul Tol's "muted" scheme: ten colours told apart with every common colour-vision
 #: deficiency, and in grey print. "Other" is always the neutral grey.
 PALETTE = [
@@ -37,7 +44,14 @@ PALETTE = [
 OTHER = "#BBBBBB"
 
 
-def money_axis(axes: plt.Axes, currency: str) -> None:
+@contextmanager
+def _chart(width: float, height: float) -> Iterator[tuple[Figure, Axes]]:
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=(width, height))
+        yield figure, figure.subplots()
+
+
+def money_axis(axes: Axes, currency: str) -> None:
     """The y axis in `currency` with thousands separators: £25,000, not 25000."""
     symbol = SYMBOLS.get(currency.upper())
 
@@ -49,20 +63,20 @@ def money_axis(axes: plt.Axes, currency: str) -> None:
     axes.set_ylabel("")
 
 
-def _svg(figure: plt.Figure) -> str:
+def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
+    with matplotlib.rc_context(STYLE):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode()).decode()
 
 
 def _empty(title: str) -> str:
-    figure, axes = plt.subplots(figsize=(7, 2.6))
-    axes.set_title(title, loc="left")
-    axes.text(
-        0.5, 0.5, "no data for this period", ha="center", va="center", transform=axes.transAxes
-    )
-    axes.set_axis_off()
+    with _chart(7, 2.6) as (figure, axes):
+        axes.set_title(title, loc="left")
+        axes.text(
+            0.5, 0.5, "no data for this period", ha="center", va="center", transform=axes.transAxes
+        )
+        axes.set_axis_off()
     return _svg(figure)
 
 
@@ -79,19 +93,19 @@ def stacked_bars(
     )
     wide = frame.pivot(stack, index=x, values=value, aggregate_function="sum").sort(x).fill_null(0)
     labels = [v.strftime("%b %y") if hasattr(v, "strftime") else str(v) for v in wide[x]]
-    figure, axes = plt.subplots(figsize=(7, 2.8))
-    bottom = [0.0] * wide.height
     names = [c for c in wide.columns if c not in (x, "Other")]
     names += ["Other"] if "Other" in wide.columns else []
-    for index, name in enumerate(names):
-        heights = [float(v) for v in wide[name]]
-        colour = OTHER if name == "Other" else PALETTE[index % len(PALETTE)]
-        axes.bar(labels, heights, bottom=bottom, label=name, color=colour)
-        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    axes.set_title(title, loc="left")
-    money_axis(axes, currency)
-    axes.tick_params(axis="x", labelrotation=45)
-    axes.legend(fontsize=7, ncols=5, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.22))
+    with _chart(7, 2.8) as (figure, axes):
+        bottom = [0.0] * wide.height
+        for index, name in enumerate(names):
+            heights = [float(v) for v in wide[name]]
+            colour = OTHER if name == "Other" else PALETTE[index % len(PALETTE)]
+            axes.bar(labels, heights, bottom=bottom, label=name, color=colour)
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        axes.set_title(title, loc="left")
+        money_axis(axes, currency)
+        axes.tick_params(axis="x", labelrotation=45)
+        axes.legend(fontsize=7, ncols=5, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.22))
     return _svg(figure)
 
 
@@ -99,16 +113,17 @@ def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: st
     """Grouped columns: one group per label, one bar per series; `unit` is the currency."""
     if not labels:
         return _empty(title)
-    figure, axes = plt.subplots(figsize=(7, 2.6))
     width = 0.8 / max(len(series), 1)
-    for index, (name, values) in enumerate(series.items()):
-        positions = [i + index * width for i in range(len(labels))]
-        axes.bar(positions, values, width=width, label=name, color=PALETTE[index % len(PALETTE)])
-    axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))], labels)
-    if len(labels) > 6:
-        axes.tick_params(axis="x", labelrotation=45)
-    axes.set_title(title, loc="left")
-    money_axis(axes, unit)
-    if len(series) > 1:
-        axes.legend(fontsize=7, frameon=False)
+    with _chart(7, 2.6) as (figure, axes):
+        for index, (name, values) in enumerate(series.items()):
+            positions = [i + index * width for i in range(len(labels))]
+            colour = PALETTE[index % len(PALETTE)]
+            axes.bar(positions, values, width=width, label=name, color=colour)
+        axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))], labels)
+        if len(labels) > 6:
+            axes.tick_params(axis="x", labelrotation=45)
+        axes.set_title(title, loc="left")
+        money_axis(axes, unit)
+        if len(series) > 1:
+            axes.legend(fontsize=7, frameon=False)
     return _svg(figure)
