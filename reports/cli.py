@@ -551,14 +551,15 @@ def sandbox(
         ) from None
     except ValueError as error:  # an unknown fault name
         raise ConfigError(str(error)) from None
-    click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
-    for name, value in server.environment().items():
-        click.echo(f"export {name}={value}", nl=True)
-    sys.stdout.flush()
     # SIGINT from another process (or a shell that started us in the background, where it
-    # is ignored by default) and SIGTERM stop it as Ctrl-C does.
+    # is ignored by default) and SIGTERM stop it as Ctrl-C does: set before it says it
+    # listens, so that a signal sent on that line is never lost.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.default_int_handler)
+    click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
+    for name, value in server.environment().items():
+        click.echo(f"export {name}={value}")
+    sys.stdout.flush()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
