@@ -345,9 +345,11 @@ def test_every_sheet_prints_one_page_wide_with_its_header_on_each_page(workbook:
             assert setup.orientation == ("landscape" if wide else "portrait"), ws.title
 
 
-def test_the_summary_prints_on_one_page(workbook: Path, tmp_path: Path) -> None:
+def test_the_summary_prints_on_one_page(data: ReportData, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
+    # One writer (both set up pages alike, as the test above holds): the export is slow.
+    workbook = write_workbook(data, tmp_path / "report.xlsx")
     pages = [page.extract_text() for page in PdfReader(libreoffice_pdf(workbook, tmp_path)).pages]
     headers = [(text.splitlines() or [""])[0] for text in pages]
     summary = [text for text, header in zip(pages, headers, strict=True) if " Summary " in header]
@@ -355,3 +357,21 @@ def test_the_summary_prints_on_one_page(workbook: Path, tmp_path: Path) -> None:
     assert "Total (each currency converted)" in summary[0]
     assert "Data-quality flags" in summary[0]
     assert f"Page 1 of {len(pages)}" in summary[0]
+
+
+def test_columns_are_wide_enough_for_what_they_hold(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    for ws in book.worksheets[1:]:
+        widths = {  # a writer may give neighbours of one width one entry (min to max)
+            index: dimension.width
+            for dimension in ws.column_dimensions.values()
+            if dimension.min
+            for index in range(dimension.min, dimension.max + 1)
+        }
+        for column in ws.iter_cols(min_row=1, max_row=60):
+            width = widths[column[0].column]
+            for cell in column:
+                if isinstance(cell.value, str) and not cell.value.startswith("="):
+                    assert len(cell.value) <= width or width == 60, (ws.title, cell.coordinate)
+                elif isinstance(cell.value, int | float) and "#,##0" in cell.number_format:
+                    assert len(f"{cell.value:,.2f}") + 4 <= width, (ws.title, cell.coordinate)

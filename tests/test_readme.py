@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import MakeSandbox
 from helpers import ROOT
 
 from reports.errors import ConfigError
-from reports.sandbox import Sandbox
+from reports.sandbox import Sizes
 
 
 def snippets() -> list[str]:
@@ -19,8 +20,11 @@ def snippets() -> list[str]:
 
 
 def test_every_readme_snippet_runs_as_written(
-    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A small firm's data: the snippets run the whole month, statements included.
+    small = Sizes(mobility_cases=20, plannr_cases=10, plannr_clients=10, willsuite_cases=20)
+    sandbox = make_sandbox(seed=1, sizes=small, plannr_rate_limit=1_000_000)
     for name, value in sandbox.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("REPORTS_FIRM_NAME", "Readme & Co")
