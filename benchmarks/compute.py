@@ -23,8 +23,8 @@ from measure import isolated
 
 from reports import rates
 from reports.compute.fx import EcbRates, convert
-from reports.compute.periods import Period
 from reports.compute.vat import Basis, invoice_lines, vat_by_period, vat_return, vat_totals
+from reports.periods import Period
 
 CURRENCIES = ["EUR", "GBP", "USD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "AUD", "CAD"]
 START = dt.date(2021, 1, 1)

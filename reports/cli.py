@@ -35,8 +35,6 @@ from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.http import ProgressCallback
 from reports.output import ensure_writable, write_parquet
 from reports.periods import Month
-from reports.sandbox.faults import FAULTS
-from reports.sandbox.hostile import SCENARIOS
 from reports.sources import REGISTRY
 from reports.text import printable
 
@@ -504,13 +502,15 @@ def monthly(
 @click.option(
     "--hostile",
     multiple=True,
-    type=click.Choice(sorted(SCENARIOS)),
-    help="Also serve this scenario of hostile or malformed records (repeatable).",
+    metavar="NAME",
+    help="Also serve this scenario of hostile or malformed records (repeatable); "
+    "`reports sandbox --hostile list` names them.",
 )
 @click.option(
     "--faults",
     default="",
-    help=f"Inject these transient faults, comma-separated: {', '.join(FAULTS)}.",
+    metavar="NAME,NAME",
+    help="Inject these transient faults, comma-separated; `--faults list` names them.",
 )
 @click.option(
     "--fault-rate",
@@ -532,8 +532,15 @@ def sandbox(
     fault_seed: int,
 ) -> None:
     """Serve the three vendor APIs on loopback with generated data, until Ctrl-C."""
+    # Imported here, not at start-up: no other command loads the fake APIs.
     from reports.sandbox import Sandbox, Sizes
+    from reports.sandbox.faults import FAULTS
+    from reports.sandbox.hostile import SCENARIOS
 
+    if "list" in hostile or faults.strip() == "list":
+        click.echo("hostile scenarios: " + ", ".join(sorted(SCENARIOS)))
+        click.echo("faults: " + ", ".join(FAULTS))
+        return
     try:
         server = Sandbox(
             port=port,

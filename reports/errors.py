@@ -21,6 +21,8 @@ do, so a caller can act on them without parsing the message.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class ReportsError(Exception):
     """Base of all expected errors. The CLI prints `str(error)` and exits 1, never a traceback."""
@@ -35,7 +37,24 @@ class PeriodError(ReportsError):
 
 
 class SourceError(ReportsError):
-    """Reading from, or writing to, a vendor's API failed."""
+    """Reading from, or writing to, a vendor's API failed. Where it is known, the error
+    carries what it is about: the source, the method, the URL (base and path: never a
+    credential, which travels in headers) and the status of the last answer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.source = source
+        self.method = method
+        self.url = url
+        self.status = status
 
 
 class ApiError(SourceError):
@@ -49,11 +68,9 @@ class ApiError(SourceError):
         status: int,
         message: str,
         field_errors: dict[str, list[str]] | None = None,
+        url: str | None = None,
     ) -> None:
-        self.source = source
-        self.method = method
         self.path = path
-        self.status = status
         self.vendor_message = message
         self.field_errors = field_errors or {}
         detail = message or "no message"
@@ -62,11 +79,31 @@ class ApiError(SourceError):
                 f"{name}: {' '.join(messages)}" for name, messages in self.field_errors.items()
             )
             detail = f"{detail} ({fields})"
-        super().__init__(f"{source}: {method} {path} failed with HTTP {status}: {detail}")
+        super().__init__(
+            f"{source}: {method} {path} failed with HTTP {status}: {detail}",
+            source=source,
+            method=method,
+            url=url or path,
+            status=status,
+        )
 
 
 class TransientApiError(SourceError):
-    """The API kept failing with retryable errors (429, 5xx, connection) past the retry budget."""
+    """The API kept failing with retryable errors (429, 5xx, connection) past the retry
+    budget; `reason` is the last failure's `reports.http.retry.RetryReason`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        reason: StrEnum | None = None,
+    ) -> None:
+        super().__init__(message, source=source, method=method, url=url, status=status)
+        self.reason = reason
 
 
 class IncompleteDataError(SourceError):

@@ -12,8 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from reports.compute.periods import local_date
-from reports.periods import UK_ZONE
+from reports.periods import local_date
 from reports.schema import (
     Column,
     FrameSchema,
@@ -524,7 +523,8 @@ PLANNR_INCOMES = FrameSchema(
 # WillSuite is a UK system: its naive timestamps (`2024-05-20 00:00:00`) are UK local time,
 # as its create response shows (`2024-05-17` stored as `2024-05-16T23:00:00Z`, BST).
 # Amounts are pounds as JSON numbers; we decode them as Decimal and add `currency` = GBP.
-UK = UK_ZONE
+#: WillSuite writes its naive timestamps in UK local time, whatever the firm's own zone.
+WILLSUITE_ZONE = "Europe/London"
 
 
 #: WillSuite is UK-only: its amounts are pounds, and it sends no currency.
@@ -553,8 +553,8 @@ WILLSUITE_CASES = FrameSchema(
         col("postcode", TEXT, "customer postcode"),
         col("notes", TEXT, "notes"),
         col("meta", JSON, "custom fields by uuid (JSON text)"),
-        col("created_at", TIMESTAMP, "created, UTC", naive_zone=UK),
-        col("updated_at", TIMESTAMP, "updated, UTC", naive_zone=UK),
+        col("created_at", TIMESTAMP, "created, UTC", naive_zone=WILLSUITE_ZONE),
+        col("updated_at", TIMESTAMP, "updated, UTC", naive_zone=WILLSUITE_ZONE),
     ),
 )
 
@@ -576,10 +576,10 @@ WILLSUITE_INVOICES = FrameSchema(
         col("notes", TEXT, "notes"),
         col("terms", TEXT, "terms"),
         col("payment_terms", TEXT, "payment terms"),
-        col("date_created", TIMESTAMP, "invoice date, UTC", naive_zone=UK),
-        col("date_due", TIMESTAMP, "due, UTC", naive_zone=UK),
-        col("date_sent", TIMESTAMP, "sent, UTC", naive_zone=UK),
-        col("date_paid", TIMESTAMP, "paid, UTC", naive_zone=UK),
+        col("date_created", TIMESTAMP, "invoice date, UTC", naive_zone=WILLSUITE_ZONE),
+        col("date_due", TIMESTAMP, "due, UTC", naive_zone=WILLSUITE_ZONE),
+        col("date_sent", TIMESTAMP, "sent, UTC", naive_zone=WILLSUITE_ZONE),
+        col("date_paid", TIMESTAMP, "paid, UTC", naive_zone=WILLSUITE_ZONE),
         col("subtotal", MONEY, "net total as the header states it"),
         col("vat_amount", MONEY, "VAT as the header states it"),
         col("total", MONEY, "gross total as the header states it"),
@@ -615,7 +615,7 @@ WILLSUITE_INVOICE_ITEMS = FrameSchema(
         col("currency", TEXT, "always GBP", getter=_gbp),
         col("has_vat", BOOL, "VAT applies"),
         col("status", ENUM, "null, or cancelled"),
-        col("paid_at", TIMESTAMP, "paid, UTC", naive_zone=UK),
+        col("paid_at", TIMESTAMP, "paid, UTC", naive_zone=WILLSUITE_ZONE),
     ),
 )
 

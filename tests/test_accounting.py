@@ -26,8 +26,8 @@ from reports.render.templates import money
 from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
 from reports.report.model import Frames
-from reports.sandbox import Sandbox
-from reports.sandbox.data import ANCHOR, generate
+from reports.sandbox import Sandbox, generate
+from reports.sandbox.data import ANCHOR
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from helpers import doc_blocks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.compute.periods import Period
 from reports.compute.units import Rounding, divide, divide_int
 from reports.compute.vat import (
     Basis,
@@ -25,6 +24,7 @@ from reports.compute.vat import (
 )
 from reports.errors import DataError
 from reports.frames import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+from reports.periods import Period
 from reports.sources.willsuite import LineInput, draft_invoice
 
 D = Decimal

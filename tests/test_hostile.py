@@ -24,9 +24,8 @@ from reports.fetch import fetch_frames
 from reports.render.templates import money
 from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
-from reports.sandbox import Sandbox
+from reports.sandbox import Sandbox, SandboxData, generate
 from reports.sandbox import hostile as scenarios
-from reports.sandbox.data import SandboxData, generate
 
 MONTH = scenarios.HOSTILE_MONTH
 END = dt.date(2026, 10, 31)

@@ -34,7 +34,7 @@ from reports.money import AMOUNT_BOUND, MONEY
 from reports.render.excel import money_format, write_workbook
 from reports.render.templates import Templates
 from reports.report import build_report_data
-from reports.sandbox.data import generate
+from reports.sandbox import generate
 from reports.text import isolate_direction, mail_text, printable
 
 D = Decimal

@@ -21,8 +21,7 @@ from reports.config import Secret
 from reports.monthly import run_monthly
 from reports.periods import Month
 from reports.render.templates import money
-from reports.sandbox import Sizes
-from reports.sandbox.data import generate
+from reports.sandbox import Sizes, generate
 
 MONTH = "2026-10"
 START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)

@@ -28,8 +28,7 @@ from reports.frames import (
 )
 from reports.periods import Month
 from reports.report import build_report_data
-from reports.sandbox import PLANNR_ACCOUNT_UUID, Sandbox, Sizes
-from reports.sandbox.data import generate
+from reports.sandbox import PLANNR_ACCOUNT_UUID, Sandbox, Sizes, generate
 from reports.sandbox.plannr import (
     PLANNR_CLIENT_ID,
     PLANNR_CLIENT_SECRET,

@@ -22,7 +22,7 @@ import polars as pl
 from reports.compute.units import Rounding, divide, from_units, to_units
 from reports.errors import RatesError
 from reports.money import MONEY_SCALE, minor_units
-from reports.periods import FIRM_TIMEZONE, local_date
+from reports.periods import FIRM_ZONE, local_date
 
 RATE_DIGITS = 6  # ECB rates have at most 5 decimals (CYP 0.58231); 6 keeps every one exact
 RATE = pl.Decimal(38, RATE_DIGITS)
@@ -69,7 +69,7 @@ def convert(
     rates: EcbRates,
     into: str = "report",
     rounding: Rounding = Rounding.HALF_UP,
-    timezone: str = FIRM_TIMEZONE,
+    timezone: str = FIRM_ZONE.key,
     max_staleness_days: int = DEFAULT_MAX_STALENESS_DAYS,
 ) -> pl.DataFrame:
     """`frame` with the money in `amount` (in `currency`, dated `on`) converted into `to`.

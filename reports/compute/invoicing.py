@@ -9,11 +9,11 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.compute.periods import local_date
 from reports.compute.units import Rounding, divide, from_units, to_units
 from reports.compute.vat import require_unique
 from reports.errors import DataError
 from reports.money import MONEY
+from reports.periods import local_date
 
 PERCENT_DIGITS = 2
 #: Outstanding debt by days past due; an invoice with no due date, or no date at all, cannot

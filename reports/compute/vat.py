@@ -26,10 +26,10 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.compute.periods import Period, local_date, period_bounds
 from reports.compute.units import Rounding, divide, from_units, quantize, to_minor_units, to_units
 from reports.errors import DataError
 from reports.money import MONEY, MONEY_SCALE
+from reports.periods import Period, local_date, period_bounds
 
 STANDARD_RATE = Decimal("0.20")
 #: The words an item's `status` may use for a cancelled item, compared without case:

@@ -19,14 +19,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from reports.errors import TemplateError
 from reports.output import atomic_write
-from reports.render.excel import (
+from reports.render.workbook import (
     HEADER_COLOUR,
     Cell,
     Chart,
@@ -36,31 +35,28 @@ from reports.render.excel import (
     Sheet,
     cached_number,
     clean_text,
+    column_letter,
     column_plans,
     column_widths,
     is_formula_like,
     money_format,
-    naive_uk,
+    quote_sheet,
     sheet_rows,
     totals_row,
 )
-from reports.report.model import ReportData
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 HEADER_STYLE = "Report header"
 
 
-def write(
-    layout: Layout, path: Path, template: Path | None = None, data: ReportData | None = None
-) -> Path:
+def write(layout: Layout, path: Path, template: Path | None = None) -> Path:
     if template is not None:
         try:
             book = load_workbook(template)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
             raise TemplateError(f"cannot use template {template}: {error}") from None
-        if data is not None:
-            _fill_defined_names(book, data)
+        _fill_defined_names(book, layout.defined_names)
     else:
         book = Workbook(write_only=True)
     names = {getattr(style, "name", style) for style in getattr(book, "named_styles", [])}
@@ -70,7 +66,7 @@ def write(
         ws = book.create_sheet("Summary")
         _set_up_pages(ws, layout.pages.get("Summary"))
         for index, width in enumerate(layout.summary_widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
+            ws.column_dimensions[column_letter(index)].width = width
         for row_number, row in enumerate(layout.summary, start=1):
             ws.append([_cell(ws, cell) for cell in row])
             results["Summary"] = results.get("Summary", {}) | _results(row, row_number)
@@ -148,7 +144,7 @@ def _cell(ws: Any, cell: Cell) -> WriteOnlyCell:
 def _results(cells: tuple[Cell, ...], row_number: int) -> dict[str, Any]:
     """The cached results of a row's formulas, by cell name."""
     return {
-        f"{get_column_letter(column)}{row_number}": cached_number(cell.cached)
+        f"{column_letter(column)}{row_number}": cached_number(cell.cached)
         for column, cell in enumerate(cells, start=1)
         if cell.formula and cell.cached is not None
     }
@@ -195,7 +191,7 @@ def _write_sheet(
     ws = book.create_sheet(sheet.title)
     _set_up_pages(ws, pages.get(sheet.title))
     for index, width in enumerate(column_widths(sheet), start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
+        ws.column_dimensions[column_letter(index)].width = width
     ws.freeze_panes = "A2"
     headers = []
     for column in sheet.columns:
@@ -214,7 +210,7 @@ def _write_sheet(
     totals, totalled = totals_row(sheet)
     ws.append([_cell(ws, cell) for cell in totals])
     results = _results(totals, sheet.rows + 2)
-    last = get_column_letter(len(sheet.columns))
+    last = column_letter(len(sheet.columns))
     table = Table(displayName=sheet.table, ref=f"A1:{last}{sheet.rows + 2}", totalsRowCount=1)
     # Write-only sheets cannot be read back, so the table's columns are named here, exactly
     # as the header cells say (Excel drops a table whose names differ from its headers).
@@ -287,7 +283,7 @@ def _add_chart(ws: Any, chart: Chart) -> None:
     drawn.y_axis.title = chart.y_title
     drawn.y_axis.number_format = chart.y_format
     drawn.x_axis.number_format = chart.x_format
-    title = quote_sheetname(chart.sheet.title)
+    title = quote_sheet(chart.sheet.title)
     rows = chart.last_row
     # By range, not by cell: write-only sheets cannot be read back.
     last = chart.series_letters[-1]
@@ -297,12 +293,7 @@ def _add_chart(ws: Any, chart: Chart) -> None:
     ws.add_chart(drawn, chart.anchor)
 
 
-def _fill_defined_names(book: Workbook, data: ReportData) -> None:
-    values = {
-        "firm": data.firm.name,
-        "period": data.month_label,
-        "generated_at": naive_uk(data.generated_at),
-    }
+def _fill_defined_names(book: Workbook, values: dict[str, Any]) -> None:
     for name, value in values.items():
         defined = book.defined_names.get(name)
         if defined is None:

@@ -23,7 +23,7 @@ from xlsxwriter.utility import quote_sheetname, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from reports.output import atomic_write
-from reports.render.excel import (
+from reports.render.workbook import (
     HEADER_COLOUR,
     Cell,
     Chart,

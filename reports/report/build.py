@@ -18,7 +18,6 @@ import polars as pl
 from reports import periods
 from reports.compute import fx, incomes, invoicing, quality, vat
 from reports.compute.invoicing import COUNTED_STATES, EXPENSE_STATUSES, ExpenseState
-from reports.compute.periods import Period, local_date, quarter_bounds
 from reports.config import FirmSettings
 from reports.frames import (
     CASE_SUMMARIES,
@@ -32,7 +31,7 @@ from reports.frames import (
     WILLSUITE_INVOICES,
 )
 from reports.money import MONEY
-from reports.periods import Month
+from reports.periods import Month, Period, local_date, quarter_bounds
 from reports.report.model import (
     Frames,
     Headline,

@@ -86,7 +86,7 @@ def visible_sum(values: str, *criteria: tuple[str, str], count: bool = False) ->
 
 def _quarter_start(data: ReportData) -> str:
     """The first day of the VAT quarter holding the Summary's month, worked out in the sheet
-    by HMRC's stagger (the same rule as `compute.periods.quarter_bounds`)."""
+    by HMRC's stagger (the same rule as `periods.quarter_bounds`)."""
     month = f"MONTH({PERIOD_START_CELL})"
     return f"EDATE({PERIOD_START_CELL},-MOD({month}-{data.vat_stagger}+3,3))"
 

@@ -5,7 +5,8 @@
 `hostile` serves malformed and hostile records on request.
 """
 
-from reports.sandbox.data import Sizes, generate
+from reports.sandbox.data import SandboxData, Sizes
+from reports.sandbox.generate import generate
 from reports.sandbox.mobility import MOBILITY_TOKEN
 from reports.sandbox.plannr import PLANNR_ACCOUNT_UUID, PLANNR_TOKEN
 from reports.sandbox.server import Sandbox
@@ -18,6 +19,7 @@ __all__ = [
     "WILLSUITE_CLIENT_ID",
     "WILLSUITE_CLIENT_SECRET",
     "Sandbox",
+    "SandboxData",
     "Sizes",
     "generate",
 ]

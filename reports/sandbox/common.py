@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,6 @@ from reports.sandbox.faults import page_shifted
 
 if TYPE_CHECKING:
     from reports.sandbox.data import SandboxData
-    from reports.sandbox.server import Sandbox
 
 #: The vendors' own time zone. The sandbox keeps its own copy rather than the client's: a fake
 #: that shares the client's constants cannot catch the client's mistakes with them.
@@ -33,25 +33,25 @@ class Response(Exception):
         self.headers = headers or {}
 
 
+@dataclass(frozen=True)
+class Host:
+    """What a vendor's routes need from the server that serves them: the data they answer
+    from, the lock that guards its changes, and the server's base URL."""
+
+    data: SandboxData
+    lock: threading.Lock
+    url: str
+
+
 class VendorApi:
     """One vendor's routes under its path prefix, with whatever state the vendor keeps."""
 
     prefix: str
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-
-    @property
-    def data(self) -> SandboxData:
-        return self.sandbox.data
-
-    @property
-    def url(self) -> str:
-        return self.sandbox.url
-
-    @property
-    def _lock(self) -> threading.Lock:
-        return self.sandbox.lock
+    def __init__(self, host: Host) -> None:
+        self.data = host.data
+        self.url = host.url
+        self._lock = host.lock
 
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: Any, payload: Any

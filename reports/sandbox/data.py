@@ -2,8 +2,8 @@
 
 Deterministic: the same seed and sizes give the same data (no clock, no global random).
 Each vendor's generator lives beside its routes (`sandbox.mobility`, `.plannr`,
-`.willsuite`); here are what they share: the data's container, its sizes, and the helpers
-that draw dates, stamps, ids and people.
+`.willsuite`), and `sandbox.generate` runs them; here are what they share: the data's
+container, its sizes, and the helpers that draw dates, stamps, ids and people.
 """
 
 from __future__ import annotations
@@ -102,18 +102,6 @@ class SandboxData:
     plannr_incomes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     willsuite_cases: list[dict[str, Any]] = field(default_factory=list)
     willsuite_invoices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-def generate(seed: int = 1, sizes: Sizes | None = None) -> SandboxData:
-    """The three vendors' data for `seed`, `sizes` records of each."""
-    from reports.sandbox import mobility, plannr, willsuite
-
-    sizes = sizes or Sizes()
-    data = SandboxData()
-    mobility.Generator(random.Random(f"mobility-{seed}"), data, sizes).run()
-    plannr.Generator(random.Random(f"plannr-{seed}"), data, sizes).run()
-    willsuite.Generator(random.Random(f"willsuite-{seed}"), data, sizes).run()
-    return data
 
 
 # --------------------------------------------------------------------------- helpers

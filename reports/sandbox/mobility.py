@@ -8,9 +8,9 @@ import math
 import random
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reports.sandbox.common import Answer, Response, VendorApi, page_of, positive
+from reports.sandbox.common import Answer, Host, Response, VendorApi, page_of, positive
 from reports.sandbox.data import (
     ANCHOR,
     COMPANIES,
@@ -25,9 +25,6 @@ from reports.sandbox.data import (
     person,
     stamp,
 )
-
-if TYPE_CHECKING:
-    from reports.sandbox.server import Sandbox
 
 MOBILITY_TOKEN = "sandbox-mobility-token"
 
@@ -440,8 +437,8 @@ def _invoiced_share(rows: list[dict[str, Any]]) -> str:
 class MobilityApi(VendorApi):
     prefix = "/mobility"
 
-    def __init__(self, sandbox: Sandbox, max_per_page: int = 500) -> None:
-        super().__init__(sandbox)
+    def __init__(self, host: Host, max_per_page: int = 500) -> None:
+        super().__init__(host)
         #: The most items a page holds, whatever `per_page` asks: the server's own cap.
         self.max_per_page = max_per_page
 

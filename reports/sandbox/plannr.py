@@ -10,11 +10,12 @@ import re
 import time
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reports.sandbox.common import (
     UK,
     Answer,
+    Host,
     Response,
     VendorApi,
     check_oauth_client,
@@ -32,9 +33,6 @@ from reports.sandbox.data import (
     person,
     random_uuid,
 )
-
-if TYPE_CHECKING:
-    from reports.sandbox.server import Sandbox
 
 PLANNR_TOKEN = "sandbox-plannr-token"
 PLANNR_ACCOUNT_UUID = "5a4db0c4-0000-4000-8000-000000000001"
@@ -321,12 +319,12 @@ class PlannrApi(VendorApi):
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        host: Host,
         rate_limit: int = 500,
         rate_window_seconds: float = 60.0,
         documented_headers_only: bool = False,
     ) -> None:
-        super().__init__(sandbox)
+        super().__init__(host)
         self.rate_limit = rate_limit
         self.rate_window_seconds = rate_window_seconds
         #: Send only the rate-limit header Plannr documents (`X-Ratelimit-Remaining`): no

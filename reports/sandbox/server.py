@@ -35,8 +35,8 @@ from reports.config import (
     WillSuiteSettings,
 )
 from reports.sandbox import hostile as hostile_data
-from reports.sandbox.common import Response, VendorApi, to_json
-from reports.sandbox.data import SandboxData, Sizes, generate
+from reports.sandbox.common import Host, Response, VendorApi, to_json
+from reports.sandbox.data import SandboxData, Sizes
 from reports.sandbox.faults import (
     HTML_PAGE,
     SLOW_SECONDS,
@@ -44,6 +44,7 @@ from reports.sandbox.faults import (
     FaultPlan,
     set_page_shift,
 )
+from reports.sandbox.generate import generate
 from reports.sandbox.mobility import MOBILITY_TOKEN, MobilityApi
 from reports.sandbox.plannr import PLANNR_ACCOUNT_UUID, PLANNR_TOKEN, PlannrApi
 from reports.sandbox.willsuite import (
@@ -94,12 +95,6 @@ class Sandbox:
         self.fault_plan = FaultPlan.of(faults, fault_rate, fault_seed)
         self.latency_ms = latency_ms
         self.lock = threading.Lock()
-        self.mobility = MobilityApi(self, mobility_max_per_page)
-        self.plannr = PlannrApi(
-            self, plannr_rate_limit, plannr_rate_window_seconds, plannr_documented_headers_only
-        )
-        self.willsuite = WillSuiteApi(self, willsuite_token_ttl_seconds, willsuite_list_envelope)
-        self.apis: tuple[VendorApi, ...] = (self.mobility, self.plannr, self.willsuite)
         self.faults: list[Fault] = []
         self.requests: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
@@ -114,6 +109,14 @@ class Sandbox:
         self._server.server_bind()
         self._server.server_activate()
         self._thread: threading.Thread | None = None
+        # Each vendor's routes get what they need from the server, not the server itself.
+        host = Host(self.data, self.lock, self.url)
+        self.mobility = MobilityApi(host, mobility_max_per_page)
+        self.plannr = PlannrApi(
+            host, plannr_rate_limit, plannr_rate_window_seconds, plannr_documented_headers_only
+        )
+        self.willsuite = WillSuiteApi(host, willsuite_token_ttl_seconds, willsuite_list_envelope)
+        self.apis: tuple[VendorApi, ...] = (self.mobility, self.plannr, self.willsuite)
 
     # ---------------------------------------------------------------- lifecycle
 

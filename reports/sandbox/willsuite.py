@@ -12,11 +12,12 @@ import re
 import time
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reports.sandbox.common import (
     UK,
     Answer,
+    Host,
     Response,
     VendorApi,
     check_oauth_client,
@@ -33,9 +34,6 @@ from reports.sandbox.data import (
     person,
     random_uuid,
 )
-
-if TYPE_CHECKING:
-    from reports.sandbox.server import Sandbox
 
 WILLSUITE_CLIENT_ID = "sandbox-willsuite-client"
 WILLSUITE_CLIENT_SECRET = "sandbox-willsuite-secret"
@@ -201,9 +199,9 @@ class WillSuiteApi(VendorApi):
     prefix = "/willsuite"
 
     def __init__(
-        self, sandbox: Sandbox, token_ttl_seconds: int = 3600, list_envelope: str = "paginator"
+        self, host: Host, token_ttl_seconds: int = 3600, list_envelope: str = "paginator"
     ) -> None:
-        super().__init__(sandbox)
+        super().__init__(host)
         if list_envelope not in ENVELOPES:
             raise ValueError(f"list_envelope must be one of {', '.join(ENVELOPES)}")
         self.token_ttl_seconds = token_ttl_seconds

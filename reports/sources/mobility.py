@@ -32,7 +32,7 @@ from reports.frames import (
     MOBILITY_TASK_MANAGERS,
     MOBILITY_TASKS,
 )
-from reports.http import ApiClient, Page, ProgressCallback, fetch_pages, record_id, segment
+from reports.http import ApiClient, ProgressCallback, ResultItems, fetch_pages, record_id, segment
 from reports.sources.base import HttpSource
 
 SOURCE = "mobility"
@@ -54,18 +54,8 @@ def connect(
     )
 
 
-def read_page(body: Any) -> Page:
-    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
-        raise SourceError(f"{SOURCE}: unexpected list response (no `result` object)")
-    if body.get("success") is False:
-        raise SourceError(f"{SOURCE}: the API answered success=false")
-    result = body["result"]
-    return Page(
-        list(result.get("items") or []),
-        result.get("lastPage"),
-        result.get("total"),
-        per_page=result.get("perPage"),
-    )
+#: Every list answers `{"success": true, "result": {...}}`.
+read_page = ResultItems(SOURCE).read
 
 
 def list_cases(api: ApiClient, page_size: int = 100) -> list[dict[str, Any]]:

@@ -39,8 +39,8 @@ from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
 from reports.http import (
     ApiClient,
     BearerTokenAuth,
-    Page,
     ProgressCallback,
+    ResourceCollection,
     fetch_pages,
     record_id,
     segment,
@@ -153,13 +153,8 @@ def refresh_access_token(settings: PlannrSettings, config: Config) -> tuple[Secr
     return Secret(body["access_token"]), float(lifetime) if lifetime else None
 
 
-def read_page(body: Any) -> Page:
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise SourceError(f"{SOURCE}: unexpected list response (no `data` array)")
-    meta = body.get("meta")
-    if not isinstance(meta, dict):  # an unpaginated list: everything is here
-        return Page(body["data"], 1, len(body["data"]))
-    return Page(body["data"], meta.get("last_page"), meta.get("total"))
+#: Lists are Laravel resource collections (`data`, counts under `meta`).
+read_page = ResourceCollection(SOURCE).read
 
 
 def list_cases(api: ApiClient) -> list[dict[str, Any]]:

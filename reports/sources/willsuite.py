@@ -42,17 +42,21 @@ import polars as pl
 from reports.compute import vat
 from reports.config import Config, Secret, WillSuiteSettings
 from reports.errors import ApiError, ConfigError, DataError, SourceError, ValidationError
-from reports.frames import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+from reports.frames import (
+    WILLSUITE_CASES,
+    WILLSUITE_INVOICE_ITEMS,
+    WILLSUITE_INVOICES,
+    WILLSUITE_ZONE,
+)
 from reports.http import (
+    AnyListEnvelope,
     ApiClient,
     BearerTokenAuth,
-    Page,
     ProgressCallback,
     fetch_pages,
     record_id,
     segment,
 )
-from reports.periods import UK_ZONE
 from reports.sources.base import HttpSource, NoteCallback
 
 SOURCE = "willsuite"
@@ -102,39 +106,8 @@ def connect(
     )
 
 
-def read_page(body: Any) -> Page:
-    """A page of `GET /cases`, in whichever envelope it came (WillSuite documents none):
-    Laravel's paginator (`last_page`, `total` beside `data`), a Laravel resource collection
-    (under `meta`), `data` alone, or a bare array. Without a last page, pages are read until
-    one comes back short."""
-    if isinstance(body, list):
-        return Page(body, None, None, envelope="a bare JSON array")
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise SourceError(f"{SOURCE}: unexpected list response (neither an array nor `data`)")
-    meta = body.get("meta")
-    if "last_page" in body or "total" in body:
-        where, envelope = body, "Laravel paginator (last_page and total beside data)"
-    elif isinstance(meta, dict) and ("last_page" in meta or "total" in meta):
-        where, envelope = meta, "Laravel resource collection (last_page and total under meta)"
-    else:
-        where, envelope = {}, "data with no page count (read until a short page)"
-    return Page(
-        body["data"],
-        _whole(where.get("last_page")),
-        _whole(where.get("total")),
-        per_page=_whole(where.get("per_page")),
-        envelope=envelope,
-    )
-
-
-def _whole(value: Any) -> int | None:
-    """A count from an envelope, which Laravel may send as a number or a numeric string."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise SourceError(f"{SOURCE}: unexpected page count {value!r} in a list response") from None
+#: WillSuite documents no envelope for `GET /cases`: each is read, and the one seen noted.
+read_page = AnyListEnvelope(SOURCE).read
 
 
 def list_cases(api: ApiClient, updated_after: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -465,7 +438,7 @@ def _invoice(body: Any, case_id: str) -> dict[str, Any]:
 def format_timestamp(value: dt.datetime) -> str:
     """WillSuite's `YYYY-MM-DD HH:mm:ss`, in UK local time for aware datetimes."""
     if value.tzinfo is not None:
-        value = value.astimezone(ZoneInfo(UK_ZONE)).replace(tzinfo=None)
+        value = value.astimezone(ZoneInfo(WILLSUITE_ZONE)).replace(tzinfo=None)
     return value.strftime(TIMESTAMP_FORMAT)
 
 

@@ -1,0 +1,350 @@
+"""`ApiClient`: one vendor API over a pooled `httpx.Client`, with deadlines, pacing,
+retries with backoff, error mapping and a bounded fan-out.
+
+Its parts come from outside, as dlt's REST client takes its own: the `transport` (a test
+passes `httpx.MockTransport`), the `auth`, the `RetryPolicy`, the `RateLimiter`.
+Concurrency is threads over one client, not asyncio, so the same code runs from a script
+and from inside a running Jupyter kernel (which already owns an event loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import httpx
+
+from reports.errors import ApiError, IncompleteDataError, SourceError, TransientApiError
+from reports.http.ratelimit import RateLimiter
+from reports.http.records import decode_json, encode_json
+from reports.http.retry import (
+    RETRYABLE_STATUS,
+    Retry,
+    RetryBudget,
+    RetryPolicy,
+    RetryReason,
+    retry_after_seconds,
+)
+
+log = logging.getLogger("reports.http")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Called as `on_progress(label, done, total)` while a fetch runs.
+ProgressCallback = Callable[[str, int, int], None]
+#: Called as `on_note(key, value)` with a fact worth keeping about the run.
+NoteCallback = Callable[[str, str], None]
+
+
+class _DeadlinePassed(Exception):
+    """A request's whole exchange (connect to last byte) took longer than it may."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no whole answer within {seconds:g} s")
+
+
+class _Unreadable(Exception):
+    """A successful answer whose body cannot be read: retried, for a read."""
+
+    def __init__(self, reason: RetryReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _transport_retry(error: Exception) -> Retry:
+    if isinstance(error, _DeadlinePassed):
+        return Retry(RetryReason.DEADLINE, str(error))
+    name = type(error).__name__
+    if isinstance(error, httpx.TimeoutException):
+        return Retry(RetryReason.TIMEOUT, f"timeout ({name})")
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
+        return Retry(RetryReason.DROPPED, f"connection dropped ({name})")
+    return Retry(RetryReason.CONNECTION, f"connection error ({name})")
+
+
+class ApiClient:
+    """One vendor API: a pooled `httpx.Client` plus retries, pacing and error mapping."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        concurrency: int = 16,
+        timeout_seconds: float = 30.0,
+        retry: RetryPolicy | None = None,
+        requests_per_minute: float | None = None,
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+        on_progress: ProgressCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.source = source
+        self.base_url = base_url.rstrip("/")
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.timeout_seconds = timeout_seconds
+        self.budget = RetryBudget(source)
+        self.on_progress = on_progress
+        #: Facts worth keeping about the run (the list envelope a vendor answered with);
+        #: `reports monthly` records them in the manifest.
+        self.on_note: NoteCallback | None = None
+        self._limiter = limiter or (
+            RateLimiter(requests_per_minute) if requests_per_minute else None
+        )
+        self._sleep = sleep
+        self._client = httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            headers={"Accept": "application/json", **(headers or {})},
+            timeout=httpx.Timeout(timeout_seconds),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport,
+        )
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def url(self, path: str) -> str:
+        """Where `path` is, for errors: the base and the path, never a credential."""
+        return f"{self.base_url}{path}"
+
+    def note(self, key: str, value: str) -> None:
+        if self.on_note is not None:
+            self.on_note(key, value)
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        expect: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """GET `path`; with `expect`, its result (an answer it refuses is retried)."""
+        return self.request("GET", path, params=params, expect=expect)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool | None = None,
+        expect: Callable[[Any], R] | None = None,
+    ) -> Any:
+        """Send one request with retries; return the decoded JSON body, or `expect(body)`.
+
+        Transient failures are retried with backoff: 429 and 5xx answers, a connection that
+        fails or drops mid-body, a whole request past its deadline (`timeout_seconds`, body
+        included, so a trickled body cannot hang a run), and, for a read, a 200 whose body
+        is not JSON or not the vendor's envelope (`expect` raises `SourceError` for that).
+        A request that may have been applied is not sent again: POST and PATCH (unless
+        `idempotent=True`) are retried only after a 429 or a failure to connect.
+        """
+        if idempotent is None:
+            idempotent = method.upper() not in ("POST", "PATCH")
+        content = None
+        headers = {}
+        if json_body is not None:
+            content = encode_json(json_body)
+            headers["Content-Type"] = "application/json"
+        last = Retry(RetryReason.CONNECTION, "no attempt")
+        status: int | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            if self._limiter is not None:
+                self._limiter.acquire()
+            retry_after = None
+            try:
+                status, response_headers, body = self._send(method, path, params, content, headers)
+            except (httpx.TransportError, _DeadlinePassed) as error:
+                last = _transport_retry(error)
+                never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+                if not idempotent and not never_sent:
+                    raise self._maybe_applied(method, path, last) from None
+            else:
+                if self._limiter is not None:
+                    remaining = response_headers.get("X-Ratelimit-Remaining")
+                    if remaining is not None and remaining.isdigit():
+                        self._limiter.observe(int(remaining))
+                if status < 400:
+                    try:
+                        decoded = self._decode(method, path, status, body)
+                        return expect(decoded) if expect is not None else decoded
+                    except IncompleteDataError:
+                        raise  # a count that does not add up: the caller decides
+                    except _Unreadable as error:
+                        if not idempotent:
+                            raise self._unreadable(method, path, status, error) from None
+                        last = Retry(error.reason, str(error))
+                    except SourceError as error:
+                        if not idempotent:
+                            raise
+                        detail = str(error).removeprefix(f"{self.source}: ")
+                        last = Retry(RetryReason.NO_ENVELOPE, detail)
+                elif status not in RETRYABLE_STATUS:
+                    raise self._api_error(method, path, status, response_headers, body)
+                else:
+                    reason = RetryReason.RATE_LIMITED if status == 429 else RetryReason.SERVER_ERROR
+                    last = Retry(reason, f"HTTP {status}")
+                    if not idempotent and reason is not RetryReason.RATE_LIMITED:
+                        raise self._maybe_applied(method, path, last, status)
+                    retry_after = retry_after_seconds(response_headers.get("Retry-After"))
+            self.budget.spend(last)
+            self._progress("retries", self.budget.retries, self.budget.requests)
+            if attempt < self.retry.attempts:
+                delay = self.retry.delay(attempt, retry_after)
+                log.info(
+                    "%s: %s %s: %s, retry in %.2fs", self.source, method, path, last.detail, delay
+                )
+                self._sleep(delay)
+        raise TransientApiError(
+            f"{self.source}: {method} {path} still failing after {self.retry.attempts} "
+            f"attempts ({last.detail}); try again later",
+            source=self.source,
+            method=method,
+            url=self.url(path),
+            status=status,
+            reason=last.reason,
+        )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One exchange, the whole body read before `timeout_seconds` have passed."""
+        self.budget.count()
+        deadline = time.monotonic() + self.timeout_seconds
+        with self._client.stream(
+            method, path, params=params, content=content, headers=headers
+        ) as response:
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _DeadlinePassed(self.timeout_seconds)
+            return response.status_code, response.headers, b"".join(chunks)
+
+    def _maybe_applied(
+        self, method: str, path: str, last: Retry, status: int | None = None
+    ) -> TransientApiError:
+        return TransientApiError(
+            f"{self.source}: {method} {path} failed ({last.detail}) and was not sent again, as "
+            "it may have been applied: check in the system before retrying",
+            source=self.source,
+            method=method,
+            url=self.url(path),
+            status=status,
+            reason=last.reason,
+        )
+
+    def _unreadable(self, method: str, path: str, status: int, error: _Unreadable) -> SourceError:
+        return SourceError(
+            f"{self.source}: {error}",
+            source=self.source,
+            method=method,
+            url=self.url(path),
+            status=status,
+        )
+
+    def _decode(self, method: str, path: str, status: int, body: bytes) -> Any:
+        if not body.strip():
+            if method.upper() == "GET":
+                raise _Unreadable(RetryReason.EMPTY_BODY, f"{method} {path} returned an empty body")
+            return None
+        try:
+            return decode_json(body)
+        except ValueError:
+            raise _Unreadable(
+                RetryReason.NOT_JSON,
+                f"{method} {path} returned HTTP {status} with a body that is not JSON; "
+                "check the base URL",
+            ) from None
+
+    def _api_error(
+        self, method: str, path: str, status: int, headers: httpx.Headers, content: bytes
+    ) -> ApiError:
+        message, field_errors = "", None
+        try:
+            body = decode_json(content)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            for key in ("message", "error_description", "error"):
+                if isinstance(body.get(key), str):
+                    message = body[key]
+                    break
+            errors = body.get("errors")
+            if isinstance(errors, dict):
+                field_errors = {
+                    str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+                    for k, v in errors.items()
+                }
+        if not message:
+            message = (
+                HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error"
+            )
+        hint = {
+            401: " (check the credentials)",
+            403: " (the credentials lack permission)",
+            404: " (check the base URL and the id)",
+        }.get(status, "")
+        return ApiError(
+            self.source, method, path, status, message + hint, field_errors, self.url(path)
+        )
+
+    def fan_out(
+        self, fn: Callable[[T], R], items: Sequence[T] | Iterable[T], label: str = ""
+    ) -> list[R]:
+        """`[fn(item) for item in items]` with at most `concurrency` calls in flight.
+
+        Results keep the order of `items`. The first failure cancels what has not started
+        and is raised, so a partial result is never returned.
+        """
+        work = list(items)
+        results: list[Any] = [None] * len(work)
+        if not work:
+            self._progress(label, 0, 0)
+            return results
+        done_count = 0
+        lock = threading.Lock()
+
+        def run(index: int, item: T) -> None:
+            nonlocal done_count
+            results[index] = fn(item)
+            with lock:
+                done_count += 1
+                self._progress(label, done_count, len(work))
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            futures: list[Future[None]] = [
+                pool.submit(run, index, item) for index, item in enumerate(work)
+            ]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in futures if f.done() and f.exception() is not None]
+            if failed:
+                for future in futures:
+                    future.cancel()
+                raise failed[0].exception()  # type: ignore[misc]
+        return results
+
+    def _progress(self, label: str, done: int, total: int) -> None:
+        if self.on_progress is not None and label:
+            self.on_progress(f"{self.source} {label}", done, total)

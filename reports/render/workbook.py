@@ -1,0 +1,330 @@
+"""What a workbook holds, independent of the library that writes it: sheets of typed
+columns over frames, the Summary's cells, totals rows, a chart, print setup, and how each
+column's cells are typed and formatted. `reports.render.excel` lays the month's report out
+in these terms; a writer (`excel_xlsxwriter`, `excel_openpyxl`) puts a `Layout` on disk
+and knows nothing else (the `WorkbookWriter` protocol).
+
+Cells are typed: numbers are numbers (exact `Decimal`, never a float on the way), dates are
+dates, money carries its currency's number format. Text that would read as a formula (`=`,
+`+`, `-`, `@`, tab, carriage return) is written as text with a quote prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import polars as pl
+
+from reports.money import SYMBOLS, minor_units
+from reports.periods import FIRM_ZONE
+from reports.report import figures
+
+#: How a true or false value is shown on every sheet (`figures.YES`, as the Summary's
+#: formulas look for it).
+YES, NO = figures.YES, "No"
+FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters an .xlsx cannot hold; shown as U+FFFD, as the PDFs show them.
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+HEADER_COLOUR = "1F4E79"
+#: The Summary sheet's column widths, in characters: labels (at least this, and wide enough
+#: for the longest figure's label), then two values.
+SUMMARY_WIDTHS = (44, 22, 22)
+
+
+#: The format of an amount whose currency is not known (it is flagged in Data quality).
+UNKNOWN_CURRENCY_FORMAT = "#,##0.00##"
+
+
+def money_format(currency: str | None) -> str:
+    """An Excel number format for `currency`, with its ISO 4217 minor units."""
+    if not currency:
+        return UNKNOWN_CURRENCY_FORMAT
+    digits = minor_units(currency)
+    number = "#,##0" + ("." + "0" * digits if digits else "")
+    symbol = SYMBOLS.get(currency.upper())
+    return f'"{symbol}"{number}' if symbol else f'{number} "{currency.upper()}"'
+
+
+def column_letter(index: int) -> str:
+    """Excel's name of the `index`-th column, from 1: A, ..., Z, AA, ..."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet's title as a formula names it: quoted, its own quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a sheet: the frame field, its header, and how its cells are written."""
+
+    field: str
+    header: str
+    #: text, int, money, decimal, percent (41.07 is 41.07 %), fraction (0.2 is 20 %), rate,
+    #: date, datetime, bool (shown Yes or No)
+    kind: str = "text"
+    currency: str | None = None  # fixed currency of a money column
+    currency_field: str | None = None  # or the field holding each row's currency
+    total: bool = False
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    table: str
+    frame: pl.DataFrame
+    columns: tuple[Col, ...]
+
+    @property
+    def rows(self) -> int:
+        return max(self.frame.height, 1)  # an Excel table needs a data row, even an empty one
+
+    def column_range(self, field: str) -> str:
+        index = [c.field for c in self.columns].index(field) + 1
+        letter = column_letter(index)
+        return f"{quote_sheet(self.title)}!${letter}$2:${letter}${self.rows + 1}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One Summary or totals cell, as both writers write it."""
+
+    value: Any = None  # text, a number, a date, a naive UK datetime, or a formula
+    number_format: str | None = None
+    bold: bool = False
+    formula: bool = False
+    #: A formula's result, stored with it, so that previews that do not recalculate (mail
+    #: apps, file browsers, `openpyxl` with `data_only=True`) show the figure; it is what the
+    #: formula gives over the tables as written (the tests recalculate and compare).
+    cached: Any = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The native stacked column chart of invoiced and not invoiced expenses by month."""
+
+    sheet: Sheet
+    title: str = "Expenses by month incurred: invoiced, to be invoiced, awaiting approval"
+    y_title: str = "Amount"
+    #: The axes' number formats: months on the x axis, money with thousands on the y axis.
+    x_format: str = "mmm yy"
+    y_format: str = "#,##0"
+    anchor: str = "F2"
+    width_cm: float = 22
+    height_cm: float = 11
+
+    @property
+    def last_row(self) -> int:
+        return self.sheet.rows + 1  # the header, then the data rows
+
+    @property
+    def series_letters(self) -> tuple[str, ...]:
+        """The columns drawn, one series each: every column after the month's."""
+        return tuple(column_letter(i + 1) for i in range(1, len(self.sheet.columns)))
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints: on A4, one page wide, its header row on every page, and a header
+    and footer in Excel's codes (`&L`, `&C`, `&R` sections; `&A` the sheet, `&P` and `&N`
+    the page and the page count)."""
+
+    landscape: bool
+    #: Pages tall at the most; 0 for as many as it takes (one page wide always).
+    fit_height: int = 0
+    repeat_header: bool = True
+    header: str = ""
+    footer: str = "&CPage &P of &N"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything a writer puts in the workbook, in order: Summary, then the sheets."""
+
+    sheets: tuple[Sheet, ...]
+    summary: tuple[tuple[Cell, ...], ...] | None = None
+    chart: Chart | None = None
+    summary_widths: tuple[float, ...] = SUMMARY_WIDTHS
+    #: Each sheet's print setup, by title (none given: the writer's defaults).
+    pages: dict[str, PageSetup] = field(default_factory=dict)
+    #: Values for a firm template's defined names (`firm`, `period`, `generated_at`).
+    defined_names: dict[str, Any] = field(default_factory=dict)
+
+
+ColumnKind = Literal["text", "number", "bool", "date", "datetime"]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one column's cells are written: their type and number format, which is fixed or
+    read, row by row, from the currency at `currency_index` of the row."""
+
+    kind: ColumnKind
+    number_format: str | None = None
+    currency_index: int | None = None
+
+
+FIXED_FORMATS = {
+    "int": "0",
+    "decimal": "0.00##",
+    "percent": '0.00"%"',
+    "fraction": "0.0%",
+    "rate": "0.000000",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+#: Rows normalised by Polars at a time: enough to be vectorised, few enough that a
+#: million-row sheet never has a second copy of itself in memory.
+CHUNK_ROWS = 20_000
+
+
+def cached_number(value: Any) -> Any:
+    """A formula's cached result as a writer stores it: a `Decimal` in plain notation
+    (`0.0000`, never `0E-4`), so that every reader takes it for the number it is."""
+    return Decimal(format(value, "f")) if isinstance(value, Decimal) else value
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_LIKE)
+
+
+def clean_text(value: str) -> str:
+    return ILLEGAL.sub("\ufffd", value)
+
+
+def naive_uk(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(FIRM_ZONE).replace(tzinfo=None) if value.tzinfo else value
+
+
+def column_plans(sheet: Sheet) -> tuple[list[pl.Expr], list[ColumnPlan]]:
+    """The Polars expressions that normalise a sheet's rows, and how each column is written.
+
+    Rows hold the columns' values in order, then the currency fields of per-row money
+    formats. Text is cleaned of control characters and lists are joined here, once per
+    chunk, rather than cell by cell in either writer.
+    """
+    schema = sheet.frame.schema
+    fields = [column.field for column in sheet.columns]
+    extra = sorted({c.currency_field for c in sheet.columns if c.currency_field} - set(fields))
+    positions = {name: index for index, name in enumerate([*fields, *extra])}
+    expressions: list[pl.Expr] = []
+    plans: list[ColumnPlan] = []
+    for column in sheet.columns:
+        expression, plan = _plan(column, schema.get(column.field, pl.Null()), positions)
+        expressions.append(expression.alias(column.field))
+        plans.append(plan)
+    expressions += [pl.col(name) for name in extra]
+    return expressions, plans
+
+
+def _plan(column: Col, dtype: pl.DataType, positions: dict[str, int]) -> tuple[pl.Expr, ColumnPlan]:
+    value = pl.col(column.field)
+    fixed = FIXED_FORMATS.get(column.kind)
+    if isinstance(dtype, pl.Datetime):
+        # Excel has no time zones: times are shown as the firm's clock shows them.
+        if dtype.time_zone is not None:
+            value = value.dt.convert_time_zone(FIRM_ZONE.key).dt.replace_time_zone(None)
+        return value, ColumnPlan("datetime", fixed or FIXED_FORMATS["datetime"])
+    if isinstance(dtype, pl.Date):
+        return value, ColumnPlan("date", fixed or FIXED_FORMATS["date"])
+    if isinstance(dtype, pl.Boolean):
+        # Yes or No, the same on every sheet (and what the Summary's formulas look for).
+        return pl.when(value).then(pl.lit(YES)).when(value.not_()).then(pl.lit(NO)), ColumnPlan(
+            "text"
+        )
+    if dtype.is_numeric():
+        if column.kind == "money":
+            if column.currency:
+                return value, ColumnPlan("number", money_format(column.currency))
+            return value, ColumnPlan(
+                "number", None, currency_index=positions[column.currency_field or ""]
+            )
+        return value, ColumnPlan("number", fixed)
+    if isinstance(dtype, pl.List | pl.Array):
+        value = value.cast(pl.List(pl.String)).list.join(", ")
+    elif not isinstance(dtype, pl.String | pl.Null):
+        value = value.cast(pl.String)
+    return value.str.replace_all(ILLEGAL.pattern, "\ufffd"), ColumnPlan("text")
+
+
+def sheet_rows(sheet: Sheet, expressions: Sequence[pl.Expr]) -> Iterator[tuple[Any, ...]]:
+    """The sheet's normalised rows; an empty frame gives one empty row (a table needs one)."""
+    if not sheet.frame.height:
+        yield (None,) * len(expressions)
+        return
+    for chunk in sheet.frame.iter_slices(CHUNK_ROWS):
+        yield from chunk.select(expressions).iter_rows()
+
+
+def can_total(frame: pl.DataFrame, column: Col) -> bool:
+    """A totals row never adds two currencies: a column whose rows carry their own currency
+    is totalled only while they all carry the same one."""
+    if not column.total:
+        return False
+    if column.currency_field is None or frame.height == 0:
+        return True
+    currencies = frame[column.currency_field]
+    return currencies.null_count() == 0 and currencies.n_unique() == 1
+
+
+def totals_row(sheet: Sheet) -> tuple[tuple[Cell, ...], tuple[bool, ...]]:
+    """The row under the table (live SUBTOTALs), and which columns it totals."""
+    totalled = tuple(can_total(sheet.frame, column) for column in sheet.columns)
+    cells: list[Cell] = []
+    for index, column in enumerate(sheet.columns):
+        if index == 0:
+            cells.append(Cell("Total", bold=True))
+        elif totalled[index]:
+            letter = column_letter(index + 1)
+            number_format = (
+                money_format(column.currency)
+                if column.kind == "money"
+                else FIXED_FORMATS.get(column.kind)
+            )
+            formula = f"=SUBTOTAL(109,{letter}2:{letter}{sheet.rows + 1})"
+            total = sheet.frame[column.field].sum() if sheet.frame.height else 0
+            cells.append(Cell(formula, number_format, bold=True, formula=True, cached=total or 0))
+        else:
+            cells.append(Cell())
+    return tuple(cells), totalled
+
+
+def column_widths(sheet: Sheet, sample: int = 200) -> list[float]:
+    """Each column's width in characters: wide enough for its header and its content (text
+    from the first `sample` rows; numbers by the largest, with thousands separators, decimals
+    and a currency code), so that nothing is cut or runs into the next column."""
+    widths: list[float] = []
+    for column in sheet.columns:
+        longest = len(column.header)
+        values = sheet.frame[column.field] if column.field in sheet.frame.columns else None
+        if column.kind == "date":
+            longest = max(longest, 10)
+        elif column.kind == "datetime":
+            longest = max(longest, 16)
+        elif values is not None and values.dtype.is_numeric() and sheet.frame.height:
+            largest = values.abs().max()
+            if isinstance(largest, int | float | Decimal):
+                digits = len(f"{int(largest):,}")
+                longest = max(longest, digits + 5 + (4 if column.kind == "money" else 0))
+        elif values is not None and sheet.frame.height:
+            text = values.head(sample).cast(pl.String, strict=False).drop_nulls()
+            longest = max([longest, *(len(v) for v in text)])
+        widths.append(min(max(longest + 3, 8), 60))
+    return widths
+
+
+class WorkbookWriter(Protocol):
+    """What puts a `Layout` on disk (atomically), at `path`, and returns it."""
+
+    def write(self, layout: Layout, path: Path) -> Path: ...
