@@ -44,7 +44,7 @@ def make_expenses(count: int) -> pl.DataFrame:
 
 
 def make_invoices(count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    from reports.frames import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+    from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 
     rng = random.Random(2)
     invoices, items = [], []

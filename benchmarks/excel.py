@@ -25,8 +25,8 @@ from measure import isolated
 
 from reports import rates
 from reports.compute.fx import convert
-from reports.frames import MOBILITY_EXPENSES
 from reports.render.excel import Sheet, expense_columns, write_sheets
+from reports.sources.mobility import MOBILITY_EXPENSES
 
 CURRENCIES = ["EUR", "GBP", "USD", "CHF", "JPY", "SEK", "NOK", "PLN"]
 

@@ -17,8 +17,9 @@ import time
 import httpx
 
 from reports import fetch_expenses
-from reports.config import Config, MobilitySettings, Secret
+from reports.config import Config, Secret
 from reports.sandbox import MOBILITY_TOKEN
+from reports.sources.mobility import MobilitySettings
 
 
 def start_sandbox(cases: int, latency_ms: float) -> tuple[subprocess.Popen[str], str]:

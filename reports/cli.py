@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -29,7 +29,7 @@ from rich.progress import (
 )
 
 from reports import __version__
-from reports.config import SOURCES, Config, load_config
+from reports.config import Config, load_config
 from reports.delivery.email import Delivery
 from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.http import ProgressCallback
@@ -37,6 +37,9 @@ from reports.output import ensure_writable, write_parquet
 from reports.periods import Month
 from reports.sources import REGISTRY
 from reports.text import printable
+
+if TYPE_CHECKING:
+    from reports.report.model import ReportData
 
 F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True)
@@ -165,7 +168,13 @@ currency_option = click.option(
     help="Report currency (ISO 4217, one the ECB publishes).",
 )
 sandbox_option = click.option(
-    "--sandbox", is_flag=True, help="Fetch from the built-in sandbox (no account needed)."
+    "--sandbox",
+    "--demo",
+    "sandbox",
+    is_flag=True,
+    help="Start the built-in sandbox in this process and use it instead of the configured "
+    "sources (no account needed; the firm and other settings still come from --config). "
+    "--demo is the same.",
 )
 
 
@@ -256,7 +265,7 @@ ENTITIES = tuple(dict.fromkeys(name for source in REGISTRY.values() for name in 
     "--source",
     "sources",
     multiple=True,
-    type=click.Choice(SOURCES),
+    type=click.Choice(tuple(REGISTRY)),
     help="Fetch only this source (repeatable). Default: every configured source.",
 )
 @config_option
@@ -266,11 +275,7 @@ ENTITIES = tuple(dict.fromkeys(name for source in REGISTRY.values() for name in 
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the Parquet files (<source>_<entity>.parquet).",
 )
-@click.option(
-    "--sandbox",
-    is_flag=True,
-    help="Start the built-in sandbox in this process and fetch from it (no account needed).",
-)
+@sandbox_option
 @friendly_errors
 def fetch(sources: tuple[str, ...], config_path: Path | None, out: Path, sandbox: bool) -> None:
     """Fetch every entity of the configured sources and write each as Parquet."""
@@ -305,7 +310,7 @@ def sources_config(config_path: Path | None, sandbox: bool) -> Iterator[Config]:
 
 def _report_data(
     month: Month, config_path: Path | None, sandbox: bool, firm: str, currency: str
-) -> Any:
+) -> ReportData:
     from reports.monthly import report_data
 
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
@@ -405,9 +410,7 @@ def email(
 @main.command()
 @month_and_config
 @out_option
-@click.option(
-    "--demo", is_flag=True, help="Start the built-in sandbox in this process and report on it."
-)
+@sandbox_option
 @click.option(
     "--email",
     "send_email",
@@ -437,7 +440,7 @@ def monthly(
     month: Month,
     config_path: Path | None,
     out: Path,
-    demo: bool,
+    sandbox: bool,
     send_email: bool,
     allow_partial: bool,
     from_snapshot: bool,
@@ -454,7 +457,7 @@ def monthly(
 
     ensure_writable(out)
     with ExitStack() as stack:
-        config = stack.enter_context(sources_config(config_path, demo))
+        config = stack.enter_context(sources_config(config_path, sandbox))
         on_progress = stack.enter_context(progress_bars())
         result = run_monthly(
             month,
@@ -497,7 +500,10 @@ def monthly(
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
 @click.option("--latency-ms", default=0.0, show_default=True, help="Delay added to every response.")
 @click.option(
-    "--mobility-cases", default=300, show_default=True, help="Cases the mobility API holds."
+    "--cases",
+    default=300,
+    show_default=True,
+    help="Cases each vendor API holds (and half as many clients where clients are apart).",
 )
 @click.option(
     "--hostile",
@@ -525,7 +531,7 @@ def sandbox(
     port: int,
     seed: int,
     latency_ms: float,
-    mobility_cases: int,
+    cases: int,
     hostile: tuple[str, ...],
     faults: str,
     fault_rate: float,
@@ -546,7 +552,7 @@ def sandbox(
             port=port,
             seed=seed,
             latency_ms=latency_ms,
-            sizes=Sizes(mobility_cases=mobility_cases),
+            sizes=Sizes.of(cases),
             hostile=hostile,
             faults=[name.strip() for name in faults.split(",") if name.strip()],
             fault_rate=fault_rate,

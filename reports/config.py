@@ -13,14 +13,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from reports.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("reports.toml")
-PLANNR_DEFAULT_URL = "https://api.plannrcrm.com"
-WILLSUITE_DEFAULT_URL = "https://client.willsuite.co.uk/engine/api"
-SOURCES = ("mobility", "plannr", "willsuite")
 
 
 class Secret:
@@ -47,44 +45,6 @@ class Secret:
 
 
 @dataclass(frozen=True)
-class MobilitySettings:
-    url: str
-    token: Secret
-    #: Also read `GET /v1/cases/{id}` for each case: the fields only the detail returns
-    #: (permissions, allowed actions, the order's entity, services' task counts). One more
-    #: request per case.
-    case_details: bool = False
-    #: Items asked for per page. The docs set no maximum; the server's own `perPage` and
-    #: `lastPage` are followed when it gives fewer.
-    page_size: int = 100
-
-
-@dataclass(frozen=True)
-class PlannrSettings:
-    """A personal access token (they last a year), or an OAuth refresh token with the OAuth
-    client's id and secret: Plannr's only OAuth flow is authorization code, whose refresh
-    token `reports` exchanges for access tokens as they expire."""
-
-    url: str
-    token: Secret | None
-    account_uuid: str
-    refresh_token: Secret | None = None
-    client_id: str | None = None
-    client_secret: Secret | None = None
-    #: Where the newest refresh token is kept: Plannr (Laravel Passport) issues a new one
-    #: with every access token and revokes the old, so the configured one works only once.
-    token_file: Path | None = None
-
-
-@dataclass(frozen=True)
-class WillSuiteSettings:
-    url: str
-    client_id: str | None = None
-    client_secret: Secret | None = None
-    token: Secret | None = None
-
-
-@dataclass(frozen=True)
 class SmtpSettings:
     host: str
     port: int
@@ -97,7 +57,7 @@ class SmtpSettings:
 @dataclass(frozen=True)
 class EmailSettings:
     """Who gets what: the monthly report's readers, and addresses for clients whose
-    system holds none (mobility clients are companies without an address in the API)."""
+    system holds none (some systems hold companies, with no address)."""
 
     monthly_to: tuple[str, ...] = ()
     client_addresses: dict[str, str] = field(default_factory=dict)
@@ -132,64 +92,92 @@ class FirmSettings:
         return replace(self, name=name) if name else self
 
 
-@dataclass(frozen=True)
-class Config:
-    """Which sources to fetch and how. Build it with `load_config()` or directly."""
+def _registry() -> dict[str, Any]:
+    """The registered sources, by name (imported here: the sources import this module)."""
+    from reports.sources.registry import REGISTRY
 
-    mobility: MobilitySettings | None = None
-    plannr: PlannrSettings | None = None
-    willsuite: WillSuiteSettings | None = None
+    return REGISTRY
+
+
+@dataclass(frozen=True, init=False)
+class Config:
+    """Which sources to fetch and how, and the firm, email and HTTP settings. Build it with
+    `load_config()` or directly: `Config(<source name>=<its settings>, ...)`.
+
+    A source's settings are `config.source_settings[name]`, and also `config.<name>` (None
+    when it is not configured): this module names no source; the registry knows them.
+    """
+
+    #: Each configured source's settings, by its name.
+    source_settings: Mapping[str, Any]
     #: Requests in flight at once per source, for the per-case and per-client fan-out.
-    concurrency: int = 16
-    timeout_seconds: float = 30.0
-    smtp: SmtpSettings | None = None
-    email: EmailSettings = field(default_factory=EmailSettings)
-    firm: FirmSettings = field(default_factory=FirmSettings)
+    concurrency: int
+    timeout_seconds: float
+    smtp: SmtpSettings | None
+    email: EmailSettings
+    firm: FirmSettings
+
+    def __init__(
+        self,
+        *,
+        source_settings: Mapping[str, Any] | None = None,
+        concurrency: int = 16,
+        timeout_seconds: float = 30.0,
+        smtp: SmtpSettings | None = None,
+        email: EmailSettings | None = None,
+        firm: FirmSettings | None = None,
+        **by_source: Any,
+    ) -> None:
+        known = _registry()
+        unknown = sorted(set(by_source) - set(known))
+        if unknown:
+            raise TypeError(f"Config() got settings for unknown sources {unknown}")
+        settings = {**(source_settings or {}), **by_source}
+        object.__setattr__(
+            self,
+            "source_settings",
+            {name: value for name, value in settings.items() if value is not None},
+        )
+        object.__setattr__(self, "concurrency", concurrency)
+        object.__setattr__(self, "timeout_seconds", timeout_seconds)
+        object.__setattr__(self, "smtp", smtp)
+        object.__setattr__(self, "email", email or EmailSettings())
+        object.__setattr__(self, "firm", firm or FirmSettings())
+
+    def __getattr__(self, name: str) -> Any:
+        """`config.<source>`: that source's settings, or None when it is not configured."""
+        if name.startswith("_") or name == "source_settings":
+            raise AttributeError(name)
+        if name in self.source_settings:
+            return self.source_settings[name]
+        if name in _registry():
+            return None
+        raise AttributeError(f"{type(self).__name__} has no setting {name!r}")
 
     @property
     def sources(self) -> tuple[str, ...]:
-        """Names of the configured sources, in a fixed order."""
-        return tuple(name for name in SOURCES if getattr(self, name) is not None)
+        """Names of the configured sources, in the registry's order."""
+        return tuple(name for name in _registry() if name in self.source_settings)
 
     def only(self, names: list[str] | tuple[str, ...]) -> Config:
         """The same configuration restricted to `names`; naming an unconfigured source is an error."""
+        known = _registry()
         for name in names:
-            if name not in SOURCES:
-                raise ConfigError(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
-            if getattr(self, name) is None:
+            if name not in known:
+                raise ConfigError(f"unknown source {name!r}; choose from {', '.join(known)}")
+            if name not in self.source_settings:
                 raise ConfigError(f"source {name!r} is not configured (see README: Configuration)")
-        return replace(
-            self,
-            mobility=self.mobility if "mobility" in names else None,
-            plannr=self.plannr if "plannr" in names else None,
-            willsuite=self.willsuite if "willsuite" in names else None,
-        )
+        kept = {name: value for name, value in self.source_settings.items() if name in names}
+        return replace(self, source_settings=kept)
 
     def with_sources(self, sources: Config) -> Config:
         """This configuration reading `sources`' systems instead of its own (the sandbox's, for
         `--demo` and `--sandbox`): the firm, email, SMTP and HTTP settings stay this one's."""
-        return replace(
-            self, mobility=sources.mobility, plannr=sources.plannr, willsuite=sources.willsuite
-        )
+        return replace(self, source_settings=dict(sources.source_settings))
 
 
-# (section, key) -> environment variable
+# (section, key) -> environment variable, for the settings that are not a source's
 _KEYS: dict[tuple[str, str], str] = {
-    ("mobility", "url"): "REPORTS_MOBILITY_URL",
-    ("mobility", "token"): "REPORTS_MOBILITY_TOKEN",
-    ("mobility", "case_details"): "REPORTS_MOBILITY_CASE_DETAILS",
-    ("mobility", "page_size"): "REPORTS_MOBILITY_PAGE_SIZE",
-    ("plannr", "url"): "REPORTS_PLANNR_URL",
-    ("plannr", "token"): "REPORTS_PLANNR_TOKEN",
-    ("plannr", "account_uuid"): "REPORTS_PLANNR_ACCOUNT_UUID",
-    ("plannr", "refresh_token"): "REPORTS_PLANNR_REFRESH_TOKEN",
-    ("plannr", "client_id"): "REPORTS_PLANNR_CLIENT_ID",
-    ("plannr", "client_secret"): "REPORTS_PLANNR_CLIENT_SECRET",
-    ("plannr", "token_file"): "REPORTS_PLANNR_TOKEN_FILE",
-    ("willsuite", "url"): "REPORTS_WILLSUITE_URL",
-    ("willsuite", "client_id"): "REPORTS_WILLSUITE_CLIENT_ID",
-    ("willsuite", "client_secret"): "REPORTS_WILLSUITE_CLIENT_SECRET",
-    ("willsuite", "token"): "REPORTS_WILLSUITE_TOKEN",
     ("http", "concurrency"): "REPORTS_CONCURRENCY",
     ("http", "timeout_seconds"): "REPORTS_TIMEOUT_SECONDS",
     ("smtp", "host"): "REPORTS_SMTP_HOST",
@@ -224,9 +212,15 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     environ = os.environ if environ is None else environ
     table = _read_toml(path)
     table_name = str(path) if path is not None else str(DEFAULT_CONFIG_PATH)
-    _refuse_unknown_keys(table, table_name)
+    sources = _registry()
+    keys = dict(_KEYS) | {
+        (name, key): variable
+        for name, source in sources.items()
+        for key, variable in source.settings_spec.keys.items()
+    }
+    _refuse_unknown_keys(table, table_name, keys)
     values: dict[tuple[str, str], str] = {}
-    for (section, key), variable in _KEYS.items():
+    for (section, key), variable in keys.items():
         section_table = table.get(section, {})
         if not isinstance(section_table, dict):
             raise ConfigError(f"{table_name}: [{section}] must be a table")
@@ -239,62 +233,23 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             values[section, key] = str(raw).strip()
 
     def name(section: str, key: str) -> str:
-        return f"{_KEYS[section, key]} (or [{section}] {key} in {table_name})"
+        return f"{keys[section, key]} (or [{section}] {key} in {table_name})"
 
-    def need(section: str, keys: tuple[str, ...]) -> None:
-        for key in keys:
-            if (section, key) not in values:
-                raise ConfigError(f"{section} is half configured: set {name(section, key)}")
+    def need(section: str, wanted: tuple[str, ...]) -> None:
+        require(
+            section,
+            {k: v for (s, k), v in values.items() if s == section},
+            wanted,
+            lambda key: name(section, key),
+        )
 
-    mobility = plannr = willsuite = None
-    if ("mobility", "token") in values or ("mobility", "url") in values:
-        need("mobility", ("url", "token"))
-        mobility = MobilitySettings(
-            url=_base_url(values["mobility", "url"], name("mobility", "url")),
-            token=Secret(values["mobility", "token"]),
-            case_details=_flag(
-                values.get(("mobility", "case_details"), "false"), name("mobility", "case_details")
-            ),
-            page_size=_positive_int(
-                values.get(("mobility", "page_size"), "100"), name("mobility", "page_size")
-            ),
-        )
-    if any(("plannr", key) in values for key in ("token", "account_uuid", "refresh_token")):
-        oauth = ("plannr", "refresh_token") in values
-        need(
-            "plannr",
-            ("account_uuid", "refresh_token", "client_id", "client_secret")
-            if oauth
-            else ("token", "account_uuid"),
-        )
-        token = values.get(("plannr", "token"))
-        plannr = PlannrSettings(
-            url=_base_url(values.get(("plannr", "url"), PLANNR_DEFAULT_URL), name("plannr", "url")),
-            token=Secret(token) if token else None,
-            account_uuid=values["plannr", "account_uuid"],
-            refresh_token=Secret(values["plannr", "refresh_token"]) if oauth else None,
-            client_id=values.get(("plannr", "client_id")),
-            client_secret=Secret(values["plannr", "client_secret"]) if oauth else None,
-            token_file=Path(
-                values.get(("plannr", "token_file")) or data_home() / "plannr-refresh-token"
-            )
-            if oauth
-            else None,
-        )
-    ws_keys = ("client_id", "client_secret", "token")
-    if any(("willsuite", key) in values for key in ws_keys):
-        if ("willsuite", "token") not in values:
-            need("willsuite", ("client_id", "client_secret"))
-        secret = values.get(("willsuite", "client_secret"))
-        token = values.get(("willsuite", "token"))
-        willsuite = WillSuiteSettings(
-            url=_base_url(
-                values.get(("willsuite", "url"), WILLSUITE_DEFAULT_URL), name("willsuite", "url")
-            ),
-            client_id=values.get(("willsuite", "client_id")),
-            client_secret=Secret(secret) if secret else None,
-            token=Secret(token) if token else None,
-        )
+    source_settings = {}
+    for source_name, source in sources.items():
+        own = {key: value for (section, key), value in values.items() if section == source_name}
+        built = source.settings_spec.build(own, lambda key, s=source_name: name(s, key))
+        if built is not None:
+            source_settings[source_name] = built
+
     smtp = None
     if any(section == "smtp" for section, _ in values):
         need("smtp", ("host", "from"))
@@ -308,7 +263,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         password = values.get(("smtp", "password"))
         smtp = SmtpSettings(
             host=values["smtp", "host"],
-            port=_positive_int(
+            port=positive_int(
                 values.get(("smtp", "port"), str(SMTP_SECURITY[security])), name("smtp", "port")
             ),
             security=security,
@@ -329,13 +284,11 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         client_addresses={str(k): str(v) for k, v in addresses.items()},
     )
     return Config(
-        mobility=mobility,
-        plannr=plannr,
-        willsuite=willsuite,
+        source_settings=source_settings,
         smtp=smtp,
         email=email,
         firm=_firm(values, name, table_name),
-        concurrency=_positive_int(
+        concurrency=positive_int(
             values.get(("http", "concurrency"), "16"), name("http", "concurrency")
         ),
         timeout_seconds=_positive_float(
@@ -386,10 +339,12 @@ def _firm(
     )
 
 
-def _refuse_unknown_keys(table: dict[str, object], table_name: str) -> None:
+def _refuse_unknown_keys(
+    table: dict[str, object], table_name: str, known: Mapping[tuple[str, str], str]
+) -> None:
     """A misspelt section or key (`[htpp]`, `case_detials`) is an error naming the file and
     the nearest valid one, never a setting silently ignored."""
-    sections = sorted({section for section, _ in _KEYS})
+    sections = sorted({section for section, _ in known})
     for section, body in table.items():
         if section not in sections:
             raise ConfigError(
@@ -398,8 +353,8 @@ def _refuse_unknown_keys(table: dict[str, object], table_name: str) -> None:
         if not isinstance(body, dict):
             raise ConfigError(f"{table_name}: [{section}] must be a table")
         keys = sorted(
-            {key for known, key in _KEYS if known == section}
-            | {key for known, key in _FREE_TABLES if known == section}
+            {key for owner, key in known if owner == section}
+            | {key for owner, key in _FREE_TABLES if owner == section}
         )
         for key in body:
             if key not in keys:
@@ -413,6 +368,16 @@ def _nearest(word: str, choices: list[str]) -> str:
     if close:
         return f"; did you mean {close[0]!r}?"
     return f"; valid: {', '.join(choices)}"
+
+
+def require(
+    section: str, values: Mapping[str, str], keys: tuple[str, ...], describe: Callable[[str], str]
+) -> None:
+    """A `ConfigError` naming the first of `keys` missing from `values`: a section that is
+    half configured."""
+    for key in keys:
+        if key not in values:
+            raise ConfigError(f"{section} is half configured: set {describe(key)}")
 
 
 def data_home() -> Path:
@@ -433,14 +398,15 @@ def _read_toml(path: str | Path | None) -> dict[str, object]:
         raise ConfigError(f"{file}: not valid TOML: {error}") from None
 
 
-def _base_url(url: str, what: str) -> str:
+def base_url(url: str, what: str) -> str:
+    """`url` without a trailing slash, or a `ConfigError` if it is not an http(s) URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{what} must be an http(s) URL, got {url!r}")
     return url.rstrip("/")
 
 
-def _flag(text: str, what: str) -> bool:
+def flag(text: str, what: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
@@ -449,7 +415,7 @@ def _flag(text: str, what: str) -> bool:
     raise ConfigError(f"{what} must be true or false, got {text!r}")
 
 
-def _positive_int(text: str, what: str) -> int:
+def positive_int(text: str, what: str) -> int:
     try:
         number = int(text)
     except ValueError:

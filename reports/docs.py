@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from reports.frames import SCHEMAS, combined_cases_schema
+from reports.sources import REGISTRY
 
 HEADER = """# Frames
 
-Generated from `reports/frames.py` by `python -m reports.docs`; do not edit by hand
-(a test fails when this file and the code disagree).
+Generated from each source's `frames.py` (`reports/sources/<source>/`) by
+`python -m reports.docs`; do not edit by hand (a test fails when this file and the code
+disagree).
 
 Conventions for every frame:
 
 - ids are strings, whatever type the API sends;
 - money is `Decimal(38, 4)`, exact, in major units (pounds, euros), beside a currency column:
-  Plannr's pennies are divided by the currency's ISO 4217 minor units, exactly;
+  amounts sent in minor units (pennies) are divided by the currency's ISO 4217 minor units,
+  exactly;
 - dates are `Date`; timestamps are `Datetime(us, UTC)`: offsets are converted to UTC, and
-  WillSuite's naive timestamps are read as UK local time first. A date sent as a timestamp
+  naive timestamps are read in the zone their source writes them in first (its column says
+  which). A date sent as a timestamp
   at midnight (`2026-05-01T00:00:00Z`) is the date it writes; any other timestamp in a date
   column is an instant, and its date is the firm's (UK) day of it (`2026-04-30T23:30:00Z`
   is 1 May);
@@ -30,14 +34,17 @@ Conventions for every frame:
 - values of undocumented shape are kept as JSON text;
 - an empty result has the full schema.
 
-`fetch_cases()` stacks the three case frames into one with `source` (`mobility`, `plannr`,
-`willsuite`) and `case_id`, then the union of their columns ({count} in all), null where a
-source has no such field. Every other entity comes from one system.
+`fetch_cases()` stacks the case frames of every source into one with `source` ({sources})
+and `case_id`, then the union of their columns ({count} in all), null where a source has no
+such field. Every other entity comes from one system.
 """
 
 
 def render() -> str:
-    parts = [HEADER.format(count=len(combined_cases_schema()))]
+    sources = ", ".join(
+        f"`{source.name}`" for source in REGISTRY.values() if source.case_summary is not None
+    )
+    parts = [HEADER.format(count=len(combined_cases_schema()), sources=sources)]
     for (source, entity), schema in SCHEMAS.items():
         parts.append(f"\n## `{source}_{entity}`\n\n{schema.doc}\n")
         parts.append("\n| column | type | meaning |\n|---|---|---|\n")

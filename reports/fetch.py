@@ -15,13 +15,13 @@ import polars as pl
 from reports.compute.fx import EcbRates
 from reports.config import Config, load_config
 from reports.errors import ConfigError, ReportsError
-from reports.frames import CASE_SUMMARIES, SCHEMAS, combined_cases_schema
+from reports.frames import SCHEMAS, case_summaries, combined_cases_schema
 from reports.http import ProgressCallback
 from reports.periods import Month
 from reports.schema import concat_sources
 from reports.snapshot import Snapshot
-from reports.sources import REGISTRY
-from reports.sources.base import NoteCallback
+from reports.sources import REGISTRY, provider
+from reports.sources.base import NoteCallback, Role
 
 Frames = dict[tuple[str, str], pl.DataFrame]
 #: The one error for fetching with nothing to fetch from, from Python as from the CLI.
@@ -119,9 +119,21 @@ def _since(
     )
 
 
-def _single(
-    source: str, entity: str, config: Config | None, on_progress: ProgressCallback | None
+def _entity(
+    entity: str, config: Config | None, on_progress: ProgressCallback | None
 ) -> pl.DataFrame:
+    """`entity` of the source that offers it (empty, with its schema, when not configured)."""
+    owner = next(name for name, source in REGISTRY.items() if entity in source.entities)
+    frames = fetch_frames(config, [entity], on_progress)
+    return frames.get((owner, entity), SCHEMAS[owner, entity].empty())
+
+
+def _role(role: Role, config: Config | None, on_progress: ProgressCallback | None) -> pl.DataFrame:
+    """The frame that plays `role`, from the source that plays it."""
+    found = provider(role)
+    if found is None:
+        raise ConfigError(f"no registered source gives {role.value}")
+    source, entity = found
     frames = fetch_frames(config, [entity], on_progress)
     return frames.get((source, entity), SCHEMAS[source, entity].empty())
 
@@ -132,7 +144,7 @@ def cases_across_sources(frames: Frames) -> pl.DataFrame:
         frames[schema.source, schema.entity].with_columns(
             source=pl.lit(schema.source), case_id=summary["case_id"]
         )
-        for schema, summary in CASE_SUMMARIES
+        for schema, summary in case_summaries()
         if (schema.source, schema.entity) in frames
     ]
     return concat_sources(parts, combined_cases_schema())
@@ -142,66 +154,63 @@ def fetch_cases(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
     """Cases of every configured source in one frame: `source`, `case_id`, then each source's columns."""
-    return cases_across_sources(fetch_frames(config, ["cases"], on_progress))
+    entities = {schema.entity for schema, _ in case_summaries()}
+    return cases_across_sources(fetch_frames(config, entities, on_progress))
 
 
 def fetch_services(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Services of every mobility case."""
-    return _single("mobility", "services", config, on_progress)
+    """Services of every case, where a source has them."""
+    return _entity("services", config, on_progress)
 
 
 def fetch_tasks(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Mobility case tasks."""
-    return _single("mobility", "tasks", config, on_progress)
+    """Tasks of cases."""
+    return _role(Role.TASKS, config, on_progress)
 
 
 def fetch_managers(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Users assigned to mobility cases and tasks; `parent_type` says which."""
-    frames = fetch_frames(config, ["case_managers", "task_managers"], on_progress)
+    """Users assigned to cases and tasks; `parent_type` says which."""
     return pl.concat(
-        [
-            frames.get(("mobility", name), SCHEMAS["mobility", name].empty())
-            for name in ("case_managers", "task_managers")
-        ]
+        [_entity(name, config, on_progress) for name in ("case_managers", "task_managers")]
     )
 
 
 def fetch_expenses(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Expenses of every mobility case, each in its own currency beside the platform's conversion."""
-    return _single("mobility", "expenses", config, on_progress)
+    """Expenses of every case, each in its own currency beside its system's conversion."""
+    return _role(Role.EXPENSES, config, on_progress)
 
 
 def fetch_clients(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Plannr client accounts."""
-    return _single("plannr", "clients", config, on_progress)
+    """Client accounts."""
+    return _entity("clients", config, on_progress)
 
 
 def fetch_incomes(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Incomes of every Plannr client, amounts in pounds exactly."""
-    return _single("plannr", "incomes", config, on_progress)
+    """Incomes of every client, amounts exact."""
+    return _role(Role.INCOMES, config, on_progress)
 
 
 def fetch_invoices(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Invoices of every WillSuite case (header figures as WillSuite states them)."""
-    return _single("willsuite", "invoices", config, on_progress)
+    """Invoices of every case (header figures as their system states them)."""
+    return _role(Role.INVOICES, config, on_progress)
 
 
 def fetch_invoice_items(
     config: Config | None = None, on_progress: ProgressCallback | None = None
 ) -> pl.DataFrame:
-    """Line items of every WillSuite invoice, cancelled ones included and marked."""
-    return _single("willsuite", "invoice_items", config, on_progress)
+    """Line items of every invoice, cancelled ones included and marked."""
+    return _role(Role.INVOICE_ITEMS, config, on_progress)

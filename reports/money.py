@@ -360,3 +360,9 @@ def to_minor_units(amount: Decimal, currency: str, what: str = "amount") -> int:
             f"({minor_units(currency)} decimal places)"
         )
     return int(scaled)
+
+
+def total(column: pl.Series) -> Decimal:
+    """The exact sum of a money column; 0 for an empty one (Polars gives None or 0 by type)."""
+    result = column.sum()
+    return Decimal(result) if result is not None else Decimal(0)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from reports.errors import DataError
-from reports.money import MONEY, check_bound, currency_code, from_minor_units, to_decimal
+from reports.money import MONEY, check_bound, currency_code, to_decimal
 from reports.periods import local_day
 from reports.text import repair_surrogates
 
@@ -61,6 +61,24 @@ Kind.TEXT_LIST = Kind("text list", pl.List(pl.String()))
 Kind.JSON = Kind("json", pl.String())  # a value of undocumented shape, kept as JSON text
 
 
+# The column kinds by short name, so that a source's frame tables read one column a line.
+ID, TEXT, ENUM, INT, BOOL, DATE, TIMESTAMP = (
+    Kind.ID,
+    Kind.TEXT,
+    Kind.ENUM,
+    Kind.INT,
+    Kind.BOOL,
+    Kind.DATE,
+    Kind.DATETIME,
+)
+MONEY_KIND, CURRENCY, DECIMAL, TEXT_LIST, JSON = (
+    Kind.MONEY,
+    Kind.CURRENCY,
+    Kind.DECIMAL,
+    Kind.TEXT_LIST,
+    Kind.JSON,
+)
+
 Getter = Callable[[dict[str, Any]], Any]
 
 
@@ -102,34 +120,6 @@ def col(
     naive_zone: str = "UTC",
 ) -> Column:
     return Column(name, kind, doc, tuple(paths), getter, naive_zone)
-
-
-def money_object_columns(prefix: str, path: str, doc: str) -> list[Column]:
-    """Three columns for a Plannr-style Money object `{amount (minor units), currency, formatted}`."""
-
-    def major(record: dict[str, Any]) -> Decimal | None:
-        money = dig(record, path)
-        if not isinstance(money, dict) or money.get("amount") is None:
-            return None
-        # Plannr documents GBP money; a Money object without its currency is read in pennies,
-        # and its `_currency` column stays null so that the report flags it.
-        return from_minor_units(money["amount"], str(money.get("currency") or "GBP"), path)
-
-    return [
-        col(prefix, Kind.MONEY, f"{doc}, in major units (pounds), exact", getter=major),
-        col(
-            f"{prefix}_currency",
-            Kind.CURRENCY,
-            f"ISO 4217 currency of `{prefix}`",
-            f"{path}.currency",
-        ),
-        col(
-            f"{prefix}_formatted",
-            Kind.TEXT,
-            f"`{prefix}` as the vendor formats it",
-            f"{path}.formatted",
-        ),
-    ]
 
 
 #: The column that keeps, per record, the values typing changed (see `Kind.CURRENCY`), as the

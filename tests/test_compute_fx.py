@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from reports import rates as ecb
 from reports.compute.fx import EcbRates, RatesError, convert, reconcile_platform_conversion
-from reports.frames import MOBILITY_EXPENSES
 from reports.money import MONEY, minor_units
+from reports.sources.mobility import MOBILITY_EXPENSES
 
 D = Decimal
 # ECB rates of Friday 2026-05-08, from the embedded history: GBP 0.8641, JPY 184.37, USD 1.1761

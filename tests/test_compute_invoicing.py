@@ -21,15 +21,10 @@ from reports.compute.invoicing import (
     paid_vs_outstanding,
     pipeline,
 )
-from reports.frames import (
-    MOBILITY_CASES,
-    MOBILITY_EXPENSES,
-    MOBILITY_SERVICES,
-    PLANNR_CASES,
-    PLANNR_INCOMES,
-    WILLSUITE_INVOICES,
-)
 from reports.money import MONEY
+from reports.sources.mobility import MOBILITY_CASES, MOBILITY_EXPENSES, MOBILITY_SERVICES
+from reports.sources.plannr import PLANNR_CASES, PLANNR_INCOMES
+from reports.sources.willsuite import WILLSUITE_INVOICES
 
 D = Decimal
 

@@ -23,9 +23,13 @@ from reports.compute.vat import (
     vat_totals,
 )
 from reports.errors import DataError
-from reports.frames import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.periods import Period
-from reports.sources.willsuite import LineInput, draft_invoice
+from reports.sources.willsuite import (
+    WILLSUITE_INVOICE_ITEMS,
+    WILLSUITE_INVOICES,
+    LineInput,
+    draft_invoice,
+)
 
 D = Decimal
 _ids = itertools.count(1)

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from reports.config import PLANNR_DEFAULT_URL, WILLSUITE_DEFAULT_URL, Config, Secret, load_config
+from reports.config import Config, Secret, load_config
 from reports.errors import ConfigError
+from reports.sources.plannr import PLANNR_DEFAULT_URL
+from reports.sources.willsuite import WILLSUITE_DEFAULT_URL
 
 
 def test_nothing_configured_means_no_sources(

@@ -16,20 +16,6 @@ import pytest
 from conftest import MakeSandbox
 from test_sandbox_shapes import shape_differences
 
-from reports.frames import (
-    MOBILITY_CASE_MANAGERS,
-    MOBILITY_CASES,
-    MOBILITY_EXPENSES,
-    MOBILITY_SERVICES,
-    MOBILITY_TASK_MANAGERS,
-    MOBILITY_TASKS,
-    PLANNR_CASES,
-    PLANNR_CLIENTS,
-    PLANNR_INCOMES,
-    WILLSUITE_CASES,
-    WILLSUITE_INVOICE_ITEMS,
-    WILLSUITE_INVOICES,
-)
 from reports.http import decode_json
 from reports.sandbox import Sizes
 from reports.sandbox.mobility import MOBILITY_TOKEN
@@ -37,6 +23,18 @@ from reports.sandbox.plannr import PLANNR_ACCOUNT_UUID, PLANNR_TOKEN
 from reports.sandbox.willsuite import WILLSUITE_CLIENT_ID, WILLSUITE_CLIENT_SECRET
 from reports.schema import FrameSchema, dig
 from reports.sources import mobility, plannr, willsuite
+from reports.sources.mobility import (
+    MOBILITY_CASE_MANAGERS,
+    MOBILITY_CASES,
+    MOBILITY_EXPENSES,
+    MOBILITY_SERVICES,
+    MOBILITY_TASK_MANAGERS,
+    MOBILITY_TASKS,
+)
+from reports.sources.plannr import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
+from reports.sources.plannr import reader as plannr_reader
+from reports.sources.willsuite import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+from reports.sources.willsuite import reader as willsuite_reader
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "vendor").glob("*.json"))
 Parsed = list[tuple[FrameSchema, pl.DataFrame, list[dict[str, Any]]]]
@@ -76,17 +74,17 @@ def parse(kind: str, body: Any) -> Parsed:
             built(WILLSUITE_INVOICE_ITEMS, willsuite.item_records(invoices)),
         ]
     if kind == "willsuite invoice answer":
-        return [built(WILLSUITE_INVOICES, [willsuite._invoice(body, "case-1")])]
+        return [built(WILLSUITE_INVOICES, [willsuite_reader._invoice(body, "case-1")])]
     if kind == "plannr cases":
         return [built(PLANNR_CASES, plannr.read_page(body).items)]
     if kind == "plannr case answer":
-        return [built(PLANNR_CASES, [plannr._unwrap(body)])]
+        return [built(PLANNR_CASES, [plannr_reader._unwrap(body)])]
     if kind == "plannr clients":
         return [built(PLANNR_CLIENTS, plannr.read_page(body).items)]
     if kind == "plannr incomes":
         return [built(PLANNR_INCOMES, plannr.read_page(body).items)]
     if kind == "plannr income answer":
-        return [built(PLANNR_INCOMES, [plannr._unwrap(body)])]
+        return [built(PLANNR_INCOMES, [plannr_reader._unwrap(body)])]
     raise AssertionError(f"no parser for {kind!r}")
 
 

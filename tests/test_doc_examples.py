@@ -9,18 +9,17 @@ import polars as pl
 import pytest
 from helpers import doc_blocks, unstub
 
-from reports.frames import (
+from reports.sources import mobility, plannr, willsuite
+from reports.sources.mobility import (
     MOBILITY_CASE_MANAGERS,
     MOBILITY_CASES,
     MOBILITY_EXPENSES,
     MOBILITY_SERVICES,
     MOBILITY_TASK_MANAGERS,
     MOBILITY_TASKS,
-    PLANNR_INCOMES,
-    WILLSUITE_INVOICE_ITEMS,
-    WILLSUITE_INVOICES,
 )
-from reports.sources import mobility, plannr, willsuite
+from reports.sources.plannr import PLANNR_INCOMES
+from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 
 UTC = dt.UTC
 MOBILITY = "mobility-cases-tasks-expenses.txt"

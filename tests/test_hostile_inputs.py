@@ -23,18 +23,14 @@ from reports.compute.quality import unique_records
 from reports.config import ConfigError, load_config
 from reports.errors import DataError, ReportsError
 from reports.fetch import fetch_frames
-from reports.frames import (
-    MOBILITY_EXPENSES,
-    MOBILITY_TASKS,
-    WILLSUITE_INVOICE_ITEMS,
-    WILLSUITE_INVOICES,
-)
 from reports.http import segment
 from reports.money import AMOUNT_BOUND, MONEY
 from reports.render.excel import money_format, write_workbook
 from reports.render.templates import Templates
 from reports.report import build_report_data
 from reports.sandbox import generate
+from reports.sources.mobility import MOBILITY_EXPENSES, MOBILITY_TASKS
+from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.text import isolate_direction, mail_text, printable
 
 D = Decimal

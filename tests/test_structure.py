@@ -4,6 +4,7 @@ no fake API."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,32 @@ def test_the_cli_starts_without_loading_a_fake_api() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+#: How each built-in vendor may be named, in code, comments and messages alike.
+VENDOR_NAMES = re.compile(r"mobility|plannr|will[-_ ]?suite", re.IGNORECASE)
+#: The only places that know the vendors: the sources' packages, and the sandbox's fake APIs.
+VENDOR_PLACES = (PACKAGE / "sources", PACKAGE / "sandbox")
+
+
+def test_no_module_outside_a_vendors_package_names_a_vendor() -> None:
+    named = []
+    for path in sorted([*PACKAGE.rglob("*"), *(ROOT / "templates").rglob("*")]):
+        if not path.is_file() or path.suffix not in {".py", ".html", ".css", ".txt", ".j2"}:
+            continue
+        if any(path.is_relative_to(place) for place in VENDOR_PLACES):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if VENDOR_NAMES.search(line):
+                named.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert named == []
+
+
+def test_a_vendors_package_imports_no_other_vendors() -> None:
+    graph = import_graph()
+    vendors = ("mobility", "plannr", "willsuite")
+    for vendor in vendors:
+        others = [f"reports.sources.{other}" for other in vendors if other != vendor]
+        for module, edges in graph.items():
+            if module.startswith(f"reports.sources.{vendor}"):
+                assert not {e for e in edges if e.startswith(tuple(others))}, module

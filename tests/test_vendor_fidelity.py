@@ -17,15 +17,9 @@ from conftest import MakeSandbox
 import reports
 from reports import rates
 from reports.compute import vat
-from reports.config import PlannrSettings, Secret, load_config
+from reports.config import Secret, load_config
 from reports.errors import ApiError, ConfigError, DataError
 from reports.fetch import fetch_all
-from reports.frames import (
-    PLANNR_CASES,
-    WILLSUITE_CASES,
-    WILLSUITE_INVOICE_ITEMS,
-    WILLSUITE_INVOICES,
-)
 from reports.periods import Month
 from reports.report import build_report_data
 from reports.sandbox import PLANNR_ACCOUNT_UUID, Sandbox, Sizes, generate
@@ -36,7 +30,16 @@ from reports.sandbox.plannr import (
 )
 from reports.snapshot import save
 from reports.sources import plannr
-from reports.sources.willsuite import LineInput, draft_invoice, update_invoice
+from reports.sources.plannr import PLANNR_CASES, PlannrSettings
+from reports.sources.plannr import reader as plannr_reader
+from reports.sources.willsuite import (
+    WILLSUITE_CASES,
+    WILLSUITE_INVOICE_ITEMS,
+    WILLSUITE_INVOICES,
+    LineInput,
+    draft_invoice,
+    update_invoice,
+)
 
 SMALL = Sizes(mobility_cases=3, plannr_cases=12, plannr_clients=8, willsuite_cases=6)
 
@@ -92,7 +95,7 @@ def test_plannr_single_records_are_read_bare_or_wrapped(make_sandbox: MakeSandbo
     draft = plannr.CaseDraft(name="Bare answer", participants=[client], value=Decimal("12.34"))
     created = plannr.create_case(draft, config.plannr, config)
     assert created["name"] == "Bare answer" and "uuid" in created  # the object, not {"data": ...}
-    assert plannr._unwrap({"data": created}) == plannr._unwrap(created)
+    assert plannr_reader._unwrap({"data": created}) == plannr_reader._unwrap(created)
 
 
 def test_plannr_401_shows_the_vendor_message(make_sandbox: MakeSandbox) -> None:

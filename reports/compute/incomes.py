@@ -1,4 +1,4 @@
-"""Plannr incomes as annual and monthly equivalents, over a period, net and gross apart.
+"""Client incomes as annual and monthly equivalents, over a period, net and gross apart.
 
 Recurring incomes are multiplied by how often they fall in a year (daily 365, weekly 52,
 fortnightly 26, four-weekly 13, monthly 12, bimonthly 6, quarterly 4, biannually 2,

@@ -1,5 +1,5 @@
-"""How much has been invoiced, paid and is owed: mobility expenses, WillSuite invoices and
-the Plannr pipeline."""
+"""How much has been invoiced, paid and is owed: expenses by billing state, invoices and
+their debt, and the pipeline of case values."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+", "no due date", "no in
 
 
 class ExpenseState(StrEnum):
-    """What a mobility expense is to the firm's billing, from its `status` and invoice."""
+    """What an expense is to the firm's billing, from its `status` and invoice."""
 
     #: On an invoice (it has an `invoice_id`, or its status says so).
     INVOICED = "invoiced"
@@ -40,8 +40,8 @@ COUNTED_STATES = (
     ExpenseState.TO_BE_INVOICED,
     ExpenseState.AWAITING_APPROVAL,
 )
-#: The platform's status words (compared without case or surrounding spaces). Its docs show
-#: `pending` only; the other three are the platform's workflow as seen in its web app.
+#: The status words an expense may have (compared without case or surrounding spaces): the
+#: expense source's workflow (docs/sources.md says where each comes from).
 EXPENSE_STATUSES = ("pending", "approved", "invoiced", "rejected")
 
 
@@ -122,7 +122,7 @@ def invoicing_by_case(
     currency: str | None = None,
     tolerance: Decimal = Decimal("1.00"),
 ) -> pl.DataFrame:
-    """Per mobility case: the platform's `percent_invoiced` beside ours from its expenses.
+    """Per case: the source's own `percent_invoiced` beside ours from its expenses.
 
     Ours is the share of the counted expenses (rejected ones and unknown statuses left out)
     that are invoiced, by count and by `amount`; with `currency` (the column of `amount`'s
@@ -130,8 +130,8 @@ def invoicing_by_case(
     `disagrees` marks cases where the two differ by more than `tolerance` percentage
     points. Cases without expenses have no share of ours.
 
-    The platform's figure is as of now, over all the case's expenses: compare it with every
-    fetched expense, not those of one month, and in the platform's own conversion
+    The source's figure is as of now, over all the case's expenses: compare it with every
+    fetched expense, not those of one month, and in the source's own conversion
     (`converted_amount`) to compare like with like.
     """
     shares = _expense_shares(expenses, ["expat_case_id"], amount, currency)
@@ -224,7 +224,7 @@ def line_payments(lines: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 def invoice_positions(
     invoices: pl.DataFrame, as_of: dt.date, payments: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Each WillSuite invoice issued by `as_of`: paid or outstanding at that date, and if
+    """Each invoice issued by `as_of`: paid or outstanding at that date, and if
     outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`,
     `90+`, `no due date` when it has none, `no invoice date` when it has no date at all).
 
@@ -252,9 +252,9 @@ def invoice_positions(
     no_total = frame.filter(pl.col("total").is_null())
     if no_total.height:
         raise DataError(
-            f"willsuite invoice {no_total['invoice_number'][0] or no_total['id'][0]} has no total "
+            f"invoice {no_total['invoice_number'][0] or no_total['id'][0]} has no total "
             f"({no_total.height} such invoices); fill it from its lines (vat.check_invoices) "
-            "or correct it in WillSuite"
+            "or correct it in the system it comes from"
         )
     if payments is None:
         frame = frame.with_columns(paid_to_date=pl.lit(0, MONEY))
@@ -306,7 +306,7 @@ def invoice_positions(
 def aged_debt(
     invoices: pl.DataFrame, as_of: dt.date, payments: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Outstanding WillSuite debt at `as_of` by age bucket, every bucket present; with
+    """Outstanding debt at `as_of` by age bucket, every bucket present; with
     `payments`, a part-paid invoice counts for what it still owes."""
     outstanding = invoice_positions(invoices, as_of, payments).filter(pl.col("paid").not_())
     totals = outstanding.group_by("age_bucket").agg(
@@ -339,7 +339,7 @@ def paid_vs_outstanding(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 
 def pipeline(cases: pl.DataFrame) -> pl.DataFrame:
-    """Plannr case value by status, type and currency, and the share of it completed
+    """Case value by status, type and currency, and the share of it completed
     (`completed_at` set). Values in different currencies are never added together."""
     done = pl.col("completed_at").is_not_null()
     units = to_units(pl.col("value"))

@@ -1,4 +1,4 @@
-"""VAT on WillSuite invoices: recomputed from the lines, checked against the headers, and
+"""VAT on invoices: recomputed from the lines, checked against the headers, and
 summed by period on the invoice (accrual) or cash basis for the VAT return's boxes 1 and 6.
 
 Rules (HMRC VAT Notice 700, section 17.5 "Rounding of amounts of VAT", and VATREC12010):
@@ -33,7 +33,7 @@ from reports.periods import Period, local_date, period_bounds
 
 STANDARD_RATE = Decimal("0.20")
 #: The words an item's `status` may use for a cancelled item, compared without case:
-#: WillSuite's reference does not name the word, so every common spelling is accepted. Any
+#: the invoicing source's reference may not name the word, so every common spelling is accepted. Any
 #: other status is unknown: the line is left out of every total and the report flags it.
 CANCELLED_STATUSES = ("cancelled", "canceled", "void", "voided")
 _status = pl.col("status").str.strip_chars().str.to_lowercase()
@@ -62,7 +62,7 @@ def invoice_lines(
 ) -> pl.DataFrame:
     """One row per invoice line with its stated and recomputed net, VAT and gross in pennies.
 
-    `vat_rate` is the rate of lines with `has_vat` (WillSuite does not return it per line).
+    `vat_rate` is the rate of lines with `has_vat` (the invoice source does not return it per line).
     Columns ending `_p` are whole pennies (Int128); `invoice_date` and `paid_date` are UK dates.
     `vat_p` is the line's VAT to the nearest penny (half up), `vat_tenths` the same truncated
     to a tenth of a penny (the `LINE_DOWN` rule), and `vat_numerator` the exact VAT in
@@ -121,7 +121,7 @@ def require_unique(frame: pl.DataFrame, key: str, entity: str) -> None:
     if repeated.height:
         first = repeated.row(0, named=True)
         raise DataError(
-            f"willsuite {entity} {first[key]} comes {first['copies']} times; joining on it would "
+            f"{entity} {first[key]} comes {first['copies']} times; joining on it would "
             "count its figures more than once (settle duplicates with quality.unique_records)"
         )
 

@@ -29,6 +29,7 @@ from reports.render.workbook import (
     HEADER_COLOUR,
     Cell,
     Chart,
+    ColumnKind,
     ColumnPlan,
     Layout,
     PageSetup,
@@ -245,7 +246,7 @@ def _cell_maker(ws: Any, index: int, plan: ColumnPlan) -> Callable[[tuple[Any, .
         cell._style = copy(style)
         return cell
 
-    if plan.kind == "text":
+    if plan.kind is ColumnKind.TEXT:
 
         def text(row: tuple[Any, ...]) -> Any:
             value = row[index]

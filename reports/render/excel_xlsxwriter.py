@@ -27,6 +27,7 @@ from reports.render.workbook import (
     HEADER_COLOUR,
     Cell,
     Chart,
+    ColumnKind,
     ColumnPlan,
     Layout,
     PageSetup,
@@ -211,7 +212,7 @@ def _column_writer(
     """
     write_string, write_number = ws._write_string, ws._write_number
     write_boolean, write_datetime = ws._write_boolean, ws._write_datetime
-    if plan.kind == "text":
+    if plan.kind is ColumnKind.TEXT:
         quoted = formats.get(None, quote=True)
 
         def text(row_index: int, row: tuple[Any, ...]) -> None:
@@ -220,14 +221,14 @@ def _column_writer(
                 write_string(row_index, index, value, quoted if is_formula_like(value) else None)
 
         return text
-    if plan.kind == "bool":
+    if plan.kind is ColumnKind.BOOL:
 
         def boolean(row_index: int, row: tuple[Any, ...]) -> None:
             if row[index] is not None:
                 write_boolean(row_index, index, row[index])
 
         return boolean
-    if plan.kind == "datetime":
+    if plan.kind is ColumnKind.DATETIME:
         fixed = formats.get(plan.number_format)
 
         def when(row_index: int, row: tuple[Any, ...]) -> None:
@@ -235,7 +236,7 @@ def _column_writer(
                 write_datetime(row_index, index, row[index], fixed)
 
         return when
-    if plan.kind == "date":
+    if plan.kind is ColumnKind.DATE:
         fixed = formats.get(plan.number_format)
 
         def day(row_index: int, row: tuple[Any, ...]) -> None:

@@ -73,7 +73,7 @@ def client_address(
     """The address a statement goes to, or why it has none.
 
     In order: the client's own address from its system, one configured under its id key
-    (`mobility-<id>`), then one configured under its name, which is used only when that name
+    (`<source>-<id>`), then one configured under its name, which is used only when that name
     is one client's alone as a reader sees it (`name_key`): two clients alike in name (even
     only after Unicode normalisation) get neither, and each is told the id key is needed.
     """

@@ -22,7 +22,6 @@ from typing import Any
 import polars as pl
 
 from reports.errors import DataError, OutputError
-from reports.frames import WILLSUITE_CURRENCY
 from reports.output import atomic_write
 from reports.render import charts
 from reports.render.templates import Templates, day, money
@@ -47,7 +46,7 @@ def _common(data: ReportData) -> dict[str, Any]:
         "period_start": data.period_start,
         "period_end": data.period_end,
         "report_currency": data.report_currency,
-        "invoice_currency": WILLSUITE_CURRENCY,
+        "invoice_currency": data.invoice_currency,
         "missing_sources": data.missing_sources,
         "fetched_summary": day(min(fetched)) if fetched else "at an unknown time",
         "source_names": ", ".join(s.name for s in data.sources if s.present) or "no source",
@@ -124,7 +123,7 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                     ],
                 },
                 "VAT by quarter, invoice basis",
-                WILLSUITE_CURRENCY,
+                data.invoice_currency,
             ),
             "incomes": charts.bars(
                 *_incomes_by_type(data),
@@ -135,7 +134,7 @@ def monthly_context(data: ReportData) -> dict[str, Any]:
                 data.aged_debt["age_bucket"].to_list(),
                 {"Outstanding": [float(v) for v in data.aged_debt["amount"]]},
                 "Outstanding debt by days past due",
-                WILLSUITE_CURRENCY,
+                data.invoice_currency,
             ),
         },
     }
@@ -303,7 +302,7 @@ class RenderedStatement:
     email: str | None
     path: str
     #: What the client owes, as printed ("£0.00" for nothing); None where the source holds
-    #: no invoice balances (mobility), so that no message claims a balance.
+    #: no invoice balances, so that no message claims a balance.
     outstanding: str | None
     #: The name the PDF is attached to its email under (`attachment_names`).
     attachment: str
@@ -350,7 +349,7 @@ def write_statements(
             path,
             None
             if s.totals.outstanding is None
-            else money(s.totals.outstanding, WILLSUITE_CURRENCY),
+            else money(s.totals.outstanding, data.invoice_currency),
             attachments[s.key],
             s.reference,
         )

@@ -16,8 +16,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -65,15 +66,34 @@ def quote_sheet(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
+class ColumnKind(StrEnum):
+    """What a column's cells are: how a `Col` is shown, and how each writer writes its cells.
+    The one vocabulary of the workbook; where it names what `schema.Kind` names (text, int,
+    money, decimal, date, datetime, bool) it uses the same word."""
+
+    TEXT = "text"
+    INT = "int"
+    MONEY = "money"
+    DECIMAL = "decimal"
+    #: A number already in percent: 41.07 is shown 41.07 %.
+    PERCENT = "percent"
+    #: A share: 0.2 is shown 20.0 %.
+    FRACTION = "fraction"
+    #: An exchange rate, to six places.
+    RATE = "rate"
+    DATE = "date"
+    DATETIME = "datetime"
+    #: Shown Yes or No.
+    BOOL = "bool"
+
+
 @dataclass(frozen=True)
 class Col:
     """One column of a sheet: the frame field, its header, and how its cells are written."""
 
     field: str
     header: str
-    #: text, int, money, decimal, percent (41.07 is 41.07 %), fraction (0.2 is 20 %), rate,
-    #: date, datetime, bool (shown Yes or No)
-    kind: str = "text"
+    kind: ColumnKind = ColumnKind.TEXT
     currency: str | None = None  # fixed currency of a money column
     currency_field: str | None = None  # or the field holding each row's currency
     total: bool = False
@@ -162,13 +182,12 @@ class Layout:
     defined_names: dict[str, Any] = field(default_factory=dict)
 
 
-ColumnKind = Literal["text", "number", "bool", "date", "datetime"]
-
-
 @dataclass(frozen=True)
 class ColumnPlan:
     """How one column's cells are written: their type and number format, which is fixed or
-    read, row by row, from the currency at `currency_index` of the row."""
+    read, row by row, from the currency at `currency_index` of the row. Its kind is the
+    column's, but what the frame holds decides: a Date column is written as dates, a boolean
+    as Yes or No text, any other number as a number."""
 
     kind: ColumnKind
     number_format: str | None = None
@@ -176,13 +195,13 @@ class ColumnPlan:
 
 
 FIXED_FORMATS = {
-    "int": "0",
-    "decimal": "0.00##",
-    "percent": '0.00"%"',
-    "fraction": "0.0%",
-    "rate": "0.000000",
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm",
+    ColumnKind.INT: "0",
+    ColumnKind.DECIMAL: "0.00##",
+    ColumnKind.PERCENT: '0.00"%"',
+    ColumnKind.FRACTION: "0.0%",
+    ColumnKind.RATE: "0.000000",
+    ColumnKind.DATE: "yyyy-mm-dd",
+    ColumnKind.DATETIME: "yyyy-mm-dd hh:mm",
 }
 #: Rows normalised by Polars at a time: enough to be vectorised, few enough that a
 #: million-row sheet never has a second copy of itself in memory.
@@ -235,27 +254,27 @@ def _plan(column: Col, dtype: pl.DataType, positions: dict[str, int]) -> tuple[p
         # Excel has no time zones: times are shown as the firm's clock shows them.
         if dtype.time_zone is not None:
             value = value.dt.convert_time_zone(FIRM_ZONE.key).dt.replace_time_zone(None)
-        return value, ColumnPlan("datetime", fixed or FIXED_FORMATS["datetime"])
+        return value, ColumnPlan(ColumnKind.DATETIME, fixed or FIXED_FORMATS[ColumnKind.DATETIME])
     if isinstance(dtype, pl.Date):
-        return value, ColumnPlan("date", fixed or FIXED_FORMATS["date"])
+        return value, ColumnPlan(ColumnKind.DATE, fixed or FIXED_FORMATS[ColumnKind.DATE])
     if isinstance(dtype, pl.Boolean):
         # Yes or No, the same on every sheet (and what the Summary's formulas look for).
-        return pl.when(value).then(pl.lit(YES)).when(value.not_()).then(pl.lit(NO)), ColumnPlan(
-            "text"
-        )
+        shown = pl.when(value).then(pl.lit(YES)).when(value.not_()).then(pl.lit(NO))
+        return shown, ColumnPlan(ColumnKind.TEXT)
     if dtype.is_numeric():
-        if column.kind == "money":
+        if column.kind is ColumnKind.MONEY:
             if column.currency:
-                return value, ColumnPlan("number", money_format(column.currency))
+                return value, ColumnPlan(ColumnKind.MONEY, money_format(column.currency))
             return value, ColumnPlan(
-                "number", None, currency_index=positions[column.currency_field or ""]
+                ColumnKind.MONEY, None, currency_index=positions[column.currency_field or ""]
             )
-        return value, ColumnPlan("number", fixed)
+        number = column.kind if column.kind in FIXED_FORMATS else ColumnKind.DECIMAL
+        return value, ColumnPlan(number, fixed)
     if isinstance(dtype, pl.List | pl.Array):
         value = value.cast(pl.List(pl.String)).list.join(", ")
     elif not isinstance(dtype, pl.String | pl.Null):
         value = value.cast(pl.String)
-    return value.str.replace_all(ILLEGAL.pattern, "\ufffd"), ColumnPlan("text")
+    return value.str.replace_all(ILLEGAL.pattern, "\ufffd"), ColumnPlan(ColumnKind.TEXT)
 
 
 def sheet_rows(sheet: Sheet, expressions: Sequence[pl.Expr]) -> Iterator[tuple[Any, ...]]:
@@ -289,7 +308,7 @@ def totals_row(sheet: Sheet) -> tuple[tuple[Cell, ...], tuple[bool, ...]]:
             letter = column_letter(index + 1)
             number_format = (
                 money_format(column.currency)
-                if column.kind == "money"
+                if column.kind is ColumnKind.MONEY
                 else FIXED_FORMATS.get(column.kind)
             )
             formula = f"=SUBTOTAL(109,{letter}2:{letter}{sheet.rows + 1})"
@@ -308,15 +327,15 @@ def column_widths(sheet: Sheet, sample: int = 200) -> list[float]:
     for column in sheet.columns:
         longest = len(column.header)
         values = sheet.frame[column.field] if column.field in sheet.frame.columns else None
-        if column.kind == "date":
+        if column.kind is ColumnKind.DATE:
             longest = max(longest, 10)
-        elif column.kind == "datetime":
+        elif column.kind is ColumnKind.DATETIME:
             longest = max(longest, 16)
         elif values is not None and values.dtype.is_numeric() and sheet.frame.height:
             largest = values.abs().max()
             if isinstance(largest, int | float | Decimal):
                 digits = len(f"{int(largest):,}")
-                longest = max(longest, digits + 5 + (4 if column.kind == "money" else 0))
+                longest = max(longest, digits + 5 + (4 if column.kind is ColumnKind.MONEY else 0))
         elif values is not None and sheet.frame.height:
             text = values.head(sample).cast(pl.String, strict=False).drop_nulls()
             longest = max([longest, *(len(v) for v in text)])

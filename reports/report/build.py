@@ -15,34 +15,24 @@ from decimal import Decimal
 
 import polars as pl
 
-from reports import periods
 from reports.compute import fx, incomes, invoicing, quality, vat
 from reports.compute.invoicing import COUNTED_STATES, EXPENSE_STATUSES, ExpenseState
 from reports.config import FirmSettings
-from reports.frames import (
-    CASE_SUMMARIES,
-    MOBILITY_CASES,
-    MOBILITY_EXPENSES,
-    MOBILITY_TASKS,
-    PLANNR_CASES,
-    PLANNR_INCOMES,
-    WILLSUITE_CASES,
-    WILLSUITE_INVOICE_ITEMS,
-    WILLSUITE_INVOICES,
-)
-from reports.money import MONEY
+from reports.frames import CASE_SUMMARY_SCHEMA, case_summaries
+from reports.money import MONEY, total
 from reports.periods import Month, Period, local_date, quarter_bounds
+from reports.report.context import ReportContext
 from reports.report.model import (
     Frames,
     Headline,
     ReportData,
     SourceInfo,
     Statement,
-    StatementTotals,
 )
 from reports.schema import AS_SENT, FrameSchema, concat_sources
+from reports.sources import REGISTRY, provider
+from reports.sources.base import Role
 
-ZERO = Decimal(0)
 #: The most characters an Excel cell holds; longer text is cut, visibly, and flagged.
 CELL_LIMIT = 32_767
 ELLIPSIS = "\u2026"
@@ -51,6 +41,15 @@ COUNTED = [state.value for state in COUNTED_STATES]
 
 def _frame(frames: Frames, schema: FrameSchema) -> pl.DataFrame:
     return frames.get((schema.source, schema.entity), schema.empty())
+
+
+def _role(frames: Frames, role: Role) -> FrameSchema:
+    """The schema of the frame that plays `role` (the report reads it through it)."""
+    found = provider(role)
+    if found is None:
+        raise AssertionError(f"no registered source plays {role.value}")
+    source, entity = found
+    return REGISTRY[source].schemas[entity]
 
 
 def build_report_data(
@@ -97,30 +96,29 @@ def build_report_data(
         return frame
 
     cases = _cases(frames, start, end)
-    tasks = _frame(frames, MOBILITY_TASKS)
+    tasks = _frame(frames, _role(frames, Role.TASKS))
+    flags += _misfiled(frames)
 
     # ---------------------------------------------------------------- expenses
+    expense_schema = _role(frames, Role.EXPENSES)
     stated_expenses = rounded(
-        settled(MOBILITY_EXPENSES, "id", "expense"),
-        MOBILITY_EXPENSES,
+        settled(expense_schema, "id", "expense"),
+        expense_schema,
         "expense",
         {"amount": "currency_code", "converted_amount": "converted_amount_currency_code"},
     ).with_columns(state=invoicing.expense_state())
-    flags.append(_misfiled(stated_expenses, MOBILITY_EXPENSES.source, "expense", "case"))
-    flags.append(_unknown_expense_status(stated_expenses.filter(_by(end, "incurred_at"))))
-    # The platform's percent invoiced is today's, over all a case's expenses, in its own
-    # conversion: compare it with every expense fetched, in that conversion, whatever month
-    # is reported (like with like).
-    by_case = invoicing.invoicing_by_case(
-        stated_expenses,
-        _frame(frames, MOBILITY_CASES),
-        amount="converted_amount",
-        currency="converted_amount_currency_code",
+    flags.append(
+        _unknown_expense_status(
+            stated_expenses.filter(_by(end, "incurred_at")), expense_schema.source
+        )
     )
     # Expenses incurred after the month are the business of later reports (and may lie
     # past the rates in use).
     all_expenses, unreportable = _convert_expenses(
-        stated_expenses.filter(_by(end, "incurred_at")), report_currency, rates
+        stated_expenses.filter(_by(end, "incurred_at")),
+        report_currency,
+        rates,
+        expense_schema.source,
     )
     flags.append(unreportable)
     counted = pl.col("state").is_in(COUNTED).fill_null(False)
@@ -160,22 +158,23 @@ def build_report_data(
     )
 
     # ---------------------------------------------------------------- incomes
-    income_frame = settled(PLANNR_INCOMES, "uuid", "income")
+    income_schema = _role(frames, Role.INCOMES)
+    income_frame = settled(income_schema, "uuid", "income")
     annualised = _convert_incomes(
         incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
     )
     excluded = incomes.income_exclusions(income_frame, start, end)
 
     # ---------------------------------------------------------------- invoices
+    invoice_schema = _role(frames, Role.INVOICES)
+    item_schema = _role(frames, Role.INVOICE_ITEMS)
     stated_invoices = rounded(
-        settled(WILLSUITE_INVOICES, "id", "invoice"),
-        WILLSUITE_INVOICES,
+        settled(invoice_schema, "id", "invoice"),
+        invoice_schema,
         "invoice",
         {"subtotal": "currency", "vat_amount": "currency", "total": "currency"},
     )
-    all_items = settled(WILLSUITE_INVOICE_ITEMS, "id", "invoice item")
-    flags.append(_misfiled(stated_invoices, WILLSUITE_INVOICES.source, "invoice", "case"))
-    flags.append(_misfiled(all_items, WILLSUITE_INVOICE_ITEMS.source, "invoice item", "invoice"))
+    all_items = settled(item_schema, "id", "invoice item")
     lines = vat.invoice_lines(stated_invoices, all_items)
     checked = vat.check_lines(stated_invoices, lines).with_columns(
         invoice_date=local_date("date_created")
@@ -200,56 +199,53 @@ def build_report_data(
     payments = invoicing.line_payments(lines, end)
     aged = invoicing.aged_debt(all_invoices, end, payments)
 
-    flags.append(_invoice_flags(checked, lines, end))
-    flags += [
-        quality.flags(
-            by_case.filter(pl.col("disagrees")),
-            MOBILITY_CASES.source,
-            "case",
-            "expat_case_id",
-            "percent invoiced disagrees with expenses",
-            pl.format(
-                "platform {}%, its expenses {}% (by its own conversion, as of the fetch)",
-                pl.col("platform_percent").cast(pl.Decimal(38, 2)),
-                pl.col("percent_by_amount").cast(pl.Decimal(38, 2)),
-            ),
-            "none: the platform's figure is not used in any total",
-        ),
+    flags.append(_invoice_flags(checked, lines, end, invoice_schema.source, item_schema.source))
+    flags.append(
         quality.flags(
             incomes.data_problems(excluded),
-            PLANNR_INCOMES.source,
+            income_schema.source,
             "income",
             "uuid",
             "income left out",
             pl.col("reason"),
             "left out of every income total",
-        ),
-        quality.flags(
-            all_expenses.filter(
-                pl.col("converted_amount").is_null() & pl.col("amount").is_not_null()
-            ),
-            MOBILITY_EXPENSES.source,
-            "expense",
-            "id",
-            "no platform conversion",
-            pl.lit("converted_amount is empty"),
-            "none: our own conversion at ECB rates is used",
-        ),
-    ]
+        )
+    )
+
+    # ---------------------------------------------------------------- each source's part
+    context = ReportContext(
+        month=month,
+        report_currency=report_currency,
+        frames=frames,
+        stated_expenses=stated_expenses,
+        expenses=all_expenses,
+        month_expenses=month_expenses,
+        invoices=all_invoices,
+        lines=lines,
+    )
+    statements: list[Statement] = []
+    for name, source in REGISTRY.items():
+        own = {entity: frame for (owner, entity), frame in frames.items() if owner == name}
+        if not own:
+            continue  # not configured, or it failed (--allow-partial)
+        part = source.contribute(own, context)
+        statements += part.statements
+        flags += part.flags
 
     # ---------------------------------------------------------------- assembly
+    task_source = _role(frames, Role.TASKS).source
     shown = {
-        "cases": (cases, "case", "case_id"),
-        "tasks": (tasks, "task", "id"),
-        "expenses": (expenses, "expense", "id"),
-        "expenses_left_out": (left_out, "expense", "id"),
-        "incomes": (annualised, "income", "uuid"),
-        "invoices": (invoices_in_month, "invoice", "id"),
-        "invoice_items": (items_in_month, "invoice item", "id"),
+        "cases": (cases, "", "case", "case_id"),
+        "tasks": (tasks, task_source, "task", "id"),
+        "expenses": (expenses, expense_schema.source, "expense", "id"),
+        "expenses_left_out": (left_out, expense_schema.source, "expense", "id"),
+        "incomes": (annualised, income_schema.source, "income", "uuid"),
+        "invoices": (invoices_in_month, invoice_schema.source, "invoice", "id"),
+        "invoice_items": (items_in_month, item_schema.source, "invoice item", "id"),
     }
     fitted = {}
-    for name, (frame, entity, key) in shown.items():
-        fitted[name], cut = _fit_cells(frame, entity, key)
+    for name, (frame, owner, entity, key) in shown.items():
+        fitted[name], cut = _fit_cells(frame, owner, entity, key)
         flags.append(cut)
     quality_flags = pl.concat([f for f in flags if f.height] or [quality.no_flags()]).sort(
         "source", "entity", "record"
@@ -279,8 +275,7 @@ def build_report_data(
         quality_flags=quality_flags.height,
     )
     if previous_frames is not None and changes is not None:
-        headline = _against_previous(headline, month, changes, previous_frames)
-    statements = _statements(frames, month_expenses, all_invoices, lines, start, end)
+        headline = _against_previous(headline, month, changes, previous_frames, invoice_schema)
     records_in_month = (
         month_expenses.height
         + invoices_in_month.height
@@ -302,7 +297,6 @@ def build_report_data(
         expenses_by_currency=by_currency,
         invoicing_by_month=by_month,
         expenses_by_month_currency=by_month_currency,
-        invoicing_by_case=by_case,
         incomes=fitted["incomes"],
         income_totals=income_totals,
         invoices=fitted["invoices"],
@@ -310,13 +304,16 @@ def build_report_data(
         vat_by_period=by_period,
         vat_return=vat_return,
         aged_debt=aged,
-        pipeline=invoicing.pipeline(_frame(frames, PLANNR_CASES)),
+        pipeline=invoicing.pipeline(_frame(frames, _role(frames, Role.PIPELINE))),
         quality=quality_flags,
-        statements=statements,
+        statements=tuple(statements),
         changes=changes if changes is not None else CHANGES.clear(),
         has_previous=previous_frames is not None,
         vat_stagger=vat_stagger,
-        empty_month_note=None if records_in_month else _empty_month_note(month, frames),
+        empty_month_note=None
+        if records_in_month
+        else _empty_month_note(month, cases, all_expenses, checked),
+        invoice_currency=REGISTRY[invoice_schema.source].currency or report_currency,
     )
 
 
@@ -374,203 +371,14 @@ def _changes(
     ).sort("change", "source", "case_id")
 
 
-#: A statement's expense rows; `case` is the case's order number, the client's reference.
-STATEMENT_EXPENSE_COLUMNS = (
-    pl.col("title"),
-    pl.col("order_number").alias("case"),
-    pl.col("incurred_at"),
-    pl.col("amount"),
-    pl.col("currency_code"),
-    pl.col("report_amount"),
-    pl.col("state"),
-)
-
-
-def _statements(
-    frames: Frames,
-    month_expenses: pl.DataFrame,
-    invoices: pl.DataFrame,
-    lines: pl.DataFrame,
-    start: dt.date,
-    end: dt.date,
-) -> tuple[Statement, ...]:
-    """A statement for each mobility client with expenses this month, and each WillSuite
-    customer invoiced or paying this month, or owing at its end.
-
-    A statement's expenses are those listed under the client's own cases, and its invoices
-    those listed under its own case (`sources` keep each record with the parent it was
-    fetched under); what it says is owed is its invoices' unpaid balances, never expenses.
-    """
-    return (
-        *_mobility_statements(frames, month_expenses),
-        *_willsuite_statements(frames, invoices, lines, start, end),
-    )
-
-
-def _mobility_statements(frames: Frames, month_expenses: pl.DataFrame) -> list[Statement]:
-    result = []
-    mobility_cases = _frame(frames, MOBILITY_CASES)
-    for (client_id,), cases in mobility_cases.group_by("client_id", maintain_order=True):
-        own = month_expenses.filter(pl.col("expat_case_id").is_in(cases["id"].implode()))
-        shown = own.filter(pl.col("state").is_in([*COUNTED, ExpenseState.REJECTED.value]))
-        if shown.height == 0:
-            continue
-
-        def total(state: ExpenseState, rows: pl.DataFrame = shown) -> Decimal:
-            return _sum(rows.filter(pl.col("state") == state.value)["report_amount"])
-
-        result.append(
-            Statement(
-                key=f"{MOBILITY_CASES.source}-{client_id}",
-                source=MOBILITY_CASES.source,
-                client=cases["client_name"][0] or f"client {client_id}",
-                email=None,
-                reference=str(client_id),
-                address=(),
-                cases=cases.select(
-                    pl.coalesce("order_number", "id").alias("reference"),
-                    pl.coalesce("label", "name").alias("name"),
-                    pl.coalesce("status_label", "status").alias("status"),
-                    local_date("created_at").alias("opened_on"),
-                    pl.col("id").alias("_id"),
-                )
-                .filter(pl.col("_id").is_in(shown["expat_case_id"].implode()))
-                .drop("_id"),
-                expenses=shown.filter(pl.col("state").is_in(COUNTED))
-                .select(STATEMENT_EXPENSE_COLUMNS)
-                .sort("incurred_at"),
-                rejected_expenses=shown.filter(pl.col("state") == ExpenseState.REJECTED.value)
-                .select(STATEMENT_EXPENSE_COLUMNS)
-                .sort("incurred_at"),
-                invoices=pl.DataFrame(),
-                totals=StatementTotals(
-                    outstanding=None,
-                    expenses_invoiced=total(ExpenseState.INVOICED),
-                    expenses_to_be_invoiced=total(ExpenseState.TO_BE_INVOICED),
-                    expenses_awaiting_approval=total(ExpenseState.AWAITING_APPROVAL),
-                    expenses_rejected=total(ExpenseState.REJECTED),
-                ),
-            )
-        )
-    return result
-
-
-def _invoice_status() -> pl.Expr:
-    """An invoice's status as a client reads it: paid, part paid, due, or overdue by N days."""
-    days = pl.col("days_past_due")
-    overdue = pl.format(
-        "overdue by {} {}", days, pl.when(days == 1).then(pl.lit("day")).otherwise(pl.lit("days"))
-    )
-    return (
-        pl.when(pl.col("paid"))
-        .then(pl.lit("paid"))
-        .when(pl.col("part_paid") & (days > 0).fill_null(False))
-        .then(pl.format("part paid, {}", overdue))
-        .when(pl.col("part_paid"))
-        .then(pl.lit("part paid"))
-        .when((days > 0).fill_null(False))
-        .then(overdue)
-        .otherwise(pl.lit("due"))
-    )
-
-
-def _willsuite_statements(
-    frames: Frames, invoices: pl.DataFrame, lines: pl.DataFrame, start: dt.date, end: dt.date
-) -> list[Statement]:
-    owed = invoicing.line_payments(lines, end)
-    before = invoicing.line_payments(lines, start - dt.timedelta(days=1))
-    paid_in_period = owed.join(before, on="id", how="left", suffix="_before").select(
-        "id",
-        paid_in_period=(pl.col("paid_to_date") - pl.col("paid_to_date_before").fill_null(0)).cast(
-            MONEY
-        ),
-    )
-    positions = (
-        invoicing.invoice_positions(invoices, end, owed)
-        .join(invoices.select("id", "subtotal", "vat_amount"), on="id", how="left")
-        .join(paid_in_period, on="id", how="left")
-        .with_columns(
-            pl.col("paid_in_period").fill_null(pl.lit(0, MONEY)), status=_invoice_status()
-        )
-    )
-    # Listed: the month's invoices, those paid in it, and every older one still owed at its end.
-    issued_in_period = pl.col("invoice_date").is_between(start, end).fill_null(False)
-    listed = positions.filter(
-        issued_in_period | (pl.col("paid_in_period") > 0) | pl.col("paid").not_()
-    )
-    days = pl.col("days_past_due")
-    result = []
-    ws_cases = {row["id"]: row for row in _frame(frames, WILLSUITE_CASES).iter_rows(named=True)}
-    for (case_id,), own in listed.group_by("customer_case_id", maintain_order=True):
-        case = ws_cases.get(case_id, {})
-        created = case.get("created_at")
-        unpaid = own.filter(pl.col("paid").not_())
-
-        def aged(condition: pl.Expr, rows: pl.DataFrame = unpaid) -> Decimal:
-            return _sum(rows.filter(condition.fill_null(False))["outstanding"])
-
-        result.append(
-            Statement(
-                key=f"{WILLSUITE_CASES.source}-{case_id}",
-                source=WILLSUITE_CASES.source,
-                client=case.get("full_names") or own["recipients_name"][0] or f"case {case_id}",
-                email=case.get("email") or None,  # WillSuite sends "" for no address
-                reference=case.get("ref"),
-                address=tuple(line for line in [case.get("postcode")] if line),
-                cases=pl.DataFrame(
-                    {
-                        "reference": [case.get("ref")],
-                        "name": [case.get("full_names")],
-                        "status": [None],
-                        "opened_on": [periods.local_day(created) if created else None],
-                    },
-                    schema={
-                        "reference": pl.String,
-                        "name": pl.String,
-                        "status": pl.String,
-                        "opened_on": pl.Date,
-                    },
-                ),
-                expenses=pl.DataFrame(),
-                rejected_expenses=pl.DataFrame(),
-                invoices=own.select(
-                    "invoice_number",
-                    "invoice_date",
-                    "due_date",
-                    "subtotal",
-                    "vat_amount",
-                    "total",
-                    "paid_to_date",
-                    "outstanding",
-                    "status",
-                ).sort("invoice_date", nulls_last=True),
-                totals=StatementTotals(
-                    invoiced_net=_sum(own["subtotal"]),
-                    invoiced_vat=_sum(own["vat_amount"]),
-                    invoiced=_sum(own["total"]),
-                    paid=_sum(own["paid_to_date"]),
-                    outstanding=_sum(own["outstanding"]),
-                    invoiced_this_period=_sum(own.filter(issued_in_period)["total"]),
-                    paid_this_period=_sum(own["paid_in_period"]),
-                    owed_current=aged(days.is_null() | (days <= 0)),
-                    owed_1_30=aged(days.is_between(1, 30)),
-                    owed_31_60=aged(days.is_between(31, 60)),
-                    owed_61_90=aged(days.is_between(61, 90)),
-                    owed_over_90=aged(days > 90),
-                ),
-            )
-        )
-    return result
-
-
 def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Every source's cases in one shape (`frames.CASE_SUMMARIES`), with whether each was
-    opened or closed in the period."""
+    """Every source's cases in one shape (`frames.CASE_SUMMARY_SCHEMA`), with whether each
+    was opened or closed in the period."""
     parts = [
         _frame(frames, schema).select(
             pl.lit(schema.source).alias("source"), *(e.alias(n) for n, e in summary.items())
         )
-        for schema, summary in CASE_SUMMARIES
+        for schema, summary in case_summaries()
         if (schema.source, schema.entity) in frames
     ]
     combined = concat_sources(parts, CASE_SUMMARY_SCHEMA)
@@ -580,21 +388,8 @@ def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
     )
 
 
-CASE_SUMMARY_SCHEMA = pl.Schema(
-    {
-        "source": pl.String(),
-        "case_id": pl.String(),
-        "case_name": pl.String(),
-        "client": pl.String(),
-        "status": pl.String(),
-        "opened_on": pl.Date(),
-        "closed_on": pl.Date(),
-    }
-)
-
-
 def _convert_expenses(
-    expenses: pl.DataFrame, currency: str, rates: fx.EcbRates
+    expenses: pl.DataFrame, currency: str, rates: fx.EcbRates, source: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Expenses with `report_amount` in `currency`, and a flag for each that cannot have one
     (no amount, currency or date): those stay listed, with no converted amount, and out of
@@ -612,7 +407,7 @@ def _convert_expenses(
     bad = marked.filter(pl.col("_reason").is_not_null())
     found = quality.flags(
         bad,
-        MOBILITY_EXPENSES.source,
+        source,
         "expense",
         "id",
         "left out of totals",
@@ -640,30 +435,38 @@ def _convert_incomes(
     return converted.drop("_on")
 
 
-# The parent column each child frame keeps (the one it was fetched under) beside the one the
-# record itself names.
-_PARENTS = {
-    "case": {"expense": "expat_case_id", "invoice": "customer_case_id"},
-    "invoice": {"invoice item": "case_invoice_id"},
-}
-
-
-def _misfiled(frame: pl.DataFrame, source: str, entity: str, parent: str) -> pl.DataFrame:
-    """A flag for each record that names another `parent` than the one it was listed under:
+def _misfiled(frames: Frames) -> list[pl.DataFrame]:
+    """A flag for each record that names another parent than the one it was listed under:
     it stays with the one it was listed under (a record belongs to the parent it was fetched
     under), so it can never move to another client's statement or another VAT quarter."""
-    column = _PARENTS[parent][entity]
-    stated = f"stated_{column}"
-    disagree = frame.filter(pl.col(stated).is_not_null() & (pl.col(stated) != pl.col(column)))
-    return quality.flags(
-        disagree,
-        source,
-        entity,
-        "id",
-        f"names another {parent}",
-        pl.format(f"listed under {parent} {{}} but names {parent} {{}}", column, stated),
-        pl.format(f"kept under {parent} {{}}, the one it was listed under", column),
-    )
+    found = []
+    for name, source in REGISTRY.items():
+        for parent in source.parents:
+            frame = frames.get((name, parent.entity))
+            if frame is None:
+                continue
+            column, stated = parent.column, f"stated_{parent.column}"
+            disagree = frame.unique().filter(
+                pl.col(stated).is_not_null() & (pl.col(stated) != pl.col(column))
+            )
+            found.append(
+                quality.flags(
+                    disagree,
+                    name,
+                    parent.record,
+                    "id",
+                    f"names another {parent.parent}",
+                    pl.format(
+                        f"listed under {parent.parent} {{}} but names {parent.parent} {{}}",
+                        column,
+                        stated,
+                    ),
+                    pl.format(
+                        f"kept under {parent.parent} {{}}, the one it was listed under", column
+                    ),
+                )
+            )
+    return found
 
 
 def _normalised(frame: pl.DataFrame, source: str, entity: str, key: str) -> pl.DataFrame:
@@ -679,10 +482,10 @@ def _normalised(frame: pl.DataFrame, source: str, entity: str, key: str) -> pl.D
     )
 
 
-def _unknown_expense_status(expenses: pl.DataFrame) -> pl.DataFrame:
+def _unknown_expense_status(expenses: pl.DataFrame, source: str) -> pl.DataFrame:
     return quality.flags(
         expenses.filter(pl.col("state").is_null()),
-        MOBILITY_EXPENSES.source,
+        source,
         "expense",
         "id",
         "unknown expense status",
@@ -695,11 +498,12 @@ def _unknown_expense_status(expenses: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _invoice_flags(checked: pl.DataFrame, lines: pl.DataFrame, end: dt.date) -> pl.DataFrame:
-    """Flags on WillSuite invoices and their lines: headers that disagree with their lines,
-    items of an unknown status, invoices with no date or no number."""
+def _invoice_flags(
+    checked: pl.DataFrame, lines: pl.DataFrame, end: dt.date, source: str, item_source: str
+) -> pl.DataFrame:
+    """Flags on invoices and their lines: headers that disagree with their lines, items of
+    an unknown status, invoices with no date or no number."""
     record = pl.coalesce("invoice_number", "id")
-    source = WILLSUITE_INVOICES.source
     paid_by_end = (local_date("date_paid") <= end).fill_null(False)
     return pl.concat(
         [
@@ -716,7 +520,7 @@ def _invoice_flags(checked: pl.DataFrame, lines: pl.DataFrame, end: dt.date) -> 
             ),
             quality.flags(
                 lines.filter("unknown_status"),
-                WILLSUITE_INVOICE_ITEMS.source,
+                item_source,
                 "invoice item",
                 "id",
                 "unknown item status",
@@ -752,7 +556,9 @@ def _invoice_flags(checked: pl.DataFrame, lines: pl.DataFrame, end: dt.date) -> 
     )
 
 
-def _fit_cells(frame: pl.DataFrame, entity: str, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _fit_cells(
+    frame: pl.DataFrame, source: str, entity: str, key: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`frame` with every text longer than a spreadsheet cell holds cut to fit, ending in an
     ellipsis so the cut shows; and a flag for each record cut, naming the field."""
     longest = frame.select(pl.col(pl.String).str.len_chars().max()).row(0, named=True)
@@ -762,7 +568,7 @@ def _fit_cells(frame: pl.DataFrame, entity: str, key: str) -> tuple[pl.DataFrame
         over = pl.col(name).str.len_chars() > CELL_LIMIT
         cut = quality.flags(
             frame.filter(over),
-            _source_of(entity),
+            source,
             entity,
             key,
             "text longer than a spreadsheet cell",
@@ -781,31 +587,18 @@ def _fit_cells(frame: pl.DataFrame, entity: str, key: str) -> tuple[pl.DataFrame
     return frame, pl.concat(found) if found else quality.no_flags()
 
 
-def _source_of(entity: str) -> str:
-    return {
-        "case": "",  # each case row names its own source
-        "task": MOBILITY_TASKS.source,
-        "expense": MOBILITY_EXPENSES.source,
-        "income": PLANNR_INCOMES.source,
-        "invoice": WILLSUITE_INVOICES.source,
-        "invoice item": WILLSUITE_INVOICE_ITEMS.source,
-    }[entity]
-
-
-def _empty_month_note(month: Month, frames: Frames) -> str:
+def _empty_month_note(
+    month: Month, cases: pl.DataFrame, expenses: pl.DataFrame, invoices: pl.DataFrame
+) -> str:
     """What the first page says when no record falls in `month`: where the records are."""
     days = [
         day
-        for schema, column in (
-            (MOBILITY_EXPENSES, pl.col("incurred_at")),
-            (WILLSUITE_INVOICES, local_date("date_created")),
-            (MOBILITY_CASES, local_date("created_at")),
-            (PLANNR_CASES, local_date("created_at")),
-            (WILLSUITE_CASES, local_date("created_at")),
+        for frame, column in (
+            (expenses, "incurred_at"),
+            (invoices, "invoice_date"),
+            (cases, "opened_on"),
         )
-        for day in _frame(frames, schema)
-        .select(column.min().alias("first"), column.max().alias("last"))
-        .row(0)
+        for day in frame.select(pl.col(column).min(), pl.col(column).max().alias("last")).row(0)
         if day is not None
     ]
     span = (
@@ -835,39 +628,43 @@ def _headline(
     recurring = income_totals.filter("recurring")
 
     def state(value: ExpenseState) -> Decimal:
-        return _sum(expenses.filter(pl.col("state") == value.value)["report_amount"])
+        return total(expenses.filter(pl.col("state") == value.value)["report_amount"])
 
     return Headline(
         cases_opened=int(cases["opened_in_period"].sum()),
         cases_closed=int(cases["closed_in_period"].sum()),
         expenses=expenses.height,
-        expenses_converted=_sum(expenses["report_amount"]),
+        expenses_converted=total(expenses["report_amount"]),
         expenses_invoiced=state(ExpenseState.INVOICED),
         expenses_to_be_invoiced=state(ExpenseState.TO_BE_INVOICED),
         expenses_awaiting_approval=state(ExpenseState.AWAITING_APPROVAL),
-        expenses_rejected=_sum(
+        expenses_rejected=total(
             left_out.filter(pl.col("state") == ExpenseState.REJECTED.value)["report_amount"]
         ),
         invoices=invoices.height,
-        invoiced_total=_sum(invoices["total"]),
+        invoiced_total=total(invoices["total"]),
         vat_quarter_start=quarter[0],
         vat_quarter_end=quarter[1],
-        vat_box1=_sum(current["box1_vat_due_on_sales"]),
-        vat_box6=_sum(current["box6_total_sales_ex_vat"]),
-        outstanding=_sum(aged["amount"]),
-        overdue_90_plus=_sum(aged.filter(age_bucket="90+")["amount"]),
-        incomes_annual_net=_sum(recurring.filter(amount_type="net")["report_annual_amount"]),
-        incomes_annual_gross=_sum(recurring.filter(amount_type="gross")["report_annual_amount"]),
+        vat_box1=total(current["box1_vat_due_on_sales"]),
+        vat_box6=total(current["box6_total_sales_ex_vat"]),
+        outstanding=total(aged["amount"]),
+        overdue_90_plus=total(aged.filter(age_bucket="90+")["amount"]),
+        incomes_annual_net=total(recurring.filter(amount_type="net")["report_annual_amount"]),
+        incomes_annual_gross=total(recurring.filter(amount_type="gross")["report_annual_amount"]),
         quality_flags=quality_flags,
     )
 
 
 def _against_previous(
-    headline: Headline, month: Month, changes: pl.DataFrame, previous_frames: Frames
+    headline: Headline,
+    month: Month,
+    changes: pl.DataFrame,
+    previous_frames: Frames,
+    invoices: FrameSchema,
 ) -> Headline:
     before = month.previous
-    invoiced_before = _sum(
-        _frame(previous_frames, WILLSUITE_INVOICES).filter(
+    invoiced_before = total(
+        _frame(previous_frames, invoices).filter(
             local_date("date_created").is_between(before.start, before.end)
         )["total"]
     )
@@ -883,9 +680,3 @@ def _against_previous(
         cases_closed_since_previous=counts["closed"],
         cases_status_changed_since_previous=counts["status changed"],
     )
-
-
-def _sum(column: pl.Series) -> Decimal:
-    """The exact sum of a money column; 0 for an empty one (Polars gives None or 0 by type)."""
-    total = column.sum()
-    return Decimal(total) if total is not None else ZERO

@@ -3,9 +3,9 @@ workbook (a label, a live formula over the detail tables, a number format) and t
 label and the value, formatted in its currency).
 
 Each figure is a `Headline` attribute; `unit` says whether it is a count, money in the
-report currency (converted), or money in WillSuite's own currency (invoices are never
-converted). The formula recomputes the figure from the workbook's tables over the rows their filters
-leave visible (`visible_sum`), so that a user's filters and edits follow; the tests check
+report currency (converted), or money in the invoices' own currency (invoices are never
+converted). The formula recomputes the figure from the workbook's tables over the rows their
+filters leave visible (`visible_sum`), so that a user's filters and edits follow; the tests check
 that every formula, recalculated, equals the `Headline` value, and follows a filter.
 """
 
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from reports.compute.invoicing import ExpenseState
-from reports.frames import WILLSUITE_CURRENCY
 from reports.report.model import ReportData
 
 #: `ref(table, field)`: the absolute range of one column of one of the workbook's tables.
@@ -29,7 +28,8 @@ class Unit(StrEnum):
     COUNT = "count"
     #: Money converted into the report currency.
     REPORT_MONEY = "report money"
-    #: Money in WillSuite's own currency: invoices, VAT and debt are never converted.
+    #: Money in the invoices' own currency (`ReportData.invoice_currency`): invoices, VAT and
+    #: debt are never converted.
     INVOICE_MONEY = "invoice money"
 
 
@@ -56,7 +56,7 @@ class Figure:
         if self.unit is Unit.REPORT_MONEY:
             return data.report_currency
         if self.unit is Unit.INVOICE_MONEY:
-            return WILLSUITE_CURRENCY
+            return data.invoice_currency
         return None
 
     def value_for(self, data: ReportData) -> object:

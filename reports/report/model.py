@@ -35,7 +35,7 @@ class SourceInfo:
 class StatementTotals:
     """What a statement adds up. `outstanding` is what the client owes: the unpaid balances
     of its invoices, never expenses not yet invoiced; None where the source holds no
-    invoice balances (the mobility platform sends expenses, not its invoices)."""
+    invoice balances (a source that sends expenses, not its invoices)."""
 
     #: The listed invoices: net, VAT and gross, what of them is paid, and what is owed.
     invoiced_net: Decimal = ZERO
@@ -76,8 +76,8 @@ class Statement:
     source: str
     client: str
     email: str | None
-    #: The client's own reference in its system, the one to quote when paying (the
-    #: WillSuite case reference, the platform's client id): never our internal key.
+    #: The client's own reference in its system, the one to quote when paying (a case
+    #: reference, a client id as the source shows it): never our internal key.
     reference: str | None
     #: The client's postal address, as far as its system holds one (line by line).
     address: tuple[str, ...]
@@ -159,7 +159,6 @@ class ReportData:
     expenses_by_currency: pl.DataFrame
     invoicing_by_month: pl.DataFrame
     expenses_by_month_currency: pl.DataFrame
-    invoicing_by_case: pl.DataFrame
     incomes: pl.DataFrame
     income_totals: pl.DataFrame
     invoices: pl.DataFrame
@@ -177,6 +176,8 @@ class ReportData:
     vat_stagger: int = 1
     #: Said on the first page of every output when no record falls in the month.
     empty_month_note: str | None = None
+    #: The currency of the invoices, VAT and debt (their tables carry no currency column).
+    invoice_currency: str = "GBP"
 
     @property
     def period_start(self) -> dt.date:

@@ -89,6 +89,11 @@ class Sizes:
     willsuite_cases: int = 300
     max_expenses_per_case: int = 12
 
+    @classmethod
+    def of(cls, cases: int) -> Sizes:
+        """`cases` cases in each API, and half as many Plannr clients."""
+        return cls(cases, cases, cases // 2, cases)
+
 
 @dataclass
 class SandboxData:

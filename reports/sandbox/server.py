@@ -25,15 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from reports.config import (
-    Config,
-    EmailSettings,
-    FirmSettings,
-    MobilitySettings,
-    PlannrSettings,
-    Secret,
-    WillSuiteSettings,
-)
+from reports.config import Config, EmailSettings, FirmSettings, Secret
 from reports.sandbox import hostile as hostile_data
 from reports.sandbox.common import Host, Response, VendorApi, to_json
 from reports.sandbox.data import SandboxData, Sizes
@@ -52,6 +44,9 @@ from reports.sandbox.willsuite import (
     WILLSUITE_CLIENT_SECRET,
     WillSuiteApi,
 )
+from reports.sources.mobility.settings import MobilitySettings
+from reports.sources.plannr.settings import PlannrSettings
+from reports.sources.willsuite.settings import WillSuiteSettings
 
 log = logging.getLogger("reports.sandbox")
 #: The demo firm's logo.

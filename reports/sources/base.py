@@ -1,39 +1,148 @@
 """What a vendor system is to the rest of the package: a `Source`.
 
+A source is everything the project knows about one system, and nothing outside its package
+names it:
+
+    settings      SettingsSpec: its keys in reports.toml and REPORTS_*, checked into settings
+    schemas       its frames, one `FrameSchema` per entity
+    roles         which of its frames plays which part in a report (`Role`): the expenses,
+                  the invoices...; such a frame has the columns the report reads for it
+    case_summary  how its cases read in the report's one shape for cases
+    parents       which of its records are fetched under which parent (flagged when a
+                  record names another)
+    fetch         every entity, in full; `fetch_since`, only what changed, where it can
+    contribute    what it adds to a report beyond its roles: its clients' statements, its
+                  own data-quality checks
+
     fetch.fetch_frames ──> Source.fetch(config, entities)       every entity, in full
     fetch.fetch_all    ──> Source.fetch_since(config, previous, since)
                            only what changed, merged; None when the vendor documents no
                            change filter (or the merge cannot be trusted): read in full
 
-`HttpSource` is the skeleton all three follow: look up its settings, open one `ApiClient`,
-read the wanted entities through it, close it. A vendor module supplies `connect` (auth,
-headers, pacing) and `read` (which endpoints make which frames).
+`HttpSource` is the skeleton the HTTP sources follow: look up its settings, open one
+`ApiClient`, read the wanted entities through it, close it. Writing one: docs/sources.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import polars as pl
 
 from reports.config import Config
 from reports.errors import ConfigError
-from reports.http import ApiClient, ProgressCallback
+from reports.http import ApiClient, NoteCallback, ProgressCallback
+from reports.schema import FrameSchema
+
+if TYPE_CHECKING:
+    from reports.report.context import Contribution, ReportContext
 
 SourceFrames = dict[str, pl.DataFrame]
-#: Called as `on_note(key, value)` with a fact about a fetch worth keeping in the manifest.
-NoteCallback = Callable[[str, str], None]
 Settings = TypeVar("Settings")
+#: `describe(key)`: how an error names one of a source's settings, environment variable and
+#: file key both (`REPORTS_X_URL (or [x] url in reports.toml)`).
+Describe = Callable[[str], str]
+
+__all__ = [
+    "Describe",
+    "HttpSource",
+    "NoteCallback",
+    "Parent",
+    "Role",
+    "SettingsSpec",
+    "Source",
+    "SourceFrames",
+]
+
+
+class Role(StrEnum):
+    """What a frame is to a report, whichever source it comes from. A source's frame in a
+    role has the columns the report reads for it (docs/sources.md lists them); at most one
+    source plays each role."""
+
+    #: Expenses in their own currencies, each with its status and invoice.
+    EXPENSES = "expenses"
+    #: Tasks of cases, listed in the workbook.
+    TASKS = "tasks"
+    #: Client incomes, each with its frequency and whether recorded net or gross.
+    INCOMES = "incomes"
+    #: Invoices with their header figures, dates and payment.
+    INVOICES = "invoices"
+    #: The invoices' line items, with VAT.
+    INVOICE_ITEMS = "invoice_items"
+    #: Cases with an expected value, for the pipeline.
+    PIPELINE = "pipeline"
+
+
+@dataclass(frozen=True)
+class Parent:
+    """Records of `entity` are fetched under a parent: their `column` holds the parent they
+    were listed under, and `stated_<column>` the one they name themselves. `record` and
+    `parent` are how a flag names them ("expense", "case")."""
+
+    entity: str
+    record: str
+    parent: str
+    column: str
+
+
+@dataclass(frozen=True)
+class SettingsSpec(Generic[Settings]):
+    """A source's settings: its keys (in `[<source>]` of reports.toml) with the environment
+    variable each may also come from, and `build`, which turns the values given (strings,
+    stripped, environment first) into settings, None when the source is not configured, or a
+    `ConfigError` naming the key that is wrong (through `describe`)."""
+
+    keys: Mapping[str, str]
+    build: Callable[[Mapping[str, str], Describe], Settings | None]
 
 
 class Source(Protocol):
-    """One vendor system: its name, the entities it offers, and how to fetch them."""
+    """One system: its name, its settings and frames, how to fetch them, and what it gives a
+    report."""
 
-    name: str
-    entities: tuple[str, ...]
+    # Read-only (properties), so that a source may give narrower types: a plain tuple of
+    # its entities, a dict of its schemas.
+    @property
+    def name(self) -> str:
+        """Its name in settings, frames' keys and file names (`[<name>]`, `<name>_cases`)."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """How people name it ("WillSuite")."""
+        ...
+
+    @property
+    def entities(self) -> tuple[str, ...]: ...
+
+    @property
+    def schemas(self) -> Mapping[str, FrameSchema]: ...
+
+    @property
+    def settings_spec(self) -> SettingsSpec[Any]: ...
+
+    @property
+    def roles(self) -> Mapping[Role, str]: ...
+
+    @property
+    def case_summary(self) -> tuple[str, Mapping[str, pl.Expr]] | None:
+        """The entity holding its cases and how each reads in the one shape of cases
+        (`frames.CASE_SUMMARY_SCHEMA`); None when it has no cases."""
+        ...
+
+    @property
+    def parents(self) -> tuple[Parent, ...]: ...
+
+    @property
+    def currency(self) -> str | None:
+        """The currency of its invoices' amounts, when it sends none per record."""
+        ...
 
     def configured(self, config: Config) -> bool:
         """Whether `config` holds this source's settings."""
@@ -62,21 +171,33 @@ class Source(Protocol):
         when that cannot be done (the caller then reads in full)."""
         ...
 
+    def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
+        """What this source adds to the month's report beyond its roles' frames: statements
+        for its clients, and flags of its own checks."""
+        ...
+
 
 class HttpSource(ABC, Generic[Settings]):
     """A `Source` over one vendor HTTP API, read through one pooled `ApiClient`."""
 
     name: str
+    title: str
     entities: tuple[str, ...]
+    schemas: Mapping[str, FrameSchema]
+    settings_spec: SettingsSpec[Any]
+    roles: Mapping[Role, str] = {}
+    case_summary: tuple[str, Mapping[str, pl.Expr]] | None = None
+    parents: tuple[Parent, ...] = ()
+    currency: str | None = None
 
     def settings(self, config: Config) -> Settings:
-        settings = getattr(config, self.name)
+        settings = config.source_settings.get(self.name)
         if settings is None:
             raise ConfigError(f"source {self.name!r} is not configured (see README: Configuration)")
         return settings
 
     def configured(self, config: Config) -> bool:
-        return getattr(config, self.name) is not None
+        return config.source_settings.get(self.name) is not None
 
     @abstractmethod
     def connect(
@@ -111,3 +232,8 @@ class HttpSource(ABC, Generic[Settings]):
         on_note: NoteCallback | None = None,
     ) -> SourceFrames | None:
         return None  # by default a vendor documents no change filter: read in full
+
+    def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
+        from reports.report.context import Contribution
+
+        return Contribution()

@@ -18,13 +18,17 @@ Ours, not the vendor's: an expense belongs to the case it was listed under. Its 
 
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from reports.config import Config, MobilitySettings
+from reports.config import Config
 from reports.errors import IncompleteDataError, SourceError
-from reports.frames import (
+from reports.http import ApiClient, ProgressCallback, ResultItems, fetch_pages, record_id, segment
+from reports.sources.base import HttpSource, Parent, Role, SourceFrames
+from reports.sources.mobility.frames import (
+    CASE_SUMMARY,
     MOBILITY_CASE_MANAGERS,
     MOBILITY_CASES,
     MOBILITY_EXPENSES,
@@ -32,8 +36,10 @@ from reports.frames import (
     MOBILITY_TASK_MANAGERS,
     MOBILITY_TASKS,
 )
-from reports.http import ApiClient, ProgressCallback, ResultItems, fetch_pages, record_id, segment
-from reports.sources.base import HttpSource
+from reports.sources.mobility.settings import SPEC, MobilitySettings
+
+if TYPE_CHECKING:
+    from reports.report.context import Contribution, ReportContext
 
 SOURCE = "mobility"
 # The docs set no maximum `per_page`: we ask for `MobilitySettings.page_size` (100 unless
@@ -135,7 +141,28 @@ class MobilitySource(HttpSource[MobilitySettings]):
         "expenses",
     )
 
+    title = "the mobility platform"
+    schemas = MappingProxyType(
+        {
+            "cases": MOBILITY_CASES,
+            "services": MOBILITY_SERVICES,
+            "tasks": MOBILITY_TASKS,
+            "case_managers": MOBILITY_CASE_MANAGERS,
+            "task_managers": MOBILITY_TASK_MANAGERS,
+            "expenses": MOBILITY_EXPENSES,
+        }
+    )
+    settings_spec = SPEC
+    roles = MappingProxyType({Role.EXPENSES: "expenses", Role.TASKS: "tasks"})
+    case_summary = ("cases", CASE_SUMMARY)
+    parents = (Parent("expenses", "expense", "case", "expat_case_id"),)
+
     connect = staticmethod(connect)
+
+    def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
+        from reports.sources.mobility.report import contribution
+
+        return contribution(frames, context)
 
     def read(
         self, api: ApiClient, settings: MobilitySettings, wanted: set[str]

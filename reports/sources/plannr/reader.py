@@ -29,13 +29,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import polars as pl
 
-from reports.config import Config, PlannrSettings, Secret
+from reports.config import Config, Secret
 from reports.errors import ConfigError, SourceError, ValidationError
-from reports.frames import PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
 from reports.http import (
     ApiClient,
     BearerTokenAuth,
@@ -47,7 +47,9 @@ from reports.http import (
 )
 from reports.money import to_minor_units
 from reports.output import atomic_write
-from reports.sources.base import HttpSource
+from reports.sources.base import HttpSource, Role
+from reports.sources.plannr.frames import CASE_SUMMARY, PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
+from reports.sources.plannr.settings import SPEC, PlannrSettings
 
 SOURCE = "plannr"
 PAGE_SIZE = 500  # Plannr's documented maximum per_page
@@ -203,6 +205,13 @@ class PlannrSource(HttpSource[PlannrSettings]):
 
     name = SOURCE
     entities: tuple[str, ...] = ("cases", "clients", "incomes")
+    title = "Plannr"
+    schemas = MappingProxyType(
+        {"cases": PLANNR_CASES, "clients": PLANNR_CLIENTS, "incomes": PLANNR_INCOMES}
+    )
+    settings_spec = SPEC
+    roles = MappingProxyType({Role.INCOMES: "incomes", Role.PIPELINE: "cases"})
+    case_summary = ("cases", CASE_SUMMARY)
 
     connect = staticmethod(connect)
 

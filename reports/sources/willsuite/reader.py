@@ -34,20 +34,15 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from reports.compute import vat
-from reports.config import Config, Secret, WillSuiteSettings
+from reports.config import Config, Secret
 from reports.errors import ApiError, ConfigError, DataError, SourceError, ValidationError
-from reports.frames import (
-    WILLSUITE_CASES,
-    WILLSUITE_INVOICE_ITEMS,
-    WILLSUITE_INVOICES,
-    WILLSUITE_ZONE,
-)
 from reports.http import (
     AnyListEnvelope,
     ApiClient,
@@ -57,7 +52,19 @@ from reports.http import (
     record_id,
     segment,
 )
-from reports.sources.base import HttpSource, NoteCallback
+from reports.sources.base import HttpSource, NoteCallback, Parent, Role, SourceFrames
+from reports.sources.willsuite.frames import (
+    CASE_SUMMARY,
+    WILLSUITE_CASES,
+    WILLSUITE_CURRENCY,
+    WILLSUITE_INVOICE_ITEMS,
+    WILLSUITE_INVOICES,
+    WILLSUITE_ZONE,
+)
+from reports.sources.willsuite.settings import SPEC, WillSuiteSettings
+
+if TYPE_CHECKING:
+    from reports.report.context import Contribution, ReportContext
 
 SOURCE = "willsuite"
 PAGE_SIZE = 100  # WillSuite's documented maximum perPage
@@ -147,8 +154,30 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
 
     name = SOURCE
     entities: tuple[str, ...] = ("cases", "invoices", "invoice_items")
+    title = "WillSuite"
+    schemas = MappingProxyType(
+        {
+            "cases": WILLSUITE_CASES,
+            "invoices": WILLSUITE_INVOICES,
+            "invoice_items": WILLSUITE_INVOICE_ITEMS,
+        }
+    )
+    settings_spec = SPEC
+    roles = MappingProxyType({Role.INVOICES: "invoices", Role.INVOICE_ITEMS: "invoice_items"})
+    case_summary = ("cases", CASE_SUMMARY)
+    parents = (
+        Parent("invoices", "invoice", "case", "customer_case_id"),
+        Parent("invoice_items", "invoice item", "invoice", "case_invoice_id"),
+    )
+    #: WillSuite is UK-only: its amounts are pounds, and it sends no currency.
+    currency = WILLSUITE_CURRENCY
 
     connect = staticmethod(connect)
+
+    def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
+        from reports.sources.willsuite.report import contribution
+
+        return contribution(frames, context)
 
     def read(
         self,
