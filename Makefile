@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint format bench notebook clean
+.PHONY: install system-deps demo test test-fast lint format bench notebook clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP) system-deps
-	$(BIN)/reports monthly --demo --month 2026-10 --email --out output
+	$(BIN)/reports monthly --sandbox --month 2026-10 --email --out output
 	@echo "demo report written to output/2026-10/: workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot)"
 
 test: $(STAMP) system-deps
@@ -27,6 +27,13 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff format --check reports tests benchmarks notebooks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The tests that need neither a sandbox on loopback nor LibreOffice, in under a minute:
+# lint first, as `make test` does; a test that needs either and is not marked fails here.
+test-fast: $(STAMP)
+	$(BIN)/ruff check reports tests benchmarks notebooks
+	$(BIN)/mypy
+	REPORTS_TEST_FAST=1 $(BIN)/python -m pytest -q -m "not loopback and not libreoffice"
 
 # JupyterLab on the notebooks, from the project's venv (they use the sandbox unless sources
 # are configured); it prints the address to open.

@@ -8,15 +8,19 @@ some but not all of its settings is a `ConfigError` naming the missing key.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from reports.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reports.sources.base import Source
 
 DEFAULT_CONFIG_PATH = Path("reports.toml")
 
@@ -92,7 +96,7 @@ class FirmSettings:
         return replace(self, name=name) if name else self
 
 
-def _registry() -> dict[str, Any]:
+def _registry() -> Mapping[str, Source]:
     """The registered sources, by name (imported here: the sources import this module)."""
     from reports.sources.registry import REGISTRY
 
@@ -109,7 +113,7 @@ class Config:
     """
 
     #: Each configured source's settings, by its name.
-    source_settings: Mapping[str, Any]
+    source_settings: Mapping[str, object]
     #: Requests in flight at once per source, for the per-case and per-client fan-out.
     concurrency: int
     timeout_seconds: float
@@ -120,13 +124,13 @@ class Config:
     def __init__(
         self,
         *,
-        source_settings: Mapping[str, Any] | None = None,
+        source_settings: Mapping[str, object] | None = None,
         concurrency: int = 16,
         timeout_seconds: float = 30.0,
         smtp: SmtpSettings | None = None,
         email: EmailSettings | None = None,
         firm: FirmSettings | None = None,
-        **by_source: Any,
+        **by_source: object,
     ) -> None:
         known = _registry()
         unknown = sorted(set(by_source) - set(known))
@@ -144,7 +148,7 @@ class Config:
         object.__setattr__(self, "email", email or EmailSettings())
         object.__setattr__(self, "firm", firm or FirmSettings())
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         """`config.<source>`: that source's settings, or None when it is not configured."""
         if name.startswith("_") or name == "source_settings":
             raise AttributeError(name)
@@ -243,10 +247,10 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             lambda key: name(section, key),
         )
 
-    source_settings = {}
+    source_settings: dict[str, object] = {}
     for source_name, source in sources.items():
         own = {key: value for (section, key), value in values.items() if section == source_name}
-        built = source.settings_spec.build(own, lambda key, s=source_name: name(s, key))
+        built = source.settings_spec.build(own, functools.partial(name, source_name))
         if built is not None:
             source_settings[source_name] = built
 

@@ -1,13 +1,79 @@
-"""Fixtures: the shared read-only sandbox, and a factory for sandboxes of a test's own."""
+"""Fixtures: the shared read-only sandbox, and a factory for sandboxes of a test's own;
+and the markers of tests that need more than Python: `loopback` (a sandbox served on
+127.0.0.1) and `libreoffice` (a workbook opened in LibreOffice headless), found from what
+each test and its fixtures use. `make test-fast` runs the rest, with those two refused so
+that a test that needs one and is not marked fails instead of passing slowly."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import os
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from reports.sandbox import Sandbox
+
+#: Set by `make test-fast`: a sandbox or LibreOffice started in this run is an error.
+FAST = os.environ.get("REPORTS_TEST_FAST") == "1"
+#: What a test (or a function or fixture of its module it calls) names when it needs them.
+NEEDS = {
+    "loopback": {"Sandbox", "sandbox", "make_sandbox", "--sandbox", "--demo"},
+    "libreoffice": {"recalculated_sheets", "libreoffice_pdf", "libreoffice_profile"},
+}
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {
+        n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else n.value
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name | ast.Attribute)
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str))
+    }
+
+
+def _users(module: ModuleType, needs: set[str]) -> set[str]:
+    """The module's functions and fixtures that use one of `needs`, directly or through
+    another of them."""
+    tree = ast.parse(inspect.getsource(module))
+    uses = {
+        node.name: _names(node) | {a.arg for a in node.args.args}
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+    }
+    users = set(needs)
+    while True:
+        more = {name for name, names in uses.items() if names & users} - users
+        if not more:
+            return users
+        users |= more
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    found: dict[tuple[str, str], set[str]] = {}
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        for marker, needs in NEEDS.items():
+            key = (item.module.__name__, marker)
+            if key not in found:
+                found[key] = _users(item.module, needs)
+            if {item.originalname, *item.fixturenames} & found[key]:
+                item.add_marker(marker)
+
+
+@pytest.fixture(autouse=True)
+def _refuse_what_fast_runs_skip(monkeypatch: pytest.MonkeyPatch) -> None:
+    if FAST:
+
+        def refused(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("this test serves a sandbox: it needs the loopback marker")
+
+        monkeypatch.setattr(Sandbox, "start", refused)
+
 
 MakeSandbox = Callable[..., Sandbox]
 

@@ -106,6 +106,27 @@ def test_only_restricts_sources() -> None:
         config.only(["crm"])
 
 
+def test_only_keeps_every_setting_that_is_not_a_source(tmp_path: Path) -> None:
+    path = tmp_path / "reports.toml"
+    path.write_text(
+        '[plannr]\ntoken = "t"\naccount_uuid = "a"\n'
+        '[willsuite]\nclient_id = "c"\nclient_secret = "s"\n'
+        '[smtp]\nhost = "mail.example"\nfrom = "reports@firm.example"\n'
+        '[email]\nmonthly_to = ["partners@firm.example"]\n'
+        '[firm]\nname = "Finch LLP"\n[http]\nconcurrency = 3\n'
+    )
+    config = load_config(path, environ={})
+    assert config.smtp is not None and config.email.monthly_to
+    only = config.only(["plannr"])
+    assert only.sources == ("plannr",)
+    assert (only.smtp, only.email, only.firm, only.concurrency) == (
+        config.smtp,
+        config.email,
+        config.firm,
+        3,
+    )
+
+
 def test_mobility_case_details_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     base = {"REPORTS_MOBILITY_URL": "https://m.example.com", "REPORTS_MOBILITY_TOKEN": "t"}

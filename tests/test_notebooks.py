@@ -21,6 +21,7 @@ def test_there_are_notebooks() -> None:
     ]
 
 
+@pytest.mark.loopback  # the notebooks' kernel serves the sandbox (no source is configured)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [n for n in os.environ if n.startswith("REPORTS_")]:

@@ -64,7 +64,7 @@ def figures(data: ReportData) -> list[tuple[str, str]]:
     return shown
 
 
-def monthly_context(data: ReportData) -> dict[str, Any]:
+def monthly_context(data: ReportData) -> dict[str, object]:
     headline = data.headline
     report_currency = data.report_currency
     invoice_basis = data.vat_return.filter(basis="invoice")
@@ -157,7 +157,7 @@ def _incomes_by_type(data: ReportData) -> tuple[list[str], dict[str, list[float]
     return [t.replace("_", " ") for t in types], series
 
 
-def statement_context(data: ReportData, statement: Statement) -> dict[str, Any]:
+def statement_context(data: ReportData, statement: Statement) -> dict[str, object]:
     return {
         **_common(data),
         "client": statement.client,

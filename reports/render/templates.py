@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -80,7 +79,7 @@ class Templates:
         self.environment.filters["money"] = money
         self.environment.filters["day"] = day
 
-    def render(self, name: str, **context: Any) -> str:
+    def render(self, name: str, **context: object) -> str:
         try:
             return self.environment.get_template(name).render(**context)
         except jinja2.UndefinedError as error:

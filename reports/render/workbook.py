@@ -208,7 +208,7 @@ FIXED_FORMATS = {
 CHUNK_ROWS = 20_000
 
 
-def cached_number(value: Any) -> Any:
+def cached_number(value: object) -> object:
     """A formula's cached result as a writer stores it: a `Decimal` in plain notation
     (`0.0000`, never `0E-4`), so that every reader takes it for the number it is."""
     return Decimal(format(value, "f")) if isinstance(value, Decimal) else value

@@ -30,7 +30,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 import polars as pl
 
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 SourceFrames = dict[str, pl.DataFrame]
 Settings = TypeVar("Settings")
+#: A spec builds settings of its own type: read-only, so any spec is a `SettingsSpec[object]`.
+SpecSettings = TypeVar("SpecSettings", covariant=True)
 #: `describe(key)`: how an error names one of a source's settings, environment variable and
 #: file key both (`REPORTS_X_URL (or [x] url in reports.toml)`).
 Describe = Callable[[str], str]
@@ -92,14 +94,14 @@ class Parent:
 
 
 @dataclass(frozen=True)
-class SettingsSpec(Generic[Settings]):
+class SettingsSpec(Generic[SpecSettings]):
     """A source's settings: its keys (in `[<source>]` of reports.toml) with the environment
     variable each may also come from, and `build`, which turns the values given (strings,
     stripped, environment first) into settings, None when the source is not configured, or a
     `ConfigError` naming the key that is wrong (through `describe`)."""
 
     keys: Mapping[str, str]
-    build: Callable[[Mapping[str, str], Describe], Settings | None]
+    build: Callable[[Mapping[str, str], Describe], SpecSettings | None]
 
 
 class Source(Protocol):
@@ -125,7 +127,7 @@ class Source(Protocol):
     def schemas(self) -> Mapping[str, FrameSchema]: ...
 
     @property
-    def settings_spec(self) -> SettingsSpec[Any]: ...
+    def settings_spec(self) -> SettingsSpec[object]: ...
 
     @property
     def roles(self) -> Mapping[Role, str]: ...
@@ -184,7 +186,7 @@ class HttpSource(ABC, Generic[Settings]):
     title: str
     entities: tuple[str, ...]
     schemas: Mapping[str, FrameSchema]
-    settings_spec: SettingsSpec[Any]
+    settings_spec: SettingsSpec[Settings]
     roles: Mapping[Role, str] = {}
     case_summary: tuple[str, Mapping[str, pl.Expr]] | None = None
     parents: tuple[Parent, ...] = ()
@@ -194,7 +196,8 @@ class HttpSource(ABC, Generic[Settings]):
         settings = config.source_settings.get(self.name)
         if settings is None:
             raise ConfigError(f"source {self.name!r} is not configured (see README: Configuration)")
-        return settings
+        # What this source's own spec built, under its name (`load_config`).
+        return cast(Settings, settings)
 
     def configured(self, config: Config) -> bool:
         return config.source_settings.get(self.name) is not None

@@ -14,6 +14,7 @@ import httpx
 import polars as pl
 import pytest
 from conftest import MakeSandbox
+from helpers import ROOT
 from test_sandbox_shapes import shape_differences
 
 from reports.http import decode_json
@@ -36,7 +37,7 @@ from reports.sources.plannr import reader as plannr_reader
 from reports.sources.willsuite import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.sources.willsuite import reader as willsuite_reader
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "vendor").glob("*.json"))
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "vendor").glob("*.json"))
 Parsed = list[tuple[FrameSchema, pl.DataFrame, list[dict[str, Any]]]]
 
 

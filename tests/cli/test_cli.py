@@ -149,6 +149,13 @@ def test_out_is_the_output_root_for_every_command() -> None:
         assert "[default:output]" in text
 
 
+def test_the_sandbox_option_is_one_option_in_every_command() -> None:
+    for command in ("fetch", "excel", "pdf", "monthly"):
+        text = "".join(run([command, "--help"]).stdout.split())
+        assert "--sandbox,--demo" in text, command  # --demo is its alias, everywhere
+        assert "insteadoftheconfiguredsources" in text, command
+
+
 def test_a_failed_run_leaves_no_folder(tmp_path: Path) -> None:
     result = run(["excel", "--month", "2026-10"], cwd=tmp_path)  # nothing configured
     assert result.returncode == 1

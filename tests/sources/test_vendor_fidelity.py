@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import MakeSandbox
+from helpers import ROOT
 
 import reports
 from reports import rates
@@ -173,7 +174,7 @@ def test_plannr_pacing_needs_only_the_documented_header(make_sandbox: MakeSandbo
 
 
 def test_frames_doc_lists_the_new_columns() -> None:
-    text = (Path(__file__).resolve().parents[1] / "docs" / "frames.md").read_text()
+    text = (ROOT / "docs" / "frames.md").read_text()
     for column in ("status_position", "participants_count", "custom_fields", "type_other"):
         assert f"`{column}`" in text
 
