@@ -96,6 +96,11 @@ class FirmSettings:
         return replace(self, name=name) if name else self
 
 
+def not_configured(source: str) -> ConfigError:
+    """The one error for using a source whose settings are not given."""
+    return ConfigError(f"source {source!r} is not configured (see README: Configuration)")
+
+
 def _registry() -> Mapping[str, Source]:
     """The registered sources, by name (imported here: the sources import this module)."""
     from reports.sources.registry import REGISTRY
@@ -170,7 +175,7 @@ class Config:
             if name not in known:
                 raise ConfigError(f"unknown source {name!r}; choose from {', '.join(known)}")
             if name not in self.source_settings:
-                raise ConfigError(f"source {name!r} is not configured (see README: Configuration)")
+                raise not_configured(name)
         kept = {name: value for name, value in self.source_settings.items() if name in names}
         return replace(self, source_settings=kept)
 

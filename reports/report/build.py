@@ -234,19 +234,19 @@ def build_report_data(
 
     # ---------------------------------------------------------------- assembly
     task_source = _role(frames, Role.TASKS).source
-    shown = {
-        "cases": (cases, "", "case", "case_id"),
-        "tasks": (tasks, task_source, "task", "id"),
-        "expenses": (expenses, expense_schema.source, "expense", "id"),
-        "expenses_left_out": (left_out, expense_schema.source, "expense", "id"),
-        "incomes": (annualised, income_schema.source, "income", "uuid"),
-        "invoices": (invoices_in_month, invoice_schema.source, "invoice", "id"),
-        "invoice_items": (items_in_month, item_schema.source, "invoice item", "id"),
-    }
-    fitted = {}
-    for name, (frame, owner, entity, key) in shown.items():
-        fitted[name], cut = _fit_cells(frame, owner, entity, key)
+
+    def fitted(frame: pl.DataFrame, source: str, entity: str, key: str) -> pl.DataFrame:
+        shown, cut = _fit_cells(frame, source, entity, key)
         flags.append(cut)
+        return shown
+
+    shown_cases = fitted(cases, "", "case", "case_id")
+    shown_tasks = fitted(tasks, task_source, "task", "id")
+    shown_expenses = fitted(expenses, expense_schema.source, "expense", "id")
+    shown_left_out = fitted(left_out, expense_schema.source, "expense", "id")
+    shown_incomes = fitted(annualised, income_schema.source, "income", "uuid")
+    shown_invoices = fitted(invoices_in_month, invoice_schema.source, "invoice", "id")
+    shown_items = fitted(items_in_month, item_schema.source, "invoice item", "id")
     quality_flags = pl.concat([f for f in flags if f.height] or [quality.no_flags()]).sort(
         "source", "entity", "record"
     )
@@ -290,17 +290,17 @@ def build_report_data(
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         sources=sources,
         headline=headline,
-        cases=fitted["cases"],
-        tasks=fitted["tasks"],
-        expenses=fitted["expenses"],
-        expenses_left_out=fitted["expenses_left_out"],
+        cases=shown_cases,
+        tasks=shown_tasks,
+        expenses=shown_expenses,
+        expenses_left_out=shown_left_out,
         expenses_by_currency=by_currency,
         invoicing_by_month=by_month,
         expenses_by_month_currency=by_month_currency,
-        incomes=fitted["incomes"],
+        incomes=shown_incomes,
         income_totals=income_totals,
-        invoices=fitted["invoices"],
-        invoice_items=fitted["invoice_items"],
+        invoices=shown_invoices,
+        invoice_items=shown_items,
         vat_by_period=by_period,
         vat_return=vat_return,
         aged_debt=aged,

@@ -34,8 +34,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 import polars as pl
 
-from reports.config import Config
-from reports.errors import ConfigError
+from reports.config import Config, not_configured
 from reports.http import ApiClient, NoteCallback, ProgressCallback
 from reports.schema import FrameSchema
 
@@ -195,7 +194,7 @@ class HttpSource(ABC, Generic[Settings]):
     def settings(self, config: Config) -> Settings:
         settings = config.source_settings.get(self.name)
         if settings is None:
-            raise ConfigError(f"source {self.name!r} is not configured (see README: Configuration)")
+            raise not_configured(self.name)
         # What this source's own spec built, under its name (`load_config`).
         return cast(Settings, settings)
 
