@@ -59,8 +59,11 @@ BILLS = FrameSchema(
         col("matter_id", ID, "the matter billed"),
         col("number", TEXT, "bill number"),
         col("issued", DATE, "issued on"),
-        col("amount", AMOUNT, "amount billed, pounds"),
+        col("net", AMOUNT, "net of VAT, pounds"),
+        col("vat", AMOUNT, "VAT, pounds"),
+        col("amount", AMOUNT, "amount billed (net and VAT), pounds"),
         col("paid", AMOUNT, "amount paid to date, pounds"),
+        col("paid_on", DATE, "last paid on"),
     ),
 )
 
@@ -165,17 +168,29 @@ class LedgerSource(HttpSource[LedgerSettings]):
                     invoices=own.select(
                         pl.col("number").alias("invoice_number"),
                         pl.col("issued").alias("invoice_date"),
-                        pl.lit(None, pl.Date).alias("due_date"),
-                        pl.lit(None, MONEY).alias("subtotal"),
-                        pl.lit(None, MONEY).alias("vat_amount"),
+                        pl.col("issued").dt.offset_by("30d").alias("due_date"),
+                        pl.col("net").alias("subtotal"),
+                        pl.col("vat").alias("vat_amount"),
                         pl.col("amount").alias("total"),
                         pl.col("paid").alias("paid_to_date"),
                         "outstanding",
                         pl.lit("due").alias("status"),
                     ),
                     totals=StatementTotals(
+                        invoiced_net=total(own["net"]),
+                        invoiced_vat=total(own["vat"]),
                         invoiced=total(own["amount"]),
                         paid=total(own["paid"]),
+                        invoiced_this_period=total(
+                            own.filter(pl.col("issued").is_between(context.start, context.end))[
+                                "amount"
+                            ]
+                        ),
+                        paid_this_period=total(
+                            own.filter(pl.col("paid_on").is_between(context.start, context.end))[
+                                "paid"
+                            ]
+                        ),
                         outstanding=total(own["outstanding"]),
                         owed_current=total(own["outstanding"]),
                     ),
@@ -225,24 +240,33 @@ RECORDS = {
             "matter_id": 1,
             "number": "B-10",
             "issued": "2026-10-09",
+            "net": "1041.67",
+            "vat": "208.33",
             "amount": "1250.00",
             "paid": "0.00",
+            "paid_on": None,
         },
         {
             "id": 11,
             "matter_id": 2,
             "number": "B-11",
             "issued": "2026-10-15",
+            "net": "400.42",
+            "vat": "80.08",
             "amount": "480.50",
             "paid": "80.50",
+            "paid_on": "2026-10-20",
         },
         {
             "id": 12,
             "matter_id": 3,
             "number": "B-12",
             "issued": "2026-10-28",
+            "net": "75.00",
+            "vat": "15.00",
             "amount": "90.00",
             "paid": "120.00",
+            "paid_on": "2026-10-29",
         },
     ],
 }
@@ -346,6 +370,7 @@ def test_it_is_rendered(data: ReportData, tmp_path: Path) -> None:
     text = " ".join(" ".join(pdf_pages(Path(probate.path))).split())
     assert "Your reference M-002" in text
     assert "B-11" in text and "£400.00" in text
+    assert "Invoiced this period £480.50" in text and "Paid this period £80.50" in text
     assert probate.outstanding == "£400.00"
 
 
