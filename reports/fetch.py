@@ -120,22 +120,24 @@ def _since(
 
 
 def _entity(
-    entity: str, config: Config | None, on_progress: ProgressCallback | None
+    entity: str,
+    config: Config | None,
+    on_progress: ProgressCallback | None,
+    owner: str | None = None,
 ) -> pl.DataFrame:
-    """`entity` of the source that offers it (empty, with its schema, when not configured)."""
-    owner = next(name for name, source in REGISTRY.items() if entity in source.entities)
+    """`entity` of `owner`, by default the first source that offers it (empty, with its
+    schema, when that source is not configured)."""
+    owner = owner or next(name for name, source in REGISTRY.items() if entity in source.entities)
     frames = fetch_frames(config, [entity], on_progress)
     return frames.get((owner, entity), SCHEMAS[owner, entity].empty())
 
 
 def _role(role: Role, config: Config | None, on_progress: ProgressCallback | None) -> pl.DataFrame:
     """The frame that plays `role`, from the source that plays it."""
-    found = provider(role)
-    if found is None:
+    schema = provider(role)
+    if schema is None:
         raise ConfigError(f"no registered source gives {role.value}")
-    source, entity = found
-    frames = fetch_frames(config, [entity], on_progress)
-    return frames.get((source, entity), SCHEMAS[source, entity].empty())
+    return _entity(schema.entity, config, on_progress, owner=schema.source)
 
 
 def cases_across_sources(frames: Frames) -> pl.DataFrame:

@@ -40,8 +40,10 @@ COUNTED_STATES = (
     ExpenseState.TO_BE_INVOICED,
     ExpenseState.AWAITING_APPROVAL,
 )
+#: The same, as a frame's `state` column holds them.
+COUNTED_STATE_VALUES = tuple(state.value for state in COUNTED_STATES)
 #: The status words an expense may have (compared without case or surrounding spaces): the
-#: expense source's workflow (docs/sources.md says where each comes from).
+#: expense source's workflow (its reader's docstring says which its docs show).
 EXPENSE_STATUSES = ("pending", "approved", "invoiced", "rejected")
 
 
@@ -78,7 +80,7 @@ def _expense_shares(
     are invoiced, and the share by count and by `amount`. With `currency`, a group whose
     amounts are in more than one currency has no share by amount (they cannot be added)."""
     state = expense_state()
-    counted = expenses.filter(state.is_in([s.value for s in COUNTED_STATES]))
+    counted = expenses.filter(state.is_in(COUNTED_STATE_VALUES))
     invoiced = state == ExpenseState.INVOICED.value
     units = to_units(pl.col(amount))
     mixed = pl.col(currency).n_unique() > 1 if currency else pl.lit(False)

@@ -16,7 +16,7 @@ from decimal import Decimal
 import polars as pl
 
 from reports.compute import fx, incomes, invoicing, quality, vat
-from reports.compute.invoicing import COUNTED_STATES, EXPENSE_STATUSES, ExpenseState
+from reports.compute.invoicing import COUNTED_STATE_VALUES, EXPENSE_STATUSES, ExpenseState
 from reports.config import FirmSettings
 from reports.frames import CASE_SUMMARY_SCHEMA, case_summaries
 from reports.money import MONEY, total
@@ -36,20 +36,18 @@ from reports.sources.base import Role
 #: The most characters an Excel cell holds; longer text is cut, visibly, and flagged.
 CELL_LIMIT = 32_767
 ELLIPSIS = "\u2026"
-COUNTED = [state.value for state in COUNTED_STATES]
 
 
 def _frame(frames: Frames, schema: FrameSchema) -> pl.DataFrame:
     return frames.get((schema.source, schema.entity), schema.empty())
 
 
-def _role(frames: Frames, role: Role) -> FrameSchema:
+def _role(role: Role) -> FrameSchema:
     """The schema of the frame that plays `role` (the report reads it through it)."""
-    found = provider(role)
-    if found is None:
+    schema = provider(role)
+    if schema is None:
         raise AssertionError(f"no registered source plays {role.value}")
-    source, entity = found
-    return REGISTRY[source].schemas[entity]
+    return schema
 
 
 def build_report_data(
@@ -96,11 +94,12 @@ def build_report_data(
         return frame
 
     cases = _cases(frames, start, end)
-    tasks = _frame(frames, _role(frames, Role.TASKS))
+    task_schema = _role(Role.TASKS)
+    tasks = _frame(frames, task_schema)
     flags += _misfiled(frames)
 
     # ---------------------------------------------------------------- expenses
-    expense_schema = _role(frames, Role.EXPENSES)
+    expense_schema = _role(Role.EXPENSES)
     stated_expenses = rounded(
         settled(expense_schema, "id", "expense"),
         expense_schema,
@@ -121,7 +120,7 @@ def build_report_data(
         expense_schema.source,
     )
     flags.append(unreportable)
-    counted = pl.col("state").is_in(COUNTED).fill_null(False)
+    counted = pl.col("state").is_in(COUNTED_STATE_VALUES).fill_null(False)
     month_expenses = all_expenses.filter(in_month("incurred_at"))
     expenses = month_expenses.filter(counted)
     left_out = month_expenses.filter(counted.not_()).with_columns(
@@ -158,7 +157,7 @@ def build_report_data(
     )
 
     # ---------------------------------------------------------------- incomes
-    income_schema = _role(frames, Role.INCOMES)
+    income_schema = _role(Role.INCOMES)
     income_frame = settled(income_schema, "uuid", "income")
     annualised = _convert_incomes(
         incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
@@ -166,8 +165,8 @@ def build_report_data(
     excluded = incomes.income_exclusions(income_frame, start, end)
 
     # ---------------------------------------------------------------- invoices
-    invoice_schema = _role(frames, Role.INVOICES)
-    item_schema = _role(frames, Role.INVOICE_ITEMS)
+    invoice_schema = _role(Role.INVOICES)
+    item_schema = _role(Role.INVOICE_ITEMS)
     stated_invoices = rounded(
         settled(invoice_schema, "id", "invoice"),
         invoice_schema,
@@ -222,6 +221,7 @@ def build_report_data(
         month_expenses=month_expenses,
         invoices=all_invoices,
         lines=lines,
+        payments=payments,
     )
     statements: list[Statement] = []
     for name, source in REGISTRY.items():
@@ -233,7 +233,6 @@ def build_report_data(
         flags += part.flags
 
     # ---------------------------------------------------------------- assembly
-    task_source = _role(frames, Role.TASKS).source
 
     def fitted(frame: pl.DataFrame, source: str, entity: str, key: str) -> pl.DataFrame:
         shown, cut = _fit_cells(frame, source, entity, key)
@@ -241,7 +240,7 @@ def build_report_data(
         return shown
 
     shown_cases = fitted(cases, "", "case", "case_id")
-    shown_tasks = fitted(tasks, task_source, "task", "id")
+    shown_tasks = fitted(tasks, task_schema.source, "task", "id")
     shown_expenses = fitted(expenses, expense_schema.source, "expense", "id")
     shown_left_out = fitted(left_out, expense_schema.source, "expense", "id")
     shown_incomes = fitted(annualised, income_schema.source, "income", "uuid")
@@ -304,7 +303,7 @@ def build_report_data(
         vat_by_period=by_period,
         vat_return=vat_return,
         aged_debt=aged,
-        pipeline=invoicing.pipeline(_frame(frames, _role(frames, Role.PIPELINE))),
+        pipeline=invoicing.pipeline(_frame(frames, _role(Role.PIPELINE))),
         quality=quality_flags,
         statements=tuple(statements),
         changes=changes if changes is not None else CHANGES.clear(),

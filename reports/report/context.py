@@ -33,6 +33,8 @@ class ReportContext:
     invoices: pl.DataFrame
     #: Every invoice line, as `compute.vat.invoice_lines` gives it.
     lines: pl.DataFrame
+    #: What is paid of each invoice by the month's end (`compute.invoicing.line_payments`).
+    payments: pl.DataFrame
 
     @property
     def start(self) -> dt.date:

@@ -68,6 +68,24 @@ class StatementTotals:
         )
 
 
+#: A statement's case table, whichever source its client is of.
+STATEMENT_CASES = pl.Schema(
+    {"reference": pl.String(), "name": pl.String(), "status": pl.String(), "opened_on": pl.Date()}
+)
+#: A statement's invoice columns, in the order it shows them.
+STATEMENT_INVOICE_COLUMNS = (
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "subtotal",
+    "vat_amount",
+    "total",
+    "paid_to_date",
+    "outstanding",
+    "status",
+)
+
+
 @dataclass(frozen=True)
 class Statement:
     """What one client is shown: their cases, the month's expenses, their invoices."""
@@ -81,14 +99,14 @@ class Statement:
     reference: str | None
     #: The client's postal address, as far as its system holds one (line by line).
     address: tuple[str, ...]
-    cases: pl.DataFrame  # reference, name, status, opened_on
+    cases: pl.DataFrame  # STATEMENT_CASES
     #: title, incurred_at, amount, currency_code, report_amount, state (an `ExpenseState`):
     #: the month's counted expenses; the rejected ones apart, in `rejected_expenses`.
     expenses: pl.DataFrame
     rejected_expenses: pl.DataFrame
-    #: invoice_number, invoice_date, due_date, subtotal, vat_amount, total, paid_to_date,
-    #: outstanding, status ("paid", "part paid", "due", "overdue by N days"): the invoices
-    #: issued in the month, those paid in it, and every older one still owed at its end.
+    #: `STATEMENT_INVOICE_COLUMNS`, `status` as a client reads it ("paid", "part paid",
+    #: "due", "overdue by N days"): the invoices issued in the month, those paid in it, and
+    #: every older one still owed at its end.
     invoices: pl.DataFrame
     totals: StatementTotals
 

@@ -29,12 +29,13 @@ def unregister(name: str) -> None:
     REGISTRY.pop(name, None)
 
 
-def provider(role: Role) -> tuple[str, str] | None:
-    """`(source, entity)` of the frame that plays `role`, if a source plays it."""
+def provider(role: Role) -> FrameSchema | None:
+    """The schema of the frame that plays `role` (its `source` and `entity` name it), if a
+    source plays it."""
     for source in REGISTRY.values():
         entity = source.roles.get(role)
         if entity is not None:
-            return source.name, entity
+            return source.schemas[entity]
     return None
 
 

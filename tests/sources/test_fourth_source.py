@@ -30,7 +30,7 @@ from reports.render.excel import write_workbook
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.report import ReportData, build_report_data
 from reports.report.context import Contribution, ReportContext
-from reports.report.model import Statement, StatementTotals
+from reports.report.model import STATEMENT_CASES, Statement, StatementTotals
 from reports.schema import DATE, ID, TEXT, FrameSchema, col
 from reports.schema import MONEY_KIND as AMOUNT
 from reports.sources import register, unregister
@@ -156,12 +156,7 @@ class LedgerSource(HttpSource[LedgerSettings]):
                             "status": [None],
                             "opened_on": [matter["opened"]],
                         },
-                        schema={
-                            "reference": pl.String,
-                            "name": pl.String,
-                            "status": pl.String,
-                            "opened_on": pl.Date,
-                        },
+                        schema=STATEMENT_CASES,
                     ),
                     expenses=pl.DataFrame(),
                     rejected_expenses=pl.DataFrame(),

@@ -14,15 +14,13 @@ from decimal import Decimal
 import polars as pl
 
 from reports.compute import invoicing, quality
-from reports.compute.invoicing import COUNTED_STATES, ExpenseState
+from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
 from reports.money import total
 from reports.periods import local_date
 from reports.report.context import Contribution, ReportContext
 from reports.report.model import Statement, StatementTotals
 from reports.sources.base import SourceFrames
 from reports.sources.mobility.frames import MOBILITY_CASES
-
-COUNTED = [state.value for state in COUNTED_STATES]
 
 #: A statement's expense rows; `case` is the case's order number, the client's reference.
 STATEMENT_EXPENSE_COLUMNS = (
@@ -49,7 +47,9 @@ def statements(cases: pl.DataFrame, month_expenses: pl.DataFrame) -> list[Statem
     result = []
     for (client_id,), own_cases in cases.group_by("client_id", maintain_order=True):
         own = month_expenses.filter(pl.col("expat_case_id").is_in(own_cases["id"].implode()))
-        shown = own.filter(pl.col("state").is_in([*COUNTED, ExpenseState.REJECTED.value]))
+        shown = own.filter(
+            pl.col("state").is_in([*COUNTED_STATE_VALUES, ExpenseState.REJECTED.value])
+        )
         if shown.height == 0:
             continue
 
@@ -73,7 +73,7 @@ def statements(cases: pl.DataFrame, month_expenses: pl.DataFrame) -> list[Statem
                 )
                 .filter(pl.col("_id").is_in(shown["expat_case_id"].implode()))
                 .drop("_id"),
-                expenses=shown.filter(pl.col("state").is_in(COUNTED))
+                expenses=shown.filter(pl.col("state").is_in(COUNTED_STATE_VALUES))
                 .select(STATEMENT_EXPENSE_COLUMNS)
                 .sort("incurred_at"),
                 rejected_expenses=shown.filter(pl.col("state") == ExpenseState.REJECTED.value)

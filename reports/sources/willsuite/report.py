@@ -17,28 +17,14 @@ from reports.compute import invoicing
 from reports.money import MONEY, total
 from reports.periods import local_day
 from reports.report.context import Contribution, ReportContext
-from reports.report.model import Statement, StatementTotals
+from reports.report.model import (
+    STATEMENT_CASES,
+    STATEMENT_INVOICE_COLUMNS,
+    Statement,
+    StatementTotals,
+)
 from reports.sources.base import SourceFrames
 from reports.sources.willsuite.frames import WILLSUITE_CASES
-
-#: A statement's case table: the customer's one case.
-CASE_COLUMNS = {
-    "reference": pl.String,
-    "name": pl.String,
-    "status": pl.String,
-    "opened_on": pl.Date,
-}
-INVOICE_COLUMNS = (
-    "invoice_number",
-    "invoice_date",
-    "due_date",
-    "subtotal",
-    "vat_amount",
-    "total",
-    "paid_to_date",
-    "outstanding",
-    "status",
-)
 
 
 def contribution(frames: SourceFrames, context: ReportContext) -> Contribution:
@@ -69,7 +55,7 @@ def invoice_positions(context: ReportContext) -> pl.DataFrame:
     """Every invoice at the month's end: what is paid and owed, what was paid in the month,
     and its status."""
     start, end = context.start, context.end
-    owed = invoicing.line_payments(context.lines, end)
+    owed = context.payments
     before = invoicing.line_payments(context.lines, start - dt.timedelta(days=1))
     paid_in_period = owed.join(before, on="id", how="left", suffix="_before").select(
         "id",
@@ -120,11 +106,13 @@ def statements(cases: pl.DataFrame, context: ReportContext) -> list[Statement]:
                         "status": [None],
                         "opened_on": [local_day(created) if created else None],
                     },
-                    schema=CASE_COLUMNS,
+                    schema=STATEMENT_CASES,
                 ),
                 expenses=pl.DataFrame(),
                 rejected_expenses=pl.DataFrame(),
-                invoices=own.select(INVOICE_COLUMNS).sort("invoice_date", nulls_last=True),
+                invoices=own.select(STATEMENT_INVOICE_COLUMNS).sort(
+                    "invoice_date", nulls_last=True
+                ),
                 totals=StatementTotals(
                     invoiced_net=total(own["subtotal"]),
                     invoiced_vat=total(own["vat_amount"]),
