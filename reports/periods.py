@@ -108,6 +108,16 @@ class Month:
     def previous(self) -> Month:
         return Month.of(self.start - dt.timedelta(days=1))
 
+    def shifted(self, months: int) -> Month:
+        """The month `months` after this one (before it, if negative)."""
+        index = self.year * 12 + self.number - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    def financial_year_start(self, first_month: int) -> Month:
+        """The first month of the financial year holding this month, for a year that starts
+        in month `first_month` (4: April)."""
+        return self.shifted(-((self.number - first_month) % 12))
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.number:02d}"
 

@@ -108,6 +108,7 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("closed_on", "Closed", ColumnKind.DATE),
                 Col("opened_in_period", "Opened this month", ColumnKind.BOOL),
                 Col("closed_in_period", "Closed this month", ColumnKind.BOOL),
+                Col("open_at_end", "Open at month end", ColumnKind.BOOL),
             ),
         ),
         Sheet(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import polars as pl
@@ -50,6 +51,110 @@ def _role(role: Role) -> FrameSchema:
     return schema
 
 
+def open_at(day: dt.date | pl.Expr) -> pl.Expr:
+    """A case open at the end of `day`: opened on or before it, and not closed by it."""
+    return ((pl.col("opened_on") <= day) & (pl.col("closed_on") > day).fill_null(True)).fill_null(
+        False
+    )
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The fetched records settled once, as of a last day: copies counted once, amounts
+    finer than their currency's minor unit rounded, expenses put in their states and
+    converted (those incurred by that day), invoices with their lines and totals; and the
+    flags of each of those steps. One month's report and its history both start here."""
+
+    #: Every source's cases in one shape (`frames.CASE_SUMMARY_SCHEMA`).
+    cases: pl.DataFrame
+    #: The expenses as stated, each with its `state`, whatever its date.
+    stated_expenses: pl.DataFrame
+    #: Those incurred by the last day, with `report_amount` in the report currency.
+    expenses: pl.DataFrame
+    incomes: pl.DataFrame
+    #: Every invoice, its total filled from its lines where the header has none.
+    invoices: pl.DataFrame
+    #: Each invoice checked against its lines (`vat.check_lines`), with its `invoice_date`.
+    checked: pl.DataFrame
+    lines: pl.DataFrame
+    flags: tuple[pl.DataFrame, ...]
+
+
+def settle(
+    frames: Frames, end: dt.date, *, rates: fx.EcbRates, report_currency: str = "GBP"
+) -> Settled:
+    """The records of `frames` settled as of `end` (see `Settled`)."""
+    flags: list[pl.DataFrame] = []
+
+    def settled(schema: FrameSchema, key: str, record: str) -> pl.DataFrame:
+        """The frame with copies counted once and currency codes as typed flagged."""
+        frame, found = quality.unique_records(_frame(frames, schema), key, schema.source, record)
+        flags.append(found)
+        if AS_SENT in frame.columns:
+            flags.append(_normalised(frame, schema.source, record, key))
+        return frame
+
+    def rounded(
+        frame: pl.DataFrame, schema: FrameSchema, record: str, amounts: dict[str, str]
+    ) -> pl.DataFrame:
+        frame, found = quality.rounded_to_minor_units(frame, schema.source, record, "id", amounts)
+        flags.append(found)
+        return frame
+
+    flags += _misfiled(frames)
+    expense_schema = _role(Role.EXPENSES)
+    stated_expenses = rounded(
+        settled(expense_schema, "id", "expense"),
+        expense_schema,
+        "expense",
+        {"amount": "currency_code", "converted_amount": "converted_amount_currency_code"},
+    ).with_columns(state=invoicing.expense_state())
+    flags.append(
+        _unknown_expense_status(
+            stated_expenses.filter(_by(end, "incurred_at")), expense_schema.source
+        )
+    )
+    # Expenses incurred after the last day are the business of later reports (and may lie
+    # past the rates in use).
+    converted, unreportable = _convert_expenses(
+        stated_expenses.filter(_by(end, "incurred_at")),
+        report_currency,
+        rates,
+        expense_schema.source,
+    )
+    flags.append(unreportable)
+    income_frame = settled(_role(Role.INCOMES), "uuid", "income")
+
+    invoice_schema = _role(Role.INVOICES)
+    stated_invoices = rounded(
+        settled(invoice_schema, "id", "invoice"),
+        invoice_schema,
+        "invoice",
+        {"subtotal": "currency", "vat_amount": "currency", "total": "currency"},
+    )
+    all_items = settled(_role(Role.INVOICE_ITEMS), "id", "invoice item")
+    lines = vat.invoice_lines(stated_invoices, all_items)
+    checked = vat.check_lines(stated_invoices, lines).with_columns(
+        invoice_date=local_date("date_created")
+    )
+    # An invoice whose header states no total is owed what its own lines add up to; the
+    # check above flags it ("header total missing (lines give ...)").
+    checked = checked.with_columns(total=pl.coalesce("total", "recomputed_total"))
+    all_invoices = stated_invoices.drop("total").join(
+        checked.select("id", "total"), on="id", how="left"
+    )
+    return Settled(
+        cases=_cases(frames),
+        stated_expenses=stated_expenses,
+        expenses=converted,
+        incomes=income_frame,
+        invoices=all_invoices,
+        checked=checked,
+        lines=lines,
+        flags=tuple(flags),
+    )
+
+
 def build_report_data(
     frames: Frames,
     month: Month | str,
@@ -76,50 +181,22 @@ def build_report_data(
     start, end = month.start, month.end
     fetched_at = fetched_at or {}
     in_month = lambda column: pl.col(column).is_between(start, end)  # noqa: E731
-    flags: list[pl.DataFrame] = []
-
-    def settled(schema: FrameSchema, key: str, record: str) -> pl.DataFrame:
-        """The frame with copies counted once and currency codes as typed flagged."""
-        frame, found = quality.unique_records(_frame(frames, schema), key, schema.source, record)
-        flags.append(found)
-        if AS_SENT in frame.columns:
-            flags.append(_normalised(frame, schema.source, record, key))
-        return frame
-
-    def rounded(
-        frame: pl.DataFrame, schema: FrameSchema, record: str, amounts: dict[str, str]
-    ) -> pl.DataFrame:
-        frame, found = quality.rounded_to_minor_units(frame, schema.source, record, "id", amounts)
-        flags.append(found)
-        return frame
-
-    cases = _cases(frames, start, end)
+    ready = settle(frames, end, rates=rates, report_currency=report_currency)
+    flags: list[pl.DataFrame] = list(ready.flags)
+    cases = ready.cases.with_columns(
+        opened_in_period=pl.col("opened_on").is_between(start, end).fill_null(False),
+        closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
+        open_at_end=open_at(end),
+    )
     task_schema = _role(Role.TASKS)
     tasks = _frame(frames, task_schema)
-    flags += _misfiled(frames)
+    expense_schema, income_schema = _role(Role.EXPENSES), _role(Role.INCOMES)
+    invoice_schema, item_schema = _role(Role.INVOICES), _role(Role.INVOICE_ITEMS)
+    stated_expenses, all_expenses = ready.stated_expenses, ready.expenses
+    income_frame, lines, checked = ready.incomes, ready.lines, ready.checked
+    all_invoices = ready.invoices
 
     # ---------------------------------------------------------------- expenses
-    expense_schema = _role(Role.EXPENSES)
-    stated_expenses = rounded(
-        settled(expense_schema, "id", "expense"),
-        expense_schema,
-        "expense",
-        {"amount": "currency_code", "converted_amount": "converted_amount_currency_code"},
-    ).with_columns(state=invoicing.expense_state())
-    flags.append(
-        _unknown_expense_status(
-            stated_expenses.filter(_by(end, "incurred_at")), expense_schema.source
-        )
-    )
-    # Expenses incurred after the month are the business of later reports (and may lie
-    # past the rates in use).
-    all_expenses, unreportable = _convert_expenses(
-        stated_expenses.filter(_by(end, "incurred_at")),
-        report_currency,
-        rates,
-        expense_schema.source,
-    )
-    flags.append(unreportable)
     counted = pl.col("state").is_in(COUNTED_STATE_VALUES).fill_null(False)
     month_expenses = all_expenses.filter(in_month("incurred_at"))
     expenses = month_expenses.filter(counted)
@@ -157,33 +234,12 @@ def build_report_data(
     )
 
     # ---------------------------------------------------------------- incomes
-    income_schema = _role(Role.INCOMES)
-    income_frame = settled(income_schema, "uuid", "income")
-    annualised = _convert_incomes(
+    annualised = convert_incomes(
         incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
     )
     excluded = incomes.income_exclusions(income_frame, start, end)
 
     # ---------------------------------------------------------------- invoices
-    invoice_schema = _role(Role.INVOICES)
-    item_schema = _role(Role.INVOICE_ITEMS)
-    stated_invoices = rounded(
-        settled(invoice_schema, "id", "invoice"),
-        invoice_schema,
-        "invoice",
-        {"subtotal": "currency", "vat_amount": "currency", "total": "currency"},
-    )
-    all_items = settled(item_schema, "id", "invoice item")
-    lines = vat.invoice_lines(stated_invoices, all_items)
-    checked = vat.check_lines(stated_invoices, lines).with_columns(
-        invoice_date=local_date("date_created")
-    )
-    # An invoice whose header states no total is owed what its own lines add up to; the
-    # check above flags it ("header total missing (lines give ...)").
-    checked = checked.with_columns(total=pl.coalesce("total", "recomputed_total"))
-    all_invoices = stated_invoices.drop("total").join(
-        checked.select("id", "total"), on="id", how="left"
-    )
     invoices_in_month = checked.filter(in_month("invoice_date"))
     items_in_month = lines.filter(in_month("invoice_date"))
     # Each basis dates a line its own way, and only lines dated by the month's end count:
@@ -259,7 +315,7 @@ def build_report_data(
         )
         for name in [*present, *(m for m in missing_sources if m not in present)]
     )
-    changes = _changes(cases, previous_frames, start, end) if previous_frames is not None else None
+    changes = _changes(cases, previous_frames) if previous_frames is not None else None
     quarter = quarter_bounds(start, vat_stagger)
     income_totals = incomes.income_totals(annualised)
     headline = _headline(
@@ -333,11 +389,9 @@ CHANGES = pl.DataFrame(
 )
 
 
-def _changes(
-    cases: pl.DataFrame, previous_frames: Frames, start: dt.date, end: dt.date
-) -> pl.DataFrame:
+def _changes(cases: pl.DataFrame, previous_frames: Frames) -> pl.DataFrame:
     """Cases new since the previous snapshot, closed since, or whose status changed."""
-    before = _cases(previous_frames, start, end).select("source", "case_id", "status", "closed_on")
+    before = _cases(previous_frames).select("source", "case_id", "status", "closed_on")
     joined = cases.join(before, on=["source", "case_id"], how="left", suffix="_before")
     known = pl.col("status_before").is_not_null() | pl.col("case_id").is_in(
         before["case_id"].implode()
@@ -370,9 +424,8 @@ def _changes(
     ).sort("change", "source", "case_id")
 
 
-def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Every source's cases in one shape (`frames.CASE_SUMMARY_SCHEMA`), with whether each
-    was opened or closed in the period."""
+def _cases(frames: Frames) -> pl.DataFrame:
+    """Every source's cases in one shape (`frames.CASE_SUMMARY_SCHEMA`)."""
     parts = [
         _frame(frames, schema).select(
             pl.lit(schema.source).alias("source"), *(e.alias(n) for n, e in summary.items())
@@ -380,11 +433,7 @@ def _cases(frames: Frames, start: dt.date, end: dt.date) -> pl.DataFrame:
         for schema, summary in case_summaries()
         if (schema.source, schema.entity) in frames
     ]
-    combined = concat_sources(parts, CASE_SUMMARY_SCHEMA)
-    return combined.with_columns(
-        opened_in_period=pl.col("opened_on").is_between(start, end).fill_null(False),
-        closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
-    )
+    return concat_sources(parts, CASE_SUMMARY_SCHEMA)
 
 
 def _convert_expenses(
@@ -417,7 +466,7 @@ def _convert_expenses(
     return converted, found
 
 
-def _convert_incomes(
+def convert_incomes(
     annualised: pl.DataFrame, end: dt.date, currency: str, rates: fx.EcbRates
 ) -> pl.DataFrame:
     """Annual amounts also in the report currency, at the ECB rate of the period's last day,
@@ -632,6 +681,7 @@ def _headline(
     return Headline(
         cases_opened=int(cases["opened_in_period"].sum()),
         cases_closed=int(cases["closed_in_period"].sum()),
+        open_cases=int(cases["open_at_end"].sum()),
         expenses=expenses.height,
         expenses_converted=total(expenses["report_amount"]),
         expenses_invoiced=state(ExpenseState.INVOICED),

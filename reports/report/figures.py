@@ -141,6 +141,12 @@ FIGURES: tuple[Figure, ...] = (
         _cases("closed_in_period"),
     ),
     Figure(
+        "open_cases",
+        "Cases open at month end",
+        Unit.COUNT,
+        _cases("open_at_end"),
+    ),
+    Figure(
         "expenses",
         "Expenses this month (invoiced, approved or pending; not rejected)",
         Unit.COUNT,

@@ -118,6 +118,8 @@ class Headline:
 
     cases_opened: int
     cases_closed: int
+    #: Cases opened on or before the month's last day and not closed by it.
+    open_cases: int
     #: The month's expenses that count (invoiced, approved or pending): how many, and in the
     #: report currency; then those amounts by state. Rejected ones are in none of these.
     expenses: int

@@ -1,0 +1,193 @@
+"""A firm's targets for its headline figures and the alerts it wants raised, as
+`reports.toml` gives them (`[targets.<figure>]`, `[[alerts]]`), typed and checked.
+
+A target is monthly: one value for every month, an annual one spread evenly (a twelfth of
+it, rounded half up to the hundredth), or twelve values, January first. Whether a figure
+is on track compares it with the month's target by its performance (the figure over the
+target when higher is better, the target over the figure when lower is better): at or
+above `amber` (90 % by default) it is on track, at or above `red` (75 %) behind, below
+that off track. See docs/calculations.md, "Targets and alerts".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+
+from reports.errors import ConfigError
+from reports.periods import Month
+
+HUNDREDTH = Decimal("0.01")
+DEFAULT_AMBER = Decimal("0.90")
+DEFAULT_RED = Decimal("0.75")
+
+
+class Better(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Status(StrEnum):
+    """A figure against its target, as a word every output prints (never colour alone)."""
+
+    ON_TRACK = "on track"
+    BEHIND = "behind"
+    OFF_TRACK = "off track"
+
+
+@dataclass(frozen=True)
+class Target:
+    figure: str
+    #: The target of each calendar month, January first.
+    monthly: tuple[Decimal, ...]
+    better: Better = Better.HIGHER
+    #: Performance (a share of the target) at or above which a figure is on track...
+    amber: Decimal = DEFAULT_AMBER
+    #: ...and at or above which it is behind rather than off track.
+    red: Decimal = DEFAULT_RED
+
+    def for_month(self, month: Month) -> Decimal:
+        return self.monthly[month.number - 1]
+
+    def for_months(self, months: Sequence[Month]) -> Decimal:
+        """The target of several months together (a year to date)."""
+        return sum((self.for_month(month) for month in months), Decimal(0))
+
+    def status(self, value: Decimal, target: Decimal) -> Status:
+        """`value` against `target` (see the module's docstring); a target of zero is met by
+        zero or better and missed by anything else."""
+        if target == 0 or (self.better is Better.LOWER and value == 0):
+            met = value >= target if self.better is Better.HIGHER else value <= target
+            return Status.ON_TRACK if met else Status.OFF_TRACK
+        performance = value / target if self.better is Better.HIGHER else target / value
+        if value < 0 or performance < 0:
+            return Status.OFF_TRACK
+        if performance >= self.amber:
+            return Status.ON_TRACK
+        if performance >= self.red:
+            return Status.BEHIND
+        return Status.OFF_TRACK
+
+
+class AlertKind(StrEnum):
+    #: A headline figure above `level` (`figure = "overdue_90_plus"`, `above = 10000`).
+    ABOVE = "above"
+    #: A headline figure below `level`.
+    BELOW = "below"
+    #: Any client whose statement says it owes more than `level`.
+    CLIENT_OUTSTANDING = "client outstanding above"
+    #: The share of the month's counted expenses already invoiced below `level` per cent.
+    INVOICED_SHARE = "invoiced share below"
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    kind: AlertKind
+    level: Decimal
+    figure: str | None = None
+
+
+def parse_targets(table: object, where: str, figures: Sequence[str]) -> tuple[Target, ...]:
+    """`[targets.<figure>]` tables: `monthly`, `annual` or `months` (one of them), and
+    optionally `better` ("higher" or "lower"), `amber` and `red` (per cent of target)."""
+    if table is None:
+        return ()
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: [targets] must hold one table per figure")
+    targets = []
+    for figure, body in table.items():
+        name = f"{where}: [targets.{figure}]"
+        _known(figure, figures, name)
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{name} must be a table (monthly = ..., or annual, or months)")
+        unknown = sorted(set(body) - {"monthly", "annual", "months", "better", "amber", "red"})
+        if unknown:
+            raise ConfigError(
+                f"{name}: unknown key {unknown[0]!r}; valid: monthly, annual, months, "
+                "better, amber, red"
+            )
+        given = [key for key in ("monthly", "annual", "months") if key in body]
+        monthly: tuple[Decimal, ...]
+        if len(given) != 1:
+            raise ConfigError(f"{name} needs exactly one of monthly, annual or months")
+        if given[0] == "monthly":
+            monthly = (_number(body["monthly"], f"{name} monthly"),) * 12
+        elif given[0] == "annual":
+            annual = _number(body["annual"], f"{name} annual")
+            monthly = ((annual / 12).quantize(HUNDREDTH, ROUND_HALF_UP),) * 12
+        else:
+            values = body["months"]
+            if not isinstance(values, list) or len(values) != 12:
+                raise ConfigError(f"{name} months must be a list of 12 values, January first")
+            monthly = tuple(_number(v, f"{name} months") for v in values)
+        better = str(body.get("better", "higher")).lower()
+        if better not in tuple(Better):
+            raise ConfigError(f"{name} better must be 'higher' or 'lower', got {better!r}")
+        amber = _share(body.get("amber", 90), f"{name} amber")
+        red = _share(body.get("red", 75), f"{name} red")
+        if red > amber:
+            raise ConfigError(f"{name}: red ({red:.0%}) must not be above amber ({amber:.0%})")
+        targets.append(Target(figure, monthly, Better(better), amber, red))
+    return tuple(targets)
+
+
+def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[AlertRule, ...]:
+    """`[[alerts]]` entries, each one of: `figure` with `above` or `below`;
+    `client_outstanding_above`; `invoiced_share_below` (per cent)."""
+    if entries is None:
+        return ()
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise ConfigError(f"{where}: alerts must be [[alerts]] tables")
+    rules = []
+    for number, entry in enumerate(entries, 1):
+        name = f"{where}: alert {number}"
+        keys = set(entry)
+        if keys == {"client_outstanding_above"}:
+            level = _number(entry["client_outstanding_above"], f"{name} client_outstanding_above")
+            rules.append(AlertRule(AlertKind.CLIENT_OUTSTANDING, level))
+        elif keys == {"invoiced_share_below"}:
+            level = _number(entry["invoiced_share_below"], f"{name} invoiced_share_below")
+            rules.append(AlertRule(AlertKind.INVOICED_SHARE, level))
+        elif keys in ({"figure", "above"}, {"figure", "below"}):
+            figure = str(entry["figure"])
+            _known(figure, figures, name)
+            kind = AlertKind.ABOVE if "above" in keys else AlertKind.BELOW
+            level = _number(entry[kind.value], f"{name} {kind.value}")
+            rules.append(AlertRule(kind, level, figure))
+        else:
+            raise ConfigError(
+                f"{name} must be figure with above or below, or client_outstanding_above, "
+                f"or invoiced_share_below; got {', '.join(sorted(keys)) or 'nothing'}"
+            )
+    return tuple(rules)
+
+
+def _known(figure: str, figures: Sequence[str], where: str) -> None:
+    if figure not in figures:
+        close = difflib.get_close_matches(figure, figures, n=1, cutoff=0.4)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(figures)}"
+        raise ConfigError(f"{where}: unknown figure {figure!r}{hint}")
+
+
+def _number(value: object, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{what} must be a number, got {value!r}")
+    try:
+        # A TOML float is read by its shortest repr (10000.5, not its binary expansion).
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigError(f"{what} must be a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ConfigError(f"{what} must be a number, got {value!r}")
+    return number
+
+
+def _share(value: object, what: str) -> Decimal:
+    """A threshold given in per cent (90), as a share (0.9)."""
+    percent = _number(value, what)
+    if not 0 < percent <= 100:
+        raise ConfigError(f"{what} must be a per cent of the target, above 0 and at most 100")
+    return percent / 100
