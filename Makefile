@@ -19,7 +19,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP) system-deps
-	$(BIN)/reports monthly --sandbox --month 2026-10 --email --out output
+	$(BIN)/reports monthly --sandbox --month 2026-10 --email --out output --config demo/reports.toml --commentary demo/commentary/2026-10.md
 	@echo "demo report written to output/2026-10/: workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot)"
 
 test: $(STAMP) system-deps

@@ -214,6 +214,21 @@ workers_option = click.option(
 )
 
 
+months_option = click.option(
+    "--months",
+    type=click.IntRange(min=1, max=120),
+    default=12,
+    show_default=True,
+    help="Months of history each headline figure shows (with last year's for comparison).",
+)
+commentary_option = click.option(
+    "--commentary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The firm's Markdown commentary for the month, with {{ figure }} placeholders. "
+    "Default: OUT/commentary/YYYY-MM.md if it exists, else automatic observations.",
+)
+
+
 def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     """Several click options as one decorator, listed in `--help` in the order given."""
 
@@ -227,7 +242,9 @@ def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 month_and_config = options(month_option, config_option)
 #: What the commands that fetch and render one part of the report (excel, pdf) share.
-rendering_options = options(currency_option, firm_option, sandbox_option)
+rendering_options = options(
+    currency_option, firm_option, sandbox_option, months_option, commentary_option
+)
 
 
 def report_delivery(delivery: Delivery, config: Config) -> None:
@@ -309,12 +326,29 @@ def sources_config(config_path: Path | None, sandbox: bool) -> Iterator[Config]:
 
 
 def _report_data(
-    month: Month, config_path: Path | None, sandbox: bool, firm: str, currency: str
+    month: Month,
+    config_path: Path | None,
+    sandbox: bool,
+    firm: str,
+    currency: str,
+    *,
+    out: Path,
+    months: int,
+    commentary: Path | None,
 ) -> ReportData:
     from reports.monthly import report_data
 
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
-        return report_data(month, config, firm=firm, currency=currency, on_progress=on_progress)
+        return report_data(
+            month,
+            config,
+            firm=firm,
+            currency=currency,
+            months=months,
+            out=out,
+            commentary=commentary,
+            on_progress=on_progress,
+        )
 
 
 @main.command()
@@ -331,12 +365,23 @@ def excel(
     currency: str,
     firm: str,
     sandbox: bool,
+    months: int,
+    commentary: Path | None,
 ) -> None:
     """Fetch, compute and write the month's Excel workbook, OUT/YYYY-MM/report-YYYY-MM.xlsx."""
     from reports.render.excel import write_workbook
 
     ensure_writable(out)
-    data = _report_data(month, config_path, sandbox, firm, currency)
+    data = _report_data(
+        month,
+        config_path,
+        sandbox,
+        firm,
+        currency,
+        out=out,
+        months=months,
+        commentary=commentary,
+    )
     click.echo(f"{write_workbook(data, out / str(month) / f'report-{month}.xlsx', template)}")
 
 
@@ -356,23 +401,39 @@ def pdf(
     currency: str,
     firm: str,
     sandbox: bool,
+    months: int,
+    commentary: Path | None,
 ) -> None:
     """Fetch, compute and write the month's PDF report and one statement per client into
-    OUT/YYYY-MM/ (built aside, and moved in only when all of it is written)."""
+    OUT/YYYY-MM/ (built aside, and moved in only when all of it is written), with the
+    monthly email's opening (briefing.txt) and the figures sent (figures.json)."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from reports.archive import write_figures
     from reports.output import published, remove_if_made
+    from reports.render.commentary import write_briefing
     from reports.render.pdf import write_monthly_pdf, write_statements
     from reports.render.templates import Templates
 
     templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
     ensure_writable(out)
-    data = _report_data(month, config_path, sandbox, firm, currency)
+    data = _report_data(
+        month,
+        config_path,
+        sandbox,
+        firm,
+        currency,
+        out=out,
+        months=months,
+        commentary=commentary,
+    )
     folder, staging, existed = out / str(month), out / f".{month}.pdf-staging", out.exists()
     try:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
+        write_figures(data, staging)
+        write_briefing(data, staging)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             rendered = write_statements(data, staging / "statements", templates, pool)
         published(staging, folder)
@@ -432,6 +493,8 @@ def email(
 )
 @firm_option
 @currency_option
+@months_option
+@commentary_option
 @template_option
 @templates_option
 @workers_option
@@ -447,6 +510,8 @@ def monthly(
     full: bool,
     firm: str,
     currency: str,
+    months: int,
+    commentary: Path | None,
     template: Path | None,
     templates_dir: Path | None,
     workers: int | None,
@@ -472,6 +537,8 @@ def monthly(
             template=template,
             templates_dir=templates_dir,
             workers=workers,
+            months=months,
+            commentary=commentary,
             on_progress=on_progress,
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
         )
@@ -491,6 +558,29 @@ def monthly(
     click.echo(f"{result.folder / 'data'}  the fetched frames, the rates and manifest.json")
     if result.delivery is not None:
         report_delivery(result.delivery, config)
+
+
+@main.command()
+@click.option(
+    "--from", "first", required=True, type=MonthType(), help="The first month shown, YYYY-MM."
+)
+@click.option("--to", "last", required=True, type=MonthType(), help="The last month, YYYY-MM.")
+@config_option
+@out_option
+@currency_option
+@sandbox_option
+@friendly_errors
+def trends(
+    first: Month, last: Month, config_path: Path | None, out: Path, currency: str, sandbox: bool
+) -> None:
+    """Fetch every source and write each headline figure month by month, from --from to
+    --to, with year to date, last year and targets, into OUT/trends-FROM-to-TO.xlsx."""
+    from reports.monthly import write_trends
+
+    ensure_writable(out)
+    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
+        path = write_trends(first, last, config, out, currency=currency, on_progress=on_progress)
+    click.echo(path)
 
 
 @main.command()

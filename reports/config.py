@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from reports.errors import ConfigError
+from reports.targets import AlertRule, Target, parse_alerts, parse_targets
 
 if TYPE_CHECKING:
     from reports.sources.base import Source
@@ -125,6 +126,9 @@ class Config:
     smtp: SmtpSettings | None
     email: EmailSettings
     firm: FirmSettings
+    #: `[targets.<figure>]`: each headline figure's target, and `[[alerts]]`: when to warn.
+    targets: tuple[Target, ...]
+    alerts: tuple[AlertRule, ...]
 
     def __init__(
         self,
@@ -135,6 +139,8 @@ class Config:
         smtp: SmtpSettings | None = None,
         email: EmailSettings | None = None,
         firm: FirmSettings | None = None,
+        targets: tuple[Target, ...] = (),
+        alerts: tuple[AlertRule, ...] = (),
         **by_source: object,
     ) -> None:
         known = _registry()
@@ -152,6 +158,8 @@ class Config:
         object.__setattr__(self, "smtp", smtp)
         object.__setattr__(self, "email", email or EmailSettings())
         object.__setattr__(self, "firm", firm or FirmSettings())
+        object.__setattr__(self, "targets", tuple(targets))
+        object.__setattr__(self, "alerts", tuple(alerts))
 
     def __getattr__(self, name: str) -> object:
         """`config.<source>`: that source's settings, or None when it is not configured."""
@@ -221,6 +229,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     environ = os.environ if environ is None else environ
     table = _read_toml(path)
     table_name = str(path) if path is not None else str(DEFAULT_CONFIG_PATH)
+    figures = _figure_keys()
+    targets = parse_targets(table.pop("targets", None), table_name, figures)
+    alerts = parse_alerts(table.pop("alerts", None), table_name, figures)
     sources = _registry()
     keys = dict(_KEYS) | {
         (name, key): variable
@@ -303,7 +314,17 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         timeout_seconds=_positive_float(
             values.get(("http", "timeout_seconds"), "30"), name("http", "timeout_seconds")
         ),
+        targets=targets,
+        alerts=alerts,
     )
+
+
+def _figure_keys() -> list[str]:
+    """The headline figures a target or an alert may name (imported here: the report's
+    model imports this module)."""
+    from reports.report.figures import FIGURES
+
+    return [figure.key for figure in FIGURES]
 
 
 #: Tables inside a section that hold free-form keys of their own.
@@ -353,7 +374,8 @@ def _refuse_unknown_keys(
 ) -> None:
     """A misspelt section or key (`[htpp]`, `case_detials`) is an error naming the file and
     the nearest valid one, never a setting silently ignored."""
-    sections = sorted({section for section, _ in known})
+    # [targets] and [[alerts]] are read apart (reports.targets), before this check.
+    sections = sorted({section for section, _ in known} | {"targets", "alerts"})
     for section, body in table.items():
         if section not in sections:
             raise ConfigError(

@@ -8,6 +8,7 @@ untouched. The fetched frames, the ECB rates and a manifest go into `data/`, fro
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import time
@@ -17,14 +18,16 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from reports import rates, snapshot
+from reports import archive, rates, snapshot
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
+from reports.errors import PeriodError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
 from reports.output import published, remove_if_made
 from reports.periods import Month
-from reports.render.excel import write_workbook
+from reports.render.commentary import observations, read_commentary, write_briefing
+from reports.render.excel import write_trends_workbook, write_workbook
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates
 from reports.report import ReportData, build_report_data
@@ -44,27 +47,51 @@ class MonthlyResult:
     delivery: Delivery | None = None
 
 
+#: Where a firm keeps its monthly commentary, under the output folder: `YYYY-MM.md`.
+COMMENTARY_FOLDER = "commentary"
+
+
 def report_data(
     month: Month,
     config: Config,
     *,
     firm: str = "",
     currency: str = "GBP",
+    months: int = 12,
+    out: Path | None = None,
+    commentary: Path | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ReportData:
-    """Fetch every configured source and build `month`'s report data, writing nothing.
-    The firm is `config.firm`, named `firm` if that is given (`--firm`)."""
+    """Fetch every configured source and build `month`'s report data, with `months` of
+    history and its commentary, writing nothing. The firm is `config.firm`, named `firm`
+    if that is given (`--firm`); `out` is where earlier months' reports are."""
     month.require_begun()
     started = dt.datetime.now(dt.UTC)
     frames = fetch_frames(config, on_progress=on_progress)
-    return build_report_data(
+    data = build_report_data(
         frames,
         month,
         rates=rates.load(),
         firm=config.firm.named(firm),
         report_currency=currency,
         fetched_at=dict.fromkeys(config.sources, started),
+        history_months=months,
+        targets=config.targets,
+        alert_rules=config.alerts,
+        sent=archive.sent_figures(out, month, months) if out is not None else None,
     )
+    return with_commentary(data, out, commentary)
+
+
+def with_commentary(data: ReportData, out: Path | None, commentary: Path | None) -> ReportData:
+    """`data` with the firm's commentary (`commentary`, else `OUT/commentary/YYYY-MM.md`
+    if there is one) or, without one, automatic observations."""
+    path = commentary
+    if path is None and out is not None:
+        default = out / COMMENTARY_FOLDER / f"{data.month}.md"
+        path = default if default.exists() else None
+    written = read_commentary(path, data) if path is not None else observations(data)
+    return dataclasses.replace(data, commentary=written)
 
 
 def run_monthly(
@@ -81,6 +108,8 @@ def run_monthly(
     template: Path | None = None,
     templates_dir: Path | None = None,
     workers: int | None = None,
+    months: int = 12,
+    commentary: Path | None = None,
     on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonthlyResult:
@@ -91,6 +120,9 @@ def run_monthly(
     `config`; `from_snapshot` rebuilds from `data/` instead, and a rerun
     in the same month reads only what changed where a source allows (`incremental`). A
     failing source stops the run unless `allow_partial`. Errors are `ReportsError`s.
+
+    Each figure carries `months` of history, compared with what earlier reports in `out`
+    sent; the first pages carry the firm's `commentary` (see `with_commentary`).
     """
     month.require_begun()
     templates = Templates(templates_dir)
@@ -138,7 +170,12 @@ def run_monthly(
         fetched_at=fetched.fetched_at,
         missing_sources=fetched.missing,
         previous_frames=previous,
+        history_months=months,
+        targets=config.targets,
+        alert_rules=config.alerts,
+        sent=archive.sent_figures(out, month, months),
     )
+    data = with_commentary(data, out, commentary)
     existed = out.exists()
     staging = out / f".{month}.staging"
     shutil.rmtree(staging, ignore_errors=True)
@@ -152,6 +189,8 @@ def run_monthly(
                 "templates": templates.fingerprint(),
             }
             snapshot.save(fetched, staging / "data", extra)
+        archive.write_figures(data, staging)
+        write_briefing(data, staging)
         stage("excel")
         workbook = write_workbook(data, staging / f"report-{month}.xlsx", template)
         stage("pdf")
@@ -178,3 +217,23 @@ def run_monthly(
         durations,
         delivery,
     )
+
+
+def write_trends(
+    first: Month,
+    last: Month,
+    config: Config,
+    out: Path,
+    *,
+    currency: str = "GBP",
+    on_progress: ProgressCallback | None = None,
+) -> Path:
+    """Fetch every source and write the Trends of the months `first` to `last` into
+    `OUT/trends-FIRST-to-LAST.xlsx`."""
+    if first > last:
+        raise PeriodError(f"--from {first} is after --to {last}: give the earlier month first")
+    months = (last.year - first.year) * 12 + last.number - first.number + 1
+    data = report_data(
+        last, config, currency=currency, months=months, out=out, on_progress=on_progress
+    )
+    return write_trends_workbook(data, out / f"trends-{first}-to-{last}.xlsx")

@@ -16,7 +16,7 @@ import matplotlib
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.money import SYMBOLS
 
@@ -126,4 +126,34 @@ def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: st
         money_axis(axes, unit)
         if len(series) > 1:
             axes.legend(fontsize=7, frameon=False)
+    return _svg(figure)
+
+
+def trend_line(
+    months: list[str], values: list[float], targets: list[float], unit: str | None
+) -> str:
+    """A small line of a figure's months, its target as a dashed line; `unit` is the
+    currency (None for a count). For the trends page, several to a row: no title (the page
+    captions each one)."""
+    with _chart(2.3, 0.9) as (figure, axes):
+        axes.plot(
+            range(len(values)), values, color=PALETTE[0], linewidth=1.4, marker="o", markersize=2
+        )
+        if targets:
+            axes.step(
+                range(len(targets)),
+                targets,
+                where="mid",
+                color=PALETTE[3],
+                linewidth=1,
+                linestyle="--",
+                label="target",
+            )
+        ticks = [0, len(months) - 1] if len(months) > 1 else [0]
+        axes.set_xticks(ticks, [months[i] for i in ticks])
+        axes.tick_params(labelsize=6)
+        if unit:
+            money_axis(axes, unit)
+        axes.yaxis.set_major_locator(MaxNLocator(3))
+        axes.set_ylim(bottom=min(0.0, *values, *targets))
     return _svg(figure)

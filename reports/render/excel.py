@@ -15,18 +15,23 @@ writers put it on disk and nothing else differs between them:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
+from reports.render.commentary import alert_sentence
+from reports.render.excel_trends import TITLE as TRENDS
+from reports.render.excel_trends import trends_grid
 from reports.render.workbook import (
     SUMMARY_WIDTHS,
     Cell,
     Chart,
     Col,
     ColumnKind,
+    Grid,
     Layout,
     PageSetup,
     Sheet,
@@ -346,17 +351,40 @@ def write_workbook(
     return _writer(writer or "xlsxwriter").write(layout, Path(path))
 
 
+def write_trends_workbook(data: ReportData, path: str | Path) -> Path:
+    """A workbook of `data`'s Trends sheet alone (`reports trends`), atomically."""
+    if data.history is None:
+        raise ValueError("the report was built without history (history_months=0)")
+    grid = trends_grid(data, data.history, {})
+    firm = (data.firm.name or "Trends").replace("&", "&&")
+    pages = {grid.title: PageSetup(True, header=f"&L{firm}&C&A&R{data.month_label}")}
+    return _writer("xlsxwriter").write(Layout(sheets=(), grids=(grid,), pages=pages), Path(path))
+
+
 def month_layout(data: ReportData) -> Layout:
     """Everything the month's workbook holds, for a writer to put on disk."""
     sheets = tuple(sheets_for(data))
     chart_sheet = next(s for s in sheets if s.table == "InvoicingByMonth")
     labels = max(len(figure.label_for(data)) for figure in FIGURES) + 2
+    summary = tuple(summary_rows(data, sheets))
+    grids: tuple[Grid, ...] = ()
+    pages = page_setups(data, sheets)
+    if data.history is not None:
+        labelled = {figure.label_for(data): figure.key for figure in FIGURES}
+        rows = {
+            labelled[row[0].value]: number
+            for number, row in enumerate(summary, start=1)
+            if len(row) > 1 and row[1].formula and row[0].value in labelled
+        }
+        grids = (trends_grid(data, data.history, rows),)
+        pages[TRENDS] = dataclasses.replace(pages["Summary"], landscape=True, fit_height=0)
     return Layout(
         sheets=sheets,
-        summary=tuple(summary_rows(data, sheets)),
+        grids=grids,
+        summary=summary,
         chart=Chart(chart_sheet, y_title=f"Amount in {data.report_currency}"),
         summary_widths=(max(SUMMARY_WIDTHS[0], labels), *SUMMARY_WIDTHS[1:]),
-        pages=page_setups(data, sheets),
+        pages=pages,
         defined_names={
             "firm": data.firm.name,
             "period": data.month_label,
@@ -421,10 +449,19 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
         if not source.present:
             state = "MISSING: this report lacks its data"
         rows.append((Cell(f"Source: {source.name}"), Cell(state), Cell(source.rows, "0")))
-    rows += [(), (Cell("Figure", bold=True), Cell("Value", bold=True))]
+    for alert in data.alerts:
+        rows.append((Cell(alert_sentence(alert), bold=True),))
+    trends = {t.key: t for t in data.history.trends} if data.history else {}
+    targeted = any(t.target is not None for t in trends.values())
+    target_header = (Cell("Target", bold=True), Cell("Status", bold=True)) if targeted else ()
+    rows += [(), (Cell("Figure", bold=True), Cell("Value", bold=True), *target_header)]
     for figure in FIGURES:
         currency = figure.currency_for(data)
         number_format = money_format(currency) if currency else "0"
+        trend = trends.get(figure.key)
+        status: tuple[Cell, ...] = ()
+        if trend is not None and trend.target is not None and trend.status is not None:
+            status = (Cell(trend.target, number_format), Cell(trend.status.value))
         rows.append(
             (
                 Cell(figure.label_for(data)),
@@ -434,6 +471,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
                     formula=True,
                     cached=figure.value_for(data),
                 ),
+                *status,
             )
         )
     rows += [

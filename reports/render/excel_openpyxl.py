@@ -17,7 +17,10 @@ from typing import Any
 from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.filters import AutoFilter
@@ -27,10 +30,12 @@ from reports.errors import TemplateError
 from reports.output import atomic_write
 from reports.render.workbook import (
     HEADER_COLOUR,
+    STATUS_FILLS,
     Cell,
     Chart,
     ColumnKind,
     ColumnPlan,
+    Grid,
     Layout,
     PageSetup,
     Sheet,
@@ -71,6 +76,8 @@ def write(layout: Layout, path: Path, template: Path | None = None) -> Path:
         for row_number, row in enumerate(layout.summary, start=1):
             ws.append([_cell(ws, cell) for cell in row])
             results["Summary"] = results.get("Summary", {}) | _results(row, row_number)
+    for grid in layout.grids:
+        results[grid.title] = _write_grid(book, grid, layout.pages.get(grid.title))
     for sheet in layout.sheets:
         results[sheet.title] = _write_sheet(book, sheet, header_style, layout.pages)
     if layout.chart is not None:
@@ -140,6 +147,57 @@ def _cell(ws: Any, cell: Cell) -> WriteOnlyCell:
     if cell.bold:
         written.font = Font(bold=True)
     return written
+
+
+def _write_grid(book: Workbook, grid: Grid, pages: PageSetup | None) -> dict[str, Any]:
+    """A grid's cells, its status colours and its chart; the cached formula results."""
+    ws = book.create_sheet(grid.title)
+    _set_up_pages(ws, pages)
+    for index, width in enumerate(grid.widths, start=1):
+        ws.column_dimensions[column_letter(index)].width = width
+    if any(grid.freeze):
+        rows, columns = grid.freeze
+        ws.freeze_panes = f"{column_letter(columns + 1)}{rows + 1}"
+    if grid.status_range:
+        first = grid.status_range.split(":")[0]
+        for word, fill in STATUS_FILLS.items():
+            ws.conditional_formatting.add(
+                grid.status_range,
+                FormulaRule(
+                    formula=[f'LEFT({first},{len(word)})="{word}"'],
+                    fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
+                ),
+            )
+    results: dict[str, Any] = {}
+    for row_number, row in enumerate(grid.rows, start=1):
+        ws.append([_cell(ws, cell) for cell in row])
+        results |= _results(row, row_number)
+    if grid.chart is not None:
+        ws.add_chart(_line_chart(grid), grid.chart.anchor)
+    return results
+
+
+def _line_chart(grid: Grid) -> LineChart:
+    chart = grid.chart
+    assert chart is not None
+    drawn = LineChart()
+    drawn.title = chart.title
+    drawn.y_axis.title = chart.y_title
+    drawn.y_axis.number_format = chart.y_format
+    drawn.x_axis.number_format = "mmm yy"
+    title = quote_sheet(grid.title)
+    first, last = column_letter(chart.first_column), column_letter(chart.last_column)
+    for row in chart.rows:
+        # By range, not by cell: write-only sheets cannot be read back.
+        values = Reference(range_string=f"{title}!${first}${row}:${last}${row}")
+        series = Series(values, title_from_data=False)
+        series.tx = SeriesLabel(strRef=StrRef(f"{title}!$A${row}"))
+        drawn.series.append(series)
+    header = chart.header_row
+    drawn.set_categories(Reference(range_string=f"{title}!${first}${header}:${last}${header}"))
+    drawn.legend.position = "b"
+    drawn.width, drawn.height = chart.width_cm, chart.height_cm
+    return drawn
 
 
 def _results(cells: tuple[Cell, ...], row_number: int) -> dict[str, Any]:

@@ -25,10 +25,12 @@ from xlsxwriter.worksheet import Worksheet
 from reports.output import atomic_write
 from reports.render.workbook import (
     HEADER_COLOUR,
+    STATUS_FILLS,
     Cell,
     Chart,
     ColumnKind,
     ColumnPlan,
+    Grid,
     Layout,
     PageSetup,
     Sheet,
@@ -98,6 +100,8 @@ def _write(layout: Layout, path: Path) -> None:
         for row_index, row in enumerate(layout.summary):
             for column, cell in enumerate(row):
                 _write_cell(ws, formats, row_index, column, cell)
+    for grid in layout.grids:
+        _write_grid(book, formats, grid, layout.pages.get(grid.title))
     for sheet in layout.sheets:
         ws = book.add_worksheet(sheet.title)
         _set_up_pages(ws, layout.pages.get(sheet.title))
@@ -105,6 +109,64 @@ def _write(layout: Layout, path: Path) -> None:
         if layout.chart is not None and layout.chart.sheet is sheet:
             _add_chart(book, ws, layout.chart)
     book.close()
+
+
+def _write_grid(
+    book: xlsxwriter.Workbook, formats: _Formats, grid: Grid, pages: PageSetup | None
+) -> None:
+    ws = book.add_worksheet(grid.title)
+    _set_up_pages(ws, pages)
+    for column, width in enumerate(grid.widths):
+        ws.set_column(column, column, width)
+    for row_index, row in enumerate(grid.rows):
+        for column, cell in enumerate(row):
+            _write_cell(ws, formats, row_index, column, cell)
+    if any(grid.freeze):
+        ws.freeze_panes(*grid.freeze)
+    if grid.status_range:
+        for word, fill in STATUS_FILLS.items():
+            ws.conditional_format(
+                grid.status_range,
+                {
+                    "type": "text",
+                    "criteria": "begins with",
+                    "value": word,
+                    "format": book.add_format({"bg_color": f"#{fill}"}),
+                },
+            )
+    if grid.chart is not None:
+        _add_line_chart(book, ws, grid)
+
+
+def _add_line_chart(book: xlsxwriter.Workbook, ws: Worksheet, grid: Grid) -> None:
+    chart = grid.chart
+    assert chart is not None
+    drawn = book.add_chart({"type": "line"})
+    title = quote_sheetname(grid.title)
+    header = chart.header_row - 1
+    first, last = chart.first_column - 1, chart.last_column - 1
+    for row in chart.rows:
+        drawn.add_series(
+            {
+                "name": [grid.title, row - 1, 0],
+                "categories": f"={title}!{xl_range(header, first, header, last)}",
+                "values": f"={title}!{xl_range(row - 1, first, row - 1, last)}",
+                "marker": {"type": "circle"},
+            }
+        )
+    drawn.set_title({"name": chart.title})
+    drawn.set_y_axis({"name": chart.y_title, "num_format": chart.y_format})
+    drawn.set_x_axis(
+        {"date_axis": True, "num_format": "mmm yy", "major_unit": 1, "major_unit_type": "months"}
+    )
+    drawn.set_legend({"position": "bottom"})
+    drawn.set_size(
+        {
+            "width": round(chart.width_cm * CM_TO_PIXELS),
+            "height": round(chart.height_cm * CM_TO_PIXELS),
+        }
+    )
+    ws.insert_chart(chart.anchor, drawn)
 
 
 def _write_cell(ws: Worksheet, formats: _Formats, row: int, column: int, cell: Cell) -> None:

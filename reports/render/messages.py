@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reports.config import EmailSettings, FirmSettings
 from reports.errors import DeliveryError, TemplateError
+from reports.render.commentary import BRIEFING_FILE
 from reports.render.pdf import file_digest
 from reports.render.templates import Templates
 from reports.text import mail_text
@@ -167,9 +168,14 @@ def plan_messages(
     monthly = sorted(folder.glob("report-*.pdf"))
     if settings.monthly_to and not monthly:
         raise DeliveryError(f"no monthly report PDF in {folder}: run `reports pdf` first")
+    opening = folder / BRIEFING_FILE
+    briefing = opening.read_text(encoding="utf-8") if opening.exists() else ""
+    alerts = sum(1 for line in briefing.splitlines() if line.startswith("- Alert: "))
     for address in settings.monthly_to:
         subject, body = _render(
-            templates, "email/monthly.txt", {"firm": firm, "month_label": month_label}
+            templates,
+            "email/monthly.txt",
+            {"firm": firm, "month_label": month_label, "briefing": briefing, "alerts": alerts},
         )
         messages.append(
             Outgoing(

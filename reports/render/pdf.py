@@ -24,6 +24,7 @@ import polars as pl
 from reports.errors import DataError, OutputError
 from reports.output import atomic_write
 from reports.render import charts
+from reports.render.commentary import alert_sentence, amount, percent, signed
 from reports.render.templates import Templates, day, money
 from reports.report.figures import FIGURES, vat_quarter
 from reports.report.model import ReportData, Statement
@@ -64,6 +65,72 @@ def figures(data: ReportData) -> list[tuple[str, str]]:
     return shown
 
 
+def status_of(data: ReportData) -> dict[str, str]:
+    """Each figure's target status as a word, by key (figures with a target only)."""
+    if data.history is None:
+        return {}
+    return {t.key: t.status.value for t in data.history.trends if t.status is not None}
+
+
+def trends(data: ReportData) -> list[dict[str, object]]:
+    """Each figure's trend as the trends page prints it: caption, small chart, and the
+    month, last month, last year, year to date and target, formatted."""
+    if data.history is None:
+        return []
+    shown: list[dict[str, object]] = []
+    for trend in data.history.trends:
+        unit, currency = trend.figure.unit, trend.figure.currency_for(data)
+        months = [f"{day:%b %y}" for day, _ in trend.months]
+        values = [float(value) for _, value in trend.months]
+        targets = [float(value) for value in trend.month_targets]
+        shown.append(
+            {
+                "key": trend.key,
+                "label": trend.figure.title_for(data),
+                "behaviour": trend.behaviour.value,
+                "chart": charts.trend_line(months, values, targets, currency),
+                "value": amount(trend.value, unit, currency),
+                "previous": amount(trend.previous, unit, currency),
+                "change": signed(trend.change, unit, currency),
+                "change_pct": percent(trend.change_pct),
+                "last_year": amount(trend.last_year, unit, currency),
+                "last_year_change_pct": percent(trend.last_year_change_pct),
+                "ytd": amount(trend.ytd, unit, currency) if trend.ytd is not None else "",
+                "ytd_last_year": amount(trend.ytd_last_year, unit, currency)
+                if trend.ytd is not None
+                else "",
+                "target": amount(trend.target, unit, currency) if trend.target is not None else "",
+                "status": trend.status.value if trend.status else "",
+                "high_low": "12-month high"
+                if trend.high_12
+                else "12-month low"
+                if trend.low_12
+                else "",
+            }
+        )
+    return shown
+
+
+def _restated(data: ReportData) -> list[dict[str, str]]:
+    if data.history is None:
+        return []
+    by_key = {t.key: t for t in data.history.trends}
+    rows = []
+    for month, key, _, as_sent, now, difference in data.history.restated.iter_rows():
+        figure = by_key[key].figure
+        unit, currency = figure.unit, figure.currency_for(data)
+        rows.append(
+            {
+                "month": f"{month:%B %Y}",
+                "label": figure.title_for(data),
+                "as_sent": amount(as_sent, unit, currency),
+                "now": amount(now, unit, currency),
+                "difference": signed(difference, unit, currency),
+            }
+        )
+    return rows
+
+
 def monthly_context(data: ReportData) -> dict[str, object]:
     headline = data.headline
     report_currency = data.report_currency
@@ -82,6 +149,14 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         ],
         "headline": headline,
         "figures": figures(data),
+        "statuses": [status_of(data).get(figure.key, "") for figure in FIGURES],
+        "has_targets": bool(status_of(data)),
+        "alerts": [alert_sentence(alert) for alert in data.alerts],
+        "commentary": data.commentary,
+        "trends": trends(data),
+        "trend_months": len(data.history.months) if data.history else 0,
+        "year_start": data.history.year_start.label if data.history else "",
+        "restated": _restated(data),
         "expenses_by_currency": _rows(data.expenses_by_currency),
         "expenses_left_out": _rows(data.expenses_left_out.head(QUALITY_ROWS_IN_PDF)),
         "expenses_left_out_count": data.expenses_left_out.height,

@@ -34,8 +34,8 @@ FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_COLOUR = "1F4E79"
 #: The Summary sheet's column widths, in characters: labels (at least this, and wide enough
-#: for the longest figure's label), then two values.
-SUMMARY_WIDTHS = (44, 22, 22)
+#: for the longest figure's label), then two values (or a target), then a status.
+SUMMARY_WIDTHS = (44, 22, 22, 14)
 
 
 #: The format of an amount whose currency is not known (it is flagged in Data quality).
@@ -155,6 +155,43 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class LineChart:
+    """A native line chart of some rows of a `Grid`: one series a row, its name in column A,
+    its values across `first_column`..`last_column`, the months in `header_row`."""
+
+    title: str
+    #: Rows (from 1) drawn, one series each.
+    rows: tuple[int, ...]
+    header_row: int
+    first_column: int
+    last_column: int
+    y_title: str = "Amount"
+    y_format: str = "#,##0"
+    anchor: str = "A30"
+    width_cm: float = 24
+    height_cm: float = 10
+
+
+#: The fill of a status cell by its word (green, amber, red): never the colour alone.
+STATUS_FILLS = {"on track": "C6EFCE", "behind": "FFEB9C", "off track": "FFC7CE"}
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A sheet of cells laid out one by one (not a table): the Trends sheet. Its status
+    cells are coloured by their word (`STATUS_FILLS`) with conditional formats."""
+
+    title: str
+    rows: tuple[tuple[Cell, ...], ...]
+    widths: tuple[float, ...]
+    #: The range (`C4:C20`) whose cells are coloured by the status word they hold.
+    status_range: str | None = None
+    chart: LineChart | None = None
+    #: Rows at the top kept in view, and columns at the left.
+    freeze: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
 class PageSetup:
     """How a sheet prints: on A4, one page wide, its header row on every page, and a header
     and footer in Excel's codes (`&L`, `&C`, `&R` sections; `&A` the sheet, `&P` and `&N`
@@ -170,9 +207,11 @@ class PageSetup:
 
 @dataclass(frozen=True)
 class Layout:
-    """Everything a writer puts in the workbook, in order: Summary, then the sheets."""
+    """Everything a writer puts in the workbook, in order: Summary, the grids, then the
+    sheets."""
 
     sheets: tuple[Sheet, ...]
+    grids: tuple[Grid, ...] = ()
     summary: tuple[tuple[Cell, ...], ...] | None = None
     chart: Chart | None = None
     summary_widths: tuple[float, ...] = SUMMARY_WIDTHS

@@ -47,9 +47,17 @@ class Figure:
     unit: Unit
     #: The Excel formula (with its `=`), given `ref` and the report.
     formula: Callable[[Ref, ReportData], str]
+    #: What a figure shown under another ("  of which ...") is called on its own (in an
+    #: alert, a commentary, a trend's caption); None where the label says it already.
+    name: str | None = None
 
     def label_for(self, data: ReportData) -> str:
         return self.label.format(currency=data.report_currency, vat_quarter=vat_quarter(data))
+
+    def title_for(self, data: ReportData) -> str:
+        """The figure's name standing alone: its `name`, else its label."""
+        text = self.name or self.label
+        return text.format(currency=data.report_currency, vat_quarter=vat_quarter(data)).strip()
 
     def currency_for(self, data: ReportData) -> str | None:
         """The currency the value is in; None for a count."""
@@ -163,18 +171,21 @@ FIGURES: tuple[Figure, ...] = (
         "  of which invoiced",
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.INVOICED.value),
+        "Expenses invoiced this month in {currency}",
     ),
     Figure(
         "expenses_to_be_invoiced",
         "  of which approved, to be invoiced (billable work in progress)",
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.TO_BE_INVOICED.value),
+        "Approved expenses to be invoiced this month in {currency}",
     ),
     Figure(
         "expenses_awaiting_approval",
         "  of which pending, awaiting approval",
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.AWAITING_APPROVAL.value),
+        "Pending expenses awaiting approval this month in {currency}",
     ),
     Figure(
         "expenses_rejected",
@@ -219,6 +230,7 @@ FIGURES: tuple[Figure, ...] = (
         lambda ref, _: (
             "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
         ),
+        "Debt over 90 days past due at month end",
     ),
     Figure(
         "incomes_annual_net",

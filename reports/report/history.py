@@ -26,9 +26,9 @@ from reports.compute import fx, incomes, invoicing, vat
 from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
 from reports.money import MONEY, total
 from reports.periods import Month, Period, period_bounds
-from reports.report.build import Settled, open_at, settle
 from reports.report.figures import FIGURES, Figure, Unit
 from reports.report.model import Frames
+from reports.report.settle import Settled, open_at, settle
 from reports.targets import Status, Target
 
 ZERO = Decimal(0)
@@ -97,6 +97,8 @@ class Trend:
     high_12: bool = False
     low_12: bool = False
     target: Decimal | None = None
+    #: The target of each shown month, as `months` (empty without a target).
+    month_targets: tuple[Decimal, ...] = ()
     ytd_target: Decimal | None = None
     status: Status | None = None
     ytd_status: Status | None = None
@@ -329,6 +331,7 @@ def _trend(
         return trend
     goal = target.for_month(month)
     ytd_goal = None if ytd is None else _ytd_target(target, year, behaviour)
+    trend = replace(trend, month_targets=tuple(target.for_month(m) for m in shown))
     return _with_target(trend, target, goal, ytd_goal)
 
 

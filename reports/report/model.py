@@ -9,11 +9,16 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from reports.config import FirmSettings
 from reports.periods import Month
+
+if TYPE_CHECKING:
+    from reports.report.alerts import Alert
+    from reports.report.history import History
 
 ZERO = Decimal(0)
 
@@ -156,6 +161,20 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class Commentary:
+    """What the first pages and the email say about the month in words: the firm's own
+    (`commentary/YYYY-MM.md`, its placeholders filled), or automatic observations."""
+
+    by_firm: bool
+    #: Markdown, as the email carries it.
+    text: str
+    #: The same as HTML, for the PDF.
+    html: str
+    #: Where the firm's words came from (None for automatic observations).
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the month's workbook, PDF report and statements show.
 
@@ -198,6 +217,11 @@ class ReportData:
     empty_month_note: str | None = None
     #: The currency of the invoices, VAT and debt (their tables carry no currency column).
     invoice_currency: str = "GBP"
+    #: Each headline figure's months before this one, year to date, target and status.
+    history: History | None = None
+    #: The firm's alert rules this month triggers.
+    alerts: tuple[Alert, ...] = ()
+    commentary: Commentary | None = None
 
     @property
     def period_start(self) -> dt.date:

@@ -18,7 +18,15 @@ from typing import Any
 #: The sandbox's "today": data runs up to here, so demos and tests do not depend on the clock.
 #: It sits inside the embedded ECB rate history, so every expense converts.
 ANCHOR = dt.date(2026, 10, 31)
-START = dt.date(2025, 11, 1)
+#: Two years of history, so that the demo's trends, years to date and last years mean something.
+START = dt.date(2024, 11, 1)
+#: How busy each calendar month is (January first): a firm's year, quiet in August and
+#: December, busiest after the new year and before the tax year ends.
+SEASON = (1.25, 1.1, 1.3, 1.0, 1.0, 0.95, 0.9, 0.6, 1.05, 1.1, 1.0, 0.7)
+#: Months that went badly, a weight each (a lost team, a system outage).
+BAD_MONTHS = {(2025, 6): 0.45, (2026, 2): 0.55}
+#: Growth a month: the firm takes on a little more work each month than the one before.
+GROWTH = 0.025
 
 FIRST = [
     "Jane",
@@ -114,6 +122,24 @@ class SandboxData:
 
 def day_in(rng: random.Random, start: dt.date = START, end: dt.date = ANCHOR) -> dt.date:
     return start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def busy_day(rng: random.Random, start: dt.date = START, end: dt.date = ANCHOR) -> dt.date:
+    """A day between `start` and `end` as a firm's work falls: months weighted by their
+    season, the firm's growth and its bad months, then a day in the month."""
+    months: list[tuple[int, int]] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    weights = [
+        SEASON[m - 1] * (1 + GROWTH) ** index * BAD_MONTHS.get((y, m), 1.0)
+        for index, (y, m) in enumerate(months)
+    ]
+    y, m = rng.choices(months, weights)[0]
+    first = max(start, dt.date(y, m, 1))
+    after = dt.date(y + (m == 12), m % 12 + 1, 1)
+    return day_in(rng, first, min(end, after - dt.timedelta(days=1)))
 
 
 def stamp(day: dt.date, rng: random.Random) -> dt.datetime:

@@ -19,6 +19,7 @@ from reports.sandbox.data import (
     START,
     SandboxData,
     Sizes,
+    busy_day,
     day_in,
     iso_micro,
     midnight_z,
@@ -133,7 +134,7 @@ class Generator:
         client_id = 70 + rng.randrange(len(COMPANIES))
         client = COMPANIES[client_id - 70]
         entity_id, entity_name, entity_currency = rng.choice(LEGAL_ENTITIES)
-        created = day_in(rng, START, ANCHOR - dt.timedelta(days=10))
+        created = busy_day(rng, START, ANCHOR - dt.timedelta(days=10))
         start = created + dt.timedelta(days=rng.randrange(2, 20))
         end = start + dt.timedelta(days=rng.randrange(60, 200))
         status, label = rng.choice(CASE_STATUSES)

@@ -28,6 +28,7 @@ from reports.sandbox.data import (
     START,
     SandboxData,
     Sizes,
+    busy_day,
     day_in,
     mailbox,
     person,
@@ -243,7 +244,7 @@ class Generator:
 
     def case(self) -> None:
         rng = self.rng
-        created_day = day_in(rng, START, ANCHOR - dt.timedelta(days=5))
+        created_day = busy_day(rng, START, ANCHOR - dt.timedelta(days=5))
         status = rng.choice(self.statuses)
         clients = rng.sample(self.data.plannr_clients, rng.randrange(1, 3))
         completed = None

@@ -29,7 +29,7 @@ from reports.sandbox.data import (
     START,
     SandboxData,
     Sizes,
-    day_in,
+    busy_day,
     mailbox,
     person,
     random_uuid,
@@ -91,7 +91,7 @@ class Generator:
     def case(self) -> None:
         rng = self.rng
         first, last = person(rng)
-        created = day_in(rng, START, ANCHOR - dt.timedelta(days=3))
+        created = busy_day(rng, START, ANCHOR - dt.timedelta(days=3))
         updated = min(ANCHOR, created + dt.timedelta(days=rng.randrange(0, 60)))
         case_id = random_uuid(rng)
         code = "".join(ch for ch in last.upper() if ch.isalpha())[:5]

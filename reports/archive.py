@@ -1,0 +1,76 @@
+"""The figures each month's report sent, kept beside it (`OUT/YYYY-MM/figures.json`), so
+that a later report can say which of them the records now give otherwise ("restated").
+
+A month reported before this file existed, whose snapshot (`OUT/YYYY-MM/data/`) is there,
+has its figures rebuilt from that snapshot: what its report showed.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from reports import snapshot
+from reports.errors import ReportsError
+from reports.output import atomic_write
+from reports.periods import Month
+from reports.report.build import build_report_data
+from reports.report.history import BEHAVIOUR
+from reports.report.model import ReportData
+
+FIGURES_FILE = "figures.json"
+FIGURES_VERSION = 1
+
+
+def write_figures(data: ReportData, folder: Path) -> Path:
+    """The month's headline figures that have a history, as sent, into `folder`."""
+    headline = data.headline
+    body = {
+        "figures_version": FIGURES_VERSION,
+        "month": str(data.month),
+        "figures": {key: str(getattr(headline, key)) for key in BEHAVIOUR},
+    }
+    path = folder / FIGURES_FILE
+    atomic_write(path, lambda p: p.write_text(json.dumps(body, indent=2) + "\n"))
+    return path
+
+
+def read_figures(folder: Path) -> dict[str, Decimal] | None:
+    """A month folder's figures as sent; None where the file is missing or unreadable (a
+    damaged file is not a reason to stop this month's report: nothing is compared)."""
+    path = folder / FIGURES_FILE
+    try:
+        body = json.loads(path.read_text())
+        return {str(k): Decimal(str(v)) for k, v in body["figures"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, InvalidOperation):
+        return None
+
+
+def sent_figures(out: Path, month: Month, months: int) -> dict[Month, dict[str, Decimal]]:
+    """The figures sent for each of the `months` months before `month` that have a report
+    in `out`: from its `figures.json`, else rebuilt from its snapshot."""
+    found: dict[Month, dict[str, Decimal]] = {}
+    for back in range(1, months + 1):
+        earlier = month.shifted(-back)
+        folder = out / str(earlier)
+        figures = read_figures(folder)
+        if figures is None and snapshot.exists(folder / "data"):
+            figures = _from_snapshot(folder / "data", earlier)
+        if figures is not None:
+            found[earlier] = figures
+    return found
+
+
+def _from_snapshot(folder: Path, month: Month) -> dict[str, Decimal] | None:
+    try:
+        taken, manifest = snapshot.load(folder)
+        data = build_report_data(
+            taken.frames,
+            month,
+            rates=taken.rates,
+            report_currency=str(manifest.get("report_currency", "GBP")),
+        )
+    except ReportsError:
+        return None
+    return {key: Decimal(getattr(data.headline, key)) for key in BEHAVIOUR}

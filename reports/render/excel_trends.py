@@ -1,0 +1,215 @@
+"""The workbook's Trends sheet: every headline figure by month, its year to date, the same
+month last year, the changes, its target and status, a native line chart, and the figures
+restated since their report was sent.
+
+The report month's column links to the Summary's live formula, and the changes and the
+years to date of flows are formulas over the row, so a filter or an edit in the detail
+tables follows through; earlier months are the history's values (the detail tables hold
+only the report month's records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from reports.periods import Month
+from reports.render.workbook import Cell, Grid, LineChart, column_letter, money_format
+from reports.report.figures import Unit
+from reports.report.history import Behaviour, History, Trend
+from reports.report.model import ReportData
+
+TITLE = "Trends"
+PERCENT_FORMAT = "0.0%"
+MONTH_FORMAT = "mmm yy"
+NONE = "n/a"
+#: The figures the chart draws (money in one currency, on one axis).
+CHARTED = ("invoiced_total", "expenses_converted", "outstanding")
+#: Rows above the figures: the title, two notes, a blank row, the header.
+HEADER_ROW = 5
+
+
+def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]) -> Grid:
+    """The Trends sheet of `data`; `summary_rows` gives each figure's row on the Summary
+    (its live formula), by key."""
+    months = history.months
+    first_month_column = 2
+    last_month_column = first_month_column + len(months) - 1
+    extra = (
+        "Year to date",
+        f"{data.month.shifted(-12).label} (last year)",
+        "Change on last month",
+        "Change on last month %",
+        "Change on last year",
+        "Change on last year %",
+        "Target",
+        "Status",
+        "Kind",
+    )
+    columns = {name: last_month_column + 1 + i for i, name in enumerate(extra)}
+    year = history.year_start
+    rows: list[tuple[Cell, ...]] = [
+        (Cell(f"Trends: the {len(months)} months to {data.month_label}", bold=True),),
+        (
+            Cell(
+                "Flows are the month's records by their UK dates; stocks are where things stood "
+                "at the month's end, reconstructed from the records' dates; VAT is its quarter "
+                "to the month's end."
+            ),
+        ),
+        (
+            Cell(
+                f"Year to date: the financial year from {year.label} to {data.month_label}. "
+                "Status compares the month with its target (reports.toml [targets])."
+            ),
+        ),
+        (),
+        (
+            Cell("Figure", bold=True),
+            *(Cell(m.start, MONTH_FORMAT, bold=True) for m in months),
+            *(Cell(name, bold=True) for name in extra),
+        ),
+    ]
+    by_row: dict[str, int] = {}
+    for trend in history.trends:
+        row = len(rows) + 1
+        by_row[trend.key] = row
+        rows.append(_figure_row(data, trend, row, summary_rows.get(trend.key), months))
+    last_figure_row = len(rows)
+    status_letter = column_letter(columns["Status"])
+    if history.restated.height:
+        rows += [(), (Cell("Restated since their report was sent", bold=True),)]
+        rows.append(
+            tuple(
+                Cell(name, bold=True)
+                for name in ("Figure", "Month", "As sent", "Now", "Difference")
+            )
+        )
+        labels = {t.key: t for t in history.trends}
+        for month, key, _, as_sent, now, difference in history.restated.iter_rows():
+            trend = labels[key]
+            number_format = _format(data, trend)
+            rows.append(
+                (
+                    Cell(trend.figure.title_for(data)),
+                    Cell(month, MONTH_FORMAT),
+                    Cell(as_sent, number_format),
+                    Cell(now, number_format),
+                    Cell(difference, number_format),
+                )
+            )
+    charted = tuple(by_row[key] for key in CHARTED if key in by_row)
+    currencies = {data.report_currency, data.invoice_currency}
+    chart = (
+        LineChart(
+            f"Invoiced, expenses and outstanding by month, in {data.report_currency}",
+            charted,
+            HEADER_ROW,
+            first_month_column,
+            last_month_column,
+            y_title=f"Amount in {data.report_currency}",
+            anchor=f"A{len(rows) + 3}",
+        )
+        if charted and len(currencies) == 1
+        else None
+    )
+    widths = (62.0, *(12.0,) * len(months), *(16.0,) * len(extra))
+    return Grid(
+        TITLE,
+        tuple(rows),
+        widths,
+        status_range=f"{status_letter}{HEADER_ROW + 1}:{status_letter}{last_figure_row}",
+        chart=chart,
+        freeze=(HEADER_ROW, 1),
+    )
+
+
+def _format(data: ReportData, trend: Trend) -> str:
+    currency = trend.figure.currency_for(data)
+    return money_format(currency) if trend.figure.unit is not Unit.COUNT else "0"
+
+
+def _figure_row(
+    data: ReportData,
+    trend: Trend,
+    row: int,
+    summary_row: int | None,
+    months: Sequence[Month],
+) -> tuple[Cell, ...]:
+    number_format = _format(data, trend)
+    first = 2
+    current = first + len(months) - 1
+    letter = column_letter
+    cur, prev = f"{letter(current)}{row}", f"{letter(current - 1)}{row}"
+    cells: list[Cell] = [Cell(trend.figure.title_for(data))]
+    for index, (_, value) in enumerate(trend.months):
+        if index == len(trend.months) - 1 and summary_row is not None:
+            cells.append(
+                Cell(f"=Summary!$B${summary_row}", number_format, formula=True, cached=value)
+            )
+        else:
+            cells.append(Cell(value, number_format))
+    # Year to date: a flow's is the sum of its year's months on this row, live.
+    if trend.ytd is None:
+        cells.append(Cell(NONE))
+    elif trend.behaviour is Behaviour.FLOW:
+        in_year = _months_in_year(data)
+        start = current - in_year + 1
+        if start >= first:
+            cells.append(
+                Cell(
+                    f"=SUM({letter(start)}{row}:{cur})",
+                    number_format,
+                    formula=True,
+                    cached=trend.ytd,
+                )
+            )
+        else:
+            cells.append(Cell(trend.ytd, number_format))
+    else:
+        cells.append(Cell(trend.ytd, number_format))
+    last_year = f"{letter(current + 2)}{row}"  # after the months, then the year to date
+    cells.append(
+        Cell(trend.last_year, number_format) if trend.last_year is not None else Cell(NONE)
+    )
+    if trend.previous is not None and len(months) > 1:
+        cells.append(Cell(f"={cur}-{prev}", number_format, formula=True, cached=trend.change))
+        cells.append(
+            Cell(
+                f'=IF({prev}=0,"",({cur}-{prev})/ABS({prev}))',
+                PERCENT_FORMAT,
+                formula=True,
+                cached=_share(trend.change_pct),
+            )
+        )
+    else:
+        cells += [Cell(NONE), Cell(NONE)]
+    if trend.last_year is not None:
+        cells.append(
+            Cell(f"={cur}-{last_year}", number_format, formula=True, cached=trend.last_year_change)
+        )
+        cells.append(
+            Cell(
+                f'=IF({last_year}=0,"",({cur}-{last_year})/ABS({last_year}))',
+                PERCENT_FORMAT,
+                formula=True,
+                cached=_share(trend.last_year_change_pct),
+            )
+        )
+    else:
+        cells += [Cell(NONE), Cell(NONE)]
+    cells.append(Cell(trend.target, number_format) if trend.target is not None else Cell())
+    cells.append(Cell(trend.status.value if trend.status else ""))
+    cells.append(Cell(trend.behaviour.value))
+    return tuple(cells)
+
+
+def _share(pct: Decimal | None) -> Decimal | str:
+    """A per cent as the sheet's cell holds it (a share, shown by `PERCENT_FORMAT`)."""
+    return "" if pct is None else pct / 100
+
+
+def _months_in_year(data: ReportData) -> int:
+    history = data.history
+    assert history is not None
+    return (data.month.number - history.year_start.number) % 12 + 1
