@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from reports.config import FirmSettings
 from reports.periods import Month
 
 if TYPE_CHECKING:
+    from reports.config import FirmSettings
     from reports.report.alerts import Alert
     from reports.report.history import History
 

@@ -74,7 +74,7 @@ def smtp_server():
 
 @pytest.fixture(scope="module")
 def month_folder(tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSandbox) -> Path:
-    sizes = Sizes(mobility_cases=20, plannr_cases=5, plannr_clients=5, willsuite_cases=30)
+    sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=60)
     server = make_sandbox(seed=9, sizes=sizes)
     frames = fetch_frames(server.config())
     data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
