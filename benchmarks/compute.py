@@ -1,6 +1,7 @@
-"""Time and peak memory of VAT totals and currency conversion, ours against plain Python.
+"""Time and peak memory of VAT totals and currency conversion, ours against plain Python;
+and of a report's 12 months of history against the one-month report.
 
-    python benchmarks/compute.py [--expenses 1000000] [--invoices 200000]
+    python benchmarks/compute.py [--expenses 1000000] [--invoices 200000] [--cases 3000]
 
 Each measurement runs in a fresh process with its input (and the parsed ECB rates) built
 before the clock starts; peak memory is the process's peak resident set size during the
@@ -16,6 +17,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -169,13 +171,50 @@ def python_vat(data: tuple[list[dict], list[dict]]) -> object:
     return sum((vat for _, vat in boxes.values()), Decimal(0))
 
 
+def sandbox_frames(cases: int) -> object:
+    """The sandbox's records at `cases` cases a system, fetched over loopback."""
+    from reports.fetch import fetch_frames
+    from reports.sandbox import Sandbox, Sizes
+
+    with Sandbox(sizes=Sizes.of(cases), plannr_rate_limit=10**9) as server:
+        return fetch_frames(server.config()), rates.embedded()
+
+
+def one_month(data: tuple[Any, EcbRates]) -> object:
+    from reports.report import build_report_data
+
+    frames, ecb = data
+    return build_report_data(frames, "2026-10", rates=ecb).headline.invoiced_total
+
+
+def twelve_months(data: tuple[Any, EcbRates]) -> object:
+    from reports.report import build_history
+
+    frames, ecb = data
+    return build_history(frames, "2026-10", 12, rates=ecb).trend("invoiced_total").value
+
+
+def history_against_one_month(cases: int) -> None:
+    """12 months of history (with the 12 before, for last year) against the month's
+    whole report, on the same records, each in a fresh process."""
+    month_s, month_mb, month_result = isolated(sandbox_frames, one_month, cases)
+    history_s, history_mb, history_result = isolated(sandbox_frames, twelve_months, cases)
+    assert Decimal(month_result) == Decimal(history_result), (month_result, history_result)
+    print(f"12 months of history over the sandbox at {cases:,} cases a system:")
+    print(f"  {'the month report (baseline):':<35} {month_s:7.2f} s, peak +{month_mb:7.1f} MiB")
+    print(f"  {'build_history, 12 months:':<35} {history_s:7.2f} s, peak +{history_mb:7.1f} MiB")
+    print(f"  history / one month: time {history_s / month_s:.2f}x (target <= 2x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--expenses", type=int, default=1_000_000)
     parser.add_argument("--invoices", type=int, default=200_000)
+    parser.add_argument("--cases", type=int, default=3_000, help="sandbox cases a system")
     args = parser.parse_args()
+    history_against_one_month(args.cases)
     for name, unit, size, ours, plain, also in [
         (
             "currency conversion",

@@ -17,6 +17,7 @@ def test_there_are_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "client_drilldown.ipynb",
         "monthly_analysis.ipynb",
+        "trends.ipynb",
         "vat_review.ipynb",
     ]
 

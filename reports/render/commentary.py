@@ -212,7 +212,9 @@ def observations(data: ReportData) -> Commentary:
             f"{text.label} is {abs(trend.last_year_change_pct or 0)}% {way} than in "
             f"{last_year}: {text.read('value')} against {text.read('last_year')}."
         )
-    for trend in trends:
+    # The three largest figures at a 12-month high or low: a page is no place for a list.
+    extremes = [t for t in trends if (t.high_12 or t.low_12) and t.value]
+    for trend in sorted(extremes, key=lambda t: abs(t.change_pct or Decimal(0)), reverse=True)[:3]:
         if trend.high_12 or trend.low_12:
             text = texts[trend.key]
             extreme = "highest" if trend.high_12 else "lowest"

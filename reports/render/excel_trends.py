@@ -113,7 +113,18 @@ def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]
         if charted and len(currencies) == 1
         else None
     )
-    widths = (62.0, *(12.0,) * len(months), *(16.0,) * len(extra))
+    # Wide enough for the largest figure, as its format shows it, and for each header.
+    shown = [
+        len(f"{value:,.2f}") + 4
+        for trend in history.trends
+        for value in (*(v for _, v in trend.months), trend.ytd or 0, trend.last_year or 0)
+    ]
+    number_width = float(min(max([12, *shown]), 20))
+    widths = (
+        62.0,
+        *(number_width,) * len(months),
+        *(max(number_width, len(name) + 2.0) for name in extra),
+    )
     return Grid(
         TITLE,
         tuple(rows),

@@ -9,6 +9,8 @@ container, its sizes, and the helpers that draw dates, stamps, ids and people.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import random
 import unicodedata
 import uuid
@@ -26,7 +28,7 @@ SEASON = (1.25, 1.1, 1.3, 1.0, 1.0, 0.95, 0.9, 0.6, 1.05, 1.1, 1.0, 0.7)
 #: Months that went badly, a weight each (a lost team, a system outage).
 BAD_MONTHS = {(2025, 6): 0.45, (2026, 2): 0.55}
 #: Growth a month: the firm takes on a little more work each month than the one before.
-GROWTH = 0.025
+GROWTH = 0.05
 
 FIRST = [
     "Jane",
@@ -127,6 +129,16 @@ def day_in(rng: random.Random, start: dt.date = START, end: dt.date = ANCHOR) ->
 def busy_day(rng: random.Random, start: dt.date = START, end: dt.date = ANCHOR) -> dt.date:
     """A day between `start` and `end` as a firm's work falls: months weighted by their
     season, the firm's growth and its bad months, then a day in the month."""
+    months, weights = _busy_months(start, end)
+    y, m = rng.choices(months, cum_weights=weights)[0]
+    first = max(start, dt.date(y, m, 1))
+    after = dt.date(y + (m == 12), m % 12 + 1, 1)
+    return day_in(rng, first, min(end, after - dt.timedelta(days=1)))
+
+
+@functools.cache
+def _busy_months(start: dt.date, end: dt.date) -> tuple[list[tuple[int, int]], list[float]]:
+    """The months from `start` to `end` and their cumulative weights (`busy_day`)."""
     months: list[tuple[int, int]] = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
@@ -136,10 +148,7 @@ def busy_day(rng: random.Random, start: dt.date = START, end: dt.date = ANCHOR) 
         SEASON[m - 1] * (1 + GROWTH) ** index * BAD_MONTHS.get((y, m), 1.0)
         for index, (y, m) in enumerate(months)
     ]
-    y, m = rng.choices(months, weights)[0]
-    first = max(start, dt.date(y, m, 1))
-    after = dt.date(y + (m == 12), m % 12 + 1, 1)
-    return day_in(rng, first, min(end, after - dt.timedelta(days=1)))
+    return months, list(itertools.accumulate(weights))
 
 
 def stamp(day: dt.date, rng: random.Random) -> dt.datetime:

@@ -28,8 +28,15 @@ def text_of(path: Path) -> list[str]:
 def data(make_sandbox: MakeSandbox) -> ReportData:
     sizes = Sizes(mobility_cases=40, plannr_cases=20, plannr_clients=20, willsuite_cases=40)
     server = make_sandbox(seed=5, sizes=sizes)
+    # A client with an expense in October 2026, so that it has a statement that month.
+    busy = next(
+        case_id
+        for case_id, rows in server.data.mobility_expenses.items()
+        if any(str(row["incurred_at"]).startswith("2026-10") for row in rows)
+    )
+    client = next(c["client_id"] for c in server.data.mobility_cases if c["id"] == busy)
     for case in server.data.mobility_cases:
-        if case["client_id"] == server.data.mobility_cases[0]["client_id"]:
+        if case["client_id"] == client:
             case["client_name"] = EVIL_COMPANY
     owing = next(
         cid

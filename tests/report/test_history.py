@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from reports import archive, rates, snapshot
+from reports.compute import invoicing, vat
 from reports.config import load_config
 from reports.errors import ConfigError, TemplateError
 from reports.fetch import fetch_frames
@@ -236,7 +237,14 @@ def test_reconstructed_debt_equals_the_snapshot_and_a_later_change_is_restated(
         (pl.col("date_created") < dt.datetime(2026, 9, 20, tzinfo=UTC))
         & pl.col("date_paid").is_null()
     ).sort("date_created")
-    changed_id, changed_total = owed["id"][-1], owed["total"][-1]
+    changed_id = owed["id"][-1]
+    # What it owed at the end of September (a part-paid invoice owes the rest).
+    positions = invoicing.invoice_positions(
+        invoices,
+        dt.date(2026, 9, 30),
+        invoicing.line_payments(_lines(frames), dt.date(2026, 9, 30)),
+    )
+    changed_owed = positions.filter(id=changed_id)["outstanding"][0]
     paid = invoices.with_columns(
         date_paid=pl.when(pl.col("id") == changed_id)
         .then(pl.lit(dt.datetime(2026, 9, 30, 12, tzinfo=UTC)))
@@ -254,7 +262,11 @@ def test_reconstructed_debt_equals_the_snapshot_and_a_later_change_is_restated(
     restated = data.history.restated.filter(figure="outstanding").row(0, named=True)
     assert restated["month"] == dt.date(2026, 9, 1)
     assert restated["as_sent"] == sent.headline.outstanding
-    assert restated["difference"] == -changed_total
+    assert restated["difference"] == -changed_owed
+
+
+def _lines(frames: Frames) -> pl.DataFrame:
+    return vat.invoice_lines(frames["willsuite", "invoices"], frames["willsuite", "invoice_items"])
 
 
 def _folder(root: Path, month: str) -> Path:
