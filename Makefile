@@ -26,7 +26,7 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks notebooks
 	$(BIN)/ruff format --check reports tests benchmarks notebooks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The tests that need neither a sandbox on loopback nor LibreOffice, in under a minute:
 # lint first, as `make test` does; a test that needs either and is not marked fails here.

@@ -659,11 +659,12 @@ def sandbox(
     # listens, so that a signal sent on that line is never lost.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.default_int_handler)
-    click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
-    for name, value in server.environment().items():
-        click.echo(f"export {name}={value}")
-    sys.stdout.flush()
     try:
+        # Inside the try: a signal that comes while the settings are printed stops it too.
+        click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
+        for name, value in server.environment().items():
+            click.echo(f"export {name}={value}")
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         server.stop()

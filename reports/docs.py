@@ -40,6 +40,48 @@ such field. Every other entity comes from one system.
 """
 
 
+HISTORY = """
+## History: `reports.report.build_history`
+
+`build_history(frames, month, months=12, *, rates, report_currency="GBP", vat_stagger=1,
+financial_year_start=4, targets=(), sent=None)` returns a `History`, and
+`build_report_data(..., history_months=12)` puts one on the report (`ReportData.history`);
+its rules are in docs/calculations.md, "History, targets, alerts and commentary".
+
+### `History.by_month`
+
+One row a month, oldest first: `month` (Date, the month's first day), then one column a
+figure, named by its key: {figures}. Counts are `Int64`, money `Decimal(38, 4)`.
+
+### `History.comparison`
+
+One row a figure, as of the report month.
+
+| column | type | meaning |
+|---|---|---|
+{comparison}
+### `History.restated`
+
+A month's figure as its report sent it and as the records give it now, where they differ.
+
+| column | type | meaning |
+|---|---|---|
+{restated}"""
+
+
+def _history() -> str:
+    from reports.report import history
+
+    def table(schema: dict[str, object], docs: dict[str, str]) -> str:
+        return "".join(f"| `{name}` | {dtype} | {docs[name]} |\n" for name, dtype in schema.items())
+
+    return HISTORY.format(
+        figures=", ".join(f"`{figure.key}`" for figure in history.HISTORY_FIGURES),
+        comparison=table(dict(history.COMPARISON_SCHEMA), history.COMPARISON_DOCS),
+        restated=table(dict(history.RESTATED_SCHEMA), history.RESTATED_DOCS),
+    )
+
+
 def render() -> str:
     sources = ", ".join(
         f"`{source.name}`" for source in REGISTRY.values() if source.case_summary is not None
@@ -50,6 +92,7 @@ def render() -> str:
         parts.append("\n| column | type | meaning |\n|---|---|---|\n")
         for column in schema.columns:
             parts.append(f"| `{column.name}` | {column.dtype} | {column.doc} |\n")
+    parts.append(_history())
     return "".join(parts)
 
 

@@ -164,6 +164,38 @@ COMPARISON_SCHEMA = pl.Schema(
         "ytd_status": pl.String(),
     }
 )
+#: What each column of `COMPARISON_SCHEMA` holds (docs/frames.md is generated from it).
+COMPARISON_DOCS = {
+    "figure": "the figure's key in the catalogue (`reports.report.figures.FIGURES`)",
+    "label": "its label as the report shows it (`{currency}` and `{vat_quarter}` unfilled)",
+    "unit": "`count`, `report money` (converted) or `invoice money` (never converted)",
+    "behaviour": "`flow` (the month's records), `stock` (at the month's end) or `quarter to date`",
+    "value": "the report month's value: its headline figure",
+    "previous": "the month before's",
+    "change": "value less previous",
+    "change_pct": "change in per cent of previous, to a tenth, half up; null where previous is 0",
+    "last_year": "the same month a year before",
+    "last_year_change": "value less last_year",
+    "last_year_change_pct": "in per cent of last_year, to a tenth, half up",
+    "ytd": "the financial year to the month (null for a stock)",
+    "ytd_last_year": "the same months a year before",
+    "ytd_change_pct": "ytd against ytd_last_year, in per cent",
+    "high_12": "the value is the highest of the 12 months to it (not all alike)",
+    "low_12": "the value is the lowest of the 12 months to it",
+    "target": "the month's target (`[targets]`), if any",
+    "status": "`on track`, `behind` or `off track` against it",
+    "ytd_target": "the targets of the year's months, added",
+    "ytd_status": "ytd against ytd_target",
+}
+#: What each column of `RESTATED_SCHEMA` holds.
+RESTATED_DOCS = {
+    "month": "the month restated (its first day)",
+    "figure": "the figure's key",
+    "label": "its label",
+    "as_sent": "the value that month's report sent (`figures.json`)",
+    "now": "the value the records give for that month now",
+    "difference": "now less as_sent",
+}
 #: `History.restated`: a month's figure as its report sent it and as the records give it now.
 RESTATED_SCHEMA = pl.Schema(
     {

@@ -24,6 +24,7 @@ COMMANDS = [
     ["pdf"],
     ["email"],
     ["monthly"],
+    ["trends"],
     ["rates"],
     ["rates", "info"],
     ["rates", "update"],
@@ -288,3 +289,41 @@ def test_email_before_pdf_is_a_clear_error(tmp_path: Path) -> None:
     result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
     assert "run `reports pdf` for this month first" in result.stderr
+
+
+def test_trends_writes_the_months_asked_for(sandbox: Sandbox, tmp_path: Path) -> None:
+    import openpyxl
+
+    env = sandbox.environment()
+    result = run(
+        ["trends", "--from", "2026-05", "--to", "2026-10", "--out", str(tmp_path)],
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "trends-2026-05-to-2026-10.xlsx"
+    assert result.stdout.strip() == str(path)
+    sheet = openpyxl.load_workbook(path)["Trends"]
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[0] == "Figure")
+    months = [cell for cell in header[1:] if hasattr(cell, "month")]
+    assert [(m.year, m.month) for m in months] == [(2026, n) for n in range(5, 11)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["trends", "--from", "2026-10", "--to", "2026-05"],
+            "--from 2026-10 is after --to 2026-05",
+        ),
+        (["monthly", "--month", "2026-10", "--months", "0"], "0 is not in the range"),
+    ],
+)
+def test_a_bad_history_option_says_what_to_fix(
+    sandbox: Sandbox, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = run([*args, "--out", str(tmp_path / "out")], env=sandbox.environment(), cwd=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr  # one line saying what to fix (and click's usage)
+    assert not (tmp_path / "out").exists()
