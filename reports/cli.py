@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -659,13 +660,17 @@ def sandbox(
     # listens, so that a signal sent on that line is never lost.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.default_int_handler)
+    # Served from a thread before it says it listens: a signal that comes while the settings
+    # are printed then stops a server that is running (shutting down one whose loop has not
+    # started would wait for ever).
+    server.start()
     try:
-        # Inside the try: a signal that comes while the settings are printed stops it too.
         click.echo(f"sandbox listening on {server.url} (seed {seed}); use these settings:")
         for name, value in server.environment().items():
             click.echo(f"export {name}={value}")
         sys.stdout.flush()
-        server.serve_forever()
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
         click.echo("sandbox stopped", err=True)
