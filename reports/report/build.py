@@ -31,7 +31,14 @@ from reports.report.model import (
     SourceInfo,
     Statement,
 )
-from reports.report.settle import case_table, frame_of, open_at, role_schema, settle
+from reports.report.settle import (
+    case_table,
+    convert_incomes,
+    frame_of,
+    open_at,
+    role_schema,
+    settle,
+)
 from reports.schema import FrameSchema
 from reports.sources import REGISTRY
 from reports.sources.base import Role
@@ -328,23 +335,6 @@ def _changes(cases: pl.DataFrame, previous_frames: Frames) -> pl.DataFrame:
             ),
         ]
     ).sort("change", "source", "case_id")
-
-
-def convert_incomes(
-    annualised: pl.DataFrame, end: dt.date, currency: str, rates: fx.EcbRates
-) -> pl.DataFrame:
-    """Annual amounts also in the report currency, at the ECB rate of the period's last day,
-    so that incomes in several currencies are never added as if they were one."""
-    converted = fx.convert(
-        annualised.with_columns(_on=pl.lit(end)),
-        amount="annual_amount",
-        currency="amount_currency",
-        on="_on",
-        to=currency,
-        rates=rates,
-        into="report_annual",
-    )
-    return converted.drop("_on")
 
 
 def _invoice_flags(

@@ -28,7 +28,7 @@ from reports.money import MONEY, total
 from reports.periods import Month, Period, period_bounds
 from reports.report.figures import FIGURES, Figure, Unit
 from reports.report.model import Frames
-from reports.report.settle import Settled, open_at, settle
+from reports.report.settle import Settled, convert_incomes, open_at, settle
 from reports.targets import Status, Target
 
 ZERO = Decimal(0)
@@ -544,31 +544,14 @@ def _incomes(
             schema={"month": pl.Date, "incomes_annual_net": MONEY, "incomes_annual_gross": MONEY}
         )
     ends = {m.start: m.end for m in months}
-    converted = convert_incomes_by_month(annualised, ends, currency, rates)
+    converted = convert_incomes(
+        annualised, pl.col("month").replace_strict(ends, return_dtype=pl.Date), currency, rates
+    )
     amount = pl.col("report_annual_amount")
     return converted.group_by("month").agg(
         incomes_annual_net=amount.filter(pl.col("amount_type") == "net").sum(),
         incomes_annual_gross=amount.filter(pl.col("amount_type") == "gross").sum(),
     )
-
-
-def convert_incomes_by_month(
-    annualised: pl.DataFrame, ends: dict[dt.date, dt.date], currency: str, rates: fx.EcbRates
-) -> pl.DataFrame:
-    """Each month's incomes converted at the rate of that month's last day, in one pass
-    (what `convert_incomes` does for one month)."""
-    by_end = annualised.with_columns(
-        _end=pl.col("month").replace_strict(ends, return_dtype=pl.Date)
-    )
-    return fx.convert(
-        by_end,
-        amount="annual_amount",
-        currency="amount_currency",
-        on="_end",
-        to=currency,
-        rates=rates,
-        into="report_annual",
-    ).drop("_end")
 
 
 __all__ = [

@@ -246,3 +246,21 @@ def _unknown_expense_status(expenses: pl.DataFrame, source: str) -> pl.DataFrame
         ),
         "left out of every total; listed under Expenses left out",
     )
+
+
+def convert_incomes(
+    annualised: pl.DataFrame, on: dt.date | pl.Expr, currency: str, rates: fx.EcbRates
+) -> pl.DataFrame:
+    """Annual amounts also in the report currency (`report_annual_amount`), at the ECB rate
+    of `on` (a period's last day, or an expression giving each row's), so that incomes in
+    several currencies are never added as if they were one."""
+    converted = fx.convert(
+        annualised.with_columns(_on=on if isinstance(on, pl.Expr) else pl.lit(on)),
+        amount="annual_amount",
+        currency="amount_currency",
+        on="_on",
+        to=currency,
+        rates=rates,
+        into="report_annual",
+    )
+    return converted.drop("_on")
