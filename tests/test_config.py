@@ -206,3 +206,19 @@ def test_the_sandbox_replaces_only_the_sources(tmp_path: Path) -> None:
         assert (demo.firm, demo.email, demo.concurrency) == (mine.firm, mine.email, 3)
         bare = server.demo(Config())  # no firm and no recipients: the demo's own
         assert bare.firm == server.firm_settings() and bare.email == server.email_settings()
+
+
+def test_the_demo_settings_are_in_the_repo_and_read() -> None:
+    """`make demo` reads demo/reports.toml from a clean clone: it is tracked, though every
+    other reports.toml is ignored (they hold secrets), and its targets and alerts parse."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    demo = root / "demo" / "reports.toml"
+    tracked = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", str(demo)], cwd=root, capture_output=True
+    )
+    assert tracked.returncode == 0, "demo/reports.toml is not tracked by git"
+    config = load_config(demo, {})
+    assert {t.figure for t in config.targets} >= {"invoiced_total", "outstanding"}
+    assert len(config.alerts) == 3 and not config.sources
