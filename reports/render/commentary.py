@@ -215,12 +215,9 @@ def observations(data: ReportData) -> Commentary:
     # The three largest figures at a 12-month high or low: a page is no place for a list.
     extremes = [t for t in trends if (t.high_12 or t.low_12) and t.value]
     for trend in sorted(extremes, key=lambda t: abs(t.change_pct or Decimal(0)), reverse=True)[:3]:
-        if trend.high_12 or trend.low_12:
-            text = texts[trend.key]
-            extreme = "highest" if trend.high_12 else "lowest"
-            sentences.append(
-                f"{text.label} is at its {extreme} in 12 months: {text.read('value')}."
-            )
+        text = texts[trend.key]
+        extreme = "highest" if trend.high_12 else "lowest"
+        sentences.append(f"{text.label} is at its {extreme} in 12 months: {text.read('value')}.")
     for trend in trends:
         if trend.status in (Status.BEHIND, Status.OFF_TRACK):
             text = texts[trend.key]

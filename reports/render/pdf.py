@@ -136,6 +136,7 @@ def monthly_context(data: ReportData) -> dict[str, object]:
     report_currency = data.report_currency
     invoice_basis = data.vat_return.filter(basis="invoice")
     by_month = data.invoicing_by_month
+    statuses = status_of(data)
     return {
         **_common(data),
         "generated_at": day(data.generated_at),
@@ -149,8 +150,8 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         ],
         "headline": headline,
         "figures": figures(data),
-        "statuses": [status_of(data).get(figure.key, "") for figure in FIGURES],
-        "has_targets": bool(status_of(data)),
+        "statuses": [statuses.get(figure.key, "") for figure in FIGURES],
+        "has_targets": bool(statuses),
         "alerts": [alert_sentence(alert) for alert in data.alerts],
         "commentary": data.commentary,
         "trends": trends(data),

@@ -102,7 +102,6 @@ class Trend:
     ytd_target: Decimal | None = None
     status: Status | None = None
     ytd_status: Status | None = None
-    better: str | None = None
 
     @property
     def key(self) -> str:
@@ -384,7 +383,6 @@ def _with_target(trend: Trend, target: Target, goal: Decimal, ytd_goal: Decimal 
         ytd_status=None
         if ytd_goal is None or trend.ytd is None
         else target.status(trend.ytd, ytd_goal),
-        better=target.better.value,
     )
 
 
@@ -471,16 +469,12 @@ def monthly_figures(
     table = calendar.drop("_end")
     for part in parts:
         table = table.join(part, on="month", how="left")
-    counts = [k for k in BEHAVIOUR if _unit(k) is Unit.COUNT]
+    counts = [f.key for f in HISTORY_FIGURES if f.unit is Unit.COUNT]
     amounts = [c for c in table.columns if c != "month" and c not in counts]
     return table.with_columns(
         pl.col(counts).fill_null(0).cast(pl.Int64),
         pl.col(amounts).cast(MONEY).fill_null(pl.lit(0, MONEY)),
     ).sort("month")
-
-
-def _unit(key: str) -> Unit:
-    return next(f.unit for f in FIGURES if f.key == key)
 
 
 def _vat_to_date(lines: pl.DataFrame, months: Sequence[Month], stagger: int) -> pl.DataFrame:
