@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -97,6 +98,34 @@ class FirmSettings:
         return replace(self, name=name) if name else self
 
 
+#: `[delivery] approval`: a month is sent only once someone approves it (`reports approve`),
+#: or, for unattended runs, as soon as it is built.
+APPROVAL_MODES = ("manual", "auto")
+#: What a statement's password rule may name: the client's own fields.
+PASSWORD_FIELDS = ("postcode", "reference", "email")
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """`[delivery]`: whether sending waits for approval, and statements' encryption."""
+
+    approval: str = "manual"
+    #: Statements sent as PDFs encrypted (AES-256) with a password from `password`, a rule
+    #: such as `"{postcode}"` over the client's own fields (`PASSWORD_FIELDS`).
+    encrypt_statements: bool = False
+    password: str | None = None
+
+    @property
+    def automatic(self) -> bool:
+        return self.approval == "auto"
+
+
+#: The kinds of record a `record_url` template can be given for, and the placeholder each
+#: takes: the record's own id. A record with no template of its own links to its case's
+#: (or, for an income, its client's) page where that one is given.
+RECORD_KINDS = ("case", "client", "expense", "invoice", "income")
+
+
 def not_configured(source: str) -> ConfigError:
     """The one error for using a source whose settings are not given."""
     return ConfigError(f"source {source!r} is not configured (see README: Configuration)")
@@ -129,6 +158,10 @@ class Config:
     #: `[targets.<figure>]`: each headline figure's target, and `[[alerts]]`: when to warn.
     targets: tuple[Target, ...]
     alerts: tuple[AlertRule, ...]
+    delivery: DeliverySettings
+    #: `[<source>] record_url`: each source's record pages in its web app, by kind of
+    #: record (`RECORD_KINDS`), a template with `{id}`.
+    record_urls: Mapping[str, Mapping[str, str]]
 
     def __init__(
         self,
@@ -141,6 +174,8 @@ class Config:
         firm: FirmSettings | None = None,
         targets: tuple[Target, ...] = (),
         alerts: tuple[AlertRule, ...] = (),
+        delivery: DeliverySettings | None = None,
+        record_urls: Mapping[str, Mapping[str, str]] | None = None,
         **by_source: object,
     ) -> None:
         known = _registry()
@@ -160,6 +195,8 @@ class Config:
         object.__setattr__(self, "firm", firm or FirmSettings())
         object.__setattr__(self, "targets", tuple(targets))
         object.__setattr__(self, "alerts", tuple(alerts))
+        object.__setattr__(self, "delivery", delivery or DeliverySettings())
+        object.__setattr__(self, "record_urls", dict(record_urls or {}))
 
     def __getattr__(self, name: str) -> object:
         """`config.<source>`: that source's settings, or None when it is not configured."""
@@ -214,6 +251,9 @@ _KEYS: dict[tuple[str, str], str] = {
     ("firm", "payment_details"): "REPORTS_FIRM_PAYMENT_DETAILS",
     ("firm", "logo"): "REPORTS_FIRM_LOGO",
     ("firm", "financial_year_start"): "REPORTS_FIRM_FINANCIAL_YEAR_START",
+    ("delivery", "approval"): "REPORTS_DELIVERY_APPROVAL",
+    ("delivery", "encrypt_statements"): "REPORTS_DELIVERY_ENCRYPT_STATEMENTS",
+    ("delivery", "password"): "REPORTS_DELIVERY_PASSWORD",
 }
 SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}
 #: How the lines of `REPORTS_FIRM_ADDRESS` are separated (a TOML address is a list of lines).
@@ -233,6 +273,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     targets = parse_targets(table.pop("targets", None), table_name, figures)
     alerts = parse_alerts(table.pop("alerts", None), table_name, figures)
     sources = _registry()
+    record_urls = _record_urls(table, list(sources), table_name)
     keys = dict(_KEYS) | {
         (name, key): variable
         for name, source in sources.items()
@@ -316,7 +357,75 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         ),
         targets=targets,
         alerts=alerts,
+        delivery=_delivery(values, name),
+        record_urls=record_urls,
     )
+
+
+def _delivery(
+    values: dict[tuple[str, str], str], name: Callable[[str, str], str]
+) -> DeliverySettings:
+    approval = values.get(("delivery", "approval"), "manual").lower()
+    if approval not in APPROVAL_MODES:
+        raise ConfigError(
+            f"{name('delivery', 'approval')} must be manual or auto, not {approval!r}"
+        )
+    flag = values.get(("delivery", "encrypt_statements"), "false").lower()
+    if flag not in ("true", "false"):
+        raise ConfigError(f"{name('delivery', 'encrypt_statements')} must be true or false")
+    password = values.get(("delivery", "password"))
+    if flag == "true" and not password:
+        raise ConfigError(
+            f"statements are to be encrypted: set {name('delivery', 'password')}, a rule "
+            'such as "{postcode}" over the client\'s own fields'
+        )
+    if password:
+        _check_placeholders(password, PASSWORD_FIELDS, name("delivery", "password"))
+    return DeliverySettings(approval, flag == "true", password)
+
+
+def _check_placeholders(template: str, allowed: tuple[str, ...], where: str) -> None:
+    """A `{field}` template naming only `allowed` fields, with at least one."""
+    try:
+        named = [
+            field for _, field, _, _ in string.Formatter().parse(template) if field is not None
+        ]
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error} in {template!r}") from None
+    unknown = [field for field in named if field not in allowed]
+    if unknown or not named:
+        raise ConfigError(
+            f"{where}: {template!r} must name one or more of "
+            + ", ".join(f"{{{field}}}" for field in allowed)
+            + (f", not {{{unknown[0]}}}" if unknown else "")
+        )
+
+
+def _record_urls(
+    table: dict[str, object], sources: list[str], table_name: str
+) -> dict[str, dict[str, str]]:
+    """Each source's `record_url`, taken out of its section: one template (a case's page)
+    or a table of them by kind of record; each an http(s) address with `{id}`."""
+    found: dict[str, dict[str, str]] = {}
+    for source in sources:
+        section = table.get(source)
+        if not isinstance(section, dict) or "record_url" not in section:
+            continue
+        given = section.pop("record_url")
+        by_kind = {"case": given} if isinstance(given, str) else given
+        where = f"{table_name}: [{source}] record_url"
+        if not isinstance(by_kind, dict):
+            raise ConfigError(f"{where} must be an address or a table of them by record kind")
+        for kind, template in by_kind.items():
+            if kind not in RECORD_KINDS:
+                raise ConfigError(
+                    f"{where}: unknown record kind {kind!r}{_nearest(kind, list(RECORD_KINDS))}"
+                )
+            if not isinstance(template, str) or urlsplit(template).scheme not in ("http", "https"):
+                raise ConfigError(f"{where}: {kind} = {template!r} must be an http(s) address")
+            _check_placeholders(template, ("id",), f"{where}: {kind}")
+        found[source] = {str(k): str(v) for k, v in by_kind.items()}
+    return found
 
 
 def _figure_keys() -> list[str]:

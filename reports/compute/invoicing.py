@@ -310,7 +310,19 @@ def aged_debt(
 ) -> pl.DataFrame:
     """Outstanding debt at `as_of` by age bucket, every bucket present; with
     `payments`, a part-paid invoice counts for what it still owes."""
-    outstanding = invoice_positions(invoices, as_of, payments).filter(pl.col("paid").not_())
+    return debt_by_age(outstanding_invoices(invoices, as_of, payments))
+
+
+def outstanding_invoices(
+    invoices: pl.DataFrame, as_of: dt.date, payments: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The invoices not paid at `as_of`, each with what it owes and its age bucket
+    (`invoice_positions`): the records the aged debt adds up."""
+    return invoice_positions(invoices, as_of, payments).filter(pl.col("paid").not_())
+
+
+def debt_by_age(outstanding: pl.DataFrame) -> pl.DataFrame:
+    """`outstanding_invoices` by age bucket, every bucket present."""
     totals = outstanding.group_by("age_bucket").agg(
         invoices=pl.len(), amount=pl.col("outstanding").sum()
     )

@@ -266,16 +266,26 @@ def vat_by_period(
     it is run. `vat_totals()` gives the same from the invoices and items without building
     the lines.
     """
-    date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
-    live = lines.lazy().filter(pl.col("cancelled").not_() & pl.col("unknown_status").not_())
-    if until is not None:
-        live = live.filter(pl.col(date_column) <= until)
+    live = counted_lines(lines, basis, until).lazy()
     return _totals(
-        live.select("case_invoice_id", "vat_rate", "subtotal", "vat_amount", _day=date_column),
+        live.select("case_invoice_id", "vat_rate", "subtotal", "vat_amount", _day="vat_date"),
         basis,
         period,
         stagger,
     )
+
+
+def counted_lines(
+    lines: pl.DataFrame, basis: Basis = Basis.INVOICE, until: dt.date | None = None
+) -> pl.DataFrame:
+    """The lines of `invoice_lines()` output that VAT counts on `basis`, each with the day
+    it counts on (`vat_date`): not cancelled, of a known status, dated by the basis on or
+    before `until`. `vat_by_period` adds these up; a VAT audit listing shows them."""
+    date_column = "invoice_date" if basis is Basis.INVOICE else "paid_date"
+    live = lines.filter(pl.col("cancelled").not_() & pl.col("unknown_status").not_())
+    if until is not None:
+        live = live.filter(pl.col(date_column) <= until)
+    return live.with_columns(vat_date=pl.col(date_column))
 
 
 def vat_totals(

@@ -51,6 +51,9 @@ def _common(data: ReportData) -> dict[str, Any]:
         "missing_sources": data.missing_sources,
         "fetched_summary": day(min(fetched)) if fetched else "at an unknown time",
         "source_names": ", ".join(s.name for s in data.sources if s.present) or "no source",
+        "stamp": data.stamp,
+        # The web page (render.web) links each figure to its records; the PDF does not.
+        "web": False,
     }
 
 
@@ -150,6 +153,7 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         ],
         "headline": headline,
         "figures": figures(data),
+        "figure_keys": [figure.key for figure in FIGURES],
         "statuses": [statuses.get(figure.key, "") for figure in FIGURES],
         "has_targets": bool(statuses),
         "alerts": [alert_sentence(alert) for alert in data.alerts],

@@ -99,6 +99,13 @@ class Templates:
                 f"template {error.name}, line {error.lineno}: {error.message}"
             ) from None
 
+    def text(self, name: str) -> str:
+        """A file of the templates as it is (a style sheet, a script), the firm's first."""
+        for folder in self.folders:
+            if (folder / name).is_file():
+                return (folder / name).read_text(encoding="utf-8")
+        raise TemplateError(f"template {name} not found in {', '.join(map(str, self.folders))}")
+
     def base_url(self, name: str) -> str:
         """Where the template's relative links (its CSS) resolve."""
         for folder in self.folders:

@@ -154,7 +154,13 @@ def build_report_data(
     )
     vat_return = vat.vat_return(by_period).sort("basis", "period_start")
     payments = invoicing.line_payments(lines, end)
-    aged = invoicing.aged_debt(all_invoices, end, payments)
+    debt = invoicing.outstanding_invoices(all_invoices, end, payments)
+    aged = invoicing.debt_by_age(debt)
+    quarter = quarter_bounds(start, vat_stagger)
+    # The lines the quarter's boxes 1 and 6 add up (the VAT audit listing).
+    quarter_lines = vat.counted_lines(lines, vat.Basis.INVOICE, until=end).filter(
+        pl.col("vat_date").is_between(*quarter)
+    )
 
     flags.append(_invoice_flags(checked, lines, end, invoice_schema.source, item_schema.source))
     flags.append(
@@ -204,8 +210,13 @@ def build_report_data(
     shown_incomes = fitted(annualised, income_schema.source, "income", "uuid")
     shown_invoices = fitted(invoices_in_month, invoice_schema.source, "invoice", "id")
     shown_items = fitted(items_in_month, item_schema.source, "invoice item", "id")
-    quality_flags = pl.concat([f for f in flags if f.height] or [quality.no_flags()]).sort(
-        "source", "entity", "record"
+    shown_debt = fitted(debt, invoice_schema.source, "invoice", "id")
+    shown_vat_lines = fitted(quarter_lines, item_schema.source, "invoice item", "id")
+    # A record shown in two tables (an invoice of the month still owed) is cut, and flagged, once.
+    quality_flags = (
+        pl.concat([f for f in flags if f.height] or [quality.no_flags()])
+        .unique(maintain_order=True)
+        .sort("source", "entity", "record")
     )
     present = dict.fromkeys(source for source, _ in frames)
     sources = tuple(
@@ -218,7 +229,6 @@ def build_report_data(
         for name in [*present, *(m for m in missing_sources if m not in present)]
     )
     changes = _changes(cases, previous_frames) if previous_frames is not None else None
-    quarter = quarter_bounds(start, vat_stagger)
     income_totals = incomes.income_totals(annualised)
     headline = _headline(
         cases=cases,
@@ -262,6 +272,8 @@ def build_report_data(
         vat_by_period=by_period,
         vat_return=vat_return,
         aged_debt=aged,
+        debt=shown_debt,
+        vat_lines=shown_vat_lines,
         pipeline=invoicing.pipeline(frame_of(frames, role_schema(Role.PIPELINE))),
         quality=quality_flags,
         statements=tuple(statements),

@@ -9,11 +9,12 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from reports.periods import Month
+from reports.periods import FIRM_ZONE, Month
 
 if TYPE_CHECKING:
     from reports.config import FirmSettings
@@ -114,6 +115,8 @@ class Statement:
     #: every older one still owed at its end.
     invoices: pl.DataFrame
     totals: StatementTotals
+    #: The client's postcode, where its system holds one apart (a password rule may use it).
+    postcode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,51 @@ class Commentary:
     source: str | None = None
 
 
+class Approval(StrEnum):
+    """Where a month's documents stand: a draft until someone approves them, or approved
+    by a person (`reports approve`) or automatically (`[delivery] approval = "auto"`)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    AUTOMATIC = "automatic"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What every document says of its approval: "Draft" until approved, then who
+    approved it and when."""
+
+    approval: Approval = Approval.DRAFT
+    by: str | None = None
+    at: dt.datetime | None = None
+
+    @classmethod
+    def draft(cls) -> Stamp:
+        return cls()
+
+    @classmethod
+    def approved(cls, by: str, at: dt.datetime) -> Stamp:
+        return cls(Approval.APPROVED, by, at)
+
+    @classmethod
+    def automatic(cls, at: dt.datetime) -> Stamp:
+        return cls(Approval.AUTOMATIC, None, at)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.approval is Approval.DRAFT
+
+    @property
+    def label(self) -> str:
+        """`Draft: not approved for sending`, `Approved by Jo Bloggs on 03 Nov 2026`."""
+        if self.is_draft or self.at is None:
+            return "Draft: not approved for sending"
+        on = f"{self.at.astimezone(FIRM_ZONE):%d %b %Y %H:%M}"
+        if self.approval is Approval.AUTOMATIC:
+            return f"Approved automatically (unattended run) on {on}"
+        return f"Approved by {self.by} on {on}"
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Everything the month's workbook, PDF report and statements show.
@@ -222,6 +270,14 @@ class ReportData:
     #: The firm's alert rules this month triggers.
     alerts: tuple[Alert, ...] = ()
     commentary: Commentary | None = None
+    #: The invoices unpaid at the month's end (`compute.invoicing.outstanding_invoices`):
+    #: the records `aged_debt` adds up.
+    debt: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: The invoice lines the VAT quarter's boxes 1 and 6 add up, to the month's end on the
+    #: invoice basis (`compute.vat.counted_lines`): the VAT audit listing.
+    vat_lines: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: Whether the documents are a draft or approved for sending, and by whom.
+    stamp: Stamp = field(default_factory=lambda: Stamp.draft())
 
     @property
     def period_start(self) -> dt.date:

@@ -99,6 +99,7 @@ def statements(cases: pl.DataFrame, context: ReportContext) -> list[Statement]:
                 email=case.get("email") or None,  # WillSuite sends "" for no address
                 reference=case.get("ref"),
                 address=tuple(line for line in [case.get("postcode")] if line),
+                postcode=case.get("postcode") or None,
                 cases=pl.DataFrame(
                     {
                         "reference": [case.get("ref")],

@@ -1,0 +1,232 @@
+"""The month as one web page, `report-YYYY-MM.html`: the PDF's content, with tables that
+sort and filter, each headline figure linked to the records that make it up (their sum
+shown beside it), a VAT audit listing, and links to each record in its vendor's web app.
+
+The file stands alone: its style, script, logo and charts are inside it, and its
+Content-Security-Policy allows no request to anywhere, so it opens the same from a folder,
+an email or a file share, and nothing a vendor's data holds can fetch or run anything.
+Text from the APIs reaches the page only through Jinja's escaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from reports.money import SYMBOLS, minor_units
+from reports.output import atomic_write
+from reports.render.pdf import monthly_context
+from reports.render.templates import Templates, day, money
+from reports.report.drill import Breakdown, Column, Kind, breakdowns
+from reports.report.model import ReportData
+
+#: Each source's record pages by kind of record (`Config.record_urls`).
+RecordUrls = Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    #: What the column sorts by: ISO days, plain numbers, or the text.
+    sort: str
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    #: The row's part of the figure in minor units (None where the figure counts rows).
+    minor: int | None
+    #: The record's page in its vendor's web app, where the firm gave one.
+    url: str | None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rows shown under one heading (an invoice and its lines), with their sums."""
+
+    title: str
+    url: str | None
+    sums: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One figure's records as the page shows them."""
+
+    key: str
+    title: str
+    description: str
+    value: str
+    total: str
+    count: int
+    columns: tuple[Column, ...]
+    #: The index of the column the figure adds up, or None where it counts rows.
+    amount_index: int | None
+    currency: str | None
+    digits: int
+    symbol: str
+    rows: tuple[Row, ...]
+    groups: tuple[Group, ...]
+    agrees: bool
+
+
+def _cell(value: object, column: Column, row: Mapping[str, object]) -> Cell:
+    if value is None:
+        return Cell("", "")
+    if column.kind is Kind.MONEY:
+        currency = column.currency or str(row.get(column.currency_column or "") or "")
+        return Cell(money(value, currency or None), str(value))  # type: ignore[arg-type]
+    if column.kind is Kind.DATE:
+        return Cell(day(value), value.isoformat())  # type: ignore[arg-type, attr-defined]
+    if column.kind is Kind.RATE:
+        return Cell(f"{(Decimal(str(value)) * 100).normalize():f}%", str(value))
+    if column.kind is Kind.NUMBER:
+        return Cell(f"{Decimal(str(value)).normalize():f}", str(value))
+    return Cell(str(value), str(value).casefold())
+
+
+def record_url(
+    urls: RecordUrls, source: str | None, links: tuple[tuple[str, str], ...], row: Mapping[str, Any]
+) -> str | None:
+    """The page of the record in `row` in its source's web app: its own kind's template,
+    else its case's (or client's), filled with the id; None where no template applies."""
+    templates = urls.get(source or "", {})
+    for kind, column in links:
+        identifier = row.get(column)
+        if kind in templates and identifier not in (None, ""):
+            return templates[kind].format(id=quote(str(identifier), safe=""))
+    return None
+
+
+def _minor(value: object, digits: int) -> int:
+    return int(Decimal(str(value)).scaleb(digits))
+
+
+def shown(breakdown: Breakdown, data: ReportData, urls: RecordUrls) -> Shown:
+    """`breakdown` formatted for the page: each cell as printed and as sorted."""
+    figure = breakdown.figure
+    currency = figure.currency_for(data)
+    digits = minor_units(currency) if currency else 0
+    amount_index = next(
+        (i for i, c in enumerate(breakdown.columns) if c.name == breakdown.amount), None
+    )
+    rows = []
+    for record in breakdown.rows.iter_rows(named=True):
+        cells = tuple(_cell(record.get(c.name), c, record) for c in breakdown.columns)
+        rows.append(
+            Row(
+                cells,
+                _minor(record[breakdown.amount], digits) if breakdown.amount else None,
+                record_url(urls, record.get(breakdown.source_column), breakdown.links, record),
+                str(record.get(breakdown.group) or "") if breakdown.group else None,
+            )
+        )
+    value = figure.value_for(data)
+    printed = money(value, currency) if currency else str(value)  # type: ignore[arg-type]
+    total = money(breakdown.total, currency) if currency else str(breakdown.total)
+    return Shown(
+        key=breakdown.key,
+        title=figure.title_for(data),
+        description=breakdown.description,
+        value=printed,
+        total=total,
+        count=breakdown.rows.height,
+        columns=breakdown.columns,
+        amount_index=amount_index,
+        currency=currency,
+        digits=digits,
+        symbol=SYMBOLS.get(currency or "", ""),
+        rows=tuple(rows),
+        groups=_groups(breakdown, rows, currency, urls) if breakdown.group else (),
+        agrees=breakdown.total == value,
+    )
+
+
+def _groups(
+    breakdown: Breakdown, rows: list[Row], currency: str | None, urls: RecordUrls
+) -> tuple[Group, ...]:
+    """The VAT audit: each invoice with its net and VAT, its lines under it."""
+    frame = breakdown.rows
+    money_columns = [c.name for c in breakdown.columns if c.kind is Kind.MONEY]
+    groups = []
+    for number, part in frame.group_by(breakdown.group, maintain_order=True):
+        first = part.row(0, named=True)
+        title = " · ".join(
+            text
+            for text in (str(number[0] or "no number"), day(first.get("invoice_date")),
+                         str(first.get("recipients_name") or ""))
+            if text
+        )
+        sums = tuple(money(part[name].sum(), currency) for name in money_columns)
+        own = tuple(row for row in rows if row.group == str(number[0] or ""))
+        url = record_url(urls, first.get("source"), (("invoice", "case_invoice_id"),), first)
+        groups.append(Group(title, url, sums, own))
+    return tuple(groups)
+
+
+def _data_uri(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _source_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def content_security_policy(style: str, script: str) -> str:
+    """No request to anywhere; only this page's own style and script (by their hashes) and
+    pictures inside it (`data:`) are allowed."""
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"style-src {_source_hash(style)}",
+            f"script-src {_source_hash(script)}",
+            "img-src data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+        )
+    )
+
+
+def web_context(
+    data: ReportData, templates: Templates, urls: RecordUrls | None = None
+) -> dict[str, object]:
+    context = monthly_context(data)
+    style = templates.text("report.css") + "\n" + templates.text("web.css")
+    script = templates.text("web.js")
+    found = [shown(b, data, urls or {}) for b in breakdowns(data)]
+    files = {
+        "pdf": f"report-{data.month}.pdf",
+        "workbook": f"report-{data.month}.xlsx",
+    }
+    return context | {
+        "web": True,
+        "logo": _data_uri(data.firm.logo) if data.firm.logo else None,
+        "style": style,
+        "script": script,
+        "csp": content_security_policy(style, script),
+        "breakdowns": found,
+        "vat_audit": [s for s in found if s.groups],
+        "files": files,
+    }
+
+
+def write_monthly_html(
+    data: ReportData,
+    path: str | Path,
+    templates: Templates | None = None,
+    urls: RecordUrls | None = None,
+) -> Path:
+    """The month's web page, written atomically to `path`."""
+    templates = templates or Templates()
+    html = templates.render("web.html", **web_context(data, templates, urls))
+    return atomic_write(Path(path), lambda target: target.write_text(html, encoding="utf-8"))

@@ -1,0 +1,351 @@
+"""Where each headline figure comes from: the records that make it up, for the web
+report's drill-down and its VAT audit listing.
+
+Each `Breakdown` is a figure's records, filtered from the report's own frames by the same
+rule as the figure, with the column that adds up to it (or none, where the figure counts
+rows) and their sum. The sums are checked against the figures here, once: a breakdown that
+does not add up to its figure is a bug, never something to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+import polars as pl
+
+from reports.compute.invoicing import ExpenseState
+from reports.money import total
+from reports.report.figures import FIGURES, Figure
+from reports.report.model import ReportData
+from reports.report.settle import role_schema
+from reports.sources.base import Role
+
+
+class Kind(StrEnum):
+    """How a column's values are shown: text, a day, a count, or money in a currency."""
+
+    TEXT = "text"
+    DATE = "date"
+    NUMBER = "number"
+    #: A fraction shown in per cent (0.2 as 20%).
+    RATE = "rate"
+    MONEY = "money"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: str
+    kind: Kind = Kind.TEXT
+    #: For money: the currency all its values are in, or the column naming each row's.
+    currency: str | None = None
+    currency_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The records behind one headline figure."""
+
+    figure: Figure
+    #: What the rows are, in words ("Cases opened between ... (UK days)").
+    description: str
+    rows: pl.DataFrame
+    columns: tuple[Column, ...]
+    #: The column the figure adds up; None where the figure counts the rows.
+    amount: str | None
+    #: The rows' sum (or count): equal to the figure, which `breakdowns` checks.
+    total: Decimal | int
+    #: Which vendor's web app holds each record (a column of `rows`), and how to find its
+    #: page: `(entity, column)` in order of preference (its own page, else its case's).
+    source_column: str
+    links: tuple[tuple[str, str], ...]
+    #: Rows shown grouped under this column (the VAT audit lists lines under invoices).
+    group: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.figure.key
+
+
+def _with_source(frame: pl.DataFrame, role: Role) -> pl.DataFrame:
+    if "source" in frame.columns:
+        return frame
+    return frame.with_columns(source=pl.lit(role_schema(role).source, pl.String))
+
+
+_CASE_COLUMNS = (
+    Column("source", "System"),
+    Column("case_id", "Case"),
+    Column("case_name", "Name"),
+    Column("client", "Client"),
+    Column("status", "Status"),
+    Column("opened_on", "Opened", Kind.DATE),
+    Column("closed_on", "Closed", Kind.DATE),
+)
+
+
+def _expense_columns(report_currency: str, reason: bool = False) -> tuple[Column, ...]:
+    return (
+        Column("id", "Expense"),
+        Column("incurred_at", "Incurred", Kind.DATE),
+        Column("client_name", "Client"),
+        Column("expat_name", "Employee"),
+        Column("title", "Title"),
+        Column("state", "State"),
+        *((Column("reason", "Left out because"),) if reason else ()),
+        Column("amount", "Amount", Kind.MONEY, currency_column="currency_code"),
+        Column("report_amount", f"In {report_currency}", Kind.MONEY, report_currency),
+    )
+
+
+def _invoice_columns(currency: str) -> tuple[Column, ...]:
+    return (
+        Column("invoice_number", "Invoice"),
+        Column("invoice_date", "Date", Kind.DATE),
+        Column("recipients_name", "Client"),
+        Column("status", "Status"),
+        Column("subtotal", "Net", Kind.MONEY, currency),
+        Column("vat_amount", "VAT", Kind.MONEY, currency),
+        Column("total", "Gross", Kind.MONEY, currency),
+    )
+
+
+def _debt_columns(currency: str) -> tuple[Column, ...]:
+    return (
+        Column("invoice_number", "Invoice"),
+        Column("invoice_date", "Date", Kind.DATE),
+        Column("due_date", "Due", Kind.DATE),
+        Column("recipients_name", "Client"),
+        Column("age_bucket", "Days past due"),
+        Column("total", "Gross", Kind.MONEY, currency),
+        Column("paid_to_date", "Paid", Kind.MONEY, currency),
+        Column("outstanding", "Outstanding", Kind.MONEY, currency),
+    )
+
+
+def _vat_columns(currency: str) -> tuple[Column, ...]:
+    return (
+        Column("invoice_number", "Invoice"),
+        Column("invoice_date", "Date", Kind.DATE),
+        Column("recipients_name", "Client"),
+        Column("description", "Line"),
+        Column("vat_rate", "VAT rate", Kind.RATE),
+        Column("subtotal", "Net (box 6)", Kind.MONEY, currency),
+        Column("vat_amount", "VAT (box 1)", Kind.MONEY, currency),
+    )
+
+
+def _income_columns(report_currency: str) -> tuple[Column, ...]:
+    return (
+        Column("uuid", "Income"),
+        Column("client_uuid", "Client"),
+        Column("name", "Name"),
+        Column("type", "Type"),
+        Column("frequency", "Frequency"),
+        Column("amount", "Amount", Kind.MONEY, currency_column="amount_currency"),
+        Column("annual_amount", "A year", Kind.MONEY, currency_column="amount_currency"),
+        Column(
+            "report_annual_amount", f"A year in {report_currency}", Kind.MONEY, report_currency
+        ),
+    )
+
+
+_QUALITY_COLUMNS = (
+    Column("source", "System"),
+    Column("entity", "Record"),
+    Column("record", "Id"),
+    Column("check", "Check"),
+    Column("detail", "Detail"),
+    Column("action", "What was done"),
+)
+
+_CASE_LINKS = (("case", "case_id"),)
+_EXPENSE_LINKS = (("expense", "id"), ("case", "expat_case_id"))
+_INVOICE_LINKS = (("invoice", "id"), ("case", "customer_case_id"))
+_LINE_LINKS = (("invoice", "case_invoice_id"), ("case", "customer_case_id"))
+_INCOME_LINKS = (("income", "uuid"), ("client", "client_uuid"))
+
+
+def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
+    """Each headline figure's records, in the catalogue's order, each summing to its figure
+    (an `AssertionError` otherwise: the figure and its records disagree)."""
+    by_key = {figure.key: figure for figure in FIGURES}
+    month = f"{data.period_start:%d %b %Y} to {data.period_end:%d %b %Y}"
+    quarter = f"{data.headline.vat_quarter_start:%d %b %Y} to {data.period_end:%d %b %Y}"
+    money_in = data.invoice_currency
+    cases = data.cases
+    expenses = _with_source(data.expenses, Role.EXPENSES)
+    rejected = _with_source(
+        data.expenses_left_out.filter(pl.col("state") == ExpenseState.REJECTED.value),
+        Role.EXPENSES,
+    )
+    invoices = _with_source(data.invoices, Role.INVOICES)
+    debt = _with_source(data.debt, Role.INVOICES) if data.debt.width else invoices.clear()
+    lines = (
+        _with_source(data.vat_lines, Role.INVOICE_ITEMS).sort("invoice_number", "id")
+        if data.vat_lines.width
+        else None
+    )
+    recurring = _with_source(data.incomes, Role.INCOMES).filter(pl.col("recurring"))
+
+    def made(
+        key: str,
+        description: str,
+        rows: pl.DataFrame,
+        columns: tuple[Column, ...],
+        amount: str | None,
+        links: tuple[tuple[str, str], ...],
+        group: str | None = None,
+    ) -> Breakdown:
+        figure = by_key[key]
+        summed: Decimal | int = rows.height if amount is None else total(rows[amount])
+        value = figure.value_for(data)
+        if summed != value:
+            raise AssertionError(f"{key}: its records sum to {summed}, the figure is {value}")
+        return Breakdown(
+            figure, description, rows, columns, amount, summed, "source", links, group
+        )
+
+    def state(value: ExpenseState) -> pl.DataFrame:
+        return expenses.filter(pl.col("state") == value.value)
+
+    found = [
+        made(
+            "cases_opened",
+            f"Cases opened {month} (UK days)",
+            cases.filter("opened_in_period"),
+            _CASE_COLUMNS,
+            None,
+            _CASE_LINKS,
+        ),
+        made(
+            "cases_closed",
+            f"Cases closed {month}",
+            cases.filter("closed_in_period"),
+            _CASE_COLUMNS,
+            None,
+            _CASE_LINKS,
+        ),
+        made(
+            "open_cases",
+            f"Cases opened by {data.period_end:%d %b %Y} and not closed by it",
+            cases.filter("open_at_end"),
+            _CASE_COLUMNS,
+            None,
+            _CASE_LINKS,
+        ),
+        made(
+            "expenses",
+            f"Expenses incurred {month}, invoiced, approved or pending (rejected ones apart)",
+            expenses,
+            _expense_columns(data.report_currency),
+            None,
+            _EXPENSE_LINKS,
+        ),
+        made(
+            "expenses_converted",
+            f"The same expenses, each converted into {data.report_currency} at the ECB rate "
+            "of its day",
+            expenses,
+            _expense_columns(data.report_currency),
+            "report_amount",
+            _EXPENSE_LINKS,
+        ),
+        *(
+            made(
+                key,
+                f"Expenses incurred {month} whose state is {value.value}",
+                state(value),
+                _expense_columns(data.report_currency),
+                "report_amount",
+                _EXPENSE_LINKS,
+            )
+            for key, value in (
+                ("expenses_invoiced", ExpenseState.INVOICED),
+                ("expenses_to_be_invoiced", ExpenseState.TO_BE_INVOICED),
+                ("expenses_awaiting_approval", ExpenseState.AWAITING_APPROVAL),
+            )
+        ),
+        made(
+            "expenses_rejected",
+            f"Expenses incurred {month} that were rejected: in no other figure",
+            rejected,
+            _expense_columns(data.report_currency, reason=True),
+            "report_amount",
+            _EXPENSE_LINKS,
+        ),
+        made(
+            "invoices",
+            f"Invoices dated {month}",
+            invoices,
+            _invoice_columns(money_in),
+            None,
+            _INVOICE_LINKS,
+        ),
+        made(
+            "invoiced_total",
+            f"Invoices dated {month}, their gross totals",
+            invoices,
+            _invoice_columns(money_in),
+            "total",
+            _INVOICE_LINKS,
+        ),
+    ]
+    if lines is not None:
+        found += [
+            made(
+                key,
+                f"VAT audit: every invoice line dated {quarter} that VAT counts (cancelled "
+                "lines and lines of an unknown status are left out), under its invoice",
+                lines,
+                _vat_columns(money_in),
+                amount,
+                _LINE_LINKS,
+                group="invoice_number",
+            )
+            for key, amount in (("vat_box1", "vat_amount"), ("vat_box6", "subtotal"))
+        ]
+    found += [
+        made(
+            "outstanding",
+            f"Invoices unpaid at {data.period_end:%d %b %Y}, what each still owes",
+            debt,
+            _debt_columns(money_in),
+            "outstanding",
+            _INVOICE_LINKS,
+        ),
+        made(
+            "overdue_90_plus",
+            "The same invoices, those more than 90 days past their due date",
+            debt.filter(pl.col("age_bucket") == "90+"),
+            _debt_columns(money_in),
+            "outstanding",
+            _INVOICE_LINKS,
+        ),
+        *(
+            made(
+                key,
+                f"Recurring incomes active in the month recorded {words}, each a year, "
+                f"converted into {data.report_currency}",
+                recurring.filter(pl.col("amount_type") == amount_type),
+                _income_columns(data.report_currency),
+                "report_annual_amount",
+                _INCOME_LINKS,
+            )
+            for key, amount_type, words in (
+                ("incomes_annual_net", "net", "net of tax"),
+                ("incomes_annual_gross", "gross", "gross"),
+            )
+        ),
+        made(
+            "quality_flags",
+            "Every record flagged, and what was done with it",
+            data.quality,
+            _QUALITY_COLUMNS,
+            None,
+            (),
+        ),
+    ]
+    return tuple(found)
