@@ -23,13 +23,26 @@ FIGURES_FILE = "figures.json"
 FIGURES_VERSION = 1
 
 
+def figures_of(data: ReportData) -> dict[str, Decimal]:
+    """The month's headline figures that have a history, as `figures.json` keeps them."""
+    return {key: Decimal(getattr(data.headline, key)) for key in BEHAVIOUR}
+
+
 def write_figures(data: ReportData, folder: Path) -> Path:
-    """The month's headline figures that have a history, as sent, into `folder`."""
-    headline = data.headline
+    """The month's headline figures that have a history, as sent, into `folder`, with
+    the currencies they are in."""
     body = {
         "figures_version": FIGURES_VERSION,
         "month": str(data.month),
-        "figures": {key: str(getattr(headline, key)) for key in BEHAVIOUR},
+        "report_currency": data.report_currency,
+        "invoice_currency": data.invoice_currency,
+        "figures": {key: str(value) for key, value in figures_of(data).items()},
+        # Each figure's months before, as the records gave them when this was written: the
+        # archive page's trends.
+        "history": {
+            f"{row['month']:%Y-%m}": {key: str(row[key]) for key in BEHAVIOUR}
+            for row in (data.history.by_month.iter_rows(named=True) if data.history else ())
+        },
     }
     path = folder / FIGURES_FILE
     atomic_write(path, lambda p: p.write_text(json.dumps(body, indent=2) + "\n"))
@@ -73,4 +86,26 @@ def _from_snapshot(folder: Path, month: Month) -> dict[str, Decimal] | None:
         )
     except ReportsError:
         return None
-    return {key: Decimal(getattr(data.headline, key)) for key in BEHAVIOUR}
+    return figures_of(data)
+
+
+def read_currencies(folder: Path) -> tuple[str, str]:
+    """The report and invoice currencies a month's `figures.json` is in (GBP, GBP for a
+    file written before it said)."""
+    try:
+        body = json.loads((folder / FIGURES_FILE).read_text())
+        return str(body.get("report_currency", "GBP")), str(body.get("invoice_currency", "GBP"))
+    except (OSError, ValueError, AttributeError):
+        return "GBP", "GBP"
+
+
+def read_history(folder: Path) -> dict[str, dict[str, Decimal]]:
+    """The months before as a month's `figures.json` gave them ({} where it has none)."""
+    try:
+        body = json.loads((folder / FIGURES_FILE).read_text())
+        return {
+            str(month): {str(k): Decimal(str(v)) for k, v in figures.items()}
+            for month, figures in body.get("history", {}).items()
+        }
+    except (OSError, ValueError, AttributeError, TypeError, InvalidOperation):
+        return {}

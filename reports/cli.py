@@ -36,6 +36,7 @@ from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.http import ProgressCallback
 from reports.output import ensure_writable, write_parquet
 from reports.periods import Month
+from reports.report.model import Stamp
 from reports.sources import REGISTRY
 from reports.text import printable
 
@@ -450,6 +451,7 @@ def pdf(
 @out_option
 @templates_option
 @firm_option
+@sandbox_option
 @friendly_errors
 def email(
     month: Month,
@@ -457,16 +459,19 @@ def email(
     out: Path,
     templates_dir: Path | None,
     firm: str,
+    sandbox: bool,
 ) -> None:
     """Send each client its statement and the monthly report to its readers (SMTP), or write
-    the messages into OUT/YYYY-MM/outbox/ when no SMTP server is configured. Safe to rerun;
-    exits 1 when any message was not sent, after sending the rest."""
+    the messages into OUT/YYYY-MM/outbox/ when no SMTP server is configured. Only an
+    approved month is sent (reports approve), and only while its files are as approved.
+    Safe to rerun; exits 1 when any message was not sent, after sending the rest."""
     from reports.delivery.email import deliver_month
     from reports.render.templates import Templates
 
-    config = load_config(config_path)
     folder = out / str(month)
-    report_delivery(deliver_month(folder, month, config, Templates(templates_dir), firm), config)
+    with sources_config(config_path, sandbox) as config:
+        delivery = deliver_month(folder, month, config, Templates(templates_dir), firm)
+    report_delivery(delivery, config)
 
 
 @main.command()
@@ -555,10 +560,59 @@ def monthly(
         )
     click.echo(f"{result.workbook}")
     click.echo(f"{result.report}")
+    click.echo(f"{result.page}  the web report; every month: {out / 'index.html'}")
     click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
     click.echo(f"{result.folder / 'data'}  the fetched frames, the rates and manifest.json")
+    _say_stamp(result.data.stamp, month)
     if result.delivery is not None:
         report_delivery(result.delivery, config)
+
+
+def _say_stamp(stamp: Stamp, month: Month) -> None:
+    if stamp.is_draft:
+        click.echo(f"draft: look it over, then reports approve --month {month} --by NAME", err=True)
+    else:
+        click.echo(stamp.label)
+
+
+@main.command()
+@month_and_config
+@out_option
+@click.option(
+    "--by",
+    required=True,
+    help="Who approves the month (recorded in its manifest and on every document).",
+)
+@templates_option
+@workers_option
+@sandbox_option
+@friendly_errors
+def approve(
+    month: Month,
+    config_path: Path | None,
+    out: Path,
+    by: str,
+    templates_dir: Path | None,
+    workers: int | None,
+    sandbox: bool,
+) -> None:
+    """Approve the month's draft for sending: rebuild its documents from OUT/YYYY-MM/data/
+    stamped as approved by BY, and record who, when and every file's SHA-256 in
+    OUT/YYYY-MM/manifest.json. `reports email` sends only an approved month whose files
+    still match. Give the same --config and --templates as reports monthly."""
+    from reports.monthly import approve_month
+
+    with sources_config(config_path, sandbox) as config:
+        result = approve_month(
+            month,
+            config,
+            out,
+            by,
+            templates_dir=templates_dir,
+            workers=workers,
+            on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
+        )
+    click.echo(f"{result.folder / 'manifest.json'}  {result.data.stamp.label}")
 
 
 @main.command()

@@ -13,7 +13,8 @@
     ├── SnapshotError           a month's saved snapshot is missing or does not match
     ├── TemplateError           a template is missing, broken, or names an unknown variable
     ├── OutputError             an output cannot be written where it was asked for
-    └── DeliveryError           an email cannot be built, attached or sent
+    ├── DeliveryError           an email cannot be built, attached or sent
+    └── ApprovalError           a month is not approved, or changed after its approval
 
 Errors carry what they are about as attributes (`ApiError.status`, `.path`, ...), as httpx's
 do, so a caller can act on them without parsing the message.
@@ -143,3 +144,12 @@ class TemplateError(ReportsError):
 
 class DeliveryError(ReportsError):
     """An email could not be built, attached or sent."""
+
+
+class ApprovalError(ReportsError):
+    """A month cannot be sent (a draft, or a file changed since it was approved), or cannot
+    be approved as it stands. `path` names the file at fault, where one is."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

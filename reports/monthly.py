@@ -19,18 +19,22 @@ from itertools import pairwise
 from pathlib import Path
 
 from reports import archive, rates, snapshot
+from reports.approval import read_manifest, write_manifest
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
-from reports.errors import PeriodError
+from reports.errors import ApprovalError, PeriodError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
 from reports.output import published, remove_if_made
 from reports.periods import Month
+from reports.render.archive_page import write_archive_page
 from reports.render.commentary import observations, read_commentary, write_briefing
 from reports.render.excel import write_trends_workbook, write_workbook
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates
+from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
+from reports.report.model import Stamp
 
 
 @dataclass
@@ -41,6 +45,8 @@ class MonthlyResult:
     folder: Path
     workbook: Path
     report: Path
+    #: The month's web page, `report-YYYY-MM.html`.
+    page: Path
     statements: int
     data: ReportData
     timings: dict[str, float] = field(default_factory=dict)
@@ -49,6 +55,34 @@ class MonthlyResult:
 
 #: Where a firm keeps its monthly commentary, under the output folder: `YYYY-MM.md`.
 COMMENTARY_FOLDER = "commentary"
+#: The firm's commentary a month was built with, kept in its snapshot so that approving
+#: it (a rebuild from the snapshot) shows the same words.
+SAVED_COMMENTARY = "commentary.md"
+
+
+def settings_fingerprint(config: Config) -> str:
+    """A hash of the settings that shape what the documents say beyond the records (the
+    firm, targets, alerts, record links), kept in the snapshot: an approval rebuilds the
+    month and must be given the same ones."""
+    import hashlib
+
+    firm = dataclasses.replace(config.firm, name="")
+    shown = repr((firm, config.targets, config.alerts, sorted(config.record_urls.items())))
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+def commentary_path(out: Path, month: Month, given: Path | None) -> Path | None:
+    """The commentary file to use: `given` (`--commentary`), else `OUT/commentary/YYYY-MM.md`
+    where there is one, else the one the month's snapshot was built with."""
+    if given is not None:
+        return given
+    for path in (
+        out / COMMENTARY_FOLDER / f"{month}.md",
+        out / str(month) / "data" / SAVED_COMMENTARY,
+    ):
+        if path.exists():
+            return path
+    return None
 
 
 def report_data(
@@ -110,6 +144,8 @@ def run_monthly(
     workers: int | None = None,
     months: int = 12,
     commentary: Path | None = None,
+    stamp: Stamp | None = None,
+    expect_figures: dict[str, object] | None = None,
     on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonthlyResult:
@@ -122,10 +158,19 @@ def run_monthly(
     failing source stops the run unless `allow_partial`. Errors are `ReportsError`s.
 
     Each figure carries `months` of history, compared with what earlier reports in `out`
-    sent; the first pages carry the firm's `commentary` (see `with_commentary`).
+    sent; the first pages carry the firm's `commentary` (see `commentary_path`).
+
+    The documents are a draft (`stamp`), or approved automatically where `[delivery]
+    approval = "auto"`; the month's manifest records which, with every file's digest.
+    `email` sends only a month that is not a draft (`approve_month` approves one).
+    `expect_figures` (an approval's rebuild) refuses to write anything if the figures
+    are not those the draft showed.
     """
     month.require_begun()
     templates = Templates(templates_dir)
+    if stamp is None:
+        automatic = config.delivery.automatic
+        stamp = Stamp.automatic(dt.datetime.now(dt.UTC)) if automatic else Stamp.draft()
     final = out / str(month)
     data_folder = final / "data"
     timings: dict[str, float] = {}
@@ -175,7 +220,19 @@ def run_monthly(
         alert_rules=config.alerts,
         sent=archive.sent_figures(out, month, months),
     )
-    data = with_commentary(data, out, commentary)
+    commentary = commentary_path(out, month, commentary)
+    data = dataclasses.replace(with_commentary(data, None, commentary), stamp=stamp)
+    if expect_figures is not None and archive.figures_of(data) != expect_figures:
+        changed = sorted(
+            key
+            for key, value in archive.figures_of(data).items()
+            if expect_figures.get(key) != value
+        )
+        raise ApprovalError(
+            f"{month} rebuilt from its snapshot no longer shows the draft's figures "
+            f"({', '.join(changed) or 'a figure is missing'}): rerun reports monthly, look "
+            "it over, then approve it"
+        )
     existed = out.exists()
     staging = out / f".{month}.staging"
     shutil.rmtree(staging, ignore_errors=True)
@@ -187,14 +244,22 @@ def run_monthly(
                 "firm": data.firm.name,
                 "report_currency": currency,
                 "templates": templates.fingerprint(),
+                "history_months": months,
+                "settings": settings_fingerprint(config),
             }
             snapshot.save(fetched, staging / "data", extra)
+            if commentary is not None and data.commentary and data.commentary.by_firm:
+                shutil.copyfile(commentary, staging / "data" / SAVED_COMMENTARY)
         archive.write_figures(data, staging)
         write_briefing(data, staging)
         stage("excel")
         workbook = write_workbook(data, staging / f"report-{month}.xlsx", template)
         stage("pdf")
         report = write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
+        stage("html")
+        page = write_monthly_html(
+            data, staging / f"report-{month}.html", templates, config.record_urls
+        )
         with ProcessPoolExecutor(max_workers=workers) as pool:
             rendered = write_statements(data, staging / "statements", templates, pool)
         stage("publish")
@@ -202,9 +267,18 @@ def run_monthly(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         remove_if_made(out, existed)
+    write_manifest(final, str(month), stamp, "auto" if config.delivery.automatic else "manual")
+    write_archive_page(out, templates)
     delivery = None
     if email:
         stage("email")
+        if stamp.is_draft:
+            raise ApprovalError(
+                f"{month} is a draft: it was written to {final}, and nothing was sent. Look "
+                f"it over ({page.name}), then run reports approve --month {month} --by NAME "
+                f'and reports email --month {month}; or set [delivery] approval = "auto" for '
+                "unattended runs"
+            )
         delivery = deliver_month(final, month, config, templates, data.firm.name)
     stage("done")
     durations = {a: timings[b] - timings[a] for a, b in pairwise(timings)}
@@ -212,10 +286,62 @@ def run_monthly(
         final,
         final / workbook.name,
         final / report.name,
+        final / page.name,
         len(rendered),
         data,
         durations,
         delivery,
+    )
+
+
+def approve_month(
+    month: Month,
+    config: Config,
+    out: Path,
+    by: str,
+    *,
+    templates_dir: Path | None = None,
+    workers: int | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> MonthlyResult:
+    """Approve `month`'s documents as `by`: rebuild them from the month's snapshot with the
+    approval stamped on each (the files sent are these), and record who, when and every
+    file's digest in its manifest. The rebuild must show the draft's figures, from the
+    same settings and templates; an `ApprovalError` says what differs otherwise."""
+    by = " ".join(by.split())
+    if not by:
+        raise ApprovalError("--by must name who approves the month")
+    folder = out / str(month)
+    if read_manifest(folder) is None or not snapshot.exists(folder / "data"):
+        raise ApprovalError(
+            f"{folder} holds no report built by reports monthly: run reports monthly "
+            f"--month {month} first, look it over, then approve it"
+        )
+    saved = snapshot.load(folder / "data")[1]
+    templates = Templates(templates_dir)
+    if saved.get("templates") not in (None, templates.fingerprint()):
+        raise ApprovalError(
+            f"the templates differ from those {month}'s draft was built with: approve with "
+            "the same --templates as reports monthly, or rerun it"
+        )
+    if saved.get("settings") not in (None, settings_fingerprint(config)):
+        raise ApprovalError(
+            f"the firm, targets, alerts or record links of these settings differ from those "
+            f"{month}'s draft was built with: approve with the same --config as reports "
+            "monthly, or rerun it"
+        )
+    drafted = archive.read_figures(folder)
+    return run_monthly(
+        month,
+        config,
+        out,
+        from_snapshot=True,
+        templates_dir=templates_dir,
+        workers=workers,
+        months=int(str(saved.get("history_months", 12))),
+        stamp=Stamp.approved(by, dt.datetime.now(dt.UTC)),
+        expect_figures=dict(drafted) if drafted is not None else None,
+        on_stage=on_stage,
     )
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import idna
 
+from reports.approval import require_sendable
 from reports.config import Config, SmtpSettings
 from reports.errors import DeliveryError
 from reports.output import atomic_write
@@ -83,7 +84,9 @@ def deliver_month(
     firm: str = "",
 ) -> Delivery:
     """Send the month's statements and report as `config` says (SMTP, or the outbox), from
-    `config.firm` (named `firm` if that is given)."""
+    `config.firm` (named `firm` if that is given): only an approved month whose files are
+    as approved (`approval.require_sendable`)."""
+    require_sendable(Path(folder))
     plan = plan_messages(folder, month.label, config.email, templates, config.firm.named(firm))
     delivery = deliver(plan.messages, folder, config.smtp, plan.skipped)
     record_addresses(Path(folder) / "statements", delivery.addresses)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reports.money import SYMBOLS, minor_units
+from reports.money import SYMBOLS, minor_units, total
 from reports.output import atomic_write
 from reports.render.pdf import monthly_context
 from reports.render.templates import Templates, day, money
@@ -162,11 +162,14 @@ def _groups(
         first = part.row(0, named=True)
         title = " · ".join(
             text
-            for text in (str(number[0] or "no number"), day(first.get("invoice_date")),
-                         str(first.get("recipients_name") or ""))
+            for text in (
+                str(number[0] or "no number"),
+                day(first.get("invoice_date")),
+                str(first.get("recipients_name") or ""),
+            )
             if text
         )
-        sums = tuple(money(part[name].sum(), currency) for name in money_columns)
+        sums = tuple(money(total(part[name]), currency) for name in money_columns)
         own = tuple(row for row in rows if row.group == str(number[0] or ""))
         url = record_url(urls, first.get("source"), (("invoice", "case_invoice_id"),), first)
         groups.append(Group(title, url, sums, own))
@@ -182,14 +185,14 @@ def _source_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def content_security_policy(style: str, script: str) -> str:
+def content_security_policy(style: str, script: str | None) -> str:
     """No request to anywhere; only this page's own style and script (by their hashes) and
     pictures inside it (`data:`) are allowed."""
     return "; ".join(
         (
             "default-src 'none'",
             f"style-src {_source_hash(style)}",
-            f"script-src {_source_hash(script)}",
+            "script-src " + (_source_hash(script) if script is not None else "'none'"),
             "img-src data:",
             "base-uri 'none'",
             "form-action 'none'",

@@ -146,9 +146,7 @@ def _income_columns(report_currency: str) -> tuple[Column, ...]:
         Column("frequency", "Frequency"),
         Column("amount", "Amount", Kind.MONEY, currency_column="amount_currency"),
         Column("annual_amount", "A year", Kind.MONEY, currency_column="amount_currency"),
-        Column(
-            "report_annual_amount", f"A year in {report_currency}", Kind.MONEY, report_currency
-        ),
+        Column("report_annual_amount", f"A year in {report_currency}", Kind.MONEY, report_currency),
     )
 
 
@@ -204,9 +202,7 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
         value = figure.value_for(data)
         if summed != value:
             raise AssertionError(f"{key}: its records sum to {summed}, the figure is {value}")
-        return Breakdown(
-            figure, description, rows, columns, amount, summed, "source", links, group
-        )
+        return Breakdown(figure, description, rows, columns, amount, summed, "source", links, group)
 
     def state(value: ExpenseState) -> pl.DataFrame:
         return expenses.filter(pl.col("state") == value.value)

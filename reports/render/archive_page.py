@@ -1,0 +1,155 @@
+"""`OUT/index.html`: every month in the output folder, newest first, with the trends of
+its headline figures as each month's report sent them, whether it is approved, and links
+to its web page, PDF and workbook. Rebuilt at each run; self-contained like the month's
+page (its policy allows no request)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from reports import archive
+from reports.approval import read_manifest
+from reports.errors import ApprovalError, PeriodError
+from reports.output import atomic_write
+from reports.periods import Month
+from reports.render import charts
+from reports.render.commentary import amount
+from reports.render.templates import Templates
+from reports.render.web import content_security_policy
+from reports.report.figures import FIGURES, Figure, Unit
+from reports.report.history import BEHAVIOUR
+
+INDEX = "index.html"
+
+
+@dataclass(frozen=True)
+class ArchivedMonth:
+    month: Month
+    #: "draft", "approved by ... on ...", or "" for a month built before approvals.
+    status: str
+    draft: bool
+    #: The month's files that are there, by what they are: page, pdf, workbook.
+    files: dict[str, str]
+    figures: dict[str, Decimal]
+    report_currency: str
+    invoice_currency: str
+
+
+@dataclass(frozen=True)
+class FigureTrend:
+    title: str
+    chart: str | None
+    #: The newest month's value, as printed.
+    latest: str
+    values: tuple[str, ...]
+
+
+def archived_months(out: Path) -> list[ArchivedMonth]:
+    """Every `YYYY-MM` folder of `out` with a report in it, newest first."""
+    found = []
+    for folder in out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]"):
+        try:
+            month = Month.parse(folder.name)
+        except PeriodError:
+            continue
+        names = {
+            "page": f"report-{month}.html",
+            "pdf": f"report-{month}.pdf",
+            "workbook": f"report-{month}.xlsx",
+        }
+        files = {
+            kind: f"{month}/{name}" for kind, name in names.items() if (folder / name).exists()
+        }
+        if not files:
+            continue
+        try:
+            manifest = read_manifest(folder)
+        except ApprovalError:
+            manifest = None
+        report_currency, invoice_currency = archive.read_currencies(folder)
+        found.append(
+            ArchivedMonth(
+                month,
+                manifest.stamp.label if manifest else "",
+                manifest is not None and manifest.stamp.is_draft,
+                files,
+                archive.read_figures(folder) or {},
+                report_currency,
+                invoice_currency,
+            )
+        )
+    return sorted(found, key=lambda m: m.month, reverse=True)
+
+
+def _title(figure: Figure, currency: str) -> str:
+    text = figure.name or figure.label
+    return text.format(currency=currency, vat_quarter="quarter to the month's end").strip()
+
+
+def _currency(figure: Figure, month: ArchivedMonth) -> str | None:
+    if figure.unit is Unit.REPORT_MONEY:
+        return month.report_currency
+    if figure.unit is Unit.INVOICE_MONEY:
+        return month.invoice_currency
+    return None
+
+
+def figure_trends(
+    months: list[ArchivedMonth], history: dict[str, dict[str, Decimal]]
+) -> list[FigureTrend]:
+    """Each headline figure: its chart over the newest report's months (`history`, as its
+    `figures.json` gave them) or, without one, over the archived months; and its value
+    in each archived month as that month's report sent it."""
+    if not months:
+        return []
+    newest = months[0]
+    charted = history or {str(m.month): m.figures for m in reversed(months)}
+    trends = []
+    for figure in FIGURES:
+        if figure.key not in BEHAVIOUR:
+            continue
+        currency = _currency(figure, newest)
+        having = [
+            (month, values[figure.key])
+            for month, values in sorted(charted.items())
+            if figure.key in values
+        ]
+        chart = (
+            charts.trend_line(
+                [f"{Month.parse(month).start:%b %y}" for month, _ in having],
+                [float(value) for _, value in having],
+                [],
+                currency,
+            )
+            if len(having) > 1
+            else None
+        )
+        printed = tuple(
+            amount(m.figures[figure.key], figure.unit, _currency(figure, m))
+            if figure.key in m.figures
+            else ""
+            for m in months
+        )
+        trends.append(
+            FigureTrend(_title(figure, newest.report_currency), chart, printed[0], printed)
+        )
+    return trends
+
+
+def write_archive_page(out: Path, templates: Templates | None = None) -> Path:
+    """`out/index.html` from the months now in `out`."""
+    templates = templates or Templates()
+    months = archived_months(out)
+    history = archive.read_history(out / str(months[0].month)) if months else {}
+    style = templates.text("report.css") + "\n" + templates.text("web.css")
+    html = templates.render(
+        "index.html",
+        months=months,
+        trends=figure_trends(months, history),
+        history_months=len(history),
+        style=style,
+        csp=content_security_policy(style, None),
+    )
+    return atomic_write(out / INDEX, lambda target: target.write_text(html, encoding="utf-8"))
