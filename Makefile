@@ -18,9 +18,13 @@ install: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
+# The month is built as a draft, approved (as a partner would after reading the web report),
+# then sent into output/2026-10/outbox/.
 demo: $(STAMP) system-deps
-	$(BIN)/reports monthly --sandbox --month 2026-10 --email --out output --config demo/reports.toml --commentary demo/commentary/2026-10.md
-	@echo "demo report written to output/2026-10/: workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot)"
+	$(BIN)/reports monthly --sandbox --month 2026-10 --out output --config demo/reports.toml --commentary demo/commentary/2026-10.md
+	$(BIN)/reports approve --sandbox --month 2026-10 --out output --config demo/reports.toml --by "Demo Partner"
+	$(BIN)/reports email --sandbox --month 2026-10 --out output --config demo/reports.toml
+	@echo "demo report written to output/2026-10/: web report (report-2026-10.html), workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot), manifest.json (approval); every month: output/index.html"
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks notebooks

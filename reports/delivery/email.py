@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import os
+import secrets
 import smtplib
 import ssl
 from collections import Counter
@@ -87,7 +89,10 @@ def deliver_month(
     `config.firm` (named `firm` if that is given): only an approved month whose files are
     as approved (`approval.require_sendable`)."""
     require_sendable(Path(folder))
-    plan = plan_messages(folder, month.label, config.email, templates, config.firm.named(firm))
+    rule = config.delivery.password if config.delivery.encrypt_statements else None
+    plan = plan_messages(
+        folder, month.label, config.email, templates, config.firm.named(firm), rule
+    )
     delivery = deliver(plan.messages, folder, config.smtp, plan.skipped)
     record_addresses(Path(folder) / "statements", delivery.addresses)
     return dataclasses.replace(delivery, monthly_note=plan.monthly_note)
@@ -148,6 +153,8 @@ def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
         content = outgoing.attachment.read_bytes()
     except OSError as error:
         raise DeliveryError(f"cannot attach {outgoing.attachment}: {error.strerror}") from None
+    if outgoing.password is not None:
+        content = encrypted(content, outgoing.password.reveal())
     message.add_attachment(
         content,
         maintype="application",
@@ -155,6 +162,21 @@ def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
         filename=outgoing.attachment_name or outgoing.attachment.name,
     )
     return message
+
+
+def encrypted(pdf: bytes, password: str) -> bytes:
+    """`pdf` encrypted with AES-256 (PDF 2.0's standard security handler): it opens with
+    `password`; its owner password is random and kept nowhere, so nobody can lift the
+    protection with one."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(
+        user_password=password, owner_password=secrets.token_urlsafe(32), algorithm="AES-256"
+    )
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def _ledger(outbox: Path) -> set[str]:

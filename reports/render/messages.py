@@ -9,11 +9,13 @@ client is ever sent another client's statement.
 from __future__ import annotations
 
 import json
+import string
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.config import EmailSettings, FirmSettings
+from reports.config import PASSWORD_FIELDS, EmailSettings, FirmSettings, Secret
 from reports.errors import DeliveryError, TemplateError
 from reports.render.commentary import BRIEFING_FILE
 from reports.render.pdf import file_digest
@@ -32,6 +34,9 @@ class Outgoing:
     client_key: str | None = None
     #: The name the file is attached under (its own name when None).
     attachment_name: str | None = None
+    #: The password the attached statement is encrypted with (`[delivery]
+    #: encrypt_statements`); never shown, logged or written anywhere.
+    password: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,29 @@ def client_address(
     )
 
 
+#: The words a password rule's fields are told to the client in.
+_FIELD_WORDS = {"postcode": "postcode", "reference": "reference", "email": "email address"}
+
+
+def statement_password(rule: str, entry: Mapping[str, object]) -> tuple[Secret | None, str]:
+    """The password `rule` gives from a statement's client fields, or None and the first
+    field it names that the client has no value for."""
+    values = {field: str(entry.get(field) or "").strip() for field in PASSWORD_FIELDS}
+    named = [field for _, field, _, _ in string.Formatter().parse(rule) if field]
+    for field in named:
+        if not values[field]:
+            return None, _FIELD_WORDS[field]
+    return Secret(rule.format(**values)), ""
+
+
+def password_hint(rule: str | None) -> str:
+    """What the email tells the client the password is: `your postcode`."""
+    if rule is None:
+        return ""
+    words = {field: f"your {_FIELD_WORDS[field]}" for field in PASSWORD_FIELDS}
+    return rule.format(**words)
+
+
 def _render(templates: Templates, name: str, context: dict[str, object]) -> tuple[str, str]:
     text = templates.render(name, **context)
     first, _, body = text.partition("\n")
@@ -118,8 +146,11 @@ def plan_messages(
     settings: EmailSettings,
     templates: Templates | None = None,
     firm: FirmSettings | str = "",
+    password_rule: str | None = None,
 ) -> Plan:
-    """Messages for the PDFs in `month_folder` (as `reports pdf` wrote them)."""
+    """Messages for the PDFs in `month_folder` (as `reports pdf` wrote them); with a
+    `password_rule` (`"{postcode}"`), each statement is to be encrypted with the password
+    it gives from the client's own fields, and a client with no value for it is not sent."""
     folder = Path(month_folder)
     templates = templates or Templates()
     manifest_path = folder / "statements" / "statements.json"
@@ -141,6 +172,20 @@ def plan_messages(
             assert not_sent is not None
             skipped.append(not_sent)
             continue
+        password = None
+        if password_rule is not None:
+            password, missing = statement_password(password_rule, entry)
+            if password is None:
+                skipped.append(
+                    NotSent(
+                        entry["client"],
+                        "no password",
+                        f"{entry['client']} ({entry['key']}): its statement is to be encrypted "
+                        f"with a password from its {missing}, and it has none: add it in its "
+                        "system, or change [delivery] password",
+                    )
+                )
+                continue
         attachment = folder / "statements" / entry["path"]
         subject, body = _render(
             templates,
@@ -152,6 +197,7 @@ def plan_messages(
                 "period_end": month_label,
                 "outstanding": entry.get("outstanding"),
                 "reference": entry.get("reference"),
+                "password_hint": password_hint(password_rule) if password else None,
             },
         )
         messages.append(
@@ -163,6 +209,7 @@ def plan_messages(
                 attachment,
                 entry["key"],
                 entry.get("attachment"),
+                password,
             )
         )
     monthly = sorted(folder.glob("report-*.pdf"))

@@ -388,6 +388,8 @@ class RenderedStatement:
     attachment: str
     #: The client's own reference, to quote when paying.
     reference: str | None
+    #: The client's postcode where its system holds one (a statement password may use it).
+    postcode: str | None = None
 
 
 def write_statements(
@@ -432,6 +434,7 @@ def write_statements(
             else money(s.totals.outstanding, data.invoice_currency),
             attachments[s.key],
             s.reference,
+            s.postcode,
         )
         for s, path in zip(chosen, paths, strict=True)
     ]
