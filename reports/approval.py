@@ -108,7 +108,7 @@ def require_sendable(folder: Path) -> Manifest:
     manifest = read_manifest(folder)
     if manifest is None:
         raise ApprovalError(
-            f"{month} has no manifest: rerun reports monthly --month {month}, then approve it"
+            f"{month} has no manifest: run reports monthly --month {month}, then approve it"
         )
     if not manifest.sendable:
         raise ApprovalError(

@@ -107,8 +107,10 @@ def record_url(
     return None
 
 
-def _minor(value: object, digits: int) -> int:
-    return int(Decimal(str(value)).scaleb(digits))
+def _minor(value: object, digits: int) -> int | None:
+    """An amount in minor units for the page's sums; None for no amount (a record with no
+    value adds nothing to its figure, and Data quality says why)."""
+    return None if value is None else int(Decimal(str(value)).scaleb(digits))
 
 
 def shown(breakdown: Breakdown, data: ReportData, urls: RecordUrls) -> Shown:

@@ -75,6 +75,15 @@ def _with_source(frame: pl.DataFrame, role: Role) -> pl.DataFrame:
     return frame.with_columns(source=pl.lit(role_schema(role).source, pl.String))
 
 
+def _numbered(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
+    """An invoice with no number is shown by its id, as Data quality says it is."""
+    if "invoice_number" not in frame.columns:
+        return frame
+    return frame.with_columns(
+        invoice_number=pl.coalesce("invoice_number", pl.format("(no number) id {}", id_column))
+    )
+
+
 _CASE_COLUMNS = (
     Column("source", "System"),
     Column("case_id", "Case"),
@@ -179,10 +188,16 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
         data.expenses_left_out.filter(pl.col("state") == ExpenseState.REJECTED.value),
         Role.EXPENSES,
     )
-    invoices = _with_source(data.invoices, Role.INVOICES)
-    debt = _with_source(data.debt, Role.INVOICES) if data.debt.width else invoices.clear()
+    invoices = _numbered(_with_source(data.invoices, Role.INVOICES), "id")
+    debt = (
+        _numbered(_with_source(data.debt, Role.INVOICES), "id")
+        if data.debt.width
+        else invoices.clear()
+    )
     lines = (
-        _with_source(data.vat_lines, Role.INVOICE_ITEMS).sort("invoice_number", "id")
+        _numbered(_with_source(data.vat_lines, Role.INVOICE_ITEMS), "case_invoice_id").sort(
+            "invoice_number", "id"
+        )
         if data.vat_lines.width
         else None
     )

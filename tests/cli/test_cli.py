@@ -242,6 +242,24 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     assert (folder / "report-2026-10.pdf").read_bytes().startswith(b"%PDF")
     manifest = json.loads((folder / "statements" / "statements.json").read_text())
     assert manifest and all((folder / "statements" / entry["path"]).exists() for entry in manifest)
+    # `reports pdf` writes documents to look at: a draft, with no manifest to approve.
+    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: 2026-10 has no manifest: run reports monthly --month 2026-10, then approve it"
+    )
+    result = run(
+        ["monthly", "--month", "2026-10", "--out", str(tmp_path), "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    result = run(
+        ["approve", "--month", "2026-10", "--out", str(tmp_path), "--by", "Jo Partner"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((folder / "statements" / "statements.json").read_text())
     # Statements go out in the firm's name: with none set, nothing is sent.
     result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
@@ -285,10 +303,12 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     ) in result.stderr.splitlines()
 
 
-def test_email_before_pdf_is_a_clear_error(tmp_path: Path) -> None:
+def test_email_before_any_report_is_a_clear_error(tmp_path: Path) -> None:
     result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
-    assert "run `reports pdf` for this month first" in result.stderr
+    assert result.stderr.strip() == (
+        "error: 2026-10 has no manifest: run reports monthly --month 2026-10, then approve it"
+    )
 
 
 def test_trends_writes_the_months_asked_for(sandbox: Sandbox, tmp_path: Path) -> None:

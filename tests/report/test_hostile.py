@@ -71,7 +71,8 @@ def data(hostile_sandbox: Sandbox) -> ReportData:
 
 @pytest.fixture(scope="module")
 def report(hostile_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`reports monthly --email` over the hostile sandbox, as a user runs it."""
+    """`reports monthly --email` over the hostile sandbox, as a user runs it unattended
+    (`[delivery] approval = "auto"`)."""
     out = tmp_path_factory.mktemp("hostile")
     addresses = {
         f"mobility-{client_id}": f"ap-{index}@client.example"
@@ -79,7 +80,7 @@ def report(hostile_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -
     }
     # An address by name for "José Ltd": three clients are called that as a reader sees it.
     addresses[scenarios.JOSE_NAMES[0]] = "ap@jose.example"
-    toml = "[firm]\nname = 'Hostile & Co'\n"
+    toml = "[firm]\nname = 'Hostile & Co'\n[delivery]\napproval = 'auto'\n"
     toml += "[email]\nmonthly_to = ['partners@firm.example']\n[email.client_addresses]\n" + "".join(
         f'"{key}" = "{address}"\n' for key, address in addresses.items()
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.config import EmailSettings
+from reports.config import DeliverySettings, EmailSettings
 from reports.monthly import MonthlyResult, run_monthly
 from reports.periods import Month
 from reports.render.commentary import percent
@@ -43,6 +43,7 @@ def result(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Monthl
         ),
         alerts=(AlertRule(AlertKind.ABOVE, Decimal(1), "overdue_90_plus"),),
         email=EmailSettings(monthly_to=("partners@firm.example",)),
+        delivery=DeliverySettings(approval="auto"),
     )
     return run_monthly(MONTH, config, out, email=True, workers=2)
 

@@ -106,9 +106,11 @@ def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("output")
+    # An unattended run: approved as it is built, then sent.
     result = run(
         ["monthly", "--demo", "--month", MONTH, "--out", str(out), "--workers", "2", "--email"],
         cwd=out,
+        env={"REPORTS_DELIVERY_APPROVAL": "auto"},
     )
     assert result.returncode == 0, result.stderr
     return out / MONTH
@@ -159,6 +161,7 @@ def test_rebuilding_from_the_snapshot_gives_the_same_report(demo: Path, tmp_path
             "2",
         ],
         cwd=tmp_path,
+        env={"REPORTS_DELIVERY_APPROVAL": "auto"},
     )
     assert result.returncode == 0, result.stderr
     after = summary(demo / f"report-{MONTH}.xlsx")
