@@ -32,12 +32,12 @@ test: $(STAMP) system-deps
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
-# The tests that need neither a sandbox on loopback nor LibreOffice, in under a minute:
+# The tests that need no sandbox on loopback, LibreOffice or Chromium, in under a minute:
 # lint first, as `make test` does; a test that needs either and is not marked fails here.
 test-fast: $(STAMP)
 	$(BIN)/ruff check reports tests benchmarks notebooks
 	$(BIN)/mypy
-	REPORTS_TEST_FAST=1 $(BIN)/python -m pytest -q -m "not loopback and not libreoffice"
+	REPORTS_TEST_FAST=1 $(BIN)/python -m pytest -q -m "not loopback and not libreoffice and not browser"
 
 # JupyterLab on the notebooks, from the project's venv (they use the sandbox unless sources
 # are configured); it prints the address to open.

@@ -1,8 +1,9 @@
 """Fixtures: the shared read-only sandbox, and a factory for sandboxes of a test's own;
 and the markers of tests that need more than Python: `loopback` (a sandbox served on
-127.0.0.1) and `libreoffice` (a workbook opened in LibreOffice headless), found from what
-each test and its fixtures use. `make test-fast` runs the rest, with those two refused so
-that a test that needs one and is not marked fails instead of passing slowly."""
+127.0.0.1), `libreoffice` (a workbook opened in LibreOffice headless) and `browser` (a page
+opened in Debian's Chromium), found from what each test and its fixtures use. `make
+test-fast` runs the rest, with the first refused so that a test that needs one and is not
+marked fails instead of passing slowly."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ FAST = os.environ.get("REPORTS_TEST_FAST") == "1"
 NEEDS = {
     "loopback": {"Sandbox", "sandbox", "make_sandbox", "--sandbox", "--demo"},
     "libreoffice": {"recalculated_sheets", "libreoffice_pdf", "libreoffice_profile"},
+    "browser": {"chromium"},
 }
 
 
@@ -103,3 +105,30 @@ def make_sandbox() -> Iterator[MakeSandbox]:
     yield make
     for server in started:
         server.stop()
+
+
+#: Debian's Chromium (scripts/system-deps.sh installs it); Playwright drives it, and never
+#: downloads a browser of its own.
+CHROMIUM = "/usr/bin/chromium"
+#: As the machine's closed network wants it: no background requests, no sandbox as root.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Playwright's `Browser`) for the module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -42,6 +42,9 @@ IDN_ADDRESS = "anna@b\u00fccher.example"
 NON_ASCII_LOCAL_ADDRESS = "j\u00f6rg@example.co.uk"
 NUL_NAME = "Nul\x00 Byte"
 SURROGATE_NAME = "Broken \ud800 Name"
+#: Markup a page would run or follow if it printed a vendor's text unescaped.
+MARKUP_NAME = '<script>alert("name")</script><img src=x onerror="alert(1)"> Ltd'
+MARKUP_LINE = '<a href="javascript:alert(2)">Wills</a> & <b>trusts</b>'
 
 
 def _slots(data: SandboxData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -208,6 +211,14 @@ def hostile_names(data: SandboxData) -> None:
         case["full_names"] = name
 
 
+def markup_names(data: SandboxData) -> None:
+    """A WillSuite client named with a script and an image that runs one, and a line of its
+    October invoice described with a `javascript:` link: text to show, never to run."""
+    case, invoice = _slots(data)[18]
+    case["full_names"] = MARKUP_NAME
+    invoice["items"][0]["description"] = MARKUP_LINE
+
+
 def misfiled_invoice(data: SandboxData) -> None:
     """An invoice listed under one customer's case whose own `customer_case_id` names another
     customer's case."""
@@ -363,6 +374,7 @@ SCENARIOS: dict[str, Scenario] = {
     "path-id": path_id,
     "missing-id": missing_id,
     "hostile-names": hostile_names,
+    "markup-names": markup_names,
     "misfiled-invoice": misfiled_invoice,
     "misfiled-item": misfiled_item,
     "misfiled-expense": misfiled_expense,
