@@ -706,3 +706,16 @@ def test_a_domain_in_another_script_is_sent_as_idna_and_one_refusal_stops_nothin
         )
     )
     assert len(list((report / "outbox").glob("*.eml"))) == len(sent) + 1  # and the partners
+
+
+def test_every_figure_breaks_down_into_records_summing_to_it(data: ReportData) -> None:
+    """The web report's drill-down over every hostile record: each figure's records add up
+    to it (`breakdowns` refuses otherwise), and no record is shown under two invoices."""
+    from reports.report.drill import breakdowns
+
+    found = {b.key: b for b in breakdowns(data)}
+    assert set(found) == {figure.key for figure in FIGURES}
+    lines = found["vat_box1"].rows
+    assert lines["id"].is_unique().all()
+    # An unnumbered invoice is listed by its id, as Data quality says.
+    assert not found["invoices"].rows["invoice_number"].is_null().any()
