@@ -30,7 +30,7 @@ from reports.periods import Month
 from reports.render.archive_page import write_archive_page
 from reports.render.commentary import observations, read_commentary, write_briefing
 from reports.render.excel import write_trends_workbook, write_workbook
-from reports.render.pdf import write_monthly_pdf, write_statements
+from reports.render.pdf import monthly_context, write_monthly_pdf, write_statements
 from reports.render.templates import Templates
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
@@ -71,15 +71,17 @@ def settings_fingerprint(config: Config) -> str:
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
-def commentary_path(out: Path, month: Month, given: Path | None) -> Path | None:
+def commentary_path(
+    out: Path, month: Month, given: Path | None, from_snapshot: bool = False
+) -> Path | None:
     """The commentary file to use: `given` (`--commentary`), else `OUT/commentary/YYYY-MM.md`
-    where there is one, else the one the month's snapshot was built with."""
+    where there is one, else the one the month's snapshot was built with; a rebuild from
+    the snapshot takes the snapshot's first."""
     if given is not None:
         return given
-    for path in (
-        out / COMMENTARY_FOLDER / f"{month}.md",
-        out / str(month) / "data" / SAVED_COMMENTARY,
-    ):
+    default = out / COMMENTARY_FOLDER / f"{month}.md"
+    saved = out / str(month) / "data" / SAVED_COMMENTARY
+    for path in (saved, default) if from_snapshot else (default, saved):
         if path.exists():
             return path
     return None
@@ -220,7 +222,7 @@ def run_monthly(
         alert_rules=config.alerts,
         sent=archive.sent_figures(out, month, months),
     )
-    commentary = commentary_path(out, month, commentary)
+    commentary = commentary_path(out, month, commentary, from_snapshot)
     data = dataclasses.replace(with_commentary(data, None, commentary), stamp=stamp)
     if expect_figures is not None and archive.figures_of(data) != expect_figures:
         changed = sorted(
@@ -246,6 +248,9 @@ def run_monthly(
                 "templates": templates.fingerprint(),
                 "history_months": months,
                 "settings": settings_fingerprint(config),
+                "commentary": "firm"
+                if data.commentary and data.commentary.by_firm
+                else "automatic",
             }
             snapshot.save(fetched, staging / "data", extra)
             if commentary is not None and data.commentary and data.commentary.by_firm:
@@ -255,10 +260,11 @@ def run_monthly(
         stage("excel")
         workbook = write_workbook(data, staging / f"report-{month}.xlsx", template)
         stage("pdf")
-        report = write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
+        shown = monthly_context(data)  # drawn once, for the PDF and the web page
+        report = write_monthly_pdf(data, staging / f"report-{month}.pdf", templates, shown)
         stage("html")
         page = write_monthly_html(
-            data, staging / f"report-{month}.html", templates, config.record_urls
+            data, staging / f"report-{month}.html", templates, config.record_urls, shown
         )
         with ProcessPoolExecutor(max_workers=workers) as pool:
             rendered = write_statements(data, staging / "statements", templates, pool)
@@ -329,6 +335,13 @@ def approve_month(
             f"the firm, targets, alerts or record links of these settings differ from those "
             f"{month}'s draft was built with: approve with the same --config as reports "
             "monthly, or rerun it"
+        )
+    default_commentary = out / COMMENTARY_FOLDER / f"{month}.md"
+    if saved.get("commentary") == "automatic" and default_commentary.exists():
+        raise ApprovalError(
+            f"{default_commentary} was written after {month}'s draft, which has automatic "
+            "observations instead: rerun reports monthly to make a draft with it, then "
+            "approve that"
         )
     drafted = archive.read_figures(folder)
     return run_monthly(

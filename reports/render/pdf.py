@@ -283,10 +283,15 @@ def html_to_pdf(html: str, base_url: str, path: str | Path) -> str:
 
 
 def write_monthly_pdf(
-    data: ReportData, path: str | Path, templates: Templates | None = None
+    data: ReportData,
+    path: str | Path,
+    templates: Templates | None = None,
+    context: dict[str, object] | None = None,
 ) -> Path:
+    """The monthly report's PDF; `context` is `monthly_context(data)` where the caller has
+    it already (its charts take most of the time: the web page shares them)."""
     templates = templates or Templates()
-    html = templates.render("monthly.html", **monthly_context(data))
+    html = templates.render("monthly.html", **(context or monthly_context(data)))
     return Path(html_to_pdf(html, templates.base_url("monthly.html"), path))
 
 

@@ -203,9 +203,14 @@ def content_security_policy(style: str, script: str | None) -> str:
 
 
 def web_context(
-    data: ReportData, templates: Templates, urls: RecordUrls | None = None
+    data: ReportData,
+    templates: Templates,
+    urls: RecordUrls | None = None,
+    context: dict[str, object] | None = None,
 ) -> dict[str, object]:
-    context = monthly_context(data)
+    """What web.html is given: the PDF's `context` (`monthly_context(data)`, made here if
+    not given) and the page's own parts."""
+    context = context or monthly_context(data)
     style = templates.text("report.css") + "\n" + templates.text("web.css")
     script = templates.text("web.js")
     found = [shown(b, data, urls or {}) for b in breakdowns(data)]
@@ -230,8 +235,9 @@ def write_monthly_html(
     path: str | Path,
     templates: Templates | None = None,
     urls: RecordUrls | None = None,
+    context: dict[str, object] | None = None,
 ) -> Path:
-    """The month's web page, written atomically to `path`."""
+    """The month's web page, written atomically to `path` (`context` as for `web_context`)."""
     templates = templates or Templates()
-    html = templates.render("web.html", **web_context(data, templates, urls))
+    html = templates.render("web.html", **web_context(data, templates, urls, context))
     return atomic_write(Path(path), lambda target: target.write_text(html, encoding="utf-8"))

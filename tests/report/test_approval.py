@@ -155,6 +155,23 @@ def test_approving_with_other_settings_than_the_draft_is_refused(
     )
 
 
+def test_a_commentary_written_after_the_draft_is_not_slipped_into_its_approval(
+    drafted: Path, server: Sandbox
+) -> None:
+    commentary = drafted / "output" / "commentary" / f"{MONTH}.md"
+    commentary.parent.mkdir()
+    commentary.write_text("A quiet month.\n", encoding="utf-8")
+    try:
+        code, _, stderr = reports(drafted, server, "approve", "--by", "Jo")
+    finally:
+        commentary.unlink()
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: {commentary} was written after {MONTH}'s draft, which has automatic "
+        "observations instead: rerun reports monthly to make a draft with it, then approve that"
+    )
+
+
 def test_a_rerun_after_approval_is_a_draft_again(drafted: Path, server: Sandbox) -> None:
     code, _, stderr = reports(drafted, server, "monthly", "--workers", "2")
     assert code == 0, stderr
