@@ -21,6 +21,9 @@ import polars as pl
 from reports.sandbox import Sandbox, Sizes
 from reports.sandbox.faults import FAULTS
 
+#: Plannr's window, shortened: a 429 from Plannr with no usable Retry-After (the nan fault)
+#: waits out a whole window, as with the real one's minute.
+WINDOW = 1.0
 SIZES = Sizes(
     mobility_cases=12,
     plannr_cases=10,
@@ -55,7 +58,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        with Sandbox(sizes=SIZES, plannr_rate_limit=1_000_000) as server:
+        with Sandbox(
+            sizes=SIZES, plannr_rate_limit=1_000_000, plannr_rate_window_seconds=WINDOW
+        ) as server:
             result, clean_seconds = fetch(server, root / "clean")
             requests = sum(server.requests.values())
         if result.returncode:
@@ -70,6 +75,7 @@ def main() -> None:
             with Sandbox(
                 sizes=SIZES,
                 plannr_rate_limit=1_000_000,
+                plannr_rate_window_seconds=WINDOW,
                 faults=faults,
                 fault_rate=rate,
                 fault_seed=args.seed,

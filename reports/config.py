@@ -352,7 +352,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         concurrency=positive_int(
             values.get(("http", "concurrency"), "16"), name("http", "concurrency")
         ),
-        timeout_seconds=_positive_float(
+        timeout_seconds=positive_float(
             values.get(("http", "timeout_seconds"), "30"), name("http", "timeout_seconds")
         ),
         targets=targets,
@@ -565,7 +565,7 @@ def positive_int(text: str, what: str) -> int:
     return number
 
 
-def _positive_float(text: str, what: str) -> float:
+def positive_float(text: str, what: str) -> float:
     try:
         number = float(text)
     except ValueError:

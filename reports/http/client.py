@@ -82,6 +82,7 @@ class ApiClient:
         timeout_seconds: float = 30.0,
         retry: RetryPolicy | None = None,
         requests_per_minute: float | None = None,
+        rate_window_seconds: float | None = None,
         limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
         on_progress: ProgressCallback | None = None,
@@ -98,8 +99,14 @@ class ApiClient:
         #: `reports monthly` records them in the manifest.
         self.on_note: NoteCallback | None = None
         self._limiter = limiter or (
-            RateLimiter(requests_per_minute) if requests_per_minute else None
+            RateLimiter(requests_per_minute, window_seconds=rate_window_seconds)
+            if requests_per_minute
+            else None
         )
+        if self._limiter is not None:
+            self._limiter.on_wait = lambda waited, total: self._progress(
+                "waiting for its rate limit (s)", waited, total
+            )
         self._sleep = sleep
         self._client = httpx.Client(
             base_url=base_url,
@@ -164,7 +171,11 @@ class ApiClient:
             headers["Content-Type"] = "application/json"
         last = Retry(RetryReason.CONNECTION, "no attempt")
         status: int | None = None
-        for attempt in range(1, self.retry.attempts + 1):
+        window = self._limiter.window_seconds if self._limiter is not None else None
+        windows_waited = 0
+        attempt = 0
+        while attempt < self.retry.attempts:
+            attempt += 1
             if self._limiter is not None:
                 self._limiter.acquire()
             retry_after = None
@@ -203,6 +214,33 @@ class ApiClient:
                     if not idempotent and reason is not RetryReason.RATE_LIMITED:
                         raise self._maybe_applied(method, path, last, status)
                     retry_after = retry_after_seconds(response_headers.get("Retry-After"))
+                    if status == 429 and retry_after is None and window and self._limiter:
+                        # The window's budget is spent (another integration may share it):
+                        # wait for the window, not a backoff, and spend no attempt on it.
+                        windows_waited += 1
+                        if windows_waited > 2:
+                            raise TransientApiError(
+                                f"{self.source}: {method} {path}: the rate limit's budget "
+                                f"stayed spent through two whole windows ({2 * window:.0f} s) "
+                                "of waiting: another integration on the account may be using "
+                                "it; try again later",
+                                source=self.source,
+                                method=method,
+                                url=self.url(path),
+                                status=status,
+                                reason=last.reason,
+                            )
+                        self.budget.spend(last)
+                        self._progress("retries", self.budget.retries, self.budget.requests)
+                        log.info(
+                            "%s: %s %s: rate limit spent, waiting for its window",
+                            self.source,
+                            method,
+                            path,
+                        )
+                        self._limiter.spent()
+                        attempt -= 1
+                        continue
             self.budget.spend(last)
             self._progress("retries", self.budget.retries, self.budget.requests)
             if attempt < self.retry.attempts:

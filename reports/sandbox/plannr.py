@@ -324,8 +324,13 @@ class PlannrApi(VendorApi):
         rate_limit: int = 500,
         rate_window_seconds: float = 60.0,
         documented_headers_only: bool = False,
+        spent_windows: int = 0,
     ) -> None:
         super().__init__(host)
+        #: As when another integration of the account has spent the budget: from the first
+        #: request, this many whole windows answer every request 429.
+        self.spent_windows = spent_windows
+        self._spent_until: float | None = None
         self.rate_limit = rate_limit
         self.rate_window_seconds = rate_window_seconds
         #: Send only the rate-limit header Plannr documents (`X-Ratelimit-Remaining`): no
@@ -360,10 +365,15 @@ class PlannrApi(VendorApi):
     def _rate(self, token: str) -> dict[str, str]:
         with self._lock:
             now = time.monotonic()
+            if self._spent_until is None:
+                self._spent_until = now + self.spent_windows * self.rate_window_seconds
+                self._window_start = now
             if now - self._window_start >= self.rate_window_seconds:
                 self._window_start, self._window_count = now, 0
             self._window_count += 1
             remaining = self.rate_limit - self._window_count
+            if now < self._spent_until:
+                remaining = -1  # spent by someone else, until its windows are over
             reset_in = self.rate_window_seconds - (now - self._window_start)
         headers = {"X-Ratelimit-Remaining": str(max(0, remaining))}
         if not self.documented_headers_only:

@@ -77,6 +77,7 @@ class Sandbox:
         plannr_rate_limit: int = 500,
         plannr_rate_window_seconds: float = 60.0,
         plannr_documented_headers_only: bool = False,
+        plannr_spent_windows: int = 0,
         willsuite_token_ttl_seconds: int = 3600,
         willsuite_list_envelope: str = "paginator",
         data: SandboxData | None = None,
@@ -108,7 +109,11 @@ class Sandbox:
         host = Host(self.data, self.lock, self.url)
         self.mobility = MobilityApi(host, mobility_max_per_page)
         self.plannr = PlannrApi(
-            host, plannr_rate_limit, plannr_rate_window_seconds, plannr_documented_headers_only
+            host,
+            plannr_rate_limit,
+            plannr_rate_window_seconds,
+            plannr_documented_headers_only,
+            plannr_spent_windows,
         )
         self.willsuite = WillSuiteApi(host, willsuite_token_ttl_seconds, willsuite_list_envelope)
         self.apis: tuple[VendorApi, ...] = (self.mobility, self.plannr, self.willsuite)
@@ -148,7 +153,12 @@ class Sandbox:
             mobility=MobilitySettings(f"{self.url}/mobility", Secret(MOBILITY_TOKEN))
             if "mobility" in sources
             else None,
-            plannr=PlannrSettings(f"{self.url}/plannr", Secret(PLANNR_TOKEN), PLANNR_ACCOUNT_UUID)
+            plannr=PlannrSettings(
+                f"{self.url}/plannr",
+                Secret(PLANNR_TOKEN),
+                PLANNR_ACCOUNT_UUID,
+                rate_window_seconds=self.plannr.rate_window_seconds,
+            )
             if "plannr" in sources
             else None,
             willsuite=WillSuiteSettings(
@@ -206,6 +216,7 @@ class Sandbox:
             "REPORTS_PLANNR_URL": f"{self.url}/plannr",
             "REPORTS_PLANNR_TOKEN": PLANNR_TOKEN,
             "REPORTS_PLANNR_ACCOUNT_UUID": PLANNR_ACCOUNT_UUID,
+            "REPORTS_PLANNR_RATE_WINDOW_SECONDS": str(self.plannr.rate_window_seconds),
             "REPORTS_WILLSUITE_URL": f"{self.url}/willsuite",
             "REPORTS_WILLSUITE_CLIENT_ID": WILLSUITE_CLIENT_ID,
             "REPORTS_WILLSUITE_CLIENT_SECRET": WILLSUITE_CLIENT_SECRET,

@@ -18,6 +18,9 @@ from reports.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from reports.sandbox import Sizes
 from reports.sandbox.faults import FAULTS
 
+#: Plannr's window, shortened: a 429 from Plannr with no usable Retry-After (the nan fault)
+#: waits out a whole window, as with the real one's minute.
+WINDOW = 1.0
 SIZES = Sizes(
     mobility_cases=12,
     plannr_cases=10,
@@ -44,7 +47,10 @@ def frames(folder: Path) -> dict[str, pl.DataFrame]:
 @pytest.fixture(scope="module")
 def baseline(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("baseline") / "out"
-    result, _ = fetch(make_sandbox(sizes=SIZES, plannr_rate_limit=1_000_000), out)
+    result, _ = fetch(
+        make_sandbox(sizes=SIZES, plannr_rate_limit=1_000_000, plannr_rate_window_seconds=WINDOW),
+        out,
+    )
     assert result.returncode == 0, result.stderr
     return frames(out)
 
@@ -60,7 +66,12 @@ def test_each_fault_at_ten_percent_changes_nothing(
     fault: str, baseline: dict, make_sandbox: MakeSandbox, tmp_path: Path
 ) -> None:
     server = make_sandbox(
-        sizes=SIZES, plannr_rate_limit=1_000_000, faults=[fault], fault_rate=0.1, fault_seed=7
+        sizes=SIZES,
+        plannr_rate_limit=1_000_000,
+        plannr_rate_window_seconds=WINDOW,
+        faults=[fault],
+        fault_rate=0.1,
+        fault_seed=7,
     )
     result, seconds = fetch(server, tmp_path / "out")
     assert result.returncode == 0, result.stderr
@@ -74,7 +85,12 @@ def test_a_mix_at_thirty_percent_gives_the_frames_or_one_clean_line(
     seed: int, baseline: dict, make_sandbox: MakeSandbox, tmp_path: Path
 ) -> None:
     server = make_sandbox(
-        sizes=SIZES, plannr_rate_limit=1_000_000, faults=FAULTS, fault_rate=0.3, fault_seed=seed
+        sizes=SIZES,
+        plannr_rate_limit=1_000_000,
+        plannr_rate_window_seconds=WINDOW,
+        faults=FAULTS,
+        fault_rate=0.3,
+        fault_seed=seed,
     )
     result, seconds = fetch(server, tmp_path / "out")
     assert seconds < BOUND_SECONDS
@@ -115,7 +131,12 @@ def test_a_run_that_keeps_failing_stops_with_what_failed(
     make_sandbox: MakeSandbox, tmp_path: Path
 ) -> None:
     server = make_sandbox(
-        sizes=SIZES, plannr_rate_limit=1_000_000, faults=["503-html"], fault_rate=0.9, fault_seed=3
+        sizes=SIZES,
+        plannr_rate_limit=1_000_000,
+        plannr_rate_window_seconds=WINDOW,
+        faults=["503-html"],
+        fault_rate=0.9,
+        fault_seed=3,
     )
     result, seconds = fetch(server, tmp_path / "out")
     assert result.returncode == 1
@@ -131,7 +152,12 @@ def test_retries_are_recorded_for_the_manifest(make_sandbox: MakeSandbox) -> Non
     from reports.periods import Month
 
     server = make_sandbox(
-        sizes=SIZES, plannr_rate_limit=1_000_000, faults=["502-html"], fault_rate=0.1, fault_seed=5
+        sizes=SIZES,
+        plannr_rate_limit=1_000_000,
+        plannr_rate_window_seconds=WINDOW,
+        faults=["502-html"],
+        fault_rate=0.1,
+        fault_seed=5,
     )
     snapshot = fetch_all(server.config(), Month.parse("2026-10"), rates.embedded())
     notes = snapshot.notes["fetch_notes"]

@@ -139,3 +139,19 @@ def test_a_count_that_never_adds_up_is_refused() -> None:
     with api(httpx.MockTransport(handle)) as client, pytest.raises(IncompleteDataError) as caught:
         fetch_pages(client, "/l", ResourceCollection("v").read, page_size=3, size_param="n")
     assert caught.value.url == "https://api.example/l"
+
+
+def test_a_budget_seen_spent_pauses_every_request_for_one_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(
+        6000, reserve=2, window_seconds=60, jitter_seconds=0, clock=clock, sleep=clock.sleep
+    )
+    waits: list[tuple[int, int]] = []
+    limiter.on_wait = lambda waited, total: waits.append((waited, total))
+    limiter.observe(0)
+    assert limiter.spent() == 60  # a second request seeing it spent does not extend it
+    limiter.acquire()
+    assert clock.now == 60 and sum(clock.slept) == 60
+    assert waits[0] == (0, 60) and waits[-1] == (59, 60)
+    limiter.acquire()  # the window is over: no wait
+    assert clock.now == pytest.approx(60.01)

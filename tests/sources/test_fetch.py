@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 from conftest import MakeSandbox
+from helpers import run
 
 import reports
 from reports import ApiError, IncompleteDataError, fetch_frames
@@ -315,3 +319,50 @@ def test_mobility_case_details_fill_the_detail_only_fields(make_sandbox: MakeSan
     assert cases["order_entity_type"].to_list() == ["client"] * 12
     assert services["total_tasks"].null_count() == 0
     assert services["total_tasks"].sum() == sum(1 for _ in server.data.mobility_tasks)
+
+
+def test_a_plannr_budget_spent_elsewhere_is_waited_out_not_failed(
+    make_sandbox: MakeSandbox,
+) -> None:
+    # As Plannr's rate-limit page has it: a budget a minute (here 2 s), only
+    # X-Ratelimit-Remaining sent, and another integration has spent this window's budget.
+    server = make_sandbox(
+        sizes=Sizes(plannr_cases=4, plannr_clients=4),
+        plannr_rate_window_seconds=2.0,
+        plannr_documented_headers_only=True,
+        plannr_spent_windows=1,
+    )
+    seen: list[tuple[str, int, int]] = []
+    started = time.monotonic()
+    incomes = reports.fetch_incomes(
+        server.config(sources=("plannr",)), on_progress=lambda *a: seen.append(a)
+    )
+    assert incomes.height == expected_counts(server)["plannr", "incomes"]
+    assert server.statuses[429] >= 1 and time.monotonic() - started >= 2.0
+    waits = [
+        done for label, done, total in seen if label == "plannr waiting for its rate limit (s)"
+    ]
+    assert waits and max(waits) >= 1
+
+
+def test_a_budget_that_stays_spent_stops_with_a_clear_error(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    server = make_sandbox(
+        sizes=Sizes(plannr_cases=4, plannr_clients=4),
+        plannr_rate_window_seconds=1.0,
+        plannr_documented_headers_only=True,
+        plannr_spent_windows=100,
+    )
+    result = run(
+        ["fetch", "--source", "plannr", "--out", str(tmp_path)],
+        env=server.environment(),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert re.fullmatch(
+        r"error: plannr: GET /api/v1/\S+: the rate limit's budget stayed spent through two "
+        r"whole windows \(2 s\) of waiting: another integration on the account may be using "
+        r"it; try again later\n",
+        result.stderr,
+    ), result.stderr

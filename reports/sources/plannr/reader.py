@@ -112,6 +112,7 @@ def connect(
         concurrency=config.concurrency,
         timeout_seconds=config.timeout_seconds,
         requests_per_minute=requests_per_minute,
+        rate_window_seconds=settings.rate_window_seconds,
         on_progress=on_progress,
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.config import Secret, base_url, data_home, require
+from reports.config import Secret, base_url, data_home, positive_float, require
 from reports.sources.base import Describe, SettingsSpec
 
 PLANNR_DEFAULT_URL = "https://api.plannrcrm.com"
@@ -27,6 +27,8 @@ class PlannrSettings:
     #: Where the newest refresh token is kept: Plannr (Laravel Passport) issues a new one
     #: with every access token and revokes the old, so the configured one works only once.
     token_file: Path | None = None
+    #: Plannr's rate limit is a budget a minute: a spent one is waited out for that long.
+    rate_window_seconds: float = 60.0
 
 
 def _build(values: Mapping[str, str], describe: Describe) -> PlannrSettings | None:
@@ -52,6 +54,9 @@ def _build(values: Mapping[str, str], describe: Describe) -> PlannrSettings | No
         token_file=Path(values.get("token_file") or data_home() / "plannr-refresh-token")
         if oauth
         else None,
+        rate_window_seconds=positive_float(
+            values.get("rate_window_seconds", "60"), describe("rate_window_seconds")
+        ),
     )
 
 
@@ -64,6 +69,7 @@ SPEC = SettingsSpec(
         "client_id": "REPORTS_PLANNR_CLIENT_ID",
         "client_secret": "REPORTS_PLANNR_CLIENT_SECRET",
         "token_file": "REPORTS_PLANNR_TOKEN_FILE",
+        "rate_window_seconds": "REPORTS_PLANNR_RATE_WINDOW_SECONDS",
     },
     build=_build,
 )
