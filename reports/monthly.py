@@ -267,7 +267,9 @@ def run_monthly(
             data, staging / f"report-{month}.html", templates, config.record_urls, shown
         )
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            rendered = write_statements(data, staging / "statements", templates, pool)
+            rendered = write_statements(
+                data, staging / "statements", templates, pool, reuse_from=final / "statements"
+            )
         stage("publish")
         published(staging, final)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -395,6 +396,47 @@ class RenderedStatement:
     reference: str | None
     #: The client's postcode where its system holds one (a statement password may use it).
     postcode: str | None = None
+    #: A digest of everything the PDF shows (`content_digest`): a rerun whose statement has
+    #: the same one reuses the file instead of rendering it again.
+    content_digest: str = ""
+    #: Whether this run reused the file an earlier run rendered.
+    reused: bool = False
+
+
+def content_digest(html: str, templates: Templates, logo: Path | None) -> str:
+    """What a statement shows: its HTML (its data, the firm's block, the stamp), the
+    template files' fingerprint (its style sheet), the logo's bytes and the package's
+    version (the renderer's own behaviour)."""
+    from reports import __version__
+
+    digest = hashlib.sha256()
+    for part in (html, templates.fingerprint(), __version__):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    if logo is not None:
+        digest.update(logo.read_bytes())
+    return digest.hexdigest()
+
+
+def _reusable(folder: Path | None) -> dict[str, tuple[str, Path, str]]:
+    """Each statement an earlier run wrote into `folder`: its key's content digest, its
+    file and that file's SHA-256 as written."""
+    index = folder / "statements.json" if folder is not None else None
+    if index is None or not index.exists():
+        return {}
+    try:
+        entries = json.loads(index.read_text(encoding="utf-8"))
+        return {
+            e["key"]: (e["content_digest"], folder / e["path"], e["sha256"])
+            for e in entries
+            if e.get("content_digest")
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _copy(source: Path, target: Path) -> None:
+    atomic_write(target, lambda temporary: shutil.copyfile(source, temporary))
 
 
 def write_statements(
@@ -403,9 +445,14 @@ def write_statements(
     templates: Templates | None = None,
     executor: Executor | None = None,
     statements: Iterable[Statement] | None = None,
+    reuse_from: str | Path | None = None,
 ) -> list[RenderedStatement]:
     """One PDF per client statement in `folder`, rendered through `executor` (default: a
-    process pool), plus `statements.json` listing them for delivery."""
+    process pool), plus `statements.json` listing them for delivery.
+
+    With `reuse_from` (the folder an earlier run of the month wrote), a statement whose
+    `content_digest` is unchanged, and whose file there is still as written, is copied
+    from it instead of rendered again."""
     templates = templates or Templates()
     out = Path(folder).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -413,21 +460,39 @@ def write_statements(
     base_url = templates.base_url("statement.html")
     names = statement_file_names(chosen)
     attachments = attachment_names(chosen, str(data.month))
-    jobs = []
+    earlier = _reusable(Path(reuse_from) if reuse_from is not None else None)
+    jobs: dict[str, tuple[str, Path]] = {}
+    digests: dict[str, str] = {}
+    reused: set[str] = set()
     for statement in chosen:
         target = (out / names[statement.key]).resolve()
         if target.parent != out:  # defence in depth: safe_file_name already prevents it
             raise OutputError(f"refusing to write outside {out}: {target}")
         html = templates.render("statement.html", **statement_context(data, statement))
-        jobs.append((html, target))
-    own_pool = executor is None
-    pool = executor or ProcessPoolExecutor()
+        digests[statement.key] = content_digest(html, templates, data.firm.logo)
+        before = earlier.get(statement.key)
+        if (
+            before is not None
+            and before[0] == digests[statement.key]
+            and before[1].is_file()
+            and file_digest(before[1]) == before[2]
+        ):
+            _copy(before[1], target)
+            reused.add(statement.key)
+        else:
+            jobs[statement.key] = (html, target)
+    own_pool = executor is None and bool(jobs)
+    pool = executor or (ProcessPoolExecutor() if jobs else None)
     try:
-        futures = [pool.submit(html_to_pdf, html, base_url, str(target)) for html, target in jobs]
-        paths = [future.result() for future in futures]
+        futures = {
+            key: pool.submit(html_to_pdf, html, base_url, str(target))  # type: ignore[union-attr]
+            for key, (html, target) in jobs.items()
+        }
+        written = {key: future.result() for key, future in futures.items()}
     finally:
-        if own_pool:
+        if own_pool and pool is not None:
             pool.shutdown()
+    paths = [written.get(s.key) or str((out / names[s.key]).resolve()) for s in chosen]
     rendered = [
         RenderedStatement(
             s.key,
@@ -440,13 +505,17 @@ def write_statements(
             attachments[s.key],
             s.reference,
             s.postcode,
+            digests[s.key],
+            s.key in reused,
         )
         for s, path in zip(chosen, paths, strict=True)
     ]
     # The digest binds each client's key to the bytes rendered for it: delivery checks it
     # before attaching, so no client is ever sent a file built for another.
     manifest = [
-        r.__dict__ | {"path": Path(r.path).name, "sha256": file_digest(r.path)} for r in rendered
+        {k: v for k, v in r.__dict__.items() if k != "reused"}
+        | {"path": Path(r.path).name, "sha256": file_digest(r.path)}
+        for r in rendered
     ]
     atomic_write(
         out / "statements.json",

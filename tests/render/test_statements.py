@@ -4,8 +4,11 @@ status, every total, how to pay, and an attachment name a client would accept.""
 
 from __future__ import annotations
 
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -15,9 +18,9 @@ from reports import rates
 from reports.config import FirmSettings
 from reports.fetch import fetch_frames
 from reports.render.pdf import RenderedStatement, attachment_names, write_statements
-from reports.render.templates import money
+from reports.render.templates import DEFAULT_TEMPLATES, Templates, money
 from reports.report import ReportData, build_report_data
-from reports.report.model import Statement
+from reports.report.model import Stamp, Statement
 from reports.sandbox import Sandbox
 
 
@@ -153,3 +156,79 @@ def test_a_firm_with_no_details_still_gets_a_clean_statement(
     (done,) = write_statements(bare, tmp_path, statements=chosen(data)[1:2])
     text = " ".join(" ".join(pdf_pages(Path(done.path))).split())
     assert "Bare & Co" in text and "VAT no." not in text and "None" not in text
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """Renders in threads, counting what it is given: what a rerun really renders."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.submitted = 0
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+def test_a_rerun_renders_only_the_statements_whose_content_changed(
+    data: ReportData, tmp_path: Path
+) -> None:
+    three = chosen(data)
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    with CountingExecutor() as pool:
+        done = write_statements(data, first, executor=pool, statements=three)
+        assert pool.submitted == 3 and not any(r.reused for r in done)
+    with CountingExecutor() as pool:
+        again = write_statements(data, second, executor=pool, statements=three, reuse_from=first)
+        assert pool.submitted == 0 and all(r.reused for r in again)
+    for before, after in zip(done, again, strict=True):
+        assert Path(before.path).read_bytes() == Path(after.path).read_bytes()
+    # One client's data changes: that statement alone is rendered again.
+    changed = [three[0], replace(three[1], client=three[1].client + " (renamed)"), three[2]]
+    with CountingExecutor() as pool:
+        third_run = write_statements(
+            data, third, executor=pool, statements=changed, reuse_from=second
+        )
+        assert pool.submitted == 1
+    assert [r.reused for r in third_run] == [True, False, True]
+    assert "(renamed)" in " ".join(pdf_pages(Path(third_run[1].path)))
+    # A file changed on disk since it was written is never reused.
+    tampered = Path(again[0].path)
+    tampered.write_bytes(tampered.read_bytes() + b"%")
+    with CountingExecutor() as pool:
+        write_statements(
+            data, tmp_path / "fourth", executor=pool, statements=three, reuse_from=second
+        )
+        assert pool.submitted == 1
+
+
+def test_an_approval_or_another_template_renders_every_statement_again(
+    data: ReportData, tmp_path: Path
+) -> None:
+    three = chosen(data)
+    write_statements(data, tmp_path / "draft", executor=ThreadPoolExecutor(2), statements=three)
+    approved = replace(data, stamp=Stamp.approved("Jo", dt.datetime(2026, 11, 2, tzinfo=dt.UTC)))
+    with CountingExecutor() as pool:
+        write_statements(
+            approved,
+            tmp_path / "approved",
+            executor=pool,
+            statements=three,
+            reuse_from=tmp_path / "draft",
+        )
+        assert pool.submitted == 3
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "report.css").write_text(
+        (DEFAULT_TEMPLATES / "report.css").read_text() + "\n/* ours */\n"
+    )
+    with CountingExecutor() as pool:
+        write_statements(
+            approved,
+            tmp_path / "restyled",
+            Templates(own),
+            executor=pool,
+            statements=three,
+            reuse_from=tmp_path / "approved",
+        )
+        assert pool.submitted == 3
