@@ -215,6 +215,15 @@ workers_option = click.option(
     help="Processes rendering statements. Default: one per core.",
 )
 
+dask_option = click.option(
+    "--dask",
+    "dask",
+    metavar="ADDRESS",
+    default=None,
+    help="Render statements on the Dask cluster whose scheduler is at ADDRESS "
+    "(tcp://host:8786), instead of [render] dask_scheduler or REPORTS_DASK_SCHEDULER.",
+)
+
 
 months_option = click.option(
     "--months",
@@ -392,6 +401,7 @@ def excel(
 @out_option
 @templates_option
 @workers_option
+@dask_option
 @rendering_options
 @friendly_errors
 def pdf(
@@ -400,6 +410,7 @@ def pdf(
     out: Path,
     templates_dir: Path | None,
     workers: int | None,
+    dask: str | None,
     currency: str,
     firm: str,
     sandbox: bool,
@@ -409,9 +420,8 @@ def pdf(
     """Fetch, compute and write the month's PDF report and one statement per client into
     OUT/YYYY-MM/ (built aside, and moved in only when all of it is written), with the
     monthly email's opening (briefing.txt) and the figures sent (figures.json)."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from reports.archive import write_figures
+    from reports.monthly import statement_executor
     from reports.output import published, remove_if_made
     from reports.render.commentary import write_briefing
     from reports.render.pdf import write_monthly_pdf, write_statements
@@ -436,8 +446,11 @@ def pdf(
         write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
         write_figures(data, staging)
         write_briefing(data, staging)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            rendered = write_statements(data, staging / "statements", templates, pool)
+        scheduler = dask or load_config(config_path).dask_scheduler
+        with statement_executor(scheduler, workers) as (pool, remote):
+            rendered = write_statements(
+                data, staging / "statements", templates, pool, ship_templates=remote
+            )
         published(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -504,6 +517,7 @@ def email(
 @template_option
 @templates_option
 @workers_option
+@dask_option
 @friendly_errors
 def monthly(
     month: Month,
@@ -521,6 +535,7 @@ def monthly(
     template: Path | None,
     templates_dir: Path | None,
     workers: int | None,
+    dask: str | None,
 ) -> None:
     """Fetch every source, compute, and write the month's workbook, PDF report and client
     statements into OUT/YYYY-MM/, with the data they came from in data/."""
@@ -545,6 +560,7 @@ def monthly(
             workers=workers,
             months=months,
             commentary=commentary,
+            dask=dask,
             on_progress=on_progress,
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
         )

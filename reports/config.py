@@ -159,6 +159,8 @@ class Config:
     targets: tuple[Target, ...]
     alerts: tuple[AlertRule, ...]
     delivery: DeliverySettings
+    #: `[render] dask_scheduler`: a Dask cluster's scheduler that renders the statements.
+    dask_scheduler: str | None
     #: `[<source>] record_url`: each source's record pages in its web app, by kind of
     #: record (`RECORD_KINDS`), a template with `{id}`.
     record_urls: Mapping[str, Mapping[str, str]]
@@ -176,6 +178,7 @@ class Config:
         alerts: tuple[AlertRule, ...] = (),
         delivery: DeliverySettings | None = None,
         record_urls: Mapping[str, Mapping[str, str]] | None = None,
+        dask_scheduler: str | None = None,
         **by_source: object,
     ) -> None:
         known = _registry()
@@ -197,6 +200,7 @@ class Config:
         object.__setattr__(self, "alerts", tuple(alerts))
         object.__setattr__(self, "delivery", delivery or DeliverySettings())
         object.__setattr__(self, "record_urls", dict(record_urls or {}))
+        object.__setattr__(self, "dask_scheduler", dask_scheduler)
 
     def __getattr__(self, name: str) -> object:
         """`config.<source>`: that source's settings, or None when it is not configured."""
@@ -254,6 +258,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("delivery", "approval"): "REPORTS_DELIVERY_APPROVAL",
     ("delivery", "encrypt_statements"): "REPORTS_DELIVERY_ENCRYPT_STATEMENTS",
     ("delivery", "password"): "REPORTS_DELIVERY_PASSWORD",
+    ("render", "dask_scheduler"): "REPORTS_DASK_SCHEDULER",
 }
 SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}
 #: How the lines of `REPORTS_FIRM_ADDRESS` are separated (a TOML address is a list of lines).
@@ -359,6 +364,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         alerts=alerts,
         delivery=_delivery(values, name),
         record_urls=record_urls,
+        dask_scheduler=values.get(("render", "dask_scheduler")),
     )
 
 

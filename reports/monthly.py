@@ -12,8 +12,9 @@ import dataclasses
 import datetime as dt
 import shutil
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -22,7 +23,7 @@ from reports import archive, rates, snapshot
 from reports.approval import read_manifest, write_manifest
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
-from reports.errors import ApprovalError, PeriodError
+from reports.errors import ApprovalError, ConfigError, PeriodError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
 from reports.output import published, remove_if_made
@@ -130,6 +131,36 @@ def with_commentary(data: ReportData, out: Path | None, commentary: Path | None)
     return dataclasses.replace(data, commentary=written)
 
 
+@contextmanager
+def statement_executor(
+    scheduler: str | None, workers: int | None, connect_seconds: float = 10.0
+) -> Iterator[tuple[Executor, bool]]:
+    """Where statements render, and whether it is another machine: a Dask cluster's
+    workers when `scheduler` names one (`[render] dask_scheduler`, `--dask`), else a
+    process pool of `workers` here. Dask reruns a task whose worker died; the tasks return
+    the PDFs and this process writes them, so none is lost or written twice."""
+    if not scheduler:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool, False
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError(
+            f"statements are to render on the Dask cluster at {scheduler}: install "
+            "dask[distributed] into this environment (and the workers')"
+        ) from None
+    try:
+        client = Client(scheduler, timeout=f"{connect_seconds}s")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {scheduler} ({error}): check [render] "
+            "dask_scheduler, REPORTS_DASK_SCHEDULER or --dask"
+        ) from None
+    with client, client.get_executor() as pool:
+        yield pool, True
+
+
 def run_monthly(
     month: Month,
     config: Config,
@@ -148,6 +179,7 @@ def run_monthly(
     commentary: Path | None = None,
     stamp: Stamp | None = None,
     expect_figures: dict[str, object] | None = None,
+    dask: str | None = None,
     on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonthlyResult:
@@ -266,9 +298,15 @@ def run_monthly(
         page = write_monthly_html(
             data, staging / f"report-{month}.html", templates, config.record_urls, shown
         )
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with statement_executor(dask or config.dask_scheduler, workers) as (pool, remote):
             rendered = write_statements(
-                data, staging / "statements", templates, pool, reuse_from=final / "statements"
+                data,
+                staging / "statements",
+                templates,
+                pool,
+                reuse_from=final / "statements",
+                ship_templates=remote,
+                on_progress=on_progress,
             )
         stage("publish")
         published(staging, final)

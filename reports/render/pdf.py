@@ -8,14 +8,16 @@ or any other executor (a Dask distributed client's `get_executor()`, for one).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import mimetypes
 import re
 import shutil
 import threading
 import unicodedata
-from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,6 +270,12 @@ def _font_config() -> Any:
     return _fonts.config
 
 
+def data_uri(path: Path) -> str:
+    """A file as a `data:` address: a picture that travels inside its page."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
 def html_to_pdf(html: str, base_url: str, path: str | Path) -> str:
     """Render one HTML document to `path` (atomically). A top-level function: executors pickle it."""
     from weasyprint import HTML
@@ -281,6 +289,43 @@ def html_to_pdf(html: str, base_url: str, path: str | Path) -> str:
         ),
     )
     return str(target)
+
+
+#: The base every shipped statement's relative links resolve against: `render_pdf` serves
+#: them from the files it is given, and this host never answers (`.invalid`).
+SHIPPED_BASE = "https://templates.invalid/"
+
+
+def render_pdf(html: str, base_url: str, files: Mapping[str, bytes] | None = None) -> bytes:
+    """One HTML document as PDF bytes. A top-level function returning bytes, so that any
+    executor can run it (processes, a Dask cluster) and only the caller writes files: a
+    task run twice, after a worker died, still writes one file.
+
+    With `files` (the templates' files by name), the document's relative links are served
+    from them, so a worker on another machine needs no copy of the templates folder."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    if files is None:
+        return bytes(HTML(string=html, base_url=base_url).write_pdf(font_config=_font_config()))
+
+    shipped: Mapping[str, bytes] = files
+
+    class Shipped(URLFetcher):
+        """Serves the page's relative links from `files`, and `data:` addresses; any other
+        address is refused: a worker reads nothing from its disk or the network."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            name = url.removeprefix(SHIPPED_BASE)
+            if not url.startswith(SHIPPED_BASE) or name not in shipped:
+                raise ValueError(f"{url} was not shipped with the document")
+            kind = "text/css" if name.endswith(".css") else "application/octet-stream"
+            return URLFetcherResponse(url, shipped[name], {"Content-Type": kind})
+
+    document = HTML(string=html, base_url=SHIPPED_BASE, url_fetcher=Shipped())
+    return bytes(document.write_pdf(font_config=_font_config()))
 
 
 def write_monthly_pdf(
@@ -435,6 +480,10 @@ def _reusable(folder: Path | None) -> dict[str, tuple[str, Path, str]]:
         return {}
 
 
+def _write(target: Path, pdf: bytes) -> None:
+    atomic_write(target, lambda temporary: temporary.write_bytes(pdf))
+
+
 def _copy(source: Path, target: Path) -> None:
     atomic_write(target, lambda temporary: shutil.copyfile(source, temporary))
 
@@ -446,13 +495,18 @@ def write_statements(
     executor: Executor | None = None,
     statements: Iterable[Statement] | None = None,
     reuse_from: str | Path | None = None,
+    ship_templates: bool = False,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> list[RenderedStatement]:
     """One PDF per client statement in `folder`, rendered through `executor` (default: a
     process pool), plus `statements.json` listing them for delivery.
 
     With `reuse_from` (the folder an earlier run of the month wrote), a statement whose
     `content_digest` is unchanged, and whose file there is still as written, is copied
-    from it instead of rendered again."""
+    from it instead of rendered again. With `ship_templates` (an executor on other
+    machines, a Dask cluster's), each task carries the templates' files and the logo, and
+    needs nothing from this machine's disk. `on_progress("statements", done, total)` is
+    told as each one is written."""
     templates = templates or Templates()
     out = Path(folder).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -461,6 +515,8 @@ def write_statements(
     names = statement_file_names(chosen)
     attachments = attachment_names(chosen, str(data.month))
     earlier = _reusable(Path(reuse_from) if reuse_from is not None else None)
+    files = templates.files() if ship_templates else None
+    base = SHIPPED_BASE if ship_templates else base_url
     jobs: dict[str, tuple[str, Path]] = {}
     digests: dict[str, str] = {}
     reused: set[str] = set()
@@ -468,7 +524,10 @@ def write_statements(
         target = (out / names[statement.key]).resolve()
         if target.parent != out:  # defence in depth: safe_file_name already prevents it
             raise OutputError(f"refusing to write outside {out}: {target}")
-        html = templates.render("statement.html", **statement_context(data, statement))
+        context = statement_context(data, statement)
+        if ship_templates and data.firm.logo is not None:  # the logo travels inside the page
+            context["logo"] = data_uri(data.firm.logo)
+        html = templates.render("statement.html", **context)
         digests[statement.key] = content_digest(html, templates, data.firm.logo)
         before = earlier.get(statement.key)
         if (
@@ -483,12 +542,20 @@ def write_statements(
             jobs[statement.key] = (html, target)
     own_pool = executor is None and bool(jobs)
     pool = executor or (ProcessPoolExecutor() if jobs else None)
+    written: dict[str, str] = {}
     try:
         futures = {
-            key: pool.submit(html_to_pdf, html, base_url, str(target))  # type: ignore[union-attr]
-            for key, (html, target) in jobs.items()
+            pool.submit(render_pdf, html, base, files): key  # type: ignore[union-attr]
+            for key, (html, _) in jobs.items()
         }
-        written = {key: future.result() for key, future in futures.items()}
+        for future in as_completed(futures):
+            key = futures[future]
+            target = jobs[key][1]
+            pdf = future.result()
+            _write(target, pdf)
+            written[key] = str(target)
+            if on_progress is not None:
+                on_progress("statements", len(written), len(jobs))
     finally:
         if own_pool and pool is not None:
             pool.shutdown()

@@ -106,6 +106,16 @@ class Templates:
                 return (folder / name).read_text(encoding="utf-8")
         raise TemplateError(f"template {name} not found in {', '.join(map(str, self.folders))}")
 
+    def files(self) -> dict[str, bytes]:
+        """Every file of the templates by its name, the firm's over ours: what a document
+        rendered on another machine links to (`render.pdf.render_pdf`)."""
+        found: dict[str, bytes] = {}
+        for folder in reversed(self.folders):
+            for file in folder.rglob("*"):
+                if file.is_file():
+                    found[file.relative_to(folder).as_posix()] = file.read_bytes()
+        return found
+
     def base_url(self, name: str) -> str:
         """Where the template's relative links (its CSS) resolve."""
         for folder in self.folders:

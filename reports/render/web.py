@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +21,7 @@ from urllib.parse import quote
 
 from reports.money import SYMBOLS, minor_units, total
 from reports.output import atomic_write
-from reports.render.pdf import monthly_context
+from reports.render.pdf import data_uri, monthly_context
 from reports.render.templates import Templates, day, money
 from reports.report.drill import Breakdown, Column, Kind, breakdowns
 from reports.report.model import ReportData
@@ -178,11 +177,6 @@ def _groups(
     return tuple(groups)
 
 
-def _data_uri(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
-
-
 def _source_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
@@ -220,7 +214,7 @@ def web_context(
     }
     return context | {
         "web": True,
-        "logo": _data_uri(data.firm.logo) if data.firm.logo else None,
+        "logo": data_uri(data.firm.logo) if data.firm.logo else None,
         "style": style,
         "script": script,
         "csp": content_security_policy(style, script),

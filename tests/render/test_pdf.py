@@ -166,23 +166,6 @@ def test_incomplete_data_says_so_on_the_first_page(data: ReportData, tmp_path: P
     assert "INCOMPLETE: no data from willsuite" in first
 
 
-def test_statements_render_on_a_dask_cluster(data: ReportData, tmp_path: Path) -> None:
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        rendered = write_statements(
-            data, tmp_path, executor=client.get_executor(), statements=data.statements[:4]
-        )
-    assert len(rendered) == 4
-    for item in rendered:
-        assert item.client in "\n".join(text_of(Path(item.path)))
-
-
 def test_the_cover_carries_the_firm_period_and_every_headline_figure(
     data: ReportData, monthly: list[str]
 ) -> None:
