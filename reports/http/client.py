@@ -219,16 +219,15 @@ class ApiClient:
                         # wait for the window, not a backoff, and spend no attempt on it.
                         windows_waited += 1
                         if windows_waited > 2:
-                            raise TransientApiError(
-                                f"{self.source}: {method} {path}: the rate limit's budget "
-                                f"stayed spent through two whole windows ({2 * window:.0f} s) "
-                                "of waiting: another integration on the account may be using "
-                                "it; try again later",
-                                source=self.source,
-                                method=method,
-                                url=self.url(path),
-                                status=status,
-                                reason=last.reason,
+                            raise self._transient(
+                                f"{method} {path}: the rate limit's budget stayed spent "
+                                f"through two whole windows ({2 * window:.0f} s) of waiting: "
+                                "another integration on the account may be using it; try "
+                                "again later",
+                                method,
+                                path,
+                                last,
+                                status,
                             )
                         self.budget.spend(last)
                         self._progress("retries", self.budget.retries, self.budget.requests)
@@ -249,9 +248,21 @@ class ApiClient:
                     "%s: %s %s: %s, retry in %.2fs", self.source, method, path, last.detail, delay
                 )
                 self._sleep(delay)
-        raise TransientApiError(
-            f"{self.source}: {method} {path} still failing after {self.retry.attempts} "
-            f"attempts ({last.detail}); try again later",
+        raise self._transient(
+            f"{method} {path} still failing after {self.retry.attempts} attempts "
+            f"({last.detail}); try again later",
+            method,
+            path,
+            last,
+            status,
+        )
+
+    def _transient(
+        self, message: str, method: str, path: str, last: Retry, status: int | None
+    ) -> TransientApiError:
+        """A `TransientApiError` of this source, saying `message`, with its context."""
+        return TransientApiError(
+            f"{self.source}: {message}",
             source=self.source,
             method=method,
             url=self.url(path),
@@ -283,14 +294,13 @@ class ApiClient:
     def _maybe_applied(
         self, method: str, path: str, last: Retry, status: int | None = None
     ) -> TransientApiError:
-        return TransientApiError(
-            f"{self.source}: {method} {path} failed ({last.detail}) and was not sent again, as "
-            "it may have been applied: check in the system before retrying",
-            source=self.source,
-            method=method,
-            url=self.url(path),
-            status=status,
-            reason=last.reason,
+        return self._transient(
+            f"{method} {path} failed ({last.detail}) and was not sent again, as it may have "
+            "been applied: check in the system before retrying",
+            method,
+            path,
+            last,
+            status,
         )
 
     def _unreadable(self, method: str, path: str, status: int, error: _Unreadable) -> SourceError:

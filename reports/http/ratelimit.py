@@ -18,7 +18,7 @@ class RateLimiter:
     unhindered; once it falls to `reserve`, they are spaced at the sustained rate
     (`per_minute`) until the budget refills. Without the header, every request is spaced.
 
-    Where the vendor's budget is per window of `window_seconds` (Plannr's minute), a budget
+    Where the vendor's budget is per window of `window_seconds` (a minute, say), a budget
     seen at 0, or a 429 that says nothing of when to come back (`spent`), pauses every
     request until the window can have reset: one whole window from then, plus up to
     `jitter_seconds`, however many requests see it at once. `clock` and `sleep` are the

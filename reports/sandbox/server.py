@@ -45,7 +45,7 @@ from reports.sandbox.willsuite import (
     WillSuiteApi,
 )
 from reports.sources.mobility.settings import MobilitySettings
-from reports.sources.plannr.settings import PlannrSettings
+from reports.sources.plannr.settings import DEFAULT_RATE_WINDOW_SECONDS, PlannrSettings
 from reports.sources.willsuite.settings import WillSuiteSettings
 
 log = logging.getLogger("reports.sandbox")
@@ -216,11 +216,15 @@ class Sandbox:
             "REPORTS_PLANNR_URL": f"{self.url}/plannr",
             "REPORTS_PLANNR_TOKEN": PLANNR_TOKEN,
             "REPORTS_PLANNR_ACCOUNT_UUID": PLANNR_ACCOUNT_UUID,
-            "REPORTS_PLANNR_RATE_WINDOW_SECONDS": str(self.plannr.rate_window_seconds),
             "REPORTS_WILLSUITE_URL": f"{self.url}/willsuite",
             "REPORTS_WILLSUITE_CLIENT_ID": WILLSUITE_CLIENT_ID,
             "REPORTS_WILLSUITE_CLIENT_SECRET": WILLSUITE_CLIENT_SECRET,
-        }
+        } | (
+            # Plannr's window is a minute; a sandbox with a shorter one says so.
+            {"REPORTS_PLANNR_RATE_WINDOW_SECONDS": str(self.plannr.rate_window_seconds)}
+            if self.plannr.rate_window_seconds != DEFAULT_RATE_WINDOW_SECONDS
+            else {}
+        )
 
     # ---------------------------------------------------------------- test controls
 

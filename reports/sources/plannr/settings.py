@@ -10,6 +10,8 @@ from reports.config import Secret, base_url, data_home, positive_float, require
 from reports.sources.base import Describe, SettingsSpec
 
 PLANNR_DEFAULT_URL = "https://api.plannrcrm.com"
+#: Plannr's rate limit is a budget a minute.
+DEFAULT_RATE_WINDOW_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,8 @@ class PlannrSettings:
     #: Where the newest refresh token is kept: Plannr (Laravel Passport) issues a new one
     #: with every access token and revokes the old, so the configured one works only once.
     token_file: Path | None = None
-    #: Plannr's rate limit is a budget a minute: a spent one is waited out for that long.
-    rate_window_seconds: float = 60.0
+    #: The rate limit's window: a spent budget is waited out for that long.
+    rate_window_seconds: float = DEFAULT_RATE_WINDOW_SECONDS
 
 
 def _build(values: Mapping[str, str], describe: Describe) -> PlannrSettings | None:
@@ -55,7 +57,8 @@ def _build(values: Mapping[str, str], describe: Describe) -> PlannrSettings | No
         if oauth
         else None,
         rate_window_seconds=positive_float(
-            values.get("rate_window_seconds", "60"), describe("rate_window_seconds")
+            values.get("rate_window_seconds", str(DEFAULT_RATE_WINDOW_SECONDS)),
+            describe("rate_window_seconds"),
         ),
     )
 
