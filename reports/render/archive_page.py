@@ -18,7 +18,7 @@ from reports.render import charts
 from reports.render.commentary import amount
 from reports.render.templates import Templates
 from reports.render.web import content_security_policy
-from reports.report.figures import FIGURES, Figure, Unit
+from reports.report.figures import FIGURES, Figure
 from reports.report.history import BEHAVIOUR
 
 INDEX = "index.html"
@@ -83,17 +83,8 @@ def archived_months(out: Path) -> list[ArchivedMonth]:
     return sorted(found, key=lambda m: m.month, reverse=True)
 
 
-def _title(figure: Figure, currency: str) -> str:
-    text = figure.name or figure.label
-    return text.format(currency=currency, vat_quarter="quarter to the month's end").strip()
-
-
 def _currency(figure: Figure, month: ArchivedMonth) -> str | None:
-    if figure.unit is Unit.REPORT_MONEY:
-        return month.report_currency
-    if figure.unit is Unit.INVOICE_MONEY:
-        return month.invoice_currency
-    return None
+    return figure.currency_in(month.report_currency, month.invoice_currency)
 
 
 def figure_trends(
@@ -133,7 +124,12 @@ def figure_trends(
             for m in months
         )
         trends.append(
-            FigureTrend(_title(figure, newest.report_currency), chart, printed[0], printed)
+            FigureTrend(
+                figure.title_in(newest.report_currency, "quarter to the month's end"),
+                chart,
+                printed[0],
+                printed,
+            )
         )
     return trends
 

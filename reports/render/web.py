@@ -75,7 +75,6 @@ class Shown:
     symbol: str
     rows: tuple[Row, ...]
     groups: tuple[Group, ...]
-    agrees: bool
 
 
 def _cell(value: object, column: Column, row: Mapping[str, object]) -> Cell:
@@ -127,7 +126,7 @@ def shown(breakdown: Breakdown, data: ReportData, urls: RecordUrls) -> Shown:
             Row(
                 cells,
                 _minor(record[breakdown.amount], digits) if breakdown.amount else None,
-                record_url(urls, record.get(breakdown.source_column), breakdown.links, record),
+                record_url(urls, record.get("source"), breakdown.links, record),
                 str(record.get(breakdown.group) or "") if breakdown.group else None,
             )
         )
@@ -148,7 +147,6 @@ def shown(breakdown: Breakdown, data: ReportData, urls: RecordUrls) -> Shown:
         symbol=SYMBOLS.get(currency or "", ""),
         rows=tuple(rows),
         groups=_groups(breakdown, rows, currency, urls) if breakdown.group else (),
-        agrees=breakdown.total == value,
     )
 
 

@@ -57,9 +57,8 @@ class Breakdown:
     amount: str | None
     #: The rows' sum (or count): equal to the figure, which `breakdowns` checks.
     total: Decimal | int
-    #: Which vendor's web app holds each record (a column of `rows`), and how to find its
-    #: page: `(entity, column)` in order of preference (its own page, else its case's).
-    source_column: str
+    #: How to find each record's page in the web app of its `source` (a column of `rows`):
+    #: `(entity, column)` in order of preference (its own page, else its case's).
     links: tuple[tuple[str, str], ...]
     #: Rows shown grouped under this column (the VAT audit lists lines under invoices).
     group: str | None = None
@@ -217,7 +216,7 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
         value = figure.value_for(data)
         if summed != value:
             raise AssertionError(f"{key}: its records sum to {summed}, the figure is {value}")
-        return Breakdown(figure, description, rows, columns, amount, summed, "source", links, group)
+        return Breakdown(figure, description, rows, columns, amount, summed, links, group)
 
     def state(value: ExpenseState) -> pl.DataFrame:
         return expenses.filter(pl.col("state") == value.value)

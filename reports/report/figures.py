@@ -56,15 +56,23 @@ class Figure:
 
     def title_for(self, data: ReportData) -> str:
         """The figure's name standing alone: its `name`, else its label."""
+        return self.title_in(data.report_currency, vat_quarter(data))
+
+    def title_in(self, report_currency: str, quarter: str) -> str:
+        """`title_for`, given the report currency and the words for the VAT quarter."""
         text = self.name or self.label
-        return text.format(currency=data.report_currency, vat_quarter=vat_quarter(data)).strip()
+        return text.format(currency=report_currency, vat_quarter=quarter).strip()
 
     def currency_for(self, data: ReportData) -> str | None:
         """The currency the value is in; None for a count."""
+        return self.currency_in(data.report_currency, data.invoice_currency)
+
+    def currency_in(self, report_currency: str, invoice_currency: str) -> str | None:
+        """`currency_for`, given the report's and the invoices' currencies."""
         if self.unit is Unit.REPORT_MONEY:
-            return data.report_currency
+            return report_currency
         if self.unit is Unit.INVOICE_MONEY:
-            return data.invoice_currency
+            return invoice_currency
         return None
 
     def value_for(self, data: ReportData) -> object:
