@@ -1,15 +1,24 @@
 """End-to-end time and peak memory of `reports monthly --demo`, stage by stage, and how
 each stage grows with the data.
 
-    python benchmarks/monthly.py [--scale 10] [--workers N]
+    python benchmarks/monthly.py [--scale 10 | --clients 2000] [--workers N]
 
 Runs what `reports monthly --demo --month 2026-10` runs (the sandbox in this process),
 timing each stage and taking this process's peak resident memory within it (the kernel's
-peak mark is reset at each stage; see measure.py), once on the demo's sandbox and once on
-a sandbox with `--scale` times its cases, clients and so expenses, incomes and invoices.
-Each run is a fresh process. Growth is the stage's time (or memory) at the larger scale
-over its time at 1x; a stage growing linearly grows by about the scale. Statements render
-in worker processes, whose memory is not in these figures. Linux only.
+peak mark is reset at each stage; see measure.py), once on the demo's sandbox (the
+baseline) and once on a larger one:
+
+- `--scale K`: K times the demo's cases and clients, and so its expenses, incomes and
+  invoices;
+- `--clients N`: a firm with N clients to send a statement to this month: the demo grown
+  until its month has about N statements (the mobility platform's corporate clients,
+  eight, do not grow with the data; its cases, expenses and everything else do).
+
+Each run is a fresh process. Growth is the stage's time (or memory) at the larger size
+over its time at the demo's; a stage growing linearly grows by about the size's multiple,
+and one growing faster than 1.1 times that is marked. The statements' share is their
+stage's time over the whole run's. Statements render in worker processes, whose memory is
+not in these figures. Linux only.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from reports.periods import Month
 from reports.sandbox import Sandbox, Sizes
 
 
-def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
+def run(scale: float, month: str, workers: int | None) -> dict[str, object]:
     """One `reports monthly --demo` on a sandbox `scale` times the demo's; its figures."""
     peaks: dict[str, float] = {}
     current: list[str] = []
@@ -44,10 +53,10 @@ def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
     demo = Sizes()
     sizes = dataclasses.replace(
         demo,
-        mobility_cases=demo.mobility_cases * scale,
-        plannr_cases=demo.plannr_cases * scale,
-        plannr_clients=demo.plannr_clients * scale,
-        willsuite_cases=demo.willsuite_cases * scale,
+        mobility_cases=round(demo.mobility_cases * scale),
+        plannr_cases=round(demo.plannr_cases * scale),
+        plannr_clients=round(demo.plannr_clients * scale),
+        willsuite_cases=round(demo.willsuite_cases * scale),
     )
     # Plannr's rate limit (the sandbox's default: 500 requests a minute) is lifted: at 10x the
     # demo needs about 1,500 Plannr requests, and waiting out the vendor's windows would
@@ -80,15 +89,17 @@ def run(scale: int, month: str, workers: int | None) -> dict[str, object]:
         "timings": dict(result.timings),
         "peaks": peaks,
         "statements": result.statements,
+        # The mobility platform's statements are its corporate clients', a fixed few.
+        "fixed_statements": sum(1 for s in result.data.statements if s.source == "mobility"),
         "records": records,
     }
 
 
-def _child(scale: int, month: str, workers: int | None, queue: multiprocessing.Queue) -> None:
+def _child(scale: float, month: str, workers: int | None, queue: multiprocessing.Queue) -> None:
     queue.put(run(scale, month, workers))
 
 
-def in_fresh_process(scale: int, month: str, workers: int | None) -> dict[str, object]:
+def in_fresh_process(scale: float, month: str, workers: int | None) -> dict[str, object]:
     """`run` in a spawned process of its own (not a pool's: statements need child processes)."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
@@ -102,45 +113,72 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scale", type=int, default=10, help="the larger run's multiple")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--scale", type=float, default=10, help="the larger run's multiple")
+    size.add_argument(
+        "--clients", type=int, help="the larger run: a firm with this many statements a month"
+    )
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--month", default="2026-10")
     args = parser.parse_args()
-    scales = [1] if args.scale == 1 else [1, args.scale]
-    runs = {scale: in_fresh_process(scale, args.month, args.workers) for scale in scales}
-    for scale, figures in runs.items():
+    base = in_fresh_process(1, args.month, args.workers)
+    scale = args.scale
+    if args.clients is not None:
+        fixed = int(base["fixed_statements"])  # type: ignore[call-overload]
+        growing = int(base["statements"]) - fixed  # type: ignore[call-overload]
+        scale = max(1.0, (args.clients - fixed) / growing)
+    runs = {1.0: base}
+    if scale > 1:
+        runs[scale] = in_fresh_process(scale, args.month, args.workers)
+    for multiple, figures in runs.items():
         records = figures["records"]
+        name = "the demo's data (baseline)" if multiple == 1 else f"{multiple:.1f}x the demo's data"
         print(
-            f"reports monthly --demo --month {args.month}, {scale}x data: {figures['total']:.2f} s "
-            f"end to end, {figures['statements']} statements, "
+            f"reports monthly --demo --month {args.month}, {name}: {figures['total']:.2f} s "
+            f"end to end, {figures['statements']:,} statements, "
             + ", ".join(f"{count:,} {name}" for name, count in records.items())  # type: ignore[attr-defined]
         )
-    if args.scale > 1:
+    big = runs[scale]
+    if scale > 1:
         print(
             "  (the sandbox's Plannr rate limit, 500 requests a minute, is lifted: with it, the "
-            f"fetch at {args.scale}x also waits out its one-minute windows)"
+            "larger fetch also waits out its one-minute windows)"
         )
-    base = runs[1]
-    big = runs[scales[-1]]
-    print(f"{'stage':9s} {'1x s':>8s} {'1x MiB':>8s}", end="")
-    if len(scales) > 1:
-        print(
-            f" {f'{args.scale}x s':>8s} {f'{args.scale}x MiB':>8s} {'time growth':>12s} {'memory growth':>14s}"
+    label = f"{scale:.1f}x"
+    header = f"{'stage':10s} {'1x s':>8s} {'1x MiB':>8s} {'1x share':>9s}"
+    if scale > 1:
+        header += (
+            f" {label + ' s':>8s} {label + ' MiB':>9s} {label + ' share':>10s}"
+            f" {'time growth':>12s} {'memory growth':>14s}"
         )
-    else:
-        print()
+    print(header)
     for stage, seconds in base["timings"].items():  # type: ignore[attr-defined]
         peak = base["peaks"].get(stage, 0.0)  # type: ignore[attr-defined]
-        line = f"{stage:9s} {seconds:8.2f} {peak:8.1f}"
-        if len(scales) > 1:
+        share = seconds / base["total"]  # type: ignore[operator]
+        line = f"{stage:10s} {seconds:8.2f} {peak:8.1f} {share:9.0%}"
+        if scale > 1:
             big_seconds = big["timings"][stage]  # type: ignore[index]
             big_peak = big["peaks"].get(stage, 0.0)  # type: ignore[attr-defined]
+            big_share = big_seconds / big["total"]  # type: ignore[operator]
             growth = big_seconds / max(seconds, 1e-3)
             # Below a MiB a ratio says nothing: the stage holds (next to) nothing in this process.
             memory = f"{big_peak / peak:13.1f}x" if peak >= 1 else f"{'-':>14s}"
-            verdict = "" if growth <= args.scale * 1.1 else "  WORSE THAN LINEAR"
-            line += f" {big_seconds:8.2f} {big_peak:8.1f} {growth:11.1f}x {memory}{verdict}"
+            verdict = "" if growth <= scale * 1.1 else "  WORSE THAN LINEAR"
+            line += (
+                f" {big_seconds:8.2f} {big_peak:9.1f} {big_share:10.0%}"
+                f" {growth:11.1f}x {memory}{verdict}"
+            )
         print(line)
+    statements = [
+        figures["timings"].get("statements", 0.0) / figures["total"] for figures in runs.values()
+    ]  # type: ignore[attr-defined,operator]
+    print(
+        "statements' share of the run: "
+        + ", ".join(
+            f"{share:.0%} at {multiple:.1f}x"
+            for multiple, share in zip(runs, statements, strict=True)
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -298,6 +298,7 @@ def run_monthly(
         page = write_monthly_html(
             data, staging / f"report-{month}.html", templates, config.record_urls, shown
         )
+        stage("statements")
         with statement_executor(dask or config.dask_scheduler, workers) as (pool, remote):
             rendered = write_statements(
                 data,
