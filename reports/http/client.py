@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from http import HTTPStatus
+from http.cookiejar import CookieJar
 from typing import Any, TypeVar
 
 import httpx
@@ -68,6 +69,17 @@ def _transport_retry(error: Exception) -> Retry:
     return Retry(RetryReason.CONNECTION, f"connection error ({name})")
 
 
+class _NoCookies(CookieJar):
+    """Keeps no cookie: the vendors authenticate by header, so a cookie a gateway sets is
+    not sent back (each request stands alone), and no response pays for a cookie-jar walk."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
+
+    def set_cookie(self, cookie: object) -> None:
+        return None
+
+
 class ApiClient:
     """One vendor API: a pooled `httpx.Client` plus retries, pacing and error mapping."""
 
@@ -108,6 +120,9 @@ class ApiClient:
                 "waiting for its rate limit (s)", waited, total
             )
         self._sleep = sleep
+        #: At most `concurrency` requests in flight, whichever fan-outs send them (a list's
+        #: pages and its records' own requests share them in `fan_out_as_listed`).
+        self._slots = threading.BoundedSemaphore(concurrency)
         self._client = httpx.Client(
             base_url=base_url,
             auth=auth,
@@ -115,6 +130,7 @@ class ApiClient:
             timeout=httpx.Timeout(timeout_seconds),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             transport=transport,
+            cookies=_NoCookies(),
         )
 
     def __enter__(self) -> ApiClient:
@@ -180,7 +196,10 @@ class ApiClient:
                 self._limiter.acquire()
             retry_after = None
             try:
-                status, response_headers, body = self._send(method, path, params, content, headers)
+                with self._slots:
+                    status, response_headers, body = self._send(
+                        method, path, params, content, headers
+                    )
             except (httpx.TransportError, _DeadlinePassed) as error:
                 last = _transport_retry(error)
                 never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
@@ -392,6 +411,65 @@ class ApiClient:
                     future.cancel()
                 raise failed[0].exception()  # type: ignore[misc]
         return results
+
+    def fan_out_as_listed(
+        self,
+        list_records: Callable[[Callable[[Sequence[T]], None]], list[T]],
+        fn: Callable[[T], R],
+        key: Callable[[T], Hashable],
+        label: str = "",
+    ) -> tuple[list[T], list[R]]:
+        """The records `list_records(on_page)` returns, and `fn` of each, in their order.
+
+        `fn` starts on a record as soon as the page holding it has come (`list_records`
+        calls `on_page` with each page's records, from whichever thread read it), not after
+        the list's last page: the list's pages and its records' requests share the
+        client's `concurrency`. A record is worked on once however often pages list it; one
+        the complete list no longer holds (it shifted and was read again) has its result
+        dropped. The first failure cancels what has not started and is raised, so a partial
+        result is never returned.
+        """
+        futures: dict[Hashable, Future[R]] = {}
+        # Reentrant: a future done before its callback is added runs it in `start`.
+        lock = threading.RLock()
+        done_count = 0
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+
+            def finished(future: Future[R]) -> None:
+                nonlocal done_count
+                if future.cancelled():
+                    return
+                with lock:
+                    done_count += 1
+                    self._progress(label, done_count, len(futures))
+
+            def start(record: T) -> Future[R]:
+                with lock:
+                    ident = key(record)
+                    future = futures.get(ident)
+                    if future is None:
+                        future = futures[ident] = pool.submit(fn, record)
+                        future.add_done_callback(finished)
+                return future
+
+            def on_page(records: Sequence[T]) -> None:
+                for record in records:
+                    start(record)
+
+            try:
+                records = list_records(on_page)
+                chosen = [start(record) for record in records]
+                wait(chosen, return_when=FIRST_EXCEPTION)
+                failed = next((f for f in chosen if f.done() and f.exception()), None)
+                if failed is not None:
+                    raise failed.exception()  # type: ignore[misc]
+            finally:
+                for future in futures.values():
+                    future.cancel()
+        if not records:
+            self._progress(label, 0, 0)
+        return records, [future.result() for future in chosen]
 
     def _progress(self, label: str, done: int, total: int) -> None:
         if self.on_progress is not None and label:

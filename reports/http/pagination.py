@@ -137,6 +137,7 @@ def fetch_pages(
     parallel: bool = True,
     key: str = "id",
     label: str = "",
+    on_page: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Every record of a paginated list exactly once, checked against the reported total.
 
@@ -150,12 +151,17 @@ def fetch_pages(
     total), it is read again from the first page, up to `REREADS` times; then
     `IncompleteDataError`. A list whose count disagrees with the server's final total is
     never returned.
+
+    `on_page`, if given, is called with each page's items as the page comes, from the
+    thread that read it (`ApiClient.fan_out_as_listed` starts work on them there).
     """
     base = dict(params or {})
 
     def page(number: int) -> Page:
         query = {**base, page_param: number, size_param: page_size}
         result: Page = client.get(path, query, expect=read_page)
+        if on_page is not None:
+            on_page(result.items)
         return result
 
     problem = ""

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
 from reports.config import Secret
-from reports.errors import IncompleteDataError, SourceError
+from reports.errors import ApiError, IncompleteDataError, SourceError
 from reports.http import (
     AnyListEnvelope,
     ApiClient,
@@ -155,3 +158,89 @@ def test_a_budget_seen_spent_pauses_every_request_for_one_window() -> None:
     assert waits[0] == (0, 60) and waits[-1] == (59, 60)
     limiter.acquire()  # the window is over: no wait
     assert clock.now == pytest.approx(60.01)
+
+
+@dataclass
+class Watch:
+    """What a transport was asked, in order, and the most requests it had in flight."""
+
+    order: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    most: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def listed_with_details(
+    items: list[int], per_page: int, shift_once: bool = False
+) -> tuple[httpx.MockTransport, Watch]:
+    """`paged`, plus `/d/{id}` answering each record's detail, watched."""
+    pages = paged(items, per_page, shift_once)
+    watch = Watch()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        with watch.lock:
+            watch.in_flight += 1
+            watch.most = max(watch.most, watch.in_flight)
+            watch.order.append(request.url.path)
+        time.sleep(0.01)
+        try:
+            if request.url.path.startswith("/d/"):
+                return httpx.Response(200, json={"detail": int(request.url.path[3:]) * 10})
+            return pages.handle_request(request)
+        finally:
+            with watch.lock:
+                watch.in_flight -= 1
+
+    return httpx.MockTransport(handle), watch
+
+
+def read_listed(client: ApiClient) -> tuple[list[dict[str, int]], list[int]]:
+    return client.fan_out_as_listed(
+        lambda on_page: fetch_pages(
+            client,
+            "/l",
+            ResourceCollection("v").read,
+            page_size=3,
+            size_param="per_page",
+            on_page=on_page,
+        ),
+        lambda record: int(client.get(f"/d/{record['id']}")["detail"]),
+        key=lambda record: record["id"],
+    )
+
+
+def test_a_records_work_starts_before_its_list_is_read_and_shares_the_concurrency() -> None:
+    transport, seen = listed_with_details(list(range(30)), 3)
+    client = ApiClient("v", "https://api.example", transport=transport, concurrency=4)
+    with client:
+        records, details = read_listed(client)
+    assert [r["id"] for r in records] == list(range(30))
+    assert details == [i * 10 for i in range(30)]
+    last_page = max(i for i, path in enumerate(seen.order) if path == "/l")
+    assert any(path.startswith("/d/") for path in seen.order[:last_page])
+    assert seen.most == 4
+
+
+def test_a_list_read_again_works_on_each_record_once_and_keeps_only_those_listed() -> None:
+    transport, seen = listed_with_details(list(range(7)), 3, shift_once=True)
+    with ApiClient("v", "https://api.example", transport=transport) as client:
+        records, details = read_listed(client)
+    assert sorted(r["id"] for r in records) == list(range(7))
+    assert sorted(details) == [i * 10 for i in range(7)]
+    detail_paths = [path for path in seen.order if path.startswith("/d/")]
+    assert len(detail_paths) == len(set(detail_paths))
+
+
+def test_a_records_failure_is_raised_not_a_partial_result() -> None:
+    transport, _ = listed_with_details(list(range(9)), 3)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/d/4":
+            return httpx.Response(404, json={"message": "gone"})
+        return transport.handle_request(request)
+
+    with (
+        ApiClient("v", "https://api.example", transport=httpx.MockTransport(handle)) as client,
+        pytest.raises(ApiError, match="404"),
+    ):
+        read_listed(client)

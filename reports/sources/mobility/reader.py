@@ -18,6 +18,8 @@ Ours, not the vendor's: an expense belongs to the case it was listed under. Its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ import polars as pl
 from reports.config import Config
 from reports.errors import IncompleteDataError, SourceError
 from reports.http import ApiClient, ProgressCallback, ResultItems, fetch_pages, record_id, segment
+from reports.schema import TypedRecords
 from reports.sources.base import HttpSource, Parent, Role, SourceFrames
 from reports.sources.mobility.frames import (
     CASE_SUMMARY,
@@ -64,9 +67,19 @@ def connect(
 read_page = ResultItems(SOURCE).read
 
 
-def list_cases(api: ApiClient, page_size: int = 100) -> list[dict[str, Any]]:
+def list_cases(
+    api: ApiClient,
+    page_size: int = 100,
+    on_page: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
     return fetch_pages(
-        api, "/v1/cases", read_page, page_size=page_size, size_param="per_page", label="cases"
+        api,
+        "/v1/cases",
+        read_page,
+        page_size=page_size,
+        size_param="per_page",
+        label="cases",
+        on_page=on_page,
     )
 
 
@@ -86,6 +99,14 @@ def case_detail(api: ApiClient, case_id: Any) -> dict[str, Any]:
 
     detail: dict[str, Any] = api.get(_case_path(case_id), expect=read)
     return detail
+
+
+def case_managers(api: ApiClient, case_id: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = api.get(
+        f"{_case_path(case_id)}/managers",
+        expect=lambda body: manager_rows("case", case_id, body),
+    )
+    return rows
 
 
 def case_expenses(api: ApiClient, case_id: Any, page_size: int = 100) -> list[dict[str, Any]]:
@@ -125,6 +146,16 @@ def manager_rows(parent_type: str, parent_id: Any, body: Any) -> list[dict[str, 
                 {**user, "parent_type": parent_type, "parent_id": parent_id, "model": model}
             )
     return rows
+
+
+@dataclass(frozen=True)
+class CaseReads:
+    """What is read for one case beyond the list: its detail (or its list record), and its
+    managers and expenses, typed, where they are wanted."""
+
+    case: dict[str, Any]
+    managers: TypedRecords | None
+    expenses: TypedRecords | None
 
 
 class MobilitySource(HttpSource[MobilitySettings]):
@@ -169,10 +200,38 @@ class MobilitySource(HttpSource[MobilitySettings]):
     ) -> dict[str, pl.DataFrame]:
         frames: dict[str, pl.DataFrame] = {}
         if wanted & {"cases", "services", "case_managers", "expenses"}:
-            cases = list_cases(api, settings.page_size)
-            case_ids = [record_id(SOURCE, "case", case) for case in cases]
-            if settings.case_details and wanted & {"cases", "services"}:
-                cases = api.fan_out(lambda cid: case_detail(api, cid), case_ids, "case details")
+            details = settings.case_details and bool(wanted & {"cases", "services"})
+            managers = "case_managers" in wanted
+            expenses = "expenses" in wanted
+
+            # A case's own reads start as soon as its page of the list has come, and each
+            # answer is typed in the thread that read it while others wait on the network.
+            def each_case(case: dict[str, Any]) -> CaseReads:
+                cid = record_id(SOURCE, "case", case)
+                return CaseReads(
+                    case_detail(api, cid) if details else case,
+                    MOBILITY_CASE_MANAGERS.typed(case_managers(api, cid)) if managers else None,
+                    MOBILITY_EXPENSES.typed(case_expenses(api, cid, settings.page_size))
+                    if expenses
+                    else None,
+                )
+
+            read_for_each = [
+                name
+                for name, wanted_too in (
+                    ("details", details),
+                    ("managers", managers),
+                    ("expenses", expenses),
+                )
+                if wanted_too
+            ]
+            _, reads = api.fan_out_as_listed(
+                lambda on_page: list_cases(api, settings.page_size, on_page),
+                each_case,
+                key=lambda case: record_id(SOURCE, "case", case),
+                label="cases' " + ", ".join(read_for_each) if read_for_each else "",
+            )
+            cases = [read.case for read in reads]
             if "cases" in wanted:
                 frames["cases"] = MOBILITY_CASES.build(cases)
             if "services" in wanted:
@@ -182,35 +241,30 @@ class MobilitySource(HttpSource[MobilitySettings]):
                     for service in case.get("services") or []
                 ]
                 frames["services"] = MOBILITY_SERVICES.build(services)
-            if "case_managers" in wanted:
-                answers = api.fan_out(
-                    lambda cid: api.get(
-                        f"{_case_path(cid)}/managers",
-                        expect=lambda body: manager_rows("case", cid, body),
-                    ),
-                    case_ids,
-                    "case managers",
+            if managers:
+                frames["case_managers"] = MOBILITY_CASE_MANAGERS.frame(
+                    read.managers for read in reads if read.managers is not None
                 )
-                frames["case_managers"] = MOBILITY_CASE_MANAGERS.build(_flat(answers))
-            if "expenses" in wanted:
-                answers = api.fan_out(
-                    lambda cid: case_expenses(api, cid, settings.page_size), case_ids, "expenses"
+            if expenses:
+                frames["expenses"] = MOBILITY_EXPENSES.frame(
+                    read.expenses for read in reads if read.expenses is not None
                 )
-                frames["expenses"] = MOBILITY_EXPENSES.build(_flat(answers))
         if wanted & {"tasks", "task_managers"}:
             tasks = list_tasks(api, settings.page_size)
             if "tasks" in wanted:
                 frames["tasks"] = MOBILITY_TASKS.build(tasks)
             if "task_managers" in wanted:
-                answers = api.fan_out(
-                    lambda tid: api.get(
-                        f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers",
-                        expect=lambda body: manager_rows("task", tid, body),
+                task_managers = api.fan_out(
+                    lambda tid: MOBILITY_TASK_MANAGERS.typed(
+                        api.get(
+                            f"/v1/cases/tasks/{segment(SOURCE, 'task id', tid)}/managers",
+                            expect=lambda body: manager_rows("task", tid, body),
+                        )
                     ),
                     [record_id(SOURCE, "task", task) for task in tasks],
                     "task managers",
                 )
-                frames["task_managers"] = MOBILITY_TASK_MANAGERS.build(_flat(answers))
+                frames["task_managers"] = MOBILITY_TASK_MANAGERS.frame(task_managers)
         return frames
 
 
@@ -219,7 +273,3 @@ source = MobilitySource()
 
 def _case_path(case_id: Any) -> str:
     return f"/v1/cases/{segment(SOURCE, 'case id', case_id)}"
-
-
-def _flat(lists: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    return [record for records in lists for record in records]

@@ -227,12 +227,14 @@ class PlannrSource(HttpSource[PlannrSettings]):
             if "clients" in wanted:
                 frames["clients"] = PLANNR_CLIENTS.build(clients)
             if "incomes" in wanted:
-                answers = api.fan_out(
-                    lambda uuid: client_incomes(api, uuid),
+                # Each answer is typed in the thread that fetched it, while others wait on
+                # the network.
+                incomes = api.fan_out(
+                    lambda uuid: PLANNR_INCOMES.typed(client_incomes(api, uuid)),
                     [record_id(SOURCE, "client", client, "uuid") for client in clients],
                     "incomes",
                 )
-                frames["incomes"] = PLANNR_INCOMES.build([r for rs in answers for r in rs])
+                frames["incomes"] = PLANNR_INCOMES.frame(incomes)
         return frames
 
 

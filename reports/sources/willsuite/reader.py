@@ -52,6 +52,7 @@ from reports.http import (
     record_id,
     segment,
 )
+from reports.schema import TypedRecords
 from reports.sources.base import HttpSource, NoteCallback, Parent, Role, SourceFrames
 from reports.sources.willsuite.frames import (
     CASE_SUMMARY,
@@ -192,16 +193,21 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
             frames["cases"] = WILLSUITE_CASES.build(cases)
         if wanted & {"invoices", "invoice_items"}:
             case_ids = [record_id(SOURCE, "case", case) for case in cases]
-            answers = api.fan_out(lambda cid: case_invoices(api, cid), case_ids, "invoices")
-            invoices = [
-                invoice
-                for case_id, answer in zip(case_ids, answers, strict=True)
-                for invoice in invoice_records(case_id, answer)
-            ]
+
+            # Each answer is typed in the thread that fetched it, while others wait on the
+            # network.
+            def typed(case_id: str) -> tuple[TypedRecords, TypedRecords]:
+                invoices = invoice_records(case_id, case_invoices(api, case_id))
+                return (
+                    WILLSUITE_INVOICES.typed(invoices),
+                    WILLSUITE_INVOICE_ITEMS.typed(item_records(invoices)),
+                )
+
+            answers = api.fan_out(typed, case_ids, "invoices")
             if "invoices" in wanted:
-                frames["invoices"] = WILLSUITE_INVOICES.build(invoices)
+                frames["invoices"] = WILLSUITE_INVOICES.frame(part for part, _ in answers)
             if "invoice_items" in wanted:
-                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.build(item_records(invoices))
+                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.frame(part for _, part in answers)
         return frames
 
     def fetch_since(
