@@ -659,7 +659,12 @@ def trends(
     "--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0 picks a free one)."
 )
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
-@click.option("--latency-ms", default=0.0, show_default=True, help="Delay added to every response.")
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    show_default=True,
+    help="Milliseconds from each request's arrival to its answer, the server's own work included.",
+)
 @click.option(
     "--cases",
     default=300,
@@ -743,7 +748,8 @@ def sandbox(
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
-        click.echo("sandbox stopped", err=True)
+        served = sum(server.requests.values())
+        click.echo(f"sandbox stopped after {served:,} requests", err=True)
 
 
 @main.group()

@@ -276,8 +276,6 @@ class Sandbox:
     def _answer(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
     ) -> tuple[int, Any, dict[str, str]]:
-        if self.latency_ms:
-            time.sleep(self.latency_ms / 1000)
         fault = self._take_fault(method, path)
         if fault is not None:
             return fault.status, {"message": HTTPStatus(fault.status).phrase}, fault.headers
@@ -334,6 +332,12 @@ def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True
         server_version = "reports-sandbox"
 
+        def parse_request(self) -> bool:
+            # The request has come once its first line is read: parsing its headers is the
+            # server's own work, inside the latency.
+            self.arrived = time.monotonic()
+            return super().parse_request()
+
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -363,6 +367,10 @@ def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
                 )
             with sandbox.lock:
                 sandbox.statuses[status] += 1
+            # The latency is the answer's whole time, the server's own work included, as a
+            # client sees a remote server's: each answer leaves `latency_ms` after its
+            # request came in, however long the sandbox took to make it.
+            time.sleep(max(0.0, self.arrived + sandbox.latency_ms / 1000 - time.monotonic()))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(content)))

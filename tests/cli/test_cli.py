@@ -215,7 +215,7 @@ def test_a_signal_stops_the_sandbox_as_ctrl_c_does(signum: int) -> None:
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0
-    assert stderr.strip() == "sandbox stopped"
+    assert stderr.strip() == "sandbox stopped after 0 requests"
 
 
 def test_excel_command_refuses_a_bad_month(tmp_path: Path) -> None:
