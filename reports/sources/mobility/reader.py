@@ -228,7 +228,8 @@ class MobilitySource(HttpSource[MobilitySettings]):
             _, reads = api.fan_out_as_listed(
                 lambda on_page: list_cases(api, settings.page_size, on_page),
                 each_case,
-                key=lambda case: record_id(SOURCE, "case", case),
+                # Named as the list names a record with no id, wherever it is met first.
+                key=lambda case: record_id(SOURCE, "/v1/cases", case),
                 label="cases' " + ", ".join(read_for_each) if read_for_each else "",
             )
             cases = [read.case for read in reads]

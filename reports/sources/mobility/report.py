@@ -44,13 +44,22 @@ def contribution(frames: SourceFrames, context: ReportContext) -> Contribution:
 
 def statements(cases: pl.DataFrame, month_expenses: pl.DataFrame) -> list[Statement]:
     """One statement per client with expenses counted or rejected in the month."""
-    result = []
-    for (client_id,), own_cases in cases.group_by("client_id", maintain_order=True):
-        own = month_expenses.filter(pl.col("expat_case_id").is_in(own_cases["id"].implode()))
-        shown = own.filter(
+    # Each expense's client, by the case it was listed under, in one join: a filter per
+    # client would read every expense once for each client.
+    clients = cases.select(pl.col("id").alias("expat_case_id"), "client_id").unique(
+        "expat_case_id", keep="first", maintain_order=True
+    )
+    shown_by_client = (
+        month_expenses.filter(
             pl.col("state").is_in([*COUNTED_STATE_VALUES, ExpenseState.REJECTED.value])
         )
-        if shown.height == 0:
+        .join(clients, on="expat_case_id", how="inner", maintain_order="left")
+        .partition_by("client_id", as_dict=True, include_key=False)
+    )
+    result = []
+    for (client_id,), own_cases in cases.group_by("client_id", maintain_order=True):
+        shown = shown_by_client.get((client_id,))
+        if shown is None or shown.height == 0:
             continue
 
         def state_total(state: ExpenseState, rows: pl.DataFrame = shown) -> Decimal:
