@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import reset_peak, result_of, status_kib
+from measure import release_free_memory, reset_peak, result_of, status_kib
 
 from reports.monthly import run_monthly
 from reports.periods import Month
@@ -47,6 +47,9 @@ def run(scale: float, month: str, workers: int | None) -> dict[str, object]:
         if current:
             peaks[current[-1]] = max(0.0, (status_kib("VmHWM") - start_rss[current[-1]]) / 1024)
         current.append(name)
+        # Free pages handed back first, so that a stage reusing what the one before freed
+        # counts it as growth like one that maps new memory (as in measure.isolated).
+        release_free_memory()
         start_rss[name] = status_kib("VmRSS")
         reset_peak()
 
@@ -163,7 +166,12 @@ def main() -> None:
             growth = big_seconds / max(seconds, 1e-3)
             # Below a MiB a ratio says nothing: the stage holds (next to) nothing in this process.
             memory = f"{big_peak / peak:13.1f}x" if peak >= 1 else f"{'-':>14s}"
-            verdict = "" if growth <= scale * 1.1 else "  WORSE THAN LINEAR"
+            worse = [
+                what
+                for what, grew in (("time", growth), ("memory", big_peak / max(peak, 1.0)))
+                if grew > scale * 1.1 and (what == "time" or peak >= 1)
+            ]
+            verdict = f"  {' AND '.join(worse).upper()} WORSE THAN LINEAR" if worse else ""
             line += (
                 f" {big_seconds:8.2f} {big_peak:9.1f} {big_share:10.0%}"
                 f" {growth:11.1f}x {memory}{verdict}"

@@ -15,7 +15,8 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from email.utils import formatdate
@@ -265,10 +266,16 @@ class Sandbox:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with self.lock:
             self.requests[_template(path)] += 1
+        return self._answer(method, path, query, headers, body)
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """One request in flight, from its arrival to its answer's last byte."""
+        with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return self._answer(method, path, query, headers, body)
+            yield
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -339,6 +346,10 @@ def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
             return super().parse_request()
 
         def _serve(self) -> None:
+            with sandbox.answering():
+                self._respond()
+
+        def _respond(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             fault = sandbox.fault_plan.draw()
