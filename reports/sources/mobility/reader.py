@@ -225,13 +225,18 @@ class MobilitySource(HttpSource[MobilitySettings]):
                 )
                 if wanted_too
             ]
-            _, reads = api.fan_out_as_listed(
-                lambda on_page: list_cases(api, settings.page_size, on_page),
-                each_case,
-                # Named as the list names a record with no id, wherever it is met first.
-                key=lambda case: record_id(SOURCE, "/v1/cases", case),
-                label="cases' " + ", ".join(read_for_each) if read_for_each else "",
-            )
+            if read_for_each:
+                _, reads = api.fan_out_as_listed(
+                    lambda on_page: list_cases(api, settings.page_size, on_page),
+                    each_case,
+                    # Named as the list names a record with no id, wherever it is met first.
+                    key=lambda case: record_id(SOURCE, "/v1/cases", case),
+                    label="cases' " + ", ".join(read_for_each),
+                )
+            else:
+                reads = [
+                    CaseReads(case, None, None) for case in list_cases(api, settings.page_size)
+                ]
             cases = [read.case for read in reads]
             if "cases" in wanted:
                 frames["cases"] = MOBILITY_CASES.build(cases)
