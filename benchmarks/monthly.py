@@ -139,7 +139,7 @@ def main() -> None:
         print(
             f"reports monthly --demo --month {args.month}, {name}: {figures['total']:.2f} s "
             f"end to end, {figures['statements']:,} statements, "
-            + ", ".join(f"{count:,} {name}" for name, count in records.items())  # type: ignore[attr-defined]
+            + ", ".join(f"{count:,} {what}" for what, count in records.items())  # type: ignore[attr-defined]
         )
     big = runs[scale]
     if scale > 1:
