@@ -69,6 +69,17 @@ def _transport_retry(error: Exception) -> Retry:
     return Retry(RetryReason.CONNECTION, f"connection error ({name})")
 
 
+def _all_or_first_failure(futures: Sequence[Future[Any]]) -> None:
+    """Wait for every one of `futures`; at the first failure, cancel those not started and
+    raise it, so that a partial result is never returned."""
+    wait(futures, return_when=FIRST_EXCEPTION)
+    failed = next((f for f in futures if f.done() and f.exception() is not None), None)
+    if failed is not None:
+        for future in futures:
+            future.cancel()
+        raise failed.exception()  # type: ignore[misc]
+
+
 class _NoCookies(CookieJar):
     """Keeps no cookie: the vendors authenticate by header, so a cookie a gateway sets is
     not sent back (each request stands alone), and no response pays for a cookie-jar walk."""
@@ -404,12 +415,7 @@ class ApiClient:
             futures: list[Future[None]] = [
                 pool.submit(run, index, item) for index, item in enumerate(work)
             ]
-            wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [f for f in futures if f.done() and f.exception() is not None]
-            if failed:
-                for future in futures:
-                    future.cancel()
-                raise failed[0].exception()  # type: ignore[misc]
+            _all_or_first_failure(futures)
         return results
 
     def fan_out_as_listed(
@@ -460,10 +466,7 @@ class ApiClient:
             try:
                 records = list_records(on_page)
                 chosen = [start(record) for record in records]
-                wait(chosen, return_when=FIRST_EXCEPTION)
-                failed = next((f for f in chosen if f.done() and f.exception()), None)
-                if failed is not None:
-                    raise failed.exception()  # type: ignore[misc]
+                _all_or_first_failure(chosen)
             finally:
                 for future in futures.values():
                     future.cancel()
