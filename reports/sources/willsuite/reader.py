@@ -195,19 +195,25 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
             case_ids = [record_id(SOURCE, "case", case) for case in cases]
 
             # Each answer is typed in the thread that fetched it, while others wait on the
-            # network.
-            def typed(case_id: str) -> tuple[TypedRecords, TypedRecords]:
+            # network; only what is wanted is typed.
+            def typed(case_id: str) -> tuple[TypedRecords | None, TypedRecords | None]:
                 invoices = invoice_records(case_id, case_invoices(api, case_id))
                 return (
-                    WILLSUITE_INVOICES.typed(invoices),
-                    WILLSUITE_INVOICE_ITEMS.typed(item_records(invoices)),
+                    WILLSUITE_INVOICES.typed(invoices) if "invoices" in wanted else None,
+                    WILLSUITE_INVOICE_ITEMS.typed(item_records(invoices))
+                    if "invoice_items" in wanted
+                    else None,
                 )
 
             answers = api.fan_out(typed, case_ids, "invoices")
             if "invoices" in wanted:
-                frames["invoices"] = WILLSUITE_INVOICES.frame(part for part, _ in answers)
+                frames["invoices"] = WILLSUITE_INVOICES.frame(
+                    part for part, _ in answers if part is not None
+                )
             if "invoice_items" in wanted:
-                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.frame(part for _, part in answers)
+                frames["invoice_items"] = WILLSUITE_INVOICE_ITEMS.frame(
+                    part for _, part in answers if part is not None
+                )
         return frames
 
     def fetch_since(
