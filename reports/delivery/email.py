@@ -1,12 +1,12 @@
-"""Email the month's PDFs: each client its statement, the monthly report to its readers.
+"""Email the month's PDFs: each address its clients' statements in one message, the
+monthly report to its readers, and, when asked, corrected statements.
 
-One message per recipient, a short text body from a template, the PDF attached. With SMTP
+Every message is recorded in the month's sent record (`reports.store.sent`) before it is
+handed over and again with the server's answer, with a copy of it byte for byte, so that
+nothing is ever sent twice: a run stopped at any point is run again safely, and a message
+whose fate is unknown (`uncertain`) waits for the operator (`--resend KEY`). With SMTP
 settings the messages go to the server; without, they are written as `.eml` files into the
-month's `outbox/`. Either way `outbox/sent.jsonl` records each message as it leaves, so a
-run stopped halfway can be run again: it sends what was missed and nothing twice. (A crash
-in the instant between the server accepting a message and the record being written would
-send that one message again; its `Message-ID` is the same both times, so mail systems that
-de-duplicate will drop it.)
+month's `outbox/`.
 
 Addresses and subjects are checked before anything is sent: a line break, or anything that
 is not one plain address, is refused, so no header can be injected. A domain in another
@@ -14,25 +14,29 @@ script (`bücher.example`) is sent in its ASCII form (IDNA, `xn--bcher-kva.examp
 address whose part before the `@` is not ASCII is refused, as most mail servers cannot take
 it. One message refused, by these checks or by the server, never stops the others.
 
-After sending, each statement's entry in `statements.json` records the address it went to.
+A statement rebuilt after it was sent (a rerun with corrected records or bank details) is
+never sent again on its own: it is listed as changed, and `corrections=True` sends it once,
+as a correction naming the one it replaces. After sending, each statement's entry in
+`statements.json` records the address it went to.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import datetime as dt
+import functools
 import io
 import json
-import os
 import secrets
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime
 from pathlib import Path
 
 import idna
@@ -41,11 +45,42 @@ from reports.approval import require_sendable
 from reports.config import Config, SmtpSettings
 from reports.errors import DeliveryError
 from reports.output import atomic_write
-from reports.periods import Month
-from reports.render.messages import NotSent, Outgoing, plan_messages
+from reports.periods import FIRM_ZONE, Month
+from reports.render.messages import (
+    Addressed,
+    NotSent,
+    Outgoing,
+    compose,
+    item_key,
+    monthly_items,
+    statement_items,
+)
 from reports.render.templates import Templates
+from reports.store.sent import SentMessage, SentRecord, State, ToSend, latest_sent
 
-LEDGER = "sent.jsonl"
+#: Where messages go when no SMTP server is configured.
+OUTBOX = "outbox"
+#: The sender when neither SMTP settings nor the caller name one.
+DEFAULT_SENDER = "reports@localhost"
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A statement that differs from the one sent to `to` on `sent_at`."""
+
+    client_key: str
+    client: str
+    to: str
+    sent_at: dt.datetime
+
+    def __str__(self) -> str:
+        return f"{self.client} ({self.client_key}) to {self.to}"
 
 
 @dataclass(frozen=True)
@@ -59,19 +94,29 @@ class Delivery:
     monthly_note: str | None = None
     #: Each statement's client key to the address it was sent to (this run or before).
     addresses: dict[str, str] = field(default_factory=dict)
+    #: Messages that may or may not have arrived: never sent again without `--resend`.
+    uncertain: list[SentMessage] = field(default_factory=list)
+    #: Statements that differ from those sent, not sent again (no `corrections`).
+    changed: list[Changed] = field(default_factory=list)
+    #: Corrections sent this run, one line each.
+    corrected: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        """Whether every message planned went out (now or in an earlier run)."""
-        return not self.skipped and not self.refused
+        """Whether every message planned went out (now or in an earlier run), none of
+        them uncertain."""
+        return not self.skipped and not self.refused and not self.uncertain
 
     def summary(self) -> str:
         """One line: `sent 150, 2 sent before, not sent 8: 6 no address, 2 refused`."""
         line = f"sent {len(self.sent)}"
+        if self.corrected:
+            line += f" ({len(self.corrected)} corrections)"
         if self.already_sent:
             line += f", {len(self.already_sent)} sent before"
         reasons = Counter(s.reason for s in self.skipped)
         reasons.update({"refused": len(self.refused)} if self.refused else {})
+        reasons.update({"uncertain": len(self.uncertain)} if self.uncertain else {})
         if reasons:
             counts = ", ".join(f"{count} {reason}" for reason, count in reasons.items())
             line += f", not sent {sum(reasons.values())}: {counts}"
@@ -84,28 +129,143 @@ def deliver_month(
     config: Config,
     templates: Templates | None = None,
     firm: str = "",
+    *,
+    resend: Iterable[str] = (),
+    corrections: bool = False,
+    clock: Clock = utc_now,
 ) -> Delivery:
     """Send the month's statements and report as `config` says (SMTP, or the outbox), from
     `config.firm` (named `firm` if that is given): only an approved month whose files are
-    as approved (`approval.require_sendable`)."""
-    require_sendable(Path(folder))
+    as approved (`approval.require_sendable`), and only what its sent record does not hold.
+
+    A message recorded as uncertain is sent again only when its key is in `resend`; a
+    statement that differs from the one sent is sent, as a correction, only with
+    `corrections`."""
+    folder = Path(folder)
+    require_sendable(folder)
+    templates = templates or Templates()
+    firm_settings = config.firm.named(firm)
     rule = config.delivery.password if config.delivery.encrypt_statements else None
-    plan = plan_messages(
-        folder, month.label, config.email, templates, config.firm.named(firm), rule
+    statements, skipped = statement_items(folder, config.email, firm_settings, rule)
+    readers = monthly_items(folder, config.email)
+    record = SentRecord(folder)
+    wanted = set(resend)
+    uncertain = {m.key: m for m in record.uncertain()}
+    unknown = sorted(wanted - set(uncertain))
+    if unknown:
+        raise DeliveryError(
+            f"--resend {unknown[0]}: no uncertain message of {month} has this key; "
+            f"reports status --month {month} lists them"
+        )
+    states = record.item_states()
+    last = latest_sent(record)
+    label = month.label
+    pending: dict[str, list[Addressed]] = {"statement": [], "monthly": [], "correction": []}
+    replaces: dict[str, str] = {}
+    already: list[str] = []
+    changed: list[Changed] = []
+    for kind, items in (("statement", statements), ("monthly", readers)):
+        for item in items:
+            key = item_key(str(month), kind, item.to, item.attachment)
+            state, message = states.get(key, (None, None))
+            legacy = record.sent_before(f"{label}|{item.to}|{item.attachment.path.name}")
+            if state is State.UNCERTAIN and message is not None and message.key not in wanted:
+                continue  # listed below, from the record
+            if state in (State.SENT, State.SENDING) or legacy:
+                already.append(item.to)
+                sent = last.get((item.attachment.client_key or "", item.to))
+                if sent is None or sent[0].statement_sha256 == item.attachment.digest:
+                    continue
+                if not corrections:
+                    changed.append(
+                        Changed(
+                            item.attachment.client_key or "",
+                            item.attachment.client,
+                            item.to,
+                            sent[1].started_at,
+                        )
+                    )
+                    continue
+                pending["correction"].append(item)
+                replaces[item.attachment.client_key or ""] = day(sent[1].started_at)
+                continue
+            if state is State.UNCERTAIN or state is None or state is State.REFUSED:
+                pending[kind].append(item)
+    messages: list[Outgoing] = []
+    for kind, items in pending.items():
+        messages += compose(
+            items, kind, str(month), label, templates, firm_settings, replaces, rule
+        )
+    sender_name = firm_settings.name
+    delivery = send(messages, folder, config.smtp, record, sender_name=sender_name, clock=clock)
+    addresses = {
+        item.client_key: message.to
+        for item, message in latest_sent(SentRecord(folder)).values()
+        if item.client_key
+    }
+    _record_addresses(folder / "statements", addresses)
+    remaining = [m for m in SentRecord(folder).uncertain()]
+    return dataclasses.replace(
+        delivery,
+        already_sent=already,
+        skipped=skipped,
+        monthly_note=None
+        if config.email.monthly_to
+        else "the monthly report was not sent: no one is set to receive it "
+        "([email] monthly_to, or REPORTS_EMAIL_MONTHLY_TO)",
+        addresses=addresses,
+        uncertain=remaining,
+        changed=changed,
     )
-    delivery = deliver(plan.messages, folder, config.smtp, plan.skipped)
-    record_addresses(Path(folder) / "statements", delivery.addresses)
-    return dataclasses.replace(delivery, monthly_note=plan.monthly_note)
 
 
-def record_addresses(statements: Path, addresses: dict[str, str]) -> None:
-    """`statements.json` with each statement's `sent_to`: the address it went to, or null."""
+def day(moment: dt.datetime) -> str:
+    """`02 Nov 2026`: the firm's local day."""
+    return moment.astimezone(FIRM_ZONE).strftime("%d %b %Y")
+
+
+def _record_addresses(statements: Path, addresses: dict[str, str]) -> None:
+    """`statements.json` with each statement's `sent_to`: the address it went to, or null.
+    The sent record is what counts: a failure to write this copy is no failure to send."""
     path = statements / "statements.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    for entry in manifest:
-        entry["sent_to"] = addresses.get(entry["key"])
-    text = json.dumps(manifest, indent=2, ensure_ascii=False)
-    atomic_write(path, lambda target: target.write_text(text, encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        for entry in manifest:
+            entry["sent_to"] = addresses.get(entry["key"])
+        text = json.dumps(manifest, indent=2, ensure_ascii=False)
+        atomic_write(path, lambda target: target.write_text(text, encoding="utf-8"))
+    except OSError:
+        pass
+
+
+def changes_since_sent(folder: str | Path) -> list[Changed]:
+    """The month's statements that differ from those sent (a rebuild after sending)."""
+    folder = Path(folder)
+    index = folder / "statements" / "statements.json"
+    record = SentRecord(folder)
+    if not record.messages or not index.is_file():
+        return []
+    digests = {
+        entry["key"]: entry.get("sha256") for entry in json.loads(index.read_text(encoding="utf-8"))
+    }
+    return [
+        Changed(key, item.client, to, message.started_at)
+        for (key, to), (item, message) in latest_sent(record).items()
+        if key in digests and digests[key] != item.statement_sha256
+    ]
+
+
+def describe_changes(changed: list[Changed], month: Month | str) -> str:
+    """`3 statements differ from those sent on 02 Nov 2026: A (key) to a@b, ...`."""
+    days = sorted({day(c.sent_at) for c in changed})
+    noun = "statement differs" if len(changed) == 1 else "statements differ"
+    listed = "; ".join(str(c) for c in changed[:10])
+    more = f"; and {len(changed) - 10} more" if len(changed) > 10 else ""
+    return (
+        f"{len(changed)} {noun} from those sent on {' and '.join(days)}: {listed}{more}. "
+        f"Nothing is sent again on its own: once the month is approved, reports email "
+        f"--month {month} --corrections sends each as a corrected statement"
+    )
 
 
 def check_header(field: str, value: str) -> str:
@@ -136,32 +296,53 @@ def check_address(field: str, value: str) -> str:
     return f"{address.username}@{domain}"
 
 
-def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
+@dataclass(frozen=True)
+class Built:
+    """A message ready to hand over: its bytes, and each attachment's bytes as attached."""
+
+    outgoing: Outgoing
+    message: EmailMessage
+    attached: tuple[bytes, ...]
+
+
+def build_message(
+    outgoing: Outgoing, sender: str, sender_name: str = "", now: dt.datetime | None = None
+) -> Built:
+    """The message with its headers checked: `Date`, a `Message-ID` at the sender's domain
+    (the same on each attempt, so that mail systems that de-duplicate drop a resend), and
+    `From` with the firm's name shown."""
     message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = check_address("sender", sender)
+    username, _, domain = sender.rpartition("@")
+    message["From"] = (
+        Address(
+            display_name=check_header("firm name", sender_name), username=username, domain=domain
+        )
+        if sender_name
+        else sender
+    )
     whose = (
-        f"statement of {outgoing.client_key}"
-        if outgoing.client_key
-        else f"recipient of {outgoing.attachment.name}"
+        f"statement of {', '.join(outgoing.client_keys)}"
+        if outgoing.client_keys
+        else f"recipient of {', '.join(a.name for a in outgoing.attachments)}"
     )
     message["To"] = check_address(f"address for the {whose}", outgoing.to)
     message["Subject"] = check_header(f"subject for {outgoing.to}", outgoing.subject)
-    digest = hashlib.sha256(outgoing.key.encode()).hexdigest()[:32]
-    message["Message-ID"] = f"<{digest}@reports.invalid>"
+    message["Date"] = format_datetime((now or utc_now()).astimezone(dt.UTC))
+    message["Message-ID"] = f"<{outgoing.key}.{outgoing.month or 'report'}@{domain}>"
     message.set_content(outgoing.body)
-    try:
-        content = outgoing.attachment.read_bytes()
-    except OSError as error:
-        raise DeliveryError(f"cannot attach {outgoing.attachment}: {error.strerror}") from None
-    if outgoing.password is not None:
-        content = encrypted(content, outgoing.password.reveal())
-    message.add_attachment(
-        content,
-        maintype="application",
-        subtype="pdf",
-        filename=outgoing.attachment_name or outgoing.attachment.name,
-    )
-    return message
+    attached = []
+    for attachment in outgoing.attachments:
+        try:
+            content = attachment.path.read_bytes()
+        except OSError as error:
+            raise DeliveryError(f"cannot attach {attachment.path}: {error.strerror}") from None
+        if attachment.password is not None:
+            content = encrypted(content, attachment.password.reveal())
+        message.add_attachment(
+            content, maintype="application", subtype="pdf", filename=attachment.name
+        )
+        attached.append(content)
+    return Built(outgoing, message, tuple(attached))
 
 
 def encrypted(pdf: bytes, password: str) -> bytes:
@@ -179,100 +360,181 @@ def encrypted(pdf: bytes, password: str) -> bytes:
     return buffer.getvalue()
 
 
-def _ledger(outbox: Path) -> set[str]:
-    path = outbox / LEDGER
-    if not path.exists():
-        return set()
-    keys = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            keys.add(json.loads(line)["key"])
-    return keys
-
-
-def _record(outbox: Path, key: str, how: str) -> None:
-    with (outbox / LEDGER).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"key": key, "via": how}) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def deliver(
     messages: Iterable[Outgoing],
     month_folder: str | Path,
     smtp: SmtpSettings | None,
     skipped: list[NotSent] | None = None,
     sender: str | None = None,
+    *,
+    sender_name: str = "",
+    clock: Clock = utc_now,
 ) -> Delivery:
-    """Send (or, without `smtp`, write to the outbox) every message not sent before."""
-    outbox = Path(month_folder) / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
-    done = _ledger(outbox)
-    messages = list(messages)
-    pending = [m for m in messages if m.key not in done]
-    already = [m.to for m in messages if m.key in done]
-    from_address = check_address("sender", smtp.sender if smtp else (sender or "reports@localhost"))
-    built, refused = [], []
-    for outgoing in pending:  # every header is checked before anything is sent
+    """Send (or, without `smtp`, write to the outbox) every message whose items the sent
+    record does not hold: not one already sent, nor one that may have been (uncertain)."""
+    record = SentRecord(Path(month_folder))
+    states = record.item_states()
+    pending, already = [], []
+    for outgoing in messages:
+        if any(
+            states.get(item, (None, None))[0] in (State.SENT, State.UNCERTAIN)
+            for item in outgoing.items
+        ):
+            already.append(outgoing.to)
+        else:
+            pending.append(outgoing)
+    delivery = send(pending, Path(month_folder), smtp, record, sender, sender_name, clock)
+    return dataclasses.replace(
+        delivery,
+        already_sent=already,
+        skipped=skipped or [],
+        uncertain=SentRecord(Path(month_folder)).uncertain(),
+    )
+
+
+def send(
+    messages: Iterable[Outgoing],
+    month_folder: Path,
+    smtp: SmtpSettings | None,
+    record: SentRecord,
+    sender: str | None = None,
+    sender_name: str = "",
+    clock: Clock = utc_now,
+) -> Delivery:
+    """Hand each message over, recording it before and after (see `reports.store.sent`)."""
+    outbox = month_folder / OUTBOX
+    from_address = check_address("sender", smtp.sender if smtp else (sender or DEFAULT_SENDER))
+    built: list[Built] = []
+    refused: list[str] = []
+    now = clock()
+    for outgoing in messages:  # every header is checked before anything is sent
         try:
-            built.append((outgoing, build_message(outgoing, from_address)))
+            built.append(build_message(outgoing, from_address, sender_name, now))
         except DeliveryError as error:
             refused.append(str(error))
     sent: list[str] = []
-    addresses = {m.client_key: m.to for m in messages if m.client_key and m.key in done}
+    corrected: list[str] = []
 
-    def done_with(outgoing: Outgoing, message: EmailMessage) -> None:
+    def hand_over(item: Built, deliver_one: Callable[[str, bytes], str]) -> None:
+        outgoing = item.outgoing
+        content = item.message.as_bytes()
+        parcel = ToSend(
+            outgoing.key,
+            outgoing.to,
+            outgoing.subject,
+            outgoing.kind,
+            content,
+            tuple(
+                (key, a.client_key, a.client, a.name, attached, a.digest)
+                for key, a, attached in zip(
+                    outgoing.items, outgoing.attachments, item.attached, strict=True
+                )
+            ),
+        )
+        record.begin(parcel, clock())
+        try:
+            reply = deliver_one(str(item.message["To"]), content)
+        except _Refused as refusal:
+            refused.append(f"{outgoing.to}: the server refused it ({refusal})")
+            _finish(record, outgoing, State.REFUSED, str(refusal), clock)
+            return
+        _finish(record, outgoing, State.SENT, reply, clock)
         sent.append(outgoing.to)
-        if outgoing.client_key:
-            addresses[outgoing.client_key] = str(message["To"])
+        if outgoing.kind == "correction":
+            corrected.append(outgoing.to)
+
+    def result() -> Delivery:
+        return Delivery(sent, [], [], refused, outbox, corrected=corrected)
 
     if smtp is None:
-        for outgoing, message in built:
-            name = hashlib.sha256(outgoing.key.encode()).hexdigest()[:16] + ".eml"
-            content = message.as_bytes()
-            atomic_write(outbox / name, lambda path: path.write_bytes(content))  # noqa: B023
-            _record(outbox, outgoing.key, f"outbox/{name}")
-            done_with(outgoing, message)
-        return Delivery(sent, already, skipped or [], refused, outbox, addresses=addresses)
+        for item in built:
+            name = f"{item.outgoing.key}.eml"
+
+            def to_outbox(to: str, content: bytes, name: str = name) -> str:
+                atomic_write(outbox / name, lambda path: path.write_bytes(content))
+                return f"{OUTBOX}/{name}"
+
+            try:
+                hand_over(item, to_outbox)
+            except OSError as error:
+                raise DeliveryError(
+                    f"cannot write the message to {item.outgoing.to} into {outbox} "
+                    f"({error.strerror or error}): it is recorded as uncertain; stopped after "
+                    f"{len(sent)} of {len(built)} messages"
+                ) from None
+        return result()
     if not built:
-        return Delivery(sent, already, skipped or [], refused, outbox, addresses=addresses)
+        return result()
     try:
         with _connect(smtp) as server:
-            for outgoing, message in built:
-                try:
-                    server.send_message(message)
-                except _REFUSALS as error:  # this message only: the others still go
-                    refused.append(f"{outgoing.to}: the server refused it ({_server_says(error)})")
-                    continue
-                _record(outbox, outgoing.key, f"smtp {smtp.host}")
-                done_with(outgoing, message)
+            over_smtp = functools.partial(_smtp_hand_over, server, from_address)
+            for item in built:
+                hand_over(item, over_smtp)
+    except _Uncertain as error:
+        raise DeliveryError(
+            f"email stopped after {len(sent)} of {len(built)} messages: the connection was lost "
+            f"while the message to {error.to} was handed over ({error}), so it may have "
+            "arrived: it is recorded as uncertain and is not sent again on its own. Run "
+            "reports email again to send the rest; reports status lists what is uncertain"
+        ) from None
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(
-            f"email stopped after {len(sent)} of {len(built)} messages: {type(error).__name__}: {error}; "
-            "run `reports email` again to send the rest (nothing is sent twice)"
+            f"email stopped after {len(sent)} of {len(built)} messages: {type(error).__name__}: "
+            f"{error}; run reports email again to send the rest (nothing is sent twice)"
         ) from None
-    return Delivery(sent, already, skipped or [], refused, outbox, addresses=addresses)
+    return result()
 
 
-#: What a server says about one message (a recipient or its content refused), as opposed to
-#: the connection failing: the run goes on with the next message.
-_REFUSALS = (
-    smtplib.SMTPRecipientsRefused,
-    smtplib.SMTPSenderRefused,
-    smtplib.SMTPDataError,
-    smtplib.SMTPNotSupportedError,
-)
+def _finish(
+    record: SentRecord, outgoing: Outgoing, state: State, detail: str, clock: Clock
+) -> None:
+    try:
+        record.finish(outgoing.key, state, detail, clock())
+    except OSError as error:
+        raise DeliveryError(
+            f"the message to {outgoing.to} was handed over, but its outcome could not be "
+            f"recorded ({error.strerror or error}): it is uncertain and is not sent again on "
+            f"its own; stopped here. Make {record.folder} writable (or free disk space), then "
+            "reports status lists it"
+        ) from None
 
 
-def _server_says(error: smtplib.SMTPException) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [
-            f"{code} {reply.decode(errors='replace')}" for code, reply in error.recipients.values()
-        ]
-        return "; ".join(codes)
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {_text(error.smtp_error)}"
-    return str(error)
+class _Refused(Exception):
+    """The server said no to this message: it was not sent, and the others still go."""
+
+
+class _Uncertain(Exception):
+    """The connection failed while the message's data was being handed over."""
+
+    def __init__(self, to: str, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.to = to
+
+
+def _smtp_hand_over(server: smtplib.SMTP, sender: str, to: str, content: bytes) -> str:
+    """MAIL, RCPT and DATA for one message: the server's reply to its data (`250 OK`); a
+    refusal before or at DATA is `_Refused`, a connection lost once the data went is
+    `_Uncertain`."""
+    server.ehlo_or_helo_if_needed()
+    code, reply = server.mail(sender)
+    if code != 250:
+        server.rset()
+        raise _Refused(f"{code} {_text(reply)}")
+    code, reply = server.rcpt(to)
+    if code not in (250, 251):
+        server.rset()
+        raise _Refused(f"{code} {_text(reply)}")
+    try:
+        code, reply = server.data(content)
+    except smtplib.SMTPDataError as error:  # DATA itself refused: nothing was handed over
+        server.rset()
+        raise _Refused(f"{error.smtp_code} {_text(error.smtp_error)}") from None
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        raise _Uncertain(to, error) from None
+    if code != 250:
+        server.rset()
+        raise _Refused(f"{code} {_text(reply)}")
+    return f"{code} {_text(reply)}"
 
 
 def _text(reply: bytes | str) -> str:

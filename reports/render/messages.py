@@ -8,6 +8,7 @@ client is ever sent another client's statement.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import string
 import unicodedata
@@ -22,21 +23,64 @@ from reports.render.pdf import file_digest
 from reports.render.templates import Templates
 from reports.text import mail_text
 
+#: What a message carries: a client's statements, a statement corrected since it was sent,
+#: or the monthly report for one of its readers.
+KINDS = ("statement", "correction", "monthly")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message, and what the record keeps of it."""
+
+    path: Path
+    #: The name it is attached under.
+    name: str
+    #: The client whose statement it is; None for the monthly report.
+    client_key: str | None = None
+    client: str = ""
+    #: The SHA-256 of the file as rendered (`statements.json`): a rebuild is compared with it.
+    digest: str = ""
+    #: The password it is encrypted with (`[delivery] encrypt_statements`); never shown,
+    #: logged or written anywhere.
+    password: Secret | None = None
+    outstanding: str | None = None
+    reference: str | None = None
+
 
 @dataclass(frozen=True)
 class Outgoing:
-    key: str  # stable across runs: month, recipient and attachment
+    """One message to one address: its subject, text and attachments."""
+
     to: str
     subject: str
     body: str
-    attachment: Path
-    #: The client whose statement is attached; None for the monthly report.
-    client_key: str | None = None
-    #: The name the file is attached under (its own name when None).
-    attachment_name: str | None = None
-    #: The password the attached statement is encrypted with (`[delivery]
-    #: encrypt_statements`); never shown, logged or written anywhere.
-    password: Secret | None = None
+    attachments: tuple[Attachment, ...]
+    #: The month it is for, `YYYY-MM`.
+    month: str = ""
+    kind: str = "statement"
+    #: For a correction: when the statement it replaces was sent.
+    replaces: str | None = None
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """Each attachment's key, stable across runs: what the sent record counts."""
+        return tuple(item_key(self.month, self.kind, self.to, a) for a in self.attachments)
+
+    @property
+    def key(self) -> str:
+        """The message's key, from its items: the same message has the same key each run."""
+        return hashlib.sha256("\n".join(sorted(self.items)).encode()).hexdigest()[:16]
+
+    @property
+    def client_keys(self) -> tuple[str, ...]:
+        return tuple(a.client_key for a in self.attachments if a.client_key)
+
+
+def item_key(month: str, kind: str, to: str, attachment: Attachment) -> str:
+    """`2026-10|statement|a@b.example|willsuite-12`; a correction names the version it sends."""
+    whose = attachment.client_key or attachment.name
+    key = f"{month}|{kind}|{to}|{whose}"
+    return f"{key}|{attachment.digest[:16]}" if kind == "correction" else key
 
 
 @dataclass(frozen=True)
@@ -58,6 +102,15 @@ class Plan:
     skipped: list[NotSent]  # statements nobody could receive, and why
     #: Said once when no one is set to receive the monthly report.
     monthly_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """One attachment for one address, before messages are made: each address gets one
+    message a run for all that is going to it of one kind."""
+
+    to: str
+    attachment: Attachment
 
 
 #: Characters that show nothing (zero-width spaces and joiners, the byte-order mark): two
@@ -148,24 +201,54 @@ def plan_messages(
     firm: FirmSettings | str = "",
     password_rule: str | None = None,
 ) -> Plan:
-    """Messages for the PDFs in `month_folder` (as `reports pdf` wrote them); with a
-    `password_rule` (`"{postcode}"`), each statement is to be encrypted with the password
-    it gives from the client's own fields, and a client with no value for it is not sent."""
+    """Messages for the PDFs in `month_folder` (as `reports pdf` wrote them): one per
+    address with all of its clients' statements, and the monthly report to each reader.
+    With a `password_rule` (`"{postcode}"`), each statement is to be encrypted with the
+    password it gives from the client's own fields, and a client with no value for it is
+    not sent."""
     folder = Path(month_folder)
     templates = templates or Templates()
+    firm = firm if isinstance(firm, FirmSettings) else FirmSettings(name=firm)
+    statements, skipped = statement_items(folder, settings, firm, password_rule)
+    messages = compose(
+        statements, "statement", folder.name, month_label, templates, firm, None, password_rule
+    )
+    monthly = monthly_items(folder, settings)
+    messages += compose(monthly, "monthly", folder.name, month_label, templates, firm)
+    note = (
+        None
+        if settings.monthly_to
+        else "the monthly report was not sent: no one is set to receive it "
+        "([email] monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"
+    )
+    return Plan(messages, skipped, note)
+
+
+def read_statement_index(folder: Path) -> list[dict[str, str]]:
+    """`statements.json`, checked (`check_statements`)."""
     manifest_path = folder / "statements" / "statements.json"
     if not manifest_path.exists():
         raise DeliveryError(f"no statements in {folder}: run `reports pdf` for this month first")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest: list[dict[str, str]] = json.loads(manifest_path.read_text(encoding="utf-8"))
     check_statements(manifest, folder / "statements")
-    messages: list[Outgoing] = []
-    skipped: list[NotSent] = []
-    firm = firm if isinstance(firm, FirmSettings) else FirmSettings(name=firm)
+    return manifest
+
+
+def statement_items(
+    folder: Path,
+    settings: EmailSettings,
+    firm: FirmSettings,
+    password_rule: str | None = None,
+) -> tuple[list[Addressed], list[NotSent]]:
+    """Each statement with the address it goes to, and the statements nobody can receive."""
+    manifest = read_statement_index(folder)
     if manifest and not firm.name:
         raise DeliveryError(
             "no firm name is set, and statements go out in the firm's name: set [firm] name in "
             "reports.toml, REPORTS_FIRM_NAME, or --firm"
         )
+    items: list[Addressed] = []
+    skipped: list[NotSent] = []
     for entry in manifest:
         address, not_sent = client_address(entry, manifest, settings)
         if address is None:
@@ -186,56 +269,95 @@ def plan_messages(
                     )
                 )
                 continue
-        attachment = folder / "statements" / entry["path"]
-        subject, body = _render(
-            templates,
-            "email/statement.txt",
-            {
-                "firm": firm,
-                "client": entry["client"],
-                "month_label": month_label,
-                "period_end": month_label,
-                "outstanding": entry.get("outstanding"),
-                "reference": entry.get("reference"),
-                "password_hint": password_hint(password_rule) if password else None,
-            },
+        path = folder / "statements" / entry["path"]
+        attachment = Attachment(
+            path,
+            entry.get("attachment") or path.name,
+            entry["key"],
+            entry["client"],
+            entry.get("sha256") or file_digest(path),
+            password,
+            entry.get("outstanding"),
+            entry.get("reference"),
         )
-        messages.append(
-            Outgoing(
-                f"{month_label}|{address}|{attachment.name}",
-                address,
-                subject,
-                body,
-                attachment,
-                entry["key"],
-                entry.get("attachment"),
-                password,
-            )
-        )
+        items.append(Addressed(address, attachment))
+    return items, skipped
+
+
+def monthly_items(folder: Path, settings: EmailSettings) -> list[Addressed]:
+    """The monthly report for each of its readers."""
     monthly = sorted(folder.glob("report-*.pdf"))
     if settings.monthly_to and not monthly:
         raise DeliveryError(f"no monthly report PDF in {folder}: run `reports pdf` first")
-    opening = folder / BRIEFING_FILE
-    briefing = opening.read_text(encoding="utf-8") if opening.exists() else ""
-    alerts = sum(1 for line in briefing.splitlines() if line.startswith("- Alert: "))
-    for address in settings.monthly_to:
-        subject, body = _render(
+    if not monthly:
+        return []
+    attachment = Attachment(monthly[0], monthly[0].name, digest=file_digest(monthly[0]))
+    return [Addressed(address, attachment) for address in settings.monthly_to]
+
+
+def compose(
+    items: list[Addressed],
+    kind: str,
+    month: str,
+    month_label: str,
+    templates: Templates,
+    firm: FirmSettings,
+    replaces: Mapping[str, str] | None = None,
+    password_rule: str | None = None,
+) -> list[Outgoing]:
+    """One message per address, in the order the addresses first come, carrying all of its
+    items; a correction says when the statement it replaces was sent (`replaces`, by client
+    key)."""
+    by_address: dict[str, list[Attachment]] = {}
+    for item in items:
+        by_address.setdefault(item.to, []).append(item.attachment)
+    messages = []
+    for address, attachments in by_address.items():
+        subject, body = _message_text(
+            kind, attachments, month, month_label, templates, firm, replaces or {}, password_rule
+        )
+        messages.append(Outgoing(address, subject, body, tuple(attachments), month, kind))
+    return messages
+
+
+def _message_text(
+    kind: str,
+    attachments: list[Attachment],
+    month: str,
+    month_label: str,
+    templates: Templates,
+    firm: FirmSettings,
+    replaces: Mapping[str, str],
+    password_rule: str | None,
+) -> tuple[str, str]:
+    if kind == "monthly":
+        folder = attachments[0].path.parent
+        opening = folder / BRIEFING_FILE
+        briefing = opening.read_text(encoding="utf-8") if opening.exists() else ""
+        alerts = sum(1 for line in briefing.splitlines() if line.startswith("- Alert: "))
+        return _render(
             templates,
             "email/monthly.txt",
             {"firm": firm, "month_label": month_label, "briefing": briefing, "alerts": alerts},
         )
-        messages.append(
-            Outgoing(
-                f"{month_label}|{address}|{monthly[0].name}", address, subject, body, monthly[0]
-            )
-        )
-    note = (
-        None
-        if settings.monthly_to
-        else "the monthly report was not sent: no one is set to receive it "
-        "([email] monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"
+    first = attachments[0]
+    encrypted = any(a.password is not None for a in attachments)
+    return _render(
+        templates,
+        "email/statement.txt",
+        {
+            "firm": firm,
+            "statements": attachments,
+            "client": first.client,
+            "month_label": month_label,
+            "period_end": month_label,
+            "outstanding": first.outstanding,
+            "reference": first.reference,
+            "password_hint": password_hint(password_rule) if encrypted else None,
+            "correction": kind == "correction",
+            "replaces": sorted({replaces.get(a.client_key or "", "") for a in attachments} - {""}),
+        },
     )
-    return Plan(messages, skipped, note)
 
 
 def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
