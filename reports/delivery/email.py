@@ -198,11 +198,7 @@ def deliver_month(
         )
     sender_name = firm_settings.name
     delivery = send(messages, folder, config.smtp, record, sender_name=sender_name, clock=clock)
-    addresses = {
-        item.client_key: message.to
-        for item, message in latest_sent(SentRecord(folder)).values()
-        if item.client_key
-    }
+    addresses = sent_addresses(folder)
     _record_addresses(folder / "statements", addresses)
     remaining = [m for m in SentRecord(folder).uncertain()]
     return dataclasses.replace(
@@ -217,6 +213,15 @@ def deliver_month(
         uncertain=remaining,
         changed=changed,
     )
+
+
+def sent_addresses(folder: Path) -> dict[str, str]:
+    """Each client key to the address its statement was last sent to."""
+    return {
+        item.client_key: check_address("address", message.to)
+        for item, message in latest_sent(SentRecord(folder)).values()
+        if item.client_key
+    }
 
 
 def day(moment: dt.datetime) -> str:
@@ -389,6 +394,7 @@ def deliver(
         already_sent=already,
         skipped=skipped or [],
         uncertain=SentRecord(Path(month_folder)).uncertain(),
+        addresses=sent_addresses(Path(month_folder)),
     )
 
 
