@@ -1,0 +1,1 @@
+"""The month folder on disk: what is in it, and how it changes safely."""
