@@ -2,7 +2,8 @@
 # System packages the test suite and the reports need, installed from Debian's archive where
 # missing: LibreOffice Calc (headless) recalculates every workbook we write; Pango renders PDFs
 # for WeasyPrint, with HarfBuzz subsetting fonts into them; DejaVu gives it fonts to use;
-# Chromium (headless) opens the web report in the browser tests, driven by Playwright.
+# Chromium (headless) opens the web report in the browser tests, driven by Playwright;
+# SpamAssassin (its local rules, no network) scores every kind of email we send.
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
@@ -10,6 +11,7 @@ fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v spamassassin >/dev/null 2>&1 || missing+=(spamassassin)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then
