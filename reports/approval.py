@@ -26,7 +26,7 @@ from reports.report.model import Approval, Stamp
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 #: Not digested: the manifest itself, and what delivery writes after approval.
-_NOT_DIGESTED = ("outbox",)
+_NOT_DIGESTED = ("outbox", "sent")
 STATEMENTS_INDEX = "statements.json"
 
 
@@ -56,7 +56,7 @@ def file_digest(path: Path) -> str:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    """Every file of the month's folder but the manifest and the outbox, by its path."""
+    """Every file of the month's folder but the manifest, the outbox and `sent/`, by its path."""
     found = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)

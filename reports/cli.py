@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import signal
 import sys
 import time
@@ -83,6 +82,28 @@ def friendly_errors(command: F) -> F:
                 f"unexpected {type(error).__name__}: {error} "
                 "(a bug in reports; REPORTS_DEBUG=1 shows where)"
             ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def one_run_at_a_time(command: F) -> F:
+    """The command holds its `--out` folder while it runs (`reports.store.lock`): a second
+    run refuses at once, naming this one. A lock left by a run that died is taken over, and
+    a month folder that a run stopped while publishing left aside is put back, each said in
+    a line."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from reports.store.lock import output_lock
+        from reports.store.publish import recover
+
+        out: Path = kwargs["out"]
+        with output_lock(out, command.__name__) as lock:
+            if lock.taken_over:
+                click.echo(f"note: {printable(lock.taken_over)}", err=True)
+            for folder in recover(out):
+                click.echo(f"note: put back {folder}, which a stopped run left aside", err=True)
+            return command(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -368,6 +389,7 @@ def _report_data(
 @template_option
 @rendering_options
 @friendly_errors
+@one_run_at_a_time
 def excel(
     month: Month,
     config_path: Path | None,
@@ -404,6 +426,7 @@ def excel(
 @dask_option
 @rendering_options
 @friendly_errors
+@one_run_at_a_time
 def pdf(
     month: Month,
     config_path: Path | None,
@@ -422,10 +445,10 @@ def pdf(
     monthly email's opening (briefing.txt) and the figures sent (figures.json)."""
     from reports.archive import write_figures
     from reports.monthly import statement_executor
-    from reports.output import published, remove_if_made
     from reports.render.commentary import write_briefing
     from reports.render.pdf import write_monthly_pdf, write_statements
     from reports.render.templates import Templates
+    from reports.store.publish import building, carry_over, publish
 
     templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
     ensure_writable(out)
@@ -439,10 +462,8 @@ def pdf(
         months=months,
         commentary=commentary,
     )
-    folder, staging, existed = out / str(month), out / f".{month}.pdf-staging", out.exists()
-    try:
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+    folder = out / str(month)
+    with building(folder) as staging:
         write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
         write_figures(data, staging)
         write_briefing(data, staging)
@@ -451,10 +472,8 @@ def pdf(
             rendered = write_statements(
                 data, staging / "statements", templates, pool, ship_templates=remote
             )
-        published(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        remove_if_made(out, existed)
+        carry_over(folder, staging)  # the rest of the month stays as it is
+        publish(staging, folder)
     click.echo(folder / f"report-{month}.pdf")
     click.echo(f"{folder / 'statements'}  {len(rendered)} statements")
 
@@ -466,6 +485,7 @@ def pdf(
 @firm_option
 @sandbox_option
 @friendly_errors
+@one_run_at_a_time
 def email(
     month: Month,
     config_path: Path | None,
@@ -519,6 +539,7 @@ def email(
 @workers_option
 @dask_option
 @friendly_errors
+@one_run_at_a_time
 def monthly(
     month: Month,
     config_path: Path | None,
@@ -603,6 +624,7 @@ def _say_stamp(stamp: Stamp, month: Month) -> None:
 @workers_option
 @sandbox_option
 @friendly_errors
+@one_run_at_a_time
 def approve(
     month: Month,
     config_path: Path | None,
@@ -641,6 +663,7 @@ def approve(
 @currency_option
 @sandbox_option
 @friendly_errors
+@one_run_at_a_time
 def trends(
     first: Month, last: Month, config_path: Path | None, out: Path, currency: str, sandbox: bool
 ) -> None:

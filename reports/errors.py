@@ -13,6 +13,7 @@
     ├── SnapshotError           a month's saved snapshot is missing or does not match
     ├── TemplateError           a template is missing, broken, or names an unknown variable
     ├── OutputError             an output cannot be written where it was asked for
+    ├── LockError               another run is using the output folder (named, with its pid)
     ├── DeliveryError           an email cannot be built, attached or sent
     └── ApprovalError           a month is not approved, or changed after its approval
 
@@ -118,6 +119,15 @@ class DataError(ReportsError):
 
 class OutputError(ReportsError):
     """An output cannot be written where it was asked for."""
+
+
+class LockError(ReportsError):
+    """Another run holds the output folder (`reports.store.lock`): the message names it, and
+    `pid` is its process where the lock says."""
+
+    def __init__(self, message: str, *, pid: int | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
 
 
 class ValidationError(ReportsError):

@@ -1,9 +1,10 @@
 """The month's whole report in one call: fetch → build → render → publish → deliver.
 
-Everything is built in a staging folder and moved into `OUT/YYYY-MM/` only once all of it
-succeeded, so a failure leaves the previous report (and the email ledger in `outbox/`)
-untouched. The fetched frames, the ECB rates and a manifest go into `data/`, from which
-`from_snapshot=True` rebuilds the same report with no network.
+Everything is built in a staging folder and switched into `OUT/YYYY-MM/` in one step only
+once all of it succeeded (`reports.store.publish`), so a failure leaves the previous report
+(and the email ledger in `outbox/`) untouched. The fetched frames, the ECB rates and a
+manifest go into `data/`, from which `from_snapshot=True` rebuilds the same report with no
+network.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from reports.delivery.email import Delivery, deliver_month
 from reports.errors import ApprovalError, ConfigError, PeriodError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
-from reports.output import published, remove_if_made
 from reports.periods import Month
 from reports.render.archive_page import write_archive_page
 from reports.render.commentary import observations, read_commentary, write_briefing
@@ -36,6 +36,7 @@ from reports.render.templates import Templates
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.report.model import Stamp
+from reports.store.publish import building, carry_over, publish
 
 
 @dataclass
@@ -267,11 +268,7 @@ def run_monthly(
             f"({', '.join(changed) or 'a figure is missing'}): rerun reports monthly, look "
             "it over, then approve it"
         )
-    existed = out.exists()
-    staging = out / f".{month}.staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    with building(final) as staging:
         stage("snapshot")
         if not from_snapshot:
             extra: dict[str, object] = {
@@ -310,11 +307,14 @@ def run_monthly(
                 on_progress=on_progress,
             )
         stage("publish")
-        published(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        remove_if_made(out, existed)
-    write_manifest(final, str(month), stamp, "auto" if config.delivery.automatic else "manual")
+        if from_snapshot:  # what is not rebuilt (the snapshot itself) stays the month's
+            carry_over(final, staging)
+        # Last, over the whole new month: a reader never sees a manifest naming a file
+        # that is not there.
+        write_manifest(
+            staging, str(month), stamp, "auto" if config.delivery.automatic else "manual"
+        )
+        publish(staging, final)
     write_archive_page(out, templates)
     delivery = None
     if email:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,24 +38,6 @@ def ensure_writable(folder: Path, option: str = "--out") -> Path:
     if problem:
         raise OutputError(f"cannot write into {folder}: {problem}; choose another {option}")
     return folder
-
-
-def published(staging: Path, final: Path) -> None:
-    """Move everything in `staging` into `final` (made if need be), replacing what is there
-    by the same name, then remove `staging`."""
-    final.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        target = final / item.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        item.replace(target)
-    staging.rmdir()
-
-
-def remove_if_made(folder: Path, existed: bool) -> None:
-    """After a failure: `folder` removed again if this run made it and left it empty."""
-    if not existed and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> Path:
