@@ -4,102 +4,17 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
-import socket
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from conftest import MakeSandbox
 
-from reports import fetch_frames, rates
-from reports.config import EmailSettings, SmtpSettings
 from reports.delivery.email import deliver
 from reports.errors import ReportsError
 from reports.render.messages import Attachment, Outgoing, plan_messages
-from reports.render.pdf import write_monthly_pdf, write_statements
-from reports.report import build_report_data
-from reports.sandbox import Sizes
+from tests.delivery.mail import Inbox, fresh_copy, settings_for
 
 MONTH = "October 2026"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message; it can refuse one (`fail_on`, a 451
-    for that message alone) or drop the connection at one (`drop_on`, as a crash would)."""
-
-    def __init__(self, fail_on: int | None = None, drop_on: int | None = None) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.fail_on = fail_on
-        self.drop_on = drop_on
-        self.seen = 0
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.seen += 1
-        if self.seen == self.fail_on:
-            return "451 Requested action aborted: local error in processing"
-        if self.seen == self.drop_on:
-            self.drop_on = None
-            server.transport.close()
-            return "421 closing"
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    controllers = []
-
-    def start(handler: Inbox) -> SmtpSettings:
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-        controller.start()
-        controllers.append(controller)
-        return SmtpSettings(
-            host="127.0.0.1", port=controller.port, security="none", sender="reports@firm.example"
-        )
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
-def month_folder(tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSandbox) -> Path:
-    sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=60)
-    server = make_sandbox(seed=9, sizes=sizes)
-    frames = fetch_frames(server.config())
-    data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
-    folder = tmp_path_factory.mktemp("month")
-    write_monthly_pdf(data, folder / "report-2026-10.pdf")
-    willsuite = [s for s in data.statements if s.source == "willsuite"][:4]
-    mobility = [s for s in data.statements if s.source == "mobility"][:2]
-    write_statements(data, folder / "statements", statements=[*willsuite, *mobility])
-    return folder
-
-
-def settings_for(folder: Path) -> EmailSettings:
-    manifest = json.loads((folder / "statements" / "statements.json").read_text())
-    company = next(entry["client"] for entry in manifest if entry["email"] is None)
-    return EmailSettings(
-        monthly_to=("partners@firm.example",), client_addresses={company: "ap@company.example"}
-    )
-
-
-def fresh_copy(folder: Path, tmp_path: Path) -> Path:
-    import shutil
-
-    target = tmp_path / "month"
-    shutil.copytree(folder, target)
-    return target
 
 
 def test_each_recipient_gets_one_message_with_its_pdf(

@@ -1,0 +1,48 @@
+"""The delivery tests' fixtures: a real SMTP server (aiosmtpd) on loopback, and a small
+month of statements to send."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from reports import fetch_frames, rates
+from reports.config import SmtpSettings
+from reports.render.pdf import write_monthly_pdf, write_statements
+from reports.report import build_report_data
+from reports.sandbox import Sizes
+from tests.conftest import MakeSandbox
+from tests.delivery.mail import Inbox, free_port
+
+
+@pytest.fixture
+def smtp_server():
+    controllers = []
+
+    def start(handler: Inbox) -> SmtpSettings:
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        controllers.append(controller)
+        return SmtpSettings(
+            host="127.0.0.1", port=controller.port, security="none", sender="reports@firm.example"
+        )
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def month_folder(tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSandbox) -> Path:
+    sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=60)
+    server = make_sandbox(seed=9, sizes=sizes)
+    frames = fetch_frames(server.config())
+    data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
+    folder = tmp_path_factory.mktemp("month")
+    write_monthly_pdf(data, folder / "report-2026-10.pdf")
+    willsuite = [s for s in data.statements if s.source == "willsuite"][:4]
+    mobility = [s for s in data.statements if s.source == "mobility"][:2]
+    write_statements(data, folder / "statements", statements=[*willsuite, *mobility])
+    return folder
