@@ -618,8 +618,9 @@ def _say_stamp(stamp: Stamp, month: Month) -> None:
 @click.option(
     "--by",
     required=True,
-    help="Who approves the month (recorded in its manifest and on every document).",
+    help="Who approves the month (recorded in its manifest and on the firm's documents).",
 )
+@firm_option
 @templates_option
 @workers_option
 @sandbox_option
@@ -630,14 +631,17 @@ def approve(
     config_path: Path | None,
     out: Path,
     by: str,
+    firm: str,
     templates_dir: Path | None,
     workers: int | None,
     sandbox: bool,
 ) -> None:
-    """Approve the month's draft for sending: rebuild its documents from OUT/YYYY-MM/data/
-    stamped as approved by BY, and record who, when and every file's SHA-256 in
+    """Approve the month's draft for sending: rebuild its report from OUT/YYYY-MM/data/,
+    the PDF and web page stamped as approved by BY, keep its statements as they were
+    reviewed (they carry no stamp), and record who, when and every file's SHA-256 in
     OUT/YYYY-MM/manifest.json. `reports email` sends only an approved month whose files
-    still match. Give the same --config and --templates as reports monthly."""
+    still match. Give the same --config, --firm and --templates as reports monthly: other
+    settings than the draft's are refused, naming each."""
     from reports.monthly import approve_month
 
     with sources_config(config_path, sandbox) as config:
@@ -646,6 +650,7 @@ def approve(
             config,
             out,
             by,
+            firm=firm,
             templates_dir=templates_dir,
             workers=workers,
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from reports import archive, rates, snapshot
+from reports import archive, draft_settings, rates, snapshot
 from reports.approval import read_manifest, write_manifest
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
@@ -62,15 +62,13 @@ COMMENTARY_FOLDER = "commentary"
 SAVED_COMMENTARY = "commentary.md"
 
 
-def settings_fingerprint(config: Config) -> str:
-    """A hash of the settings that shape what the documents say beyond the records (the
-    firm, targets, alerts, record links), kept in the snapshot: an approval rebuilds the
-    month and must be given the same ones."""
-    import hashlib
-
-    firm = dataclasses.replace(config.firm, name="")
-    shown = repr((firm, config.targets, config.alerts, sorted(config.record_urls.items())))
-    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+def settings_fingerprint(config: Config) -> dict[str, object]:
+    """What the snapshot keeps of the settings that shape what the documents say beyond
+    the records (each [firm] field, the targets, alerts and record links), one by one: an
+    approval rebuilds the month and must be given the same ones (`approve_month`), and
+    its refusal names those that differ. The firm's name, kept apart as `firm`, is the one
+    the draft shows (`--firm` included)."""
+    return draft_settings.stored(draft_settings.config_settings(config))
 
 
 def commentary_path(
@@ -347,14 +345,20 @@ def approve_month(
     out: Path,
     by: str,
     *,
+    firm: str = "",
     templates_dir: Path | None = None,
     workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonthlyResult:
     """Approve `month`'s documents as `by`: rebuild them from the month's snapshot with the
-    approval stamped on each (the files sent are these), and record who, when and every
-    file's digest in its manifest. The rebuild must show the draft's figures, from the
-    same settings and templates; an `ApprovalError` says what differs otherwise."""
+    approval stamped on the monthly PDF and web page, and record who, when and every
+    file's digest in its manifest. Statements carry no stamp, so each is the draft's
+    file as it was reviewed; none is rendered again.
+
+    The rebuild must show the draft's figures, from the same settings (the firm named
+    `firm` if that is given, as `--firm` of reports monthly) and templates; an
+    `ApprovalError` names what differs otherwise, before anything is written."""
     by = " ".join(by.split())
     if not by:
         raise ApprovalError("--by must name who approves the month")
@@ -366,17 +370,28 @@ def approve_month(
         )
     saved = snapshot.load(folder / "data")[1]
     templates = Templates(templates_dir)
-    if saved.get("templates") not in (None, templates.fingerprint()):
-        raise ApprovalError(
-            f"the templates differ from those {month}'s draft was built with: approve with "
-            "the same --templates as reports monthly, or rerun it"
-        )
-    if saved.get("settings") not in (None, settings_fingerprint(config)):
-        raise ApprovalError(
-            f"the firm, targets, alerts or record links of these settings differ from those "
-            f"{month}'s draft was built with: approve with the same --config as reports "
-            "monthly, or rerun it"
-        )
+    months = int(str(saved.get("history_months", 12)))
+    drafted = draft_settings.drafted_settings(saved, folder / "data" / "manifest.json")
+    if drafted is not None:
+        now = draft_settings.run_settings(
+            firm or config.firm.name or str(saved["firm"]),
+            str(saved["report_currency"]),  # a rebuild from the snapshot takes the draft's
+            templates.fingerprint(),
+            months,
+        ) + draft_settings.config_settings(config)
+        draft_settings.require_same_settings(str(month), drafted, now)
+    else:  # a snapshot from before each setting was kept: one hash of them all
+        if saved.get("templates") not in (None, templates.fingerprint()):
+            raise ApprovalError(
+                f"the templates differ from those {month}'s draft was built with: approve "
+                "with the same --templates as reports monthly, or rerun it"
+            )
+        if saved.get("settings") not in (None, draft_settings.legacy_fingerprint(config)):
+            raise ApprovalError(
+                f"the firm, targets, alerts or record links of these settings differ from "
+                f"those {month}'s draft was built with: approve with the same --config as "
+                "reports monthly, or rerun it"
+            )
     default_commentary = out / COMMENTARY_FOLDER / f"{month}.md"
     if saved.get("commentary") == "automatic" and default_commentary.exists():
         raise ApprovalError(
@@ -384,17 +399,19 @@ def approve_month(
             "observations instead: rerun reports monthly to make a draft with it, then "
             "approve that"
         )
-    drafted = archive.read_figures(folder)
+    figures = archive.read_figures(folder)
     return run_monthly(
         month,
         config,
         out,
+        firm=firm,
         from_snapshot=True,
         templates_dir=templates_dir,
         workers=workers,
-        months=int(str(saved.get("history_months", 12))),
+        months=months,
         stamp=Stamp.approved(by, dt.datetime.now(dt.UTC)),
-        expect_figures=dict(drafted) if drafted is not None else None,
+        expect_figures=dict(figures) if figures is not None else None,
+        on_progress=on_progress,
         on_stage=on_stage,
     )
 

@@ -54,7 +54,6 @@ def _common(data: ReportData) -> dict[str, Any]:
         "missing_sources": data.missing_sources,
         "fetched_summary": day(min(fetched)) if fetched else "at an unknown time",
         "source_names": ", ".join(s.name for s in data.sources if s.present) or "no source",
-        "stamp": data.stamp,
         # The web page (render.web) links each figure to its records; the PDF does not.
         "web": False,
     }
@@ -145,6 +144,8 @@ def monthly_context(data: ReportData) -> dict[str, object]:
     statuses = status_of(data)
     return {
         **_common(data),
+        # Draft or approved: the firm's own documents say which; statements do not.
+        "stamp": data.stamp,
         "generated_at": day(data.generated_at),
         "sources": [
             {
@@ -241,6 +242,10 @@ def _incomes_by_type(data: ReportData) -> tuple[list[str], dict[str, list[float]
 
 
 def statement_context(data: ReportData, statement: Statement) -> dict[str, object]:
+    """What a client's statement shows. No draft or approval stamp: approval is the
+    firm's review, not the client's business, and a statement reads the same before and
+    after it, so that approving a month renders none again (`write_statements` reuses the
+    draft's file)."""
     return {
         **_common(data),
         "client": statement.client,
@@ -449,9 +454,10 @@ class RenderedStatement:
 
 
 def content_digest(html: str, templates: Templates, logo: Path | None) -> str:
-    """What a statement shows: its HTML (its data, the firm's block, the stamp), the
-    template files' fingerprint (its style sheet), the logo's bytes and the package's
-    version (the renderer's own behaviour)."""
+    """What a statement shows: its HTML (its data, the firm's block; no approval stamp,
+    so a draft's statement is reused as it is when the month is approved), the template
+    files' fingerprint (its style sheet), the logo's bytes and the package's version (the
+    renderer's own behaviour)."""
     from reports import __version__
 
     digest = hashlib.sha256()

@@ -202,21 +202,23 @@ def test_a_rerun_renders_only_the_statements_whose_content_changed(
         assert pool.submitted == 1
 
 
-def test_an_approval_or_another_template_renders_every_statement_again(
+def test_an_approval_renders_no_statement_and_another_template_every_one(
     data: ReportData, tmp_path: Path
 ) -> None:
     three = chosen(data)
     write_statements(data, tmp_path / "draft", executor=ThreadPoolExecutor(2), statements=three)
+    # Statements carry no approval stamp: the draft's are the approved month's.
     approved = replace(data, stamp=Stamp.approved("Jo", dt.datetime(2026, 11, 2, tzinfo=dt.UTC)))
     with CountingExecutor() as pool:
-        write_statements(
+        again = write_statements(
             approved,
             tmp_path / "approved",
             executor=pool,
             statements=three,
             reuse_from=tmp_path / "draft",
         )
-        assert pool.submitted == 3
+        assert pool.submitted == 0
+    assert all(r.reused for r in again)
     own = tmp_path / "templates"
     own.mkdir()
     (own / "report.css").write_text(

@@ -1,7 +1,9 @@
 """Review, approve, send, as a user runs them: `reports monthly` writes a draft, `reports
-approve` stamps it and records every file's digest, `reports email` sends only an approved
-month whose files are as approved; `[delivery] approval = "auto"` for unattended runs;
-statements encrypted with a password from the client's own fields."""
+approve` stamps the firm's documents (never a client's statement) and records every file's
+digest, `reports email` sends only an approved month whose files are as approved;
+`[delivery] approval = "auto"` for unattended runs; statements encrypted with a password
+from the client's own fields; an approval refused, naming the setting, when the settings
+are not those the draft was built with."""
 
 from __future__ import annotations
 
@@ -9,12 +11,18 @@ import email
 import email.policy
 import io
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from reports.approval import file_digest
+from reports.config import load_config
+from reports.draft_settings import legacy_fingerprint
+from reports.monthly import approve_month
+from reports.periods import Month
 from reports.sandbox import Sandbox
 from reports.sandbox.generate import Sizes
 from tests.conftest import MakeSandbox
@@ -73,10 +81,12 @@ def test_a_month_is_built_as_a_draft_and_not_sent(drafted: Path, server: Sandbox
     month = drafted / "output" / MONTH
     body = manifest(drafted)
     assert body["approval"] == "draft" and body["approved_by"] is None
-    statements = sorted((month / "statements").glob("*.pdf"))
-    for document in (month / f"report-{MONTH}.pdf", statements[0]):
-        assert "Draft: not approved for sending" in pdf_text(document)
+    assert "Draft: not approved for sending" in pdf_text(month / f"report-{MONTH}.pdf")
     assert "Draft: not approved for sending" in (month / f"report-{MONTH}.html").read_text()
+    # A client's statement says nothing of the firm's review.
+    for statement in sorted((month / "statements").glob("*.pdf")):
+        text = pdf_text(statement)
+        assert "Draft" not in text and "DRAFT" not in text and "Approved" not in text
     code, _, stderr = reports(drafted, server, "email")
     assert code == 1
     assert stderr.startswith(f"error: {MONTH} is a draft, not approved: nothing was sent.")
@@ -86,10 +96,14 @@ def test_a_month_is_built_as_a_draft_and_not_sent(drafted: Path, server: Sandbox
 def test_approving_stamps_every_document_and_records_its_digest(
     drafted: Path, server: Sandbox
 ) -> None:
+    month = drafted / "output" / MONTH
+    reviewed = statement_digests(month)
     code, stdout, stderr = reports(drafted, server, "approve", "--by", "Jo Partner")
     assert code == 0, stderr
     assert "Approved by Jo Partner on " in stdout
-    month = drafted / "output" / MONTH
+    # The statements are the files reviewed, byte for byte; the firm's documents say who
+    # approved them.
+    assert statement_digests(month) == reviewed
     body = manifest(drafted)
     assert body["approval"] == "approved" and body["approved_by"] == "Jo Partner"
     assert body["mode"] == "manual" and body["approved_at"]
@@ -103,9 +117,12 @@ def test_approving_stamps_every_document_and_records_its_digest(
     }
     assert set(files) == on_disk
     assert all(file_digest(month / name) == digest for name, digest in files.items())
-    for document in (month / f"report-{MONTH}.pdf", *sorted((month / "statements").glob("*.pdf"))):
-        text = pdf_text(document)
-        assert "Approved by Jo Partner on " in text and "DRAFT" not in text
+    report = pdf_text(month / f"report-{MONTH}.pdf")
+    assert "Approved by Jo Partner on " in report and "DRAFT" not in report
+    assert "Approved by Jo Partner on " in (month / f"report-{MONTH}.html").read_text()
+    for statement in sorted((month / "statements").glob("*.pdf")):
+        text = pdf_text(statement)
+        assert "Approved by" not in text and "Draft" not in text and "DRAFT" not in text
     # What is sent is what was approved.
     code, stdout, stderr = reports(drafted, server, "email")
     messages = sent(drafted)
@@ -113,6 +130,9 @@ def test_approving_stamps_every_document_and_records_its_digest(
     statements = json.loads((month / "statements" / "statements.json").read_text())
     for path in messages:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if "statement" in message["Subject"].lower():  # a client's: no word of the review
+            body = message.get_body().get_content()
+            assert "approved" not in body.lower() and "draft" not in body.lower()
         for part in message.iter_attachments():
             content = part.get_content()
             assert hashlib_of(content) in {files[f"statements/{s['path']}"] for s in statements} | {
@@ -124,6 +144,11 @@ def hashlib_of(content: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(content).hexdigest()
+
+
+def statement_digests(month: Path) -> dict[str, str]:
+    """The SHA-256 of every file under the month's statements/, by name."""
+    return {p.name: hashlib_of(p.read_bytes()) for p in sorted((month / "statements").iterdir())}
 
 
 def test_a_file_changed_after_approval_is_refused_by_name(drafted: Path, server: Sandbox) -> None:
@@ -142,17 +167,51 @@ def test_a_file_changed_after_approval_is_refused_by_name(drafted: Path, server:
     assert len(sent(drafted)) == before
 
 
-def test_approving_with_other_settings_than_the_draft_is_refused(
+def files_of(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file under `folder` (hidden ones too), with its SHA-256 and when it was
+    written: what a refused approval must leave as it was."""
+    return {
+        p.relative_to(folder).as_posix(): (hashlib_of(p.read_bytes()), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_firm_name_changed_in_the_settings_after_the_draft_is_refused_naming_it(
     drafted: Path, server: Sandbox
 ) -> None:
-    other = SETTINGS + "[targets.invoiced_total]\nmonthly = 5000\n"
-    code, _, stderr = reports(drafted, server, "approve", "--by", "Jo", settings=other)
+    before = files_of(drafted / "output")
+    renamed = SETTINGS.replace('name = "Approvals & Co"', 'name = "Renamed & Co"')
+    code, _, stderr = reports(drafted, server, "approve", "--by", "Jo", settings=renamed)
     assert code == 1
     assert stderr.strip() == (
-        f"error: the firm, targets, alerts or record links of these settings differ from "
-        f"those {MONTH}'s draft was built with: approve with the same --config as reports "
-        "monthly, or rerun it"
+        f"error: the firm's name differs from the draft's (\"Approvals & Co\" in the draft of "
+        f'{MONTH}, "Renamed & Co" now): approve with --firm "Approvals & Co" and the same '
+        "--config as reports monthly, or rerun reports monthly"
     )
+    assert files_of(drafted / "output") == before
+
+
+def test_a_target_or_firm_field_changed_after_the_draft_is_refused_naming_each(
+    drafted: Path, server: Sandbox
+) -> None:
+    before = files_of(drafted / "output")
+    targets = SETTINGS + "[targets.invoiced_total]\nmonthly = 5000\n"
+    code, _, stderr = reports(drafted, server, "approve", "--by", "Jo", settings=targets)
+    assert code == 1
+    assert stderr.strip() == (
+        "error: the targets ([targets]) differ from the draft's: approve with the same "
+        "--config as reports monthly, or rerun reports monthly"
+    )
+    numbered = targets.replace("[email]", 'vat_number = "GB 123 4567 89"\n[email]')
+    code, _, stderr = reports(drafted, server, "approve", "--by", "Jo", settings=numbered)
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: [firm] vat_number differs from the draft's (nothing in the draft of {MONTH}, "
+        '"GB 123 4567 89" now); the targets ([targets]) differ from the draft\'s: approve '
+        "with the same --config as reports monthly, or rerun reports monthly"
+    )
+    assert files_of(drafted / "output") == before
 
 
 def test_a_commentary_written_after_the_draft_is_not_slipped_into_its_approval(
@@ -264,4 +323,89 @@ def test_a_password_rule_naming_an_unknown_field_is_refused(tmp_path: Path) -> N
     assert result.stderr.strip() == (
         "error: REPORTS_DELIVERY_PASSWORD (or [delivery] password in reports.toml): "
         "'{birthday}' must name one or more of {postcode}, {reference}, {email}, not {birthday}"
+    )
+
+
+QUILL = "Quill & Ink LLP"
+
+
+@pytest.fixture(scope="module")
+def quill(server: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A draft built with --firm "Quill & Ink LLP", over settings that name another firm."""
+    folder = tmp_path_factory.mktemp("quill")
+    code, _, stderr = reports(folder, server, "monthly", "--workers", "2", "--firm", QUILL)
+    assert code == 0, stderr
+    return folder
+
+
+def test_a_draft_of_another_firm_name_is_not_approved_under_this_one(
+    quill: Path, server: Sandbox
+) -> None:
+    before = files_of(quill / "output")
+    code, _, stderr = reports(quill, server, "approve", "--by", "Jo Partner")
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: the firm's name differs from the draft's (\"{QUILL}\" in the draft of {MONTH}, "
+        f'"Approvals & Co" now): approve with --firm "{QUILL}" and the same --config as '
+        "reports monthly, or rerun reports monthly"
+    )
+    # --firm means what it means to reports monthly.
+    code, _, stderr = reports(quill, server, "approve", "--by", "Jo", "--firm", "Quill Ltd")
+    assert code == 1
+    assert stderr.startswith(
+        f"error: the firm's name differs from the draft's (\"{QUILL}\" in the draft of {MONTH}, "
+        '"Quill Ltd" now)'
+    )
+    assert files_of(quill / "output") == before
+
+
+def test_under_the_drafts_firm_name_it_is_approved_and_renders_no_statement(
+    quill: Path, server: Sandbox, tmp_path: Path
+) -> None:
+    # A copy of the draft, approved in this process (as reports approve --firm does) to
+    # see what it renders.
+    shutil.copytree(quill / "output", tmp_path / "output")
+    month = tmp_path / "output" / MONTH
+    reviewed = statement_digests(month)
+    told: list[tuple[str, int, int]] = []
+    config = load_config(quill / "reports.toml", environ=dict(os.environ) | server.environment())
+    result = approve_month(
+        Month.parse(MONTH),
+        config,
+        tmp_path / "output",
+        "Jo Partner",
+        firm=QUILL,
+        workers=1,
+        on_progress=lambda stage, done, total: told.append((stage, done, total)),
+    )
+    assert json.loads((month / "manifest.json").read_text())["approved_by"] == "Jo Partner"
+    assert result.statements == len(reviewed) - 1  # every statement, and statements.json
+    assert [progress for progress in told if progress[0] == "statements"] == []
+    assert statement_digests(month) == reviewed
+    report = pdf_text(month / f"report-{MONTH}.pdf")
+    assert QUILL in report and "Approvals & Co" not in report
+    assert "Approved by Jo Partner on " in report
+    assert "Approved by Jo Partner on " in (month / f"report-{MONTH}.html").read_text()
+    for statement in sorted((month / "statements").glob("*.pdf")):
+        text = pdf_text(statement)
+        assert QUILL in text and "Approvals & Co" not in text
+        assert "Approved by" not in text and "Draft" not in text and "DRAFT" not in text
+
+
+def test_a_snapshot_from_before_settings_were_kept_one_by_one_keeps_the_old_check(
+    quill: Path, server: Sandbox, tmp_path: Path
+) -> None:
+    # The draft's snapshot as an earlier version wrote it: one hash of the settings.
+    shutil.copytree(quill / "output", tmp_path / "output")
+    snapshot = tmp_path / "output" / MONTH / "data" / "manifest.json"
+    saved = json.loads(snapshot.read_text())
+    saved["settings"] = legacy_fingerprint(load_config(quill / "reports.toml", environ={}))
+    snapshot.write_text(json.dumps(saved))
+    other = SETTINGS + "[targets.invoiced_total]\nmonthly = 5000\n"
+    code, _, stderr = reports(tmp_path, server, "approve", "--by", "Jo", settings=other)
+    assert code == 1
+    assert stderr.strip() == (
+        f"error: the firm, targets, alerts or record links of these settings differ from "
+        f"those {MONTH}'s draft was built with: approve with the same --config as reports "
+        "monthly, or rerun it"
     )
