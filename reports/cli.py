@@ -279,9 +279,11 @@ rendering_options = options(
 )
 
 
-def report_delivery(delivery: Delivery, config: Config) -> None:
+def report_delivery(delivery: Delivery, config: Config, month: Month) -> None:
     """What was sent, each message not sent and why, and one summary line; exit status 1
-    when any message was not sent (after the rest were)."""
+    when any message was not sent or may not have arrived (after the rest were sent)."""
+    from reports.delivery.email import day, describe_changes
+
     where = (
         f"via {config.smtp.host}" if config.smtp else f"into {delivery.outbox} (no SMTP configured)"
     )
@@ -289,11 +291,30 @@ def report_delivery(delivery: Delivery, config: Config) -> None:
         click.echo(f"not sent: {printable(not_sent.detail)}", err=True)
     for reason in delivery.refused:
         click.echo(f"refused: {printable(reason)}", err=True)
+    for message in delivery.uncertain:
+        clients = ", ".join(sorted({i.client or i.attachment for i in message.items}))
+        click.echo(
+            f"uncertain: {message.key} to {printable(message.to)} ({printable(clients)}), handed "
+            f"over on {day(message.started_at)} with no answer recorded: it may have arrived. "
+            f"If it did not, reports email --month {month} --resend {message.key}",
+            err=True,
+        )
+    if delivery.changed:
+        click.echo(f"note: {printable(describe_changes(delivery.changed, month))}", err=True)
     if delivery.monthly_note:
         click.echo(f"note: {delivery.monthly_note}", err=True)
     click.echo(f"email {where}: {delivery.summary()}")
     if not delivery.complete:
         sys.exit(1)
+
+
+def report_changes(folder: Path, month: Month) -> None:
+    """After a rebuild: which statements now differ from those sent, if any were."""
+    from reports.delivery.email import changes_since_sent, describe_changes
+
+    changed = changes_since_sent(folder)
+    if changed:
+        click.echo(f"note: {printable(describe_changes(changed, month))}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -484,6 +505,20 @@ def pdf(
 @templates_option
 @firm_option
 @sandbox_option
+@click.option(
+    "--resend",
+    multiple=True,
+    metavar="KEY",
+    help="Send again the uncertain message KEY (one that may or may not have arrived, as "
+    "reports email and reports status list them), once you have checked it did not. "
+    "Repeatable.",
+)
+@click.option(
+    "--corrections",
+    is_flag=True,
+    help="Also send each statement that differs from the one sent (a rebuild after "
+    "sending), once, as a corrected statement naming the one it replaces.",
+)
 @friendly_errors
 @one_run_at_a_time
 def email(
@@ -493,18 +528,44 @@ def email(
     templates_dir: Path | None,
     firm: str,
     sandbox: bool,
+    resend: tuple[str, ...],
+    corrections: bool,
 ) -> None:
-    """Send each client its statement and the monthly report to its readers (SMTP), or write
-    the messages into OUT/YYYY-MM/outbox/ when no SMTP server is configured. Only an
-    approved month is sent (reports approve), and only while its files are as approved.
-    Safe to rerun; exits 1 when any message was not sent, after sending the rest."""
+    """Send each address its clients' statements in one message and the monthly report to
+    its readers (SMTP), or write the messages into OUT/YYYY-MM/outbox/ when no SMTP server
+    is configured. Only an approved month is sent (reports approve), and only while its
+    files are as approved. Every message is recorded in OUT/YYYY-MM/sent/ before it is
+    handed over: safe to rerun, nothing is sent twice. Exits 1 when any message was not
+    sent or may not have arrived, after sending the rest."""
     from reports.delivery.email import deliver_month
     from reports.render.templates import Templates
 
     folder = out / str(month)
     with sources_config(config_path, sandbox) as config:
-        delivery = deliver_month(folder, month, config, Templates(templates_dir), firm)
-    report_delivery(delivery, config)
+        delivery = deliver_month(
+            folder,
+            month,
+            config,
+            Templates(templates_dir),
+            firm,
+            resend=resend,
+            corrections=corrections,
+        )
+    report_delivery(delivery, config, month)
+
+
+@main.command()
+@month_and_config
+@out_option
+@friendly_errors
+def status(month: Month, config_path: Path | None, out: Path) -> None:
+    """Print, per client, what of the month was sent, when and to whom, and what is pending,
+    uncertain, or changed since it was sent; then the monthly report's readers."""
+    from reports.delivery.status import month_status
+
+    config = load_config(config_path)
+    for line in month_status(out / str(month), month, config).lines():
+        click.echo(printable(line))
 
 
 @main.command()
@@ -601,8 +662,9 @@ def monthly(
     click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
     click.echo(f"{result.folder / 'data'}  the fetched frames, the rates and manifest.json")
     _say_stamp(result.data.stamp, month)
+    report_changes(result.folder, month)
     if result.delivery is not None:
-        report_delivery(result.delivery, config)
+        report_delivery(result.delivery, config, month)
 
 
 def _say_stamp(stamp: Stamp, month: Month) -> None:
@@ -636,8 +698,8 @@ def approve(
     workers: int | None,
     sandbox: bool,
 ) -> None:
-    """Approve the month's draft for sending: rebuild its report from OUT/YYYY-MM/data/,
-    the PDF and web page stamped as approved by BY, keep its statements as they were
+    """Approve the month's draft for sending: rebuild its report (PDF, web page, workbook)
+    from OUT/YYYY-MM/data/ stamped as approved by BY, keep its statements as they were
     reviewed (they carry no stamp), and record who, when and every file's SHA-256 in
     OUT/YYYY-MM/manifest.json. `reports email` sends only an approved month whose files
     still match. Give the same --config, --firm and --templates as reports monthly: other
@@ -656,6 +718,7 @@ def approve(
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
         )
     click.echo(f"{result.folder / 'manifest.json'}  {result.data.stamp.label}")
+    report_changes(result.folder, month)
 
 
 @main.command()
