@@ -397,14 +397,33 @@ def attachment_names(statements: Iterable[Statement], month: str) -> dict[str, s
     """Each statement's key to the name its PDF is attached under, as a client would expect
     it: `Statement - Acme Ltd - 2026-10.pdf`. Two clients whose names would give one file
     name (whatever the case) get their own reference in it, and a hash of their key too if
-    the references alike (`ACME` and `acme`)."""
-    chosen = list(statements)
+    the references alike (`ACME` and `acme`).
 
-    def name(statement: Statement, tag: str | None = None) -> str:
-        client = unicodedata.normalize("NFC", statement.client)
-        client = " ".join(_NOT_IN_FILE_NAMES.sub(" ", client).split()).strip(". ")[:80]
-        label = f"{client or 'client'} ({tag})" if tag else client or "client"
-        return f"Statement - {_NOT_IN_FILE_NAMES.sub('-', label)} - {month}.pdf"
+    A name is at most 255 bytes of UTF-8, the longest a file name may be on most disks: a
+    long client name or reference is shortened to fit, between characters and ending `…`;
+    the hash, the month and `.pdf` are kept whole, so names stay distinct."""
+    chosen = list(statements)
+    most = 255
+    around = len(f"Statement -  - {month}.pdf".encode())
+
+    def clean(text: str, bad: str) -> str:
+        # A lone surrogate cannot be written as UTF-8: it becomes "?", then `bad`.
+        text = unicodedata.normalize("NFC", text).encode("utf-8", "replace").decode("utf-8")
+        return " ".join(_NOT_IN_FILE_NAMES.sub(bad, text).split()).strip(". ")
+
+    def fit(text: str, room: int) -> str:
+        data = text.encode("utf-8")
+        if len(data) <= room:
+            return text
+        # Cut on a byte, then drop the part of a character the cut left.
+        return data[: room - 3].decode("utf-8", "ignore").rstrip(". ") + "…"
+
+    def name(statement: Statement, tag: str | None = None, digest: str = "") -> str:
+        tagged = " ".join(part for part in (fit(clean(tag or "", "-"), 64), digest) if part)
+        suffix = f" ({tagged})" if tagged else ""
+        room = most - around - len(suffix.encode("utf-8"))
+        client = fit(clean(statement.client, " ")[:80].rstrip(". "), room) or "client"
+        return f"Statement - {client}{suffix} - {month}.pdf"
 
     first = [name(s) for s in chosen]
     shared = {n.casefold() for n in first if [f.casefold() for f in first].count(n.casefold()) > 1}
@@ -415,7 +434,7 @@ def attachment_names(statements: Iterable[Statement], month: str) -> dict[str, s
         digest = hashlib.sha256(statement.key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         candidates += [
             name(statement, statement.reference),
-            name(statement, f"{statement.reference or statement.key} {digest}"),
+            name(statement, statement.reference or statement.key, digest),
         ]
         picked = next((c for c in candidates if c.casefold() not in taken), None)
         if picked is None:
