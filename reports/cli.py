@@ -6,6 +6,7 @@ Each command parses its options, makes one library call, and prints what came of
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import signal
@@ -33,7 +34,7 @@ from reports.config import Config, load_config
 from reports.delivery.email import Delivery
 from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.http import ProgressCallback
-from reports.output import ensure_writable, write_parquet
+from reports.output import ensure_month_writable, ensure_writable, write_parquet
 from reports.periods import Month
 from reports.report.model import Stamp
 from reports.sources import REGISTRY
@@ -75,15 +76,33 @@ def friendly_errors(command: F) -> F:
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as error:
-            if os.environ.get("REPORTS_DEBUG"):
-                raise
+        except OSError as error:
+            if error.errno not in _CANNOT_WRITE:
+                raise _unexpected(error) from None
+            where = f" {error.filename}" if error.filename else ""
             raise OneLineError(
-                f"unexpected {type(error).__name__}: {error} "
-                "(a bug in reports; REPORTS_DEBUG=1 shows where)"
+                f"cannot write{where}: {error.strerror}; make it writable (or free disk "
+                "space) and run again"
             ) from None
+        except Exception as error:
+            raise _unexpected(error) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+#: What the file system says when a folder is read-only or the disk is full: the user's to
+#: fix, not a bug.
+_CANNOT_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def _unexpected(error: Exception) -> Exception:
+    """A bug, named in one line; `REPORTS_DEBUG=1` shows its traceback instead."""
+    if os.environ.get("REPORTS_DEBUG"):
+        return error
+    return OneLineError(
+        f"unexpected {type(error).__name__}: {error} "
+        "(a bug in reports; REPORTS_DEBUG=1 shows where)"
+    )
 
 
 def one_run_at_a_time(command: F) -> F:
@@ -624,6 +643,7 @@ def monthly(
     from reports.monthly import run_monthly
 
     ensure_writable(out)
+    ensure_month_writable(out / str(month))
     with ExitStack() as stack:
         config = stack.enter_context(sources_config(config_path, sandbox))
         on_progress = stack.enter_context(progress_bars())
@@ -705,6 +725,8 @@ def approve(
     still match. Give the same --config, --firm and --templates as reports monthly: other
     settings than the draft's are refused, naming each."""
     from reports.monthly import approve_month
+
+    ensure_month_writable(out / str(month))
 
     with sources_config(config_path, sandbox) as config:
         result = approve_month(

@@ -40,5 +40,24 @@ def ensure_writable(folder: Path, option: str = "--out") -> Path:
     return folder
 
 
+def ensure_month_writable(folder: Path) -> Path:
+    """Prove, by writing a file and removing it, that a month's folder (where it exists yet)
+    can be changed: before a rebuild that would otherwise fail only when it is switched in.
+    A read-only folder, or one the immutable attribute or a full disk keeps as it is, is
+    refused in one line, for root too (whom permission bits do not stop)."""
+    if not folder.is_dir():
+        return folder
+    probe = folder / f".write-check-{os.getpid()}"
+    try:
+        probe.write_bytes(b"reports")
+        probe.unlink()
+    except OSError as error:
+        raise OutputError(
+            f"cannot write into {folder}: {error.strerror}; make it writable (or free disk "
+            "space) and run again"
+        ) from None
+    return folder
+
+
 def write_parquet(frame: pl.DataFrame, path: Path) -> Path:
     return atomic_write(path, frame.write_parquet)

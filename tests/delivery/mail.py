@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 from reports.config import EmailSettings
@@ -95,3 +96,17 @@ def fresh_copy(folder: Path, tmp_path: Path) -> Path:
     target = tmp_path / "month"
     shutil.copytree(folder, target)
     return target
+
+
+class read_only:
+    """The folder made read-only for root too (the immutable attribute), as a read-only
+    mount or a full disk would leave it for writing."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __enter__(self) -> None:
+        subprocess.run(["chattr", "+i", str(self.folder)], check=True)
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run(["chattr", "-i", str(self.folder)], check=True)

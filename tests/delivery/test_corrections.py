@@ -20,7 +20,7 @@ from reports.sandbox import Sandbox
 from reports.sandbox.generate import Sizes
 from reports.store.sent import SentRecord
 from tests.conftest import MakeSandbox
-from tests.delivery.mail import Inbox
+from tests.delivery.mail import Inbox, read_only
 from tests.helpers import run
 
 MONTH = "2026-10"
@@ -175,3 +175,20 @@ def test_an_uncertain_message_waits_for_the_operator(
     assert ": sent 1, " in stdout and len(inbox.messages) == before + 1
     code, _, stderr = reports(folder, server, "email", "--resend", key, extra=settings)
     assert code == 1 and "no uncertain message" in stderr
+
+
+def test_a_read_only_month_is_neither_approved_nor_sent(
+    approved: Path, server: Sandbox, tmp_path: Path
+) -> None:
+    folder = copy_of(approved, tmp_path)
+    month = folder / "output" / MONTH
+    before = digests(month)
+    with read_only(month):
+        for command in (("approve", "--by", "Jo Partner"), ("email",)):
+            code, _, stderr = reports(folder, server, *command)
+            assert code == 1 and stderr.count("\n") == 1, stderr  # one line, before any work
+            assert stderr.startswith("error: ") and "unexpected" not in stderr
+            assert "make" in stderr and "writable" in stderr
+    assert digests(month) == before and not (month / "outbox").exists()
+    code, _, stderr = reports(folder, server, "email")
+    assert code == 0, stderr

@@ -21,7 +21,7 @@ from reports.delivery.email import deliver
 from reports.errors import ReportsError
 from reports.render.messages import plan_messages
 from reports.store.sent import SentRecord, State
-from tests.delivery.mail import Inbox, fresh_copy, settings_for
+from tests.delivery.mail import Inbox, fresh_copy, read_only, settings_for
 from tests.helpers import ROOT
 
 MONTH = "October 2026"
@@ -179,17 +179,3 @@ def test_a_record_cut_short_by_a_crash_leaves_that_message_uncertain(
     lines = record.read_text().splitlines()
     record.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20])  # `sent` half-written
     assert [m.to for m in SentRecord(folder).uncertain()] == [plan.messages[0].to]
-
-
-class read_only:
-    """The folder made read-only for root too (the immutable attribute), as a read-only
-    mount or a full disk would leave it for writing."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def __enter__(self) -> None:
-        subprocess.run(["chattr", "+i", str(self.folder)], check=True)
-
-    def __exit__(self, *exc: object) -> None:
-        subprocess.run(["chattr", "-i", str(self.folder)], check=True)
