@@ -20,9 +20,12 @@ import jinja2
 import jinja2.meta
 import jinja2.sandbox
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 from reports.errors import TemplateError
 from reports.output import atomic_write
+from reports.render.references import inside
 from reports.render.templates import money
 from reports.report.alerts import Alert
 from reports.report.figures import Unit
@@ -133,9 +136,54 @@ def figure_texts(data: ReportData) -> dict[str, FigureText]:
     }
 
 
+def _alt(image: Token) -> str:
+    return "".join(child.content for child in image.children or () if child.type != "image")
+
+
+def _outside_as_text(state: StateCore) -> None:
+    """Turn every picture and link whose address is outside the document into its words
+    and its address as plain text: a viewer would load the picture from wherever it says,
+    and a link would take the reader there; shown, the reader sees what was meant and
+    nothing is fetched. `data:` pictures and `#fragment` links stay."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        dropped: list[str | None] = []  # each open link's address, None where it stays
+        for token in block.children:
+            if token.type == "image" and not inside(str(token.attrGet("src") or "")):
+                source = state.md.normalizeLinkText(str(token.attrGet("src")))
+                words = _alt(token)
+                shown = f"{words} (picture not shown: {source})" if words else source
+                children.append(_text(shown))
+            elif token.type == "link_open":
+                href = str(token.attrGet("href") or "")
+                dropped.append(None if inside(href) else state.md.normalizeLinkText(href))
+                if dropped[-1] is None:
+                    children.append(token)
+            elif token.type == "link_close" and dropped:
+                target = dropped.pop()
+                if target is None:
+                    children.append(token)
+                elif token.markup != "autolink":  # an autolink's words are its address
+                    children.append(_text(f" ({target})"))
+            else:
+                children.append(token)
+        block.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
 def _markdown(text: str) -> str:
-    # Raw HTML in the firm's text is shown as text, never interpreted.
-    return MarkdownIt("commonmark", {"html": False}).render(text)
+    # Raw HTML in the firm's text is shown as text, never interpreted; pictures and links
+    # to outside addresses are shown as text too (`_outside_as_text`).
+    parser = MarkdownIt("commonmark", {"html": False})
+    parser.core.ruler.before("text_join", "outside_as_text", _outside_as_text)
+    return parser.render(text)
 
 
 def firm_commentary(source: str, data: ReportData, where: str) -> Commentary:

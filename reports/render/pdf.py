@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -31,6 +31,9 @@ from reports.render.commentary import alert_sentence, amount, percent, signed
 from reports.render.templates import Templates, day, money
 from reports.report.figures import FIGURES, vat_quarter
 from reports.report.model import ReportData, Statement
+
+if TYPE_CHECKING:
+    from reports.render.fetcher import LocalFetcher
 
 QUALITY_ROWS_IN_PDF = 60
 
@@ -281,17 +284,54 @@ def data_uri(path: Path) -> str:
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
-def html_to_pdf(html: str, base_url: str, path: str | Path) -> str:
-    """Render one HTML document to `path` (atomically). A top-level function: executors pickle it."""
+def readable_files(templates: Templates, logo: Path | None) -> tuple[Path, ...]:
+    """What a document rendered from `templates` may read: its templates folders (the
+    firm's and ours) and the firm's logo; nothing else (`render.fetcher`)."""
+    return (*templates.folders, *([logo] if logo is not None else []))
+
+
+def _render(
+    html: str,
+    base_url: str,
+    fetcher: LocalFetcher,
+    what: str,
+    target: Path | None = None,
+) -> bytes | None:
+    """`html` as PDF, into `target` or as bytes, reading only through `fetcher`; an
+    address it refused is a `TemplateError` naming it, never a PDF without it."""
     from weasyprint import HTML
 
+    from reports.render.fetcher import OutsideReference
+
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    try:
+        pdf = document.write_pdf(target, font_config=_font_config())
+    except OutsideReference:
+        pdf = None
+    # Also after a refusal WeasyPrint caught itself (inside an SVG picture, which it skips).
+    refused = fetcher.refusal(what)
+    if refused is not None:
+        raise refused
+    return None if pdf is None else bytes(pdf)
+
+
+def html_to_pdf(
+    html: str,
+    base_url: str,
+    path: str | Path,
+    readable: Iterable[Path] = (),
+    what: str = "the document",
+) -> str:
+    """Render one HTML document to `path` (atomically), reading only the files in or under
+    `readable` (`readable_files`) and `data:` addresses. A top-level function: executors
+    pickle it."""
+    from reports.render.fetcher import LocalFetcher
+
     target = Path(path)
-    fonts = _font_config()
+    allowed = tuple(readable)
     atomic_write(
         target,
-        lambda temporary: HTML(string=html, base_url=base_url).write_pdf(
-            temporary, font_config=fonts
-        ),
+        lambda temporary: _render(html, base_url, LocalFetcher(allowed), what, temporary),
     )
     return str(target)
 
@@ -301,36 +341,29 @@ def html_to_pdf(html: str, base_url: str, path: str | Path) -> str:
 SHIPPED_BASE = "https://templates.invalid/"
 
 
-def render_pdf(html: str, base_url: str, files: Mapping[str, bytes] | None = None) -> bytes:
+def render_pdf(
+    html: str,
+    base_url: str,
+    files: Mapping[str, bytes] | None = None,
+    readable: Iterable[Path] = (),
+    what: str = "the document",
+) -> bytes:
     """One HTML document as PDF bytes. A top-level function returning bytes, so that any
     executor can run it (processes, a Dask cluster) and only the caller writes files: a
     task run twice, after a worker died, still writes one file.
 
-    With `files` (the templates' files by name), the document's relative links are served
-    from them, so a worker on another machine needs no copy of the templates folder."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    It reads only `data:` addresses and the files in or under `readable`
+    (`readable_files`); with `files` (the templates' files by name), the document's
+    relative links are served from them instead, and no file is read at all, so a worker
+    on another machine needs no copy of the templates folder."""
+    from reports.render.fetcher import LocalFetcher
 
     if files is None:
-        return bytes(HTML(string=html, base_url=base_url).write_pdf(font_config=_font_config()))
-
-    shipped: Mapping[str, bytes] = files
-
-    class Shipped(URLFetcher):
-        """Serves the page's relative links from `files`, and `data:` addresses; any other
-        address is refused: a worker reads nothing from its disk or the network."""
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            name = url.removeprefix(SHIPPED_BASE)
-            if not url.startswith(SHIPPED_BASE) or name not in shipped:
-                raise ValueError(f"{url} was not shipped with the document")
-            kind = "text/css" if name.endswith(".css") else "application/octet-stream"
-            return URLFetcherResponse(url, shipped[name], {"Content-Type": kind})
-
-    document = HTML(string=html, base_url=SHIPPED_BASE, url_fetcher=Shipped())
-    return bytes(document.write_pdf(font_config=_font_config()))
+        fetcher = LocalFetcher(readable)
+    else:
+        fetcher = LocalFetcher(shipped=files, base=SHIPPED_BASE)
+        base_url = SHIPPED_BASE
+    return bytes(_render(html, base_url, fetcher, what) or b"")
 
 
 def write_monthly_pdf(
@@ -343,7 +376,11 @@ def write_monthly_pdf(
     it already (its charts take most of the time: the web page shares them)."""
     templates = templates or Templates()
     html = templates.render("monthly.html", **(context or monthly_context(data)))
-    return Path(html_to_pdf(html, templates.base_url("monthly.html"), path))
+    readable = readable_files(templates, data.firm.logo)
+    base_url = templates.base_url("monthly.html")
+    return Path(
+        html_to_pdf(html, base_url, path, readable, "the monthly report (its templates or logo)")
+    )
 
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
@@ -541,6 +578,7 @@ def write_statements(
     attachments = attachment_names(chosen, str(data.month))
     earlier = _reusable(Path(reuse_from) if reuse_from is not None else None)
     files = templates.files() if ship_templates else None
+    readable = readable_files(templates, data.firm.logo)
     base = SHIPPED_BASE if ship_templates else base_url
     jobs: dict[str, tuple[str, Path]] = {}
     digests: dict[str, str] = {}
@@ -570,7 +608,9 @@ def write_statements(
     written: dict[str, str] = {}
     try:
         futures = {
-            pool.submit(render_pdf, html, base, files): key  # type: ignore[union-attr]
+            pool.submit(  # type: ignore[union-attr]
+                render_pdf, html, base, files, readable, "a statement (its templates or logo)"
+            ): key
             for key, (html, _) in jobs.items()
         }
         for future in as_completed(futures):

@@ -5,7 +5,9 @@ shown beside it), a VAT audit listing, and links to each record in its vendor's 
 The file stands alone: its style, script, logo and charts are inside it, and its
 Content-Security-Policy allows no request to anywhere, so it opens the same from a folder,
 an email or a file share, and nothing a vendor's data holds can fetch or run anything.
-Text from the APIs reaches the page only through Jinja's escaping.
+Text from the APIs reaches the page only through Jinja's escaping. The policy binds
+browsers only: a page that names any address to load from outside itself (a picture, a
+style sheet, a font) is refused before it is written, so no other viewer fetches one.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from reports.errors import TemplateError
 from reports.money import SYMBOLS, minor_units, total
 from reports.output import atomic_write
 from reports.render.pdf import data_uri, monthly_context
+from reports.render.references import outside_references
 from reports.render.templates import Templates, day, money
 from reports.report.drill import Breakdown, Column, Kind, breakdowns
 from reports.report.model import ReportData
@@ -229,7 +233,17 @@ def write_monthly_html(
     urls: RecordUrls | None = None,
     context: dict[str, object] | None = None,
 ) -> Path:
-    """The month's web page, written atomically to `path` (`context` as for `web_context`)."""
+    """The month's web page, written atomically to `path` (`context` as for `web_context`).
+    A page that would load anything from outside itself is refused, not written."""
     templates = templates or Templates()
     html = templates.render("web.html", **web_context(data, templates, urls, context))
+    # The commentary and the records cannot name such an address (`render.commentary`,
+    # Jinja's escaping): one here comes from a firm's templates.
+    outside = outside_references(html)
+    if outside:
+        raise TemplateError(
+            f"the web report (its templates) refers to {outside[0]}: the page carries its "
+            "pictures, styles and fonts inside it (data: addresses) and loads nothing from "
+            "anywhere else"
+        )
     return atomic_write(Path(path), lambda target: target.write_text(html, encoding="utf-8"))
