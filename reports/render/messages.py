@@ -8,8 +8,11 @@ client is ever sent another client's statement.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
+import re
 import string
 import unicodedata
 from collections.abc import Mapping
@@ -19,9 +22,10 @@ from pathlib import Path
 from reports.config import PASSWORD_FIELDS, EmailSettings, FirmSettings, Secret
 from reports.errors import DeliveryError, TemplateError
 from reports.render.commentary import BRIEFING_FILE
+from reports.render.email_body import Body, Markdown, escape, plain_body, render_body
 from reports.render.pdf import file_digest
 from reports.render.templates import Templates
-from reports.text import mail_text
+from reports.text import isolate_direction, mail_text
 
 #: What a message carries: a client's statements, a statement corrected since it was sent,
 #: or the monthly report for one of its readers.
@@ -53,6 +57,7 @@ class Outgoing:
 
     to: str
     subject: str
+    #: The text part.
     body: str
     attachments: tuple[Attachment, ...]
     #: The month it is for, `YYYY-MM`.
@@ -60,6 +65,8 @@ class Outgoing:
     kind: str = "statement"
     #: For a correction: when the statement it replaces was sent.
     replaces: str | None = None
+    #: The HTML part, the same words as `body` (both from one template); none when empty.
+    html: str = ""
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -77,7 +84,7 @@ class Outgoing:
 
 
 def item_key(month: str, kind: str, to: str, attachment: Attachment) -> str:
-    """`2026-10|statement|a@b.example|willsuite-12`; a correction names the version it sends."""
+    """`2026-10|statement|a@b.example|<source>-12`; a correction names the version it sends."""
     whose = attachment.client_key or attachment.name
     key = f"{month}|{kind}|{to}|{whose}"
     return f"{key}|{attachment.digest[:16]}" if kind == "correction" else key
@@ -184,13 +191,54 @@ def password_hint(rule: str | None) -> str:
     return rule.format(**words)
 
 
-def _render(templates: Templates, name: str, context: dict[str, object]) -> tuple[str, str]:
-    text = templates.render(name, **context)
+def _markdown_value(value: object) -> str:
+    """How an email template prints a value: escaped as Markdown (`email_body.escape`),
+    unless it is Markdown already; bidi controls isolated, as `Templates` does."""
+    if isinstance(value, Markdown):
+        return value
+    return escape(isolate_direction(str(value)))
+
+
+@functools.lru_cache(maxsize=8)
+def _markdown_templates(templates: Templates) -> Templates:
+    """`templates` printing every value as Markdown text (`_markdown_value`)."""
+    view = copy.copy(templates)
+    view.environment = templates.environment.overlay(finalize=_markdown_value)
+    return view
+
+
+def _email_template(templates: Templates, kind: str) -> str:
+    """`email/<kind>.md`, or a firm's own `email/<kind>.txt` of before the templates were
+    Markdown, used as it is for both parts: the first found, the firm's folder first."""
+    for folder in templates.folders:
+        for name in (f"email/{kind}.md", f"email/{kind}.txt"):
+            if (folder / name).is_file():
+                return name
+    return f"email/{kind}.md"
+
+
+def _render(templates: Templates, name: str, context: dict[str, object]) -> Body:
+    markdown = name.endswith(".md")
+    text = (_markdown_templates(templates) if markdown else templates).render(name, **context)
     first, _, body = text.partition("\n")
     if not first.startswith("Subject: "):
         raise TemplateError(f"template {name} must start with a 'Subject: ' line")
-    # Control characters from the APIs (a NUL in a name) have no place in a text part.
-    return mail_text(first.removeprefix("Subject: ").strip()), mail_text(body.lstrip("\n"))
+    # Control characters from the APIs (a NUL in a name) have no place in a message.
+    subject, body = mail_text(first.removeprefix("Subject: ")), mail_text(body.lstrip("\n"))
+    return render_body(subject, body) if markdown else plain_body(subject, body)
+
+
+#: The titles `commentary.briefing` gives its parts, each on a line of its own above it.
+_BRIEFING_TITLE = re.compile(
+    r"^(Alerts \(\d+\)|Against target|Commentary|This month in brief|Headline figures)\n",
+    re.MULTILINE,
+)
+
+
+def _briefing_markdown(briefing: str) -> Markdown:
+    """The briefing with each part's title a heading: else a title is one paragraph with
+    the firm's commentary under it."""
+    return Markdown(_BRIEFING_TITLE.sub(r"### \1\n\n", briefing))
 
 
 def plan_messages(
@@ -313,10 +361,14 @@ def compose(
         by_address.setdefault(item.to, []).append(item.attachment)
     messages = []
     for address, attachments in by_address.items():
-        subject, body = _message_text(
+        text = _message_text(
             kind, attachments, month, month_label, templates, firm, replaces or {}, password_rule
         )
-        messages.append(Outgoing(address, subject, body, tuple(attachments), month, kind))
+        messages.append(
+            Outgoing(
+                address, text.subject, text.text, tuple(attachments), month, kind, html=text.html
+            )
+        )
     return messages
 
 
@@ -329,22 +381,28 @@ def _message_text(
     firm: FirmSettings,
     replaces: Mapping[str, str],
     password_rule: str | None,
-) -> tuple[str, str]:
+) -> Body:
     if kind == "monthly":
         folder = attachments[0].path.parent
         opening = folder / BRIEFING_FILE
         briefing = opening.read_text(encoding="utf-8") if opening.exists() else ""
         alerts = sum(1 for line in briefing.splitlines() if line.startswith("- Alert: "))
+        name = _email_template(templates, "monthly")
         return _render(
             templates,
-            "email/monthly.txt",
-            {"firm": firm, "month_label": month_label, "briefing": briefing, "alerts": alerts},
+            name,
+            {
+                "firm": firm,
+                "month_label": month_label,
+                "briefing": _briefing_markdown(briefing) if name.endswith(".md") else briefing,
+                "alerts": alerts,
+            },
         )
     first = attachments[0]
     encrypted = any(a.password is not None for a in attachments)
     return _render(
         templates,
-        "email/statement.txt",
+        _email_template(templates, "statement"),
         {
             "firm": firm,
             "statements": attachments,
