@@ -96,6 +96,8 @@ def carry_over(final: Path, staging: Path, names: Iterable[str] | None = None) -
     """Hard-link into `staging` what `final` holds under each of `names`, at the same paths,
     replacing what is there; with no `names`, every entry of `final` that `staging` lacks
     (a command that rebuilds only part of the month keeps the rest)."""
+    if not final.is_dir():
+        return
     if names is None:
         names = [entry.name for entry in final.iterdir() if not (staging / entry.name).exists()]
     for name in names:
