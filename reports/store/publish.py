@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reports.errors import OutputError
+
 #: What a month's folder keeps across rebuilds: the messages sent and their record.
 KEPT = ("outbox", "sent")
 #: The test hook: the point (`publish`, `cleanup`) at which to pause.
@@ -74,22 +76,30 @@ def publish(staging: Path, final: Path) -> None:
     if final.is_dir():
         carry_over(final, staging, KEPT)
     _pause("publish")
-    if not final.exists():
-        os.rename(staging, final)
-        return
     try:
-        exchange(staging, final)
+        if not final.exists():
+            os.rename(staging, final)
+            return
+        try:
+            exchange(staging, final)
+            old = staging
+        except OSError as error:
+            if error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                raise
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.rename(final, old)
+            try:
+                os.rename(staging, final)
+            except OSError:
+                os.rename(old, final)
+                raise
     except OSError as error:
-        if error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-            raise
-        aside = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.rename(final, aside)
-        os.rename(staging, final)
-        _pause("cleanup")
-        shutil.rmtree(aside)
-    else:
-        _pause("cleanup")
-        shutil.rmtree(staging)
+        raise OutputError(
+            f"cannot put the new {final.name} in place of {final} ({error.strerror}): it is "
+            "as it was; make it writable and run again"
+        ) from None
+    _pause("cleanup")
+    shutil.rmtree(old, ignore_errors=True)  # what is left is cleared by the next run
 
 
 def carry_over(final: Path, staging: Path, names: Iterable[str] | None = None) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from reports.errors import OutputError
 from reports.store import publish as store
 from reports.store.publish import building, carry_over, exchange, publish, recover
 
@@ -187,3 +188,20 @@ def test_a_partial_rebuild_keeps_the_rest_of_the_month(tmp_path: Path) -> None:
         **KEPT,
         "report.pdf": "new report",
     }
+
+
+def test_a_month_that_cannot_be_replaced_is_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(first: Path, second: Path) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(store, "exchange", refused)
+    final = tmp_path / "2026-10"
+    write(final, OLD)
+    refused_at_the_switch = pytest.raises(OutputError, match=r"^cannot put the new 2026-10 in ")
+    with refused_at_the_switch, building(final) as staging:
+        write(staging, NEW)
+        publish(staging, final)
+    assert contents(final) == OLD
+    assert [p.name for p in tmp_path.iterdir()] == ["2026-10"]
