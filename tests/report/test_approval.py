@@ -156,7 +156,7 @@ def test_a_file_changed_after_approval_is_refused_by_name(drafted: Path, server:
     before = len(sent(drafted))
     statement = sorted((month / "statements").glob("*.pdf"))[0]
     statement.write_bytes(statement.read_bytes() + b"\n% edited after approval\n")
-    (month / "outbox" / "sent.jsonl").unlink()  # so that everything would be sent again
+    shutil.rmtree(month / "sent")  # the sent record gone, so that everything would be sent again
     code, _, stderr = reports(drafted, server, "email")
     assert code == 1
     assert stderr.strip() == (
@@ -306,9 +306,10 @@ def test_statements_are_encrypted_with_the_clients_own_password(
             stdout,
             stderr,
             (month / "manifest.json").read_text(),
-            (month / "outbox" / "sent.jsonl").read_text(),
+            (month / "sent" / "record.jsonl").read_text(),
         ]
         + [p.read_text(errors="replace") for p in sent(tmp_path)]
+        + [p.read_text(errors="replace") for p in (month / "sent").rglob("*.eml")]
     )
     for entry in with_postcode:
         assert entry["postcode"] not in written
