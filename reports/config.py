@@ -14,6 +14,7 @@ import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -67,6 +68,9 @@ class EmailSettings:
 
     monthly_to: tuple[str, ...] = ()
     client_addresses: dict[str, str] = field(default_factory=dict)
+    #: Where replies go (`Reply-To`) when that is not the sender: the accounts team's
+    #: address, say, when mail is sent from a no-reply one.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("smtp", "password"): "REPORTS_SMTP_PASSWORD",
     ("smtp", "from"): "REPORTS_SMTP_FROM",
     ("email", "monthly_to"): "REPORTS_EMAIL_MONTHLY_TO",
+    ("email", "reply_to"): "REPORTS_EMAIL_REPLY_TO",
     ("firm", "name"): "REPORTS_FIRM_NAME",
     ("firm", "address"): "REPORTS_FIRM_ADDRESS",
     ("firm", "email"): "REPORTS_FIRM_EMAIL",
@@ -348,6 +353,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             a.strip() for a in values.get(("email", "monthly_to"), "").split(",") if a.strip()
         ),
         client_addresses={str(k): str(v) for k, v in addresses.items()},
+        reply_to=_reply_to(values.get(("email", "reply_to")), name("email", "reply_to")),
     )
     return Config(
         source_settings=source_settings,
@@ -366,6 +372,20 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         record_urls=record_urls,
         dask_scheduler=values.get(("render", "dask_scheduler")),
     )
+
+
+def _reply_to(value: str | None, where: str) -> str | None:
+    """`[email] reply_to`, one plain address (sending checks it again, and gives its domain
+    in ASCII)."""
+    if value is None:
+        return None
+    try:
+        address = Address(addr_spec=value)
+    except (ValueError, IndexError):
+        address = None
+    if address is None or not address.username or not address.domain or "," in value:
+        raise ConfigError(f"{where} must be one plain email address, got {value!r}")
+    return value
 
 
 def _delivery(

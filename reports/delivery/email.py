@@ -197,7 +197,15 @@ def deliver_month(
             items, kind, str(month), label, templates, firm_settings, replaces, rule
         )
     sender_name = firm_settings.name
-    delivery = send(messages, folder, config.smtp, record, sender_name=sender_name, clock=clock)
+    delivery = send(
+        messages,
+        folder,
+        config.smtp,
+        record,
+        sender_name=sender_name,
+        clock=clock,
+        reply_to=config.email.reply_to,
+    )
     addresses = sent_addresses(folder)
     _record_addresses(folder / "statements", addresses)
     remaining = [m for m in SentRecord(folder).uncertain()]
@@ -311,11 +319,17 @@ class Built:
 
 
 def build_message(
-    outgoing: Outgoing, sender: str, sender_name: str = "", now: dt.datetime | None = None
+    outgoing: Outgoing,
+    sender: str,
+    sender_name: str = "",
+    now: dt.datetime | None = None,
+    reply_to: str | None = None,
 ) -> Built:
     """The message with its headers checked: `Date`, a `Message-ID` at the sender's domain
-    (the same on each attempt, so that mail systems that de-duplicate drop a resend), and
-    `From` with the firm's name shown."""
+    (the same on each attempt, so that mail systems that de-duplicate drop a resend),
+    `From` with the firm's name shown, and `Reply-To` when given. Its text and HTML parts
+    are alternatives of one another (multipart/alternative), and its PDFs follow them
+    (multipart/mixed)."""
     message = EmailMessage(policy=SMTP_POLICY)
     username, _, domain = sender.rpartition("@")
     message["From"] = (
@@ -334,7 +348,13 @@ def build_message(
     message["Subject"] = check_header(f"subject for {outgoing.to}", outgoing.subject)
     message["Date"] = format_datetime((now or utc_now()).astimezone(dt.UTC))
     message["Message-ID"] = f"<{outgoing.key}.{outgoing.month or 'report'}@{domain}>"
-    message.set_content(outgoing.body)
+    if reply_to:
+        message["Reply-To"] = check_address("reply-to address ([email] reply_to)", reply_to)
+    message.set_content(outgoing.body, cte=_transfer_encoding(outgoing.body))
+    if outgoing.html:
+        message.add_alternative(
+            outgoing.html, subtype="html", cte=_transfer_encoding(outgoing.html)
+        )
     attached = []
     for attachment in outgoing.attachments:
         try:
@@ -348,6 +368,15 @@ def build_message(
         )
         attached.append(content)
     return Built(outgoing, message, tuple(attached))
+
+
+def _transfer_encoding(text: str) -> str:
+    """7bit for ASCII text in short lines, else quoted-printable: never base64, which the
+    email module picks for text mostly outside ASCII and which spam filters count against a
+    text part ("disguised")."""
+    if text.isascii() and all(len(line) <= 78 for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
 
 
 def encrypted(pdf: bytes, password: str) -> bytes:
@@ -374,6 +403,7 @@ def deliver(
     *,
     sender_name: str = "",
     clock: Clock = utc_now,
+    reply_to: str | None = None,
 ) -> Delivery:
     """Send (or, without `smtp`, write to the outbox) every message whose items the sent
     record does not hold: not one already sent, nor one that may have been (uncertain)."""
@@ -388,7 +418,7 @@ def deliver(
             already.append(outgoing.to)
         else:
             pending.append(outgoing)
-    delivery = send(pending, Path(month_folder), smtp, record, sender, sender_name, clock)
+    delivery = send(pending, Path(month_folder), smtp, record, sender, sender_name, clock, reply_to)
     return dataclasses.replace(
         delivery,
         already_sent=already,
@@ -406,6 +436,7 @@ def send(
     sender: str | None = None,
     sender_name: str = "",
     clock: Clock = utc_now,
+    reply_to: str | None = None,
 ) -> Delivery:
     """Hand each message over, recording it before and after (see `reports.store.sent`)."""
     outbox = month_folder / OUTBOX
@@ -415,7 +446,7 @@ def send(
     now = clock()
     for outgoing in messages:  # every header is checked before anything is sent
         try:
-            built.append(build_message(outgoing, from_address, sender_name, now))
+            built.append(build_message(outgoing, from_address, sender_name, now, reply_to))
         except DeliveryError as error:
             refused.append(str(error))
     sent: list[str] = []

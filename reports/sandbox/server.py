@@ -206,7 +206,9 @@ class Sandbox:
         if not config.firm.name:
             demo = replace(demo, firm=self.firm_settings())
         if not config.email.monthly_to and not config.email.client_addresses:
-            demo = replace(demo, email=self.email_settings())
+            # The demo's recipients; the firm's own Reply-To is kept.
+            email = replace(self.email_settings(), reply_to=config.email.reply_to)
+            demo = replace(demo, email=email)
         return demo
 
     def environment(self) -> dict[str, str]:
