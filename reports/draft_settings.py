@@ -5,9 +5,9 @@ refuses it, naming what changed.
 
 The snapshot's manifest keeps each setting's digest under `settings`, with its value where
 the documents print it anyway (the firm's address, numbers, bank details); the firm's name,
-report currency, templates and months of history are kept beside it. A `Secret`'s value is
-never kept nor printed. Snapshots written before this kept one hash of them all, which
-`legacy_fingerprint` still checks.
+report currency, templates and months of history are kept beside it. A `Secret` is kept
+as its digest alone, never printed. Snapshots written before this kept one hash of them
+all, which `legacy_fingerprint` still checks.
 """
 
 from __future__ import annotations
@@ -154,9 +154,10 @@ def drafted_settings(manifest: Mapping[str, object], where: Path) -> tuple[Setti
             str(manifest["templates"]),
             months,
         )
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError):
         raise ApprovalError(
-            f"{where} cannot be read ({error!r}): rerun reports monthly, then approve that",
+            f"{where} cannot be read (its settings are not as reports monthly writes them): "
+            "rerun reports monthly, then approve that",
             path=str(where),
         ) from None
     return from_run + from_config
@@ -169,15 +170,14 @@ def _text_or_none(value: object) -> str | None:
 
 
 def differences(drafted: tuple[Setting, ...], now: tuple[Setting, ...]) -> list[Difference]:
-    """Each setting whose digest differs, or that only one side has, in `now`'s order."""
+    """Each setting that differs (by its digest), or that only one side has, in `now`'s
+    order."""
     before = {s.key: s for s in drafted}
     after = {s.key: s for s in now}
     keys = [*after, *(key for key in before if key not in after)]
+    found = [Difference(key, before.get(key), after.get(key)) for key in keys]
     return [
-        Difference(key, before.get(key), after.get(key))
-        for key in keys
-        if (before.get(key) or Setting(key, "", None)).digest
-        != (after.get(key) or Setting(key, "", None)).digest
+        d for d in found if d.drafted is None or d.now is None or d.drafted.digest != d.now.digest
     ]
 
 
