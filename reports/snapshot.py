@@ -85,6 +85,16 @@ def _with_new_columns(frame: pl.DataFrame, source: str, entity: str) -> pl.DataF
     )
 
 
+def drafted_firm_name(folder: Path) -> str:
+    """The firm's name the month in `folder` was built under; "" where none is kept."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    name = manifest.get("firm") if isinstance(manifest, dict) else None
+    return name if isinstance(name, str) else ""
+
+
 def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
     """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
     manifest_path = folder / MANIFEST

@@ -56,6 +56,7 @@ from reports.render.messages import (
     statement_items,
 )
 from reports.render.templates import Templates
+from reports.snapshot import drafted_firm_name
 from reports.store.sent import SentMessage, SentRecord, State, ToSend, latest_sent
 
 #: Where messages go when no SMTP server is configured.
@@ -144,7 +145,9 @@ def deliver_month(
     folder = Path(folder)
     require_sendable(folder)
     templates = templates or Templates()
-    firm_settings = config.firm.named(firm)
+    # The month goes out in the name it was reviewed and approved under (`--firm` given to
+    # reports monthly and approve), unless another is given now.
+    firm_settings = config.firm.named(firm or drafted_firm_name(folder / "data"))
     rule = config.delivery.password if config.delivery.encrypt_statements else None
     statements, skipped = statement_items(folder, config.email, firm_settings, rule)
     readers = monthly_items(folder, config.email)
@@ -176,6 +179,10 @@ def deliver_month(
                 sent = last.get((item.attachment.client_key or "", item.to))
                 if sent is None or sent[0].statement_sha256 == item.attachment.digest:
                     continue
+                correction = item_key(str(month), "correction", item.to, item.attachment)
+                state, message = states.get(correction, (None, None))
+                if state is State.UNCERTAIN and message is not None and message.key not in wanted:
+                    continue  # a correction that may have arrived: listed below
                 if not corrections:
                     changed.append(
                         Changed(
@@ -196,13 +203,13 @@ def deliver_month(
         messages += compose(
             items, kind, str(month), label, templates, firm_settings, replaces, rule
         )
-    sender_name = firm_settings.name
     delivery = send(
         messages,
         folder,
         config.smtp,
         record,
-        sender_name=sender_name,
+        sender=firm_settings.email,
+        sender_name=firm_settings.name,
         clock=clock,
         reply_to=config.email.reply_to,
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime as dt
+import email
+import email.policy
 import io
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
@@ -129,9 +131,14 @@ def test_demo_writes_a_complete_report(demo: Path) -> None:
     assert (demo / f"report-{MONTH}.pdf").read_bytes().startswith(b"%PDF")
     statements = list((demo / "statements").glob("*.pdf"))
     assert len(statements) > 80
-    assert (
-        len(list((demo / "outbox").glob("*.eml"))) == len(statements) + 1
-    )  # and the partners' copy
+    messages = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in (demo / "outbox").glob("*.eml")
+    ]
+    attached = [part.get_filename() for m in messages for part in m.iter_attachments()]
+    # Each statement once, and the partners' copy; one message an address.
+    assert len(attached) == len(set(attached)) == len(statements) + 1
+    assert len({m["To"] for m in messages}) == len(messages)
     assert (demo / "data" / "manifest.json").exists()
     assert len(list((demo / "data").glob("*.parquet"))) == 13  # 12 frames and the ECB rates
 
