@@ -3,7 +3,9 @@
 # missing: LibreOffice Calc (headless) recalculates every workbook we write; Pango renders PDFs
 # for WeasyPrint, with HarfBuzz subsetting fonts into them; DejaVu gives it fonts to use;
 # Chromium (headless) opens the web report in the browser tests, driven by Playwright;
-# SpamAssassin (its local rules, no network) scores every kind of email we send.
+# SpamAssassin (its local rules, no network) scores every kind of email we send; qpdf checks
+# the structure of every PDF we write, and Poppler (pdfinfo, pdftoppm) reads back its tags and
+# metadata and renders its pages to pictures.
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
@@ -12,6 +14,8 @@ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v spamassassin >/dev/null 2>&1 || missing+=(spamassassin)
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+command -v pdfinfo >/dev/null 2>&1 || missing+=(poppler-utils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then

@@ -290,22 +290,48 @@ def readable_files(templates: Templates, logo: Path | None) -> tuple[Path, ...]:
     return (*templates.folders, *([logo] if logo is not None else []))
 
 
+@dataclass(frozen=True)
+class PdfProfile:
+    """How WeasyPrint writes a PDF: the archival standard it declares (a WeasyPrint
+    `pdf_variant`, or None) and whether it carries a structure tree (tags)."""
+
+    variant: str | None
+    tagged: bool
+
+    def options(self) -> dict[str, object]:
+        """As `write_pdf` takes them."""
+        return {"pdf_variant": self.variant, "pdf_tags": self.tagged}
+
+
+#: Every statement and monthly report: PDF/A-3b, as they are records kept for years (HMRC
+#: asks for six), with fonts embedded and an sRGB output intent; and tagged (headings,
+#: tables, reading order), for clients who use screen readers. The title, author, subject,
+#: language and creation date come from the template's <head>. The file identifier PDF/A
+#: asks for is WeasyPrint's hash of the content, and it writes no clock time of its own,
+#: so two renders of one document are the same bytes (`write_statements` reuses them).
+ARCHIVAL = PdfProfile("pdf/a-3b", tagged=True)
+#: WeasyPrint's plain output, what every PDF was before: only to compare (benchmarks/pdf.py).
+PLAIN = PdfProfile(None, tagged=False)
+
+
 def _render(
     html: str,
     base_url: str,
     fetcher: LocalFetcher,
     what: str,
     target: Path | None = None,
+    profile: PdfProfile = ARCHIVAL,
 ) -> bytes | None:
-    """`html` as PDF, into `target` or as bytes, reading only through `fetcher`; an
-    address it refused is a `TemplateError` naming it, never a PDF without it."""
+    """`html` as PDF (`profile`), into `target` or as bytes, reading only through
+    `fetcher`; an address it refused is a `TemplateError` naming it, never a PDF without
+    it."""
     from weasyprint import HTML
 
     from reports.render.fetcher import OutsideReference
 
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     try:
-        pdf = document.write_pdf(target, font_config=_font_config())
+        pdf = document.write_pdf(target, font_config=_font_config(), **profile.options())
     except OutsideReference:
         pdf = None
     # Also after a refusal WeasyPrint caught itself (inside an SVG picture, which it skips).
@@ -321,17 +347,18 @@ def html_to_pdf(
     path: str | Path,
     readable: Iterable[Path] = (),
     what: str = "the document",
+    profile: PdfProfile = ARCHIVAL,
 ) -> str:
-    """Render one HTML document to `path` (atomically), reading only the files in or under
-    `readable` (`readable_files`) and `data:` addresses. A top-level function: executors
-    pickle it."""
+    """Render one HTML document to `path` (atomically, as `profile`), reading only the files
+    in or under `readable` (`readable_files`) and `data:` addresses. A top-level function:
+    executors pickle it."""
     from reports.render.fetcher import LocalFetcher
 
     target = Path(path)
     allowed = tuple(readable)
     atomic_write(
         target,
-        lambda temporary: _render(html, base_url, LocalFetcher(allowed), what, temporary),
+        lambda temporary: _render(html, base_url, LocalFetcher(allowed), what, temporary, profile),
     )
     return str(target)
 
@@ -347,10 +374,11 @@ def render_pdf(
     files: Mapping[str, bytes] | None = None,
     readable: Iterable[Path] = (),
     what: str = "the document",
+    profile: PdfProfile = ARCHIVAL,
 ) -> bytes:
-    """One HTML document as PDF bytes. A top-level function returning bytes, so that any
-    executor can run it (processes, a Dask cluster) and only the caller writes files: a
-    task run twice, after a worker died, still writes one file.
+    """One HTML document as PDF bytes (`profile`: PDF/A-3b, tagged). A top-level function
+    returning bytes, so that any executor can run it (processes, a Dask cluster) and only
+    the caller writes files: a task run twice, after a worker died, still writes one file.
 
     It reads only `data:` addresses and the files in or under `readable`
     (`readable_files`); with `files` (the templates' files by name), the document's
@@ -363,7 +391,7 @@ def render_pdf(
     else:
         fetcher = LocalFetcher(shipped=files, base=SHIPPED_BASE)
         base_url = SHIPPED_BASE
-    return bytes(_render(html, base_url, fetcher, what) or b"")
+    return bytes(_render(html, base_url, fetcher, what, profile=profile) or b"")
 
 
 def write_monthly_pdf(
