@@ -59,13 +59,17 @@ import multiprocessing, sys, time
 from pathlib import Path
 from reports.store.lock import output_lock
 
-def linger():
+def linger(running):
+    running.set()  # by now the fork's hooks have run in this child
     time.sleep(120)
 
 if __name__ == "__main__":
     with output_lock(Path(sys.argv[1]), "monthly") as lock:
-        child = multiprocessing.get_context("fork").Process(target=linger)
+        context = multiprocessing.get_context("fork")
+        running = context.Event()
+        child = context.Process(target=linger, args=(running,))
         child.start()
+        running.wait(30)
         print(lock.holder.started.isoformat(), child.pid, flush=True)
         time.sleep(120)
 """
