@@ -31,6 +31,7 @@ from reports.report.model import (
     SourceInfo,
     Statement,
 )
+from reports.report.payment_reference import with_payment_references
 from reports.report.settle import (
     case_table,
     convert_incomes,
@@ -276,7 +277,7 @@ def build_report_data(
         vat_lines=shown_vat_lines,
         pipeline=invoicing.pipeline(frame_of(frames, role_schema(Role.PIPELINE))),
         quality=quality_flags,
-        statements=tuple(statements),
+        statements=with_payment_references(statements),
         changes=changes if changes is not None else CHANGES.clear(),
         has_previous=previous_frames is not None,
         vat_stagger=vat_stagger,

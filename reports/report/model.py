@@ -117,6 +117,10 @@ class Statement:
     totals: StatementTotals
     #: The client's postcode, where its system holds one apart (a password rule may use it).
     postcode: str | None = None
+    #: What the client quotes when paying: `reference` as every UK bank takes it, unique
+    #: among the month's clients (`payment_reference.payment_references`); set once all the
+    #: month's statements are assembled.
+    payment_reference: str = ""
 
 
 @dataclass(frozen=True)
