@@ -326,7 +326,8 @@ def statement_items(
             entry.get("sha256") or file_digest(path),
             password,
             entry.get("outstanding"),
-            entry.get("reference"),
+            # What its statement says to quote; a month rendered before there was one, its own.
+            entry.get("payment_reference") or entry.get("reference"),
         )
         items.append(Addressed(address, attachment))
     return items, skipped

@@ -254,6 +254,7 @@ def statement_context(data: ReportData, statement: Statement) -> dict[str, objec
         "client": statement.client,
         "client_key": statement.key,
         "reference": statement.reference,
+        "payment_reference": statement.payment_reference,
         "client_address": statement.address,
         "cases": _rows(statement.cases),
         "expenses": _rows(statement.expenses),
@@ -526,8 +527,10 @@ class RenderedStatement:
     outstanding: str | None
     #: The name the PDF is attached to its email under (`attachment_names`).
     attachment: str
-    #: The client's own reference, to quote when paying.
+    #: The client's own reference, as its system has it (shown on the statement).
     reference: str | None
+    #: What the client quotes when paying (`Statement.payment_reference`): bank-safe.
+    payment_reference: str
     #: The client's postcode where its system holds one (a statement password may use it).
     postcode: str | None = None
     #: A digest of everything the PDF shows (`content_digest`): a rerun whose statement has
@@ -664,6 +667,7 @@ def write_statements(
             else money(s.totals.outstanding, data.invoice_currency),
             attachments[s.key],
             s.reference,
+            s.payment_reference,
             s.postcode,
             digests[s.key],
             s.key in reused,

@@ -193,7 +193,7 @@ class Sandbox:
             company_number="01234567",
             payment_details=(
                 "Bank transfer to Sandbox & Co, Example Bank, sort code 00-00-00, account "
-                "12345678, quoting your reference."
+                "12345678, quoting the payment reference on this statement."
             ),
             logo=DEMO_LOGO,
         )

@@ -71,7 +71,7 @@ def test_each_statement_carries_the_firm_and_how_to_pay(
         assert f"Company no. {firm.company_number}" in text
         assert firm.payment_details is not None and firm.payment_details in text
         assert f"Your reference {statement.reference}" in text
-        assert f"Please quote your reference {statement.reference} with your payment." in text
+        assert f"please quote {statement.payment_reference} as the payment reference." in text
         assert statement.key not in text  # never an internal key
         assert "Statement date 31 Oct 2026" in text
         assert "Period 01 Oct 2026 to 31 Oct 2026" in text
