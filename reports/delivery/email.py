@@ -87,6 +87,7 @@ class Changed:
 @dataclass(frozen=True)
 class Delivery:
     sent: list[str]
+    #: The messages sent by earlier runs that carried what this run would send.
     already_sent: list[str]
     skipped: list[NotSent]  # statements nobody could receive, and why
     refused: list[str]  # messages refused by the header checks or by the server
@@ -175,7 +176,7 @@ def deliver_month(
             if state is State.UNCERTAIN and message is not None and message.key not in wanted:
                 continue  # listed below, from the record
             if state in (State.SENT, State.SENDING) or legacy:
-                already.append(item.to)
+                already.append(message.key if message is not None else f"before|{item.to}")
                 sent = last.get((item.attachment.client_key or "", item.to))
                 if sent is None or sent[0].statement_sha256 == item.attachment.digest:
                     continue
@@ -218,7 +219,7 @@ def deliver_month(
     remaining = [m for m in SentRecord(folder).uncertain()]
     return dataclasses.replace(
         delivery,
-        already_sent=already,
+        already_sent=sorted(set(already)),
         skipped=skipped,
         monthly_note=None
         if config.email.monthly_to

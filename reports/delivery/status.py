@@ -92,6 +92,13 @@ def _client_status(
     approved: bool,
 ) -> ClientStatus:
     key, client = entry["key"], entry["client"]
+    # Each item's last message only: a resend or a later attempt supersedes an earlier one.
+    latest: dict[str, SentMessage] = {}
+    for message in messages:
+        for item in message.items:
+            if item.client_key == key:
+                latest[item.key] = message
+    messages = sorted(set(latest.values()), key=lambda m: m.started_at)
     uncertain = [m for m in messages if record.state(m) is State.UNCERTAIN]
     if uncertain:
         last = uncertain[-1]

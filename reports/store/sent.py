@@ -171,7 +171,14 @@ class SentRecord:
         return legacy_key in self._legacy
 
     def uncertain(self) -> list[SentMessage]:
-        return [m for m in self.messages.values() if self.state(m) is State.UNCERTAIN]
+        """The messages that may have arrived and whose items no later message carried
+        (a resend made of other items than the first attempt supersedes it all the same)."""
+        latest = {key: message.key for key, (_, message) in self.item_states().items()}
+        return [
+            m
+            for m in self.messages.values()
+            if self.state(m) is State.UNCERTAIN and any(latest[i.key] == m.key for i in m.items)
+        ]
 
     def attempts(self, key: str) -> int:
         message = self.messages.get(key)

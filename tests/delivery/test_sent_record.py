@@ -5,6 +5,7 @@ Against a real SMTP server (aiosmtpd), with the sending process killed at each s
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email
 import email.policy
 import hashlib
@@ -20,7 +21,7 @@ from reports.config import EmailSettings, SmtpSettings
 from reports.delivery.email import deliver
 from reports.errors import ReportsError
 from reports.render.messages import plan_messages
-from reports.store.sent import SentRecord, State
+from reports.store.sent import SentRecord, State, ToSend
 from tests.delivery.mail import Inbox, fresh_copy, read_only, settings_for
 from tests.helpers import ROOT
 
@@ -179,3 +180,24 @@ def test_a_record_cut_short_by_a_crash_leaves_that_message_uncertain(
     lines = record.read_text().splitlines()
     record.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20])  # `sent` half-written
     assert [m.to for m in SentRecord(folder).uncertain()] == [plan.messages[0].to]
+
+
+def test_a_resend_carrying_more_than_the_uncertain_message_supersedes_it(tmp_path: Path) -> None:
+    record = SentRecord(tmp_path)
+    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+
+    def parcel(key: str, *clients: str) -> ToSend:
+        items = tuple(
+            (f"2026-10|statement|a@b.example|{c}", c, c.upper(), f"{c}.pdf", b"%PDF", "d")
+            for c in clients
+        )
+        return ToSend(key, "a@b.example", "Statements", "statement", b"message", items)
+
+    record.begin(parcel("first", "x", "y"), at)  # the process died here
+    assert [m.key for m in SentRecord(tmp_path).uncertain()] == ["first"]
+    record = SentRecord(tmp_path)
+    record.begin(parcel("second", "x", "y", "z"), at + dt.timedelta(hours=1))
+    record.finish("second", State.SENT, "250 OK", at + dt.timedelta(hours=1))
+    again = SentRecord(tmp_path)
+    assert again.uncertain() == []
+    assert {state for state, _ in again.item_states().values()} == {State.SENT}
