@@ -48,12 +48,19 @@ class Target:
     amber: Decimal = DEFAULT_AMBER
     #: ...and at or above which it is behind rather than off track.
     red: Decimal = DEFAULT_RED
+    #: The year's target where one was given (`annual`): each month's is its twelfth,
+    #: rounded, and a year to date is worked from it.
+    annual: Decimal | None = None
 
     def for_month(self, month: Month) -> Decimal:
         return self.monthly[month.number - 1]
 
     def for_months(self, months: Sequence[Month]) -> Decimal:
-        """The target of several months together (a year to date)."""
+        """The target of several months together (a year to date): an annual target's
+        share of the year, rounded once (£100,000 a year over seven months is £58,333.33,
+        not seven rounded months' £58,333.31); otherwise the months' targets added."""
+        if self.annual is not None:
+            return (self.annual * len(months) / 12).quantize(HUNDREDTH, ROUND_HALF_UP)
         return sum((self.for_month(month) for month in months), Decimal(0))
 
     def status(self, value: Decimal, target: Decimal) -> Status:
@@ -111,6 +118,7 @@ def parse_targets(table: object, where: str, figures: Sequence[str]) -> tuple[Ta
             )
         given = [key for key in ("monthly", "annual", "months") if key in body]
         monthly: tuple[Decimal, ...]
+        annual = None
         if len(given) != 1:
             raise ConfigError(f"{name} needs exactly one of monthly, annual or months")
         if given[0] == "monthly":
@@ -130,7 +138,7 @@ def parse_targets(table: object, where: str, figures: Sequence[str]) -> tuple[Ta
         red = _share(body.get("red", 75), f"{name} red")
         if red > amber:
             raise ConfigError(f"{name}: red ({red:.0%}) must not be above amber ({amber:.0%})")
-        targets.append(Target(figure, monthly, Better(better), amber, red))
+        targets.append(Target(figure, monthly, Better(better), amber, red, annual))
     return tuple(targets)
 
 

@@ -436,3 +436,15 @@ def test_observations_state_their_numbers(frames: Frames) -> None:
 def test_a_month_without_history_asked_has_none(frames: Frames) -> None:
     data = build_report_data(frames, "2026-10", rates=rates.embedded())
     assert data.history is None and data.alerts == () and data.commentary is None
+
+
+def test_a_year_to_date_target_is_the_annual_target_share_rounded_once() -> None:
+    from reports.targets import parse_targets
+
+    (target,) = parse_targets({"invoiced_total": {"annual": 100_000}}, "test", ["invoiced_total"])
+    seven = [Month(2026, number) for number in range(4, 11)]  # April to October
+    assert target.for_month(seven[0]) == Decimal("8333.33")
+    assert target.for_months(seven) == Decimal("58333.33")  # not 7 x 8,333.33 = 58,333.31
+    assert target.for_months([Month(2026, n) for n in range(1, 13)]) == Decimal("100000.00")
+    (monthly,) = parse_targets({"invoiced_total": {"monthly": 10}}, "test", ["invoiced_total"])
+    assert monthly.for_months(seven) == Decimal(70)
