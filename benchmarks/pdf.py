@@ -6,8 +6,11 @@ The statements are 200 one-page ones (a WillSuite customer each, from a sandbox 
 enough cases); serial is a loop in this process, parallel a process pool of --workers
 (default: one per core). The baseline is the same statements rendered serially as plain
 WeasyPrint documents, each setting up its own fonts (how `write_statements` rendered them
-before it kept one font configuration per thread). The monthly report is the sandbox's
-October 2026.
+before it kept one font configuration per thread, and before they were PDF/A-3b and
+tagged). What PDF/A-3b and tags cost is measured apart: the same statements rendered
+serially by `render_pdf` with WeasyPrint's plain output and with ours, one after the other
+for each statement, so that a change in the machine's load falls on both. The monthly
+report is the sandbox's October 2026.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ from typing import Any
 from pypdf import PdfReader
 
 from reports import fetch_frames, rates
-from reports.render.pdf import statement_context, write_monthly_pdf, write_statements
+from reports.render.pdf import (
+    ARCHIVAL,
+    PLAIN,
+    PdfProfile,
+    readable_files,
+    render_pdf,
+    statement_context,
+    write_monthly_pdf,
+    write_statements,
+)
 from reports.render.templates import Templates
 from reports.report import build_report_data
 from reports.sandbox import Sandbox, Sizes
@@ -36,6 +48,22 @@ class InProcess(Executor):
         future: Future = Future()
         future.set_result(fn(*args, **kwargs))
         return future
+
+
+def archival_cost(htmls: list[str], templates: Templates) -> dict[PdfProfile, float]:
+    """Seconds to render every statement in `htmls` as each profile, serially in this
+    process, the two profiles taking turns statement by statement."""
+    base_url = templates.base_url("statement.html")
+    readable = readable_files(templates, None)
+    seconds = dict.fromkeys((PLAIN, ARCHIVAL), 0.0)
+    for profile in seconds:  # the first document of each sets up fonts and caches
+        render_pdf(htmls[0], base_url, readable=readable, profile=profile)
+    for html in htmls:
+        for profile in seconds:
+            started = time.perf_counter()
+            render_pdf(html, base_url, readable=readable, profile=profile)
+            seconds[profile] += time.perf_counter() - started
+    return seconds
 
 
 def main() -> None:
@@ -76,6 +104,11 @@ def main() -> None:
         report = write_monthly_pdf(data, out / "report.pdf")
         monthly_s = time.perf_counter() - started
         monthly_pages = len(PdfReader(report).pages)
+        htmls = [
+            templates.render("statement.html", **statement_context(data, statement))
+            for statement in one_page
+        ]
+        profiles = archival_cost(htmls, templates)
     print(f"{len(one_page)} statements of {sorted(pages)} page(s) each:")
     print(
         f"  baseline, serial:       {baseline_s:6.2f} s, {len(one_page) / baseline_s:6.1f} statements/s"
@@ -91,7 +124,16 @@ def main() -> None:
         f"  parallel ({args.workers} processes): {parallel_s:6.2f} s, {len(one_page) / parallel_s:6.1f} statements/s"
         f"   parallel / serial throughput = {serial_s / parallel_s:.2f}x"
     )
-    print(f"monthly report ({monthly_pages} pages, 4 charts): {monthly_s:.2f} s")
+    plain_s, archival_s = profiles[PLAIN], profiles[ARCHIVAL]
+    print("PDF/A-3b and tags, serial, the same statements (render_pdf, fonts kept):")
+    print(
+        f"  without (plain):        {plain_s:6.2f} s, {len(one_page) / plain_s:6.1f} statements/s"
+    )
+    print(
+        f"  with (PDF/A-3b, tagged): {archival_s:5.2f} s, {len(one_page) / archival_s:6.1f} statements/s"
+    )
+    print(f"  with / without throughput = {plain_s / archival_s:.2f}x")
+    print(f"monthly report ({monthly_pages} pages, 4 charts, PDF/A-3b, tagged): {monthly_s:.2f} s")
 
 
 if __name__ == "__main__":
