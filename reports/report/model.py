@@ -92,6 +92,67 @@ STATEMENT_INVOICE_COLUMNS = (
 )
 
 
+#: A statement's account activity, in the order it lists it (`compute.activity.EVENTS`
+#: without its keys): each invoice or credit note issued in the period (`invoiced`, its
+#: gross, negative for a credit) and each payment or refund made in it (`paid`, negative for
+#: a refund), by its own date, with the balance after it. `kind` is an `ActivityKind`.
+STATEMENT_ACTIVITY_COLUMNS = (
+    "date",
+    "kind",
+    "invoice_number",
+    "due_date",
+    "invoiced",
+    "paid",
+    "balance",
+)
+
+
+class StatementKind(StrEnum):
+    """What a statement is to the client."""
+
+    #: An account statement: what is owed, and how to pay it.
+    ACCOUNT = "account"
+    #: A record of the month's expenses from a source that sends no invoices or payments:
+    #: not a request for payment.
+    EXPENSES = "expenses"
+
+    @property
+    def heading(self) -> str:
+        """What the document is called: its title, running header and heading."""
+        return "Expenses statement" if self is StatementKind.EXPENSES else "Statement"
+
+
+class Standing(StrEnum):
+    """Where a client's account stands at the period's end."""
+
+    OWED = "owed"
+    SETTLED = "settled"
+    IN_CREDIT = "in credit"
+
+
+@dataclass(frozen=True)
+class StatementActivity:
+    """A client's account over the period, as an activity statement shows it
+    (`compute.activity`): `opening + invoiced - paid == closing`, exactly."""
+
+    #: What the client owed at the period's start: invoices issued before it, less what
+    #: was paid of them before it (credit notes not refunded count as credits).
+    opening: Decimal
+    #: `STATEMENT_ACTIVITY_COLUMNS`.
+    rows: pl.DataFrame
+    #: The gross of the invoices and credit notes issued in the period.
+    invoiced: Decimal
+    #: What was paid in the period, whatever the invoice's date, less refunds.
+    paid: Decimal
+    #: What the client owes at the period's end: the amount due (negative: in credit).
+    closing: Decimal
+    #: The earliest due date of what is owed at the end (overdue ones included); None when
+    #: nothing is owed, or nothing owed has a due date.
+    pay_by: dt.date | None = None
+    #: Whether `pay_by` is before the period's end: what is owed is overdue, to be paid now.
+    overdue: bool = False
+
+
 @dataclass(frozen=True)
 class Statement:
     """What one client is shown: their cases, the month's expenses, their invoices."""
@@ -121,6 +182,39 @@ class Statement:
     #: among the month's clients (`payment_reference.payment_references`); set once all the
     #: month's statements are assembled.
     payment_reference: str = ""
+    #: The account's activity over the period, where the source holds invoices and their
+    #: payments; None otherwise.
+    activity: StatementActivity | None = None
+
+    @property
+    def kind(self) -> StatementKind:
+        """An expenses statement where the source holds no invoice balances."""
+        if self.totals.outstanding is None and self.activity is None:
+            return StatementKind.EXPENSES
+        return StatementKind.ACCOUNT
+
+    @property
+    def balance(self) -> Decimal | None:
+        """What the client owes at the period's end (negative: in credit); None on an
+        expenses statement."""
+        if self.activity is not None:
+            return self.activity.closing
+        return self.totals.outstanding
+
+    @property
+    def standing(self) -> Standing | None:
+        """Owed, settled or in credit at the period's end; None on an expenses statement."""
+        balance = self.balance
+        if balance is None:
+            return None
+        if balance > 0:
+            return Standing.OWED
+        return Standing.IN_CREDIT if balance < 0 else Standing.SETTLED
+
+    @property
+    def credit(self) -> Decimal:
+        """What the client is in credit by at the period's end (0 unless in credit)."""
+        return max(-(self.balance or ZERO), ZERO)
 
 
 @dataclass(frozen=True)
