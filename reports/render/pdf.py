@@ -30,7 +30,7 @@ from reports.render import charts
 from reports.render.commentary import alert_sentence, amount, percent, signed
 from reports.render.templates import Templates, day, money
 from reports.report.figures import FIGURES, vat_quarter
-from reports.report.model import ReportData, Statement
+from reports.report.model import ReportData, Statement, StatementKind
 
 if TYPE_CHECKING:
     from reports.render.fetcher import LocalFetcher
@@ -40,6 +40,14 @@ QUALITY_ROWS_IN_PDF = 60
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dicts() if frame.height else []
+
+
+def _filled(frame: pl.DataFrame) -> frozenset[str]:
+    """The columns of `frame` that hold something (not null, not blank) on some row."""
+    blank = pl.col(pl.String).str.strip_chars() == ""
+    shown = frame.with_columns(pl.when(blank.not_()).then(pl.col(pl.String)))
+    counts = shown.select(pl.all().is_not_null().any()).row(0, named=True) if frame.height else {}
+    return frozenset(name for name, held in counts.items() if held)
 
 
 def _common(data: ReportData) -> dict[str, Any]:
@@ -249,14 +257,33 @@ def statement_context(data: ReportData, statement: Statement) -> dict[str, objec
     firm's review, not the client's business, and a statement reads the same before and
     after it, so that approving a month renders none again (`write_statements` reuses the
     draft's file)."""
+    activity = statement.activity
     return {
         **_common(data),
+        "document_title": statement.kind.heading,
+        "expenses_only": statement.kind is StatementKind.EXPENSES,
+        "account": statement.kind is StatementKind.ACCOUNT
+        and (activity is not None or statement.invoices.height > 0),
+        "standing": statement.standing,
+        "balance": statement.balance,
+        "credit": statement.credit,
+        "activity": activity,
+        "activity_rows": _rows(activity.rows) if activity is not None else [],
+        # A client whose account is its one case has that case in the letterhead already,
+        # as its reference: a table of that one row would only repeat it.
+        "cases": []
+        if statement.cases.height == 1 and statement.cases["reference"][0] == statement.reference
+        else _rows(statement.cases),
+        # A column empty on every row is one the client's source does not have: not printed.
+        "case_columns": _filled(statement.cases),
+        "invoice_columns": _filled(statement.invoices),
+        "expense_columns": _filled(statement.expenses),
+        "rejected_columns": _filled(statement.rejected_expenses),
         "client": statement.client,
         "client_key": statement.key,
         "reference": statement.reference,
         "payment_reference": statement.payment_reference,
         "client_address": statement.address,
-        "cases": _rows(statement.cases),
         "expenses": _rows(statement.expenses),
         "rejected_expenses": _rows(statement.rejected_expenses),
         "invoices": _rows(statement.invoices),

@@ -20,7 +20,7 @@ from reports.fetch import fetch_frames
 from reports.render.pdf import RenderedStatement, attachment_names, write_statements
 from reports.render.templates import DEFAULT_TEMPLATES, Templates, money
 from reports.report import ReportData, build_report_data
-from reports.report.model import Stamp, Statement
+from reports.report.model import Stamp, Standing, Statement
 from reports.sandbox import Sandbox
 
 
@@ -69,9 +69,13 @@ def test_each_statement_carries_the_firm_and_how_to_pay(
             assert line in text
         assert f"VAT no. {firm.vat_number}" in text
         assert f"Company no. {firm.company_number}" in text
-        assert firm.payment_details is not None and firm.payment_details in text
+        # How to pay where something is owed; an expenses statement asks for nothing.
+        owed = statement.standing is Standing.OWED
+        assert statement.source == "mobility" or owed
+        assert firm.payment_details is not None and (firm.payment_details in text) == owed
         assert f"Your reference {statement.reference}" in text
-        assert f"please quote {statement.payment_reference} as the payment reference." in text
+        quote = f"please quote {statement.payment_reference} as the payment reference."
+        assert (quote in text) == owed
         assert statement.key not in text  # never an internal key
         assert "Statement date 31 Oct 2026" in text
         assert "Period 01 Oct 2026 to 31 Oct 2026" in text
@@ -84,9 +88,11 @@ def test_a_willsuite_statement_summarises_the_account_and_each_invoice(
         text = rendered[statement.key]
         t = statement.totals
         gbp = lambda value: money(value, "GBP")  # noqa: E731
+        assert statement.activity is not None
+        assert f"Opening balance at 01 Oct 2026 {gbp(statement.activity.opening)}" in text
         assert f"Invoiced this period {gbp(t.invoiced_this_period)}" in text
         assert f"Paid this period {gbp(t.paid_this_period)}" in text
-        assert f"Outstanding at 31 Oct 2026 {gbp(t.outstanding)}" in text
+        assert f"Amount due at 31 Oct 2026 {gbp(t.outstanding)}" in text
         ageing = (t.owed_current, t.owed_1_30, t.owed_31_60, t.owed_61_90, t.owed_over_90)
         assert " ".join(gbp(v) for v in ageing) in text
         assert sum(ageing) == t.outstanding

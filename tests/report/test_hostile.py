@@ -573,7 +573,7 @@ def test_a_statement_shows_each_expense_status_and_owes_only_invoices(
         f"Total {money(t.invoiced_net, 'GBP')} {money(t.invoiced_vat, 'GBP')} "
         f"{money(t.invoiced, 'GBP')} {money(t.paid, 'GBP')} {money(t.outstanding, 'GBP')}"
     ) in text
-    assert f"Outstanding at 31 Oct 2026 {money(t.outstanding, 'GBP')}" in text
+    assert f"Amount due at 31 Oct 2026 {money(t.outstanding, 'GBP')}" in text
     zero = [e for e in by_key.values() if e["outstanding"] == "£0.00"]
     assert zero  # a WillSuite client invoiced and paid this month owes £0.00, not ""
 
