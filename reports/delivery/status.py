@@ -113,8 +113,8 @@ def _client_status(
     if sent:
         last = sent[-1]
         item = next(i for i in last.items if i.client_key == key)
-        what = "a correction" if last.kind == "correction" else "sent"
-        told = f"{what} to {last.to} on {_when(last)} ({last.detail})"
+        what = "a correction to" if last.kind == "correction" else "to"
+        told = f"{what} {last.to} on {_when(last)} ({last.detail})"
         if item.statement_sha256 != entry.get("sha256"):
             return ClientStatus(
                 client,
