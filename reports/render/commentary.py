@@ -222,8 +222,9 @@ def read_commentary(path: Path, data: ReportData) -> Commentary:
 
 def observations(data: ReportData) -> Commentary:
     """Plain-words sentences, each stating its numbers: the largest movements against last
-    month and last year, figures at a 12-month high or low, targets missed, alerts."""
-    sentences = [alert_sentence(alert) for alert in data.alerts]
+    month and last year, figures at a 12-month high or low, targets missed. Alerts are not
+    among them: the report and the email list each alert once, in their own box."""
+    sentences: list[str] = []
     texts = figure_texts(data)
     trends = list(data.history.trends) if data.history else []
     previous = data.month.previous.label

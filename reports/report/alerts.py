@@ -52,7 +52,9 @@ def triggered(rules: Sequence[AlertRule], data: ReportData) -> tuple[Alert, ...]
             for statement in data.statements:
                 owed = statement.totals.outstanding
                 if owed is not None and owed > rule.level:
-                    found.append(Alert(rule, statement.client, owed, data.invoice_currency))
+                    # Two clients may share a name: the reference tells them apart.
+                    named = f"{statement.client} ({statement.reference or statement.key})"
+                    found.append(Alert(rule, named, owed, data.invoice_currency))
         elif rule.kind is AlertKind.INVOICED_SHARE:
             share = invoiced_share(data)
             if share is not None and share < rule.level:
