@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import MakeSandbox
 from pypdf import PdfReader
-from pypdf.generic import BooleanObject, DictionaryObject
+from pypdf.generic import BooleanObject
 
 from reports import fetch_frames, rates
 from reports.config import FirmSettings
@@ -139,14 +139,17 @@ def test_the_xmp_metadata_declares_pdf_a_3b_and_matches_the_info(
     assert xmp.dc_title == {"x-default": want["Title"]}
     assert xmp.dc_creator == [want["Author"]]
     assert xmp.dc_description == {"x-default": want["Subject"]}
-    assert xmp.pdf_producer == reader.metadata["/Producer"]
+    info = reader.metadata
+    assert info is not None
+    assert xmp.pdf_producer == info["/Producer"]
     assert xmp.xmp_create_date is not None
     assert xmp.xmp_create_date.isoformat() == "2026-10-31T00:00:00"
-    assert reader.metadata["/CreationDate"] == "D:20261031000000+00'00"
+    assert info["/CreationDate"] == "D:20261031000000+00'00"
 
 
-def fonts(resources: DictionaryObject, seen: set[int]) -> Iterator[DictionaryObject]:
-    """Every font `resources` names, and those of the forms (a chart, a logo) it draws."""
+def fonts(resources: Any, seen: set[int]) -> Iterator[Any]:
+    """Every font `resources` (a resource dictionary) names, and those of the forms (a
+    chart, a logo) it draws. pypdf types its objects loosely: they are read as `Any`."""
     for font in resources.get("/Font", {}).values():
         yield font.get_object()
     for xobject in resources.get("/XObject", {}).values():
@@ -159,7 +162,8 @@ def fonts(resources: DictionaryObject, seen: set[int]) -> Iterator[DictionaryObj
 def test_every_font_is_embedded(pdf: Path) -> None:
     found = 0
     for page in PdfReader(pdf).pages:
-        for font in fonts(page["/Resources"].get_object(), set()):
+        resources: Any = page["/Resources"]
+        for font in fonts(resources.get_object(), set()):
             if font["/Subtype"] == "/Type3":  # drawn by the file's own procedures
                 continue
             described = (
@@ -172,7 +176,7 @@ def test_every_font_is_embedded(pdf: Path) -> None:
 
 
 def test_the_catalog_is_marked_structured_and_in_british_english(pdf: Path) -> None:
-    catalog = PdfReader(pdf).trailer["/Root"]
+    catalog: Any = PdfReader(pdf).trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"] == BooleanObject(True)
     tree = catalog["/StructTreeRoot"].get_object()
     assert tree["/K"]  # a structure tree with something in it
@@ -190,7 +194,8 @@ def test_a_statement_renders_to_the_same_bytes_twice(data: ReportData) -> None:
     # The archival profile is what makes it archival: WeasyPrint's plain output is not.
     plain = render_pdf(html, templates.base_url("statement.html"), readable=readable, profile=PLAIN)
     assert PdfReader(io.BytesIO(plain)).xmp_metadata is None
-    assert "/StructTreeRoot" not in PdfReader(io.BytesIO(plain)).trailer["/Root"]
+    plain_catalog: Any = PdfReader(io.BytesIO(plain)).trailer["/Root"]
+    assert "/StructTreeRoot" not in plain_catalog
 
 
 def test_a_firm_without_a_name_declares_no_empty_author(data: ReportData, tmp_path: Path) -> None:
