@@ -9,9 +9,11 @@
 set -euo pipefail
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
-fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
-ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
+# grep -c reads all its input: `grep -q` would stop at the first match, and the writer's
+# SIGPIPE would fail the pipeline (pipefail), so a package present would count as missing.
+fc-list 2>/dev/null | grep -ci dejavu >/dev/null || missing+=(fonts-dejavu-core)
+ldconfig -p 2>/dev/null | grep -c 'libpangoft2-1.0.so.0' >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+ldconfig -p 2>/dev/null | grep -c 'libharfbuzz-subset.so.0' >/dev/null || missing+=(libharfbuzz-subset0)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v spamassassin >/dev/null 2>&1 || missing+=(spamassassin)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
