@@ -21,7 +21,6 @@ import polars as pl
 
 from reports.compute import invoicing
 from reports.money import MONEY
-from reports.periods import local_date
 
 #: What a credit note's position says while it is not refunded.
 OPEN_CREDIT_BUCKET = "not due"
@@ -92,13 +91,14 @@ class AccountActivity:
 
 
 def _change_dates(
-    invoices: pl.DataFrame, lines: pl.DataFrame, start: dt.date, end: dt.date
+    after: pl.DataFrame, lines: pl.DataFrame, start: dt.date, end: dt.date
 ) -> pl.DataFrame:
-    """(`id`, `as_of`): the days in the period on which an invoice's position may change:
-    the day it was issued, the day it was paid, and the days its lines were paid."""
+    """(`id`, `as_of`): the days in the period on which the position of an invoice of
+    `after` (the positions at the end) may change: the day it was issued, the day it was
+    paid, and the days its lines were paid."""
     in_period = pl.col("as_of").is_between(start, end)
-    issued_or_paid = invoices.select(
-        "id", pl.concat_list(local_date("date_created"), local_date("date_paid")).alias("as_of")
+    issued_or_paid = after.select(
+        "id", pl.concat_list("invoice_date", "paid_date").alias("as_of")
     ).explode("as_of")
     lines_paid = lines.select(
         pl.col("case_invoice_id").alias("id"), pl.col("paid_date").alias("as_of")
@@ -125,16 +125,19 @@ def account_activity(
     day_before = start - dt.timedelta(days=1)
     before = positions_at(invoices, lines, day_before)
     after = positions_at(invoices, lines, end)
-    changes = _change_dates(invoices, lines, start, end).filter(pl.col("as_of") != end)
+    changes = _change_dates(after, lines, start, end).filter(pl.col("as_of") != end)
     taken = [
         before.select("id", pl.lit(day_before).alias("as_of"), "paid_to_date"),
         after.select("id", pl.lit(end).alias("as_of"), "paid_to_date"),
     ]
     # Only the invoices that may change on a day are placed on it: a month has at most 31
-    # such days, each a small set of invoices.
+    # such days, each a small set of the few invoices the month touches.
+    touched = changes["id"].unique().implode()
+    touched_invoices = invoices.filter(pl.col("id").is_in(touched))
+    touched_lines = lines.filter(pl.col("case_invoice_id").is_in(touched))
     for (as_of,), ids in changes.group_by("as_of"):
-        chosen = invoices.filter(pl.col("id").is_in(ids["id"].implode()))
-        chosen_lines = lines.filter(pl.col("case_invoice_id").is_in(ids["id"].implode()))
+        chosen = touched_invoices.filter(pl.col("id").is_in(ids["id"].implode()))
+        chosen_lines = touched_lines.filter(pl.col("case_invoice_id").is_in(ids["id"].implode()))
         taken.append(
             positions_at(chosen, chosen_lines, as_of).select(
                 "id", pl.lit(as_of, pl.Date).alias("as_of"), "paid_to_date"
