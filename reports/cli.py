@@ -718,9 +718,10 @@ def approve(
     workers: int | None,
     sandbox: bool,
 ) -> None:
-    """Approve the month's draft for sending: rebuild its report (PDF, web page, workbook)
-    from OUT/YYYY-MM/data/ stamped as approved by BY, keep its statements as they were
-    reviewed (they carry no stamp), and record who, when and every file's SHA-256 in
+    """Approve the month's draft for sending: render its PDF report and web page again
+    from OUT/YYYY-MM/data/ stamped as approved by BY, keep every other file as it was
+    reviewed (statements and the workbook carry no stamp; a file changed since the draft
+    is refused), and record who, when and every file's SHA-256 in
     OUT/YYYY-MM/manifest.json. `reports email` sends only an approved month whose files
     still match. Give the same --config, --firm and --templates as reports monthly: other
     settings than the draft's are refused, naming each."""

@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from reports import archive, draft_settings, rates, snapshot
-from reports.approval import read_manifest, write_manifest
+from reports import archive, draft_firm, draft_settings, rates, snapshot
+from reports.approval import Manifest, digests, read_manifest, write_manifest
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
-from reports.errors import ApprovalError, ConfigError, PeriodError
+from reports.errors import ApprovalError, ConfigError, PeriodError, SnapshotError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
 from reports.periods import Month
+from reports.render import chart_cache
 from reports.render.archive_page import write_archive_page
+from reports.render.chart_cache import ChartCache
 from reports.render.commentary import observations, read_commentary, write_briefing
 from reports.render.excel import write_trends_workbook, write_workbook
 from reports.render.pdf import monthly_context, write_monthly_pdf, write_statements
@@ -69,6 +72,16 @@ def settings_fingerprint(config: Config) -> dict[str, object]:
     its refusal names those that differ. The firm's name, kept apart as `firm`, is the one
     the draft shows (`--firm` included)."""
     return draft_settings.stored(draft_settings.config_settings(config))
+
+
+def snapshot_config(config: Config, manifest: Mapping[str, object], where: Path) -> Config:
+    """`config` as a rebuild from a month's snapshot (`manifest`, read from `where`) takes
+    it: where the settings name no firm, with the whole firm the draft was built with
+    (the sandbox's, for the demo), as the snapshot keeps it; else as it is."""
+    if config.firm.name:
+        return config
+    drafted = draft_firm.restored(manifest, where)
+    return config if drafted is None else dataclasses.replace(config, firm=drafted)
 
 
 def commentary_path(
@@ -218,6 +231,7 @@ def run_monthly(
             snapshot.load(data_folder)  # the one-line error saying what to do, before any stage
         stage("read")
         fetched, manifest = snapshot.load(data_folder)
+        config = snapshot_config(config, manifest, data_folder / snapshot.MANIFEST)
         firm = firm or config.firm.name or str(manifest.get("firm", ""))
         currency = str(manifest.get("report_currency", currency))
     else:
@@ -233,39 +247,21 @@ def run_monthly(
             previous=earlier,
             on_progress=on_progress,
         )
-    previous_folder = out / str(month.previous) / "data"
-    previous = (
-        snapshot.load(previous_folder)[0].frames if snapshot.exists(previous_folder) else None
-    )
 
     stage("compute")
-    data = build_report_data(
-        fetched.frames,
-        month,
-        rates=fetched.rates,
-        firm=config.firm.named(firm),
-        report_currency=currency,
-        fetched_at=fetched.fetched_at,
-        missing_sources=fetched.missing,
-        previous_frames=previous,
-        history_months=months,
-        targets=config.targets,
-        alert_rules=config.alerts,
-        sent=archive.sent_figures(out, month, months),
-    )
     commentary = commentary_path(out, month, commentary, from_snapshot)
-    data = dataclasses.replace(with_commentary(data, None, commentary), stamp=stamp)
-    if expect_figures is not None and archive.figures_of(data) != expect_figures:
-        changed = sorted(
-            key
-            for key, value in archive.figures_of(data).items()
-            if expect_figures.get(key) != value
-        )
-        raise ApprovalError(
-            f"{month} rebuilt from its snapshot no longer shows the draft's figures "
-            f"({', '.join(changed) or 'a figure is missing'}): rerun reports monthly, look "
-            "it over, then approve it"
-        )
+    data = _computed(
+        fetched,
+        month,
+        config,
+        out,
+        firm=firm,
+        currency=currency,
+        months=months,
+        commentary=commentary,
+        stamp=stamp,
+        expect_figures=expect_figures,
+    )
     with building(final) as staging:
         stage("snapshot")
         if not from_snapshot:
@@ -275,6 +271,7 @@ def run_monthly(
                 "templates": templates.fingerprint(),
                 "history_months": months,
                 "settings": settings_fingerprint(config),
+                draft_firm.KEY: draft_firm.kept(data.firm),
                 "commentary": "firm"
                 if data.commentary and data.commentary.by_firm
                 else "automatic",
@@ -287,7 +284,9 @@ def run_monthly(
         stage("excel")
         workbook = write_workbook(data, staging / f"report-{month}.xlsx", template)
         stage("pdf")
-        shown = monthly_context(data)  # drawn once, for the PDF and the web page
+        with chart_cache.using(ChartCache()) as drawn:
+            shown = monthly_context(data)  # drawn once, for the PDF and the web page
+        chart_cache.save(drawn, staging)  # for the approval, which draws none again
         report = write_monthly_pdf(data, staging / f"report-{month}.pdf", templates, shown)
         stage("html")
         page = write_monthly_html(
@@ -339,6 +338,55 @@ def run_monthly(
     )
 
 
+def _computed(
+    fetched: snapshot.Snapshot,
+    month: Month,
+    config: Config,
+    out: Path,
+    *,
+    firm: str,
+    currency: str,
+    months: int,
+    commentary: Path | None,
+    stamp: Stamp,
+    expect_figures: dict[str, object] | None,
+) -> ReportData:
+    """The month's report data from `fetched`, compared with the month before where its
+    snapshot is in `out`, with its `commentary` and `stamp`; an `ApprovalError` if
+    `expect_figures` are given and the figures are not those."""
+    previous_folder = out / str(month.previous) / "data"
+    previous = (
+        snapshot.load(previous_folder)[0].frames if snapshot.exists(previous_folder) else None
+    )
+    data = build_report_data(
+        fetched.frames,
+        month,
+        rates=fetched.rates,
+        firm=config.firm.named(firm),
+        report_currency=currency,
+        fetched_at=fetched.fetched_at,
+        missing_sources=fetched.missing,
+        previous_frames=previous,
+        history_months=months,
+        targets=config.targets,
+        alert_rules=config.alerts,
+        sent=archive.sent_figures(out, month, months),
+    )
+    data = dataclasses.replace(with_commentary(data, None, commentary), stamp=stamp)
+    if expect_figures is not None and archive.figures_of(data) != expect_figures:
+        changed = sorted(
+            key
+            for key, value in archive.figures_of(data).items()
+            if expect_figures.get(key) != value
+        )
+        raise ApprovalError(
+            f"{month} rebuilt from its snapshot no longer shows the draft's figures "
+            f"({', '.join(changed) or 'a figure is missing'}): rerun reports monthly, look "
+            "it over, then approve it"
+        )
+    return data
+
+
 def approve_month(
     month: Month,
     config: Config,
@@ -351,47 +399,41 @@ def approve_month(
     on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonthlyResult:
-    """Approve `month`'s documents as `by`: rebuild them from the month's snapshot with the
-    approval stamped on the monthly PDF and web page, and record who, when and every
-    file's digest in its manifest. Statements carry no stamp, so each is the draft's
-    file as it was reviewed; none is rendered again.
+    """Approve `month`'s documents as `by`: render again, from the month's snapshot, the
+    two that carry the approval's stamp (the monthly PDF and the web page), and record
+    who, when and every file's digest in its manifest. Everything else is the draft's
+    file as it was reviewed, kept as it is: the statements (they carry no stamp), the
+    workbook (nor does it), the figures, the snapshot and the charts (`charts.json`: the
+    documents show the draft's, not others drawn again). No statement is rendered, so
+    `workers` and `on_progress` (of the statements, as `run_monthly` takes them) go unused.
 
     The rebuild must show the draft's figures, from the same settings (the firm named
-    `firm` if that is given, as `--firm` of reports monthly) and templates; an
-    `ApprovalError` names what differs otherwise, before anything is written."""
+    `firm` if that is given, as `--firm` of reports monthly) and templates, and every
+    file kept must be as the draft's manifest has it; an `ApprovalError` names what
+    differs otherwise, before anything is written."""
     by = " ".join(by.split())
     if not by:
         raise ApprovalError("--by must name who approves the month")
     folder = out / str(month)
-    if read_manifest(folder) is None or not snapshot.exists(folder / "data"):
+    reviewed = read_manifest(folder)
+    if reviewed is None or not snapshot.exists(folder / "data"):
         raise ApprovalError(
             f"{folder} holds no report built by reports monthly: run reports monthly "
             f"--month {month} first, look it over, then approve it"
         )
-    saved = snapshot.load(folder / "data")[1]
+    timings: dict[str, float] = {}
+
+    def stage(name: str) -> None:
+        timings[name] = time.perf_counter()
+        if on_stage:
+            on_stage(name)
+
+    saved = _saved_manifest(folder / "data" / snapshot.MANIFEST)
+    config = snapshot_config(config, saved, folder / "data" / snapshot.MANIFEST)
     templates = Templates(templates_dir)
     months = int(str(saved.get("history_months", 12)))
-    drafted = draft_settings.drafted_settings(saved, folder / "data" / "manifest.json")
-    if drafted is not None:
-        now = draft_settings.run_settings(
-            firm or config.firm.name or str(saved["firm"]),
-            str(saved["report_currency"]),  # a rebuild from the snapshot takes the draft's
-            templates.fingerprint(),
-            months,
-        ) + draft_settings.config_settings(config)
-        draft_settings.require_same_settings(str(month), drafted, now)
-    else:  # a snapshot from before each setting was kept: one hash of them all
-        if saved.get("templates") not in (None, templates.fingerprint()):
-            raise ApprovalError(
-                f"the templates differ from those {month}'s draft was built with: approve "
-                "with the same --templates as reports monthly, or rerun it"
-            )
-        if saved.get("settings") not in (None, draft_settings.legacy_fingerprint(config)):
-            raise ApprovalError(
-                f"the firm, targets, alerts or record links of these settings differ from "
-                f"those {month}'s draft was built with: approve with the same --config as "
-                "reports monthly, or rerun it"
-            )
+    firm = firm or config.firm.name or str(saved.get("firm", ""))
+    _require_drafted_settings(month, config, saved, folder, firm, templates, months)
     default_commentary = out / COMMENTARY_FOLDER / f"{month}.md"
     if saved.get("commentary") == "automatic" and default_commentary.exists():
         raise ApprovalError(
@@ -399,20 +441,115 @@ def approve_month(
             "observations instead: rerun reports monthly to make a draft with it, then "
             "approve that"
         )
+    report, page = f"report-{month}.pdf", f"report-{month}.html"
+    _require_as_reviewed(folder, reviewed, rendered=(report, page))
+    stage("compute")
+    fetched = snapshot.load(folder / "data")[0]
+    stamp = Stamp.approved(by, dt.datetime.now(dt.UTC))
     figures = archive.read_figures(folder)
-    return run_monthly(
+    data = _computed(
+        fetched,
         month,
         config,
         out,
         firm=firm,
-        from_snapshot=True,
-        templates_dir=templates_dir,
-        workers=workers,
+        currency=str(saved.get("report_currency", "GBP")),
         months=months,
-        stamp=Stamp.approved(by, dt.datetime.now(dt.UTC)),
+        commentary=commentary_path(out, month, None, from_snapshot=True),
+        stamp=stamp,
         expect_figures=dict(figures) if figures is not None else None,
-        on_progress=on_progress,
-        on_stage=on_stage,
+    )
+    with building(folder) as staging:
+        stage("pdf")
+        # The draft's charts, as reviewed: the approval changes the stamp alone.
+        with chart_cache.using(ChartCache(known=chart_cache.load(folder))):
+            shown = monthly_context(data)
+        write_monthly_pdf(data, staging / report, templates, shown)
+        stage("html")
+        write_monthly_html(data, staging / page, templates, config.record_urls, shown)
+        stage("publish")
+        carry_over(folder, staging)  # the rest, as it was reviewed
+        write_manifest(
+            staging, str(month), stamp, "auto" if config.delivery.automatic else "manual"
+        )
+        publish(staging, folder)
+    stage("index")
+    write_archive_page(out, templates)
+    stage("done")
+    return MonthlyResult(
+        folder,
+        folder / f"report-{month}.xlsx",
+        folder / report,
+        folder / page,
+        len(data.statements),
+        data,
+        {a: timings[b] - timings[a] for a, b in pairwise(timings)},
+    )
+
+
+def _saved_manifest(path: Path) -> dict[str, object]:
+    """A snapshot's manifest alone, for the approval's checks before its frames are read
+    (`snapshot.load` then checks its version and every frame)."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SnapshotError(f"{path} cannot be read: {error}") from None
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{path} cannot be read: it is not a table")
+    return manifest
+
+
+def _require_drafted_settings(
+    month: Month,
+    config: Config,
+    saved: Mapping[str, object],
+    folder: Path,
+    firm: str,
+    templates: Templates,
+    months: int,
+) -> None:
+    """Nothing if the approval's settings are those `month`'s draft was built with (its
+    snapshot's manifest, `saved`); an `ApprovalError` naming each that differs."""
+    drafted = draft_settings.drafted_settings(saved, folder / "data" / snapshot.MANIFEST)
+    if drafted is not None:
+        now = draft_settings.run_settings(
+            firm,
+            str(saved["report_currency"]),  # a rebuild from the snapshot takes the draft's
+            templates.fingerprint(),
+            months,
+        ) + draft_settings.config_settings(config)
+        draft_settings.require_same_settings(str(month), drafted, now)
+        return
+    # A snapshot from before each setting was kept: one hash of them all.
+    if saved.get("templates") not in (None, templates.fingerprint()):
+        raise ApprovalError(
+            f"the templates differ from those {month}'s draft was built with: approve "
+            "with the same --templates as reports monthly, or rerun it"
+        )
+    if saved.get("settings") not in (None, draft_settings.legacy_fingerprint(config)):
+        raise ApprovalError(
+            f"the firm, targets, alerts or record links of these settings differ from "
+            f"those {month}'s draft was built with: approve with the same --config as "
+            "reports monthly, or rerun it"
+        )
+
+
+def _require_as_reviewed(folder: Path, reviewed: Manifest, rendered: tuple[str, ...]) -> None:
+    """Nothing if every file of the month that the approval keeps (all but `rendered`)
+    is as its manifest (`reviewed`) has it: the approval is of what was reviewed. An
+    `ApprovalError` naming a file changed, gone or added since, otherwise."""
+    now = {name: digest for name, digest in digests(folder).items() if name not in rendered}
+    then = {name: digest for name, digest in reviewed.files.items() if name not in rendered}
+    differing = sorted(name for name in now.keys() | then.keys() if now.get(name) != then.get(name))
+    if not differing:
+        return
+    name = differing[0]
+    what = "is gone" if name not in now else "was added" if name not in then else "changed"
+    others = f" (and {len(differing) - 1} more)" if len(differing) > 1 else ""
+    raise ApprovalError(
+        f"{name} of {folder.name} {what} since its draft was built{others}: nothing was "
+        f"approved. Rerun reports monthly --month {folder.name}, look it over, then approve it",
+        path=str(folder / name),
     )
 
 

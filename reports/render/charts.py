@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.money import SYMBOLS
+from reports.render.chart_cache import cached
 
 #: The charts' look, applied while each is drawn only: figures are made without pyplot, so
 #: a notebook's own backend and style are left as they are.
@@ -80,6 +81,7 @@ def _empty(title: str) -> str:
     return _svg(figure)
 
 
+@cached
 def stacked_bars(
     frame: pl.DataFrame, x: str, stack: str, value: str, title: str, currency: str
 ) -> str:
@@ -109,6 +111,7 @@ def stacked_bars(
     return _svg(figure)
 
 
+@cached
 def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: str) -> str:
     """Grouped columns: one group per label, one bar per series; `unit` is the currency."""
     if not labels:
@@ -129,6 +132,7 @@ def bars(labels: list[str], series: dict[str, list[float]], title: str, unit: st
     return _svg(figure)
 
 
+@cached
 def trend_line(
     months: list[str], values: list[float], targets: list[float], unit: str | None
 ) -> str:
