@@ -49,6 +49,9 @@ class Attachment:
     password: Secret | None = None
     outstanding: str | None = None
     reference: str | None = None
+    #: Where the client's account stands: "owed", "settled" or "in credit"; None for an
+    #: expenses statement, which asks for no payment.
+    standing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,8 @@ def statement_items(
             entry.get("outstanding"),
             # What its statement says to quote; a month rendered before there was one, its own.
             entry.get("payment_reference") or entry.get("reference"),
+            # A month rendered before standings were kept: owed wherever a balance is shown.
+            entry.get("standing", "owed" if entry.get("outstanding") else None),
         )
         items.append(Addressed(address, attachment))
     return items, skipped
@@ -412,6 +417,7 @@ def _message_text(
             "period_end": month_label,
             "outstanding": first.outstanding,
             "reference": first.reference,
+            "standing": first.standing,
             "password_hint": password_hint(password_rule) if encrypted else None,
             "correction": kind == "correction",
             "replaces": sorted({replaces.get(a.client_key or "", "") for a in attachments} - {""}),

@@ -565,6 +565,9 @@ class RenderedStatement:
     content_digest: str = ""
     #: Whether this run reused the file an earlier run rendered.
     reused: bool = False
+    #: Where the account stands (`Standing`: owed, settled, in credit); None on an expenses
+    #: statement. The email says as much, and asks for payment only where something is owed.
+    standing: str | None = None
 
 
 def content_digest(html: str, templates: Templates, logo: Path | None) -> str:
@@ -698,6 +701,7 @@ def write_statements(
             s.postcode,
             digests[s.key],
             s.key in reused,
+            None if s.standing is None else s.standing.value,
         )
         for s, path in zip(chosen, paths, strict=True)
     ]

@@ -9,7 +9,7 @@ client quoting "10032025 - GARCÍ018" pays with a reference that matches no one.
    spelled out), in upper case, every other character a space (apostrophes and invisible
    characters dropped), spaces collapsed, separators trimmed from the ends.
 2. Without its leading words that identify no one: "QUOTE", "REF", ... and a date
-   (WillSuite's case references are `<day opened DDMMYYYY> - <code>`: the code identifies
+   (a will writer's case references are `<day opened DDMMYYYY> - <code>`: the code identifies
    the client, the date only when the case opened); the whole, if nothing would be left.
 3. At most 18 characters: a longer one keeps its start, cut where a word ends if that keeps
    half of it.

@@ -175,8 +175,9 @@ def test_one_message_per_address_carries_each_of_its_statements(tmp_path: Path) 
     assert names == ["Statement - mobility-1 - 2026-10.pdf", "Statement - mobility-2 - 2026-10.pdf"]
     assert str(message["Subject"]) == "Your statements from Demo & Co for October 2026"
     text, html = parts(message)
-    assert "- Acme Holdings Ltd (reference PO-77): £1,250.00 outstanding" in text
-    assert "- Acme Trading Ltd\n" in text
+    flowed = " ".join(text.split())
+    assert "- Acme Holdings Ltd (payment reference PO-77): £1,250.00 due at the end" in flowed
+    assert "- Acme Trading Ltd: expenses statement, not a request for payment" in flowed
     assert html.count("<li") == 2 and "<strong>Acme Holdings Ltd</strong>" in html
 
 
@@ -199,7 +200,9 @@ def test_a_statement_message_shows_no_markdown(tmp_path: Path) -> None:
     text, html = parts(message)
     assert "**" not in text and "\\" not in text
     assert text.startswith("Dear Sofia Taylor,\n\nPlease find attached your statement")
-    assert "outstanding at the end of the month is £408.00" in text
+    flowed = " ".join(text.split())
+    assert "The amount due at the end of the month is £408.00." in flowed
+    assert "please quote TAYLO001 as the payment reference" in flowed
     assert "Kind regards,\nDemo & Co\n12 Example Street\nLondon\n020 7946 0000\n" in text
     assert "<strong>£408.00</strong>" in html and "<strong>TAYLO001</strong>" in html
     assert "Kind regards,<br />\nDemo &amp; Co<br />" in html
@@ -322,3 +325,36 @@ def test_sending_the_approved_month_sets_the_configured_reply_to(tmp_path: Path)
     assert len(delivery.sent) == 5
     messages = read_outbox(folder)
     assert {str(m["Reply-To"]) for m in messages.values()} == {"accounts@firm.example"}
+
+
+@pytest.mark.parametrize(
+    ("standing", "outstanding", "said", "not_said"),
+    [
+        ("owed", "£408.00", "The amount due at the end of the month is £408.00.", "Nothing"),
+        ("settled", "£0.00", "Nothing is owed at the end of the month.", "quote"),
+        ("in credit", "-£120.00", "Your account is in credit", "quote"),
+        (None, None, "your expenses statement for October 2026: a record", "quote"),
+    ],
+)
+def test_a_statement_email_asks_for_payment_only_where_something_is_owed(
+    tmp_path: Path, standing: str | None, outstanding: str | None, said: str, not_said: str
+) -> None:
+    from reports.config import FirmSettings
+    from reports.render.messages import Addressed, Attachment, compose
+    from reports.render.templates import Templates
+
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(b"%PDF-1.7")
+    attachment = Attachment(
+        pdf, "s.pdf", "x-1", "Sofia Taylor", "d", None, outstanding, "TAYLO001", standing
+    )
+    (message,) = compose(
+        [Addressed("sofia@example.co.uk", attachment)],
+        "statement",
+        "2026-10",
+        "October 2026",
+        Templates(),
+        FirmSettings(name="Demo & Co"),
+    )
+    flowed = " ".join(message.body.split())
+    assert said in flowed and not_said not in flowed
