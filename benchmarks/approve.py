@@ -1,0 +1,130 @@
+"""`reports approve` against `reports monthly` of the same month: what approving costs.
+
+    python benchmarks/approve.py [--scale 1] [--workers N] [--month 2026-10]
+
+On the demo's sandbox (`--scale K`: K times its cases and clients; 0.05, a handful of
+statements, is the smallest that shows every document) with the demo's settings
+(`demo/reports.toml`; the firm is the sandbox's), as `make demo` runs them: `reports
+monthly` builds the month's draft (the baseline: fetch, compute, every document and
+statement), then `reports approve` approves it. Each runs in a fresh process of its own,
+its clock started once the sandbox is serving and the libraries that render are loaded;
+the first document each renders pays for setting up fonts, as a command run does. It
+prints both times, the ratio (target: at most 0.1x) and approve's time stage by stage.
+Approving renders no statement, no workbook and no chart of the month (it takes the
+draft's, in `charts.json`): what remains is the monthly PDF and the web page, which carry
+the approval's stamp, and `OUT/index.html`. Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import multiprocessing
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from measure import result_of
+
+from reports.config import load_config
+from reports.monthly import approve_month, run_monthly
+from reports.periods import Month
+from reports.sandbox import Sandbox, Sizes
+
+DEMO_SETTINGS = Path(__file__).resolve().parents[1] / "demo" / "reports.toml"
+
+
+def _warm() -> None:
+    """Load what renders before a clock starts: a command run pays for it either way."""
+    import matplotlib.figure
+    import weasyprint
+
+    del matplotlib.figure, weasyprint
+
+
+def monthly(scale: float, month: str, workers: int | None, out: str) -> dict[str, object]:
+    """`reports monthly --sandbox` of `month` into `out`, on a sandbox `scale` times the
+    demo's with the demo's settings: its seconds and statements."""
+    demo = Sizes()
+    sizes = dataclasses.replace(
+        demo,
+        mobility_cases=max(1, round(demo.mobility_cases * scale)),
+        plannr_cases=max(1, round(demo.plannr_cases * scale)),
+        plannr_clients=max(1, round(demo.plannr_clients * scale)),
+        willsuite_cases=max(1, round(demo.willsuite_cases * scale)),
+    )
+    _warm()
+    with Sandbox(sizes=sizes, plannr_rate_limit=10**9) as server:
+        config = server.demo(load_config(DEMO_SETTINGS, environ={}))
+        started = time.perf_counter()
+        built = run_monthly(Month.parse(month), config, Path(out), workers=workers)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "statements": built.statements}
+
+
+def approve(scale: float, month: str, workers: int | None, out: str) -> dict[str, object]:
+    """`reports approve` of the draft of `month` in `out`, with the demo's settings (the
+    sandbox's firm is the draft's, kept in its snapshot): its seconds and stages."""
+    del scale
+    _warm()
+    config = load_config(DEMO_SETTINGS, environ={})
+    started = time.perf_counter()
+    approved = approve_month(
+        Month.parse(month), config, Path(out), "Benchmark Partner", workers=workers
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "stages": dict(approved.timings)}
+
+
+Command = Callable[..., dict[str, object]]
+
+
+def _child(command: Command, arguments: tuple[object, ...], queue: multiprocessing.Queue) -> None:
+    queue.put(command(*arguments))
+
+
+def in_fresh_process(command: Command, *arguments: object) -> dict[str, object]:
+    """`command(*arguments)` in a spawned process of its own (not a pool's: monthly renders
+    statements in child processes)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(command, arguments, queue))
+    process.start()
+    figures: dict[str, object] = result_of(process, queue)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="the sandbox's size, a multiple of the demo's"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="monthly's statement workers")
+    parser.add_argument("--month", default="2026-10")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as out:
+        arguments = (args.scale, args.month, args.workers, out)
+        built = in_fresh_process(monthly, *arguments)
+        approved = in_fresh_process(approve, *arguments)
+    baseline, ours = float(built["seconds"]), float(approved["seconds"])  # type: ignore[arg-type]
+    print(
+        f"reports monthly --month {args.month} (baseline), {args.scale:g}x the demo's data: "
+        f"{baseline:.2f} s, {built['statements']} statements"
+    )
+    print(
+        f"reports approve --month {args.month}: ours {ours:.2f} s, baseline {baseline:.2f} s, "
+        f"ratio {ours / baseline:.3f}x (target: at most 0.1x)"
+    )
+    stages = approved["stages"]
+    assert isinstance(stages, dict)
+    print(
+        "approve's stages: "
+        + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in stages.items())
+    )
+
+
+if __name__ == "__main__":
+    main()
