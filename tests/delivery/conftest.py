@@ -3,18 +3,22 @@ month of statements to send."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from reports import fetch_frames, rates
 from reports.config import SmtpSettings
+from reports.render.messages import Plan, plan_messages
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.report import build_report_data
 from reports.sandbox import Sizes
 from tests.conftest import MakeSandbox
-from tests.delivery.mail import Inbox, free_port
+from tests.delivery.mail import Inbox, free_port, fresh_copy, settings_for
 
 
 @pytest.fixture
@@ -46,3 +50,25 @@ def month_folder(tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSan
     mobility = [s for s in data.statements if s.source == "mobility"][:2]
     write_statements(data, folder / "statements", statements=[*willsuite, *mobility])
     return folder
+
+
+@dataclass(frozen=True)
+class Sending:
+    """A fresh copy of the month, an SMTP server keeping what it gets, and the plan."""
+
+    folder: Path
+    smtp: SmtpSettings
+    plan: Plan
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.folder, self.smtp, self.plan))
+
+
+@pytest.fixture
+def sending(month_folder: Path, tmp_path: Path, smtp_server) -> Callable[[Inbox], Sending]:  # type: ignore[no-untyped-def]
+    def start(inbox: Inbox) -> Sending:
+        folder = fresh_copy(month_folder, tmp_path)
+        plan = plan_messages(folder, "October 2026", settings_for(folder), firm="Demo & Co")
+        return Sending(folder, smtp_server(inbox), plan)
+
+    return start

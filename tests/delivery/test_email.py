@@ -17,13 +17,9 @@ from tests.delivery.mail import Inbox, fresh_copy, settings_for
 MONTH = "October 2026"
 
 
-def test_each_recipient_gets_one_message_with_its_pdf(
-    month_folder: Path, tmp_path: Path, smtp_server
-) -> None:
-    folder = fresh_copy(month_folder, tmp_path)
+def test_each_recipient_gets_one_message_with_its_pdf(sending) -> None:  # type: ignore[no-untyped-def]
     inbox = Inbox()
-    smtp = smtp_server(inbox)
-    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    folder, smtp, plan = sending(inbox)
     assert len(plan.messages) == 6  # 4 WillSuite customers, 1 company with an address, the partners
     assert plan.skipped == [
         next(s for s in plan.skipped)
@@ -44,13 +40,9 @@ def test_each_recipient_gets_one_message_with_its_pdf(
     assert len(inbox.messages) == 6
 
 
-def test_a_crash_mid_batch_sends_nothing_twice(
-    month_folder: Path, tmp_path: Path, smtp_server
-) -> None:
-    folder = fresh_copy(month_folder, tmp_path)
+def test_a_crash_mid_batch_sends_nothing_twice(sending) -> None:  # type: ignore[no-untyped-def]
     inbox = Inbox(drop_on=3)
-    smtp = smtp_server(inbox)
-    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    folder, smtp, plan = sending(inbox)
     with pytest.raises(
         ReportsError, match="stopped after 2 of 6 messages: the connection was lost"
     ):
@@ -66,13 +58,9 @@ def test_a_crash_mid_batch_sends_nothing_twice(
     assert received == Counter(m.to for m in plan.messages if m.to != third)
 
 
-def test_a_message_the_server_refuses_never_stops_the_others(
-    month_folder: Path, tmp_path: Path, smtp_server
-) -> None:
-    folder = fresh_copy(month_folder, tmp_path)
+def test_a_message_the_server_refuses_never_stops_the_others(sending) -> None:  # type: ignore[no-untyped-def]
     inbox = Inbox(fail_on=3)
-    smtp = smtp_server(inbox)
-    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    folder, smtp, plan = sending(inbox)
     result = deliver(plan.messages, folder, smtp)
     third = plan.messages[2].to
     assert len(result.sent) == 5 and third not in result.sent

@@ -96,13 +96,9 @@ def test_a_sender_killed_at_any_step_sends_nothing_twice(
     assert deliver(plan.messages, folder, smtp).sent == []  # and a third run sends nothing
 
 
-def test_each_message_is_kept_as_sent_with_its_digests(
-    month_folder: Path, tmp_path: Path, smtp_server
-) -> None:
-    folder = fresh_copy(month_folder, tmp_path)
+def test_each_message_is_kept_as_sent_with_its_digests(sending) -> None:  # type: ignore[no-untyped-def]
     inbox = Inbox()
-    smtp = smtp_server(inbox)
-    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    folder, smtp, plan = sending(inbox)
     deliver(plan.messages, folder, smtp)
     record = SentRecord(folder)
     assert {m.state for m in record.messages.values()} == {State.SENT}
@@ -119,13 +115,9 @@ def test_each_message_is_kept_as_sent_with_its_digests(
             assert part.get_content() == copy  # what went is what is kept
 
 
-def test_a_read_only_month_folder_sends_nothing(
-    month_folder: Path, tmp_path: Path, smtp_server
-) -> None:
-    folder = fresh_copy(month_folder, tmp_path)
+def test_a_read_only_month_folder_sends_nothing(sending) -> None:  # type: ignore[no-untyped-def]
     inbox = Inbox()
-    smtp = smtp_server(inbox)
-    plan = plan_messages(folder, MONTH, settings_for(folder), firm="Demo & Co")
+    folder, smtp, plan = sending(inbox)
     with read_only(folder), pytest.raises(ReportsError, match="nothing was sent") as raised:
         deliver(plan.messages, folder, smtp)
     assert "\n" not in str(raised.value) and "make" in str(raised.value)
