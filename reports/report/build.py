@@ -21,6 +21,7 @@ from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
 from reports.config import FirmSettings
 from reports.money import MONEY, total
 from reports.periods import Month, Period, local_date, quarter_bounds
+from reports.periods import today as firm_today
 from reports.report.alerts import triggered
 from reports.report.context import ReportContext
 from reports.report.history import build_history
@@ -86,7 +87,9 @@ def build_report_data(
     in_month = lambda column: pl.col(column).is_between(start, end)  # noqa: E731
     ready = settle(frames, end, rates=rates, report_currency=report_currency)
     flags: list[pl.DataFrame] = list(ready.flags)
-    cases = ready.cases.with_columns(
+    settled_cases, not_yet = _closed_by(ready.cases, today or firm_today())
+    flags.append(not_yet)
+    cases = settled_cases.with_columns(
         opened_in_period=pl.col("opened_on").is_between(start, end).fill_null(False),
         closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
         open_at_end=open_at(end),
@@ -533,3 +536,24 @@ def _against_previous(
         cases_closed_since_previous=counts["closed"],
         cases_status_changed_since_previous=counts["status changed"],
     )
+
+
+def _closed_by(cases: pl.DataFrame, day: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`cases` with a closing date after `day` (the run's own day) taken out: a case marked
+    closed on a day still to come has not closed yet, and is counted open. Each such case is
+    flagged once."""
+    future = cases.filter((pl.col("closed_on") > day).fill_null(False))
+    found = future.select(
+        pl.col("source"),
+        pl.lit("cases").alias("entity"),
+        pl.col("case_id").cast(pl.String).alias("record"),
+        pl.lit("end date after today").alias("check"),
+        pl.format("closed on {} ({})", pl.col("closed_on"), pl.col("status")).alias("detail"),
+        pl.lit("counted open").alias("action"),
+    )
+    kept = cases.with_columns(
+        closed_on=pl.when((pl.col("closed_on") > day).fill_null(False))
+        .then(None)
+        .otherwise(pl.col("closed_on"))
+    )
+    return kept, found.cast(dict(quality.FLAGS))  # type: ignore[arg-type]

@@ -455,3 +455,23 @@ def test_a_year_to_date_target_is_the_annual_target_share_rounded_once() -> None
     assert target.for_months([Month(2026, n) for n in range(1, 13)]) == Decimal("100000.00")
     (monthly,) = parse_targets({"invoiced_total": {"monthly": 10}}, "test", ["invoiced_total"])
     assert monthly.for_months(seven) == Decimal(70)
+
+
+def test_a_case_closing_after_today_has_not_closed_yet(frames: Frames) -> None:
+    """A mobility case marked completed with an end date still to come is open, and Data
+    quality says so, once for each such case."""
+    day = dt.date(2026, 11, 6)
+    data = build_report_data(frames, "2026-10", rates=rates.embedded(), today=day)
+    cases = frames["mobility", "cases"]
+    ahead = cases.filter((pl.col("status") == "completed") & (pl.col("end_date").dt.date() > day))
+    assert ahead.height > 0
+    flagged = data.quality.filter(pl.col("check") == "end date after today")
+    assert sorted(flagged["record"]) == sorted(str(i) for i in ahead["id"])
+    assert set(flagged["action"]) == {"counted open"}
+    later = build_report_data(frames, "2026-10", rates=rates.embedded(), today=dt.date(2028, 1, 1))
+    assert later.quality.filter(pl.col("check") == "end date after today").height == 0
+    # Counted open at the month's end either way; in the month in progress, never closed.
+    assert data.headline.open_cases == later.headline.open_cases
+    november = build_report_data(frames, "2026-11", rates=rates.embedded(), today=day)
+    closed = november.quality.filter(pl.col("check") == "end date after today")
+    assert closed.height == flagged.height
