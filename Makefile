@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-fast lint format bench notebook clean
+.PHONY: install system-deps demo-deps demo test test-fast lint format bench notebook clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,17 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages: LibreOffice Calc (the tests open every workbook in it), Pango (PDFs).
+# Debian packages: all the tests use (LibreOffice Calc opens every workbook, Chromium the web
+# report), or, for the demo, only Pango, HarfBuzz and fonts (its PDFs).
 system-deps:
-	bash scripts/system-deps.sh
+	bash scripts/system-deps.sh test
+
+demo-deps:
+	bash scripts/system-deps.sh demo
 
 # The month is built as a draft, approved (as a partner would after reading the web report),
 # then sent into output/2026-10/outbox/.
-demo: $(STAMP) system-deps
+demo: $(STAMP) demo-deps
 	$(BIN)/reports monthly --sandbox --month 2026-10 --out output --config demo/reports.toml --commentary demo/commentary/2026-10.md
 	$(BIN)/reports approve --sandbox --month 2026-10 --out output --config demo/reports.toml --by "Demo Partner"
 	$(BIN)/reports email --sandbox --month 2026-10 --out output --config demo/reports.toml
