@@ -291,10 +291,14 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     }
     _refuse_unknown_keys(table, table_name, keys)
     values: dict[tuple[str, str], str] = {}
+    #: The keys whose value came from the environment, not the file.
+    from_env: set[tuple[str, str]] = set()
     for (section, key), variable in keys.items():
         section_table = table.get(section, {})
         if not isinstance(section_table, dict):
             raise ConfigError(f"{table_name}: [{section}] must be a table")
+        if environ.get(variable, "").strip():
+            from_env.add((section, key))
         raw = environ.get(variable) or section_table.get(key)
         if isinstance(raw, list):  # TOML arrays, e.g. [email] monthly_to = ["a@x", "b@y"]
             raw = (ADDRESS_SEPARATOR if (section, key) == ("firm", "address") else ",").join(
@@ -316,7 +320,13 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
 
     source_settings: dict[str, object] = {}
     for source_name, source in sources.items():
-        own = {key: value for (section, key), value in values.items() if section == source_name}
+        own = _one_way_to_sign_in(
+            {key: value for (section, key), value in values.items() if section == source_name},
+            {key for section, key in from_env if section == source_name},
+            source.settings_spec.auth_forms,
+            functools.partial(name, source_name),
+            source_name,
+        )
         built = source.settings_spec.build(own, functools.partial(name, source_name))
         if built is not None:
             source_settings[source_name] = built
@@ -372,6 +382,32 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         record_urls=record_urls,
         dask_scheduler=values.get(("render", "dask_scheduler")),
     )
+
+
+def _one_way_to_sign_in(
+    values: dict[str, str],
+    from_env: set[str],
+    forms: tuple[frozenset[str], ...],
+    describe: Callable[[str], str],
+    source: str,
+) -> dict[str, str]:
+    """A source's `values` with one way to sign in (of `forms`): the environment's, which
+    replaces the file's whole choice (a token set for a cron job wins over the file's client
+    id and secret), else the file's. Two ways given in the same place are a `ConfigError`
+    naming both, as neither can be known to be the one meant."""
+    env_chooses = any(form & from_env for form in forms)
+    given = from_env if env_chooses else values.keys() - from_env
+    chosen = [form for form in forms if form & given]
+    if len(chosen) > 1:
+        first, second = (sorted(form & given)[0] for form in chosen[:2])
+        raise ConfigError(
+            f"{source}: {describe(first)} and {describe(second)} are two ways to sign in; "
+            "set only one"
+        )
+    if not env_chooses:
+        return values
+    others = set().union(*(form for form in forms if form != chosen[0])) - chosen[0]
+    return {key: value for key, value in values.items() if key not in others}
 
 
 def _reply_to(value: str | None, where: str) -> str | None:

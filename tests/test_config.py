@@ -222,3 +222,70 @@ def test_the_demo_settings_are_in_the_repo_and_read() -> None:
     config = load_config(demo, {})
     assert {t.figure for t in config.targets} >= {"invoiced_total", "outstanding"}
     assert len(config.alerts) == 3 and not config.sources
+
+
+WILLSUITE_BY_CLIENT = '[willsuite]\nclient_id = "file-id"\nclient_secret = "file-secret"\n'
+
+
+def test_a_token_in_the_environment_replaces_the_files_client_id_and_secret(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "reports.toml"
+    file.write_text(WILLSUITE_BY_CLIENT)
+    config = load_config(file, environ={"REPORTS_WILLSUITE_TOKEN": "cron-token"})
+    assert config.willsuite.token.reveal() == "cron-token"
+    # The reader signs in with a client id and secret whenever both are set.
+    assert config.willsuite.client_id is None
+    assert config.willsuite.client_secret is None
+
+
+def test_a_client_in_the_environment_replaces_the_files_token(tmp_path: Path) -> None:
+    file = tmp_path / "reports.toml"
+    file.write_text('[willsuite]\ntoken = "file-token"\nclient_secret = "file-secret"\n')
+    config = load_config(file, environ={"REPORTS_WILLSUITE_CLIENT_ID": "env-id"})
+    assert config.willsuite.token is None
+    # The environment chose the way; the file completes it.
+    assert config.willsuite.client_id == "env-id"
+    assert config.willsuite.client_secret.reveal() == "file-secret"
+
+
+def test_a_plannr_token_in_the_environment_replaces_the_files_oauth(tmp_path: Path) -> None:
+    file = tmp_path / "reports.toml"
+    file.write_text(
+        '[plannr]\naccount_uuid = "acc"\nrefresh_token = "r"\nclient_id = "c"\n'
+        'client_secret = "s"\n'
+    )
+    config = load_config(file, environ={"REPORTS_PLANNR_TOKEN": "pat"})
+    assert config.plannr.token.reveal() == "pat"
+    assert config.plannr.refresh_token is None
+    assert config.plannr.account_uuid == "acc"
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "first", "second"),
+    [
+        (
+            "",
+            {
+                "REPORTS_WILLSUITE_TOKEN": "t",
+                "REPORTS_WILLSUITE_CLIENT_ID": "i",
+                "REPORTS_WILLSUITE_CLIENT_SECRET": "s",
+            },
+            "REPORTS_WILLSUITE_CLIENT_ID",
+            "REPORTS_WILLSUITE_TOKEN",
+        ),
+        (
+            WILLSUITE_BY_CLIENT + 'token = "t"\n',
+            {},
+            r"\[willsuite\] client_id",
+            r"\[willsuite\] token",
+        ),
+    ],
+)
+def test_two_ways_to_sign_in_in_one_place_are_an_error_naming_both(
+    toml: str, environ: dict[str, str], first: str, second: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "reports.toml"
+    file.write_text(toml)
+    with pytest.raises(ConfigError, match=f"{first}.* and .*{second}.* two ways to sign in"):
+        load_config(file, environ=environ)

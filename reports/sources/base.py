@@ -101,6 +101,10 @@ class SettingsSpec(Generic[SpecSettings]):
 
     keys: Mapping[str, str]
     build: Callable[[Mapping[str, str], Describe], SpecSettings | None]
+    #: The ways to sign in, each the keys only it takes (a token; a client id and secret):
+    #: one given in the environment replaces the file's other ways, and two given in one
+    #: place are a `ConfigError`, never one silently preferred.
+    auth_forms: tuple[frozenset[str], ...] = ()
 
 
 class Source(Protocol):

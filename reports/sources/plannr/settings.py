@@ -75,4 +75,5 @@ SPEC = SettingsSpec(
         "rate_window_seconds": "REPORTS_PLANNR_RATE_WINDOW_SECONDS",
     },
     build=_build,
+    auth_forms=(frozenset({"token"}), frozenset({"refresh_token", "client_id", "client_secret"})),
 )

@@ -41,4 +41,5 @@ SPEC = SettingsSpec(
         "token": "REPORTS_WILLSUITE_TOKEN",
     },
     build=_build,
+    auth_forms=(frozenset({"client_id", "client_secret"}), frozenset({"token"})),
 )
