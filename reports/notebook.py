@@ -1,5 +1,7 @@
-"""What the notebooks share: settings that fall back to the sandbox, and frames made readable
-for an analyst (labels instead of snake_case names, money as its currency prints it).
+"""What the notebooks share: the firm's settings (found as `reports` finds them from the
+project's root, though a notebook runs in `notebooks/`), the sandbox where no source is
+configured, said loudly, and frames made readable for an analyst (labels instead of
+snake_case names, money as its currency prints it).
 
 The readable frames are for looking at: their money is text. Compute on the report's own
 frames, which stay exact `Decimal`s.
@@ -8,27 +10,112 @@ frames, which stay exact `Decimal`s.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import polars as pl
 
-from reports.config import Config, load_config
+from reports.config import DEFAULT_CONFIG_PATH, Config, load_config
 from reports.render.pdf import figures
 from reports.render.templates import day, money
 from reports.report.model import ReportData
 
+#: A settings file named outright, wherever the notebook runs.
+CONFIG_VARIABLE = "REPORTS_CONFIG"
 
-def config_or_sandbox() -> Config:
-    """The configured sources (REPORTS_* variables or ./reports.toml), or, when none is
-    configured, the built-in sandbox's, started for the rest of the session."""
-    config = load_config()
-    if config.sources:
-        return config
-    from reports.sandbox import Sandbox
 
-    return Sandbox().start().demo(config)
+def settings_file(start: Path, environ: Mapping[str, str]) -> Path | None:
+    """`REPORTS_CONFIG`, or the nearest `reports.toml` in `start` or a folder above it: the
+    search stops at a project's root (a folder holding `.git`) or the filesystem's, so that
+    a notebook in `notebooks/` reads the firm's file beside the code, never a stranger's."""
+    named = environ.get(CONFIG_VARIABLE, "").strip()
+    if named:
+        return start / Path(named).expanduser()
+    for folder in (start, *start.parents):
+        if (folder / DEFAULT_CONFIG_PATH).is_file():
+            return folder / DEFAULT_CONFIG_PATH
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+@dataclass(frozen=True)
+class NotebookSettings:
+    """What a notebook reads: the firm's settings, the file they came from (None when only
+    REPORTS_* variables, or nothing, set them), and where they searched."""
+
+    config: Config
+    path: Path | None
+    start: Path
+
+    @property
+    def needs_sandbox(self) -> bool:
+        """No source is configured: the notebook reads the sandbox's invented data."""
+        return not self.config.sources
+
+
+def notebook_settings(environ: Mapping[str, str] | None = None) -> NotebookSettings:
+    """The settings a notebook run in the working directory reads: the file `settings_file`
+    finds, and the REPORTS_* variables, which win over it."""
+    start = Path.cwd()
+    environ = os.environ if environ is None else environ
+    path = settings_file(start, environ)
+    # With no file found, `load_config` looks for one in the working directory only, which
+    # the search has covered: the environment alone is read.
+    return NotebookSettings(load_config(path, environ), path, start)
+
+
+def banner(settings: NotebookSettings, config: Config) -> str:
+    """The notebook's first output: which firm, which settings file and which sources
+    `config` (the settings', or the sandbox's in their place) reads."""
+    from reports.sources.registry import REGISTRY
+
+    where = (
+        str(settings.path)
+        if settings.path
+        else f"none (no {DEFAULT_CONFIG_PATH} in {settings.start} or above it, "
+        f"no {CONFIG_VARIABLE}; REPORTS_* variables only)"
+    )
+    sources = ", ".join(
+        # Every source's settings hold its address as `url`.
+        f"{REGISTRY[name].title} at {getattr(config.source_settings[name], 'url', '?')}"
+        for name in config.sources
+    )
+    lines = [
+        f"Firm: {config.firm.name or '(no name: set [firm] name)'}",
+        f"Settings: {where}",
+        f"Sources: {sources}",
+    ]
+    if settings.needs_sandbox:
+        lines.insert(
+            0,
+            "WARNING: THE SANDBOX, WITH INVENTED DATA: these are not your firm's figures. "
+            f"No source is configured: set [{'], ['.join(REGISTRY)}] in reports.toml "
+            "(README: Configuration).",
+        )
+    return "\n".join(lines)
+
+
+def config_or_sandbox(
+    environ: Mapping[str, str] | None = None, out: TextIO | None = None
+) -> Config:
+    """The firm's settings (`notebook_settings`) or, when they configure no source, the
+    built-in sandbox's sources with the firm's other settings, started for the rest of the
+    session. Prints the `banner` first; the sandbox's to stderr, which Jupyter shows in red."""
+    settings = notebook_settings(environ)
+    config = settings.config
+    if settings.needs_sandbox:
+        from reports.sandbox import Sandbox
+
+        config = Sandbox().start().demo(config)
+    stream = out or (sys.stderr if settings.needs_sandbox else sys.stdout)
+    print(banner(settings, config), file=stream, flush=True)
+    return config
 
 
 def readable(
