@@ -95,10 +95,16 @@ def banner(settings: NotebookSettings, config: Config) -> str:
         lines.insert(
             0,
             "WARNING: THE SANDBOX, WITH INVENTED DATA: these are not your firm's figures. "
-            f"No source is configured: set [{'], ['.join(REGISTRY)}] in reports.toml "
+            f"No source is configured: set one of {_either(list(REGISTRY))} in reports.toml "
             "(README: Configuration).",
         )
     return "\n".join(lines)
+
+
+def _either(names: list[str]) -> str:
+    """`[a], [b] or [c]`."""
+    sections = [f"[{name}]" for name in names]
+    return " or ".join([", ".join(sections[:-1]), sections[-1]] if len(sections) > 1 else sections)
 
 
 def config_or_sandbox(

@@ -89,7 +89,7 @@ def test_the_sandbox_is_said_loudly_with_the_firms_own_settings(
     assert captured.out == ""
     first, firm, where, sources = captured.err.splitlines()
     assert first.startswith("WARNING: THE SANDBOX, WITH INVENTED DATA")
-    assert "[mobility], [plannr], [willsuite]" in first
+    assert "set one of [mobility], [plannr] or [willsuite] in reports.toml" in first
     assert firm == "Firm: Hale & Partners LLP"
     assert where == f"Settings: {tmp_path / 'reports.toml'}"
     assert sources.startswith("Sources: the mobility platform at http://127.0.0.1:")
