@@ -71,6 +71,8 @@ class EmailSettings:
     #: Where replies go (`Reply-To`) when that is not the sender: the accounts team's
     #: address, say, when mail is sent from a no-reply one.
     reply_to: str | None = None
+    #: The month's workbook attached beside the monthly report's PDF.
+    attach_workbook: bool = True
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ _KEYS: dict[tuple[str, str], str] = {
     ("smtp", "from"): "REPORTS_SMTP_FROM",
     ("email", "monthly_to"): "REPORTS_EMAIL_MONTHLY_TO",
     ("email", "reply_to"): "REPORTS_EMAIL_REPLY_TO",
+    ("email", "attach_workbook"): "REPORTS_EMAIL_ATTACH_WORKBOOK",
     ("firm", "name"): "REPORTS_FIRM_NAME",
     ("firm", "address"): "REPORTS_FIRM_ADDRESS",
     ("firm", "email"): "REPORTS_FIRM_EMAIL",
@@ -364,6 +367,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         ),
         client_addresses={str(k): str(v) for k, v in addresses.items()},
         reply_to=_reply_to(values.get(("email", "reply_to")), name("email", "reply_to")),
+        attach_workbook=flag(
+            values.get(("email", "attach_workbook"), "true"), name("email", "attach_workbook")
+        ),
     )
     return Config(
         source_settings=source_settings,

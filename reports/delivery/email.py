@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import io
 import json
+import mimetypes
 import secrets
 import smtplib
 import ssl
@@ -326,6 +327,17 @@ class Built:
     attached: tuple[bytes, ...]
 
 
+#: Content types by file name, with the workbook's known wherever the system's own table
+#: (/etc/mime.types) lacks it, as Python's built-in one does.
+_TYPES = mimetypes.MimeTypes()
+_TYPES.add_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx")
+
+
+def content_type(name: str) -> str:
+    """A file's content type by its name: `application/pdf` for a statement."""
+    return _TYPES.guess_type(name, strict=False)[0] or "application/octet-stream"
+
+
 def build_message(
     outgoing: Outgoing,
     sender: str,
@@ -336,8 +348,8 @@ def build_message(
     """The message with its headers checked: `Date`, a `Message-ID` at the sender's domain
     (the same on each attempt, so that mail systems that de-duplicate drop a resend),
     `From` with the firm's name shown, and `Reply-To` when given. Its text and HTML parts
-    are alternatives of one another (multipart/alternative), and its PDFs follow them
-    (multipart/mixed)."""
+    are alternatives of one another (multipart/alternative), and its files (PDFs, the
+    monthly workbook) follow them (multipart/mixed), each as its own type."""
     message = EmailMessage(policy=SMTP_POLICY)
     username, _, domain = sender.rpartition("@")
     message["From"] = (
@@ -371,8 +383,9 @@ def build_message(
             raise DeliveryError(f"cannot attach {attachment.path}: {error.strerror}") from None
         if attachment.password is not None:
             content = encrypted(content, attachment.password.reveal())
+        maintype, _, subtype = content_type(attachment.name).partition("/")
         message.add_attachment(
-            content, maintype="application", subtype="pdf", filename=attachment.name
+            content, maintype=maintype, subtype=subtype, filename=attachment.name
         )
         attached.append(content)
     return Built(outgoing, message, tuple(attached))

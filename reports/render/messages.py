@@ -339,14 +339,24 @@ def statement_items(
 
 
 def monthly_items(folder: Path, settings: EmailSettings) -> list[Addressed]:
-    """The monthly report for each of its readers."""
+    """The monthly report for each of its readers, with the month's workbook beside it
+    (`[email] attach_workbook`) where one was written: a month built by `reports pdf`
+    alone has none, and its PDF still goes."""
     monthly = sorted(folder.glob("report-*.pdf"))
     if settings.monthly_to and not monthly:
         raise DeliveryError(f"no monthly report PDF in {folder}: run `reports pdf` first")
     if not monthly:
         return []
-    attachment = Attachment(monthly[0], monthly[0].name, digest=file_digest(monthly[0]))
-    return [Addressed(address, attachment) for address in settings.monthly_to]
+    files = [monthly[0]]
+    workbook = monthly[0].with_suffix(".xlsx")
+    if settings.attach_workbook and workbook.is_file():
+        files.append(workbook)
+    attachments = [Attachment(file, file.name, digest=file_digest(file)) for file in files]
+    return [
+        Addressed(address, attachment)
+        for address in settings.monthly_to
+        for attachment in attachments
+    ]
 
 
 def compose(
@@ -402,6 +412,8 @@ def _message_text(
                 "month_label": month_label,
                 "briefing": _briefing_markdown(briefing) if name.endswith(".md") else briefing,
                 "alerts": alerts,
+                # The workbook's file name where it is attached beside the PDF.
+                "workbook": next((a.name for a in attachments if a.name.endswith(".xlsx")), None),
             },
         )
     first = attachments[0]

@@ -7,6 +7,7 @@ beside them), so these tests need no sandbox; `test_spam_score.py` sends a whole
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -19,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from pypdf import PdfWriter
 
 from reports.approval import write_manifest
@@ -358,3 +360,65 @@ def test_a_statement_email_asks_for_payment_only_where_something_is_owed(
     )
     flowed = " ".join(message.body.split())
     assert said in flowed and not_said not in flowed
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def write_workbook(folder: Path) -> bytes:
+    """The month's workbook beside its PDF, as `reports monthly` leaves it (a small real one)."""
+    path = folder / "report-2026-10.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Summary").write(0, 0, "Invoiced")
+    book.close()
+    return path.read_bytes()
+
+
+def test_the_monthly_message_carries_the_workbook_beside_the_pdf(tmp_path: Path) -> None:
+    folder = write_month(tmp_path)
+    workbook = write_workbook(folder)
+    message = sent(folder)["partners@firm.example"]
+    attached = [
+        (a.get_filename(), a.get_content_type(), a.get_content())
+        for a in message.iter_attachments()
+    ]
+    assert [(name, kind) for name, kind, _ in attached] == [
+        ("report-2026-10.pdf", "application/pdf"),
+        ("report-2026-10.xlsx", XLSX),
+    ]
+    assert attached[1][2] == workbook
+    text, html = parts(message)
+    said = "is attached, with its workbook (report-2026-10.xlsx) to sort and filter."
+    assert said in " ".join(text.split()) and said in " ".join(html.split())
+    # Clients' statements stay PDFs alone.
+    statement = sent(folder)["sofia@example.co.uk"]
+    assert [a.get_content_type() for a in statement.iter_attachments()] == ["application/pdf"]
+
+
+def test_attach_workbook_false_sends_the_pdf_alone(tmp_path: Path) -> None:
+    folder = write_month(tmp_path)
+    write_workbook(folder)
+    without = dataclasses.replace(settings(), attach_workbook=False)
+    plan = plan_messages(folder, "October 2026", without, firm=FIRM)
+    (monthly,) = [m for m in plan.messages if m.kind == "monthly"]
+    assert [a.name for a in monthly.attachments] == ["report-2026-10.pdf"]
+    assert "workbook" not in monthly.body
+
+
+def test_a_month_with_no_workbook_still_sends_its_pdf(tmp_path: Path) -> None:
+    """A month rendered by `reports pdf` alone has no workbook to attach."""
+    plan = plan_messages(write_month(tmp_path), "October 2026", settings(), firm=FIRM)
+    (monthly,) = [m for m in plan.messages if m.kind == "monthly"]
+    assert [a.name for a in monthly.attachments] == ["report-2026-10.pdf"]
+    assert "The monthly report for October 2026 is attached." in monthly.body
+
+
+def test_attach_workbook_is_read_from_the_settings_and_checked(tmp_path: Path) -> None:
+    assert load_config(environ={}).email.attach_workbook is True
+    toml = tmp_path / "reports.toml"
+    toml.write_text("[email]\nattach_workbook = false\n", encoding="utf-8")
+    assert load_config(toml, environ={}).email.attach_workbook is False
+    environ = {"REPORTS_EMAIL_ATTACH_WORKBOOK": "yes"}
+    assert load_config(toml, environ=environ).email.attach_workbook is True
+    with pytest.raises(ConfigError, match=r"^REPORTS_EMAIL_ATTACH_WORKBOOK \(or \[email\]"):
+        load_config(environ={"REPORTS_EMAIL_ATTACH_WORKBOOK": "sometimes"})

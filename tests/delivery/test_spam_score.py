@@ -19,6 +19,7 @@ from reports import fetch_frames, rates
 from reports.config import load_config
 from reports.delivery.email import deliver
 from reports.render.commentary import read_commentary, write_briefing
+from reports.render.excel import write_workbook
 from reports.render.messages import compose, plan_messages, statement_items
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates
@@ -75,6 +76,8 @@ def outbox(
     folder = tmp_path_factory.mktemp("spam") / "2026-10"
     folder.mkdir()
     write_monthly_pdf(data, folder / "report-2026-10.pdf")
+    # Attached beside the PDF to the monthly report's readers ([email] attach_workbook).
+    write_workbook(data, folder / "report-2026-10.xlsx")
     write_briefing(data, folder)
     willsuite = [s for s in data.statements if s.source == "willsuite"][:3]
     mobility = [s for s in data.statements if s.source == "mobility"][:3]

@@ -136,7 +136,8 @@ def test_approving_stamps_every_document_and_records_its_digest(
         for part in message.iter_attachments():
             content = part.get_content()
             assert hashlib_of(content) in {files[f"statements/{s['path']}"] for s in statements} | {
-                files[f"report-{MONTH}.pdf"]
+                files[f"report-{MONTH}.pdf"],
+                files[f"report-{MONTH}.xlsx"],
             }
 
 

@@ -136,8 +136,9 @@ def test_demo_writes_a_complete_report(demo: Path) -> None:
         for path in (demo / "outbox").glob("*.eml")
     ]
     attached = [part.get_filename() for m in messages for part in m.iter_attachments()]
-    # Each statement once, and the partners' copy; one message an address.
-    assert len(attached) == len(set(attached)) == len(statements) + 1
+    # Each statement once, and the partners' copy with its workbook; one message an address.
+    assert len(attached) == len(set(attached)) == len(statements) + 2
+    assert f"report-{MONTH}.xlsx" in attached
     assert len({m["To"] for m in messages}) == len(messages)
     assert (demo / "data" / "manifest.json").exists()
     assert len(list((demo / "data").glob("*.parquet"))) == 13  # 12 frames and the ECB rates
