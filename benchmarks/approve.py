@@ -11,8 +11,9 @@ its clock started once the sandbox is serving and the libraries that render are 
 the first document each renders pays for setting up fonts, as a command run does. It
 prints both times, the ratio (target: at most 0.1x) and approve's time stage by stage.
 Approving renders no statement, no workbook and no chart of the month (it takes the
-draft's, in `charts.json`): what remains is the monthly PDF and the web page, which carry
-the approval's stamp, and `OUT/index.html`. Linux only.
+draft's, in `charts.json`): what remains is the monthly PDF, which carries the approval's
+stamp on every page, rendered in a process of its own while the web page and
+`OUT/index.html` are written (its time is in the `html` stage). Linux only.
 """
 
 from __future__ import annotations

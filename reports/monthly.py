@@ -23,6 +23,7 @@ from pathlib import Path
 
 from reports import archive, draft_firm, draft_settings, rates, snapshot
 from reports.approval import Manifest, digests, read_manifest, write_manifest
+from reports.aside import aside
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
 from reports.errors import ApprovalError, ConfigError, PeriodError, SnapshotError
@@ -404,8 +405,9 @@ def approve_month(
     who, when and every file's digest in its manifest. Everything else is the draft's
     file as it was reviewed, kept as it is: the statements (they carry no stamp), the
     workbook (nor does it), the figures, the snapshot and the charts (`charts.json`: the
-    documents show the draft's, not others drawn again). No statement is rendered, so
-    `workers` and `on_progress` (of the statements, as `run_monthly` takes them) go unused.
+    documents show the draft's, not others drawn again). The PDF renders in a process of
+    its own while this one writes the web page, unless `workers` is 1. No statement is
+    rendered, so `on_progress` (of the statements, as `run_monthly` takes it) goes unused.
 
     The rebuild must show the draft's figures, from the same settings (the firm named
     `firm` if that is given, as `--firm` of reports monthly) and templates, and every
@@ -464,9 +466,17 @@ def approve_month(
         # The draft's charts, as reviewed: the approval changes the stamp alone.
         with chart_cache.using(ChartCache(known=chart_cache.load(folder))):
             shown = monthly_context(data)
-        write_monthly_pdf(data, staging / report, templates, shown)
-        stage("html")
-        write_monthly_html(data, staging / page, templates, config.record_urls, shown)
+        with aside(
+            lambda: write_monthly_pdf(data, staging / report, templates, shown),
+            "rendering the monthly PDF",
+            fork=workers != 1,
+        ):
+            stage("html")
+            write_monthly_html(data, staging / page, templates, config.record_urls, shown)
+            # Meanwhile, the charts of OUT/index.html (of the months as they are: the page
+            # is written again once the approval is in place, with these).
+            with chart_cache.using(ChartCache()) as index_charts:
+                write_archive_page(out, templates)
         stage("publish")
         carry_over(folder, staging)  # the rest, as it was reviewed
         write_manifest(
@@ -474,7 +484,8 @@ def approve_month(
         )
         publish(staging, folder)
     stage("index")
-    write_archive_page(out, templates)
+    with chart_cache.using(ChartCache(known=index_charts.shown)):
+        write_archive_page(out, templates)
     stage("done")
     return MonthlyResult(
         folder,
