@@ -724,7 +724,8 @@ def approve(
     is refused), and record who, when and every file's SHA-256 in
     OUT/YYYY-MM/manifest.json. `reports email` sends only an approved month whose files
     still match. Give the same --config, --firm and --templates as reports monthly: other
-    settings than the draft's are refused, naming each."""
+    settings than the draft's are refused, naming each. The PDF report renders in a process
+    of its own meanwhile; --workers 1 renders it in this one."""
     from reports.monthly import approve_month
 
     ensure_month_writable(out / str(month))
