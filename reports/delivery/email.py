@@ -169,11 +169,24 @@ def deliver_month(
     replaces: dict[str, str] = {}
     already: list[str] = []
     changed: list[Changed] = []
+    # A reader who has had the month's report is not sent a file added to it since (the
+    # workbook, attached from this version on): the report went once.
+    had_report = {
+        m.to
+        for m in record.messages.values()
+        if m.kind == "monthly" and record.state(m) is State.SENT
+    } | {
+        item.to
+        for item in readers
+        if record.sent_before(f"{label}|{item.to}|{item.attachment.path.name}")
+    }
     for kind, items in (("statement", statements), ("monthly", readers)):
         for item in items:
             key = item_key(str(month), kind, item.to, item.attachment)
             state, message = states.get(key, (None, None))
             legacy = record.sent_before(f"{label}|{item.to}|{item.attachment.path.name}")
+            if kind == "monthly" and state is None and item.to in had_report:
+                continue
             if state is State.UNCERTAIN and message is not None and message.key not in wanted:
                 continue  # listed below, from the record
             if state in (State.SENT, State.SENDING) or legacy:

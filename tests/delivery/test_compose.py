@@ -422,3 +422,16 @@ def test_attach_workbook_is_read_from_the_settings_and_checked(tmp_path: Path) -
     assert load_config(toml, environ=environ).email.attach_workbook is True
     with pytest.raises(ConfigError, match=r"^REPORTS_EMAIL_ATTACH_WORKBOOK \(or \[email\]"):
         load_config(environ={"REPORTS_EMAIL_ATTACH_WORKBOOK": "sometimes"})
+
+
+def test_a_reader_who_had_the_report_is_not_sent_the_workbook_alone(tmp_path: Path) -> None:
+    """A month sent before workbooks were attached: a rerun sends no second message."""
+    folder = write_month(tmp_path)
+    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    write_manifest(folder, "2026-10", Stamp.approved("Jo Partner", at), "manual")
+    first = deliver_month(folder, Month.parse("2026-10"), Config(email=settings(), firm=FIRM))
+    assert "partners@firm.example" in first.sent
+    write_workbook(folder)  # the workbook appears after the report went out
+    write_manifest(folder, "2026-10", Stamp.approved("Jo Partner", at), "manual")
+    again = deliver_month(folder, Month.parse("2026-10"), Config(email=settings(), firm=FIRM))
+    assert again.sent == [] and again.complete
