@@ -11,6 +11,13 @@ tagged). What PDF/A-3b and tags cost is measured apart: the same statements rend
 serially by `render_pdf` with WeasyPrint's plain output and with ours, one after the other
 for each statement, so that a change in the machine's load falls on both. The monthly
 report is the sandbox's October 2026.
+
+The statement's template is measured apart too: today's (benchmarks/baseline/, the
+template as it was before statements had their own style sheet, commit f084970: the
+monthly report's whole style sheet, a flex letterhead, tables laid out automatically)
+against the new one (templates/statement.html with statement.css), each statement rendered
+by `render_pdf` as PDF/A-3b with tags from each template in turn, serially in this process;
+the target is the new at least twice the baseline's statements per second.
 """
 
 from __future__ import annotations
@@ -66,6 +73,37 @@ def archival_cost(htmls: list[str], templates: Templates) -> dict[PdfProfile, fl
     return seconds
 
 
+#: Today's statement template, kept as the baseline: commit f084970's statement.html, the
+#: report.css it linked and the stamp.html it included.
+BASELINE_TEMPLATES = Path(__file__).resolve().parent / "baseline"
+
+
+def template_cost(
+    data: Any, statements: list[Any], baseline: Templates, new: Templates
+) -> tuple[float, float]:
+    """Seconds to render every statement from the `baseline` and the `new` templates, as
+    PDF/A-3b with tags, serially in this process, the two taking turns statement by
+    statement so that a change in the machine's load falls on both."""
+    runs = []
+    for templates, extra in ((baseline, {"stamp": data.stamp}), (new, {})):
+        # The baseline's template still prints the draft stamp, as statements did then.
+        htmls = [
+            templates.render("statement.html", **statement_context(data, s), **extra)
+            for s in statements
+        ]
+        base_url = templates.base_url("statement.html")
+        readable = readable_files(templates, None)
+        render_pdf(htmls[0], base_url, readable=readable)  # fonts and caches set up
+        runs.append((htmls, base_url, readable))
+    seconds = [0.0, 0.0]
+    for number in range(len(statements)):
+        for which, (htmls, base_url, readable) in enumerate(runs):
+            started = time.perf_counter()
+            render_pdf(htmls[number], base_url, readable=readable)
+            seconds[which] += time.perf_counter() - started
+    return seconds[0], seconds[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -109,6 +147,7 @@ def main() -> None:
             for statement in one_page
         ]
         profiles = archival_cost(htmls, templates)
+        today_s, new_s = template_cost(data, one_page, Templates(BASELINE_TEMPLATES), templates)
     print(f"{len(one_page)} statements of {sorted(pages)} page(s) each:")
     print(
         f"  baseline, serial:       {baseline_s:6.2f} s, {len(one_page) / baseline_s:6.1f} statements/s"
@@ -133,6 +172,14 @@ def main() -> None:
         f"  with (PDF/A-3b, tagged): {archival_s:5.2f} s, {len(one_page) / archival_s:6.1f} statements/s"
     )
     print(f"  with / without throughput = {plain_s / archival_s:.2f}x")
+    count = len(one_page)
+    print("The statement's template, serially, the same statements (PDF/A-3b, tagged):")
+    print(
+        f"  today's (f084970):      {today_s:6.2f} s, {count / today_s:6.1f} statements/s"
+        "   (benchmarks/baseline/)"
+    )
+    print(f"  new:                    {new_s:6.2f} s, {count / new_s:6.1f} statements/s")
+    print(f"  new / today's throughput = {today_s / new_s:.2f}x (target >= 2x)")
     print(f"monthly report ({monthly_pages} pages, 4 charts, PDF/A-3b, tagged): {monthly_s:.2f} s")
 
 

@@ -48,8 +48,8 @@ def test_the_templates_travel_with_each_task(
 
     own = tmp_path / "templates"
     own.mkdir()
-    css = (DEFAULT_TEMPLATES / "report.css").read_text()
-    (own / "report.css").write_text(css + '\nh1::after { content: " (shipped style)"; }\n')
+    css = (DEFAULT_TEMPLATES / "statement.css").read_text()
+    (own / "statement.css").write_text(css + '\nh1::after { content: " (shipped style)"; }\n')
     with Client(cluster) as client:
         rendered = write_statements(
             data,

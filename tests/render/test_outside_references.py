@@ -157,10 +157,11 @@ def _firm_templates(folder: Path, listener: Listener) -> Templates:
     folder.mkdir()
     for name in ("monthly.html", "statement.html"):  # their style sheet is beside them
         (folder / name).write_bytes((DEFAULT_TEMPLATES / name).read_bytes())
-    css = (DEFAULT_TEMPLATES / "report.css").read_text(encoding="utf-8")
-    (folder / "report.css").write_text(
-        f'@import url("http://{listener.address("font.css")}");\n{css}', encoding="utf-8"
-    )
+    for sheet in ("report.css", "statement.css"):
+        css = (DEFAULT_TEMPLATES / sheet).read_text(encoding="utf-8")
+        (folder / sheet).write_text(
+            f'@import url("http://{listener.address("font.css")}");\n{css}', encoding="utf-8"
+        )
     return Templates(folder)
 
 
