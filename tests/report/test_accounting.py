@@ -69,7 +69,12 @@ def test_the_sandbox_looks_like_a_firms_months() -> None:
 
 def test_the_demo_month_flags_nothing_it_did_not_seed(frames: Frames) -> None:
     data = report(frames, "2026-10")
-    assert data.quality.height == 0, data.quality.to_dicts()
+    # The demo's mobility cases marked completed with an end date still to come are the one
+    # thing it flags (counted open): the sandbox's data, as a real platform's can be.
+    ahead = data.quality.filter(pl.col("check") == "end date after today")
+    assert set(ahead["action"]) <= {"counted open"} and set(ahead["source"]) <= {"mobility"}
+    others = data.quality.filter(pl.col("check") != "end date after today")
+    assert others.height == 0, others.to_dicts()
     assert (
         data.expenses_left_out["reason"].to_list() == ["rejected"] * data.expenses_left_out.height
     )

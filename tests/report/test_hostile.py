@@ -418,7 +418,8 @@ def statement_files(report: Path) -> dict[str, dict]:
 
 
 def statement_text(report: Path, key: str) -> str:
-    return pdf_text(report / "statements" / statement_files(report)[key]["path"])
+    """A statement's words, one space between each: a table cell may wrap its text."""
+    return " ".join(pdf_text(report / "statements" / statement_files(report)[key]["path"]).split())
 
 
 def test_an_invoice_stays_with_the_case_it_was_listed_under(report: Path, data: ReportData) -> None:

@@ -225,9 +225,11 @@ def test_statement_json_and_email_quote_the_same_reference(
             quoted = (
                 f"please quote {s.payment_reference} as the payment reference."
                 if len(message.attachments) == 1
-                else f"(reference {s.payment_reference})"
+                else f"(payment reference {s.payment_reference})"
             )
-            assert quoted in body
+            # Only where something is owed is the client asked to pay, and told what to quote.
+            owing = s.standing is not None and s.standing.value == "owed"
+            assert (quoted in body) == owing, body
             if s.reference and not BANK_SAFE.fullmatch(s.reference):
                 assert s.reference not in body  # never what a bank refuses
     assert {a.client_key for m in plan.messages for a in m.attachments} == {s.key for s in chosen}
