@@ -2,9 +2,10 @@
 approved, who approved them and when, and the SHA-256 of every file it holds, so that what
 is sent is what was approved.
 
-`reports monthly` writes a draft; `reports approve` rebuilds the month from its snapshot
-with the approval stamped on every document and records the files' digests; `reports
-email` sends only an approved month whose files still match them. `[delivery] approval =
+`reports monthly` writes a draft; `reports approve` renders again only the documents that
+carry the approval (the monthly PDF and the web page: statements carry none, and stay the
+files reviewed) and records the files' digests; `reports email` sends only an approved
+month whose files still match them. `[delivery] approval =
 "auto"` approves each run as it is built, for unattended runs, and the manifest says so.
 
 `statements.json` is digested without its `sent_to` entries: delivery writes where each
