@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import functools
 import io
 import json
@@ -58,7 +59,7 @@ from reports.render.messages import (
 )
 from reports.render.templates import Templates
 from reports.snapshot import drafted_firm_name
-from reports.store.sent import SentMessage, SentRecord, State, ToSend, latest_sent
+from reports.store.sent import SentItem, SentMessage, SentRecord, State, ToSend, latest_sent
 
 #: Where messages go when no SMTP server is configured.
 OUTBOX = "outbox"
@@ -162,61 +163,33 @@ def deliver_month(
             f"--resend {unknown[0]}: no uncertain message of {month} has this key; "
             f"reports status --month {month} lists them"
         )
-    states = record.item_states()
-    last = latest_sent(record)
-    label = month.label
+    seen = _Seen.of(record, month, readers, wanted)
     pending: dict[str, list[Addressed]] = {"statement": [], "monthly": [], "correction": []}
     replaces: dict[str, str] = {}
     already: list[str] = []
     changed: list[Changed] = []
-    # A reader who has had the month's report is not sent a file added to it since (the
-    # workbook, attached from this version on): the report went once.
-    had_report = {
-        m.to
-        for m in record.messages.values()
-        if m.kind == "monthly" and record.state(m) is State.SENT
-    } | {
-        item.to
-        for item in readers
-        if record.sent_before(f"{label}|{item.to}|{item.attachment.path.name}")
-    }
     for kind, items in (("statement", statements), ("monthly", readers)):
         for item in items:
-            key = item_key(str(month), kind, item.to, item.attachment)
-            state, message = states.get(key, (None, None))
-            legacy = record.sent_before(f"{label}|{item.to}|{item.attachment.path.name}")
-            if kind == "monthly" and state is None and item.to in had_report:
-                continue
-            if state is State.UNCERTAIN and message is not None and message.key not in wanted:
-                continue  # listed below, from the record
-            if state in (State.SENT, State.SENDING) or legacy:
-                already.append(message.key if message is not None else f"before|{item.to}")
-                sent = last.get((item.attachment.client_key or "", item.to))
-                if sent is None or sent[0].statement_sha256 == item.attachment.digest:
-                    continue
-                correction = item_key(str(month), "correction", item.to, item.attachment)
-                state, message = states.get(correction, (None, None))
-                if state is State.UNCERTAIN and message is not None and message.key not in wanted:
-                    continue  # a correction that may have arrived: listed below
-                if not corrections:
-                    changed.append(
-                        Changed(
-                            item.attachment.client_key or "",
-                            item.attachment.client,
-                            item.to,
-                            sent[1].started_at,
-                        )
-                    )
-                    continue
-                pending["correction"].append(item)
-                replaces[item.attachment.client_key or ""] = day(sent[1].started_at)
-                continue
-            if state is State.UNCERTAIN or state is None or state is State.REFUSED:
+            step, message = seen.next_step(kind, item)
+            if step is Step.SEND:
                 pending[kind].append(item)
+                continue
+            if step is Step.WAIT:
+                continue  # uncertain: listed from the record
+            already.append(message.key if message is not None else f"before|{item.to}")
+            if step is Step.CHANGED and message is not None:
+                if corrections:
+                    pending["correction"].append(item)
+                    replaces[item.attachment.client_key or ""] = day(message.started_at)
+                else:
+                    client = item.attachment.client_key or ""
+                    changed.append(
+                        Changed(client, item.attachment.client, item.to, message.started_at)
+                    )
     messages: list[Outgoing] = []
     for kind, items in pending.items():
         messages += compose(
-            items, kind, str(month), label, templates, firm_settings, replaces, rule
+            items, kind, str(month), month.label, templates, firm_settings, replaces, rule
         )
     delivery = send(
         messages,
@@ -243,6 +216,73 @@ def deliver_month(
         uncertain=remaining,
         changed=changed,
     )
+
+
+class Step(enum.Enum):
+    """What this run does with one item the month would send."""
+
+    SEND = "send"  # never sent, refused, or an uncertain one the operator resends
+    WAIT = "wait"  # uncertain: may have arrived
+    ALREADY = "already"  # sent as it is now
+    CHANGED = "changed"  # sent, and its statement differs now: a correction, if asked
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What a month's sent record says of the items a run would send."""
+
+    record: SentRecord
+    month: Month
+    states: dict[str, tuple[State, SentMessage]]
+    last: dict[tuple[str, str], tuple[SentItem, SentMessage]]
+    resend: frozenset[str]
+    #: The readers who have had the month's report: a file added to it since (the workbook,
+    #: attached from this version on) is not sent to them alone.
+    had_report: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, record: SentRecord, month: Month, readers: list[Addressed], resend: set[str]
+    ) -> _Seen:
+        had_report = {
+            m.to
+            for m in record.messages.values()
+            if m.kind == "monthly" and record.state(m) is State.SENT
+        } | {item.to for item in readers if record.sent_before(_legacy_key(month, item))}
+        return cls(
+            record,
+            month,
+            record.item_states(),
+            latest_sent(record),
+            frozenset(resend),
+            frozenset(had_report),
+        )
+
+    def next_step(self, kind: str, item: Addressed) -> tuple[Step, SentMessage | None]:
+        """The step for `item` of `kind`, with the message that decided it (for a changed
+        statement, the one it was last sent in)."""
+        state, message = self.states.get(
+            item_key(str(self.month), kind, item.to, item.attachment), (None, None)
+        )
+        if kind == "monthly" and state is None and item.to in self.had_report:
+            return Step.ALREADY, None
+        if state is State.UNCERTAIN and message is not None:
+            return (Step.SEND if message.key in self.resend else Step.WAIT), message
+        if state is not State.SENT and not self.record.sent_before(_legacy_key(self.month, item)):
+            return Step.SEND, None
+        sent = self.last.get((item.attachment.client_key or "", item.to))
+        if sent is None or sent[0].statement_sha256 == item.attachment.digest:
+            return Step.ALREADY, message
+        correction = item_key(str(self.month), "correction", item.to, item.attachment)
+        state, corrected = self.states.get(correction, (None, None))
+        if state is State.UNCERTAIN and corrected is not None and corrected.key not in self.resend:
+            return Step.WAIT, corrected
+        return Step.CHANGED, sent[1]
+
+
+def _legacy_key(month: Month, item: Addressed) -> str:
+    """The item's key in the record kept before `sent/` (`outbox/sent.jsonl`)."""
+    return f"{month.label}|{item.to}|{item.attachment.path.name}"
 
 
 def sent_addresses(folder: Path) -> dict[str, str]:
