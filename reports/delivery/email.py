@@ -55,11 +55,21 @@ from reports.render.messages import (
     compose,
     item_key,
     monthly_items,
+    monthly_note,
     statement_items,
 )
 from reports.render.templates import Templates
+from reports.render.templates import day as printed_day
 from reports.snapshot import drafted_firm_name
-from reports.store.sent import SentItem, SentMessage, SentRecord, State, ToSend, latest_sent
+from reports.store.sent import (
+    Enclosed,
+    SentItem,
+    SentMessage,
+    SentRecord,
+    State,
+    ToSend,
+    latest_sent,
+)
 
 #: Where messages go when no SMTP server is configured.
 OUTBOX = "outbox"
@@ -201,19 +211,16 @@ def deliver_month(
         clock=clock,
         reply_to=config.email.reply_to,
     )
-    addresses = sent_addresses(folder)
+    # `send` appended to `record` as it wrote to its file: it is what the file says now.
+    addresses = sent_addresses(record)
     _record_addresses(folder / "statements", addresses)
-    remaining = [m for m in SentRecord(folder).uncertain()]
     return dataclasses.replace(
         delivery,
         already_sent=sorted(set(already)),
         skipped=skipped,
-        monthly_note=None
-        if config.email.monthly_to
-        else "the monthly report was not sent: no one is set to receive it "
-        "([email] monthly_to, or REPORTS_EMAIL_MONTHLY_TO)",
+        monthly_note=monthly_note(config.email),
         addresses=addresses,
-        uncertain=remaining,
+        uncertain=record.uncertain(),
         changed=changed,
     )
 
@@ -285,18 +292,18 @@ def _legacy_key(month: Month, item: Addressed) -> str:
     return f"{month.label}|{item.to}|{item.attachment.path.name}"
 
 
-def sent_addresses(folder: Path) -> dict[str, str]:
+def sent_addresses(record: SentRecord) -> dict[str, str]:
     """Each client key to the address its statement was last sent to."""
     return {
         item.client_key: check_address("address", message.to)
-        for item, message in latest_sent(SentRecord(folder)).values()
+        for item, message in latest_sent(record).values()
         if item.client_key
     }
 
 
 def day(moment: dt.datetime) -> str:
-    """`02 Nov 2026`: the firm's local day."""
-    return moment.astimezone(FIRM_ZONE).strftime("%d %b %Y")
+    """`02 Nov 2026`: the firm's local day of `moment`."""
+    return printed_day(moment.astimezone(FIRM_ZONE).date())
 
 
 def _record_addresses(statements: Path, addresses: dict[str, str]) -> None:
@@ -497,8 +504,8 @@ def deliver(
         delivery,
         already_sent=already,
         skipped=skipped or [],
-        uncertain=SentRecord(Path(month_folder)).uncertain(),
-        addresses=sent_addresses(Path(month_folder)),
+        uncertain=record.uncertain(),
+        addresses=sent_addresses(record),
     )
 
 
@@ -536,7 +543,7 @@ def send(
             outgoing.kind,
             content,
             tuple(
-                (key, a.client_key, a.client, a.name, attached, a.digest)
+                Enclosed(key, a.client_key, a.client, a.name, attached, a.digest)
                 for key, a, attached in zip(
                     outgoing.items, outgoing.attachments, item.attached, strict=True
                 )

@@ -10,8 +10,9 @@ from pathlib import Path
 from reports.approval import read_manifest
 from reports.config import Config
 from reports.errors import DeliveryError
-from reports.periods import FIRM_ZONE, Month
+from reports.periods import Month
 from reports.render.messages import client_address
+from reports.render.templates import day
 from reports.store.sent import SentMessage, SentRecord, State
 
 
@@ -48,7 +49,8 @@ class MonthStatus:
 
 
 def _when(message: SentMessage) -> str:
-    return f"{message.started_at.astimezone(FIRM_ZONE):%d %b %Y %H:%M}"
+    """When it was handed over, in the firm's time: `02 Nov 2026 09:30`."""
+    return day(message.started_at)
 
 
 def month_status(folder: Path, month: Month, config: Config) -> MonthStatus:

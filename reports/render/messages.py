@@ -27,10 +27,6 @@ from reports.render.pdf import file_digest
 from reports.render.templates import Templates
 from reports.text import isolate_direction, mail_text
 
-#: What a message carries: a client's statements, a statement corrected since it was sent,
-#: or the monthly report for one of its readers.
-KINDS = ("statement", "correction", "monthly")
-
 
 @dataclass(frozen=True)
 class Attachment:
@@ -65,9 +61,9 @@ class Outgoing:
     attachments: tuple[Attachment, ...]
     #: The month it is for, `YYYY-MM`.
     month: str = ""
+    #: What it carries: a client's statements (`statement`), a statement corrected since it
+    #: was sent (`correction`), or the monthly report for one of its readers (`monthly`).
     kind: str = "statement"
-    #: For a correction: when the statement it replaces was sent.
-    replaces: str | None = None
     #: The HTML part, the same words as `body` (both from one template); none when empty.
     html: str = ""
 
@@ -266,13 +262,17 @@ def plan_messages(
     )
     monthly = monthly_items(folder, settings)
     messages += compose(monthly, "monthly", folder.name, month_label, templates, firm)
-    note = (
-        None
-        if settings.monthly_to
-        else "the monthly report was not sent: no one is set to receive it "
+    return Plan(messages, skipped, monthly_note(settings))
+
+
+def monthly_note(settings: EmailSettings) -> str | None:
+    """Said once when no one is set to receive the monthly report."""
+    if settings.monthly_to:
+        return None
+    return (
+        "the monthly report was not sent: no one is set to receive it "
         "([email] monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"
     )
-    return Plan(messages, skipped, note)
 
 
 def read_statement_index(folder: Path) -> list[dict[str, str]]:

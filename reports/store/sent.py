@@ -16,6 +16,7 @@ carried it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import hashlib
@@ -81,6 +82,20 @@ def sha256(content: bytes) -> str:
 
 
 @dataclass(frozen=True)
+class Enclosed:
+    """One item of a message about to be handed over: its key, whose statement it is, the
+    name it is attached under, the bytes attached, and the SHA-256 of the statement as
+    rendered."""
+
+    key: str
+    client_key: str | None
+    client: str
+    name: str
+    content: bytes
+    statement_sha256: str
+
+
+@dataclass(frozen=True)
 class ToSend:
     """What the record needs of a message about to be handed over."""
 
@@ -89,9 +104,7 @@ class ToSend:
     subject: str
     kind: str
     content: bytes
-    #: Per item: its key, the client key, the client's name, the name attached under, the
-    #: bytes attached and the SHA-256 of the statement as rendered.
-    items: tuple[tuple[str, str | None, str, str, bytes, str], ...]
+    items: tuple[Enclosed, ...]
 
 
 class SentRecord:
@@ -149,8 +162,8 @@ class SentRecord:
             )
             return
         before = self.messages[key]
-        self.messages[key] = SentMessage(
-            **{**before.__dict__, "state": state, "at": at, "detail": str(event.get("detail", ""))}
+        self.messages[key] = dataclasses.replace(
+            before, state=state, at=at, detail=str(event.get("detail", ""))
         )
 
     def state(self, message: SentMessage) -> State:
@@ -204,17 +217,17 @@ class SentRecord:
             copies = self.folder / stem
             copies.mkdir(exist_ok=True)
             items = []
-            for key, client_key, client, name, content, statement_sha in outgoing.items:
-                _write_synced(copies / name, content)
+            for item in outgoing.items:
+                _write_synced(copies / item.name, item.content)
                 items.append(
                     SentItem(
-                        key,
-                        client_key,
-                        client,
-                        name,
-                        f"{FOLDER}/{stem}/{name}",
-                        statement_sha,
-                        sha256(content),
+                        item.key,
+                        item.client_key,
+                        item.client,
+                        item.name,
+                        f"{FOLDER}/{stem}/{item.name}",
+                        item.statement_sha256,
+                        sha256(item.content),
                     )
                 )
             _write_synced(self.folder / f"{stem}.eml", outgoing.content)

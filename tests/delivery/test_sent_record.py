@@ -21,7 +21,7 @@ from reports.config import EmailSettings, SmtpSettings
 from reports.delivery.email import deliver
 from reports.errors import ReportsError
 from reports.render.messages import plan_messages
-from reports.store.sent import SentRecord, State, ToSend
+from reports.store.sent import Enclosed, SentRecord, State, ToSend
 from tests.delivery.mail import Inbox, fresh_copy, read_only, settings_for
 from tests.helpers import ROOT
 
@@ -180,7 +180,7 @@ def test_a_resend_carrying_more_than_the_uncertain_message_supersedes_it(tmp_pat
 
     def parcel(key: str, *clients: str) -> ToSend:
         items = tuple(
-            (f"2026-10|statement|a@b.example|{c}", c, c.upper(), f"{c}.pdf", b"%PDF", "d")
+            Enclosed(f"2026-10|statement|a@b.example|{c}", c, c.upper(), f"{c}.pdf", b"%PDF", "d")
             for c in clients
         )
         return ToSend(key, "a@b.example", "Statements", "statement", b"message", items)
