@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +25,7 @@ from reports.approval import Manifest, digests, read_manifest, write_manifest
 from reports.aside import aside
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
-from reports.errors import ApprovalError, ConfigError, PeriodError, SnapshotError
+from reports.errors import ApprovalError, ConfigError, PeriodError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
 from reports.periods import Month
@@ -430,7 +429,7 @@ def approve_month(
         if on_stage:
             on_stage(name)
 
-    saved = _saved_manifest(folder / "data" / snapshot.MANIFEST)
+    saved = snapshot.read_manifest(folder / "data")
     config = snapshot_config(config, saved, folder / "data" / snapshot.MANIFEST)
     templates = Templates(templates_dir)
     months = int(str(saved.get("history_months", 12)))
@@ -496,18 +495,6 @@ def approve_month(
         data,
         {a: timings[b] - timings[a] for a, b in pairwise(timings)},
     )
-
-
-def _saved_manifest(path: Path) -> dict[str, object]:
-    """A snapshot's manifest alone, for the approval's checks before its frames are read
-    (`snapshot.load` then checks its version and every frame)."""
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise SnapshotError(f"{path} cannot be read: {error}") from None
-    if not isinstance(manifest, dict):
-        raise SnapshotError(f"{path} cannot be read: it is not a table")
-    return manifest
 
 
 def _require_drafted_settings(

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -85,27 +86,36 @@ def _with_new_columns(frame: pl.DataFrame, source: str, entity: str) -> pl.DataF
     )
 
 
-def drafted_firm_name(folder: Path) -> str:
-    """The firm's name the month in `folder` was built under; "" where none is kept."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    name = manifest.get("firm") if isinstance(manifest, dict) else None
-    return name if isinstance(name, str) else ""
-
-
-def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
-    """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of the snapshot in `folder` alone, its frames unread; a
+    `SnapshotError` saying what to do where there is none or it cannot be read."""
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         raise SnapshotError(
             f"no snapshot in {folder}: run `reports monthly` without --from-snapshot first"
         )
     try:
-        manifest = json.loads(manifest_path.read_text())
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SnapshotError(f"{manifest_path} cannot be read: {error}") from None
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{manifest_path} cannot be read: it is not a table")
+    return manifest
+
+
+def drafted_firm_name(folder: Path) -> str:
+    """The firm's name the month in `folder` was built under; "" where none is kept."""
+    try:
+        name = read_manifest(folder).get("firm")
+    except SnapshotError:
+        return ""
+    return name if isinstance(name, str) else ""
+
+
+def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
+    """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
+    manifest_path = folder / MANIFEST
+    manifest = read_manifest(folder)
     if manifest.get("snapshot_version") != SNAPSHOT_VERSION:
         raise SnapshotError(
             f"{manifest_path}: snapshot version {manifest.get('snapshot_version')} is not readable here"
