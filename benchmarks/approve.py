@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import multiprocessing
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from measure import result_of
+from measure import in_fresh_process
 
 from reports.config import load_config
 from reports.monthly import approve_month, run_monthly
@@ -76,24 +74,6 @@ def approve(scale: float, month: str, workers: int | None, out: str) -> dict[str
     )
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "stages": dict(approved.timings)}
-
-
-Command = Callable[..., dict[str, object]]
-
-
-def _child(command: Command, arguments: tuple[object, ...], queue: multiprocessing.Queue) -> None:
-    queue.put(command(*arguments))
-
-
-def in_fresh_process(command: Command, *arguments: object) -> dict[str, object]:
-    """`command(*arguments)` in a spawned process of its own (not a pool's: monthly renders
-    statements in child processes)."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(command, arguments, queue))
-    process.start()
-    figures: dict[str, object] = result_of(process, queue)
-    return figures
 
 
 def main() -> None:

@@ -65,6 +65,21 @@ def isolated(
     return outcome
 
 
+def _call(command: Callable[..., Any], arguments: tuple[Any, ...], queue: Any) -> None:
+    queue.put(command(*arguments))
+
+
+def in_fresh_process(command: Callable[..., Any], *arguments: Any) -> Any:
+    """`command(*arguments)` in a spawned process of its own (not a pool's: a monthly run
+    renders statements in child processes), with what it returns. `command` must be an
+    importable module-level function (the process is spawned)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_call, args=(command, arguments, queue))
+    process.start()
+    return result_of(process, queue)
+
+
 def result_of(process: Any, queue: Any) -> Any:
     """What the started `process` puts on `queue`, joined; an error if it dies first."""
     while True:  # a child that dies (out of memory, say) must not leave us waiting forever

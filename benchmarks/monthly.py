@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import multiprocessing
 import tempfile
 import time
 from pathlib import Path
 
-from measure import release_free_memory, reset_peak, result_of, status_kib
+from measure import in_fresh_process, release_free_memory, reset_peak, status_kib
 
 from reports.monthly import run_monthly
 from reports.periods import Month
@@ -98,20 +97,6 @@ def run(scale: float, month: str, workers: int | None) -> dict[str, object]:
     }
 
 
-def _child(scale: float, month: str, workers: int | None, queue: multiprocessing.Queue) -> None:
-    queue.put(run(scale, month, workers))
-
-
-def in_fresh_process(scale: float, month: str, workers: int | None) -> dict[str, object]:
-    """`run` in a spawned process of its own (not a pool's: statements need child processes)."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(scale, month, workers, queue))
-    process.start()
-    figures: dict[str, object] = result_of(process, queue)
-    return figures
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,7 +109,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--month", default="2026-10")
     args = parser.parse_args()
-    base = in_fresh_process(1, args.month, args.workers)
+    base = in_fresh_process(run, 1, args.month, args.workers)
     scale = args.scale
     if args.clients is not None:
         fixed = int(base["fixed_statements"])  # type: ignore[call-overload]
@@ -132,7 +117,7 @@ def main() -> None:
         scale = max(1.0, (args.clients - fixed) / growing)
     runs = {1.0: base}
     if scale > 1:
-        runs[scale] = in_fresh_process(scale, args.month, args.workers)
+        runs[scale] = in_fresh_process(run, scale, args.month, args.workers)
     for multiple, figures in runs.items():
         records = figures["records"]
         name = "the demo's data (baseline)" if multiple == 1 else f"{multiple:.1f}x the demo's data"
