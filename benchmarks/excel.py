@@ -25,6 +25,7 @@ from measure import isolated
 
 from reports import rates
 from reports.compute.fx import convert
+from reports.compute.invoicing import expense_state
 from reports.render.excel import Sheet, expense_columns, write_sheets
 from reports.sources.mobility import MOBILITY_EXPENSES
 
@@ -54,7 +55,10 @@ def expenses(rows: int) -> pl.DataFrame:
             }
         )
     frame = convert(MOBILITY_EXPENSES.build(records), to="GBP", rates=rates.embedded())
-    return frame.with_columns(invoiced=pl.col("invoice_id").is_not_null())
+    return frame.with_columns(
+        invoiced=pl.col("invoice_id").is_not_null(),
+        state=expense_state(),  # as the report's
+    )
 
 
 def prepare(rows: int) -> tuple[pl.DataFrame, Path]:
