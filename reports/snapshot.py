@@ -112,6 +112,21 @@ def drafted_firm_name(folder: Path) -> str:
     return name if isinstance(name, str) else ""
 
 
+def _read_frame(path: Path) -> pl.DataFrame:
+    """One saved frame; a `SnapshotError` naming the file where it is missing or damaged
+    (polars raises its own error types for a truncated or foreign file)."""
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        raise SnapshotError(
+            f"{path} cannot be read ({first_line}): rebuild the month with `reports monthly` "
+            "without --from-snapshot"
+        ) from None
+
+
 def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
     """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
     manifest_path = folder / MANIFEST
@@ -123,14 +138,14 @@ def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
     frames: Frames = {}
     for name, rows in manifest["row_counts"].items():
         source, entity = name.split("_", 1)
-        frame = _with_new_columns(pl.read_parquet(folder / f"{name}.parquet"), source, entity)
+        frame = _with_new_columns(_read_frame(folder / f"{name}.parquet"), source, entity)
         expected = SCHEMAS[source, entity].polars_schema
         if frame.schema != expected or frame.height != rows:
             raise SnapshotError(
                 f"{folder / name}.parquet does not match its manifest or today's schema"
             )
         frames[source, entity] = frame
-    rates = EcbRates(pl.read_parquet(folder / "ecb_rates.parquet"), manifest["rates"]["source"])
+    rates = EcbRates(_read_frame(folder / "ecb_rates.parquet"), manifest["rates"]["source"])
     fetched_at = {
         name: dt.datetime.fromisoformat(info["fetched_at"])
         for name, info in manifest["sources"].items()

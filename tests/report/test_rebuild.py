@@ -16,7 +16,7 @@ from helpers import ROOT, pdf_pages
 
 from reports.approval import read_manifest
 from reports.config import Config, load_config
-from reports.errors import ApprovalError
+from reports.errors import ApprovalError, SnapshotError
 from reports.monthly import MonthlyResult, approve_month, run_monthly
 from reports.periods import Month
 from reports.render.chart_cache import CHARTS_FILE
@@ -165,3 +165,14 @@ def test_an_approval_refuses_a_file_it_keeps_changed_since_the_draft(
         f"reports monthly --month {MONTH}, look it over, then approve it"
     )
     assert contents(drafted) == before
+
+
+def test_a_damaged_snapshot_file_is_one_line_naming_it(drafted: Path) -> None:
+    data = drafted / str(MONTH) / "data"
+    damaged = next(iter(sorted(data.glob("*.parquet"))))
+    damaged.write_bytes(b"PAR1 cut short")
+    with pytest.raises(SnapshotError) as raised:
+        run_monthly(MONTH, settings(), drafted, from_snapshot=True, workers=1)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert str(damaged) in message and "without --from-snapshot" in message
