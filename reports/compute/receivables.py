@@ -45,14 +45,16 @@ def unpaid_invoices(positions: pl.DataFrame, account: str = "customer_case_id") 
     """The Aged Receivables Detail: every invoice (and open credit note) not settled in
     `positions` (`activity.positions_at` at the day), oldest due first within each client.
 
-    Columns: `account` (the client it is listed under), `client_name`, `invoice_number`,
-    `invoice_date`, `due_date`, `days_overdue` (null for a credit, which falls due on no
-    day, and where there is no due date), `gross`, `paid`, `outstanding` and `band`."""
+    Columns: `account` (the client it is listed under), `client_name`, `invoice_id`,
+    `invoice_number`, `invoice_date`, `due_date`, `days_overdue` (null for a credit, which
+    falls due on no day, and where there is no due date), `gross`, `paid`, `outstanding`
+    and `band`."""
     return (
         positions.filter(pl.col("paid").not_())
         .select(
             pl.col(account).alias("account"),
             pl.col("recipients_name").alias("client_name"),
+            pl.col("id").alias("invoice_id"),
             "invoice_number",
             "invoice_date",
             "due_date",
