@@ -170,6 +170,21 @@ def progress_bars() -> Iterator[ProgressCallback | None]:
 month_option = click.option(
     "--month", required=True, type=MonthType(), help="The month to report, YYYY-MM."
 )
+to_date_option = click.option(
+    "--to-date",
+    is_flag=True,
+    help="The month in progress from its first day to today (the firm's UK day), as a "
+    "month-to-date report: it says so on every page, is named apart (OUT/YYYY-MM-to-DD/, "
+    "report-YYYY-MM-to-DD.pdf) and can be read but not approved or sent. Without it the "
+    "month in progress is refused.",
+)
+#: approve and email take --to-date to refuse it by name: a month to date is never sent.
+to_date_refused_option = click.option(
+    "--to-date",
+    is_flag=True,
+    help="The month in progress to today (see reports monthly --to-date): refused, as a "
+    "month-to-date report is for reading, never approved or sent.",
+)
 config_option = click.option(
     "--config",
     "config_path",
@@ -425,6 +440,7 @@ def _report_data(
 
 @main.command()
 @month_and_config
+@to_date_option
 @out_option
 @template_option
 @rendering_options
@@ -432,6 +448,7 @@ def _report_data(
 @one_run_at_a_time
 def excel(
     month: Month,
+    to_date: bool,
     config_path: Path | None,
     out: Path,
     template: Path | None,
@@ -444,6 +461,7 @@ def excel(
     """Fetch, compute and write the month's Excel workbook, OUT/YYYY-MM/report-YYYY-MM.xlsx."""
     from reports.render.excel import write_workbook
 
+    month = month.reporting(to_date)
     ensure_writable(out)
     data = _report_data(
         month,
@@ -460,6 +478,7 @@ def excel(
 
 @main.command()
 @month_and_config
+@to_date_option
 @out_option
 @templates_option
 @workers_option
@@ -469,6 +488,7 @@ def excel(
 @one_run_at_a_time
 def pdf(
     month: Month,
+    to_date: bool,
     config_path: Path | None,
     out: Path,
     templates_dir: Path | None,
@@ -490,6 +510,7 @@ def pdf(
     from reports.render.templates import Templates
     from reports.store.publish import building, carry_over, publish
 
+    month = month.reporting(to_date)
     templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
     ensure_writable(out)
     data = _report_data(
@@ -520,6 +541,7 @@ def pdf(
 
 @main.command()
 @month_and_config
+@to_date_refused_option
 @out_option
 @templates_option
 @firm_option
@@ -542,6 +564,7 @@ def pdf(
 @one_run_at_a_time
 def email(
     month: Month,
+    to_date: bool,
     config_path: Path | None,
     out: Path,
     templates_dir: Path | None,
@@ -557,8 +580,10 @@ def email(
     handed over: safe to rerun, nothing is sent twice. Exits 1 when any message was not
     sent or may not have arrived, after sending the rest."""
     from reports.delivery.email import deliver_month
+    from reports.monthly import require_sendable
     from reports.render.templates import Templates
 
+    require_sendable(month, to_date)
     folder = out / str(month)
     with sources_config(config_path, sandbox) as config:
         delivery = deliver_month(
@@ -589,6 +614,7 @@ def status(month: Month, config_path: Path | None, out: Path) -> None:
 
 @main.command()
 @month_and_config
+@to_date_option
 @out_option
 @sandbox_option
 @click.option(
@@ -622,6 +648,7 @@ def status(month: Month, config_path: Path | None, out: Path) -> None:
 @one_run_at_a_time
 def monthly(
     month: Month,
+    to_date: bool,
     config_path: Path | None,
     out: Path,
     sandbox: bool,
@@ -642,6 +669,7 @@ def monthly(
     statements into OUT/YYYY-MM/, with the data they came from in data/."""
     from reports.monthly import run_monthly
 
+    month = month.reporting(to_date)
     ensure_writable(out)
     ensure_month_writable(out / str(month))
     with ExitStack() as stack:
@@ -688,7 +716,9 @@ def monthly(
 
 
 def _say_stamp(stamp: Stamp, month: Month) -> None:
-    if stamp.is_draft:
+    if month.is_to_date:
+        click.echo(f"{month.label}: for reading, never approved or sent", err=True)
+    elif stamp.is_draft:
         click.echo(f"draft: look it over, then reports approve --month {month} --by NAME", err=True)
     else:
         click.echo(stamp.label)
@@ -696,6 +726,7 @@ def _say_stamp(stamp: Stamp, month: Month) -> None:
 
 @main.command()
 @month_and_config
+@to_date_refused_option
 @out_option
 @click.option(
     "--by",
@@ -710,6 +741,7 @@ def _say_stamp(stamp: Stamp, month: Month) -> None:
 @one_run_at_a_time
 def approve(
     month: Month,
+    to_date: bool,
     config_path: Path | None,
     out: Path,
     by: str,
@@ -726,8 +758,9 @@ def approve(
     still match. Give the same --config, --firm and --templates as reports monthly: other
     settings than the draft's are refused, naming each. The PDF report renders in a process
     of its own meanwhile; --workers 1 renders it in this one."""
-    from reports.monthly import approve_month
+    from reports.monthly import approve_month, require_sendable
 
+    require_sendable(month, to_date)
     ensure_month_writable(out / str(month))
 
     with sources_config(config_path, sandbox) as config:

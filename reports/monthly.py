@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from reports import archive, draft_firm, draft_settings, rates, snapshot
+from reports import archive, draft_firm, draft_settings, periods, rates, snapshot
 from reports.approval import Manifest, digests, read_manifest, write_manifest
 from reports.aside import aside
 from reports.config import Config
@@ -113,8 +113,9 @@ def report_data(
 ) -> ReportData:
     """Fetch every configured source and build `month`'s report data, with `months` of
     history and its commentary, writing nothing. The firm is `config.firm`, named `firm`
-    if that is given (`--firm`); `out` is where earlier months' reports are."""
-    month.require_begun()
+    if that is given (`--firm`); `out` is where earlier months' reports are. `month` must
+    have ended, or be a month to date (`Month.require_reportable`)."""
+    month.require_reportable()
     started = dt.datetime.now(dt.UTC)
     frames = fetch_frames(config, on_progress=on_progress)
     data = build_report_data(
@@ -211,11 +212,17 @@ def run_monthly(
     `email` sends only a month that is not a draft (`approve_month` approves one).
     `expect_figures` (an approval's rebuild) refuses to write anything if the figures
     are not those the draft showed.
+
+    `month` must have ended, or be a month to date (`Month.to`): that one is written into
+    a folder of its own (`OUT/YYYY-MM-to-DD/`), always as a draft, and is never sent.
     """
-    month.require_begun()
+    month.require_reportable()
+    if month.is_to_date and (email or (stamp is not None and not stamp.is_draft)):
+        require_sendable(month)  # the one-line refusal, before anything is fetched
     templates = Templates(templates_dir)
+    # A month to date is read, never approved: not even by `[delivery] approval = "auto"`.
+    automatic = config.delivery.automatic and not month.is_to_date
     if stamp is None:
-        automatic = config.delivery.automatic
         stamp = Stamp.automatic(dt.datetime.now(dt.UTC)) if automatic else Stamp.draft()
     final = out / str(month)
     data_folder = final / "data"
@@ -308,9 +315,7 @@ def run_monthly(
             carry_over(final, staging)
         # Last, over the whole new month: a reader never sees a manifest naming a file
         # that is not there.
-        write_manifest(
-            staging, str(month), stamp, "auto" if config.delivery.automatic else "manual"
-        )
+        write_manifest(staging, str(month), stamp, "auto" if automatic else "manual")
         publish(staging, final)
     write_archive_page(out, templates)
     delivery = None
@@ -361,6 +366,8 @@ def _computed(
     data = build_report_data(
         fetched.frames,
         month,
+        # A month to date ends on the day it was built: what ends after it has not yet.
+        today=month.end if month.is_to_date else None,
         rates=fetched.rates,
         firm=config.firm.named(firm),
         report_currency=currency,
@@ -411,7 +418,9 @@ def approve_month(
     The rebuild must show the draft's figures, from the same settings (the firm named
     `firm` if that is given, as `--firm` of reports monthly) and templates, and every
     file kept must be as the draft's manifest has it; an `ApprovalError` names what
-    differs otherwise, before anything is written."""
+    differs otherwise, before anything is written; as does a month that cannot be sent
+    (`require_sendable`)."""
+    require_sendable(month)
     by = " ".join(by.split())
     if not by:
         raise ApprovalError("--by must name who approves the month")
@@ -497,6 +506,28 @@ def approve_month(
     )
 
 
+def require_sendable(month: Month, to_date: bool = False, on: dt.date | None = None) -> None:
+    """Nothing if `month` can be approved and sent on the day `on` (the firm's day now, by
+    default): a whole month that has ended. A month to date (`to_date`, `--to-date`) or
+    the month in progress is an `ApprovalError` saying why: its figures stop before the
+    month's end, and records are still coming."""
+    now = on or periods.today()
+    whole = month.whole
+    if to_date or month.is_to_date:
+        raise ApprovalError(
+            f"a month-to-date report of {whole} cannot be approved or sent: it is for reading "
+            f"while the month is in progress, its figures stopping short of {whole.end:%d %b %Y}; "
+            f"report, approve and send {whole} once it has ended"
+        )
+    month.require_begun(now)
+    if month.in_progress(now):
+        raise ApprovalError(
+            f"{month} is still in progress (today is {now.day} {now:%b %Y}): a month is "
+            f"approved and sent once it has ended, after {month.end:%d %b %Y}; reports "
+            f"monthly --month {month} --to-date builds one to read meanwhile"
+        )
+
+
 def _require_drafted_settings(
     month: Month,
     config: Config,
@@ -564,6 +595,12 @@ def write_trends(
     `OUT/trends-FIRST-to-LAST.xlsx`."""
     if first > last:
         raise PeriodError(f"--from {first} is after --to {last}: give the earlier month first")
+    last.require_begun()
+    if last.in_progress():
+        raise PeriodError(
+            f"--to {last} is still in progress (today is {periods.today():%d %b %Y}): trends show "
+            f"whole months; end them at --to {last.previous}"
+        )
     months = (last.year - first.year) * 12 + last.number - first.number + 1
     data = report_data(
         last, config, currency=currency, months=months, out=out, on_progress=on_progress
