@@ -126,6 +126,14 @@ class Month:
             return self.start.strftime("%B %Y")
         return f"1\u2013{self.through} {self.start:%B %Y} (month to date)"
 
+    @property
+    def to_date_note(self) -> str | None:
+        """`Month to date: 1–6 Dec 2026`, the words that open a month-to-date report's
+        first page and each of its statements; None for a whole month."""
+        if self.through is None:
+            return None
+        return f"Month to date: 1\u2013{self.through} {self.start:%b %Y}"
+
     def to(self, day: dt.date) -> Month:
         """This month from its first day to `day`, which must fall in it: a month to date."""
         if Month.of(day) != self.whole:

@@ -18,6 +18,8 @@ def test_the_month_to_date_runs_from_the_first_to_the_day() -> None:
     assert (period.start, period.end) == (dt.date(2026, 12, 1), SIXTH)
     assert str(period) == "2026-12-to-06"  # its folder's and its files' names
     assert period.label == "1\u20136 December 2026 (month to date)"
+    assert period.to_date_note == "Month to date: 1\u20136 Dec 2026"
+    assert Month(2026, 12).to_date_note is None
     assert Month.parse(str(period)) == period  # as a snapshot's manifest reads it back
     assert period != Month(2026, 12) and period.whole == Month(2026, 12)
 

@@ -142,3 +142,26 @@ def _twelfth(column: str, currency: pl.Expr) -> pl.Expr:
     per_minor = minor_unit_expr(currency)
     units = divide(to_units(pl.col(column)), per_minor * 12, Rounding.HALF_UP) * per_minor
     return pl.when(pl.col("recurring")).then(from_units(units, MONEY_SCALE))
+
+
+#: `by_kind`'s columns: each income's annual amount in the report currency, in the column
+#: of its kind alone, so that each kind totals apart and no total mixes them.
+KIND_COLUMNS = {
+    "report_annual_net": "recurring incomes recorded net of tax, a year",
+    "report_annual_gross": "recurring incomes recorded gross, a year",
+    "report_one_off": "one-off incomes, once",
+}
+
+
+def by_kind(converted: pl.DataFrame) -> pl.DataFrame:
+    """`converted` (annualised, with `report_annual_amount`) with that amount also in the
+    column of its kind (`KIND_COLUMNS`), null in the others: net and gross recurring incomes
+    are different incomes, and a one-off is no yearly amount, so a table's totals row sums
+    each column apart and never adds the three."""
+    amount = pl.col("report_annual_amount")
+    recurring = pl.col("recurring")
+    return converted.with_columns(
+        report_annual_net=pl.when(recurring & (pl.col("amount_type") == "net")).then(amount),
+        report_annual_gross=pl.when(recurring & (pl.col("amount_type") == "gross")).then(amount),
+        report_one_off=pl.when(recurring.not_()).then(amount),
+    )

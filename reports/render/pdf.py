@@ -58,6 +58,7 @@ def _common(data: ReportData) -> dict[str, Any]:
         "title": data.firm.name or "Monthly report",
         "logo": data.firm.logo.resolve().as_uri() if data.firm.logo else None,
         "month_label": data.month_label,
+        "to_date_note": data.month.to_date_note,
         "period_start": data.period_start,
         "period_end": data.period_end,
         "report_currency": data.report_currency,

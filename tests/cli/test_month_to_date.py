@@ -114,11 +114,14 @@ def test_a_month_to_date_report(
     pages = pdf_pages(folder / "report-2026-10-to-08.pdf")
     assert len(pages) > 1 and all(words in page for page in pages)
     assert "Period 01 Oct 2026 to 08 Oct 2026" in pages[0]
+    assert "Month to date: 1\u20138 Oct 2026. The month is in progress" in pages[0]
     entries = json.loads((folder / "statements" / "statements.json").read_text())
     assert entries
     for entry in entries:
         assert entry["attachment"].endswith(" - 2026-10-to-08.pdf")
-        for page in pdf_pages(folder / "statements" / entry["path"]):
+        statement = pdf_pages(folder / "statements" / entry["path"])
+        assert "Month to date: 1\u20138 Oct 2026. The month is in progress" in statement[0]
+        for page in statement:
             assert words in page
             assert "Statement date 08 Oct 2026" in page  # dated the day, not 31 October
     workbook = openpyxl.load_workbook(folder / "report-2026-10-to-08.xlsx")

@@ -51,6 +51,7 @@ REPORTABLE = (
     "idn-address",
     "long-text",
     "stated-subtotal-zero",
+    "credit-note",
     "undated-invoice",  # last: it takes the month's last invoice out of the month
 )
 
@@ -577,6 +578,38 @@ def test_a_statement_shows_each_expense_status_and_owes_only_invoices(
     assert f"Amount due at 31 Oct 2026 {money(t.outstanding, 'GBP')}" in text
     zero = [e for e in by_key.values() if e["outstanding"] == "£0.00"]
     assert zero  # a WillSuite client invoiced and paid this month owes £0.00, not ""
+
+
+def test_a_credit_note_not_refunded_lowers_what_is_owed_everywhere(
+    report: Path, data: ReportData
+) -> None:
+    """£540.00 owed less a credit note of -£120.00 ("Not Paid", no date_paid): the statement
+    says £420.00 is owed, and the aged debt and the headline count the credit alike."""
+    case_id, invoice = scenarios.target(hostile_data(), scenarios.CREDIT_NOTE_SLOT)
+    key = f"willsuite-{case_id}"
+    statement = next(s for s in data.statements if s.key == key)
+    assert statement.totals.outstanding == Decimal("420.00")
+    assert statement_files(report)[key]["outstanding"] == "£420.00"
+    text = statement_text(report, key)
+    number = f"{invoice['invoice_number']}-CN"
+    assert f"{number} 29 Oct 2026 29 Oct 2026 credit -£100.00 -£20.00 -£120.00 £0.00 -£120.00" in (
+        text
+    )
+    assert "Amount due at 31 Oct 2026 £420.00" in text
+    credit = data.debt.filter(pl.col("id") == scenarios.CREDIT_NOTE_ID).row(0, named=True)
+    assert (credit["outstanding"], credit["age_bucket"], credit["days_past_due"]) == (
+        Decimal("-120.00"),
+        "not due",
+        None,
+    )
+    owed = data.debt.filter(pl.col("customer_case_id") == case_id)["outstanding"].sum()
+    assert owed == Decimal("420.00")
+    # The bands add up to the headline, the credit taken off the current band.
+    assert data.headline.outstanding == data.aged_debt["amount"].sum()
+    assert data.headline.outstanding == data.debt["outstanding"].sum()
+    not_due = data.debt.filter(pl.col("age_bucket") == "not due")["outstanding"].sum()
+    assert data.aged_debt.filter(age_bucket="not due")["amount"].item() == not_due
+    assert [f["record"] for f in flags(data, "credit note not refunded")] == [number]
 
 
 def test_uk_days_put_records_in_the_uk_month(report: Path, data: ReportData) -> None:
