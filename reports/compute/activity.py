@@ -22,9 +22,6 @@ import polars as pl
 from reports.compute import invoicing
 from reports.money import MONEY
 
-#: What a credit note's position says while it is not refunded.
-OPEN_CREDIT_BUCKET = "not due"
-
 
 class ActivityKind(StrEnum):
     """A line of account activity, as the client reads it."""
@@ -56,23 +53,12 @@ EVENTS = pl.Schema(
 
 
 def positions_at(invoices: pl.DataFrame, lines: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """Each invoice's position at `as_of` as a statement counts it: what
-    `invoicing.invoice_positions` says with the lines paid by then (`line_payments`), except
-    that a credit note (a negative total) is an open credit, owing its (negative) total, until
-    its own `date_paid` says it was refunded. `invoice_positions` takes a credit note as paid
-    the day it is issued (nothing paid is at least its negative total), which would show a
-    credit and a payment of it cancelling each other; the debt figures still do (see
-    docs/calculations.md)."""
-    positions = invoicing.invoice_positions(invoices, as_of, invoicing.line_payments(lines, as_of))
-    credit = (pl.col("total") < 0) & (pl.col("paid_date") <= as_of).fill_null(False).not_()
-    return positions.with_columns(
-        paid=pl.when(credit).then(False).otherwise(pl.col("paid")),
-        part_paid=pl.when(credit).then(False).otherwise(pl.col("part_paid")),
-        paid_to_date=pl.when(credit).then(pl.lit(0, MONEY)).otherwise("paid_to_date").cast(MONEY),
-        outstanding=pl.when(credit).then(pl.col("total")).otherwise("outstanding").cast(MONEY),
-        days_past_due=pl.when(credit).then(None).otherwise(pl.col("days_past_due")),
-        age_bucket=pl.when(credit).then(pl.lit(OPEN_CREDIT_BUCKET)).otherwise("age_bucket"),
-    )
+    """Each invoice's position at `as_of` as a statement counts it:
+    `invoicing.invoice_positions` with the lines paid by then (`line_payments`). A credit
+    note (a negative total) is an open credit there, owing its (negative) total, until its
+    own `date_paid` says it was refunded: the statement, the aged debt and the headline
+    count it alike (see docs/calculations.md)."""
+    return invoicing.invoice_positions(invoices, as_of, invoicing.line_payments(lines, as_of))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ PERCENT_DIGITS = 2
 #: Outstanding debt by days past due; an invoice with no due date, or no date at all, cannot
 #: be aged and has a bucket of its own (never counted as overdue).
 AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+", "no due date", "no invoice date")
+#: Where a credit note not yet refunded is aged: it is owed to the client and falls due on
+#: no day, so it lowers the current debt, never an overdue band (see docs/calculations.md).
+OPEN_CREDIT_BUCKET = "not due"
 
 
 class ExpenseState(StrEnum):
@@ -238,6 +241,11 @@ def invoice_positions(
     is paid. An invoice without a total, or an id that comes twice, is a `DataError` (the
     report fills a missing total from the invoice's lines, and flags it, before calling
     this).
+
+    A credit note (a negative total) is a credit: until its own `date_paid` says it was
+    refunded it is not paid and owes its negative total, which lowers what the client owes;
+    it falls due on no day (no days past due) and is aged `not due`, so it lowers the
+    current debt and never an overdue band. Refunded, it is paid and owes nothing.
     """
     require_unique(invoices, "id", "invoice")
     frame = invoices.select(
@@ -264,15 +272,19 @@ def invoice_positions(
         frame = frame.join(payments, on="id", how="left").with_columns(
             pl.col("paid_to_date").fill_null(pl.lit(0, MONEY)).cast(MONEY)
         )
-    paid = (pl.col("paid_date") <= as_of).fill_null(False) | (
-        pl.col("paid_to_date") >= pl.col("total")
-    )
+    credit = pl.col("total") < 0
+    refunded_or_paid = (pl.col("paid_date") <= as_of).fill_null(False)
+    # Nothing paid is "at least" a negative total: a credit note is settled only by its
+    # refund, never by its lines' paid_at (a line refunded is no refund of the note).
+    paid = refunded_or_paid | (credit.not_() & (pl.col("paid_to_date") >= pl.col("total")))
     days = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()
     bucket = (
         pl.when(paid)
         .then(None)
         .when(pl.col("invoice_date").is_null())
         .then(pl.lit("no invoice date"))
+        .when(credit)
+        .then(pl.lit(OPEN_CREDIT_BUCKET))
         .when(pl.col("due_date").is_null())
         .then(pl.lit("no due date"))
         .when(days < 0)
@@ -290,6 +302,8 @@ def invoice_positions(
     frame = frame.with_columns(
         paid_to_date=pl.when(paid)
         .then(pl.col("total"))
+        .when(credit)
+        .then(pl.lit(0, MONEY))
         .otherwise(pl.min_horizontal("paid_to_date", "total"))
         .cast(MONEY)
     )
@@ -300,7 +314,9 @@ def invoice_positions(
         .then(pl.lit(0, MONEY))
         .otherwise(pl.col("total") - pl.col("paid_to_date"))
         .cast(MONEY),
-        days_past_due=pl.when(paid | pl.col("invoice_date").is_null()).then(None).otherwise(days),
+        days_past_due=pl.when(paid | credit | pl.col("invoice_date").is_null())
+        .then(None)
+        .otherwise(days),
         age_bucket=bucket,
     )
 

@@ -45,6 +45,10 @@ SURROGATE_NAME = "Broken \ud800 Name"
 #: Markup a page would run or follow if it printed a vendor's text unescaped.
 MARKUP_NAME = '<script>alert("name")</script><img src=x onerror="alert(1)"> Ltd'
 MARKUP_LINE = '<a href="javascript:alert(2)">Wills</a> & <b>trusts</b>'
+#: The slot whose client owes `CREDIT_NOTE_INVOICE` and holds a credit note not refunded.
+CREDIT_NOTE_SLOT = 19
+CREDIT_NOTE_ID = "c7ed17e0-0000-4000-8000-000000000001"
+CREDIT_NOTE_INVOICE, CREDIT_NOTE_TOTAL = Decimal("540.00"), Decimal("-120.00")
 
 
 def _slots(data: SandboxData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -342,6 +346,26 @@ def stated_subtotal_zero(data: SandboxData) -> None:
     invoice["subtotal"] = Decimal(0)
 
 
+def credit_note(data: SandboxData) -> None:
+    """A client owing an invoice of £540.00 who is given a credit note of -£120.00 in the
+    month, neither refunded nor allocated ("Not Paid", no `date_paid`): it owes £420.00."""
+    case_id, invoice = target(data, CREDIT_NOTE_SLOT)
+    _unpaid(invoice)
+    _single_line(invoice, CREDIT_NOTE_INVOICE)
+    note = copy.deepcopy(invoice)
+    _single_line(note, CREDIT_NOTE_TOTAL)
+    note.update(
+        id=CREDIT_NOTE_ID,
+        invoice_number=f"{invoice['invoice_number']}-CN",
+        date_created=invoice["date_created"],
+        date_due=invoice["date_created"],
+    )
+    note["items"] = [
+        {**note["items"][0], "id": f"{CREDIT_NOTE_ID}-1", "case_invoice_id": CREDIT_NOTE_ID}
+    ]
+    data.willsuite_invoices[case_id].append(note)
+
+
 def _single_line(invoice: dict[str, Any], total: Decimal) -> None:
     """`invoice` with one live line of `total` gross, VAT at 20 % included."""
     vat = (total / 6).quantize(Decimal("0.01"))
@@ -389,6 +413,7 @@ SCENARIOS: dict[str, Scenario] = {
     "idn-address": idn_address,
     "long-text": long_text,
     "stated-subtotal-zero": stated_subtotal_zero,
+    "credit-note": credit_note,
 }
 
 

@@ -207,6 +207,60 @@ def test_aged_debt_buckets_at_a_date() -> None:
     assert table["amount"].sum() == positions["outstanding"].sum()
 
 
+def test_a_credit_note_not_refunded_lowers_the_debt_and_is_never_overdue() -> None:
+    """The issue's case: £540.00 owed and a credit note of -£120.00 ("Not Paid", no
+    date_paid) issued 60 days before: £420.00 is owed, the credit in the current band."""
+    as_of = dt.date(2026, 10, 31)
+    base = {
+        "customer_case_id": "c1",
+        "recipients_name": "Mr A",
+        "status": "Not Paid",
+        "date_paid": None,
+    }
+    rows = [
+        {
+            **base,
+            "id": "inv",
+            "invoice_number": "INV1",
+            "date_created": "2026-10-01 00:00:00",
+            "date_due": "2026-10-31 00:00:00",
+            "total": D("540.00"),
+        },
+        {
+            **base,
+            "id": "cn",
+            "invoice_number": "CN1",
+            "date_created": "2026-09-01 00:00:00",
+            "date_due": "2026-10-01 00:00:00",
+            "total": D("-120.00"),
+        },
+        {  # refunded: settled, owing nothing
+            **base,
+            "id": "cn-refunded",
+            "invoice_number": "CN2",
+            "date_created": "2026-09-01 00:00:00",
+            "date_due": "2026-10-01 00:00:00",
+            "date_paid": "2026-10-20 00:00:00",
+            "status": "Paid",
+            "total": D("-30.00"),
+        },
+    ]
+    frame = WILLSUITE_INVOICES.build(rows)
+    positions = invoice_positions(frame, as_of).sort("id")
+    assert positions.select(
+        "id", "paid", "part_paid", "paid_to_date", "outstanding", "days_past_due", "age_bucket"
+    ).rows() == [
+        ("cn", False, False, D(0), D("-120.00"), None, "not due"),
+        ("cn-refunded", True, False, D("-30.00"), D(0), None, None),
+        ("inv", False, False, D(0), D("540.00"), 0, "0-30"),
+    ]
+    table = aged_debt(frame, as_of)
+    assert dict(table.select("age_bucket", "amount").rows())["not due"] == D("-120.00")
+    assert table["amount"].sum() == D("420.00")
+    # Before the refund, the refunded note was an open credit too.
+    assert aged_debt(frame, dt.date(2026, 10, 19))["amount"].sum() == D("390.00")
+
+
 def test_paid_vs_outstanding() -> None:
     table = paid_vs_outstanding(invoices(), dt.date(2026, 10, 31))
     assert table["invoiced"].sum() == D("485.00")

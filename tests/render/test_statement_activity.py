@@ -359,11 +359,11 @@ def test_a_credit_note_is_a_credit_line_reducing_the_balance() -> None:
         D(0),
     )
     assert flags.select("record", "check").rows() == [("CN1", "credit note not refunded")]
-    # The debt figures are not changed: they still take it as paid (a known issue of theirs).
+    # The debt figures count it as the statement does: a credit, owing its negative total.
     positions = invoicing.invoice_positions(
         context([invoice("CN1", "-120.00", "2026-10-09")], []).invoices, END
     )
-    assert positions["paid"].to_list() == [True]
+    assert positions.select("paid", "outstanding").rows() == [(False, D(-120))]
 
 
 def test_a_credit_alone_is_in_credit_and_a_refund_raises_the_balance() -> None:

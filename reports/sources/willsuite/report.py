@@ -241,8 +241,7 @@ def statement_checks(account: AccountActivity, context: ReportContext) -> pl.Dat
                 record,
                 "credit note not refunded",
                 pl.format("total {}, no date_paid", pl.col("total").cast(pl.Decimal(38, 2))),
-                "a credit on its client's statement, reducing what is owed; the debt figures "
-                "count it as nothing owed",
+                "a credit on its client's statement and in the aged debt, reducing what is owed",
             ),
         ]
     )
