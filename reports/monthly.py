@@ -595,10 +595,11 @@ def write_trends(
     `OUT/trends-FIRST-to-LAST.xlsx`."""
     if first > last:
         raise PeriodError(f"--from {first} is after --to {last}: give the earlier month first")
-    last.require_begun()
-    if last.in_progress():
+    now = periods.today()
+    last.require_begun(now)
+    if last.in_progress(now):
         raise PeriodError(
-            f"--to {last} is still in progress (today is {periods.today():%d %b %Y}): trends show "
+            f"--to {last} is still in progress (today is {now.day} {now:%b %Y}): trends show "
             f"whole months; end them at --to {last.previous}"
         )
     months = (last.year - first.year) * 12 + last.number - first.number + 1

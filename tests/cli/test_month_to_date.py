@@ -65,7 +65,7 @@ def _no_settings_of_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (
             ["trends", "--from", "2026-01", "--to", "2026-12"],
-            "--to 2026-12 is still in progress (today is 06 Dec 2026): trends show whole "
+            "--to 2026-12 is still in progress (today is 6 Dec 2026): trends show whole "
             "months; end them at --to 2026-11",
         ),
         (
