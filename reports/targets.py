@@ -173,7 +173,18 @@ def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[A
     return tuple(rules)
 
 
+#: Figures that were headline figures once, and what to use instead: a firm's settings
+#: naming one get an error saying so, not a guess at a figure of another kind.
+RETIRED = dict.fromkeys(
+    ("incomes_annual_net", "incomes_annual_gross"),
+    "client incomes are the clients' own (Plannr's fact-find), not the firm's, and are in no "
+    "headline figure: the report's Client book shows them; remove this target or alert",
+)
+
+
 def _known(figure: str, figures: Sequence[str], where: str) -> None:
+    if figure in RETIRED:
+        raise ConfigError(f"{where}: {figure!r} is no longer a figure: {RETIRED[figure]}")
     if figure not in figures:
         close = difflib.get_close_matches(figure, figures, n=1, cutoff=0.4)
         hint = f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(figures)}"

@@ -152,13 +152,10 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("amount_type", "Recorded net or gross"),
                 Col("is_taxable", "Taxable", ColumnKind.BOOL),
                 Col("amount", "Amount", ColumnKind.MONEY, currency_field="amount_currency"),
-                Col(
-                    "annual_amount",
-                    "Annual",
-                    ColumnKind.MONEY,
-                    currency_field="amount_currency",
-                    total=True,
-                ),
+                # No totals row for the amounts of every kind: net and gross recurring
+                # incomes are different incomes and a one-off is no yearly amount; the three
+                # columns of the kinds (`incomes.by_kind`) each total apart.
+                Col("annual_amount", "Annual", ColumnKind.MONEY, currency_field="amount_currency"),
                 Col(
                     "monthly_amount", "Monthly", ColumnKind.MONEY, currency_field="amount_currency"
                 ),
@@ -168,12 +165,26 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                     f"Annual ({report_currency})",
                     ColumnKind.MONEY,
                     currency=report_currency,
-                    total=True,
+                ),
+                *(
+                    Col(
+                        field,
+                        f"{header} ({report_currency})",
+                        ColumnKind.MONEY,
+                        currency=report_currency,
+                        total=True,
+                    )
+                    for field, header in (
+                        ("report_annual_net", "Recurring net of tax, a year"),
+                        ("report_annual_gross", "Recurring gross, a year"),
+                        ("report_one_off", "One-off, once"),
+                    )
                 ),
                 Col("start_date", "Start", ColumnKind.DATE),
                 Col("end_date", "End", ColumnKind.DATE),
             ),
         ),
+        *client_book_sheets(data),
         Sheet(
             "Invoices",
             "Invoices",
@@ -319,6 +330,47 @@ def sheets_for(data: ReportData) -> list[Sheet]:
                 Col("action", "What was done"),
             ),
         ),
+    ]
+
+
+def client_book_sheets(data: ReportData) -> list[Sheet]:
+    """The Client book sheet, every client with its incomes a year and bands (net and gross
+    apart, each its own total), where the report has a client book; none otherwise."""
+    book = data.client_book
+    if book is None:
+        return []
+    currency = book.currency
+    return [
+        Sheet(
+            "Client book",
+            "ClientBook",
+            book.clients,
+            (
+                Col("client", "Client"),
+                Col("email", "Email"),
+                Col("incomes_on_file", "Incomes on file", ColumnKind.INT),
+                Col(
+                    "net_annual",
+                    f"Recurring net of tax, a year ({currency})",
+                    ColumnKind.MONEY,
+                    currency=currency,
+                    total=True,
+                ),
+                Col("net_band", "Band by net"),
+                Col(
+                    "gross_annual",
+                    f"Recurring gross, a year ({currency})",
+                    ColumnKind.MONEY,
+                    currency=currency,
+                    total=True,
+                ),
+                Col("gross_band", "Band by gross"),
+                Col("recorded_this_month", "Recorded this month", ColumnKind.INT, total=True),
+                Col("ending_soon", "Ending within 90 days", ColumnKind.INT, total=True),
+                Col("next_ending", "First ending", ColumnKind.DATE),
+                Col("next_review", "Next review", ColumnKind.DATE),
+            ),
+        )
     ]
 
 

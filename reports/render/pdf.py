@@ -185,7 +185,7 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         "empty_month_note": data.empty_month_note,
         "vat_return": _rows(data.vat_return),
         "aged_debt": _rows(data.aged_debt),
-        "income_totals": _rows(data.income_totals),
+        "client_book": _client_book(data),
         "quality": _rows(data.quality.head(QUALITY_ROWS_IN_PDF)),
         "has_previous": data.has_previous,
         "changes": _rows(data.changes.head(QUALITY_ROWS_IN_PDF)),
@@ -221,11 +221,6 @@ def monthly_context(data: ReportData) -> dict[str, object]:
                 "VAT by quarter, invoice basis",
                 data.invoice_currency,
             ),
-            "incomes": charts.bars(
-                *_incomes_by_type(data),
-                f"Recurring client incomes by type, a year, in {report_currency}",
-                report_currency,
-            ),
             "aged_debt": charts.bars(
                 data.aged_debt["age_bucket"].to_list(),
                 {"Outstanding": [float(v) for v in data.aged_debt["amount"]]},
@@ -236,21 +231,25 @@ def monthly_context(data: ReportData) -> dict[str, object]:
     }
 
 
-def _incomes_by_type(data: ReportData) -> tuple[list[str], dict[str, list[float]]]:
-    """Recurring incomes a year in the report currency by type, recorded net and gross apart
-    (they are different incomes), for the incomes chart."""
-    recurring = data.incomes.filter(pl.col("recurring"))
-    types = sorted({t for t in recurring["type"].to_list() if t})
-    series = {}
-    for amount_type, name in (("net", "Recorded net of tax"), ("gross", "Recorded gross")):
-        sums = dict(
-            recurring.filter(amount_type=amount_type)
-            .group_by("type")
-            .agg(pl.col("report_annual_amount").sum())
-            .rows()
-        )
-        series[name] = [float(sums.get(t) or 0) for t in types]
-    return [t.replace("_", " ") for t in types], series
+def _client_book(data: ReportData) -> dict[str, object] | None:
+    """The Client book's tables as the PDF and the web page lay them out (None without one):
+    its lists cut to `QUALITY_ROWS_IN_PDF` rows, the workbook's Client book sheet has all."""
+    book = data.client_book
+    if book is None:
+        return None
+    return {
+        "ending_by": book.ending_by,
+        "bands": _rows(book.bands),
+        "clients": book.clients.height,
+        "net_annual": book.net_annual,
+        "gross_annual": book.gross_annual,
+        "recorded": _rows(book.recorded.head(QUALITY_ROWS_IN_PDF)),
+        "recorded_count": book.recorded.height,
+        "ending": _rows(book.ending.head(QUALITY_ROWS_IN_PDF)),
+        "ending_count": book.ending.height,
+        "without_income": _rows(book.without_income.head(QUALITY_ROWS_IN_PDF)),
+        "without_income_count": book.without_income.height,
+    }
 
 
 def statement_context(data: ReportData, statement: Statement) -> dict[str, object]:

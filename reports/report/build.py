@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from reports.compute import fx, incomes, invoicing, quality, vat
+from reports.compute import client_book, fx, incomes, invoicing, quality, vat
 from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
 from reports.config import FirmSettings
 from reports.money import MONEY, total
@@ -144,6 +144,7 @@ def build_report_data(
         incomes.annualise_incomes(income_frame, start, end), end, report_currency, rates
     )
     excluded = incomes.income_exclusions(income_frame, start, end)
+    book = _client_book(frames, income_frame, annualised, month, report_currency)
 
     # ---------------------------------------------------------------- invoices
     invoices_in_month = checked.filter(in_month("invoice_date"))
@@ -211,7 +212,7 @@ def build_report_data(
     shown_tasks = fitted(tasks, task_schema.source, "task", "id")
     shown_expenses = fitted(expenses, expense_schema.source, "expense", "id")
     shown_left_out = fitted(left_out, expense_schema.source, "expense", "id")
-    shown_incomes = fitted(annualised, income_schema.source, "income", "uuid")
+    shown_incomes = fitted(incomes.by_kind(annualised), income_schema.source, "income", "uuid")
     shown_invoices = fitted(invoices_in_month, invoice_schema.source, "invoice", "id")
     shown_items = fitted(items_in_month, item_schema.source, "invoice item", "id")
     shown_debt = fitted(debt, invoice_schema.source, "invoice", "id")
@@ -242,7 +243,6 @@ def build_report_data(
         vat_return=vat_return,
         quarter=quarter,
         aged=aged,
-        income_totals=income_totals,
         quality_flags=quality_flags.height,
     )
     if previous_frames is not None and changes is not None:
@@ -271,6 +271,7 @@ def build_report_data(
         expenses_by_month_currency=by_month_currency,
         incomes=shown_incomes,
         income_totals=income_totals,
+        client_book=book,
         invoices=shown_invoices,
         invoice_items=shown_items,
         vat_by_period=by_period,
@@ -473,14 +474,12 @@ def _headline(
     vat_return: pl.DataFrame,
     quarter: tuple[dt.date, dt.date],
     aged: pl.DataFrame,
-    income_totals: pl.DataFrame,
     quality_flags: int,
 ) -> Headline:
     """The summary figures, computed here so that renderers and tests agree on them."""
     current = vat_return.filter(
         (pl.col("basis") == vat.Basis.INVOICE.value) & (pl.col("period_start") == quarter[0])
     )
-    recurring = income_totals.filter("recurring")
 
     def state(value: ExpenseState) -> Decimal:
         return total(expenses.filter(pl.col("state") == value.value)["report_amount"])
@@ -505,9 +504,25 @@ def _headline(
         vat_box6=total(current["box6_total_sales_ex_vat"]),
         outstanding=total(aged["amount"]),
         overdue_90_plus=total(aged.filter(age_bucket="90+")["amount"]),
-        incomes_annual_net=total(recurring.filter(amount_type="net")["report_annual_amount"]),
-        incomes_annual_gross=total(recurring.filter(amount_type="gross")["report_annual_amount"]),
         quality_flags=quality_flags,
+    )
+
+
+def _client_book(
+    frames: Frames,
+    income_frame: pl.DataFrame,
+    annualised: pl.DataFrame,
+    month: Month,
+    report_currency: str,
+) -> client_book.ClientBook | None:
+    """The client book, where the source of the incomes was configured and fetched (and so
+    its client accounts); None otherwise: no section shows a source the firm does not use."""
+    source = role_schema(Role.INCOMES).source
+    clients = frames.get((source, "clients"))
+    if clients is None or (source, "incomes") not in frames:
+        return None
+    return client_book.client_book(
+        clients, income_frame, annualised, month.start, month.end, report_currency
     )
 
 

@@ -145,19 +145,6 @@ def _vat_columns(currency: str) -> tuple[Column, ...]:
     )
 
 
-def _income_columns(report_currency: str) -> tuple[Column, ...]:
-    return (
-        Column("uuid", "Income"),
-        Column("client_uuid", "Client"),
-        Column("name", "Name"),
-        Column("type", "Type"),
-        Column("frequency", "Frequency"),
-        Column("amount", "Amount", Kind.MONEY, currency_column="amount_currency"),
-        Column("annual_amount", "A year", Kind.MONEY, currency_column="amount_currency"),
-        Column("report_annual_amount", f"A year in {report_currency}", Kind.MONEY, report_currency),
-    )
-
-
 _QUALITY_COLUMNS = (
     Column("source", "System"),
     Column("entity", "Record"),
@@ -171,7 +158,6 @@ _CASE_LINKS = (("case", "case_id"),)
 _EXPENSE_LINKS = (("expense", "id"), ("case", "expat_case_id"))
 _INVOICE_LINKS = (("invoice", "id"), ("case", "customer_case_id"))
 _LINE_LINKS = (("invoice", "case_invoice_id"), ("case", "customer_case_id"))
-_INCOME_LINKS = (("income", "uuid"), ("client", "client_uuid"))
 
 
 def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
@@ -200,7 +186,6 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
         if data.vat_lines.width
         else None
     )
-    recurring = _with_source(data.incomes, Role.INCOMES).filter(pl.col("recurring"))
 
     def made(
         key: str,
@@ -333,21 +318,6 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
             _debt_columns(money_in),
             "outstanding",
             _INVOICE_LINKS,
-        ),
-        *(
-            made(
-                key,
-                f"Recurring incomes active in the month recorded {words}, each a year, "
-                f"converted into {data.report_currency}",
-                recurring.filter(pl.col("amount_type") == amount_type),
-                _income_columns(data.report_currency),
-                "report_annual_amount",
-                _INCOME_LINKS,
-            )
-            for key, amount_type, words in (
-                ("incomes_annual_net", "net", "net of tax"),
-                ("incomes_annual_gross", "gross", "gross"),
-            )
         ),
         made(
             "quality_flags",

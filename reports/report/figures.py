@@ -125,17 +125,6 @@ def _expenses_in(state: str, table: str = "Expenses") -> Callable[[Ref, ReportDa
     return formula
 
 
-def _incomes(amount_type: str) -> Callable[[Ref, ReportData], str]:
-    def formula(ref: Ref, data: ReportData) -> str:
-        return "=" + visible_sum(
-            ref("Incomes", "report_annual_amount"),
-            (ref("Incomes", "amount_type"), f'"{amount_type}"'),
-            (ref("Incomes", "recurring"), f'"{YES}"'),
-        )
-
-    return formula
-
-
 def _cases(field: str) -> Callable[[Ref, ReportData], str]:
     def formula(ref: Ref, data: ReportData) -> str:
         return "=" + visible_sum(ref("Cases", field), (ref("Cases", field), f'"{YES}"'), count=True)
@@ -239,18 +228,6 @@ FIGURES: tuple[Figure, ...] = (
             "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
         ),
         "Debt over 90 days past due at month end",
-    ),
-    Figure(
-        "incomes_annual_net",
-        "Recurring client incomes recorded net of tax, a year, in {currency}",
-        Unit.REPORT_MONEY,
-        _incomes("net"),
-    ),
-    Figure(
-        "incomes_annual_gross",
-        "Recurring client incomes recorded gross (before tax), a year, in {currency}",
-        Unit.REPORT_MONEY,
-        _incomes("gross"),
     ),
     Figure(
         "quality_flags",

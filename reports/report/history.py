@@ -4,7 +4,7 @@ restated since a month's report was sent.
 
 Flows (what happened in a month: cases opened, expenses, invoicing) are the records of
 that month by their UK dates. Stocks (where things stood at a month's end: open cases,
-debt, recurring incomes) are reconstructed as at each month's last day from the records'
+debt) are reconstructed as at each month's last day from the records'
 dates: an invoice is outstanding at a date if created on or before it and not paid by it;
 a case is open if opened on or before it and not closed by it. VAT is the headline's
 figure each month: its VAT quarter to that month's end. The report month's values are the
@@ -22,13 +22,13 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.compute import fx, incomes, invoicing, vat
+from reports.compute import fx, invoicing, vat
 from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
 from reports.money import MONEY, total
 from reports.periods import Month, Period, period_bounds
 from reports.report.figures import FIGURES, Figure, Unit
 from reports.report.model import Frames
-from reports.report.settle import Settled, convert_incomes, open_at, settle
+from reports.report.settle import Settled, open_at, settle
 from reports.targets import Status, Target
 
 ZERO = Decimal(0)
@@ -62,8 +62,6 @@ BEHAVIOUR: dict[str, Behaviour] = {
     "vat_box6": Behaviour.QUARTER_TO_DATE,
     "outstanding": Behaviour.STOCK,
     "overdue_90_plus": Behaviour.STOCK,
-    "incomes_annual_net": Behaviour.STOCK,
-    "incomes_annual_gross": Behaviour.STOCK,
 }
 HISTORY_FIGURES: tuple[Figure, ...] = tuple(f for f in FIGURES if f.key in BEHAVIOUR)
 #: The month's own VAT (not to date), from which the VAT figures' years to date are added.
@@ -465,7 +463,6 @@ def monthly_figures(
     parts = [opened, closed, open_cases, spent, invoiced]
     parts.append(_vat_to_date(ready.lines, months, vat_stagger))
     parts.append(_debt(ready, months))
-    parts.append(_incomes(ready, months, rates, report_currency))
     table = calendar.drop("_end")
     for part in parts:
         table = table.join(part, on="month", how="left")
@@ -519,32 +516,6 @@ def _debt(ready: Settled, months: Sequence[Month]) -> pl.DataFrame:
         )
     return pl.DataFrame(
         rows, schema={"month": pl.Date, "outstanding": MONEY, "overdue_90_plus": MONEY}
-    )
-
-
-def _incomes(
-    ready: Settled, months: Sequence[Month], rates: fx.EcbRates, currency: str
-) -> pl.DataFrame:
-    """Recurring incomes a year as each month stood, converted at its last day's rate."""
-    parts = [
-        incomes.annualise_incomes(ready.incomes, m.start, m.end)
-        .filter("recurring")
-        .with_columns(month=pl.lit(m.start))
-        for m in months
-    ]
-    annualised = pl.concat(parts) if parts else ready.incomes.clear()
-    if not annualised.height:
-        return pl.DataFrame(
-            schema={"month": pl.Date, "incomes_annual_net": MONEY, "incomes_annual_gross": MONEY}
-        )
-    ends = {m.start: m.end for m in months}
-    converted = convert_incomes(
-        annualised, pl.col("month").replace_strict(ends, return_dtype=pl.Date), currency, rates
-    )
-    amount = pl.col("report_annual_amount")
-    return converted.group_by("month").agg(
-        incomes_annual_net=amount.filter(pl.col("amount_type") == "net").sum(),
-        incomes_annual_gross=amount.filter(pl.col("amount_type") == "gross").sum(),
     )
 
 

@@ -17,6 +17,7 @@ import polars as pl
 from reports.periods import FIRM_ZONE, Month
 
 if TYPE_CHECKING:
+    from reports.compute.client_book import ClientBook
     from reports.config import FirmSettings
     from reports.report.alerts import Alert
     from reports.report.history import History
@@ -245,10 +246,6 @@ class Headline:
     vat_box6: Decimal
     outstanding: Decimal
     overdue_90_plus: Decimal
-    #: Recurring client incomes a year, in the report currency: those recorded net of tax and
-    #: those recorded gross are different incomes, never one before and after tax.
-    incomes_annual_net: Decimal
-    incomes_annual_gross: Decimal
     quality_flags: int
     #: Against the previous month's snapshot; None without one.
     invoiced_previous_month: Decimal | None = None
@@ -344,6 +341,9 @@ class ReportData:
     expenses_by_currency: pl.DataFrame
     invoicing_by_month: pl.DataFrame
     expenses_by_month_currency: pl.DataFrame
+    #: The incomes active in the month, each a year (`compute.incomes`), with its annual
+    #: amount in the report currency also in the column of its kind (`incomes.by_kind`).
+    #: They are the clients' incomes (a fact-find), never the firm's: in no headline figure.
     incomes: pl.DataFrame
     income_totals: pl.DataFrame
     invoices: pl.DataFrame
@@ -376,6 +376,9 @@ class ReportData:
     vat_lines: pl.DataFrame = field(default_factory=pl.DataFrame)
     #: Whether the documents are a draft or approved for sending, and by whom.
     stamp: Stamp = field(default_factory=lambda: Stamp.draft())
+    #: The clients by their recorded incomes (`compute.client_book`); None where the source
+    #: of the incomes is not configured or was not fetched.
+    client_book: ClientBook | None = None
 
     @property
     def period_start(self) -> dt.date:

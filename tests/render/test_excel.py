@@ -153,7 +153,18 @@ def test_table_totals_rows_equal_polars(data: ReportData, recalculated: dict) ->
         ("Lines: VAT", "recomputed_vat"),
     ]:
         assert totals_row(invoices, header) == data.invoices[field].sum(), header
-    assert totals_row(recalculated["Incomes"], "Annual") == data.incomes["annual_amount"].sum()
+    # Each kind of income totals apart (net and gross recurring, one-off), never together.
+    for header, field in [
+        ("Recurring net of tax, a year (GBP)", "report_annual_net"),
+        ("Recurring gross, a year (GBP)", "report_annual_gross"),
+        ("One-off, once (GBP)", "report_one_off"),
+    ]:
+        assert totals_row(recalculated["Incomes"], header) == data.incomes[field].sum(), header
+    book = data.client_book
+    assert book is not None
+    clients = recalculated["Client book"]
+    assert totals_row(clients, "Recurring net of tax, a year (GBP)") == book.net_annual
+    assert totals_row(clients, "Recurring gross, a year (GBP)") == book.gross_annual
     assert len(recalculated["Expenses"]) == data.expenses.height + 2  # header and totals
 
 

@@ -315,7 +315,7 @@ def test_incomes_in_other_currencies_are_converted_never_mixed(data: ReportData)
         Decimal(40000) * per_eur["GBP"] / per_eur["JPY"]
     ).quantize(Decimal("0.01"), "ROUND_HALF_UP")
     net = data.incomes.filter(amount_type="net", recurring=True)["report_annual_amount"].sum()
-    assert data.headline.incomes_annual_net == net
+    assert data.incomes["report_annual_net"].sum() == net  # its kind's column, totalled apart
 
 
 def test_the_pipeline_never_adds_two_currencies(data: ReportData) -> None:
