@@ -774,7 +774,7 @@ def approve(
             workers=workers,
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
         )
-    click.echo(f"{result.folder / 'manifest.json'}  {result.data.stamp.label}")
+    click.echo(f"{result.folder / 'manifest.json'}  {result.stamp.label}")
     report_changes(result.folder, month)
 
 

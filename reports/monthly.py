@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +22,13 @@ from itertools import pairwise
 from pathlib import Path
 
 from reports import archive, draft_firm, draft_settings, periods, rates, snapshot
-from reports.approval import Manifest, digests, read_manifest, write_manifest
+from reports.approval import (
+    STATEMENTS_INDEX,
+    Manifest,
+    digests,
+    read_manifest,
+    write_manifest,
+)
 from reports.aside import aside
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
@@ -29,7 +36,7 @@ from reports.errors import ApprovalError, ConfigError, PeriodError
 from reports.fetch import fetch_all, fetch_frames
 from reports.http import ProgressCallback
 from reports.periods import Month
-from reports.render import chart_cache
+from reports.render import chart_cache, unstamped
 from reports.render.archive_page import write_archive_page
 from reports.render.chart_cache import ChartCache
 from reports.render.commentary import observations, read_commentary, write_briefing
@@ -299,6 +306,8 @@ def run_monthly(
         page = write_monthly_html(
             data, staging / f"report-{month}.html", templates, config.record_urls, shown
         )
+        # For the approval, which then only swaps its stamp in and renders the PDF.
+        unstamped.keep(data, staging, templates, config.record_urls, shown)
         stage("statements")
         with statement_executor(dask or config.dask_scheduler, workers) as (pool, remote):
             rendered = write_statements(
@@ -405,17 +414,19 @@ def approve_month(
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
-) -> MonthlyResult:
-    """Approve `month`'s documents as `by`: render again, from the month's snapshot, the
-    two that carry the approval's stamp (the monthly PDF and the web page), and record
-    who, when and every file's digest in its manifest. Everything else is the draft's
-    file as it was reviewed, kept as it is: the statements (they carry no stamp), the
-    workbook (nor does it), the figures, the snapshot and the charts (`charts.json`: the
-    documents show the draft's, not others drawn again). The PDF renders in a process of
-    its own while this one writes the web page, unless `workers` is 1. No statement is
-    rendered, so `on_progress` (of the statements, as `run_monthly` takes it) goes unused.
+) -> ApprovedMonth:
+    """Approve `month`'s documents as `by`: write again the two that carry the approval's
+    stamp (the monthly PDF and the web page), and record who, when and every file's digest
+    in its manifest. They are the draft's as it kept them (`reports.render.unstamped`),
+    with this stamp where its placeholder was: nothing is computed or drawn again. A draft
+    that kept none (built by an earlier version) is rebuilt from the month's snapshot,
+    with the draft's charts (`charts.json`). Everything else is the draft's file as it was
+    reviewed, kept as it is: the statements (they carry no stamp), the workbook (nor does
+    it), the figures and the snapshot. The PDF renders in a process of its own while this
+    one writes the web page, unless `workers` is 1. No statement is rendered, so
+    `on_progress` (of the statements, as `run_monthly` takes it) goes unused.
 
-    The rebuild must show the draft's figures, from the same settings (the firm named
+    A rebuild must show the draft's figures, from the same settings (the firm named
     `firm` if that is given, as `--firm` of reports monthly) and templates, and every
     file kept must be as the draft's manifest has it; an `ApprovalError` names what
     differs otherwise, before anything is written; as does a month that cannot be sent
@@ -453,34 +464,38 @@ def approve_month(
         )
     report, page = f"report-{month}.pdf", f"report-{month}.html"
     _require_as_reviewed(folder, reviewed, rendered=(report, page))
-    stage("compute")
-    fetched = snapshot.load(folder / "data")[0]
     stamp = Stamp.approved(by, dt.datetime.now(dt.UTC))
-    figures = archive.read_figures(folder)
-    data = _computed(
-        fetched,
-        month,
-        config,
-        out,
-        firm=firm,
-        currency=str(saved.get("report_currency", "GBP")),
-        months=months,
-        commentary=commentary_path(out, month, None, from_snapshot=True),
-        stamp=stamp,
-        expect_figures=dict(figures) if figures is not None else None,
-    )
+    kept = unstamped.load(folder)
+    if kept is not None:
+        stage("read")
+        documents = _kept_documents(kept.stamped(stamp), templates, config)
+        statements = _statements_of(folder)
+    else:  # drafted before its documents were kept: rebuilt from the snapshot
+        stage("compute")
+        figures = archive.read_figures(folder)
+        data = _computed(
+            snapshot.load(folder / "data")[0],
+            month,
+            config,
+            out,
+            firm=firm,
+            currency=str(saved.get("report_currency", "GBP")),
+            months=months,
+            commentary=commentary_path(out, month, None, from_snapshot=True),
+            stamp=stamp,
+            expect_figures=dict(figures) if figures is not None else None,
+        )
+        documents = _rebuilt_documents(data, folder, templates, config)
+        statements = len(data.statements)
     with building(folder) as staging:
         stage("pdf")
-        # The draft's charts, as reviewed: the approval changes the stamp alone.
-        with chart_cache.using(ChartCache(known=chart_cache.load(folder))):
-            shown = monthly_context(data)
         with aside(
-            lambda: write_monthly_pdf(data, staging / report, templates, shown),
+            lambda: documents.pdf(staging / report),
             "rendering the monthly PDF",
             fork=workers != 1,
         ):
             stage("html")
-            write_monthly_html(data, staging / page, templates, config.record_urls, shown)
+            documents.page(staging / page)
             # Meanwhile, the charts of OUT/index.html (of the months as they are: the page
             # is written again once the approval is in place, with these).
             with chart_cache.using(ChartCache()) as index_charts:
@@ -495,15 +510,64 @@ def approve_month(
     with chart_cache.using(ChartCache(known=index_charts.shown)):
         write_archive_page(out, templates)
     stage("done")
-    return MonthlyResult(
+    return ApprovedMonth(
         folder,
-        folder / f"report-{month}.xlsx",
         folder / report,
         folder / page,
-        len(data.statements),
-        data,
+        stamp,
+        statements,
         {a: timings[b] - timings[a] for a, b in pairwise(timings)},
     )
+
+
+@dataclass(frozen=True)
+class ApprovedMonth:
+    """What an approval wrote: the month's folder, its two stamped documents, the stamp,
+    how many statements the month holds (none rendered), and each stage's seconds."""
+
+    folder: Path
+    report: Path
+    #: The month's web page, `report-YYYY-MM.html`.
+    page: Path
+    stamp: Stamp
+    statements: int
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Documents:
+    """How an approval writes its two stamped documents, each given its path."""
+
+    pdf: Callable[[Path], object]
+    page: Callable[[Path], object]
+
+
+def _kept_documents(kept: unstamped.Kept, templates: Templates, config: Config) -> _Documents:
+    """The draft's documents as it kept them, stamped (`kept`): the page is written as it
+    is, the PDF rendered from its HTML."""
+    return _Documents(
+        pdf=lambda path: unstamped.write_pdf(kept.pdf_html, path, templates, config.firm.logo),
+        page=lambda path: unstamped.write_page(kept.web_html, path),
+    )
+
+
+def _rebuilt_documents(
+    data: ReportData, folder: Path, templates: Templates, config: Config
+) -> _Documents:
+    """The documents of `data` (rebuilt from the snapshot, stamped), with the draft's
+    charts as reviewed (`charts.json`): the approval changes the stamp alone."""
+    with chart_cache.using(ChartCache(known=chart_cache.load(folder))):
+        shown = monthly_context(data)
+    return _Documents(
+        pdf=lambda path: write_monthly_pdf(data, path, templates, shown),
+        page=lambda path: write_monthly_html(data, path, templates, config.record_urls, shown),
+    )
+
+
+def _statements_of(folder: Path) -> int:
+    """How many statements the month holds, as its `statements.json` lists them."""
+    index = folder / "statements" / STATEMENTS_INDEX
+    return len(json.loads(index.read_text(encoding="utf-8"))) if index.is_file() else 0
 
 
 def require_sendable(month: Month, to_date: bool = False, on: dt.date | None = None) -> None:

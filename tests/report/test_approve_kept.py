@@ -1,0 +1,156 @@
+"""An approval from the documents its draft kept (`OUT/YYYY-MM/approval/`): the stamp is
+swapped in where the draft left a placeholder, the PDF rendered from that, nothing computed
+again; a draft that kept none is rebuilt from its snapshot; a kept document changed or gone
+since the draft is refused, in one line, before anything is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, pdf_pages
+
+from reports.approval import read_manifest, write_manifest
+from reports.config import Config, load_config
+from reports.errors import ApprovalError
+from reports.monthly import approve_month, run_monthly
+from reports.periods import Month
+from reports.render import unstamped
+from reports.render.templates import Templates
+from reports.report.model import Stamp
+from reports.sandbox import Sandbox
+from reports.sandbox.generate import Sizes
+from tests.conftest import MakeSandbox
+
+MONTH = Month.parse("2026-10")
+SMALL = Sizes(mobility_cases=8, plannr_cases=4, plannr_clients=4, willsuite_cases=14)
+#: Markup and a right-to-left override in a name: the stamp prints it as text, isolated.
+BY = "Jo <b>Bloggs</b> & \u202eCo"
+
+
+def settings() -> Config:
+    """`--config demo/reports.toml`, with nothing from the environment: the firm is the
+    draft's, kept in its snapshot."""
+    return load_config(ROOT / "demo" / "reports.toml", environ={})
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def draft(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small month's draft, built live: the output folder."""
+    server: Sandbox = make_sandbox(seed=5, sizes=SMALL)
+    out = tmp_path_factory.mktemp("draft")
+    run_monthly(MONTH, server.demo(settings()), out, workers=1)
+    return out
+
+
+@pytest.fixture
+def out(draft: Path, tmp_path: Path) -> Path:
+    """A copy of the draft's output folder, for a test to approve or spoil."""
+    shutil.copytree(draft, tmp_path / "output")
+    return tmp_path / "output"
+
+
+def test_the_draft_keeps_both_documents_with_a_placeholder_for_the_stamp(draft: Path) -> None:
+    month = draft / str(MONTH)
+    kept = unstamped.load(month)
+    assert kept is not None
+    # Laid out as approved: no watermark, the stamp's words to come.
+    assert "watermark" not in kept.pdf_html and "DRAFT" not in kept.pdf_html
+    assert kept.web_html.count(unstamped.PLACEHOLDER) == 1
+    manifest = read_manifest(month)
+    assert manifest is not None and manifest.stamp.is_draft
+    assert {unstamped.PDF_HTML, unstamped.WEB_HTML} <= set(manifest.files)
+    # The draft's own documents say Draft, on every page of the PDF.
+    pages = pdf_pages(month / f"report-{MONTH}.pdf")
+    assert all("DRAFT" in page for page in pages)
+
+
+def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothing(
+    out: Path,
+) -> None:
+    month = out / str(MONTH)
+    before = contents(month)
+    approved = approve_month(MONTH, settings(), out, BY, workers=1)
+    assert "read" in approved.timings and "compute" not in approved.timings
+    stamp = approved.stamp
+    assert stamp.by == BY
+    after = contents(month)
+    kept = unstamped.load(month)
+    assert kept is not None
+    page = after[f"report-{MONTH}.html"].decode()
+    assert page == kept.stamped(stamp).web_html
+    assert unstamped.PLACEHOLDER not in page and "DRAFT" not in page
+    assert "\u2068Approved by Jo &lt;b&gt;Bloggs&lt;/b&gt; &amp; \u202eCo on " in page
+    # The PDF: approved on every page, the cover's included, and no Draft anywhere.
+    pages = pdf_pages(month / f"report-{MONTH}.pdf")
+    assert len(pages) > 2
+    assert pages[0].count("Approved by Jo <b>Bloggs</b> &") == 2  # the cover's header too
+    for number, text in enumerate(pages, 1):
+        assert "Approved by Jo <b>Bloggs</b> &" in text, number
+        assert "DRAFT" not in text and "Draft" not in text and unstamped.PLACEHOLDER not in text
+    # Everything else is the draft's file, byte for byte: statements, kept documents (the
+    # workbook may say who approved it in its Summary).
+    rendered = {f"report-{MONTH}.{kind}" for kind in ("pdf", "html", "xlsx")} | {"manifest.json"}
+    assert {n: d for n, d in after.items() if n not in rendered} == {
+        n: d for n, d in before.items() if n not in rendered
+    }
+    assert approved.statements == len([n for n in after if n.endswith(".pdf")]) - 1
+    manifest = read_manifest(month)
+    assert manifest is not None and manifest.sendable
+    assert (
+        manifest.files[f"report-{MONTH}.pdf"]
+        == hashlib.sha256(after[f"report-{MONTH}.pdf"]).hexdigest()
+    )
+
+
+def test_a_draft_that_kept_no_documents_is_rebuilt_from_its_snapshot(out: Path) -> None:
+    # A draft as an earlier version wrote it: no approval/ folder, nor in its manifest.
+    month = out / str(MONTH)
+    shutil.rmtree(month / unstamped.KEPT_FOLDER)
+    write_manifest(month, str(MONTH), Stamp.draft(), "manual")
+    approved = approve_month(MONTH, settings(), out, "Jo Partner", workers=1)
+    assert "compute" in approved.timings and "read" not in approved.timings
+    for text in pdf_pages(month / f"report-{MONTH}.pdf"):
+        assert "Approved by Jo Partner on " in text and "DRAFT" not in text
+    assert "Approved by Jo Partner on " in (month / f"report-{MONTH}.html").read_text()
+
+
+@pytest.mark.parametrize("name", [unstamped.PDF_HTML, unstamped.WEB_HTML])
+@pytest.mark.parametrize("spoil", ["changed", "is gone"])
+def test_a_kept_document_changed_or_gone_since_the_draft_is_refused(
+    out: Path, name: str, spoil: str
+) -> None:
+    path = out / str(MONTH) / name
+    if spoil == "changed":  # the placeholder still there: only the digest tells
+        path.write_text(path.read_text() + "<p>added after review</p>\n")
+    else:
+        path.unlink()
+    before = contents(out)
+    with pytest.raises(ApprovalError) as refused:
+        approve_month(MONTH, settings(), out, "Jo Partner", workers=1)
+    assert str(refused.value) == (
+        f"{name} of {MONTH} {spoil} since its draft was built: nothing was approved. Rerun "
+        f"reports monthly --month {MONTH}, look it over, then approve it"
+    )
+    assert contents(out) == before
+
+
+@pytest.mark.parametrize("web", [False, True])
+def test_the_stamp_swapped_in_reads_as_the_templates_print_it(web: bool) -> None:
+    templates = Templates()
+    stamp = Stamp.approved(BY, dt.datetime(2026, 11, 3, 12, 0, tzinfo=dt.UTC))
+    kept = unstamped.Kept(
+        templates.render("stamp.html", stamp=unstamped.PLACEHOLDER_STAMP, web=web),
+        templates.render("stamp.html", stamp=unstamped.PLACEHOLDER_STAMP, web=web),
+    )
+    direct = templates.render("stamp.html", stamp=stamp, web=web)
+    assert kept.stamped(stamp) == unstamped.Kept(direct, direct)
