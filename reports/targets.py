@@ -97,17 +97,36 @@ class AlertRule:
     figure: str | None = None
 
 
+#: Names a firm may give a figure by what it means: invoicing is the firm's revenue, its
+#: fees net of VAT (VAT is collected for HMRC, not earned); the gross figure is named by its
+#: own key, `invoiced_total`.
+ALIASES = {"invoiced": "invoiced_net", "invoicing": "invoiced_net"}
+
+
+def figure_key(name: str) -> str:
+    """The catalogue's key of the figure `name` means (`ALIASES`), else `name`."""
+    return ALIASES.get(name, name)
+
+
 def parse_targets(table: object, where: str, figures: Sequence[str]) -> tuple[Target, ...]:
     """`[targets.<figure>]` tables: `monthly`, `annual` or `months` (one of them), and
-    optionally `better` ("higher" or "lower"), `amber` and `red` (per cent of target)."""
+    optionally `better` ("higher" or "lower"), `amber` and `red` (per cent of target).
+    `<figure>` is a figure's key or an alias of it (`ALIASES`)."""
     if table is None:
         return ()
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: [targets] must hold one table per figure")
     targets = []
-    for figure, body in table.items():
-        name = f"{where}: [targets.{figure}]"
+    named: dict[str, str] = {}
+    for given_name, body in table.items():
+        name = f"{where}: [targets.{given_name}]"
+        figure = figure_key(given_name)
         _known(figure, figures, name)
+        if figure in named:
+            raise ConfigError(
+                f"{name}: {figure!r} has a target already, as [targets.{named[figure]}]"
+            )
+        named[figure] = given_name
         if not isinstance(body, Mapping):
             raise ConfigError(f"{name} must be a table (monthly = ..., or annual, or months)")
         unknown = sorted(set(body) - {"monthly", "annual", "months", "better", "amber", "red"})
@@ -160,7 +179,7 @@ def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[A
             level = _number(entry["invoiced_share_below"], f"{name} invoiced_share_below")
             rules.append(AlertRule(AlertKind.INVOICED_SHARE, level))
         elif keys in ({"figure", "above"}, {"figure", "below"}):
-            figure = str(entry["figure"])
+            figure = figure_key(str(entry["figure"]))
             _known(figure, figures, name)
             kind = AlertKind.ABOVE if "above" in keys else AlertKind.BELOW
             level = _number(entry[kind.value], f"{name} {kind.value}")

@@ -220,7 +220,7 @@ def test_the_demo_settings_are_in_the_repo_and_read() -> None:
     )
     assert tracked.returncode == 0, "demo/reports.toml is not tracked by git"
     config = load_config(demo, {})
-    assert {t.figure for t in config.targets} >= {"invoiced_total", "outstanding"}
+    assert {t.figure for t in config.targets} >= {"invoiced_net", "outstanding"}
     assert len(config.alerts) == 3 and not config.sources
 
 

@@ -31,7 +31,7 @@ from reports.report.alerts import Alert
 from reports.report.figures import Unit
 from reports.report.history import Behaviour, Trend
 from reports.report.model import Commentary, ReportData
-from reports.targets import AlertKind, Status
+from reports.targets import ALIASES, AlertKind, Status
 
 NONE = "n/a"
 #: The comparisons a placeholder may take after a figure's key.
@@ -189,6 +189,8 @@ def _markdown(text: str) -> str:
 def firm_commentary(source: str, data: ReportData, where: str) -> Commentary:
     """The firm's Markdown `source` (read from `where`) with its placeholders filled."""
     figures = figure_texts(data)
+    # {{ invoiced }} and {{ invoicing }} are the firm's revenue: its fees net of VAT.
+    figures.update({alias: figures[key] for alias, key in ALIASES.items() if key in figures})
     environment = jinja2.sandbox.SandboxedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
     )

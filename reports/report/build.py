@@ -497,6 +497,7 @@ def _headline(
             left_out.filter(pl.col("state") == ExpenseState.REJECTED.value)["report_amount"]
         ),
         invoices=invoices.height,
+        invoiced_net=total(invoices["total"]) - total(invoices["vat_amount"]),
         invoiced_total=total(invoices["total"]),
         vat_quarter_start=quarter[0],
         vat_quarter_end=quarter[1],

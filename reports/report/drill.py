@@ -16,7 +16,7 @@ from enum import StrEnum
 import polars as pl
 
 from reports.compute.invoicing import ExpenseState
-from reports.money import total
+from reports.money import MONEY, total
 from reports.report.figures import FIGURES, Figure
 from reports.report.model import ReportData
 from reports.report.settle import role_schema
@@ -277,6 +277,17 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
             invoices,
             _invoice_columns(money_in),
             None,
+            _INVOICE_LINKS,
+        ),
+        made(
+            "invoiced_net",
+            f"Invoices dated {month} (credit notes negative), each its gross total less the "
+            "VAT it states",
+            invoices.with_columns(
+                net_of_vat=(pl.col("total") - pl.col("vat_amount").fill_null(0)).cast(MONEY)
+            ),
+            (*_invoice_columns(money_in), Column("net_of_vat", "Net of VAT", Kind.MONEY, money_in)),
+            "net_of_vat",
             _INVOICE_LINKS,
         ),
         made(

@@ -197,10 +197,20 @@ FIGURES: tuple[Figure, ...] = (
         lambda ref, _: f"=SUBTOTAL(103,{ref('Invoices', 'id')})",
     ),
     Figure(
+        "invoiced_net",
+        "Fees invoiced this month, net of VAT",
+        Unit.INVOICE_MONEY,
+        lambda ref, _: (
+            f"=SUBTOTAL(109,{ref('Invoices', 'total')})"
+            f"-SUBTOTAL(109,{ref('Invoices', 'vat_amount')})"
+        ),
+    ),
+    Figure(
         "invoiced_total",
-        "Invoiced this month (gross, VAT included)",
+        "  gross, VAT included",
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Invoices', 'total')})",
+        "Invoiced this month, gross (VAT included)",
     ),
     Figure(
         "vat_box1",

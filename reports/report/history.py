@@ -57,6 +57,7 @@ BEHAVIOUR: dict[str, Behaviour] = {
     "expenses_awaiting_approval": Behaviour.FLOW,
     "expenses_rejected": Behaviour.FLOW,
     "invoices": Behaviour.FLOW,
+    "invoiced_net": Behaviour.FLOW,
     "invoiced_total": Behaviour.FLOW,
     "vat_box1": Behaviour.QUARTER_TO_DATE,
     "vat_box6": Behaviour.QUARTER_TO_DATE,
@@ -456,8 +457,14 @@ def monthly_figures(
         expenses_awaiting_approval=in_state(ExpenseState.AWAITING_APPROVAL),
         expenses_rejected=in_state(ExpenseState.REJECTED),
     )
+    # A VAT the header does not state counts none, as the workbook's SUBTOTAL of the VAT
+    # column does (the invoice is flagged as disagreeing with its lines).
     invoiced = by_month(
-        ready.checked, "invoice_date", invoices=pl.len(), invoiced_total=pl.col("total").sum()
+        ready.checked,
+        "invoice_date",
+        invoices=pl.len(),
+        invoiced_net=(pl.col("total") - pl.col("vat_amount").fill_null(0)).sum(),
+        invoiced_total=pl.col("total").sum(),
     )
 
     parts = [opened, closed, open_cases, spent, invoiced]

@@ -237,6 +237,10 @@ class Headline:
     #: Rejected expenses of the month, in the report currency: listed apart, in no total.
     expenses_rejected: Decimal
     invoices: int
+    #: The month's invoices (credit notes negative) net of VAT: their totals less the VAT
+    #: they state. The firm's revenue, which targets and commentary mean by invoicing.
+    invoiced_net: Decimal
+    #: The same invoices gross, VAT included: VAT is collected for HMRC, not earned.
     invoiced_total: Decimal
     #: The VAT quarter (HMRC stagger) that holds the month, and its boxes 1 and 6 on the
     #: invoice basis up to the month's end (0 when it has no sales).

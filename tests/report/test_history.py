@@ -170,6 +170,71 @@ def test_trends_equal_sums_worked_by_hand(fixed: Frames) -> None:
     assert invoiced.last_year == 0 and invoiced.last_year_change_pct is None
 
 
+def test_revenue_is_the_fees_net_of_vat_credit_notes_negative(fixed: Frames) -> None:
+    """Fees invoiced net of VAT: each invoice's total less its VAT, by its UK month; a
+    credit note (-£20.00 net, -£4.00 VAT) counts negative. The gross stays its own figure."""
+    credit = {**invoice("D", "2026-10-20", "-20.00", "2026-10-20", None), "status": "sent"}
+    frames = {
+        **fixed,
+        ("willsuite", "invoices"): pl.concat(
+            [fixed["willsuite", "invoices"], frame(WILLSUITE_INVOICES, [credit])]
+        ),
+        ("willsuite", "invoice_items"): pl.concat(
+            [
+                fixed["willsuite", "invoice_items"],
+                frame(WILLSUITE_INVOICE_ITEMS, [item("D", "-20.00")]),
+            ]
+        ),
+    }
+    d = Decimal
+    assert series(frames, "invoiced_net") == [d("100"), d("200"), d("30")]
+    assert series(frames, "invoiced_total") == [d("120"), d("240"), d("36")]
+    history = build_history(frames, "2026-10", 3, rates=rates.embedded())
+    net = history.trend("invoiced_net")
+    assert (net.ytd, net.previous, net.last_year) == (d("330"), d("200"), d(0))
+    headline = build_report_data(frames, "2026-10", rates=rates.embedded()).headline
+    assert (headline.invoiced_net, headline.invoiced_total) == (d("30"), d("36"))
+
+
+def test_invoicing_in_targets_alerts_and_commentary_means_the_net_figure(
+    frames: Frames, tmp_path: Path
+) -> None:
+    config = load_config(
+        _config(
+            tmp_path,
+            "[targets.invoiced]\nmonthly = 5000\n[targets.invoiced_total]\nmonthly = 6000\n"
+            "[[alerts]]\nfigure = 'invoicing'\nbelow = 1\n",
+        ),
+        {},
+    )
+    assert {t.figure: t.monthly[0] for t in config.targets} == {
+        "invoiced_net": Decimal(5000),
+        "invoiced_total": Decimal(6000),
+    }
+    assert [rule.figure for rule in config.alerts] == ["invoiced_net"]
+    with pytest.raises(ConfigError, match=r"has a target already, as \[targets.invoiced\]"):
+        load_config(
+            _config(
+                tmp_path, "[targets.invoiced]\nmonthly = 1\n[targets.invoiced_net]\nmonthly = 1\n"
+            ),
+            {},
+        )
+    data = build_report_data(frames, "2026-10", rates=rates.embedded(), history_months=12)
+    headline = data.headline
+    assert headline.invoiced_net < headline.invoiced_total
+    written = firm_commentary(
+        "{{ invoiced }} | {{ invoicing.label }} | {{ invoiced_net }} | {{ invoiced_total }} | "
+        "{{ invoiced_total.label }}",
+        data,
+        "test.md",
+    )
+    net, gross = f"£{headline.invoiced_net:,.2f}", f"£{headline.invoiced_total:,.2f}"
+    assert written.text == (
+        f"{net} | Fees invoiced this month, net of VAT | {net} | {gross} | "
+        "Invoiced this month, gross (VAT included)"
+    )
+
+
 def test_a_financial_year_from_january_adds_the_calendar_year(fixed: Frames) -> None:
     history = build_history(fixed, "2026-10", 3, rates=rates.embedded(), financial_year_start=1)
     assert history.year_start == Month(2026, 1)

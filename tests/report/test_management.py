@@ -105,7 +105,7 @@ def test_the_monthly_email_opens_with_alerts_and_figures(result: MonthlyResult) 
     invoiced = history(result).trend("invoiced_total")
     flowed = " ".join(body.split())  # the text part is wrapped at 72 characters
     assert (
-        f"Invoiced this month (gross, VAT included): £{invoiced.value:,.2f} against "
+        f"Invoiced this month, gross (VAT included): £{invoiced.value:,.2f} against "
         "£100,000.00: off track"
     ) in flowed
     assert "Commentary\n\nWe invoiced £" in body or "Commentary\nWe invoiced £" in body
