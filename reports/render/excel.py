@@ -39,7 +39,8 @@ from reports.render.workbook import (
     money_format,
     naive_uk,
 )
-from reports.report.figures import FIGURES, visible_sum
+from reports.report.coverage import shows
+from reports.report.figures import shown_figures, visible_sum
 from reports.report.model import ReportData
 
 __all__ = [
@@ -90,6 +91,12 @@ def expense_columns(report_currency: str) -> tuple[Col, ...]:
 
 
 def sheets_for(data: ReportData) -> list[Sheet]:
+    """The month's detail sheets, those of the configured sources alone (`report.coverage`):
+    no Expenses sheet for a firm without the system that sends expenses."""
+    return [sheet for sheet in _every_sheet(data) if shows(data, sheet.table)]
+
+
+def _every_sheet(data: ReportData) -> list[Sheet]:
     report_currency = data.report_currency
     invoice_currency = data.invoice_currency  # the VAT and debt tables carry no currency column
     items = data.invoice_items.join(
@@ -416,13 +423,13 @@ def write_trends_workbook(data: ReportData, path: str | Path) -> Path:
 def month_layout(data: ReportData) -> Layout:
     """Everything the month's workbook holds, for a writer to put on disk."""
     sheets = tuple(sheets_for(data))
-    chart_sheet = next(s for s in sheets if s.table == "InvoicingByMonth")
-    labels = max(len(figure.label_for(data)) for figure in FIGURES) + 2
+    chart_sheet = next((s for s in sheets if s.table == "InvoicingByMonth"), None)
+    labels = max(len(figure.label_for(data)) for figure in shown_figures(data)) + 2
     summary = tuple(summary_rows(data, sheets))
     grids: tuple[Grid, ...] = ()
     pages = page_setups(data, sheets)
     if data.history is not None:
-        labelled = {figure.label_for(data): figure.key for figure in FIGURES}
+        labelled = {figure.label_for(data): figure.key for figure in shown_figures(data)}
         rows = {
             labelled[row[0].value]: number
             for number, row in enumerate(summary, start=1)
@@ -434,7 +441,9 @@ def month_layout(data: ReportData) -> Layout:
         sheets=sheets,
         grids=grids,
         summary=summary,
-        chart=Chart(chart_sheet, y_title=f"Amount in {data.report_currency}"),
+        chart=Chart(chart_sheet, y_title=f"Amount in {data.report_currency}")
+        if chart_sheet is not None
+        else None,
         summary_widths=(max(SUMMARY_WIDTHS[0], labels), *SUMMARY_WIDTHS[1:]),
         pages=pages,
         defined_names={
@@ -507,7 +516,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
     targeted = any(t.target is not None for t in trends.values())
     target_header = (Cell("Target", bold=True), Cell("Status", bold=True)) if targeted else ()
     rows += [(), (Cell("Figure", bold=True), Cell("Value", bold=True), *target_header)]
-    for figure in FIGURES:
+    for figure in shown_figures(data):
         currency = figure.currency_for(data)
         number_format = money_format(currency) if currency else "0"
         trend = trends.get(figure.key)
@@ -526,53 +535,55 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
                 *status,
             )
         )
-    rows += [
-        (),
-        (
-            Cell("Expenses by currency", bold=True),
-            Cell("Amount", bold=True),
-            Cell(f"In {data.report_currency}", bold=True),
-        ),
-    ]
-    currency_range = ref("Expenses", "currency_code")
-    first = len(rows) + 1  # the sheet's row of the first currency (rows count from 1)
-    by_currency = data.expenses_by_currency
-    for currency, amount, converted in by_currency.select(
-        "currency_code", "amount", "report_amount"
-    ).iter_rows():
-        where = (currency_range, f'"{currency}"')
+    # Expenses come from one system: a firm without it has no such table.
+    if shows(data, "Expenses"):
+        rows += [
+            (),
+            (
+                Cell("Expenses by currency", bold=True),
+                Cell("Amount", bold=True),
+                Cell(f"In {data.report_currency}", bold=True),
+            ),
+        ]
+        currency_range = ref("Expenses", "currency_code")
+        first = len(rows) + 1  # the sheet's row of the first currency (rows count from 1)
+        by_currency = data.expenses_by_currency
+        for currency, amount, converted in by_currency.select(
+            "currency_code", "amount", "report_amount"
+        ).iter_rows():
+            where = (currency_range, f'"{currency}"')
+            rows.append(
+                (
+                    Cell(currency),
+                    Cell(
+                        "=" + visible_sum(ref("Expenses", "amount"), where),
+                        money_format(currency),
+                        formula=True,
+                        cached=amount,
+                    ),
+                    Cell(
+                        "=" + visible_sum(ref("Expenses", "report_amount"), where),
+                        report_format,
+                        formula=True,
+                        cached=converted,
+                    ),
+                )
+            )
+        last = len(rows)
+        total = by_currency["report_amount"].sum() if by_currency.height else 0
         rows.append(
             (
-                Cell(currency),
+                Cell("Total (each currency converted)", bold=True),
+                Cell(),
                 Cell(
-                    "=" + visible_sum(ref("Expenses", "amount"), where),
-                    money_format(currency),
-                    formula=True,
-                    cached=amount,
-                ),
-                Cell(
-                    "=" + visible_sum(ref("Expenses", "report_amount"), where),
+                    f"=SUM(C{first}:C{last})" if last >= first else "=0",
                     report_format,
+                    bold=True,
                     formula=True,
-                    cached=converted,
+                    cached=total or 0,
                 ),
             )
         )
-    last = len(rows)
-    total = by_currency["report_amount"].sum() if by_currency.height else 0
-    rows.append(
-        (
-            Cell("Total (each currency converted)", bold=True),
-            Cell(),
-            Cell(
-                f"=SUM(C{first}:C{last})" if last >= first else "=0",
-                report_format,
-                bold=True,
-                formula=True,
-                cached=total or 0,
-            ),
-        )
-    )
     if data.missing_sources:
         rows += [
             (),

@@ -29,7 +29,8 @@ from reports.output import atomic_write
 from reports.render import charts
 from reports.render.commentary import alert_sentence, amount, percent, signed
 from reports.render.templates import Templates, day, money
-from reports.report.figures import FIGURES, vat_quarter
+from reports.report.coverage import shown_parts
+from reports.report.figures import shown_figures, vat_quarter
 from reports.report.model import ReportData, Statement, StatementKind
 
 if TYPE_CHECKING:
@@ -72,9 +73,10 @@ def _common(data: ReportData) -> dict[str, Any]:
 
 
 def figures(data: ReportData) -> list[tuple[str, str]]:
-    """The headline figures as (label, value as printed), in the catalogue's order."""
+    """The headline figures of the configured sources as (label, value as printed), in the
+    catalogue's order."""
     shown = []
-    for figure in FIGURES:
+    for figure in shown_figures(data):
         value = figure.value_for(data)
         currency = figure.currency_for(data)
         text = money(value, currency) if currency else str(value)  # type: ignore[arg-type]
@@ -169,8 +171,10 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         ],
         "headline": headline,
         "figures": figures(data),
-        "figure_keys": [figure.key for figure in FIGURES],
-        "statuses": [statuses.get(figure.key, "") for figure in FIGURES],
+        "figure_keys": [figure.key for figure in shown_figures(data)],
+        "statuses": [statuses.get(figure.key, "") for figure in shown_figures(data)],
+        # Which sections show: those of the configured sources (`report.coverage`).
+        "shows": shown_parts(data),
         "has_targets": bool(statuses),
         "alerts": [alert_sentence(alert) for alert in data.alerts],
         "commentary": data.commentary,

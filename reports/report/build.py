@@ -302,6 +302,7 @@ def build_report_data(
             targets=targets,
             sent=sent,
             settled=ready,
+            sources=data.configured,
         )
         data = dataclasses.replace(data, history=history)
     return dataclasses.replace(data, alerts=triggered(alert_rules, data))

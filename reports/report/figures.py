@@ -11,12 +11,14 @@ that every formula, recalculated, equals the `Headline` value, and follows a fil
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
 from reports.compute.invoicing import ExpenseState
 from reports.report.model import ReportData
+from reports.sources.base import Role
+from reports.sources.registry import provider
 
 #: `ref(table, field)`: the absolute range of one column of one of the workbook's tables.
 Ref = Callable[[str, str], str]
@@ -50,6 +52,23 @@ class Figure:
     #: What a figure shown under another ("  of which ...") is called on its own (in an
     #: alert, a commentary, a trend's caption); None where the label says it already.
     name: str | None = None
+    #: The roles of the records it is made from: it shows when a configured source plays
+    #: one of them (`ReportData.plays`); none, every source's (cases, data quality).
+    needs: frozenset[Role] = frozenset()
+
+    def sources(self) -> frozenset[str]:
+        """The registered sources that play its roles (none: it is every source's)."""
+        return frozenset(
+            schema.source for role in self.needs if (schema := provider(role)) is not None
+        )
+
+    def shown_with(self, configured: Collection[str]) -> bool:
+        """Whether a report from the `configured` sources shows it: a firm sees the
+        figures of its own sources only."""
+        return not self.needs or not self.sources().isdisjoint(configured)
+
+    def shown_in(self, data: ReportData) -> bool:
+        return self.shown_with(data.configured)
 
     def label_for(self, data: ReportData) -> str:
         return self.label.format(currency=data.report_currency, vat_quarter=vat_quarter(data))
@@ -156,12 +175,14 @@ FIGURES: tuple[Figure, ...] = (
         "Expenses this month (invoiced, approved or pending; not rejected)",
         Unit.COUNT,
         lambda ref, _: f"=SUBTOTAL(103,{ref('Expenses', 'id')})",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_converted",
         "Expenses this month in {currency} (invoiced, approved or pending)",
         Unit.REPORT_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Expenses', 'report_amount')})",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_invoiced",
@@ -169,6 +190,7 @@ FIGURES: tuple[Figure, ...] = (
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.INVOICED.value),
         "Expenses invoiced this month in {currency}",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_to_be_invoiced",
@@ -176,6 +198,7 @@ FIGURES: tuple[Figure, ...] = (
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.TO_BE_INVOICED.value),
         "Approved expenses to be invoiced this month in {currency}",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_awaiting_approval",
@@ -183,18 +206,21 @@ FIGURES: tuple[Figure, ...] = (
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.AWAITING_APPROVAL.value),
         "Pending expenses awaiting approval this month in {currency}",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_rejected",
         "Rejected expenses this month in {currency} (in no total)",
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.REJECTED.value, "ExpensesLeftOut"),
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "invoices",
         "Invoices issued this month",
         Unit.COUNT,
         lambda ref, _: f"=SUBTOTAL(103,{ref('Invoices', 'id')})",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "invoiced_net",
@@ -204,6 +230,7 @@ FIGURES: tuple[Figure, ...] = (
             f"=SUBTOTAL(109,{ref('Invoices', 'total')})"
             f"-SUBTOTAL(109,{ref('Invoices', 'vat_amount')})"
         ),
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "invoiced_total",
@@ -211,24 +238,28 @@ FIGURES: tuple[Figure, ...] = (
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Invoices', 'total')})",
         "Invoiced this month, gross (VAT included)",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "vat_box1",
         "VAT box 1, VAT due on sales: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
         _vat("vat"),
+        needs=frozenset({Role.INVOICE_ITEMS}),
     ),
     Figure(
         "vat_box6",
         "VAT box 6, sales excluding VAT: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
         _vat("net_sales"),
+        needs=frozenset({Role.INVOICE_ITEMS}),
     ),
     Figure(
         "outstanding",
         "Outstanding at month end (every unpaid invoice)",
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('AgedDebt', 'amount')})",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "overdue_90_plus",
@@ -238,6 +269,7 @@ FIGURES: tuple[Figure, ...] = (
             "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
         ),
         "Debt over 90 days past due at month end",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "quality_flags",
@@ -246,3 +278,8 @@ FIGURES: tuple[Figure, ...] = (
         lambda ref, _: f"=SUBTOTAL(103,{ref('DataQuality', 'check')})",
     ),
 )
+
+
+def shown_figures(data: ReportData) -> tuple[Figure, ...]:
+    """The catalogue's figures `data` shows, in its order: those of the configured sources."""
+    return tuple(figure for figure in FIGURES if figure.shown_in(data))

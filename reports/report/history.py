@@ -15,7 +15,7 @@ docs/calculations.md, "History".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -274,12 +274,15 @@ def build_history(
     targets: Sequence[Target] = (),
     sent: Mapping[Month, Mapping[str, Decimal]] | None = None,
     settled: Settled | None = None,
+    sources: Collection[str] | None = None,
 ) -> History:
     """The history of every headline figure over the `months` months to `month`.
 
     `sent` gives figures as earlier reports sent them, by month (`reports.archive`); a
     month whose records now give another value is listed in `restated`. `settled` is the
     month's `settle` result, when the caller has it already (the monthly run does).
+    Only the figures of the configured `sources` (by default those `frames` come from)
+    have a trend: another system's would be a flat line of zeros.
     """
     month = Month.parse(month) if isinstance(month, str) else month
     if months < 1:
@@ -298,6 +301,7 @@ def build_history(
     }
     by_target = {target.figure: target for target in targets}
     shown = computed[-months:]
+    configured = {source for source, _ in frames} if sources is None else sources
     trends = tuple(
         _trend(
             figure,
@@ -308,6 +312,7 @@ def build_history(
             by_target.get(figure.key),
         )
         for figure in HISTORY_FIGURES
+        if figure.shown_with(configured)
     )
     by_month = table.filter(pl.col("month") >= shown[0].start).select("month", *BEHAVIOUR)
     return History(
@@ -315,7 +320,9 @@ def build_history(
         year_start=year_start,
         by_month=by_month,
         trends=trends,
-        restated=_restated(values, sent or {}),
+        restated=_restated(values, sent or {}).filter(
+            pl.col("figure").is_in([trend.key for trend in trends])
+        ),
     )
 
 
