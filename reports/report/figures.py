@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from reports.compute.invoicing import ExpenseState
+from reports.report import open_cases
 from reports.report.model import ReportData
 from reports.sources.base import Role
 from reports.sources.registry import provider
@@ -44,7 +45,8 @@ PERIOD_START_CELL = "Summary!$B$2"
 class Figure:
     key: str
     #: The label; `{currency}` stands for the report currency, `{vat_quarter}` for the VAT
-    #: quarter that holds the month ("quarter Oct-Dec 2026 to 31 Oct 2026").
+    #: quarter that holds the month ("quarter Oct-Dec 2026 to 31 Oct 2026"),
+    #: `{closing_sources}` for the configured sources whose cases record their closing.
     label: str
     unit: Unit
     #: The Excel formula (with its `=`), given `ref` and the report.
@@ -71,16 +73,31 @@ class Figure:
         return self.shown_with(data.configured)
 
     def label_for(self, data: ReportData) -> str:
-        return self.label.format(currency=data.report_currency, vat_quarter=vat_quarter(data))
+        return self.label.format(
+            currency=data.report_currency,
+            vat_quarter=vat_quarter(data),
+            closing_sources=open_cases.covered([s.name for s in data.sources]),
+        )
 
     def title_for(self, data: ReportData) -> str:
         """The figure's name standing alone: its `name`, else its label."""
-        return self.title_in(data.report_currency, vat_quarter(data))
+        return self.title_in(
+            data.report_currency,
+            vat_quarter(data),
+            open_cases.covered([s.name for s in data.sources]),
+        )
 
-    def title_in(self, report_currency: str, quarter: str) -> str:
-        """`title_for`, given the report currency and the words for the VAT quarter."""
+    def title_in(
+        self, report_currency: str, quarter: str, closing_sources: str | None = None
+    ) -> str:
+        """`title_for`, given the report currency, the words for the VAT quarter and the
+        sources whose cases record closing (by default every registered one's)."""
         text = self.name or self.label
-        return text.format(currency=report_currency, vat_quarter=quarter).strip()
+        if closing_sources is None:
+            closing_sources = open_cases.covered(open_cases.closing_sources())
+        return text.format(
+            currency=report_currency, vat_quarter=quarter, closing_sources=closing_sources
+        ).strip()
 
     def currency_for(self, data: ReportData) -> str | None:
         """The currency the value is in; None for a count."""
@@ -166,7 +183,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "open_cases",
-        "Cases open at month end",
+        "Cases open at month end ({closing_sources})",
         Unit.COUNT,
         _cases("open_at_end"),
     ),

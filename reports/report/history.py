@@ -28,7 +28,8 @@ from reports.money import MONEY, total
 from reports.periods import Month, Period, period_bounds
 from reports.report.figures import FIGURES, Figure, Unit
 from reports.report.model import Frames
-from reports.report.settle import Settled, open_at, settle
+from reports.report.open_cases import open_at_end
+from reports.report.settle import Settled, settle
 from reports.targets import Status, Target
 
 ZERO = Decimal(0)
@@ -441,10 +442,11 @@ def monthly_figures(
     cases = ready.cases
     opened = by_month(cases, "opened_on", cases_opened=pl.len())
     closed = by_month(cases, "closed_on", cases_closed=pl.len())
+    # Only the cases of sources that record closing: the others' would be open for ever.
     open_cases = (
-        calendar.join(cases.select("opened_on", "closed_on"), how="cross")
+        calendar.join(cases.select("source", "opened_on", "closed_on"), how="cross")
         .group_by("month")
-        .agg(open_cases=open_at(pl.col("_end")).sum())
+        .agg(open_cases=open_at_end(pl.col("_end")).sum())
     )
 
     expenses = ready.expenses
