@@ -9,13 +9,16 @@ import dataclasses
 import email
 import email.policy
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
 
-from reports.config import DeliverySettings, EmailSettings
+from reports.config import DeliverySettings, EmailSettings, load_config
+from reports.errors import ConfigError, TemplateError
 from reports.monthly import MonthlyResult, run_monthly
 from reports.periods import Month
+from reports.render.commentary import firm_commentary
 from reports.sandbox.data import Sizes
 from tests.conftest import MakeSandbox
 from tests.helpers import pdf_pages
@@ -37,6 +40,12 @@ SHEETS = {
     "willsuite": {"Invoices", "Invoice items", "VAT", "Aged debt"},
 }
 #: The figures' keys, as the web page links them (`#figure-<key>`).
+WILLSUITE = """[willsuite]
+url = "https://willsuite.example/api"
+client_id = "id"
+client_secret = "secret"
+
+"""
 FIGURE_PREFIXES = {
     "mobility": ("expenses",),
     "plannr": ("incomes",),
@@ -138,3 +147,48 @@ def test_the_monthly_email_lists_only_the_configured_sources_figures(
     for other in others(source):
         for words in SAID[other]:
             assert words not in body, f"{source} alone: the email says {words!r} of {other}"
+
+
+def test_a_commentary_naming_another_sources_figure_is_refused(
+    months: dict[str, MonthlyResult],
+) -> None:
+    data = months["willsuite"].data
+    assert "invoiced" in firm_commentary("We invoiced {{ invoiced_total }}.", data, "c.md").text
+    with pytest.raises(TemplateError) as refused:
+        firm_commentary("Spent {{ expenses_converted }}.", data, "c.md")
+    assert str(refused.value) == (
+        "commentary c.md: {{ expenses_converted }} is a figure of mobility, which is not "
+        "configured: the report does not show it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ("[targets.expenses_converted]\nmonthly = 100\n", "[targets.expenses_converted]"),
+        ('[[alerts]]\nfigure = "expenses"\nabove = 3\n', '[[alerts]] figure = "expenses"'),
+    ],
+)
+def test_a_target_or_alert_on_another_sources_figure_is_a_config_error(
+    tmp_path: Path, table: str, named: str
+) -> None:
+    file = tmp_path / "reports.toml"
+    file.write_text(WILLSUITE + table, encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(file, {})
+    assert str(refused.value) == (
+        f"{file}: {named} is a figure of mobility, which is not configured (configured: "
+        "willsuite): remove it or configure that source"
+    )
+    # Its own source's figures, and every source's, are fine.
+    file.write_text(
+        WILLSUITE + "[targets.invoiced_total]\nmonthly = 1\n[targets.cases_opened]\nmonthly = 1\n"
+    )
+    assert {t.figure for t in load_config(file, {}).targets} == {"invoiced_total", "cases_opened"}
+
+
+def test_without_a_source_configured_every_figure_may_have_a_target(tmp_path: Path) -> None:
+    """The sandbox, which serves every source, stands in for them (`--sandbox`, notebooks)."""
+    file = tmp_path / "reports.toml"
+    file.write_text("[targets.expenses_converted]\nmonthly = 100\n", encoding="utf-8")
+    assert [t.figure for t in load_config(file, {}).targets] == ["expenses_converted"]
