@@ -130,6 +130,19 @@ def test_a_table_sorts_by_a_column_both_ways(web: Opened) -> None:
     assert values() == sorted(ascending, reverse=True)
 
 
+def test_a_table_sorts_from_the_keyboard(web: Opened) -> None:
+    table = "#figure-expenses table"
+    header = f"{table} thead th[data-kind='money']"
+    # Each heading that sorts is a button, reached with Tab and pressed with Enter.
+    web.page.focus(f"{header} button.sort")
+    web.page.keyboard.press("Enter")
+    assert web.page.get_attribute(header, "aria-sort") == "ascending"
+    web.page.keyboard.press("Space")
+    assert web.page.get_attribute(header, "aria-sort") == "descending"
+    # What a filter leaves is read out as it changes.
+    assert web.page.get_attribute(f"{table} td.shown", "aria-live") == "polite"
+
+
 def test_a_filter_adds_up_the_rows_it_leaves(web: Opened, month: MonthlyResult) -> None:
     expenses = month.data.expenses
     client = expenses["client_name"].drop_nulls()[0]
