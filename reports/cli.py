@@ -6,6 +6,7 @@ Each command parses its options, makes one library call, and prints what came of
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
 import os
@@ -307,13 +308,56 @@ def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
 
 
 month_and_config = options(month_option, config_option)
+
+
+class DayType(click.ParamType):
+    """A day, YYYY-MM-DD, as a `datetime.date`; anything else is a one-line error."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise OneLineError(f"{value!r} is not a day: give it as YYYY-MM-DD") from None
+
+
+#: approve and email: the month, or with --chase a day's payment reminders instead.
+month_or_chase = options(
+    click.option(
+        "--month",
+        type=MonthType(),
+        help="The month to approve or send, YYYY-MM (or --chase DAY instead).",
+    ),
+    click.option(
+        "--chase",
+        "chase_day",
+        type=DayType(),
+        help="The payment reminders drafted by reports chase --as-of DAY (YYYY-MM-DD), "
+        "instead of a month.",
+    ),
+    config_option,
+)
+
+
+def _month_or_chase(month: Month | None, chase_day: dt.date | None) -> Month | None:
+    """The month asked for; None with --chase. Exactly one of the two is given."""
+    if (month is None) == (chase_day is None):
+        raise OneLineError("give --month YYYY-MM or --chase YYYY-MM-DD (one of them)")
+    return month
+
+
 #: What the commands that fetch and render one part of the report (excel, pdf) share.
 rendering_options = options(
     currency_option, firm_option, sandbox_option, months_option, commentary_option
 )
 
 
-def report_delivery(delivery: Delivery, config: Config, month: Month) -> None:
+def report_delivery(delivery: Delivery, config: Config, month: Month | None) -> None:
     """What was sent, each message not sent and why, and one summary line; exit status 1
     when any message was not sent or may not have arrived (after the rest were sent)."""
     from reports.delivery.email import day, describe_changes
@@ -330,10 +374,14 @@ def report_delivery(delivery: Delivery, config: Config, month: Month) -> None:
         click.echo(
             f"uncertain: {message.key} to {printable(message.to)} ({printable(clients)}), handed "
             f"over on {day(message.started_at)} with no answer recorded: it may have arrived. "
-            f"If it did not, reports email --month {month} --resend {message.key}",
+            + (
+                f"If it did not, reports email --month {month} --resend {message.key}"
+                if month is not None
+                else "A reminder that may have gone is never sent again: ask the client"
+            ),
             err=True,
         )
-    if delivery.changed:
+    if delivery.changed and month is not None:
         click.echo(f"note: {printable(describe_changes(delivery.changed, month))}", err=True)
     if delivery.monthly_note:
         click.echo(f"note: {delivery.monthly_note}", err=True)
@@ -540,7 +588,7 @@ def pdf(
 
 
 @main.command()
-@month_and_config
+@month_or_chase
 @to_date_refused_option
 @out_option
 @templates_option
@@ -563,7 +611,8 @@ def pdf(
 @friendly_errors
 @one_run_at_a_time
 def email(
-    month: Month,
+    month: Month | None,
+    chase_day: dt.date | None,
     to_date: bool,
     config_path: Path | None,
     out: Path,
@@ -583,6 +632,11 @@ def email(
     from reports.monthly import require_sendable
     from reports.render.templates import Templates
 
+    month = _month_or_chase(month, chase_day)
+    if month is None:
+        assert chase_day is not None
+        _send_reminders(out, chase_day, load_config(config_path))
+        return
     require_sendable(month, to_date)
     folder = out / str(month)
     with sources_config(config_path, sandbox) as config:
@@ -725,7 +779,7 @@ def _say_stamp(stamp: Stamp, month: Month) -> None:
 
 
 @main.command()
-@month_and_config
+@month_or_chase
 @to_date_refused_option
 @out_option
 @click.option(
@@ -740,7 +794,8 @@ def _say_stamp(stamp: Stamp, month: Month) -> None:
 @friendly_errors
 @one_run_at_a_time
 def approve(
-    month: Month,
+    month: Month | None,
+    chase_day: dt.date | None,
     to_date: bool,
     config_path: Path | None,
     out: Path,
@@ -760,6 +815,15 @@ def approve(
     of its own meanwhile; --workers 1 renders it in this one."""
     from reports.monthly import approve_month, require_sendable
 
+    month = _month_or_chase(month, chase_day)
+    if month is None:
+        from reports.chase import READABLE, approve_chase, chase_folder
+
+        assert chase_day is not None
+        count = approve_chase(out, chase_day, by)
+        folder = chase_folder(out, chase_day)
+        click.echo(f"{folder / READABLE}  {count} reminders approved by {by}")
+        return
     require_sendable(month, to_date)
     ensure_month_writable(out / str(month))
 
@@ -776,6 +840,61 @@ def approve(
         )
     click.echo(f"{result.folder / 'manifest.json'}  {result.stamp.label}")
     report_changes(result.folder, month)
+
+
+def _send_reminders(out: Path, day: dt.date, config: Config) -> None:
+    """Send the approved reminders of `day`; say what went, and exit 1 as `email` does."""
+    from reports.chase import send_chase
+
+    report_delivery(send_chase(out, day, config), config, None)
+
+
+@main.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DayType(),
+    help="The day to chase on, YYYY-MM-DD. Default: today (the firm's UK day).",
+)
+@config_option
+@out_option
+@templates_option
+@firm_option
+@sandbox_option
+@friendly_errors
+@one_run_at_a_time
+def chase(
+    as_of: dt.date | None,
+    config_path: Path | None,
+    out: Path,
+    templates_dir: Path | None,
+    firm: str,
+    sandbox: bool,
+) -> None:
+    """Draft the payment reminders due on --as-of by the [credit_control] schedule, from
+    the invoices unpaid that day (fetched now), into OUT/chase/YYYY-MM-DD/: reminders.md
+    to read, reminders.json to send. Each step of each invoice is asked for once, never
+    after payment, never of an excluded client or below the minimum. Then reports approve
+    --chase DAY --by NAME and reports email --chase DAY; with [delivery] approval = "auto"
+    they are sent at once. Safe to rerun: what was sent is not asked again."""
+    from reports.chase import READABLE, build_chase, chase_period, require_chase
+    from reports.monthly import report_data
+    from reports.periods import today
+    from reports.render.templates import Templates
+
+    day = as_of or today()
+    templates = Templates(templates_dir)
+    require_chase(day, load_config(config_path), templates)
+    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
+        data = report_data(chase_period(day), config, firm=firm, on_progress=on_progress)
+        draft = build_chase(day, config, out, data, templates)
+    for item in draft.skipped:
+        click.echo(f"not sent: {printable(item.detail)}", err=True)
+    click.echo(f"{draft.folder / READABLE}  {len(draft.reminders)} reminders drafted")
+    if config.delivery.approval == "auto":
+        _send_reminders(out, day, config)
+    elif draft.reminders:
+        click.echo(f"draft: read it, then reports approve --chase {day} --by NAME", err=True)
 
 
 @main.command()

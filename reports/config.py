@@ -12,13 +12,14 @@ import functools
 import os
 import string
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from reports.chase_settings import CreditControl, parse_credit_control
 from reports.errors import ConfigError
 from reports.targets import AlertRule, Target, parse_alerts, parse_targets
 
@@ -170,6 +171,8 @@ class Config:
     #: `[<source>] record_url`: each source's record pages in its web app, by kind of
     #: record (`RECORD_KINDS`), a template with `{id}`.
     record_urls: Mapping[str, Mapping[str, str]]
+    #: `[credit_control]`: the payment reminders' schedule; None where nobody is chased.
+    credit_control: CreditControl | None
 
     def __init__(
         self,
@@ -185,6 +188,7 @@ class Config:
         delivery: DeliverySettings | None = None,
         record_urls: Mapping[str, Mapping[str, str]] | None = None,
         dask_scheduler: str | None = None,
+        credit_control: CreditControl | None = None,
         **by_source: object,
     ) -> None:
         known = _registry()
@@ -207,6 +211,7 @@ class Config:
         object.__setattr__(self, "delivery", delivery or DeliverySettings())
         object.__setattr__(self, "record_urls", dict(record_urls or {}))
         object.__setattr__(self, "dask_scheduler", dask_scheduler)
+        object.__setattr__(self, "credit_control", credit_control)
 
     def __getattr__(self, name: str) -> object:
         """`config.<source>`: that source's settings, or None when it is not configured."""
@@ -285,6 +290,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     figures = _figure_keys()
     targets = parse_targets(table.pop("targets", None), table_name, figures)
     alerts = parse_alerts(table.pop("alerts", None), table_name, figures)
+    credit_control = parse_credit_control(table.pop("credit_control", None), table_name)
     sources = _registry()
     record_urls = _record_urls(table, list(sources), table_name)
     keys = dict(_KEYS) | {
@@ -355,8 +361,6 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             user=values.get(("smtp", "user")),
             password=Secret(password) if password else None,
         )
-    if source_settings:  # with none, the sandbox serves every source's figures
-        _refuse_figures_not_configured(targets, alerts, list(source_settings), table_name)
     email_table = table.get("email", {})
     addresses = email_table.get("client_addresses", {}) if isinstance(email_table, dict) else {}
     if not isinstance(addresses, dict):
@@ -389,6 +393,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         delivery=_delivery(values, name),
         record_urls=record_urls,
         dask_scheduler=values.get(("render", "dask_scheduler")),
+        credit_control=credit_control,
     )
 
 
@@ -506,27 +511,6 @@ def _figure_keys() -> list[str]:
     return [figure.key for figure in FIGURES]
 
 
-def _refuse_figures_not_configured(
-    targets: Sequence[Target], alerts: Sequence[AlertRule], configured: list[str], where: str
-) -> None:
-    """A target or an alert on a figure of a source that is not configured is an error: the
-    report does not show that figure (imported here, as `_figure_keys`)."""
-    from reports.report.figures import FIGURES
-
-    by_key = {figure.key: figure for figure in FIGURES}
-    named = [(f"[targets.{t.figure}]", t.figure) for t in targets] + [
-        (f'[[alerts]] figure = "{rule.figure}"', rule.figure) for rule in alerts if rule.figure
-    ]
-    for what, key in named:
-        figure = by_key.get(key)
-        if figure is not None and not figure.shown_with(configured):
-            raise ConfigError(
-                f"{where}: {what} is a figure of {' or '.join(sorted(figure.sources()))}, "
-                f"which is not configured (configured: {', '.join(configured)}): remove it "
-                "or configure that source"
-            )
-
-
 #: Tables inside a section that hold free-form keys of their own.
 _FREE_TABLES = {("email", "client_addresses")}
 
@@ -574,8 +558,8 @@ def _refuse_unknown_keys(
 ) -> None:
     """A misspelt section or key (`[htpp]`, `case_detials`) is an error naming the file and
     the nearest valid one, never a setting silently ignored."""
-    # [targets] and [[alerts]] are read apart (reports.targets), before this check.
-    sections = sorted({section for section, _ in known} | {"targets", "alerts"})
+    # [targets], [[alerts]] and [credit_control] are read apart, before this check.
+    sections = sorted({section for section, _ in known} | {"targets", "alerts", "credit_control"})
     for section, body in table.items():
         if section not in sections:
             raise ConfigError(

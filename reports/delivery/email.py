@@ -545,7 +545,10 @@ def send(
             tuple(
                 Enclosed(key, a.client_key, a.client, a.name, attached, a.digest)
                 for key, a, attached in zip(
-                    outgoing.items, outgoing.attachments, item.attached, strict=True
+                    outgoing.items[: len(outgoing.attachments)],
+                    outgoing.attachments,
+                    item.attached,
+                    strict=True,
                 )
             ),
         )

@@ -66,11 +66,16 @@ class Outgoing:
     kind: str = "statement"
     #: The HTML part, the same words as `body` (both from one template); none when empty.
     html: str = ""
+    #: What a message with nothing attached is about (a reminder's invoices and steps), in
+    #: its key: two messages about different things are never taken for one.
+    about: tuple[str, ...] = ()
 
     @property
     def items(self) -> tuple[str, ...]:
-        """Each attachment's key, stable across runs: what the sent record counts."""
-        return tuple(item_key(self.month, self.kind, self.to, a) for a in self.attachments)
+        """Each attachment's key, then each of `about`, stable across runs: what the sent
+        record counts."""
+        attached = tuple(item_key(self.month, self.kind, self.to, a) for a in self.attachments)
+        return attached + tuple(f"{self.month}|{self.kind}|{self.to}|{a}" for a in self.about)
 
     @property
     def key(self) -> str:
@@ -214,6 +219,12 @@ def _email_template(templates: Templates, kind: str) -> str:
             if (folder / name).is_file():
                 return name
     return f"email/{kind}.md"
+
+
+def render_email(templates: Templates, kind: str, context: dict[str, object]) -> Body:
+    """The email template `kind` (`email/<kind>.md`, the firm's folder first) with
+    `context`: its subject and two parts."""
+    return _render(templates, _email_template(templates, kind), context)
 
 
 def _render(templates: Templates, name: str, context: dict[str, object]) -> Body:

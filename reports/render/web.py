@@ -209,8 +209,7 @@ def web_context(
     context = context or monthly_context(data)
     style = templates.text("report.css") + "\n" + templates.text("web.css")
     script = templates.text("web.js")
-    # The records of the figures the page shows: those of the configured sources.
-    found = [shown(b, data, urls or {}) for b in breakdowns(data) if b.figure.shown_in(data)]
+    found = [shown(b, data, urls or {}) for b in breakdowns(data)]
     files = {
         "pdf": f"report-{data.month}.pdf",
         "workbook": f"report-{data.month}.xlsx",

@@ -185,12 +185,14 @@ class SentRecord:
 
     def uncertain(self) -> list[SentMessage]:
         """The messages that may have arrived and whose items no later message carried
-        (a resend made of other items than the first attempt supersedes it all the same)."""
+        (a resend made of other items than the first attempt supersedes it all the same); a
+        message with nothing attached (a payment reminder) stands alone."""
         latest = {key: message.key for key, (_, message) in self.item_states().items()}
         return [
             m
             for m in self.messages.values()
-            if self.state(m) is State.UNCERTAIN and any(latest[i.key] == m.key for i in m.items)
+            if self.state(m) is State.UNCERTAIN
+            and (not m.items or any(latest[i.key] == m.key for i in m.items))
         ]
 
     def attempts(self, key: str) -> int:

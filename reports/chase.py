@@ -1,0 +1,496 @@
+"""Payment reminders on a schedule: `reports chase` drafts the day's reminders, `reports
+approve --chase DAY` approves them, `reports email --chase DAY` sends them, each step of
+each invoice at most once.
+
+The day's folder is `OUT/chase/YYYY-MM-DD/`: `reminders.json` (what is to be asked of whom,
+the draft), `reminders.md` (the same for a reader: each message as it will go), after
+approval `approval.json` (who approved, when, and the draft's SHA-256), and once sending
+starts `sent/` (the delivery's record, `reports.store.sent`, with `sent/asked.jsonl`: each
+message's invoices and steps, written before it is handed over). `sent/` outlives a
+redraft, so that what was asked is never asked again: a step is sent once an invoice
+whether its message is recorded as sent or may have gone (uncertain).
+
+Who owes what is what the statements say on the day (the report's data to that day, from
+data fetched then), so a reminder's client key, name, address, reference and amounts are
+its statement's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import jinja2.meta
+import polars as pl
+
+from reports.chase_settings import CreditControl
+from reports.compute.late_payment import late_payment
+from reports.compute.reminders import reminders_due
+from reports.config import Config, FirmSettings
+from reports.delivery.email import Clock, Delivery, send, utc_now
+from reports.errors import ApprovalError, ConfigError, TemplateError
+from reports.money import MONEY
+from reports.periods import Month, today
+from reports.render.messages import NotSent, Outgoing, client_address, render_email
+from reports.render.templates import Templates, money
+from reports.report.model import ReportData, Statement, StatementKind
+from reports.store.publish import building, publish
+from reports.store.sent import FOLDER as SENT_FOLDER
+from reports.store.sent import SentRecord, State
+
+CHASE = "chase"
+DRAFT = "reminders.json"
+READABLE = "reminders.md"
+APPROVAL = "approval.json"
+#: Under `sent/`: each message's invoices and steps, appended before it is handed over.
+ASKED = "asked.jsonl"
+KIND = "reminder"
+
+#: What a reminder template may use.
+PLACEHOLDERS = (
+    "firm",
+    "accounts",
+    "overdue",
+    "as_of",
+    "step",
+    "reminded",
+    "payment_details",
+)
+
+
+@dataclass(frozen=True)
+class ChasedInvoice:
+    """One invoice a reminder asks for, at its step."""
+
+    invoice_number: str
+    due_date: str
+    days_overdue: int
+    outstanding: str
+    step_days: int
+    template: str
+    #: Statutory interest and compensation, stated to business clients where enabled.
+    interest: str | None = None
+    compensation: str | None = None
+
+
+@dataclass(frozen=True)
+class ChasedAccount:
+    """One client's part of a reminder: what it is asked for, and where it stands."""
+
+    client_key: str
+    client: str
+    reference: str
+    invoices: tuple[ChasedInvoice, ...]
+    #: The account's balance on the day, its open credits counted.
+    owed: str
+    #: Whether interest and compensation are stated (a business client, interest on).
+    interest: bool = False
+
+    def asks(self) -> tuple[str, ...]:
+        """`<client key>|<invoice>|<step days>` of each invoice it asks for."""
+        return tuple(
+            f"{self.client_key}|{invoice.invoice_number}|{invoice.step_days}"
+            for invoice in self.invoices
+        )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One message of the day's draft: to one address, for each of its clients that has
+    something to be reminded of (one email per address per run)."""
+
+    to: str
+    template: str
+    subject: str
+    body: str
+    html: str
+    accounts: tuple[ChasedAccount, ...]
+
+    def asks(self) -> tuple[str, ...]:
+        return tuple(ask for account in self.accounts for ask in account.asks())
+
+
+@dataclass(frozen=True)
+class ChaseDraft:
+    folder: Path
+    as_of: dt.date
+    reminders: tuple[Reminder, ...]
+    skipped: tuple[NotSent, ...]
+
+
+def chase_folder(out: Path, as_of: dt.date) -> Path:
+    return out / CHASE / as_of.isoformat()
+
+
+def chase_period(as_of: dt.date) -> Month:
+    """The period whose statements say what is owed on `as_of`: its month to that day (the
+    whole month on its last day)."""
+    whole = Month.of(as_of)
+    return whole if as_of == whole.end else whole.to(as_of)
+
+
+def _require_day(as_of: dt.date, on: dt.date | None) -> None:
+    now = on or today()
+    if as_of > now:
+        raise ConfigError(
+            f"--as-of {as_of}: a day after today ({now}) has no payments yet; give today or "
+            "an earlier day"
+        )
+
+
+def sent_asks(out: Path) -> set[tuple[str, int]]:
+    """(`<client key>|<invoice>`, step days) of every reminder step sent, or that may have
+    gone, on any day: never asked again."""
+    asked: set[tuple[str, int]] = set()
+    for day in sorted((out / CHASE).glob("*/")):
+        ledger = day / SENT_FOLDER / ASKED
+        if not ledger.is_file():
+            continue
+        record = SentRecord(day)
+        for line in ledger.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            message = record.messages.get(entry["message"])
+            if message is None or record.state(message) is State.REFUSED:
+                continue
+            for ask in entry["asks"]:
+                whose, _, step = ask.rpartition("|")
+                asked.add((whose, int(step)))
+    return asked
+
+
+def _unpaid(statements: list[Statement], as_of: dt.date) -> pl.DataFrame:
+    """The statements' unpaid invoices in `receivables.unpaid_invoices`' shape: `invoice_id`
+    is `<client key>|<invoice number>`, unique across clients."""
+    rows = []
+    for statement in statements:
+        for invoice in statement.invoices.filter(pl.col("outstanding") != 0).iter_rows(named=True):
+            due = invoice["due_date"]
+            credit = invoice["total"] is not None and invoice["total"] < 0
+            rows.append(
+                {
+                    "account": statement.key,
+                    "client_name": statement.client,
+                    "invoice_id": f"{statement.key}|{invoice['invoice_number']}",
+                    "invoice_number": invoice["invoice_number"],
+                    "due_date": due,
+                    "days_overdue": None if credit or due is None else (as_of - due).days,
+                    "outstanding": invoice["outstanding"],
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "account": pl.String,
+            "client_name": pl.String,
+            "invoice_id": pl.String,
+            "invoice_number": pl.String,
+            "due_date": pl.Date,
+            "days_overdue": pl.Int64,
+            "outstanding": MONEY,
+        },
+    )
+
+
+def check_template(templates: Templates, name: str) -> None:
+    """A reminder template (`email/<name>.md`) that exists and uses, with what it includes,
+    only `PLACEHOLDERS`: an unknown one is a `TemplateError` naming the nearest known one."""
+    environment = templates.environment
+    loader = environment.loader
+    assert loader is not None
+    pending, seen = [f"email/{name}.md"], set()
+    while pending:
+        source_name = pending.pop()
+        if source_name in seen:
+            continue
+        seen.add(source_name)
+        try:
+            source, _, _ = loader.get_source(environment, source_name)
+        except jinja2.TemplateNotFound:
+            folders = ", ".join(str(folder / "email") for folder in templates.folders)
+            raise TemplateError(
+                f"[credit_control] template {name!r}: no {source_name} in {folders}"
+            ) from None
+        parsed = environment.parse(source)
+        for used in sorted(jinja2.meta.find_undeclared_variables(parsed)):
+            if used not in PLACEHOLDERS:
+                close = difflib.get_close_matches(used, PLACEHOLDERS, n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise TemplateError(
+                    f"template {source_name}: unknown placeholder {used!r}{hint} (known: "
+                    f"{', '.join(PLACEHOLDERS)})"
+                )
+        pending += [n for n in jinja2.meta.find_referenced_templates(parsed) if n is not None]
+
+
+def require_chase(
+    as_of: dt.date, config: Config, templates: Templates, on: dt.date | None = None
+) -> CreditControl:
+    """The settings to chase by on `as_of`, checked before anything is fetched: a day not
+    after today, a `[credit_control]` schedule, and each step's template."""
+    _require_day(as_of, on)
+    settings = config.credit_control
+    if settings is None:
+        raise ConfigError(
+            "no [credit_control] in the settings: give its steps to chase (README, "
+            '"Credit control")'
+        )
+    for step in settings.schedule.steps:
+        check_template(templates, step.template)
+    return settings
+
+
+def build_chase(
+    as_of: dt.date,
+    config: Config,
+    out: Path,
+    data: ReportData,
+    templates: Templates | None = None,
+    *,
+    on: dt.date | None = None,
+) -> ChaseDraft:
+    """Draft the reminders due on `as_of` from `data` (the report's data to that day, of
+    `chase_period(as_of)`) into `OUT/chase/<as_of>/`, replacing an earlier draft of that day
+    (what was sent from it is kept, and not asked again)."""
+    settings = require_chase(as_of, config, templates or Templates(), on)
+    templates = templates or Templates()
+    statements = [
+        s for s in data.statements if s.kind is StatementKind.ACCOUNT and s.activity is not None
+    ]
+    asked = sent_asks(out)
+    due = reminders_due(_unpaid(statements, as_of), settings.schedule, asked)
+    by_key = {s.key: s for s in statements}
+    manifest = [{"key": s.key, "client": s.client} for s in data.statements]
+    currency = data.invoice_currency
+    by_address: dict[str, list[tuple[ChasedAccount, Decimal]]] = {}
+    skipped: list[NotSent] = []
+    for (client_key,), rows in due.group_by("account", maintain_order=True):
+        statement = by_key[str(client_key)]
+        to, not_sent = client_address(
+            {"key": statement.key, "client": statement.client, "email": statement.email or ""},
+            manifest,
+            config.email,
+        )
+        if to is None:
+            skipped.append(not_sent or NotSent(statement.client, "no address", ""))
+            continue
+        business = settings.interest and statement.key in settings.business_clients
+        account = ChasedAccount(
+            statement.key,
+            statement.client,
+            statement.payment_reference,
+            tuple(
+                _chased(row, as_of, settings.base_rate if business else None, currency)
+                for row in rows.iter_rows(named=True)
+            ),
+            _money(statement.balance or Decimal(0), currency),
+            interest=business,
+        )
+        overdue = sum((Decimal(str(v)) for v in rows["outstanding"]), Decimal(0))
+        by_address.setdefault(to, []).append((account, overdue))
+    earlier = {(whose, days) for whose, days in asked}
+    reminders = []
+    for to, parts in by_address.items():
+        accounts = tuple(account for account, _ in parts)
+        step_days = max(i.step_days for account in accounts for i in account.invoices)
+        step = next(step for step in settings.schedule.steps if step.days == step_days)
+        reminded = any(
+            (f"{account.client_key}|{invoice.invoice_number}", days) in earlier
+            for account in accounts
+            for invoice in account.invoices
+            for days in (s.days for s in settings.schedule.steps if s.days < invoice.step_days)
+        )
+        body = render_email(
+            templates,
+            step.template,
+            {
+                "firm": data.firm,
+                "accounts": accounts,
+                "overdue": _money(sum((o for _, o in parts), Decimal(0)), currency),
+                "as_of": f"{as_of:%-d %b %Y}",
+                "step": step.days,
+                "reminded": reminded,
+                "payment_details": data.firm.payment_details,
+            },
+        )
+        reminders.append(Reminder(to, step.template, body.subject, body.text, body.html, accounts))
+    folder = chase_folder(out, as_of)
+    with building(folder) as staging:
+        _write_draft(staging, as_of, data.firm, reminders, skipped)
+        publish(staging, folder)
+    return ChaseDraft(folder, as_of, tuple(reminders), tuple(skipped))
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return money(amount, currency)
+
+
+def _chased(
+    row: dict[str, object], as_of: dt.date, base_rate: Decimal | None, currency: str
+) -> ChasedInvoice:
+    outstanding = Decimal(str(row["outstanding"]))
+    due = row["due_date"]
+    assert isinstance(due, dt.date)
+    claim = late_payment(outstanding, due, as_of, base_rate) if base_rate is not None else None
+    return ChasedInvoice(
+        str(row["invoice_number"]),
+        f"{due:%-d %b %Y}",
+        int(str(row["days_overdue"])),
+        _money(outstanding, currency),
+        int(str(row["step_days"])),
+        str(row["template"]),
+        _money(claim.interest, currency) if claim else None,
+        _money(claim.compensation, currency) if claim else None,
+    )
+
+
+def _write_draft(
+    folder: Path,
+    as_of: dt.date,
+    firm: FirmSettings,
+    reminders: list[Reminder],
+    skipped: list[NotSent],
+) -> None:
+    draft = {
+        "as_of": as_of.isoformat(),
+        "firm": {"name": firm.name, "email": firm.email},
+        "reminders": [dataclasses.asdict(reminder) for reminder in reminders],
+        "not_sent": [str(item) for item in skipped],
+    }
+    (folder / DRAFT).write_text(json.dumps(draft, indent=1, ensure_ascii=False), "utf-8")
+    lines = [f"# Payment reminders of {as_of:%-d %b %Y}: a draft", ""]
+    if not reminders:
+        lines.append("No reminder is due.")
+    for reminder in reminders:
+        clients = ", ".join(f"{a.client} ({a.client_key})" for a in reminder.accounts)
+        lines += [
+            f"## To {reminder.to}: {clients}",
+            "",
+            f"Subject: {reminder.subject}",
+            "",
+            reminder.body,
+            "",
+        ]
+    for item in skipped:
+        lines.append(f"- Not sent: {item}")
+    (folder / READABLE).write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def _digest(folder: Path) -> str:
+    return hashlib.sha256((folder / DRAFT).read_bytes()).hexdigest()
+
+
+def _read_draft(folder: Path) -> tuple[FirmSettings, tuple[Reminder, ...]]:
+    path = folder / DRAFT
+    if not path.is_file():
+        raise ApprovalError(
+            f"no reminders drafted in {folder}: run reports chase --as-of {folder.name} first"
+        )
+    draft = json.loads(path.read_text("utf-8"))
+    firm = FirmSettings(name=draft["firm"]["name"], email=draft["firm"]["email"])
+    return firm, tuple(
+        Reminder(
+            **{
+                **entry,
+                "accounts": tuple(
+                    ChasedAccount(
+                        **{
+                            **account,
+                            "invoices": tuple(ChasedInvoice(**i) for i in account["invoices"]),
+                        }
+                    )
+                    for account in entry["accounts"]
+                ),
+            }
+        )
+        for entry in draft["reminders"]
+    )
+
+
+def approve_chase(out: Path, as_of: dt.date, by: str, clock: Clock = utc_now) -> int:
+    """Approve the day's draft as it is: its digest and who approved it, in `approval.json`.
+    The number of reminders approved."""
+    folder = chase_folder(out, as_of)
+    _, reminders = _read_draft(folder)
+    if not by.strip():
+        raise ApprovalError("--by: say who approves the reminders")
+    approval = {"by": by.strip(), "at": clock().isoformat(), "sha256": _digest(folder)}
+    temporary = folder / f".{APPROVAL}.{os.getpid()}"
+    temporary.write_text(json.dumps(approval, indent=1), "utf-8")
+    os.replace(temporary, folder / APPROVAL)
+    return len(reminders)
+
+
+def _require_approved(folder: Path, config: Config) -> None:
+    if config.delivery.approval == "auto":
+        return
+    path = folder / APPROVAL
+    if not path.is_file():
+        raise ApprovalError(
+            f"the reminders of {folder.name} are not approved: read {folder / READABLE}, then "
+            f"reports approve --chase {folder.name} --by NAME"
+        )
+    approval = json.loads(path.read_text("utf-8"))
+    if approval.get("sha256") != _digest(folder):
+        raise ApprovalError(
+            f"the reminders of {folder.name} changed after they were approved: read "
+            f"{folder / READABLE} and approve them again"
+        )
+
+
+def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now) -> Delivery:
+    """Send the day's approved reminders (by SMTP, or into the outbox), each message only
+    if none of its invoices' steps was sent, or may have been, before: from any day."""
+    folder = chase_folder(out, as_of)
+    drafted, reminders = _read_draft(folder)
+    _require_approved(folder, config)
+    asked = {f"{whose}|{step}" for whose, step in sent_asks(out)}
+    # Sent in the name the reminders were drafted and approved under.
+    firm = config.firm.named(drafted.name) if drafted.name else config.firm
+    if drafted.email and not firm.email:
+        firm = dataclasses.replace(firm, email=drafted.email)
+    pending: list[Outgoing] = []
+    already: list[str] = []
+    for reminder in reminders:
+        if any(ask in asked for ask in reminder.asks()):
+            already.append(reminder.to)
+            continue
+        pending.append(
+            Outgoing(
+                reminder.to,
+                reminder.subject,
+                reminder.body,
+                (),
+                as_of.isoformat(),
+                KIND,
+                html=reminder.html,
+                about=reminder.asks(),
+            )
+        )
+    record = SentRecord(folder)
+    ledger = folder / SENT_FOLDER / ASKED
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    with ledger.open("a", encoding="utf-8") as handle:
+        for outgoing in pending:
+            handle.write(json.dumps({"message": outgoing.key, "asks": outgoing.about}) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    delivery = send(
+        pending,
+        folder,
+        config.smtp,
+        record,
+        sender=firm.email,
+        sender_name=firm.name,
+        clock=clock,
+        reply_to=config.email.reply_to,
+    )
+    # A message asking for a step that went before (or may have) is "sent before".
+    return dataclasses.replace(delivery, already_sent=already, uncertain=record.uncertain())
