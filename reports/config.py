@@ -12,7 +12,7 @@ import functools
 import os
 import string
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from pathlib import Path
@@ -361,6 +361,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             user=values.get(("smtp", "user")),
             password=Secret(password) if password else None,
         )
+    if source_settings:  # with none, the sandbox serves every source's figures
+        _refuse_figures_not_configured(targets, alerts, list(source_settings), table_name)
     email_table = table.get("email", {})
     addresses = email_table.get("client_addresses", {}) if isinstance(email_table, dict) else {}
     if not isinstance(addresses, dict):
@@ -509,6 +511,27 @@ def _figure_keys() -> list[str]:
     from reports.report.figures import FIGURES
 
     return [figure.key for figure in FIGURES]
+
+
+def _refuse_figures_not_configured(
+    targets: Sequence[Target], alerts: Sequence[AlertRule], configured: list[str], where: str
+) -> None:
+    """A target or an alert on a figure of a source that is not configured is an error: the
+    report does not show that figure (imported here, as `_figure_keys`)."""
+    from reports.report.figures import FIGURES
+
+    by_key = {figure.key: figure for figure in FIGURES}
+    named = [(f"[targets.{t.figure}]", t.figure) for t in targets] + [
+        (f'[[alerts]] figure = "{rule.figure}"', rule.figure) for rule in alerts if rule.figure
+    ]
+    for what, key in named:
+        figure = by_key.get(key)
+        if figure is not None and not figure.shown_with(configured):
+            raise ConfigError(
+                f"{where}: {what} is a figure of {' or '.join(sorted(figure.sources()))}, "
+                f"which is not configured (configured: {', '.join(configured)}): remove it "
+                "or configure that source"
+            )
 
 
 #: Tables inside a section that hold free-form keys of their own.

@@ -23,6 +23,7 @@ import polars as pl
 from reports.config import DEFAULT_CONFIG_PATH, Config, load_config
 from reports.render.pdf import figures
 from reports.render.templates import day, money
+from reports.report.coverage import NEEDS, shows
 from reports.report.model import ReportData
 
 #: A settings file named outright, wherever the notebook runs.
@@ -173,3 +174,17 @@ def headline(data: ReportData) -> pl.DataFrame:
     return pl.DataFrame(
         {"Figure": [label.strip() for label, _ in shown], "Value": [value for _, value in shown]}
     )
+
+
+def section(data: ReportData, part: str, out: TextIO | None = None) -> bool:
+    """Whether `data` shows `part` (a part of `report.coverage`: "Expenses", "VatByPeriod"):
+    where no configured source gives its records, says so in one line and is False, so that
+    the cell shows nothing of a system the firm does not have."""
+    if shows(data, part):
+        return True
+    records = NEEDS[part].value.replace("_", " ")
+    print(
+        f"{part}: not configured (no source in these settings gives {records}); nothing to show.",
+        file=out or sys.stdout,
+    )
+    return False

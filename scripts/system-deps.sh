@@ -7,7 +7,7 @@
 # (headless) opens the web report in the browser tests, driven by Playwright; SpamAssassin
 # (its local rules, no network) scores every kind of email we send; qpdf checks the structure
 # of every PDF we write, and Poppler (pdfinfo, pdftoppm) reads back its tags and metadata and
-# renders its pages to pictures.
+# renders its pages to pictures; Java runs the Nu HTML Checker (vnu.jar) over the web pages.
 set -euo pipefail
 scope="${1:-test}"
 case "$scope" in
@@ -29,6 +29,7 @@ if [ "$scope" = test ]; then
   command -v spamassassin >/dev/null 2>&1 || missing+=(spamassassin)
   command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
   command -v pdfinfo >/dev/null 2>&1 || missing+=(poppler-utils)
+  command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${missing[*]}"

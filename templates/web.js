@@ -73,6 +73,13 @@
     if (input) input.addEventListener("input", function () { filter(table, input.value); });
     if (table.classList.contains("sortable")) {
       table.tHead.querySelectorAll("th[data-kind]").forEach(function (header) {
+        // The heading's words in a button: a control that the keyboard reaches and that
+        // screen readers announce as one, its order said by the heading's aria-sort.
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "sort";
+        while (header.firstChild) button.appendChild(header.firstChild);
+        header.appendChild(button);
         header.addEventListener("click", function () { sortBy(table, header); });
       });
     }

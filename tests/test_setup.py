@@ -13,7 +13,14 @@ from tests.helpers import ROOT
 
 SCRIPT = ROOT / "scripts" / "system-deps.sh"
 DEMO = {"fonts-dejavu-core", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"}
-TEST_ONLY = {"libreoffice-calc-nogui", "chromium", "spamassassin", "qpdf", "poppler-utils"}
+TEST_ONLY = {
+    "libreoffice-calc-nogui",
+    "chromium",
+    "spamassassin",
+    "qpdf",
+    "poppler-utils",
+    "default-jre-headless",
+}
 LOCK_ERROR = (
     "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 812 (apt-get)\n"
     "E: Unable to lock directory /var/lib/apt/lists/\n"

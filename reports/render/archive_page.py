@@ -20,6 +20,7 @@ from reports.render.templates import Templates
 from reports.render.web import content_security_policy
 from reports.report.figures import FIGURES, Figure
 from reports.report.history import BEHAVIOUR
+from reports.snapshot import drafted_firm_name
 
 INDEX = "index.html"
 
@@ -142,6 +143,8 @@ def write_archive_page(out: Path, templates: Templates | None = None) -> Path:
     style = templates.text("report.css") + "\n" + templates.text("web.css")
     html = templates.render(
         "index.html",
+        # The firm the newest month was built for, as its snapshot keeps it.
+        firm=drafted_firm_name(out / str(months[0].month) / "data") if months else "",
         months=months,
         trends=figure_trends(months, history),
         history_months=len(history),

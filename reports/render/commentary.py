@@ -28,7 +28,7 @@ from reports.output import atomic_write
 from reports.render.references import inside
 from reports.render.templates import money
 from reports.report.alerts import Alert
-from reports.report.figures import Unit
+from reports.report.figures import FIGURES, Unit
 from reports.report.history import Behaviour, Trend
 from reports.report.model import Commentary, ReportData
 from reports.targets import ALIASES, AlertKind, Status
@@ -200,7 +200,14 @@ def firm_commentary(source: str, data: ReportData, where: str) -> Commentary:
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"commentary {where}, line {error.lineno}: {error.message}") from None
     known = [*figures, "month", "firm"]
+    not_configured = {f.key: f for f in FIGURES if not f.shown_in(data)}
     for name in names:
+        if name in not_configured:
+            raise TemplateError(
+                f"commentary {where}: {{{{ {name} }}}} is a figure of "
+                f"{' or '.join(sorted(not_configured[name].sources()))}, which is not "
+                "configured: the report does not show it"
+            )
         if name not in known:
             raise TemplateError(
                 f"commentary {where}: {{{{ {name} }}}} is not a figure{_nearest(name, known)}"

@@ -15,7 +15,7 @@ writers put it on disk and nothing else differs between them:
 
 from __future__ import annotations
 
-import dataclasses
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -24,7 +24,8 @@ import polars as pl
 
 from reports.render.commentary import alert_sentence
 from reports.render.excel_trends import TITLE as TRENDS
-from reports.render.excel_trends import trends_grid
+from reports.render.excel_trends import trends_grid, trends_pages
+from reports.render.plain_text import paragraphs
 from reports.render.workbook import (
     SUMMARY_WIDTHS,
     Cell,
@@ -39,7 +40,8 @@ from reports.render.workbook import (
     money_format,
     naive_uk,
 )
-from reports.report.figures import FIGURES, visible_sum
+from reports.report.coverage import shows
+from reports.report.figures import shown_figures, visible_sum
 from reports.report.model import ReportData
 
 __all__ = [
@@ -90,6 +92,12 @@ def expense_columns(report_currency: str) -> tuple[Col, ...]:
 
 
 def sheets_for(data: ReportData) -> list[Sheet]:
+    """The month's detail sheets, those of the configured sources alone (`report.coverage`):
+    no Expenses sheet for a firm without the system that sends expenses."""
+    return [sheet for sheet in _every_sheet(data) if shows(data, sheet.table)]
+
+
+def _every_sheet(data: ReportData) -> list[Sheet]:
     report_currency = data.report_currency
     invoice_currency = data.invoice_currency  # the VAT and debt tables carry no currency column
     items = data.invoice_items.join(
@@ -409,32 +417,36 @@ def write_trends_workbook(data: ReportData, path: str | Path) -> Path:
         raise ValueError("the report was built without history (history_months=0)")
     grid = trends_grid(data, data.history, {})
     firm = (data.firm.name or "Trends").replace("&", "&&")
-    pages = {grid.title: PageSetup(True, header=f"&L{firm}&C&A&R{data.month_label}")}
+    setup = PageSetup(True, header=f"&L{firm}&C&A&R{data.month_label}")
+    pages = {grid.title: trends_pages(grid, len(data.history.months), setup)}
     return _writer("xlsxwriter").write(Layout(sheets=(), grids=(grid,), pages=pages), Path(path))
 
 
 def month_layout(data: ReportData) -> Layout:
     """Everything the month's workbook holds, for a writer to put on disk."""
     sheets = tuple(sheets_for(data))
-    chart_sheet = next(s for s in sheets if s.table == "InvoicingByMonth")
-    labels = max(len(figure.label_for(data)) for figure in FIGURES) + 2
+    chart_sheet = next((s for s in sheets if s.table == "InvoicingByMonth"), None)
+    labels = max(len(figure.label_for(data)) for figure in shown_figures(data)) + 2
     summary = tuple(summary_rows(data, sheets))
     grids: tuple[Grid, ...] = ()
     pages = page_setups(data, sheets)
     if data.history is not None:
-        labelled = {figure.label_for(data): figure.key for figure in FIGURES}
+        labelled = {figure.label_for(data): figure.key for figure in shown_figures(data)}
         rows = {
             labelled[row[0].value]: number
             for number, row in enumerate(summary, start=1)
             if len(row) > 1 and row[1].formula and row[0].value in labelled
         }
-        grids = (trends_grid(data, data.history, rows),)
-        pages[TRENDS] = dataclasses.replace(pages["Summary"], landscape=True, fit_height=0)
+        grid = trends_grid(data, data.history, rows)
+        grids = (grid,)
+        pages[TRENDS] = trends_pages(grid, len(data.history.months), pages["Summary"])
     return Layout(
         sheets=sheets,
         grids=grids,
         summary=summary,
-        chart=Chart(chart_sheet, y_title=f"Amount in {data.report_currency}"),
+        chart=Chart(chart_sheet, y_title=f"Amount in {data.report_currency}")
+        if chart_sheet is not None
+        else None,
         summary_widths=(max(SUMMARY_WIDTHS[0], labels), *SUMMARY_WIDTHS[1:]),
         pages=pages,
         defined_names={
@@ -457,6 +469,13 @@ def _writer(name: Writer) -> WorkbookWriter:
 
 #: Sheets wider than this many columns print across the page (landscape).
 PORTRAIT_COLUMNS = 7
+#: The Summary's row saying whether the month is a draft or approved, and by whom (its
+#: text in column B): `reports approve` rewrites that one cell (`excel_stamp`).
+APPROVAL_ROW = 5
+APPROVAL_CELL = f"B{APPROVAL_ROW}"
+#: Characters of commentary a Summary line holds: its columns together are wider
+#: (`SUMMARY_WIDTHS`), and each line runs on over the empty cells beside it.
+COMMENTARY_WIDTH = 120
 
 
 def page_setups(data: ReportData, sheets: Sequence[Sheet]) -> dict[str, PageSetup]:
@@ -468,6 +487,22 @@ def page_setups(data: ReportData, sheets: Sequence[Sheet]) -> dict[str, PageSetu
     for sheet in sheets:
         pages[sheet.title] = PageSetup(len(sheet.columns) > PORTRAIT_COLUMNS, header=header)
     return pages
+
+
+def commentary_rows(data: ReportData) -> list[tuple[Cell, ...]]:
+    """The month's commentary under the figures, as the PDF has it: its paragraphs in plain
+    text, each wrapped into lines of `COMMENTARY_WIDTH` characters and a blank row between.
+    Lines of their own rather than a wrapped cell: a spreadsheet sizes no row to a merged
+    cell's text, and a cell of one column would wrap at the labels' width."""
+    if data.commentary is None:
+        return []
+    title = "Commentary" if data.commentary.by_firm else "This month in brief"
+    rows: list[tuple[Cell, ...]] = [(), (Cell(title, bold=True),)]
+    for number, paragraph in enumerate(paragraphs(data.commentary.text)):
+        if number:
+            rows.append(())
+        rows += [(Cell(line),) for line in textwrap.wrap(paragraph, COMMENTARY_WIDTH)]
+    return rows
 
 
 def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, ...]]:
@@ -482,14 +517,20 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
     # The period's first day is the cell `figures.PERIOD_START_CELL` names (B2).
     rows: list[tuple[Cell, ...]] = [
         (Cell(f"{data.firm.name or 'Monthly report'}: {data.month_label}", bold=True),),
+        # The facts of the report read from the left, as the text beside them does.
         (
             Cell("Period"),
-            Cell(data.period_start, "yyyy-mm-dd"),
-            Cell(data.period_end, "yyyy-mm-dd"),
+            Cell(data.period_start, "yyyy-mm-dd", align="left"),
+            Cell(data.period_end, "yyyy-mm-dd", align="left"),
         ),
-        (Cell("Generated"), Cell(naive_uk(data.generated_at), "yyyy-mm-dd hh:mm")),
+        (
+            Cell("Generated"),
+            Cell(naive_uk(data.generated_at), "yyyy-mm-dd hh:mm", align="left"),
+        ),
         (Cell("Report currency"), Cell(data.report_currency)),
+        (Cell("Approval"), Cell(data.stamp.label, bold=True)),
     ]
+    assert len(rows) == APPROVAL_ROW  # `reports approve` writes its stamp there
     if data.empty_month_note:
         rows.append((Cell(data.empty_month_note, bold=True),))
     for source in data.sources:
@@ -500,20 +541,38 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
         )
         if not source.present:
             state = "MISSING: this report lacks its data"
-        rows.append((Cell(f"Source: {source.name}"), Cell(state), Cell(source.rows, "0")))
+        rows.append(
+            (
+                Cell(f"Source: {source.name}"),
+                Cell(state),
+                Cell(source.rows, '#,##0" records"', align="left"),
+            )
+        )
     for alert in data.alerts:
         rows.append((Cell(alert_sentence(alert), bold=True),))
     trends = {t.key: t for t in data.history.trends} if data.history else {}
     targeted = any(t.target is not None for t in trends.values())
-    target_header = (Cell("Target", bold=True), Cell("Status", bold=True)) if targeted else ()
-    rows += [(), (Cell("Figure", bold=True), Cell("Value", bold=True), *target_header)]
-    for figure in FIGURES:
+    # Each heading sits as its column's values do: amounts right, the status word centred
+    # (a target's figure and its status would otherwise read as one, "55on track").
+    target_header = (
+        (Cell("Target", bold=True, align="right"), Cell("Status", bold=True, align="center"))
+        if targeted
+        else ()
+    )
+    rows += [
+        (),
+        (Cell("Figure", bold=True), Cell("Value", bold=True, align="right"), *target_header),
+    ]
+    for figure in shown_figures(data):
         currency = figure.currency_for(data)
         number_format = money_format(currency) if currency else "0"
         trend = trends.get(figure.key)
         status: tuple[Cell, ...] = ()
         if trend is not None and trend.target is not None and trend.status is not None:
-            status = (Cell(trend.target, number_format), Cell(trend.status.value))
+            status = (
+                Cell(trend.target, number_format),
+                Cell(trend.status.value, align="center"),
+            )
         rows.append(
             (
                 Cell(figure.label_for(data)),
@@ -526,53 +585,56 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
                 *status,
             )
         )
-    rows += [
-        (),
-        (
-            Cell("Expenses by currency", bold=True),
-            Cell("Amount", bold=True),
-            Cell(f"In {data.report_currency}", bold=True),
-        ),
-    ]
-    currency_range = ref("Expenses", "currency_code")
-    first = len(rows) + 1  # the sheet's row of the first currency (rows count from 1)
-    by_currency = data.expenses_by_currency
-    for currency, amount, converted in by_currency.select(
-        "currency_code", "amount", "report_amount"
-    ).iter_rows():
-        where = (currency_range, f'"{currency}"')
+    rows += commentary_rows(data)
+    # Expenses come from one system: a firm without it has no such table.
+    if shows(data, "Expenses"):
+        rows += [
+            (),
+            (
+                Cell("Expenses by currency", bold=True),
+                Cell("Amount", bold=True, align="right"),
+                Cell(f"In {data.report_currency}", bold=True, align="right"),
+            ),
+        ]
+        currency_range = ref("Expenses", "currency_code")
+        first = len(rows) + 1  # the sheet's row of the first currency (rows count from 1)
+        by_currency = data.expenses_by_currency
+        for currency, amount, converted in by_currency.select(
+            "currency_code", "amount", "report_amount"
+        ).iter_rows():
+            where = (currency_range, f'"{currency}"')
+            rows.append(
+                (
+                    Cell(currency),
+                    Cell(
+                        "=" + visible_sum(ref("Expenses", "amount"), where),
+                        money_format(currency),
+                        formula=True,
+                        cached=amount,
+                    ),
+                    Cell(
+                        "=" + visible_sum(ref("Expenses", "report_amount"), where),
+                        report_format,
+                        formula=True,
+                        cached=converted,
+                    ),
+                )
+            )
+        last = len(rows)
+        total = by_currency["report_amount"].sum() if by_currency.height else 0
         rows.append(
             (
-                Cell(currency),
+                Cell("Total (each currency converted)", bold=True),
+                Cell(),
                 Cell(
-                    "=" + visible_sum(ref("Expenses", "amount"), where),
-                    money_format(currency),
-                    formula=True,
-                    cached=amount,
-                ),
-                Cell(
-                    "=" + visible_sum(ref("Expenses", "report_amount"), where),
+                    f"=SUM(C{first}:C{last})" if last >= first else "=0",
                     report_format,
+                    bold=True,
                     formula=True,
-                    cached=converted,
+                    cached=total or 0,
                 ),
             )
         )
-    last = len(rows)
-    total = by_currency["report_amount"].sum() if by_currency.height else 0
-    rows.append(
-        (
-            Cell("Total (each currency converted)", bold=True),
-            Cell(),
-            Cell(
-                f"=SUM(C{first}:C{last})" if last >= first else "=0",
-                report_format,
-                bold=True,
-                formula=True,
-                cached=total or 0,
-            ),
-        )
-    )
     if data.missing_sources:
         rows += [
             (),

@@ -24,6 +24,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from reports.errors import TemplateError
@@ -146,6 +147,8 @@ def _cell(ws: Any, cell: Cell) -> WriteOnlyCell:
         written.number_format = cell.number_format
     if cell.bold:
         written.font = Font(bold=True)
+    if cell.align or cell.wrap:
+        written.alignment = Alignment(horizontal=cell.align, wrap_text=cell.wrap or None)
     return written
 
 
@@ -168,6 +171,8 @@ def _write_grid(book: Workbook, grid: Grid, pages: PageSetup | None) -> dict[str
                     fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
                 ),
             )
+    for row_number, height in grid.heights.items():
+        ws.row_dimensions[row_number].height = height
     results: dict[str, Any] = {}
     for row_number, row in enumerate(grid.rows, start=1):
         ws.append([_cell(ws, cell) for cell in row])
@@ -214,11 +219,21 @@ def _set_up_pages(ws: Any, pages: PageSetup | None) -> None:
         return
     ws.page_setup.paperSize = ws.PAPERSIZE_A4 if hasattr(ws, "PAPERSIZE_A4") else 9
     ws.page_setup.orientation = "landscape" if pages.landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = pages.fit_height
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if pages.scale is None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = pages.fit_height
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = pages.scale
+        for column in pages.column_breaks:
+            ws.col_breaks.append(Break(id=column))
+    ws.page_setup.firstPageNumber = 1
+    ws.page_setup.useFirstPageNumber = True
+    ws.page_margins.left = ws.page_margins.right = pages.side_margin
     if pages.repeat_header:
         ws.print_title_rows = "1:1"
+    if pages.repeat_columns:
+        ws.print_title_cols = f"A:{column_letter(pages.repeat_columns)}"
     for section, text in _sections(pages.header).items():
         getattr(ws.oddHeader, section).text = text
     for section, text in _sections(pages.footer).items():

@@ -10,11 +10,22 @@ only the report month's records).
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
 
 from reports.periods import Month
-from reports.render.workbook import Cell, Grid, LineChart, column_letter, money_format
+from reports.render.workbook import (
+    Align,
+    Cell,
+    Grid,
+    LineChart,
+    PageSetup,
+    column_letter,
+    money_format,
+)
 from reports.report.figures import Unit
 from reports.report.history import Behaviour, History, Trend
 from reports.report.model import ReportData
@@ -25,8 +36,19 @@ MONTH_FORMAT = "mmm yy"
 NONE = "n/a"
 #: The figures the chart draws (money in one currency, on one axis).
 CHARTED = ("invoiced_total", "expenses_converted", "outstanding")
+#: How the headings after the months are aligned where not right, as their columns are.
+_ALIGN: dict[str, Align] = {"Status": "center", "Kind": "left"}
 #: Rows above the figures: the title, two notes, a blank row, the header.
 HEADER_ROW = 5
+#: The label column's width in characters: longer labels wrap onto a second line.
+LABEL_WIDTH = 44.0
+#: The height of one line of text, in points (Calibri 11).
+LINE_HEIGHT = 15.0
+#: Month columns a printed page holds at the most, beside the labels.
+MONTHS_A_PAGE = 13
+#: An A4 page across (landscape), in inches, and the side margins of a printed Trends page.
+PAGE_WIDTH_INCHES = 11.69
+SIDE_MARGIN = 0.4
 
 
 def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]) -> Grid:
@@ -67,7 +89,8 @@ def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]
         (
             Cell("Figure", bold=True),
             *(Cell(m.start, MONTH_FORMAT, bold=True) for m in months),
-            *(Cell(name, bold=True) for name in extra),
+            # Each heading sits as its figures do: amounts right, the status word centred.
+            *(Cell(name, bold=True, align=_ALIGN.get(name, "right")) for name in extra),
         ),
     ]
     by_row: dict[str, int] = {}
@@ -108,7 +131,8 @@ def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]
             first_month_column,
             last_month_column,
             y_title=f"Amount in {data.report_currency}",
-            anchor=f"A{len(rows) + 3}",
+            # Under the months, clear of the label column that prints on every page.
+            anchor=f"B{len(rows) + 3}",
         )
         if charted and len(currencies) == 1
         else None
@@ -120,11 +144,26 @@ def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]
         for value in (*(v for _, v in trend.months), trend.ytd or 0, trend.last_year or 0)
     ]
     number_width = float(min(max([12, *shown]), 20))
-    widths = (
-        62.0,
-        *(number_width,) * len(months),
-        *(max(number_width, len(name) + 2.0) for name in extra),
+    # The headings after the months wrap onto two lines, so that their columns are as
+    # narrow as their figures: the page of them prints at the months' scale.
+    widths = (LABEL_WIDTH, *(number_width,) * (len(months) + len(extra)))
+    heading = rows[HEADER_ROW - 1]
+    rows[HEADER_ROW - 1] = (
+        *heading[: 1 + len(months)],
+        *(dataclasses.replace(cell, wrap=True) for cell in heading[1 + len(months) :]),
     )
+    # Labels wrap in their column rather than run under the first month's figure.
+    heights = {HEADER_ROW: 2 * LINE_HEIGHT} | {
+        number: LINE_HEIGHT * lines
+        for number, row in enumerate(rows, start=1)
+        if number > HEADER_ROW and row and (lines := _lines(row[0].value)) > 1
+    }
+    rows = [
+        (dataclasses.replace(row[0], wrap=True), *row[1:])
+        if number in heights and number != HEADER_ROW
+        else row
+        for number, row in enumerate(rows, start=1)
+    ]
     return Grid(
         TITLE,
         tuple(rows),
@@ -132,7 +171,55 @@ def trends_grid(data: ReportData, history: History, summary_rows: dict[str, int]
         status_range=f"{status_letter}{HEADER_ROW + 1}:{status_letter}{last_figure_row}",
         chart=chart,
         freeze=(HEADER_ROW, 1),
+        heights=heights,
     )
+
+
+def _lines(label: object) -> int:
+    """The lines `label` takes in the label column: a proportional font fits a tenth more
+    characters on a line than the column's width counts (in digits)."""
+    if not isinstance(label, str):
+        return 1
+    return max(len(textwrap.wrap(label, int(LABEL_WIDTH * 1.1))), 1)
+
+
+def trends_pages(grid: Grid, months: int, pages: PageSetup) -> PageSetup:
+    """How the Trends `grid` of `months` months prints: landscape, the labels on every page,
+    at most `MONTHS_A_PAGE` months a page (in pages of equal size), then the year to date,
+    the changes and the targets on a page of their own, at one scale that fits the widest
+    page across; `pages` gives the header and footer."""
+    across = math.ceil(months / MONTHS_A_PAGE)
+    per_page = math.ceil(months / across) if months else 0
+    # The columns before each break: the labels, then the months, page by page.
+    breaks = (*(1 + per_page * page for page in range(1, across)), 1 + months)
+    starts = (1, *breaks)
+    ends = (*breaks, len(grid.widths))
+    widest = max(
+        sum(_pixels(grid.widths[index]) for index in (0, *range(start, end)))
+        for start, end in zip(starts, ends, strict=True)
+    )
+    printable = (PAGE_WIDTH_INCHES - 2 * SIDE_MARGIN) * 96
+    return dataclasses.replace(
+        pages,
+        landscape=True,
+        fit_height=0,
+        repeat_columns=1,
+        column_breaks=breaks,
+        scale=max(10, min(100, math.floor(100 * printable / widest))),
+        side_margin=SIDE_MARGIN,
+    )
+
+
+#: The pixels (at 96 an inch) of one character of a column's width, as the widest font a
+#: spreadsheet may draw Calibri 11 with takes it: a column is measured in digits of the
+#: default font, 7 pixels wide in Calibri, 9.3 in DejaVu Sans (LibreOffice's stand-in where
+#: Calibri and Carlito are missing). The scale that fits that fits any.
+PIXELS_A_CHARACTER = 9.4
+
+
+def _pixels(width: float) -> float:
+    """A column `width` characters wide, in pixels: its characters and 5 of padding."""
+    return width * PIXELS_A_CHARACTER + 5
 
 
 def _format(data: ReportData, trend: Trend) -> str:
@@ -162,7 +249,7 @@ def _figure_row(
             cells.append(Cell(value, number_format))
     # Year to date: a flow's is the sum of its year's months on this row, live.
     if trend.ytd is None:
-        cells.append(Cell(NONE))
+        cells.append(Cell(NONE, align="right"))
     elif trend.behaviour is Behaviour.FLOW:
         in_year = _months_in_year(data)
         start = current - in_year + 1
@@ -181,7 +268,9 @@ def _figure_row(
         cells.append(Cell(trend.ytd, number_format))
     last_year = f"{letter(current + 2)}{row}"  # after the months, then the year to date
     cells.append(
-        Cell(trend.last_year, number_format) if trend.last_year is not None else Cell(NONE)
+        Cell(trend.last_year, number_format)
+        if trend.last_year is not None
+        else Cell(NONE, align="right")
     )
     if trend.previous is not None and len(months) > 1:
         cells.append(Cell(f"={cur}-{prev}", number_format, formula=True, cached=trend.change))
@@ -190,11 +279,11 @@ def _figure_row(
                 f'=IF({prev}=0,"",({cur}-{prev})/ABS({prev}))',
                 PERCENT_FORMAT,
                 formula=True,
-                cached=_share(trend.change_pct),
+                cached=_share(trend.value, trend.months[-2][1]),
             )
         )
     else:
-        cells += [Cell(NONE), Cell(NONE)]
+        cells += [Cell(NONE, align="right"), Cell(NONE, align="right")]
     if trend.last_year is not None:
         cells.append(
             Cell(f"={cur}-{last_year}", number_format, formula=True, cached=trend.last_year_change)
@@ -204,20 +293,25 @@ def _figure_row(
                 f'=IF({last_year}=0,"",({cur}-{last_year})/ABS({last_year}))',
                 PERCENT_FORMAT,
                 formula=True,
-                cached=_share(trend.last_year_change_pct),
+                cached=_share(trend.value, trend.last_year),
             )
         )
     else:
-        cells += [Cell(NONE), Cell(NONE)]
+        cells += [Cell(NONE, align="right"), Cell(NONE, align="right")]
     cells.append(Cell(trend.target, number_format) if trend.target is not None else Cell())
-    cells.append(Cell(trend.status.value if trend.status else ""))
+    cells.append(Cell(trend.status.value if trend.status else "", align="center"))
     cells.append(Cell(trend.behaviour.value))
     return tuple(cells)
 
 
-def _share(pct: Decimal | None) -> Decimal | str:
-    """A per cent as the sheet's cell holds it (a share, shown by `PERCENT_FORMAT`)."""
-    return "" if pct is None else pct / 100
+def _share(value: Decimal, before: Decimal) -> Decimal | str:
+    """The change from `before` to `value` as a share of `before`, as the cell's formula
+    gives it: unrounded (to Decimal's 28 digits), since a program reading the stored
+    result takes it for the formula's; the format rounds it for the eye. Empty where
+    `before` is zero, as the formula is."""
+    if before == 0:
+        return ""
+    return (Decimal(value) - Decimal(before)) / abs(Decimal(before))
 
 
 def _months_in_year(data: ReportData) -> int:

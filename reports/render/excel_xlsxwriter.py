@@ -67,16 +67,22 @@ class _Formats:
 
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
-        self.made: dict[tuple[str | None, bool, bool], Format | None] = {}
+        self.made: dict[tuple[str | None, bool, bool, str | None, bool], Format | None] = {}
         self.header = book.add_format(
             {"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{HEADER_COLOUR}"}
         )
         self.header.set_align("vcenter")
 
     def get(
-        self, number_format: str | None, *, bold: bool = False, quote: bool = False
+        self,
+        number_format: str | None,
+        *,
+        bold: bool = False,
+        quote: bool = False,
+        align: str | None = None,
+        wrap: bool = False,
     ) -> Format | None:
-        key = (number_format, bold, quote)
+        key = (number_format, bold, quote, align, wrap)
         if key not in self.made:
             properties: dict[str, Any] = {}
             if number_format:
@@ -85,6 +91,10 @@ class _Formats:
                 properties["bold"] = True
             if quote:
                 properties["quote_prefix"] = True
+            if align:
+                properties["align"] = align
+            if wrap:
+                properties["text_wrap"] = True
             self.made[key] = self.book.add_format(properties) if properties else None
         return self.made[key]
 
@@ -119,6 +129,8 @@ def _write_grid(
     for column, width in enumerate(grid.widths):
         ws.set_column(column, column, width)
     for row_index, row in enumerate(grid.rows):
+        if row_index + 1 in grid.heights:
+            ws.set_row(row_index, grid.heights[row_index + 1])
         for column, cell in enumerate(row):
             _write_cell(ws, formats, row_index, column, cell)
     if any(grid.freeze):
@@ -171,25 +183,29 @@ def _add_line_chart(book: xlsxwriter.Workbook, ws: Worksheet, grid: Grid) -> Non
 
 def _write_cell(ws: Worksheet, formats: _Formats, row: int, column: int, cell: Cell) -> None:
     value = cell.value
+
+    def shown(number_format: str | None, quote: bool = False) -> Format | None:
+        return formats.get(
+            number_format, bold=cell.bold, quote=quote, align=cell.align, wrap=cell.wrap
+        )
+
     if cell.formula:
         # The result goes in beside the formula, so that what does not recalculate (a phone's
         # mail preview) shows the figure; with none (xlsxwriter's default is 0) it would be 0.
-        number_format = formats.get(cell.number_format, bold=cell.bold)
         result = "" if cell.cached is None else cached_number(cell.cached)
-        ws.write_formula(row, column, value, number_format, result)
+        ws.write_formula(row, column, value, shown(cell.number_format), result)
     elif value is None:
-        if cell.bold or cell.number_format:
-            ws.write_blank(row, column, None, formats.get(cell.number_format, bold=cell.bold))
+        if cell.bold or cell.number_format or cell.align:
+            ws.write_blank(row, column, None, shown(cell.number_format))
     elif isinstance(value, str):
         text = clean_text(value)
-        quote = is_formula_like(text)
-        ws.write_string(row, column, text, formats.get(None, bold=cell.bold, quote=quote))
+        ws.write_string(row, column, text, shown(None, quote=is_formula_like(text)))
     elif isinstance(value, dt.date):
-        ws.write_datetime(row, column, value, formats.get(cell.number_format, bold=cell.bold))
+        ws.write_datetime(row, column, value, shown(cell.number_format))
     elif isinstance(value, bool):
-        ws.write_boolean(row, column, value, formats.get(None, bold=cell.bold))
+        ws.write_boolean(row, column, value, shown(None))
     else:
-        ws.write_number(row, column, value, formats.get(cell.number_format, bold=cell.bold))
+        ws.write_number(row, column, value, shown(cell.number_format))
 
 
 def _set_up_pages(ws: Worksheet, pages: PageSetup | None) -> None:
@@ -198,9 +214,17 @@ def _set_up_pages(ws: Worksheet, pages: PageSetup | None) -> None:
     ws.set_paper(9)  # A4
     if pages.landscape:
         ws.set_landscape()
-    ws.fit_to_pages(1, pages.fit_height)
+    if pages.scale is None:
+        ws.fit_to_pages(1, pages.fit_height)
+    else:
+        ws.set_print_scale(pages.scale)
+        ws.set_v_pagebreaks(list(pages.column_breaks))
     if pages.repeat_header:
         ws.repeat_rows(0)
+    if pages.repeat_columns:
+        ws.repeat_columns(0, pages.repeat_columns - 1)
+    ws.set_margins(left=pages.side_margin, right=pages.side_margin)
+    ws.set_start_page(1)
     ws.set_header(pages.header)
     ws.set_footer(pages.footer)
 

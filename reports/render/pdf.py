@@ -29,7 +29,8 @@ from reports.output import atomic_write
 from reports.render import charts
 from reports.render.commentary import alert_sentence, amount, percent, signed
 from reports.render.templates import Templates, day, money
-from reports.report.figures import FIGURES, vat_quarter
+from reports.report.coverage import shown_parts
+from reports.report.figures import shown_figures, vat_quarter
 from reports.report.model import ReportData, Statement, StatementKind
 
 if TYPE_CHECKING:
@@ -72,9 +73,10 @@ def _common(data: ReportData) -> dict[str, Any]:
 
 
 def figures(data: ReportData) -> list[tuple[str, str]]:
-    """The headline figures as (label, value as printed), in the catalogue's order."""
+    """The headline figures of the configured sources as (label, value as printed), in the
+    catalogue's order."""
     shown = []
-    for figure in FIGURES:
+    for figure in shown_figures(data):
         value = figure.value_for(data)
         currency = figure.currency_for(data)
         text = money(value, currency) if currency else str(value)  # type: ignore[arg-type]
@@ -169,8 +171,10 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         ],
         "headline": headline,
         "figures": figures(data),
-        "figure_keys": [figure.key for figure in FIGURES],
-        "statuses": [statuses.get(figure.key, "") for figure in FIGURES],
+        "figure_keys": [figure.key for figure in shown_figures(data)],
+        "statuses": [statuses.get(figure.key, "") for figure in shown_figures(data)],
+        # Which sections show: those of the configured sources (`report.coverage`).
+        "shows": shown_parts(data),
         "has_targets": bool(statuses),
         "alerts": [alert_sentence(alert) for alert in data.alerts],
         "commentary": data.commentary,
@@ -342,6 +346,48 @@ ARCHIVAL = PdfProfile("pdf/a-3b", tagged=True)
 PLAIN = PdfProfile(None, tagged=False)
 
 
+#: The statement's style sheet, beside its template. The page does not link it: the
+#: renderer gives it to WeasyPrint parsed (`_stylesheet`), as parsing it for every statement
+#: was a tenth of a statement's time (benchmarks/pdf.py).
+STATEMENT_STYLESHEET = "statement.css"
+
+_sheets = threading.local()
+
+
+def _stylesheet(name: str, base_url: str, fetcher: LocalFetcher) -> Any | None:
+    """The style sheet `name` beside `base_url`, read through `fetcher` and parsed by
+    WeasyPrint once in this thread (its font configuration's), then reused for as long as
+    its bytes and what the fetcher may read are the same; None if it is missing, as a
+    missing linked sheet is to WeasyPrint. A refused address stops it, as in `_render`."""
+    from urllib.parse import urljoin
+
+    from weasyprint import CSS
+    from weasyprint.urls import ensure_url
+
+    url = urljoin(ensure_url(base_url), name)
+    try:
+        text = fetcher.fetch(url).read()
+    except FileNotFoundError:
+        return None
+    shipped = fetcher.shipped
+    # What the sheet's own imports could be served: shipped files, or readable folders.
+    allowed = (
+        hashlib.sha256(b"".join(k.encode() + b"\0" + shipped[k] for k in sorted(shipped))).digest()
+        if shipped is not None
+        else fetcher.readable
+    )
+    key = (url, hashlib.sha256(text).digest(), allowed)
+    cache: dict[Any, Any] = _sheets.__dict__.setdefault("parsed", {})
+    if key not in cache:
+        cache[key] = CSS(
+            string=text.decode("utf-8-sig"),
+            base_url=url,
+            url_fetcher=fetcher,
+            font_config=_font_config(),
+        )
+    return cache[key]
+
+
 def _render(
     html: str,
     base_url: str,
@@ -349,17 +395,24 @@ def _render(
     what: str,
     target: Path | None = None,
     profile: PdfProfile = ARCHIVAL,
+    stylesheets: tuple[str, ...] = (),
 ) -> bytes | None:
     """`html` as PDF (`profile`), into `target` or as bytes, reading only through
-    `fetcher`; an address it refused is a `TemplateError` naming it, never a PDF without
-    it."""
+    `fetcher`, styled by the `stylesheets` beside it (`_stylesheet`) besides those it links;
+    an address it refused is a `TemplateError` naming it, never a PDF without it."""
     from weasyprint import HTML
 
     from reports.render.fetcher import OutsideReference
 
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     try:
-        pdf = document.write_pdf(target, font_config=_font_config(), **profile.options())
+        sheets = [_stylesheet(name, base_url, fetcher) for name in stylesheets]
+        pdf = document.write_pdf(
+            target,
+            font_config=_font_config(),
+            stylesheets=[sheet for sheet in sheets if sheet is not None],
+            **profile.options(),
+        )
     except OutsideReference:
         pdf = None
     # Also after a refusal WeasyPrint caught itself (inside an SVG picture, which it skips).
@@ -403,10 +456,13 @@ def render_pdf(
     readable: Iterable[Path] = (),
     what: str = "the document",
     profile: PdfProfile = ARCHIVAL,
+    stylesheets: tuple[str, ...] = (),
 ) -> bytes:
     """One HTML document as PDF bytes (`profile`: PDF/A-3b, tagged). A top-level function
     returning bytes, so that any executor can run it (processes, a Dask cluster) and only
     the caller writes files: a task run twice, after a worker died, still writes one file.
+    `stylesheets` names style sheets beside the document that it does not link, parsed once
+    a process (`STATEMENT_STYLESHEET` for a statement).
 
     It reads only `data:` addresses and the files in or under `readable`
     (`readable_files`); with `files` (the templates' files by name), the document's
@@ -419,7 +475,9 @@ def render_pdf(
     else:
         fetcher = LocalFetcher(shipped=files, base=SHIPPED_BASE)
         base_url = SHIPPED_BASE
-    return bytes(_render(html, base_url, fetcher, what, profile=profile) or b"")
+    return bytes(
+        _render(html, base_url, fetcher, what, profile=profile, stylesheets=stylesheets) or b""
+    )
 
 
 def write_monthly_pdf(
@@ -670,7 +728,14 @@ def write_statements(
     try:
         futures = {
             pool.submit(  # type: ignore[union-attr]
-                render_pdf, html, base, files, readable, "a statement (its templates or logo)"
+                render_pdf,
+                html,
+                base,
+                files,
+                readable,
+                "a statement (its templates or logo)",
+                ARCHIVAL,
+                (STATEMENT_STYLESHEET,),
             ): key
             for key, (html, _) in jobs.items()
         }

@@ -209,7 +209,8 @@ def web_context(
     context = context or monthly_context(data)
     style = templates.text("report.css") + "\n" + templates.text("web.css")
     script = templates.text("web.js")
-    found = [shown(b, data, urls or {}) for b in breakdowns(data)]
+    # The records of the figures the page shows: those of the configured sources.
+    found = [shown(b, data, urls or {}) for b in breakdowns(data) if b.figure.shown_in(data)]
     files = {
         "pdf": f"report-{data.month}.pdf",
         "workbook": f"report-{data.month}.xlsx",

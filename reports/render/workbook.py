@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import polars as pl
 
@@ -116,6 +116,10 @@ class Sheet:
         return f"{quote_sheet(self.title)}!${letter}$2:${letter}${self.rows + 1}"
 
 
+#: A cell's horizontal alignment: a column's heading sits as its values do (numbers right).
+Align = Literal["left", "center", "right"]
+
+
 @dataclass(frozen=True)
 class Cell:
     """One Summary or totals cell, as both writers write it."""
@@ -128,6 +132,10 @@ class Cell:
     #: apps, file browsers, `openpyxl` with `data_only=True`) show the figure; it is what the
     #: formula gives over the tables as written (the tests recalculate and compare).
     cached: Any = None
+    #: None: the spreadsheet's own (text left, numbers right).
+    align: Align | None = None
+    #: Text wrapped within the cell's width (its row is given the height of its lines).
+    wrap: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,20 +197,36 @@ class Grid:
     chart: LineChart | None = None
     #: Rows at the top kept in view, and columns at the left.
     freeze: tuple[int, int] = (0, 0)
+    #: Rows (from 1) given a height of their own, in points: those whose labels wrap.
+    heights: dict[int, float] = field(default_factory=dict)
+
+
+#: Each sheet's pages are numbered from 1 and the footer names the sheet: a spreadsheet
+#: counts `&N` over every sheet it prints (LibreOffice's "Page 1 of 66" on a Summary of one).
+PAGE_FOOTER = "&C&A: page &P"
 
 
 @dataclass(frozen=True)
 class PageSetup:
     """How a sheet prints: on A4, one page wide, its header row on every page, and a header
-    and footer in Excel's codes (`&L`, `&C`, `&R` sections; `&A` the sheet, `&P` and `&N`
-    the page and the page count)."""
+    and footer in Excel's codes (`&L`, `&C`, `&R` sections; `&A` the sheet, `&P` the page,
+    counted from 1 on each sheet)."""
 
     landscape: bool
     #: Pages tall at the most; 0 for as many as it takes (one page wide always).
     fit_height: int = 0
     repeat_header: bool = True
     header: str = ""
-    footer: str = "&CPage &P of &N"
+    footer: str = PAGE_FOOTER
+    #: Columns at the left printed on every page (the labels of a sheet pages wide).
+    repeat_columns: int = 0
+    #: Where a new page starts across: the number of columns before each break.
+    column_breaks: tuple[int, ...] = ()
+    #: A fixed print scale in per cent, for a sheet printed across pages at its breaks
+    #: (a spreadsheet fitting a sheet to a page width ignores its breaks); None: one page wide.
+    scale: int | None = None
+    #: Left and right margins in inches (a page of many columns takes narrow ones).
+    side_margin: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -336,6 +360,15 @@ def can_total(frame: pl.DataFrame, column: Col) -> bool:
     return currencies.null_count() == 0 and currencies.n_unique() == 1
 
 
+def _total_currency(frame: pl.DataFrame, column: Col) -> str | None:
+    """The currency of a money column's total: its fixed one, else the one its rows all
+    carry (`can_total` totals no other)."""
+    if column.currency or column.currency_field is None or frame.height == 0:
+        return column.currency
+    currency = frame[column.currency_field][0]
+    return str(currency) if currency is not None else None
+
+
 def totals_row(sheet: Sheet) -> tuple[tuple[Cell, ...], tuple[bool, ...]]:
     """The row under the table (live SUBTOTALs), and which columns it totals."""
     totalled = tuple(can_total(sheet.frame, column) for column in sheet.columns)
@@ -346,7 +379,7 @@ def totals_row(sheet: Sheet) -> tuple[tuple[Cell, ...], tuple[bool, ...]]:
         elif totalled[index]:
             letter = column_letter(index + 1)
             number_format = (
-                money_format(column.currency)
+                money_format(_total_currency(sheet.frame, column))
                 if column.kind is ColumnKind.MONEY
                 else FIXED_FORMATS.get(column.kind)
             )

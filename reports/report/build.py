@@ -32,12 +32,12 @@ from reports.report.model import (
     SourceInfo,
     Statement,
 )
+from reports.report.open_cases import open_at_end
 from reports.report.payment_reference import with_payment_references
 from reports.report.settle import (
     case_table,
     convert_incomes,
     frame_of,
-    open_at,
     role_schema,
     settle,
 )
@@ -92,7 +92,7 @@ def build_report_data(
     cases = settled_cases.with_columns(
         opened_in_period=pl.col("opened_on").is_between(start, end).fill_null(False),
         closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
-        open_at_end=open_at(end),
+        open_at_end=open_at_end(end),
     )
     task_schema = role_schema(Role.TASKS)
     tasks = frame_of(frames, task_schema)
@@ -302,6 +302,7 @@ def build_report_data(
             targets=targets,
             sent=sent,
             settled=ready,
+            sources=data.configured,
         )
         data = dataclasses.replace(data, history=history)
     return dataclasses.replace(data, alerts=triggered(alert_rules, data))

@@ -17,6 +17,7 @@ import polars as pl
 
 from reports.compute.invoicing import ExpenseState
 from reports.money import MONEY, total
+from reports.report import open_cases
 from reports.report.figures import FIGURES, Figure
 from reports.report.model import ReportData
 from reports.report.settle import role_schema
@@ -225,7 +226,9 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
         ),
         made(
             "open_cases",
-            f"Cases opened by {data.period_end:%d %b %Y} and not closed by it",
+            f"Cases of the sources that record closing "
+            f"({open_cases.covered([s.name for s in data.sources])}) opened by "
+            f"{data.period_end:%d %b %Y} and not closed by it",
             cases.filter("open_at_end"),
             _CASE_COLUMNS,
             None,

@@ -11,12 +11,15 @@ that every formula, recalculated, equals the `Headline` value, and follows a fil
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
 from reports.compute.invoicing import ExpenseState
+from reports.report import open_cases
 from reports.report.model import ReportData
+from reports.sources.base import Role
+from reports.sources.registry import provider
 
 #: `ref(table, field)`: the absolute range of one column of one of the workbook's tables.
 Ref = Callable[[str, str], str]
@@ -42,7 +45,8 @@ PERIOD_START_CELL = "Summary!$B$2"
 class Figure:
     key: str
     #: The label; `{currency}` stands for the report currency, `{vat_quarter}` for the VAT
-    #: quarter that holds the month ("quarter Oct-Dec 2026 to 31 Oct 2026").
+    #: quarter that holds the month ("quarter Oct-Dec 2026 to 31 Oct 2026"),
+    #: `{closing_sources}` for the configured sources whose cases record their closing.
     label: str
     unit: Unit
     #: The Excel formula (with its `=`), given `ref` and the report.
@@ -50,18 +54,50 @@ class Figure:
     #: What a figure shown under another ("  of which ...") is called on its own (in an
     #: alert, a commentary, a trend's caption); None where the label says it already.
     name: str | None = None
+    #: The roles of the records it is made from: it shows when a configured source plays
+    #: one of them (`ReportData.plays`); none, every source's (cases, data quality).
+    needs: frozenset[Role] = frozenset()
+
+    def sources(self) -> frozenset[str]:
+        """The registered sources that play its roles (none: it is every source's)."""
+        return frozenset(
+            schema.source for role in self.needs if (schema := provider(role)) is not None
+        )
+
+    def shown_with(self, configured: Collection[str]) -> bool:
+        """Whether a report from the `configured` sources shows it: a firm sees the
+        figures of its own sources only."""
+        return not self.needs or not self.sources().isdisjoint(configured)
+
+    def shown_in(self, data: ReportData) -> bool:
+        return self.shown_with(data.configured)
 
     def label_for(self, data: ReportData) -> str:
-        return self.label.format(currency=data.report_currency, vat_quarter=vat_quarter(data))
+        return self.label.format(
+            currency=data.report_currency,
+            vat_quarter=vat_quarter(data),
+            closing_sources=open_cases.covered([s.name for s in data.sources]),
+        )
 
     def title_for(self, data: ReportData) -> str:
         """The figure's name standing alone: its `name`, else its label."""
-        return self.title_in(data.report_currency, vat_quarter(data))
+        return self.title_in(
+            data.report_currency,
+            vat_quarter(data),
+            open_cases.covered([s.name for s in data.sources]),
+        )
 
-    def title_in(self, report_currency: str, quarter: str) -> str:
-        """`title_for`, given the report currency and the words for the VAT quarter."""
+    def title_in(
+        self, report_currency: str, quarter: str, closing_sources: str | None = None
+    ) -> str:
+        """`title_for`, given the report currency, the words for the VAT quarter and the
+        sources whose cases record closing (by default every registered one's)."""
         text = self.name or self.label
-        return text.format(currency=report_currency, vat_quarter=quarter).strip()
+        if closing_sources is None:
+            closing_sources = open_cases.covered(open_cases.closing_sources())
+        return text.format(
+            currency=report_currency, vat_quarter=quarter, closing_sources=closing_sources
+        ).strip()
 
     def currency_for(self, data: ReportData) -> str | None:
         """The currency the value is in; None for a count."""
@@ -147,7 +183,7 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "open_cases",
-        "Cases open at month end",
+        "Cases open at month end ({closing_sources})",
         Unit.COUNT,
         _cases("open_at_end"),
     ),
@@ -156,12 +192,14 @@ FIGURES: tuple[Figure, ...] = (
         "Expenses this month (invoiced, approved or pending; not rejected)",
         Unit.COUNT,
         lambda ref, _: f"=SUBTOTAL(103,{ref('Expenses', 'id')})",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_converted",
         "Expenses this month in {currency} (invoiced, approved or pending)",
         Unit.REPORT_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Expenses', 'report_amount')})",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_invoiced",
@@ -169,6 +207,7 @@ FIGURES: tuple[Figure, ...] = (
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.INVOICED.value),
         "Expenses invoiced this month in {currency}",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_to_be_invoiced",
@@ -176,6 +215,7 @@ FIGURES: tuple[Figure, ...] = (
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.TO_BE_INVOICED.value),
         "Approved expenses to be invoiced this month in {currency}",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_awaiting_approval",
@@ -183,18 +223,21 @@ FIGURES: tuple[Figure, ...] = (
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.AWAITING_APPROVAL.value),
         "Pending expenses awaiting approval this month in {currency}",
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_rejected",
         "Rejected expenses this month in {currency} (in no total)",
         Unit.REPORT_MONEY,
         _expenses_in(ExpenseState.REJECTED.value, "ExpensesLeftOut"),
+        needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "invoices",
         "Invoices issued this month",
         Unit.COUNT,
         lambda ref, _: f"=SUBTOTAL(103,{ref('Invoices', 'id')})",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "invoiced_net",
@@ -204,6 +247,7 @@ FIGURES: tuple[Figure, ...] = (
             f"=SUBTOTAL(109,{ref('Invoices', 'total')})"
             f"-SUBTOTAL(109,{ref('Invoices', 'vat_amount')})"
         ),
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "invoiced_total",
@@ -211,24 +255,28 @@ FIGURES: tuple[Figure, ...] = (
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('Invoices', 'total')})",
         "Invoiced this month, gross (VAT included)",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "vat_box1",
         "VAT box 1, VAT due on sales: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
         _vat("vat"),
+        needs=frozenset({Role.INVOICE_ITEMS}),
     ),
     Figure(
         "vat_box6",
         "VAT box 6, sales excluding VAT: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
         _vat("net_sales"),
+        needs=frozenset({Role.INVOICE_ITEMS}),
     ),
     Figure(
         "outstanding",
         "Outstanding at month end (every unpaid invoice)",
         Unit.INVOICE_MONEY,
         lambda ref, _: f"=SUBTOTAL(109,{ref('AgedDebt', 'amount')})",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "overdue_90_plus",
@@ -238,6 +286,7 @@ FIGURES: tuple[Figure, ...] = (
             "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
         ),
         "Debt over 90 days past due at month end",
+        needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "quality_flags",
@@ -246,3 +295,8 @@ FIGURES: tuple[Figure, ...] = (
         lambda ref, _: f"=SUBTOTAL(103,{ref('DataQuality', 'check')})",
     ),
 )
+
+
+def shown_figures(data: ReportData) -> tuple[Figure, ...]:
+    """The catalogue's figures `data` shows, in its order: those of the configured sources."""
+    return tuple(figure for figure in FIGURES if figure.shown_in(data))

@@ -15,7 +15,7 @@ docs/calculations.md, "History".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -28,7 +28,8 @@ from reports.money import MONEY, total
 from reports.periods import Month, Period, period_bounds
 from reports.report.figures import FIGURES, Figure, Unit
 from reports.report.model import Frames
-from reports.report.settle import Settled, open_at, settle
+from reports.report.open_cases import open_at_end
+from reports.report.settle import Settled, settle
 from reports.targets import Status, Target
 
 ZERO = Decimal(0)
@@ -274,12 +275,15 @@ def build_history(
     targets: Sequence[Target] = (),
     sent: Mapping[Month, Mapping[str, Decimal]] | None = None,
     settled: Settled | None = None,
+    sources: Collection[str] | None = None,
 ) -> History:
     """The history of every headline figure over the `months` months to `month`.
 
     `sent` gives figures as earlier reports sent them, by month (`reports.archive`); a
     month whose records now give another value is listed in `restated`. `settled` is the
     month's `settle` result, when the caller has it already (the monthly run does).
+    Only the figures of the configured `sources` (by default those `frames` come from)
+    have a trend: another system's would be a flat line of zeros.
     """
     month = Month.parse(month) if isinstance(month, str) else month
     if months < 1:
@@ -298,6 +302,7 @@ def build_history(
     }
     by_target = {target.figure: target for target in targets}
     shown = computed[-months:]
+    configured = {source for source, _ in frames} if sources is None else sources
     trends = tuple(
         _trend(
             figure,
@@ -308,6 +313,7 @@ def build_history(
             by_target.get(figure.key),
         )
         for figure in HISTORY_FIGURES
+        if figure.shown_with(configured)
     )
     by_month = table.filter(pl.col("month") >= shown[0].start).select("month", *BEHAVIOUR)
     return History(
@@ -315,7 +321,9 @@ def build_history(
         year_start=year_start,
         by_month=by_month,
         trends=trends,
-        restated=_restated(values, sent or {}),
+        restated=_restated(values, sent or {}).filter(
+            pl.col("figure").is_in([trend.key for trend in trends])
+        ),
     )
 
 
@@ -434,10 +442,11 @@ def monthly_figures(
     cases = ready.cases
     opened = by_month(cases, "opened_on", cases_opened=pl.len())
     closed = by_month(cases, "closed_on", cases_closed=pl.len())
+    # Only the cases of sources that record closing: the others' would be open for ever.
     open_cases = (
-        calendar.join(cases.select("opened_on", "closed_on"), how="cross")
+        calendar.join(cases.select("source", "opened_on", "closed_on"), how="cross")
         .group_by("month")
-        .agg(open_cases=open_at(pl.col("_end")).sum())
+        .agg(open_cases=open_at_end(pl.col("_end")).sum())
     )
 
     expenses = ready.expenses

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from reports.config import FirmSettings
     from reports.report.alerts import Alert
     from reports.report.history import History
+    from reports.sources.base import Role
 
 ZERO = Decimal(0)
 
@@ -399,3 +400,17 @@ class ReportData:
     @property
     def missing_sources(self) -> list[str]:
         return [s.name for s in self.sources if not s.present]
+
+    @property
+    def configured(self) -> frozenset[str]:
+        """The sources the firm configured, those that failed (`--allow-partial`) too: the
+        report shows the figures, sections and sheets of these alone."""
+        return frozenset(s.name for s in self.sources)
+
+    def plays(self, role: Role) -> bool:
+        """Whether a configured source plays `role` (gives the expenses, the invoices...)."""
+        # Imported here: the sources' packages import this module.
+        from reports.sources.registry import provider
+
+        schema = provider(role)
+        return schema is not None and schema.source in self.configured

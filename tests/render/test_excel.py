@@ -64,7 +64,8 @@ def workbook(
 
 
 def cell_facts(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """What a reader sees of every cell: value, type, number format, bold, quote prefix."""
+    """What a reader sees of every cell: value, type, number format, bold, quote prefix,
+    alignment and wrapping."""
     book = openpyxl.load_workbook(path)
     facts = {}
     for ws in book.worksheets:
@@ -76,6 +77,8 @@ def cell_facts(path: Path) -> dict[str, list[tuple[object, ...]]]:
                 cell.number_format if cell.value is not None else None,
                 bool(cell.font and cell.font.b),
                 bool(cell.quotePrefix),
+                cell.alignment.horizontal,
+                bool(cell.alignment.wrap_text),
             )
             for row in ws.iter_rows()
             for cell in row
@@ -252,7 +255,7 @@ def test_an_empty_month_still_makes_a_valid_workbook(
     values = summary_values(sheets)
     for figure in FIGURES:
         assert Decimal(values[figure.label_for(data)]) == 0, figure.key
-    assert sheets["Summary"][4] == [
+    assert sheets["Summary"][5] == [
         "No record falls in October 2026: every figure for it is zero (the sources hold no "
         "dated records).",
         "",
@@ -347,7 +350,10 @@ def test_every_sheet_prints_one_page_wide_with_its_header_on_each_page(workbook:
         assert (setup.fitToWidth in (1, None), setup.paperSize) == (True, 9), ws.title
         assert ws.oddHeader.left.text == "Hostile && <Co>", ws.title  # & escaped
         assert (ws.oddHeader.center.text, ws.oddHeader.right.text) == ("&A", "October 2026")
-        assert ws.oddFooter.center.text == "Page &P of &N"
+        # Pages count within each sheet, named in the footer (`&N` would count the workbook's).
+        assert ws.oddFooter.center.text == "&A: page &P"
+        # From 1 (OOXML's default where the number is left out, as xlsxwriter does).
+        assert setup.firstPageNumber in (1, None) and setup.useFirstPageNumber, ws.title
         if ws.title == "Summary":
             assert setup.fitToHeight in (1, None) and setup.orientation == "portrait"
         else:
@@ -369,7 +375,7 @@ def test_the_summary_prints_on_one_page(data: ReportData, tmp_path: Path) -> Non
     assert len(summary) == 1, headers[:3]
     assert "Total (each currency converted)" in summary[0]
     assert "Data-quality flags" in summary[0]
-    assert "Page 1 of " in summary[0] and " Summary " not in headers[1]
+    assert "Summary: page 1" in summary[0] and " Summary " not in headers[1]
 
 
 def test_columns_are_wide_enough_for_what_they_hold(workbook: Path) -> None:

@@ -22,6 +22,7 @@ from reports import fetch_frames, rates
 from reports.config import FirmSettings
 from reports.render.pdf import (
     PLAIN,
+    STATEMENT_STYLESHEET,
     render_pdf,
     statement_context,
     write_monthly_pdf,
@@ -188,11 +189,12 @@ def test_a_statement_renders_to_the_same_bytes_twice(data: ReportData) -> None:
     templates = Templates()
     html = templates.render("statement.html", **statement_context(data, one_statement(data)))
     readable = tuple(templates.folders)
-    first = render_pdf(html, templates.base_url("statement.html"), readable=readable)
-    second = render_pdf(html, templates.base_url("statement.html"), readable=readable)
+    base, sheets = templates.base_url("statement.html"), (STATEMENT_STYLESHEET,)
+    first = render_pdf(html, base, readable=readable, stylesheets=sheets)
+    second = render_pdf(html, base, readable=readable, stylesheets=sheets)
     assert first == second
     # The archival profile is what makes it archival: WeasyPrint's plain output is not.
-    plain = render_pdf(html, templates.base_url("statement.html"), readable=readable, profile=PLAIN)
+    plain = render_pdf(html, base, readable=readable, profile=PLAIN, stylesheets=sheets)
     assert PdfReader(io.BytesIO(plain)).xmp_metadata is None
     plain_catalog: Any = PdfReader(io.BytesIO(plain)).trailer["/Root"]
     assert "/StructTreeRoot" not in plain_catalog

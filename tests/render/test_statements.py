@@ -240,3 +240,25 @@ def test_an_approval_renders_no_statement_and_another_template_every_one(
             reuse_from=tmp_path / "approved",
         )
         assert pool.submitted == 3
+
+
+def test_a_statement_style_sheet_changed_between_runs_is_the_one_used(
+    data: ReportData, tmp_path: Path
+) -> None:
+    # One thread renders every statement, so the sheet parsed for the first run is at hand
+    # for the second: the second must still see the firm's change.
+    own = tmp_path / "templates"
+    own.mkdir()
+    # The sheet beside the firm's statement template is the statement's.
+    (own / "statement.html").write_bytes((DEFAULT_TEMPLATES / "statement.html").read_bytes())
+    sheet = (DEFAULT_TEMPLATES / "statement.css").read_text()
+    texts = []
+    for house in ("first house style", "second house style"):
+        (own / "statement.css").write_text(sheet + f'\nh1::after {{ content: " ({house})"; }}\n')
+        with ThreadPoolExecutor(1) as pool:
+            (done,) = write_statements(
+                data, tmp_path / house, Templates(own), executor=pool, statements=chosen(data)[:1]
+            )
+        texts.append(" ".join(pdf_pages(Path(done.path))))
+    assert "(first house style)" in texts[0] and "(second house style)" in texts[1]
+    assert "(first house style)" not in texts[1]

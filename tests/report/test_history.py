@@ -20,12 +20,13 @@ from reports.fetch import fetch_frames
 from reports.periods import Month
 from reports.render.commentary import briefing, firm_commentary, observations
 from reports.report import build_history, build_report_data
+from reports.report.figures import FIGURES
 from reports.report.history import BEHAVIOUR
 from reports.report.model import Frames
 from reports.sandbox import Sandbox
 from reports.schema import FrameSchema
 from reports.sources.mobility import MOBILITY_CASES, MOBILITY_EXPENSES
-from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
+from reports.sources.willsuite import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.targets import AlertKind, AlertRule, Better, Status, Target
 
 UTC = dt.UTC
@@ -232,6 +233,27 @@ def test_invoicing_in_targets_alerts_and_commentary_means_the_net_figure(
     assert written.text == (
         f"{net} | Fees invoiced this month, net of VAT | {net} | {gross} | "
         "Invoiced this month, gross (VAT included)"
+    )
+
+
+def test_open_cases_count_only_the_sources_that_record_closing(fixed: Frames) -> None:
+    """WillSuite's cases never close: its case opened in August is in no month's open
+    cases, and the figure's label names the configured sources it covers."""
+    will = frame(WILLSUITE_CASES, [{"id": "w1", "ref": "W1", "created_at": at("2026-08-02")}])
+    frames = {**fixed, ("willsuite", "cases"): will}
+    assert series(frames, "open_cases") == [1, 0, 1]  # as without it
+    assert series(frames, "cases_opened") == [2, 0, 1]  # it was opened, all the same
+    data = build_report_data(frames, "2026-10", rates=rates.embedded(), history_months=3)
+    assert data.headline.open_cases == 1
+    assert data.cases.filter(pl.col("source") == "willsuite")["open_at_end"].to_list() == [False]
+    (figure,) = [f for f in FIGURES if f.key == "open_cases"]
+    assert figure.label_for(data) == "Cases open at month end (mobility platform)"
+    assert figure.title_in("GBP", "") == "Cases open at month end (mobility platform, Plannr)"
+    alone = {("willsuite", "cases"): will, **{k: v for k, v in fixed.items() if k[0] != "mobility"}}
+    data = build_report_data(alone, "2026-10", rates=rates.embedded())
+    assert data.headline.open_cases == 0
+    assert figure.label_for(data) == (
+        "Cases open at month end (no configured source records a case's closing)"
     )
 
 

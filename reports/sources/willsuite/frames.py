@@ -124,12 +124,13 @@ WILLSUITE_INVOICE_ITEMS = FrameSchema(
 )
 
 
-#: How a case reads in the report's one shape for cases: WillSuite's never close.
+#: How a case reads in the report's one shape for cases. WillSuite's never close, so it
+#: gives no `closed_on` (null in the one shape): "Cases open at month end" counts only the
+#: sources that record closing (`reports.report.open_cases`).
 CASE_SUMMARY = {
     "case_id": pl.col("id"),
     "case_name": pl.col("ref"),
     "client": pl.col("full_names"),
     "status": pl.lit(None, pl.String),
     "opened_on": local_date("created_at"),
-    "closed_on": pl.lit(None, pl.Date),
 }
