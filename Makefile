@@ -28,7 +28,10 @@ demo: $(STAMP) demo-deps
 	$(BIN)/reports monthly --sandbox --month 2026-10 --out output --config demo/reports.toml --commentary demo/commentary/2026-10.md
 	$(BIN)/reports approve --sandbox --month 2026-10 --out output --config demo/reports.toml --by "Demo Partner"
 	$(BIN)/reports email --sandbox --month 2026-10 --out output --config demo/reports.toml
-	@echo "demo report written to output/2026-10/: web report (report-2026-10.html), workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot), manifest.json (approval); every month: output/index.html"
+	$(BIN)/reports chase --sandbox --as-of 2026-10-31 --out output --config demo/reports.toml
+	$(BIN)/reports approve --chase 2026-10-31 --out output --config demo/reports.toml --by "Demo Partner"
+	$(BIN)/reports email --chase 2026-10-31 --out output --config demo/reports.toml
+	@echo "demo report written to output/2026-10/: web report (report-2026-10.html), workbook, PDF report, statements/, outbox/ (emails), data/ (snapshot), manifest.json (approval); every month: output/index.html; payment reminders of 31 Oct 2026: output/chase/2026-10-31/ (reminders.md, outbox/)"
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check reports tests benchmarks notebooks
