@@ -498,8 +498,9 @@ def approve_month(
             stage("html")
             documents.page(staging / page)
             # Meanwhile, the charts of OUT/index.html (of the months as they are: the page
-            # is written again once the approval is in place, with these).
-            with chart_cache.using(ChartCache()) as index_charts:
+            # is written again once the approval is in place, with these). Those the
+            # month's documents show too are the draft's.
+            with chart_cache.using(ChartCache(known=chart_cache.load(folder))) as index_charts:
                 write_archive_page(out, templates)
         stage("publish")
         # The workbook as reviewed, its Summary's one approval cell saying who approved it.

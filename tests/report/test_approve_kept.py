@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from reports.errors import ApprovalError
 from reports.monthly import approve_month, run_monthly
 from reports.periods import Month
 from reports.render import unstamped
+from reports.render.chart_cache import CHARTS_FILE
 from reports.render.templates import Templates
 from reports.report.model import Stamp
 from reports.sandbox import Sandbox
@@ -64,7 +67,8 @@ def test_the_draft_keeps_both_documents_with_a_placeholder_for_the_stamp(draft: 
     kept = unstamped.load(month)
     assert kept is not None
     # Laid out as approved: no watermark, the stamp's words to come.
-    assert "watermark" not in kept.pdf_html and "DRAFT" not in kept.pdf_html
+    for html in (kept.pdf_html, kept.web_html):
+        assert 'class="watermark"' not in html and Stamp.draft().label not in html
     assert kept.web_html.count(unstamped.PLACEHOLDER) == 1
     manifest = read_manifest(month)
     assert manifest is not None and manifest.stamp.is_draft
@@ -88,7 +92,7 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
     assert kept is not None
     page = after[f"report-{MONTH}.html"].decode()
     assert page == kept.stamped(stamp).web_html
-    assert unstamped.PLACEHOLDER not in page and "DRAFT" not in page
+    assert unstamped.PLACEHOLDER not in page and 'class="watermark"' not in page
     assert "\u2068Approved by Jo &lt;b&gt;Bloggs&lt;/b&gt; &amp; \u202eCo on " in page
     # The PDF: approved on every page, the cover's included, and no Draft anywhere.
     pages = pdf_pages(month / f"report-{MONTH}.pdf")
@@ -106,6 +110,12 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
     assert approved.statements == len([n for n in after if n.endswith(".pdf")]) - 1
     manifest = read_manifest(month)
     assert manifest is not None and manifest.sendable
+    # OUT/index.html's charts that the month's documents show are the draft's, not drawn
+    # again (each drawn again would differ: matplotlib dates every SVG it writes).
+    index = set(
+        re.findall(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", (out / "index.html").read_text())
+    )
+    assert index & set(json.loads(after[CHARTS_FILE])["charts"].values())
     assert (
         manifest.files[f"report-{MONTH}.pdf"]
         == hashlib.sha256(after[f"report-{MONTH}.pdf"]).hexdigest()
