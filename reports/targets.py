@@ -196,7 +196,7 @@ def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[A
 #: naming one get an error saying so, not a guess at a figure of another kind.
 RETIRED = dict.fromkeys(
     ("incomes_annual_net", "incomes_annual_gross"),
-    "client incomes are the clients' own (Plannr's fact-find), not the firm's, and are in no "
+    "client incomes are the clients' own (their fact-find), not the firm's, and are in no "
     "headline figure: the report's Client book shows them; remove this target or alert",
 )
 

@@ -1,4 +1,4 @@
-"""The client book: what Plannr's income records (a client's fact-find: salary, dividends,
+"""The client book: what the CRM's income records (a client's fact-find: salary, dividends,
 pensions) tell an adviser about the clients. They are the clients' incomes, never the
 firm's, so they are in no headline figure; this is where the report shows them.
 
@@ -6,7 +6,7 @@ firm's, so they are in no headline figure; this is where the report shows them.
   recorded gross apart (they are different incomes, never one before and after tax), and
   the band each sum falls in (`Band`): a client is banded twice, once by its net incomes
   and once by its gross ones, and "none recorded" in a kind it has no recurring income of.
-- The incomes recorded (created in Plannr) in the month, by their UK date.
+- The incomes recorded (created in the CRM) in the month, by their UK date.
 - The recurring incomes ending after the month's end and within `ENDING_WITHIN_DAYS` of
   it, by client: a prompt for a review (retirement, the end of a contract).
 - The clients with no income on file at all: an incomplete fact-find.
@@ -103,6 +103,8 @@ class ClientBook:
     """The month's client book (see the module's docstring); amounts in `currency`."""
 
     currency: str
+    #: The system the incomes come from, as the report names it (its title).
+    source: str
     #: `CLIENTS`: every client account, by name.
     clients: pl.DataFrame
     #: `BANDS`: how many clients, and their incomes a year, in each band, net and gross apart.
@@ -142,12 +144,14 @@ def client_book(
     start: dt.date,
     end: dt.date,
     currency: str,
+    source: str = "the CRM",
 ) -> ClientBook:
     """The client book of the month `start` to `end`.
 
-    `clients` are Plannr's client accounts, `incomes` every income on file (settled: each
+    `clients` are the CRM's client accounts, `incomes` every income on file (settled: each
     counted once), `annualised` those active in the month with `report_annual_amount` in
-    `currency` (`incomes.annualise_incomes`, then `settle.convert_incomes`).
+    `currency` (`incomes.annualise_incomes`, then `settle.convert_incomes`); `source` names
+    the system they come from.
     """
     ending_by = end + dt.timedelta(days=ENDING_WITHIN_DAYS)
     names = clients.unique("uuid", keep="first", maintain_order=True).select(
@@ -204,6 +208,7 @@ def client_book(
     )
     return ClientBook(
         currency=currency,
+        source=source,
         clients=book,
         bands=bands(book),
         recorded=recorded,

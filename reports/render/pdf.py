@@ -242,6 +242,7 @@ def _client_book(data: ReportData) -> dict[str, object] | None:
     if book is None:
         return None
     return {
+        "source": book.source,
         "ending_by": book.ending_by,
         "bands": _rows(book.bands),
         "clients": book.clients.height,

@@ -524,7 +524,13 @@ def _client_book(
     if clients is None or (source, "incomes") not in frames:
         return None
     return client_book.client_book(
-        clients, income_frame, annualised, month.start, month.end, report_currency
+        clients,
+        income_frame,
+        annualised,
+        month.start,
+        month.end,
+        report_currency,
+        REGISTRY[source].title,
     )
 
 
