@@ -36,6 +36,8 @@ def write_figures(data: ReportData, folder: Path) -> Path:
         "month": str(data.month),
         "report_currency": data.report_currency,
         "invoice_currency": data.invoice_currency,
+        # The sources configured: the archive page shows only their figures.
+        "sources": sorted(data.configured),
         "figures": {key: str(value) for key, value in figures_of(data).items()},
         # Each figure's months before, as the records gave them when this was written: the
         # archive page's trends.
@@ -97,6 +99,16 @@ def read_currencies(folder: Path) -> tuple[str, str]:
         return str(body.get("report_currency", "GBP")), str(body.get("invoice_currency", "GBP"))
     except (OSError, ValueError, AttributeError):
         return "GBP", "GBP"
+
+
+def read_sources(folder: Path) -> frozenset[str] | None:
+    """The sources a month's report was built from, as its `figures.json` names them; None
+    where it names none (written before it did, or unreadable)."""
+    try:
+        sources = json.loads((folder / FIGURES_FILE).read_text())["sources"]
+        return frozenset(str(name) for name in sources)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def read_history(folder: Path) -> dict[str, dict[str, Decimal]]:

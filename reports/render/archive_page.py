@@ -5,6 +5,7 @@ page (its policy allows no request)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -89,11 +90,14 @@ def _currency(figure: Figure, month: ArchivedMonth) -> str | None:
 
 
 def figure_trends(
-    months: list[ArchivedMonth], history: dict[str, dict[str, Decimal]]
+    months: list[ArchivedMonth],
+    history: dict[str, dict[str, Decimal]],
+    sources: Collection[str] | None = None,
 ) -> list[FigureTrend]:
     """Each headline figure: its chart over the newest report's months (`history`, as its
     `figures.json` gave them) or, without one, over the archived months; and its value
-    in each archived month as that month's report sent it."""
+    in each archived month as that month's report sent it. With `sources` (the newest
+    report's), only the figures of those: another system's would be a row of zeros."""
     if not months:
         return []
     newest = months[0]
@@ -101,6 +105,8 @@ def figure_trends(
     trends = []
     for figure in FIGURES:
         if figure.key not in BEHAVIOUR:
+            continue
+        if sources is not None and not figure.shown_with(sources):
             continue
         currency = _currency(figure, newest)
         having = [
@@ -140,13 +146,14 @@ def write_archive_page(out: Path, templates: Templates | None = None) -> Path:
     templates = templates or Templates()
     months = archived_months(out)
     history = archive.read_history(out / str(months[0].month)) if months else {}
+    sources = archive.read_sources(out / str(months[0].month)) if months else None
     style = templates.text("report.css") + "\n" + templates.text("web.css")
     html = templates.render(
         "index.html",
         # The firm the newest month was built for, as its snapshot keeps it.
         firm=drafted_firm_name(out / str(months[0].month) / "data") if months else "",
         months=months,
-        trends=figure_trends(months, history),
+        trends=figure_trends(months, history, sources),
         history_months=len(history),
         style=style,
         csp=content_security_policy(style, None),

@@ -57,17 +57,23 @@ class Figure:
     #: The roles of the records it is made from: it shows when a configured source plays
     #: one of them (`ReportData.plays`); none, every source's (cases, data quality).
     needs: frozenset[Role] = frozenset()
+    #: Made of cases' closing days: shown where a configured source records them
+    #: (`open_cases.closing_sources`); a WillSuite case never closes.
+    closing: bool = False
 
     def sources(self) -> frozenset[str]:
-        """The registered sources that play its roles (none: it is every source's)."""
-        return frozenset(
-            schema.source for role in self.needs if (schema := provider(role)) is not None
-        )
+        """The registered sources it is made from (none: it is every source's)."""
+        found = {schema.source for role in self.needs if (schema := provider(role)) is not None}
+        if self.closing:
+            found.update(open_cases.closing_sources())
+        return frozenset(found)
 
     def shown_with(self, configured: Collection[str]) -> bool:
         """Whether a report from the `configured` sources shows it: a firm sees the
         figures of its own sources only."""
-        return not self.needs or not self.sources().isdisjoint(configured)
+        if not self.needs and not self.closing:
+            return True
+        return not self.sources().isdisjoint(configured)
 
     def shown_in(self, data: ReportData) -> bool:
         return self.shown_with(data.configured)
@@ -180,12 +186,14 @@ FIGURES: tuple[Figure, ...] = (
         "Cases closed this month",
         Unit.COUNT,
         _cases("closed_in_period"),
+        closing=True,
     ),
     Figure(
         "open_cases",
         "Cases open at month end ({closing_sources})",
         Unit.COUNT,
         _cases("open_at_end"),
+        closing=True,
     ),
     Figure(
         "expenses",
