@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -150,3 +151,24 @@ def test_without_plannr_there_is_no_client_book(frames: Frames, tmp_path: Path) 
     assert "Client book" not in [sheet.title for sheet in sheets_for(data)]
     html = write_monthly_html(data, tmp_path / "report.html").read_text()
     assert 'id="client-book"' not in html and "Client book</a>" not in html
+
+
+def test_the_web_reports_link_lands_on_the_client_book_clear_of_its_nav(
+    chromium: Any, data: ReportData, tmp_path: Path
+) -> None:
+    path = write_monthly_html(data, tmp_path / "report.html")
+    page = chromium.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text))
+    page.goto(path.as_uri())
+    page.click("nav.top a[href='#client-book']")
+    page.wait_for_function(
+        "Math.abs(document.querySelector('#client-book').getBoundingClientRect().top) < 100"
+    )
+    nav = page.locator("nav.top").bounding_box()
+    heading = page.locator("#client-book h2").bounding_box()
+    assert nav is not None and heading is not None
+    # The sticky nav would hide the heading without the section's scroll margin.
+    assert heading["y"] >= nav["y"] + nav["height"]
+    assert errors == []
+    page.context.close()
