@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -47,6 +48,13 @@ PALETTE = [
 ]
 OTHER = "#BBBBBB"
 
+_SVG = "http://www.w3.org/2000/svg"
+_XLINK = "http://www.w3.org/1999/xlink"
+#: Written back with the prefixes matplotlib writes (the SVG namespace the default).
+ElementTree.register_namespace("", _SVG)
+ElementTree.register_namespace("xlink", _XLINK)
+ElementTree.register_namespace("cc", "http://creativecommons.org/ns#")
+
 
 @contextmanager
 def _chart(width: float, height: float) -> Iterator[tuple[Figure, Axes]]:
@@ -71,7 +79,28 @@ def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context(STYLE):
         figure.savefig(buffer, format="svg", bbox_inches="tight")
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode()).decode()
+    svg = _flattened(buffer.getvalue())
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _flattened(svg: str) -> str:
+    """`svg` without the groups matplotlib wraps each part in that carry only a name (half
+    its elements): the same picture, which WeasyPrint draws faster, as it styles and draws
+    every element one by one."""
+    root = ElementTree.fromstring(svg)
+    _flatten(root)
+    return ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def _flatten(element: ElementTree.Element) -> None:
+    children: list[ElementTree.Element] = []
+    for child in element:
+        _flatten(child)
+        if child.tag == f"{{{_SVG}}}g" and set(child.attrib) <= {"id"}:
+            children.extend(child)  # nothing to apply: its children stand in its place
+        else:
+            children.append(child)
+    element[:] = children
 
 
 def _empty(title: str) -> str:

@@ -1,0 +1,47 @@
+"""The charts' SVG as WeasyPrint draws it: matplotlib's picture element for element, without
+the groups that carry only a name (each element costs WeasyPrint a style and a draw)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ElementTree
+
+import matplotlib
+
+from reports.render import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parts(svg: str) -> list[tuple[str, dict[str, str]]]:
+    """Every element but the groups, in document order, with its attributes."""
+    root = ElementTree.fromstring(svg)
+    return [(e.tag, dict(e.attrib)) for e in root.iter() if e.tag != f"{SVG}g"]
+
+
+def groups(svg: str) -> list[dict[str, str]]:
+    return [dict(e.attrib) for e in ElementTree.fromstring(svg).iter(f"{SVG}g")]
+
+
+def test_a_chart_keeps_every_part_and_only_the_groups_that_apply_something() -> None:
+    # As charts.trend_line draws it, up to the SVG it writes.
+    with charts._chart(2.3, 0.9) as (figure, axes):
+        axes.plot(range(12), [float(i % 5) for i in range(12)], marker="o", markersize=2)
+        axes.step(range(12), [3.0] * 12, where="mid", linestyle="--")
+    raw = io.StringIO()
+    with matplotlib.rc_context(charts.STYLE):
+        figure.savefig(raw, format="svg", bbox_inches="tight")
+    drawn = charts._flattened(raw.getvalue())
+    assert parts(drawn) == parts(raw.getvalue())
+    assert len(groups(drawn)) < len(groups(raw.getvalue())) / 3
+    # What is left applies a clip, a style or a transform to what it holds.
+    assert groups(drawn) and all(set(g) - {"id"} for g in groups(drawn))
+    # Links (markers, clips) and text stay as matplotlib wrote them.
+    assert 'xlink:href="#' in drawn and "<text " in drawn
+
+
+def test_a_drawn_chart_is_the_flattened_picture() -> None:
+    uri = charts.trend_line(["Sep 26", "Oct 26"], [1.0, 2.0], [], "GBP")
+    svg = base64.b64decode(uri.removeprefix("data:image/svg+xml;base64,")).decode()
+    assert svg.startswith("<svg ") and all(set(g) - {"id"} for g in groups(svg))
