@@ -253,12 +253,14 @@ def test_a_statement_style_sheet_changed_between_runs_is_the_one_used(
     (own / "statement.html").write_bytes((DEFAULT_TEMPLATES / "statement.html").read_bytes())
     sheet = (DEFAULT_TEMPLATES / "statement.css").read_text()
     texts = []
-    for house in ("first house style", "second house style"):
-        (own / "statement.css").write_text(sheet + f'\nh1::after {{ content: " ({house})"; }}\n')
-        with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool:
+        for house in ("first house style", "second house style"):
+            (own / "statement.css").write_text(
+                sheet + f'\nh1::after {{ content: " ({house})"; }}\n'
+            )
             (done,) = write_statements(
                 data, tmp_path / house, Templates(own), executor=pool, statements=chosen(data)[:1]
             )
-        texts.append(" ".join(pdf_pages(Path(done.path))))
+            texts.append(" ".join(pdf_pages(Path(done.path))))
     assert "(first house style)" in texts[0] and "(second house style)" in texts[1]
     assert "(first house style)" not in texts[1]
