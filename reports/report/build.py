@@ -34,6 +34,7 @@ from reports.report.model import (
 )
 from reports.report.open_cases import open_at_end
 from reports.report.payment_reference import with_payment_references
+from reports.report.receivables import month_receivables
 from reports.report.settle import (
     case_table,
     convert_incomes,
@@ -305,6 +306,9 @@ def build_report_data(
             sources=data.configured,
         )
         data = dataclasses.replace(data, history=history)
+    if data.plays(Role.INVOICES):
+        owed = month_receivables(all_invoices, lines, end, invoice_schema.source, data.statements)
+        data = dataclasses.replace(data, receivables=owed)
     return dataclasses.replace(data, alerts=triggered(alert_rules, data))
 
 

@@ -219,6 +219,58 @@ class Statement:
         return max(-(self.balance or ZERO), ZERO)
 
 
+#: The aged receivables summary's columns (`Receivables.summary`), largest total first.
+#: `key` is the client's statement key, `payment_reference` what its statement asks it to
+#: quote; each band is what it owes by days past due at the month's end (`current`: not yet
+#: overdue, with its open credits and what has no due date); `total` is the amount due on
+#: its statement; `oldest_due_date` the earliest due date of what it owes (credits aside),
+#: `last_payment_date` the last day it paid anything by the month's end.
+RECEIVABLES_SUMMARY_COLUMNS = (
+    "key",
+    "client",
+    "payment_reference",
+    "current",
+    "days_1_30",
+    "days_31_60",
+    "days_61_90",
+    "over_90",
+    "total",
+    "oldest_due_date",
+    "last_payment_date",
+)
+#: The unpaid invoices' columns (`Receivables.detail`): every invoice not settled at the
+#: month's end and every open credit note (negative, no days overdue), by client and due
+#: date. `gross` is the invoice's total, VAT included; `paid` what of it was paid by the
+#: month's end; `outstanding` the rest.
+RECEIVABLES_DETAIL_COLUMNS = (
+    "key",
+    "client",
+    "payment_reference",
+    "invoice_id",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "days_overdue",
+    "band",
+    "gross",
+    "paid",
+    "outstanding",
+)
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """Who owes what at the month's end (`reports.report.receivables`), each client keyed
+    as its statement is; amounts in the report's invoice currency."""
+
+    #: `RECEIVABLES_SUMMARY_COLUMNS`: one row per client owing (or in credit).
+    summary: pl.DataFrame
+    #: `RECEIVABLES_DETAIL_COLUMNS`: one row per unpaid invoice or open credit note.
+    detail: pl.DataFrame
+    #: Every client's total: the headline's outstanding.
+    total: Decimal
+
+
 @dataclass(frozen=True)
 class Headline:
     """The month's headline figures. `reports.report.figures` says how each is labelled and
@@ -384,6 +436,9 @@ class ReportData:
     #: The clients by their recorded incomes (`compute.client_book`); None where the source
     #: of the incomes is not configured or was not fetched.
     client_book: ClientBook | None = None
+    #: The aged receivables, by client and by invoice, at the month's end; None where no
+    #: configured source holds invoices.
+    receivables: Receivables | None = None
 
     @property
     def period_start(self) -> dt.date:

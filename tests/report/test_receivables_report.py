@@ -1,0 +1,76 @@
+"""The aged receivables in the month's report: a summary by client and every unpaid invoice,
+in the report's data, the PDF, the workbook and the web page. Over the sandbox's October
+2026: each client's total is the amount due on its statement, and every client's the
+headline's outstanding."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from reports import rates
+from reports.fetch import fetch_frames
+from reports.report import ReportData, build_report_data
+from reports.report.model import (
+    RECEIVABLES_DETAIL_COLUMNS,
+    RECEIVABLES_SUMMARY_COLUMNS,
+    Frames,
+    Receivables,
+)
+from reports.sandbox import Sandbox
+
+MONTH = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def frames(sandbox: Sandbox) -> Frames:
+    return fetch_frames(sandbox.config())
+
+
+@pytest.fixture(scope="module")
+def data(frames: Frames) -> ReportData:
+    return build_report_data(frames, MONTH, rates=rates.embedded(), firm="Receivables Test")
+
+
+@pytest.fixture(scope="module")
+def owed(data: ReportData) -> Receivables:
+    assert data.receivables is not None
+    return data.receivables
+
+
+def test_the_totals_are_the_headlines_outstanding(data: ReportData, owed: Receivables) -> None:
+    assert owed.summary.columns == list(RECEIVABLES_SUMMARY_COLUMNS)
+    assert owed.detail.columns == list(RECEIVABLES_DETAIL_COLUMNS)
+    assert owed.summary.height > 10  # enough to cut the PDF's list
+    assert owed.total == data.headline.outstanding
+    assert owed.summary["total"].sum() == data.headline.outstanding
+    assert owed.detail["outstanding"].sum() == data.headline.outstanding
+    bands = ["current", "days_1_30", "days_31_60", "days_61_90", "over_90"]
+    assert owed.summary.select(pl.sum_horizontal(bands) == pl.col("total")).to_series().all()
+    assert owed.summary.select(pl.col(bands).sum()).row(0) == tuple(
+        owed.detail.filter(band=band)["outstanding"].sum()
+        for band in ("current", "1-30", "31-60", "61-90", "over 90")
+    )
+
+
+def test_each_clients_total_is_its_statements_amount_due(
+    data: ReportData, owed: Receivables
+) -> None:
+    statements = {s.key: s for s in data.statements}
+    for key, client, reference, due in owed.summary.select(
+        "key", "client", "payment_reference", "total"
+    ).iter_rows():
+        statement = statements[key]
+        assert (client, reference) == (statement.client, statement.payment_reference)
+        assert due == statement.balance, key
+    # Every client owing (or in credit) at the month's end is in the summary.
+    owing = {s.key for s in data.statements if s.balance}
+    assert owing <= set(owed.summary["key"])
+    assert set(owed.detail["key"]) == set(owed.summary["key"])
+
+
+def test_a_firm_without_invoices_has_no_receivables(frames: Frames) -> None:
+    mobility = {k: v for k, v in frames.items() if k[0] == "mobility"}
+    assert mobility
+    data = build_report_data(mobility, MONTH, rates=rates.embedded())
+    assert data.receivables is None
