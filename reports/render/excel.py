@@ -430,6 +430,7 @@ def month_layout(data: ReportData) -> Layout:
     summary = tuple(summary_rows(data, sheets))
     grids: tuple[Grid, ...] = ()
     pages = page_setups(data, sheets)
+    statuses = None
     if data.history is not None:
         labelled = {figure.label_for(data): figure.key for figure in shown_figures(data)}
         rows = {
@@ -438,6 +439,8 @@ def month_layout(data: ReportData) -> Layout:
             if len(row) > 1 and row[1].formula and row[0].value in labelled
         }
         grid = trends_grid(data, data.history, rows)
+        if rows:  # the figures' Status column, coloured by its words as on Trends
+            statuses = f"D{min(rows.values())}:D{max(rows.values())}"
         grids = (grid,)
         pages[TRENDS] = trends_pages(grid, len(data.history.months), pages["Summary"])
     return Layout(
@@ -448,6 +451,7 @@ def month_layout(data: ReportData) -> Layout:
         if chart_sheet is not None
         else None,
         summary_widths=(max(SUMMARY_WIDTHS[0], labels), *SUMMARY_WIDTHS[1:]),
+        summary_status_range=statuses,
         pages=pages,
         defined_names={
             "firm": data.firm.name,

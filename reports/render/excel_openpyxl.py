@@ -74,6 +74,8 @@ def write(layout: Layout, path: Path, template: Path | None = None) -> Path:
         _set_up_pages(ws, layout.pages.get("Summary"))
         for index, width in enumerate(layout.summary_widths, start=1):
             ws.column_dimensions[column_letter(index)].width = width
+        if layout.summary_status_range:
+            _colour_statuses(ws, layout.summary_status_range)
         for row_number, row in enumerate(layout.summary, start=1):
             ws.append([_cell(ws, cell) for cell in row])
             results["Summary"] = results.get("Summary", {}) | _results(row, row_number)
@@ -162,15 +164,7 @@ def _write_grid(book: Workbook, grid: Grid, pages: PageSetup | None) -> dict[str
         rows, columns = grid.freeze
         ws.freeze_panes = f"{column_letter(columns + 1)}{rows + 1}"
     if grid.status_range:
-        first = grid.status_range.split(":")[0]
-        for word, fill in STATUS_FILLS.items():
-            ws.conditional_formatting.add(
-                grid.status_range,
-                FormulaRule(
-                    formula=[f'LEFT({first},{len(word)})="{word}"'],
-                    fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
-                ),
-            )
+        _colour_statuses(ws, grid.status_range)
     for row_number, height in grid.heights.items():
         ws.row_dimensions[row_number].height = height
     results: dict[str, Any] = {}
@@ -180,6 +174,19 @@ def _write_grid(book: Workbook, grid: Grid, pages: PageSetup | None) -> dict[str
     if grid.chart is not None:
         ws.add_chart(_line_chart(grid), grid.chart.anchor)
     return results
+
+
+def _colour_statuses(ws: Any, cells: str) -> None:
+    """Each of `cells` filled by the status word it holds (`STATUS_FILLS`)."""
+    first = cells.split(":")[0]
+    for word, fill in STATUS_FILLS.items():
+        ws.conditional_formatting.add(
+            cells,
+            FormulaRule(
+                formula=[f'LEFT({first},{len(word)})="{word}"'],
+                fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
+            ),
+        )
 
 
 def _line_chart(grid: Grid) -> LineChart:

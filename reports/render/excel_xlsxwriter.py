@@ -110,6 +110,8 @@ def _write(layout: Layout, path: Path) -> None:
         for row_index, row in enumerate(layout.summary):
             for column, cell in enumerate(row):
                 _write_cell(ws, formats, row_index, column, cell)
+        if layout.summary_status_range:
+            _colour_statuses(book, ws, layout.summary_status_range)
     for grid in layout.grids:
         _write_grid(book, formats, grid, layout.pages.get(grid.title))
     for sheet in layout.sheets:
@@ -136,18 +138,23 @@ def _write_grid(
     if any(grid.freeze):
         ws.freeze_panes(*grid.freeze)
     if grid.status_range:
-        for word, fill in STATUS_FILLS.items():
-            ws.conditional_format(
-                grid.status_range,
-                {
-                    "type": "text",
-                    "criteria": "begins with",
-                    "value": word,
-                    "format": book.add_format({"bg_color": f"#{fill}"}),
-                },
-            )
+        _colour_statuses(book, ws, grid.status_range)
     if grid.chart is not None:
         _add_line_chart(book, ws, grid)
+
+
+def _colour_statuses(book: xlsxwriter.Workbook, ws: Worksheet, cells: str) -> None:
+    """Each of `cells` filled by the status word it holds (`STATUS_FILLS`)."""
+    for word, fill in STATUS_FILLS.items():
+        ws.conditional_format(
+            cells,
+            {
+                "type": "text",
+                "criteria": "begins with",
+                "value": word,
+                "format": book.add_format({"bg_color": f"#{fill}"}),
+            },
+        )
 
 
 def _add_line_chart(book: xlsxwriter.Workbook, ws: Worksheet, grid: Grid) -> None:

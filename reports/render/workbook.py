@@ -239,6 +239,8 @@ class Layout:
     summary: tuple[tuple[Cell, ...], ...] | None = None
     chart: Chart | None = None
     summary_widths: tuple[float, ...] = SUMMARY_WIDTHS
+    #: The Summary's range (`D12:D29`) whose cells are coloured by the status word they hold.
+    summary_status_range: str | None = None
     #: Each sheet's print setup, by title (none given: the writer's defaults).
     pages: dict[str, PageSetup] = field(default_factory=dict)
     #: Values for a firm template's defined names (`firm`, `period`, `generated_at`).

@@ -24,7 +24,7 @@ from reports.render.excel import (
 )
 from reports.render.excel_trends import MONTHS_A_PAGE, trends_pages
 from reports.render.plain_text import paragraphs
-from reports.render.workbook import Cell, Grid, PageSetup, money_format
+from reports.render.workbook import STATUS_FILLS, Cell, Grid, PageSetup, money_format
 from reports.report import ReportData, build_report_data
 from reports.targets import Better, Target
 
@@ -120,6 +120,28 @@ def test_the_summary_gives_each_figure_its_value_target_and_status_in_columns(
     longest = max(len(str(label.value)) for label, *_ in figures)
     assert widths[0] >= longest and widths[3] >= len("off track") + 2
     assert all(width >= 14 for width in widths[1:3])
+
+
+def test_the_summarys_statuses_are_coloured_by_their_word(workbook: Path) -> None:
+    sheet = summary(workbook)
+    _, *figures = figure_rows(sheet)
+    statuses = f"D{figures[0][0].row}:D{figures[-1][0].row}"
+    # A solid fill's colour is its foreground (openpyxl) or background (xlsxwriter's).
+    rules = {
+        str(rule.formula[0]): {
+            str(rule.dxf.fill.fgColor.rgb)[-6:],
+            str(rule.dxf.fill.bgColor.rgb)[-6:],
+        }
+        for formatting in sheet.conditional_formatting
+        if str(formatting.sqref) == statuses
+        for rule in formatting.rules
+    }
+    # By the word, never the colour alone: each status's rule looks for its word.
+    assert len(rules) == len(STATUS_FILLS)
+    for word, fill in STATUS_FILLS.items():
+        assert [
+            fill in colours for formula, colours in rules.items() if f'"{word}"' in formula
+        ] == [True]
 
 
 def test_the_summary_says_whether_the_month_is_approved(workbook: Path) -> None:
