@@ -217,9 +217,12 @@ def hostile_names(data: SandboxData) -> None:
 
 def markup_names(data: SandboxData) -> None:
     """A WillSuite client named with a script and an image that runs one, and a line of its
-    October invoice described with a `javascript:` link: text to show, never to run."""
+    October invoice described with a `javascript:` link: text to show, never to run. Its
+    case is opened in October, so the month's records list the name (WillSuite's cases are
+    in no count of open cases)."""
     case, invoice = _slots(data)[18]
     case["full_names"] = MARKUP_NAME
+    case["created_at"] = "2026-10-02 14:29:00"
     invoice["items"][0]["description"] = MARKUP_LINE
 
 
