@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from reports.report.model import ReportData
-from reports.sources.base import Role
+from reports.roles import Role
 
 #: The role a configured source must play for the part to show.
 NEEDS: Mapping[str, Role] = MappingProxyType(

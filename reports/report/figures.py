@@ -18,7 +18,7 @@ from enum import StrEnum
 from reports.compute.invoicing import ExpenseState
 from reports.report import open_cases
 from reports.report.model import ReportData
-from reports.sources.base import Role
+from reports.roles import Role
 from reports.sources.registry import provider
 
 #: `ref(table, field)`: the absolute range of one column of one of the workbook's tables.
@@ -58,7 +58,7 @@ class Figure:
     #: one of them (`ReportData.plays`); none, every source's (cases, data quality).
     needs: frozenset[Role] = frozenset()
     #: Made of cases' closing days: shown where a configured source records them
-    #: (`open_cases.closing_sources`); a WillSuite case never closes.
+    #: (`open_cases.closing_sources`); some sources' cases never close.
     closing: bool = False
 
     def sources(self) -> frozenset[str]:

@@ -29,13 +29,13 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 import polars as pl
 
 from reports.config import Config, not_configured
 from reports.http import ApiClient, NoteCallback, ProgressCallback
+from reports.roles import Role
 from reports.schema import FrameSchema
 
 if TYPE_CHECKING:
@@ -59,25 +59,6 @@ __all__ = [
     "Source",
     "SourceFrames",
 ]
-
-
-class Role(StrEnum):
-    """What a frame is to a report, whichever source it comes from. A source's frame in a
-    role has the columns the report reads for it (docs/sources.md lists them); at most one
-    source plays each role."""
-
-    #: Expenses in their own currencies, each with its status and invoice.
-    EXPENSES = "expenses"
-    #: Tasks of cases, listed in the workbook.
-    TASKS = "tasks"
-    #: Client incomes, each with its frequency and whether recorded net or gross.
-    INCOMES = "incomes"
-    #: Invoices with their header figures, dates and payment.
-    INVOICES = "invoices"
-    #: The invoices' line items, with VAT.
-    INVOICE_ITEMS = "invoice_items"
-    #: Cases with an expected value, for the pipeline.
-    PIPELINE = "pipeline"
 
 
 @dataclass(frozen=True)
