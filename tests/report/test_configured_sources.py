@@ -32,12 +32,18 @@ SMALL = Sizes(mobility_cases=12, plannr_cases=8, plannr_clients=6, willsuite_cas
 SAID = {
     "mobility": ("Expenses this month", "Expenses by month and currency", "Expenses left out"),
     "plannr": ("Client incomes", "Recurring client incomes", "Client book"),
-    "willsuite": ("Invoices issued", "VAT box 1", "Outstanding at month end", "Debt at"),
+    "willsuite": (
+        "Invoices issued",
+        "VAT box 1",
+        "Outstanding at month end",
+        "Debt at",
+        "Aged receivables",
+    ),
 }
 SHEETS = {
     "mobility": {"Tasks", "Expenses", "Expenses left out", "Invoicing by month"},
     "plannr": {"Incomes", "Client book"},
-    "willsuite": {"Invoices", "Invoice items", "VAT", "Aged debt"},
+    "willsuite": {"Invoices", "Invoice items", "VAT", "Aged debt", "Aged receivables"},
 }
 #: The figures' keys, as the web page links them (`#figure-<key>`).
 WILLSUITE = """[willsuite]
