@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from reports.render.fetcher import LocalFetcher
 
 QUALITY_ROWS_IN_PDF = 60
+#: The aged receivables' clients the PDF lists, the largest; the workbook has every one.
+RECEIVABLES_IN_PDF = 10
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -190,6 +192,7 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         "vat_return": _rows(data.vat_return),
         "aged_debt": _rows(data.aged_debt),
         "client_book": _client_book(data),
+        "receivables": _receivables(data),
         "quality": _rows(data.quality.head(QUALITY_ROWS_IN_PDF)),
         "has_previous": data.has_previous,
         "changes": _rows(data.changes.head(QUALITY_ROWS_IN_PDF)),
@@ -232,6 +235,23 @@ def monthly_context(data: ReportData) -> dict[str, object]:
                 data.invoice_currency,
             ),
         },
+    }
+
+
+def _receivables(data: ReportData) -> dict[str, object] | None:
+    """The aged receivables as the PDF lays them out (None without them): the largest
+    `RECEIVABLES_IN_PDF` clients, how many more the workbook lists, and every client's
+    totals by band."""
+    owed = data.receivables
+    if owed is None:
+        return None
+    return {
+        "rows": _rows(owed.summary.head(RECEIVABLES_IN_PDF)),
+        "clients": owed.summary.height,
+        "more": max(owed.summary.height - RECEIVABLES_IN_PDF, 0),
+        "invoices": owed.detail.height,
+        "band_totals": owed.band_totals,
+        "total": owed.total,
     }
 
 

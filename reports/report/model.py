@@ -270,6 +270,12 @@ class Receivables:
     #: Every client's total: the headline's outstanding.
     total: Decimal
 
+    @property
+    def band_totals(self) -> tuple[Decimal, ...]:
+        """Every client's outstanding in each band, in the summary's order of them."""
+        bands = RECEIVABLES_SUMMARY_COLUMNS[3:8]
+        return tuple(Decimal(self.summary[band].sum() or 0) for band in bands)
+
 
 @dataclass(frozen=True)
 class Headline:

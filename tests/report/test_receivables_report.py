@@ -5,11 +5,16 @@ headline's outstanding."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
+from helpers import pdf_pages
 
 from reports import rates
 from reports.fetch import fetch_frames
+from reports.render.pdf import RECEIVABLES_IN_PDF, write_monthly_pdf
+from reports.render.templates import money
 from reports.report import ReportData, build_report_data
 from reports.report.model import (
     RECEIVABLES_DETAIL_COLUMNS,
@@ -74,3 +79,27 @@ def test_a_firm_without_invoices_has_no_receivables(frames: Frames) -> None:
     assert mobility
     data = build_report_data(mobility, MONTH, rates=rates.embedded())
     assert data.receivables is None
+
+
+@pytest.fixture(scope="module")
+def pdf(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_monthly_pdf(data, tmp_path_factory.mktemp("pdf") / "m.pdf")
+
+
+def test_the_pdf_lists_the_ten_largest_then_how_many_more(
+    pdf: Path, data: ReportData, owed: Receivables
+) -> None:
+    pages = [" ".join(page.split()) for page in pdf_pages(pdf)]
+    page = next(p for p in pages if "Aged receivables at 31 Oct 2026" in p)
+    listed = owed.summary.head(RECEIVABLES_IN_PDF)
+    for client, reference, due in listed.select("client", "payment_reference", "total").rows():
+        assert f"{client} {reference} " in page
+        assert money(due, "GBP") in page
+    left = owed.summary.slice(RECEIVABLES_IN_PDF)
+    assert left.height
+    assert f"{left['client'][0]} {left['payment_reference'][0]} " not in page
+    more = f"and {left.height} more (in the workbook's Aged receivables sheet)"
+    assert more in page
+    totals = " ".join(money(amount, "GBP") for amount in (*owed.band_totals, owed.total))
+    assert f"Every client ({owed.summary.height}) {totals}" in page
+    assert totals.endswith(money(data.headline.outstanding, "GBP"))
