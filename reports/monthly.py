@@ -40,7 +40,12 @@ from reports.render import chart_cache, unstamped
 from reports.render.archive_page import write_archive_page
 from reports.render.chart_cache import ChartCache
 from reports.render.commentary import observations, read_commentary, write_briefing
-from reports.render.excel import APPROVAL_CELL, write_trends_workbook, write_workbook
+from reports.render.excel import (
+    APPROVAL_CELL,
+    APPROVAL_HEADING,
+    write_trends_workbook,
+    write_workbook,
+)
 from reports.render.excel_stamp import stamp_workbook
 from reports.render.pdf import monthly_context, write_monthly_pdf, write_statements
 from reports.render.templates import Templates
@@ -505,7 +510,7 @@ def approve_month(
         stage("publish")
         # The workbook as reviewed, its Summary's one approval cell saying who approved it.
         xlsx = f"report-{month}.xlsx"
-        stamp_workbook(folder / xlsx, staging / xlsx, APPROVAL_CELL, stamp.label)
+        stamp_workbook(folder / xlsx, staging / xlsx, APPROVAL_CELL, APPROVAL_HEADING, stamp.label)
         carry_over(folder, staging)  # the rest, as it was reviewed
         write_manifest(
             staging, str(month), stamp, "auto" if config.delivery.automatic else "manual"

@@ -477,6 +477,7 @@ PORTRAIT_COLUMNS = 7
 #: text in column B): `reports approve` rewrites that one cell (`excel_stamp`).
 APPROVAL_ROW = 5
 APPROVAL_CELL = f"B{APPROVAL_ROW}"
+APPROVAL_HEADING = "Approval"
 #: Characters of commentary a Summary line holds: its columns together are wider
 #: (`SUMMARY_WIDTHS`), and each line runs on over the empty cells beside it.
 COMMENTARY_WIDTH = 120
@@ -532,7 +533,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
             Cell(naive_uk(data.generated_at), "yyyy-mm-dd hh:mm", align="left"),
         ),
         (Cell("Report currency"), Cell(data.report_currency)),
-        (Cell("Approval"), Cell(data.stamp.label, bold=True)),
+        (Cell(APPROVAL_HEADING), Cell(data.stamp.label, bold=True)),
     ]
     assert len(rows) == APPROVAL_ROW  # `reports approve` writes its stamp there
     if data.empty_month_note:

@@ -23,15 +23,17 @@ PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relation
 SUMMARY = "Summary"
 
 
-def stamp_workbook(draft: Path, target: Path, cell: str, label: str) -> Path:
+def stamp_workbook(draft: Path, target: Path, cell: str, heading: str, label: str) -> Path:
     """Write to `target` (atomically) the workbook `draft` with `label` as the text of its
-    Summary's `cell` (`B5`), that cell's style kept; an `ApprovalError` if the draft has
-    no Summary or no such cell (a workbook from before approvals: build the month again)."""
+    Summary's `cell` (`B5`), that cell's style kept. The cell must be in the row that column
+    A heads `heading` (`Approval`): a workbook built before the Summary said its approval
+    has another figure there, and is an `ApprovalError`, as is one with no Summary."""
     with zipfile.ZipFile(draft) as archive:
         part = _summary_part(archive, draft)
         sheet = etree.fromstring(archive.read(part))
         found = sheet.find(f".//{{{MAIN}}}c[@r='{cell}']")
-        if found is None:
+        row = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        if found is None or _text(archive, sheet, f"A{row}") != heading:
             raise ApprovalError(
                 f"{draft.name} has no approval cell ({SUMMARY}!{cell}): rerun reports monthly "
                 f"for {draft.parent.name}, look it over, then approve it",
@@ -50,6 +52,21 @@ def stamp_workbook(draft: Path, target: Path, cell: str, label: str) -> Path:
                     copy.writestr(info, stamped if info.filename == part else archive.read(info))
 
         return atomic_write(target, write)
+
+
+def _text(archive: zipfile.ZipFile, sheet: etree._Element, cell: str) -> str | None:
+    """The text of the sheet's `cell`, written in it or in the shared-strings table."""
+    found = sheet.find(f".//{{{MAIN}}}c[@r='{cell}']")
+    if found is None:
+        return None
+    if found.get("t") == "s":
+        index = int(found.findtext(f"{{{MAIN}}}v") or -1)
+        shared = etree.fromstring(archive.read("xl/sharedStrings.xml"))
+        items = shared.findall(f"{{{MAIN}}}si")
+        found = items[index] if 0 <= index < len(items) else None
+        if found is None:
+            return None
+    return "".join(found.itertext(f"{{{MAIN}}}t"))
 
 
 def _summary_part(archive: zipfile.ZipFile, draft: Path) -> str:

@@ -20,7 +20,14 @@ from reports.config import load_config
 from reports.errors import ApprovalError
 from reports.monthly import approve_month, run_monthly
 from reports.periods import Month
-from reports.render.excel import APPROVAL_CELL, Writer, sheets_for, write_sheets, write_workbook
+from reports.render.excel import (
+    APPROVAL_CELL,
+    APPROVAL_HEADING,
+    Writer,
+    sheets_for,
+    write_sheets,
+    write_workbook,
+)
 from reports.render.excel_stamp import stamp_workbook
 from reports.report import ReportData, build_report_data
 from reports.report.model import Stamp
@@ -75,7 +82,9 @@ def test_the_stamp_changes_that_one_cell_alone(
 ) -> None:
     draft = write_workbook(data, tmp_path / "draft.xlsx", writer=writer)
     stamp = Stamp.approved("Jo Partner", data.generated_at)
-    stamped = stamp_workbook(draft, tmp_path / "stamped.xlsx", APPROVAL_CELL, stamp.label)
+    stamped = stamp_workbook(
+        draft, tmp_path / "stamped.xlsx", APPROVAL_CELL, APPROVAL_HEADING, stamp.label
+    )
     before, after = zipfile.ZipFile(draft), zipfile.ZipFile(stamped)
     assert before.namelist() == after.namelist()
     changed = [n for n in before.namelist() if before.read(n) != after.read(n)]
@@ -97,5 +106,20 @@ def test_a_workbook_without_its_approval_cell_is_refused_in_a_line(
     # A workbook of tables alone, as from before the Summary said its approval.
     draft = write_sheets(sheets_for(data)[:1], tmp_path / "old.xlsx")
     with pytest.raises(ApprovalError, match="no Summary sheet"):
-        stamp_workbook(draft, tmp_path / "stamped.xlsx", APPROVAL_CELL, "Approved")
+        stamp_workbook(draft, tmp_path / "stamped.xlsx", APPROVAL_CELL, APPROVAL_HEADING, "Yes")
+    assert not (tmp_path / "stamped.xlsx").exists()
+
+
+@pytest.mark.parametrize("writer", ["xlsxwriter", "openpyxl"])
+def test_a_draft_from_before_the_approval_row_is_refused_not_overwritten(
+    data: ReportData, tmp_path: Path, writer: Writer
+) -> None:
+    # The Summary as it was before it said its approval: another row where the approval is.
+    draft = write_workbook(data, tmp_path / "old.xlsx", writer=writer)
+    book = openpyxl.load_workbook(draft)
+    row = int(APPROVAL_CELL[1:])
+    book["Summary"][f"A{row}"] = "Source: mobility"
+    book.save(draft)
+    with pytest.raises(ApprovalError, match=r"has no approval cell \(Summary!B5\)"):
+        stamp_workbook(draft, tmp_path / "stamped.xlsx", APPROVAL_CELL, APPROVAL_HEADING, "Yes")
     assert not (tmp_path / "stamped.xlsx").exists()
