@@ -26,10 +26,12 @@ from reports.render.excel_trends import MONTHS_A_PAGE, trends_pages
 from reports.render.plain_text import paragraphs
 from reports.render.workbook import STATUS_FILLS, Cell, Grid, PageSetup, money_format
 from reports.report import ReportData, build_report_data
+from reports.sandbox.generate import Sizes
 from reports.targets import Better, Target
 
 MONTH = "2026-10"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+FIFTH = Sizes(mobility_cases=60, plannr_cases=60, plannr_clients=30, willsuite_cases=60)
 COMMENTARY = (
     "**{{ month }} in brief.** We invoiced {{ invoiced_total }} "
     "({{ invoiced_total.change_pct }} on September).\n\n"
@@ -41,7 +43,8 @@ COMMENTARY = (
 
 @pytest.fixture(scope="module")
 def data(make_sandbox: MakeSandbox) -> ReportData:
-    server = make_sandbox(seed=3)
+    # A fifth of the demo's records: every sheet and figure, and LibreOffice prints it fast.
+    server = make_sandbox(seed=3, sizes=FIFTH)
     built = build_report_data(
         fetch_frames(server.config()),
         MONTH,
