@@ -113,6 +113,8 @@ class Reminder:
     body: str
     html: str
     accounts: tuple[ChasedAccount, ...]
+    #: Copied in (the step's `cc`: a partner, for a later step).
+    cc: tuple[str, ...] = ()
 
     def asks(self) -> tuple[str, ...]:
         return tuple(ask for account in self.accounts for ask in account.asks())
@@ -320,7 +322,18 @@ def build_chase(
                 "payment_details": data.firm.payment_details,
             },
         )
-        reminders.append(Reminder(to, step.template, body.subject, body.text, body.html, accounts))
+        cc = tuple(
+            sorted(
+                {
+                    s.cc
+                    for s in settings.schedule.steps
+                    if s.cc and s.days in {i.step_days for a in accounts for i in a.invoices}
+                }
+            )
+        )
+        reminders.append(
+            Reminder(to, step.template, body.subject, body.text, body.html, accounts, cc)
+        )
     folder = chase_folder(out, as_of)
     with building(folder) as staging:
         _write_draft(staging, as_of, data.firm, reminders, skipped)
@@ -373,6 +386,7 @@ def _write_draft(
         lines += [
             f"## To {reminder.to}: {clients}",
             "",
+            *([f"Cc: {', '.join(reminder.cc)}"] if reminder.cc else []),
             f"Subject: {reminder.subject}",
             "",
             reminder.body,
@@ -399,6 +413,7 @@ def _read_draft(folder: Path) -> tuple[FirmSettings, tuple[Reminder, ...]]:
         Reminder(
             **{
                 **entry,
+                "cc": tuple(entry.get("cc", ())),
                 "accounts": tuple(
                     ChasedAccount(
                         **{
@@ -472,6 +487,7 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
                 KIND,
                 html=reminder.html,
                 about=reminder.asks(),
+                cc=reminder.cc,
             )
         )
     record = SentRecord(folder)

@@ -428,6 +428,10 @@ def build_message(
     message["Subject"] = check_header(f"subject for {outgoing.to}", outgoing.subject)
     message["Date"] = format_datetime((now or utc_now()).astimezone(dt.UTC))
     message["Message-ID"] = f"<{outgoing.key}.{outgoing.month or 'report'}@{domain}>"
+    if outgoing.cc:
+        message["Cc"] = ", ".join(
+            check_address(f"copy address for the {whose}", address) for address in outgoing.cc
+        )
     if reply_to:
         message["Reply-To"] = check_address("reply-to address ([email] reply_to)", reply_to)
     message.set_content(outgoing.body, cte=_transfer_encoding(outgoing.body))
@@ -449,6 +453,13 @@ def build_message(
         )
         attached.append(content)
     return Built(outgoing, message, tuple(attached))
+
+
+def _recipients(message: EmailMessage) -> list[str]:
+    """The message's `To` and then each `Cc`, as checked into its headers (a domain in
+    another script as IDNA): the envelope's recipients."""
+    copies = str(message["Cc"]) if message["Cc"] else ""
+    return [str(message["To"]), *(a.strip() for a in copies.split(",") if a.strip())]
 
 
 def _transfer_encoding(text: str) -> str:
@@ -533,7 +544,7 @@ def send(
     sent: list[str] = []
     corrected: list[str] = []
 
-    def hand_over(item: Built, deliver_one: Callable[[str, bytes], str]) -> None:
+    def hand_over(item: Built, deliver_one: Callable[[list[str], bytes], str]) -> None:
         outgoing = item.outgoing
         content = item.message.as_bytes()
         parcel = ToSend(
@@ -554,7 +565,7 @@ def send(
         )
         record.begin(parcel, clock())
         try:
-            reply = deliver_one(str(item.message["To"]), content)
+            reply = deliver_one(_recipients(item.message), content)
         except _Refused as refusal:
             refused.append(f"{outgoing.to}: the server refused it ({refusal})")
             _finish(record, outgoing, State.REFUSED, str(refusal), clock)
@@ -571,7 +582,7 @@ def send(
         for item in built:
             name = f"{item.outgoing.key}.eml"
 
-            def to_outbox(to: str, content: bytes, name: str = name) -> str:
+            def to_outbox(to: list[str], content: bytes, name: str = name) -> str:
                 atomic_write(outbox / name, lambda path: path.write_bytes(content))
                 return f"{OUTBOX}/{name}"
 
@@ -632,26 +643,28 @@ class _Uncertain(Exception):
         self.to = to
 
 
-def _smtp_hand_over(server: smtplib.SMTP, sender: str, to: str, content: bytes) -> str:
-    """MAIL, RCPT and DATA for one message: the server's reply to its data (`250 OK`); a
-    refusal before or at DATA is `_Refused`, a connection lost once the data went is
-    `_Uncertain`."""
+def _smtp_hand_over(server: smtplib.SMTP, sender: str, to: list[str], content: bytes) -> str:
+    """MAIL, an RCPT for each recipient (its `To`, then any `Cc`) and DATA for one message:
+    the server's reply to its data (`250 OK`); a refusal before or at DATA (of any
+    recipient: the message goes to all or none) is `_Refused`, a connection lost once the
+    data went is `_Uncertain`."""
     server.ehlo_or_helo_if_needed()
     code, reply = server.mail(sender)
     if code != 250:
         server.rset()
         raise _Refused(f"{code} {_text(reply)}")
-    code, reply = server.rcpt(to)
-    if code not in (250, 251):
-        server.rset()
-        raise _Refused(f"{code} {_text(reply)}")
+    for recipient in to:
+        code, reply = server.rcpt(recipient)
+        if code not in (250, 251):
+            server.rset()
+            raise _Refused(f"{code} {_text(reply)}")
     try:
         code, reply = server.data(content)
     except smtplib.SMTPDataError as error:  # DATA itself refused: nothing was handed over
         server.rset()
         raise _Refused(f"{error.smtp_code} {_text(error.smtp_error)}") from None
     except (smtplib.SMTPServerDisconnected, OSError) as error:
-        raise _Uncertain(to, error) from None
+        raise _Uncertain(to[0], error) from None
     if code != 250:
         server.rset()
         raise _Refused(f"{code} {_text(reply)}")

@@ -69,6 +69,8 @@ class Outgoing:
     #: What a message with nothing attached is about (a reminder's invoices and steps), in
     #: its key: two messages about different things are never taken for one.
     about: tuple[str, ...] = ()
+    #: Who else it goes to, in its `Cc` (a reminder's step may copy a partner in).
+    cc: tuple[str, ...] = ()
 
     @property
     def items(self) -> tuple[str, ...]:

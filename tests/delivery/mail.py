@@ -38,6 +38,8 @@ class Inbox:
         self.pid: int | None = None
         self.seen = 0
         self.mails = 0
+        #: Each message's envelope recipients, in the order they came.
+        self.recipients: list[list[str]] = []
 
     def _kill(self, step: str, number: int) -> None:
         if self.kill == (step, number) and self.pid is not None:
@@ -74,6 +76,7 @@ class Inbox:
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 

@@ -278,3 +278,32 @@ def test_the_demo_settings_chase(tmp_path: Path) -> None:
         "overdue-2",
         "final",
     ]
+
+
+def test_a_step_copies_in_its_cc_by_header_and_envelope(  # type: ignore[no-untyped-def]
+    data: ReportData, tmp_path: Path, smtp_server
+) -> None:
+    steps = [dict(step) for step in STEPS["steps"]]  # type: ignore[union-attr]
+    for step in steps:
+        if step["template"] == "final":
+            step["cc"] = "partner@firm.example"
+    inbox = Inbox()
+    smtp = smtp_server(inbox)
+    config = Config(
+        firm=FIRM,
+        email=EmailSettings(),
+        smtp=smtp,
+        credit_control=parse_credit_control({**STEPS, "steps": steps}, "test"),
+    )
+    out = tmp_path / "out"
+    draft = build_chase(DAY, config, out, data)
+    finals = {r.to for r in draft.reminders if r.template == "final"}
+    assert finals, "the sandbox has invoices at the final step"
+    approve_chase(out, DAY, "Jo Partner")
+    assert send_chase(out, DAY, config).complete
+    for message, recipients in zip(inbox.messages, inbox.recipients, strict=True):
+        if str(message["To"]) in finals:
+            assert str(message["Cc"]) == "partner@firm.example"
+            assert recipients == [str(message["To"]), "partner@firm.example"]
+        else:
+            assert message["Cc"] is None and recipients == [str(message["To"])]
