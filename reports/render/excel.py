@@ -283,6 +283,7 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
                 ),
             ),
         ),
+        *receivables_sheets(data),
         Sheet(
             "Invoicing by month",
             "InvoicingByMonth",
@@ -336,6 +337,58 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
                 Col("check", "Check"),
                 Col("detail", "Detail"),
                 Col("action", "What was done"),
+            ),
+        ),
+    ]
+
+
+def receivables_sheets(data: ReportData) -> list[Sheet]:
+    """The aged receivables (each client owing at the month's end, by days past due) and
+    every unpaid invoice, where the report has them; none otherwise. Their totals are the
+    headline's outstanding, and follow a filter as every table's do."""
+    owed = data.receivables
+    if owed is None:
+        return []
+    currency = data.invoice_currency
+
+    def amount(field: str, header: str) -> Col:
+        return Col(field, header, ColumnKind.MONEY, currency=currency, total=True)
+
+    return [
+        Sheet(
+            "Aged receivables",
+            "AgedReceivables",
+            owed.summary,
+            (
+                Col("client", "Client"),
+                Col("payment_reference", "Reference"),
+                amount("current", "Current"),
+                amount("days_1_30", "1-30 days"),
+                amount("days_31_60", "31-60 days"),
+                amount("days_61_90", "61-90 days"),
+                amount("over_90", "Over 90 days"),
+                amount("total", "Total owed"),
+                Col("oldest_due_date", "Oldest due", ColumnKind.DATE),
+                Col("last_payment_date", "Last paid", ColumnKind.DATE),
+                Col("key", "Statement"),
+            ),
+        ),
+        Sheet(
+            "Unpaid invoices",
+            "UnpaidInvoices",
+            owed.detail,
+            (
+                Col("invoice_number", "Invoice"),
+                Col("client", "Client"),
+                Col("payment_reference", "Reference"),
+                Col("invoice_date", "Invoice date", ColumnKind.DATE),
+                Col("due_date", "Due", ColumnKind.DATE),
+                Col("days_overdue", "Days overdue (negative: not yet due)", ColumnKind.INT),
+                Col("band", "Age band"),
+                amount("gross", "Gross"),
+                amount("paid", "Paid"),
+                amount("outstanding", "Outstanding"),
+                Col("key", "Statement"),
             ),
         ),
     ]

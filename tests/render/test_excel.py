@@ -171,6 +171,25 @@ def test_table_totals_rows_equal_polars(data: ReportData, recalculated: dict) ->
     assert len(recalculated["Expenses"]) == data.expenses.height + 2  # header and totals
 
 
+def test_receivables_totals_rows_equal_polars(data: ReportData, recalculated: dict) -> None:
+    owed = data.receivables
+    assert owed is not None
+    summary, unpaid = recalculated["Aged receivables"], recalculated["Unpaid invoices"]
+    for header, field in [
+        ("Current", "current"),
+        ("1-30 days", "days_1_30"),
+        ("31-60 days", "days_31_60"),
+        ("61-90 days", "days_61_90"),
+        ("Over 90 days", "over_90"),
+    ]:
+        assert totals_row(summary, header) == owed.summary[field].sum(), header
+    for header, field in [("Gross", "gross"), ("Paid", "paid"), ("Outstanding", "outstanding")]:
+        assert totals_row(unpaid, header) == owed.detail[field].sum(), header
+    outstanding = data.headline.outstanding
+    assert totals_row(summary, "Total owed") == totals_row(unpaid, "Outstanding") == outstanding
+    assert (len(summary), len(unpaid)) == (owed.summary.height + 2, owed.detail.height + 2)
+
+
 def test_hostile_text_stays_inert_text(workbook: Path, recalculated: dict) -> None:
     names = [row[2] for row in recalculated["Cases"][1:]]
     for hostile in HOSTILE:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from helpers import pdf_pages
 
 from reports import rates
 from reports.fetch import fetch_frames
+from reports.render.excel import write_workbook
 from reports.render.pdf import RECEIVABLES_IN_PDF, write_monthly_pdf
 from reports.render.templates import money
 from reports.report import ReportData, build_report_data
@@ -103,3 +105,25 @@ def test_the_pdf_lists_the_ten_largest_then_how_many_more(
     totals = " ".join(money(amount, "GBP") for amount in (*owed.band_totals, owed.total))
     assert f"Every client ({owed.summary.height}) {totals}" in page
     assert totals.endswith(money(data.headline.outstanding, "GBP"))
+
+
+def test_the_workbook_has_both_sheets_as_filtered_tables_with_live_totals(
+    data: ReportData, owed: Receivables, tmp_path: Path
+) -> None:
+    """The totals' values after LibreOffice recalculates: tests/render/test_excel.py."""
+    book = openpyxl.load_workbook(write_workbook(data, tmp_path / "m.xlsx"))
+    for title, table, frame, money_header, date_header in [
+        ("Aged receivables", "AgedReceivables", owed.summary, "Total owed", "Oldest due"),
+        ("Unpaid invoices", "UnpaidInvoices", owed.detail, "Outstanding", "Due"),
+    ]:
+        sheet = book[title]
+        (shown,) = sheet.tables.values()
+        assert shown.name == table and shown.autoFilter is not None
+        assert shown.totalsRowCount == 1
+        header = [cell.value for cell in sheet[1]]
+        first = dict(zip(header, sheet[2], strict=True))
+        assert first[date_header].is_date
+        assert first[money_header].number_format == '"£"#,##0.00'
+        assert sheet.max_row == frame.height + 2  # the header and the totals row
+        totals = dict(zip(header, sheet[sheet.max_row], strict=True))
+        assert str(totals[money_header].value).startswith("=SUBTOTAL(109,")
