@@ -86,6 +86,8 @@ class AlertKind(StrEnum):
     BELOW = "below"
     #: Any client whose statement says it owes more than `level`.
     CLIENT_OUTSTANDING = "client outstanding above"
+    #: Any client owing on an invoice more than `level` days past its due date.
+    CLIENT_OVERDUE_DAYS = "client overdue days above"
     #: The share of the month's counted expenses already invoiced below `level` per cent.
     INVOICED_SHARE = "invoiced share below"
 
@@ -163,7 +165,8 @@ def parse_targets(table: object, where: str, figures: Sequence[str]) -> tuple[Ta
 
 def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[AlertRule, ...]:
     """`[[alerts]]` entries, each one of: `figure` with `above` or `below`;
-    `client_outstanding_above`; `invoiced_share_below` (per cent)."""
+    `client_outstanding_above`; `client_overdue_days_above` (days); `invoiced_share_below`
+    (per cent)."""
     if entries is None:
         return ()
     if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
@@ -175,6 +178,11 @@ def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[A
         if keys == {"client_outstanding_above"}:
             level = _number(entry["client_outstanding_above"], f"{name} client_outstanding_above")
             rules.append(AlertRule(AlertKind.CLIENT_OUTSTANDING, level))
+        elif keys == {"client_overdue_days_above"}:
+            level = _number(entry["client_overdue_days_above"], f"{name} client_overdue_days_above")
+            if level < 0 or level != level.to_integral_value():
+                raise ConfigError(f"{name} client_overdue_days_above must be whole days, 0 or more")
+            rules.append(AlertRule(AlertKind.CLIENT_OVERDUE_DAYS, level))
         elif keys == {"invoiced_share_below"}:
             level = _number(entry["invoiced_share_below"], f"{name} invoiced_share_below")
             rules.append(AlertRule(AlertKind.INVOICED_SHARE, level))
@@ -187,7 +195,7 @@ def parse_alerts(entries: object, where: str, figures: Sequence[str]) -> tuple[A
         else:
             raise ConfigError(
                 f"{name} must be figure with above or below, or client_outstanding_above, "
-                f"or invoiced_share_below; got {', '.join(sorted(keys)) or 'nothing'}"
+                f"or client_overdue_days_above, or invoiced_share_below; got {', '.join(sorted(keys)) or 'nothing'}"
             )
     return tuple(rules)
 

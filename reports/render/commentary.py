@@ -303,6 +303,11 @@ def alert_sentence(alert: Alert) -> str:
         value, level = f"{alert.value:,}", f"{rule.level:,}"
     if rule.kind is AlertKind.CLIENT_OUTSTANDING:
         return f"Alert: {alert.subject} owes {value}, above the limit of {level}."
+    if rule.kind is AlertKind.CLIENT_OVERDUE_DAYS:
+        return (
+            f"Alert: {alert.subject} owes on an invoice {value} days past its due date, "
+            f"above the limit of {level} days."
+        )
     side = "below" if rule.kind in (AlertKind.BELOW, AlertKind.INVOICED_SHARE) else "above"
     return f"Alert: {alert.subject} is {value}, {side} {level}."
 

@@ -4,12 +4,15 @@ it passed, so that a reader can check it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import polars as pl
+
 from reports.report.figures import FIGURES, Unit
-from reports.report.model import ReportData
+from reports.report.model import ReportData, Statement
 from reports.targets import AlertKind, AlertRule
 
 TENTH = Decimal("0.1")
@@ -36,6 +39,22 @@ def invoiced_share(data: ReportData) -> Decimal | None:
     return share.quantize(TENTH, ROUND_HALF_UP)
 
 
+def oldest_overdue_days(statement: Statement, as_of: dt.date) -> int | None:
+    """How many days past its due date, at `as_of`, the client's most overdue invoice still
+    owing is; None when nothing it owes is overdue (an open credit falls due on no day)."""
+    if statement.totals.outstanding is None or statement.invoices.is_empty():
+        return None  # an expenses statement: nothing is invoiced to it
+    owing = statement.invoices.filter(
+        (pl.col("outstanding") > 0) & pl.col("due_date").is_not_null() & (pl.col("total") > 0)
+    )
+    if owing.height == 0:
+        return None
+    oldest = owing["due_date"].min()
+    assert isinstance(oldest, dt.date)
+    days = (as_of - oldest).days
+    return days if days > 0 else None
+
+
 def triggered(rules: Sequence[AlertRule], data: ReportData) -> tuple[Alert, ...]:
     """The alerts `data` triggers, in the order of `rules`."""
     found: list[Alert] = []
@@ -55,6 +74,12 @@ def triggered(rules: Sequence[AlertRule], data: ReportData) -> tuple[Alert, ...]
                     # Two clients may share a name: the reference tells them apart.
                     named = f"{statement.client} ({statement.reference or statement.key})"
                     found.append(Alert(rule, named, owed, data.invoice_currency))
+        elif rule.kind is AlertKind.CLIENT_OVERDUE_DAYS:
+            for statement in data.statements:
+                days = oldest_overdue_days(statement, data.period_end)
+                if days is not None and days > rule.level:
+                    named = f"{statement.client} ({statement.reference or statement.key})"
+                    found.append(Alert(rule, named, Decimal(days), None))
         elif rule.kind is AlertKind.INVOICED_SHARE:
             share = invoiced_share(data)
             if share is not None and share < rule.level:

@@ -18,7 +18,7 @@ from reports.config import load_config
 from reports.errors import ConfigError, TemplateError
 from reports.fetch import fetch_frames
 from reports.periods import Month
-from reports.render.commentary import briefing, firm_commentary, observations
+from reports.render.commentary import alert_sentence, briefing, firm_commentary, observations
 from reports.report import build_history, build_report_data
 from reports.report.figures import FIGURES
 from reports.report.history import BEHAVIOUR
@@ -27,7 +27,7 @@ from reports.sandbox import Sandbox
 from reports.schema import FrameSchema
 from reports.sources.mobility import MOBILITY_CASES, MOBILITY_EXPENSES
 from reports.sources.willsuite import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
-from reports.targets import AlertKind, AlertRule, Better, Status, Target
+from reports.targets import AlertKind, AlertRule, Better, Status, Target, parse_alerts
 
 UTC = dt.UTC
 
@@ -425,6 +425,7 @@ def test_targets_are_read_monthly_annual_or_month_by_month(tmp_path: Path) -> No
         ("[targets.outstanding]\nmonthly = 1\namber = 70\n", "must not be above amber"),
         ("[[alerts]]\nfigure = 'outstandin'\nabove = 5\n", "did you mean 'outstanding'?"),
         ("[[alerts]]\nfigure = 'outstanding'\nover = 5\n", "figure with above or below"),
+        ("[[alerts]]\nclient_overdue_days_above = 30.5\n", "must be whole days"),
     ],
 )
 def test_a_bad_target_or_alert_says_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
@@ -463,6 +464,34 @@ def test_alerts_name_their_figure_value_and_level(frames: Frames) -> None:
         if a.rule.kind is AlertKind.CLIENT_OUTSTANDING
     )
     assert "Debt over 90 days past due at month end is £" in text
+
+
+def test_a_client_overdue_past_its_limit_is_named_with_its_reference(frames: Frames) -> None:
+    """`client_overdue_days_above = 90`: each client owing on an invoice more than 90 days
+    past its due date at the month's end, by its most overdue one."""
+    config_rule = parse_alerts([{"client_overdue_days_above": 90}], "test", [])
+    data = build_report_data(
+        frames, "2026-10", rates=rates.embedded(), history_months=12, alert_rules=config_rule
+    )
+    end = data.period_end
+    expected = {}
+    for statement in data.statements:
+        if statement.invoices.is_empty():
+            continue
+        owing = statement.invoices.filter(
+            (pl.col("outstanding") > 0) & (pl.col("total") > 0) & pl.col("due_date").is_not_null()
+        )
+        if owing.height and (end - owing["due_date"].min()).days > 90:
+            expected[f"{statement.client} ({statement.reference or statement.key})"] = (
+                end - owing["due_date"].min()
+            ).days
+    assert expected, "the sandbox has clients over 90 days"
+    assert {a.subject: int(a.value) for a in data.alerts} == expected
+    first = data.alerts[0]
+    assert alert_sentence(first) == (
+        f"Alert: {first.subject} owes on an invoice {int(first.value)} days past its due "
+        "date, above the limit of 90 days."
+    )
 
 
 def test_commentary_placeholders_read_figures_as_printed(frames: Frames) -> None:
