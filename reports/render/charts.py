@@ -49,10 +49,8 @@ PALETTE = [
 OTHER = "#BBBBBB"
 
 _SVG = "http://www.w3.org/2000/svg"
-_XLINK = "http://www.w3.org/1999/xlink"
-#: Written back with the prefixes matplotlib writes (the SVG namespace the default).
-ElementTree.register_namespace("", _SVG)
-ElementTree.register_namespace("xlink", _XLINK)
+#: Written back with the prefixes matplotlib writes (the SVG namespace: `_flattened`).
+ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 ElementTree.register_namespace("cc", "http://creativecommons.org/ns#")
 
 
@@ -89,6 +87,11 @@ def _flattened(svg: str) -> str:
     every element one by one."""
     root = ElementTree.fromstring(svg)
     _flatten(root)
+    # Its tags written bare under an explicit default namespace: ElementTree's own choice of
+    # prefix for it is global, and another library (WeasyPrint) may have taken "" since.
+    for element in root.iter():
+        element.tag = element.tag.removeprefix(f"{{{_SVG}}}")
+    root.set("xmlns", _SVG)
     return ElementTree.tostring(root, encoding="unicode") + "\n"
 
 

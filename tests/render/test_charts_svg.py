@@ -45,3 +45,13 @@ def test_a_drawn_chart_is_the_flattened_picture() -> None:
     uri = charts.trend_line(["Sep 26", "Oct 26"], [1.0, 2.0], [], "GBP")
     svg = base64.b64decode(uri.removeprefix("data:image/svg+xml;base64,")).decode()
     assert svg.startswith("<svg ") and all(set(g) - {"id"} for g in groups(svg))
+
+
+def test_the_svg_namespace_stays_the_default_whatever_another_library_registered() -> None:
+    # WeasyPrint's PDF metadata registers "" (for no namespace) on import: it must not
+    # turn every tag of a chart drawn afterwards into ns0:svg.
+    ElementTree.register_namespace("", "")
+    svg = charts._flattened(
+        '<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><path d="M 0 0"/></g></svg>'
+    )
+    assert svg == '<svg xmlns="http://www.w3.org/2000/svg"><path d="M 0 0" /></svg>\n'
