@@ -38,7 +38,7 @@ from reports.config import Config, FirmSettings
 from reports.delivery.email import Clock, Delivery, send, utc_now
 from reports.errors import ApprovalError, ConfigError, TemplateError
 from reports.money import MONEY
-from reports.periods import Month, today
+from reports.periods import Month, local_day, today
 from reports.render.messages import NotSent, Outgoing, client_address, render_email
 from reports.render.templates import Templates, money
 from reports.report.model import ReportData, Statement, StatementKind
@@ -473,6 +473,7 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
         firm = dataclasses.replace(firm, email=drafted.email)
     pending: list[Outgoing] = []
     already: list[str] = []
+    by_message: dict[str, Reminder] = {}
     for reminder in reminders:
         if any(ask in asked for ask in reminder.asks()):
             already.append(reminder.to)
@@ -490,12 +491,20 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
                 cc=reminder.cc,
             )
         )
+        by_message[pending[-1].key] = reminder
     record = SentRecord(folder)
     ledger = folder / SENT_FOLDER / ASKED
     ledger.parent.mkdir(parents=True, exist_ok=True)
     with ledger.open("a", encoding="utf-8") as handle:
         for outgoing in pending:
-            handle.write(json.dumps({"message": outgoing.key, "asks": outgoing.about}) + "\n")
+            entry = {
+                "message": outgoing.key,
+                "asks": outgoing.about,
+                "to": outgoing.to,
+                "template": by_message[outgoing.key].template,
+                "clients": {a.client_key: a.client for a in by_message[outgoing.key].accounts},
+            }
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     delivery = send(
@@ -510,3 +519,52 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
     )
     # A message asking for a step that went before (or may have) is "sent before".
     return dataclasses.replace(delivery, already_sent=already, uncertain=record.uncertain())
+
+
+#: What `reminders_sent` gives: one row per invoice and step asked for.
+SENT_COLUMNS = {
+    "date": pl.Date,
+    "client_key": pl.String,
+    "client": pl.String,
+    "invoice_number": pl.String,
+    "step_days": pl.Int64,
+    "template": pl.String,
+    "to": pl.String,
+    "state": pl.String,
+}
+
+
+def reminders_sent(out: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Every invoice and step a reminder asked for, sent (or that may have gone: `state`
+    `uncertain`) on a UK day from `start` to `end`, by the day it was handed over: what the
+    month's report lists, and each client's chase history."""
+    rows = []
+    for day in sorted((out / CHASE).glob("*/")):
+        ledger = day / SENT_FOLDER / ASKED
+        if not ledger.is_file():
+            continue
+        record = SentRecord(day)
+        for line in ledger.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            message = record.messages.get(entry["message"])
+            if message is None or record.state(message) is State.REFUSED:
+                continue
+            sent_on = local_day(message.started_at)
+            if not start <= sent_on <= end:
+                continue
+            clients = entry.get("clients", {})
+            for ask in entry["asks"]:
+                client_key, invoice_number, step = ask.rsplit("|", 2)
+                rows.append(
+                    {
+                        "date": sent_on,
+                        "client_key": client_key,
+                        "client": clients.get(client_key, ""),
+                        "invoice_number": invoice_number,
+                        "step_days": int(step),
+                        "template": entry.get("template", ""),
+                        "to": entry.get("to", message.to),
+                        "state": record.state(message).value,
+                    }
+                )
+    return pl.DataFrame(rows, schema=SENT_COLUMNS).sort("date", "client", "invoice_number")

@@ -24,6 +24,7 @@ from reports.chase import (
     build_chase,
     chase_folder,
     chase_period,
+    reminders_sent,
     send_chase,
     sent_asks,
 )
@@ -127,6 +128,12 @@ def test_approved_reminders_go_once_whatever_is_run_again(
     assert len(messages) == len(draft.reminders)
     assert all(m["Date"] and m["Message-ID"] for m in messages)
     assert messages[0]["From"].addresses[0].display_name == "Demo & Co"
+    # The month's list of what was asked, by the day each went (today, in the UK).
+    listed = reminders_sent(out, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    assert listed.height == sum(len(r.asks()) for r in draft.reminders)
+    assert set(listed["state"]) == {"sent"} and listed["client"].str.len_chars().min() > 0
+    assert set(listed["template"]) == {r.template for r in draft.reminders}
+    assert reminders_sent(out, dt.date(2000, 1, 1), dt.date(2000, 1, 31)).height == 0
     # The same day again: nothing new.
     again = send_chase(out, DAY, config)
     assert again.sent == [] and len(again.already_sent) == len(draft.reminders)
