@@ -24,7 +24,7 @@ from urllib.parse import quote
 from reports.errors import TemplateError
 from reports.money import SYMBOLS, minor_units, total
 from reports.output import atomic_write
-from reports.render.pdf import data_uri, monthly_context
+from reports.render.pdf import data_uri, monthly_context, statement_file_names
 from reports.render.references import outside_references
 from reports.render.templates import Templates, day, money
 from reports.report.drill import Breakdown, Column, Kind, breakdowns
@@ -224,7 +224,23 @@ def web_context(
         "breakdowns": found,
         "vat_audit": [s for s in found if s.groups],
         "files": files,
+        "receivables": _receivables(data, context),
     }
+
+
+def _receivables(data: ReportData, context: Mapping[str, object]) -> dict[str, object] | None:
+    """The PDF's aged receivables (`context`'s), with every client rather than the largest,
+    each linked to its statement in the month's `statements/` folder."""
+    shown = context.get("receivables")
+    if data.receivables is None or not isinstance(shown, dict):
+        return None
+    files = statement_file_names(data.statements)
+    rows = [
+        row
+        | {"statement": f"statements/{quote(files[row['key']])}" if row["key"] in files else None}
+        for row in data.receivables.summary.iter_rows(named=True)
+    ]
+    return shown | {"rows": rows, "more": 0}
 
 
 def write_monthly_html(

@@ -5,7 +5,10 @@ headline's outstanding."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import polars as pl
@@ -15,8 +18,9 @@ from helpers import pdf_pages
 from reports import rates
 from reports.fetch import fetch_frames
 from reports.render.excel import write_workbook
-from reports.render.pdf import RECEIVABLES_IN_PDF, write_monthly_pdf
+from reports.render.pdf import RECEIVABLES_IN_PDF, statement_file_names, write_monthly_pdf
 from reports.render.templates import money
+from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.report.model import (
     RECEIVABLES_DETAIL_COLUMNS,
@@ -127,3 +131,81 @@ def test_the_workbook_has_both_sheets_as_filtered_tables_with_live_totals(
         assert sheet.max_row == frame.height + 2  # the header and the totals row
         totals = dict(zip(header, sheet[sheet.max_row], strict=True))
         assert str(totals[money_header].value).startswith("=SUBTOTAL(109,")
+
+
+class _Receivables(HTMLParser):
+    """The web page's aged receivables: each body row's cells' text and its link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = self.in_body = False
+        self.rows: list[tuple[list[str], str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "section" and found.get("id") == "aged-receivables":
+            self.inside = True
+        elif self.inside and tag == "table":
+            assert "sortable" in (found.get("class") or "").split()
+        elif self.inside and tag == "tbody":
+            self.in_body = True
+        elif self.in_body and tag == "tr":
+            self.rows.append(([], None))
+        elif self.in_body and tag == "td":
+            self.rows[-1][0].append("")
+        elif self.in_body and tag == "a":
+            self.rows[-1] = (self.rows[-1][0], found.get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tbody":
+            self.in_body = False
+        elif tag == "section":
+            self.inside = False
+
+    def handle_data(self, text: str) -> None:
+        if self.in_body and self.rows and self.rows[-1][0]:
+            self.rows[-1][0][-1] += text
+
+
+@pytest.fixture(scope="module")
+def web_page(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_monthly_html(data, tmp_path_factory.mktemp("web") / "report-2026-10.html")
+
+
+def test_the_web_page_lists_every_client_linked_to_its_statement(
+    web_page: Path, data: ReportData, owed: Receivables
+) -> None:
+    page = _Receivables()
+    page.feed(web_page.read_text(encoding="utf-8"))
+    files = statement_file_names(data.statements)
+    expected = [
+        ([client, reference or "", money(due, "GBP")], f"statements/{quote(files[key])}")
+        for key, client, reference, due in owed.summary.select(
+            "key", "client", "payment_reference", "total"
+        ).iter_rows()
+    ]
+    assert [(cells[:2] + cells[7:8], link) for cells, link in page.rows] == expected
+    assert "and 61 more" not in web_page.read_text(encoding="utf-8")
+
+
+def test_the_web_pages_receivables_sort_and_their_link_lands_clear_of_the_nav(
+    chromium: Any, web_page: Path, owed: Receivables
+) -> None:
+    page = chromium.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(web_page.as_uri())
+    page.wait_for_selector("body[data-ready=yes]")
+    page.click("nav.top a[href='#aged-receivables']")
+    page.wait_for_function(
+        "Math.abs(document.querySelector('#aged-receivables').getBoundingClientRect().top) < 100"
+    )
+    nav = page.locator("nav.top").bounding_box()
+    heading = page.locator("#aged-receivables h2").bounding_box()
+    assert nav is not None and heading is not None
+    assert heading["y"] >= nav["y"] + nav["height"]
+    page.click("#aged-receivables th:nth-child(8) button")  # Total, smallest first
+    smallest = owed.summary.sort("total", "key")["total"][0]
+    first = page.locator("#aged-receivables tbody tr").first.locator("td").nth(7).inner_text()
+    assert first == money(smallest, "GBP")
+    assert errors == []
