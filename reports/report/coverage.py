@@ -23,8 +23,11 @@ NEEDS: Mapping[str, Role] = MappingProxyType(
         "ExpensesLeftOut": Role.EXPENSES,
         "InvoicingByMonth": Role.EXPENSES,
         "Incomes": Role.INCOMES,
+        "ClientBook": Role.INCOMES,
         "Invoices": Role.INVOICES,
         "AgedDebt": Role.INVOICES,
+        "AgedReceivables": Role.INVOICES,
+        "UnpaidInvoices": Role.INVOICES,
         "InvoiceItems": Role.INVOICE_ITEMS,
         "VatByPeriod": Role.INVOICE_ITEMS,
     }

@@ -43,7 +43,14 @@ SAID = {
 SHEETS = {
     "mobility": {"Tasks", "Expenses", "Expenses left out", "Invoicing by month"},
     "plannr": {"Incomes", "Client book"},
-    "willsuite": {"Invoices", "Invoice items", "VAT", "Aged debt", "Aged receivables"},
+    "willsuite": {
+        "Invoices",
+        "Invoice items",
+        "VAT",
+        "Aged debt",
+        "Aged receivables",
+        "Unpaid invoices",
+    },
 }
 #: The figures' keys, as the web page links them (`#figure-<key>`).
 WILLSUITE = """[willsuite]
