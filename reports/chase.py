@@ -26,22 +26,31 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.meta
 import polars as pl
 
+from reports import rates
 from reports.chase_settings import CreditControl
+from reports.compute import invoicing, quality, vat
 from reports.compute.late_payment import late_payment
 from reports.compute.reminders import reminders_due
 from reports.config import Config, FirmSettings
 from reports.delivery.email import Clock, Delivery, send, utc_now
 from reports.errors import ApprovalError, ConfigError, TemplateError
+from reports.fetch import fetch_frames
+from reports.http import ProgressCallback
 from reports.money import MONEY
 from reports.periods import Month, local_day, today
 from reports.render.messages import NotSent, Outgoing, client_address, render_email
 from reports.render.templates import Templates, money
-from reports.report.model import ReportData, Statement, StatementKind
+from reports.report.build import build_report_data
+from reports.report.model import Frames, ReportData, Statement, StatementKind
+from reports.report.settle import frame_of
+from reports.sources import provider
+from reports.sources.base import Role
 from reports.store.publish import building, publish
 from reports.store.sent import FOLDER as SENT_FOLDER
 from reports.store.sent import SentRecord, State
@@ -148,6 +157,77 @@ def _require_day(as_of: dt.date, on: dt.date | None) -> None:
         )
 
 
+def _ledger(path: Path) -> list[dict[str, Any]]:
+    """The ledger's entries. A line cut short by a crash is passed over: it was written
+    before any message of its run was begun (the ledger is on disk first), so its message
+    was never handed over."""
+    entries = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("asks"), list):
+            entries.append(entry)
+    return entries
+
+
+def paid_by(frames: Frames, day: dt.date) -> frozenset[str]:
+    """The numbers of the invoices paid (or credit notes refunded) by `day` in `frames`,
+    fetched that day: what no reminder asks for, whatever day it is drafted for."""
+    invoice_schema, item_schema = provider(Role.INVOICES), provider(Role.INVOICE_ITEMS)
+    if invoice_schema is None or item_schema is None:
+        return frozenset()
+    invoices, _ = quality.unique_records(
+        frame_of(frames, invoice_schema), "id", invoice_schema.source, "invoice"
+    )
+    items, _ = quality.unique_records(
+        frame_of(frames, item_schema), "id", item_schema.source, "invoice item"
+    )
+    lines = vat.invoice_lines(invoices, items)
+    positions = invoicing.invoice_positions(
+        invoices.filter(pl.col("total").is_not_null()), day, invoicing.line_payments(lines, day)
+    )
+    return frozenset(positions.filter(pl.col("paid"))["invoice_number"].drop_nulls())
+
+
+def chase_data(
+    as_of: dt.date,
+    config: Config,
+    *,
+    firm: str = "",
+    on_progress: ProgressCallback | None = None,
+    on: dt.date | None = None,
+) -> tuple[ReportData, frozenset[str]]:
+    """Fetch every configured source now, and give the report's data to `as_of` (its
+    statements say who owes what that day) and the invoices paid by today."""
+    period = chase_period(as_of).require_reportable(on)
+    started = dt.datetime.now(dt.UTC)
+    frames = fetch_frames(config, on_progress=on_progress)
+    data = build_report_data(
+        frames,
+        period,
+        rates=rates.load(),
+        firm=config.firm.named(firm),
+        fetched_at=dict.fromkeys(config.sources, started),
+    )
+    return data, paid_by(frames, on or today())
+
+
+def _require_known_clients(settings: CreditControl, data: ReportData) -> None:
+    """A key in `exclude` or `business_clients` that is no client's: a one-line error, so
+    that a client in dispute is never chased for a mistyped key."""
+    keys = sorted(s.key for s in data.statements)
+    for what, given in (
+        ("exclude", settings.schedule.exclude),
+        ("business_clients", settings.business_clients),
+    ):
+        for key in sorted(given - set(keys)):
+            close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"[credit_control] {what}: {key!r} is no client's key{hint}")
+
+
 def sent_asks(out: Path) -> set[tuple[str, int]]:
     """(`<client key>|<invoice>`, step days) of every reminder step sent, or that may have
     gone, on any day: never asked again."""
@@ -157,8 +237,7 @@ def sent_asks(out: Path) -> set[tuple[str, int]]:
         if not ledger.is_file():
             continue
         record = SentRecord(day)
-        for line in ledger.read_text(encoding="utf-8").splitlines():
-            entry = json.loads(line)
+        for entry in _ledger(ledger):
             message = record.messages.get(entry["message"])
             if message is None or record.state(message) is State.REFUSED:
                 continue
@@ -256,18 +335,24 @@ def build_chase(
     data: ReportData,
     templates: Templates | None = None,
     *,
+    paid: frozenset[str] = frozenset(),
     on: dt.date | None = None,
 ) -> ChaseDraft:
     """Draft the reminders due on `as_of` from `data` (the report's data to that day, of
-    `chase_period(as_of)`) into `OUT/chase/<as_of>/`, replacing an earlier draft of that day
-    (what was sent from it is kept, and not asked again)."""
+    `chase_period(as_of)`), asking for none of the invoices in `paid` (paid by today), into
+    `OUT/chase/<as_of>/`, replacing an earlier draft of that day (what was sent from it is
+    kept, and not asked again). `chase_data` gives both."""
     settings = require_chase(as_of, config, templates or Templates(), on)
     templates = templates or Templates()
     statements = [
         s for s in data.statements if s.kind is StatementKind.ACCOUNT and s.activity is not None
     ]
+    _require_known_clients(settings, data)
+    drafted_on = on or today()
     asked = sent_asks(out)
-    due = reminders_due(_unpaid(statements, as_of), settings.schedule, asked)
+    # Never ask for what was paid since the day chased for (`paid`: by today, `chase_data`).
+    unpaid = _unpaid(statements, as_of).filter(pl.col("invoice_number").is_in(sorted(paid)).not_())
+    due = reminders_due(unpaid, settings.schedule, asked)
     by_key = {s.key: s for s in statements}
     manifest = [{"key": s.key, "client": s.client} for s in data.statements]
     currency = data.invoice_currency
@@ -289,13 +374,21 @@ def build_chase(
             statement.client,
             statement.payment_reference,
             tuple(
-                _chased(row, as_of, settings.base_rate if business else None, currency)
+                _chased(row, as_of, settings if business else None, currency)
                 for row in rows.iter_rows(named=True)
             ),
             _money(statement.balance or Decimal(0), currency),
             interest=business,
         )
-        overdue = sum((Decimal(str(v)) for v in rows["outstanding"]), Decimal(0))
+        # What the subject calls overdue: past its due date, not what falls due soon.
+        overdue = sum(
+            (
+                Decimal(str(row["outstanding"]))
+                for row in rows.iter_rows(named=True)
+                if row["days_overdue"] > 0
+            ),
+            Decimal(0),
+        )
         by_address.setdefault(to, []).append((account, overdue))
     earlier = {(whose, days) for whose, days in asked}
     reminders = []
@@ -336,7 +429,7 @@ def build_chase(
         )
     folder = chase_folder(out, as_of)
     with building(folder) as staging:
-        _write_draft(staging, as_of, data.firm, reminders, skipped)
+        _write_draft(staging, as_of, drafted_on, data.firm, reminders, skipped)
         publish(staging, folder)
     return ChaseDraft(folder, as_of, tuple(reminders), tuple(skipped))
 
@@ -346,12 +439,16 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def _chased(
-    row: dict[str, object], as_of: dt.date, base_rate: Decimal | None, currency: str
+    row: dict[str, object], as_of: dt.date, interest: CreditControl | None, currency: str
 ) -> ChasedInvoice:
     outstanding = Decimal(str(row["outstanding"]))
     due = row["due_date"]
     assert isinstance(due, dt.date)
-    claim = late_payment(outstanding, due, as_of, base_rate) if base_rate is not None else None
+    claim = (
+        late_payment(outstanding, due, as_of, interest.rate_for(due))
+        if interest is not None and due < as_of
+        else None
+    )
     return ChasedInvoice(
         str(row["invoice_number"]),
         f"{due:%-d %b %Y}",
@@ -367,12 +464,14 @@ def _chased(
 def _write_draft(
     folder: Path,
     as_of: dt.date,
+    drafted_on: dt.date,
     firm: FirmSettings,
     reminders: list[Reminder],
     skipped: list[NotSent],
 ) -> None:
     draft = {
         "as_of": as_of.isoformat(),
+        "drafted_on": drafted_on.isoformat(),
         "firm": {"name": firm.name, "email": firm.email},
         "reminders": [dataclasses.asdict(reminder) for reminder in reminders],
         "not_sent": [str(item) for item in skipped],
@@ -401,15 +500,31 @@ def _digest(folder: Path) -> str:
     return hashlib.sha256((folder / DRAFT).read_bytes()).hexdigest()
 
 
-def _read_draft(folder: Path) -> tuple[FirmSettings, tuple[Reminder, ...]]:
+@dataclass(frozen=True)
+class _Draft:
+    firm: FirmSettings
+    drafted_on: dt.date
+    reminders: tuple[Reminder, ...]
+
+
+def _read_draft(folder: Path) -> _Draft:
     path = folder / DRAFT
     if not path.is_file():
         raise ApprovalError(
             f"no reminders drafted in {folder}: run reports chase --as-of {folder.name} first"
         )
-    draft = json.loads(path.read_text("utf-8"))
+    try:
+        return _parse_draft(json.loads(path.read_text("utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ApprovalError(
+            f"{path} cannot be read ({type(error).__name__}: {error}): draft the day again "
+            f"with reports chase --as-of {folder.name}"
+        ) from None
+
+
+def _parse_draft(draft: dict[str, Any]) -> _Draft:
     firm = FirmSettings(name=draft["firm"]["name"], email=draft["firm"]["email"])
-    return firm, tuple(
+    reminders = tuple(
         Reminder(
             **{
                 **entry,
@@ -427,13 +542,14 @@ def _read_draft(folder: Path) -> tuple[FirmSettings, tuple[Reminder, ...]]:
         )
         for entry in draft["reminders"]
     )
+    return _Draft(firm, dt.date.fromisoformat(draft["drafted_on"]), reminders)
 
 
 def approve_chase(out: Path, as_of: dt.date, by: str, clock: Clock = utc_now) -> int:
     """Approve the day's draft as it is: its digest and who approved it, in `approval.json`.
     The number of reminders approved."""
     folder = chase_folder(out, as_of)
-    _, reminders = _read_draft(folder)
+    reminders = _read_draft(folder).reminders
     if not by.strip():
         raise ApprovalError("--by: say who approves the reminders")
     approval = {"by": by.strip(), "at": clock().isoformat(), "sha256": _digest(folder)}
@@ -452,8 +568,12 @@ def _require_approved(folder: Path, config: Config) -> None:
             f"the reminders of {folder.name} are not approved: read {folder / READABLE}, then "
             f"reports approve --chase {folder.name} --by NAME"
         )
-    approval = json.loads(path.read_text("utf-8"))
-    if approval.get("sha256") != _digest(folder):
+    try:
+        approval = json.loads(path.read_text("utf-8"))
+        approved = approval.get("sha256") if isinstance(approval, dict) else None
+    except ValueError:
+        approved = None
+    if approved != _digest(folder):
         raise ApprovalError(
             f"the reminders of {folder.name} changed after they were approved: read "
             f"{folder / READABLE} and approve them again"
@@ -464,8 +584,16 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
     """Send the day's approved reminders (by SMTP, or into the outbox), each message only
     if none of its invoices' steps was sent, or may have been, before: from any day."""
     folder = chase_folder(out, as_of)
-    drafted, reminders = _read_draft(folder)
+    draft = _read_draft(folder)
+    drafted, reminders = draft.firm, draft.reminders
     _require_approved(folder, config)
+    now = local_day(clock())
+    if draft.drafted_on != now:
+        raise ApprovalError(
+            f"the reminders of {folder.name} were drafted on {draft.drafted_on} from that "
+            f"day's data: something may have been paid since; draft them again today "
+            f"(reports chase --as-of {folder.name}) and approve them"
+        )
     asked = {f"{whose}|{step}" for whose, step in sent_asks(out)}
     # Sent in the name the reminders were drafted and approved under.
     firm = config.firm.named(drafted.name) if drafted.name else config.firm
@@ -495,7 +623,10 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
     record = SentRecord(folder)
     ledger = folder / SENT_FOLDER / ASKED
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    with ledger.open("a", encoding="utf-8") as handle:
+    with ledger.open("a+", encoding="utf-8") as handle:
+        # A line cut short by a crash is ended first: it stays a line of its own, unread.
+        if handle.tell() and (ledger.read_bytes()[-1:] != b"\n"):
+            handle.write("\n")
         for outgoing in pending:
             entry = {
                 "message": outgoing.key,
@@ -544,8 +675,7 @@ def reminders_sent(out: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
         if not ledger.is_file():
             continue
         record = SentRecord(day)
-        for line in ledger.read_text(encoding="utf-8").splitlines():
-            entry = json.loads(line)
+        for entry in _ledger(ledger):
             message = record.messages.get(entry["message"])
             if message is None or record.state(message) is State.REFUSED:
                 continue

@@ -11,16 +11,20 @@ payment interest for business clients.
     minimum = 10.00            # no reminder for less owed
     exclude = ["<client key>"] # on hold or in dispute, by client key
     interest = false           # state statutory interest to business clients
-    base_rate = 4.0            # the Bank of England base rate, per cent a year
+    base_rate = 4.0            # the reference rate, per cent a year: one for every debt,
+    # or by the half-year each debt fell due in: base_rate = { "2025-H2" = 4.0, "2026-H1" = 3.75 }
     business_clients = ["<client key>"]
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from email.headerregistry import Address
 
 from reports.compute.reminders import Schedule, Step
 from reports.errors import ConfigError
@@ -34,10 +38,32 @@ class CreditControl:
     schedule: Schedule
     #: Whether a reminder to a business client states statutory interest and compensation.
     interest: bool = False
-    #: The reference rate, a fraction a year (4 % is 0.04).
+    #: The reference rate, a fraction a year (4 % is 0.04), for every debt...
     base_rate: Decimal = Decimal(0)
     #: Client keys of clients that are businesses (the Late Payment Act's scope).
     business_clients: frozenset[str] = frozenset()
+    #: ...or by the half-year a debt fell due in (`2025-H2`), as the Act fixes it: the
+    #: Bank of England base rate on the day before that half-year began.
+    half_year_rates: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def rate_for(self, due: dt.date) -> Decimal:
+        """The reference rate (a fraction a year) of a debt that fell due on `due`; a
+        `ConfigError` naming the half-year where `base_rate` is by half-year and lacks it."""
+        if not self.half_year_rates:
+            return self.base_rate
+        half = half_year(due)
+        if half not in self.half_year_rates:
+            raise ConfigError(
+                f"[credit_control] base_rate has no rate for {half}, the half-year an invoice "
+                f"fell due in ({due:%d %b %Y}): add {half} = <the base rate on the day "
+                "before it began>"
+            )
+        return self.half_year_rates[half]
+
+
+def half_year(day: dt.date) -> str:
+    """`2026-H1` for January to June 2026, `2026-H2` for July to December."""
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
 def _decimal(value: object, where: str) -> Decimal:
@@ -45,9 +71,33 @@ def _decimal(value: object, where: str) -> Decimal:
         raise ConfigError(f"{where} must be a number, not {value!r}")
     try:
         # TOML floats come as Python floats: read their shortest text, never their binary.
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         raise ConfigError(f"{where} must be a number, not {value!r}") from None
+    if not number.is_finite():
+        raise ConfigError(f"{where} must be a number, not {value!r}")
+    return number
+
+
+def _rate(value: object, where: str) -> Decimal:
+    """A yearly rate in per cent, as a fraction."""
+    rate = _decimal(value, where)
+    if not Decimal(0) <= rate <= Decimal(100):
+        raise ConfigError(f"{where} is a yearly rate in per cent, like 4.0")
+    return rate / 100
+
+
+_HALF_YEAR = re.compile(r"^\d{4}-H[12]$")
+
+
+def _address(value: str, where: str) -> str:
+    try:
+        address = Address(addr_spec=value.strip())
+    except (ValueError, IndexError):
+        address = None
+    if address is None or not address.username or not address.domain or "," in value:
+        raise ConfigError(f"{where} must be one plain email address, got {value!r}")
+    return value.strip()
 
 
 def _keys(body: Mapping[str, object], valid: tuple[str, ...], where: str) -> None:
@@ -75,7 +125,7 @@ def _step(body: object, where: str) -> Step:
         raise ConfigError(f"{where}: template must name an email template, like overdue-1")
     if cc is not None and not isinstance(cc, str):
         raise ConfigError(f"{where}: cc must be one email address")
-    return Step(days, template.strip(), cc.strip() if cc else None)
+    return Step(days, template.strip(), _address(cc, f"{where} cc") if cc else None)
 
 
 def parse_credit_control(table: object, where: str) -> CreditControl | None:
@@ -99,9 +149,19 @@ def parse_credit_control(table: object, where: str) -> CreditControl | None:
     interest = table.get("interest", False)
     if not isinstance(interest, bool):
         raise ConfigError(f"{name} interest must be true or false")
-    base_rate = _decimal(table.get("base_rate", 0), f"{name} base_rate")
-    if not Decimal(0) <= base_rate <= Decimal(100):
-        raise ConfigError(f"{name} base_rate is a yearly rate in per cent, like 4.0")
+    given = table.get("base_rate", 0)
+    by_half: dict[str, Decimal] = {}
+    base_rate = Decimal(0)
+    if isinstance(given, Mapping):
+        for half, rate in given.items():
+            if not _HALF_YEAR.match(str(half)):
+                raise ConfigError(
+                    f"{name} base_rate: {half!r} is not a half-year: give them as 2026-H1 "
+                    "(January to June) or 2026-H2"
+                )
+            by_half[str(half)] = _rate(rate, f"{name} base_rate {half}")
+    else:
+        base_rate = _rate(given, f"{name} base_rate")
     if interest and "base_rate" not in table:
         raise ConfigError(
             f"{name}: interest = true needs base_rate, the Bank of England base rate in per cent"
@@ -109,6 +169,7 @@ def parse_credit_control(table: object, where: str) -> CreditControl | None:
     return CreditControl(
         schedule,
         interest=interest,
-        base_rate=base_rate / 100,
+        base_rate=base_rate,
         business_clients=_strings(table.get("business_clients", []), f"{name} business_clients"),
+        half_year_rates=by_half,
     )

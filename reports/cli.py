@@ -877,8 +877,7 @@ def chase(
     after payment, never of an excluded client or below the minimum. Then reports approve
     --chase DAY --by NAME and reports email --chase DAY; with [delivery] approval = "auto"
     they are sent at once. Safe to rerun: what was sent is not asked again."""
-    from reports.chase import READABLE, build_chase, chase_period, require_chase
-    from reports.monthly import report_data
+    from reports.chase import READABLE, build_chase, chase_data, require_chase
     from reports.periods import today
     from reports.render.templates import Templates
 
@@ -886,8 +885,8 @@ def chase(
     templates = Templates(templates_dir)
     require_chase(day, load_config(config_path), templates)
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
-        data = report_data(chase_period(day), config, firm=firm, on_progress=on_progress)
-        draft = build_chase(day, config, out, data, templates)
+        data, paid = chase_data(day, config, firm=firm, on_progress=on_progress)
+        draft = build_chase(day, config, out, data, templates, paid=paid)
     for item in draft.skipped:
         click.echo(f"not sent: {printable(item.detail)}", err=True)
     click.echo(f"{draft.folder / READABLE}  {len(draft.reminders)} reminders drafted")

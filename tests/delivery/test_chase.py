@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from reports import rates
@@ -24,6 +25,7 @@ from reports.chase import (
     build_chase,
     chase_folder,
     chase_period,
+    paid_by,
     reminders_sent,
     send_chase,
     sent_asks,
@@ -34,8 +36,10 @@ from reports.errors import ApprovalError, ConfigError, TemplateError
 from reports.fetch import fetch_frames
 from reports.render.templates import Templates
 from reports.report.build import build_report_data
-from reports.report.model import ReportData
+from reports.report.model import Frames, ReportData
 from reports.sandbox import Sizes
+from reports.sources import provider
+from reports.sources.base import Role
 from reports.store.sent import SentRecord
 from tests.delivery.mail import Inbox
 from tests.helpers import ROOT
@@ -59,10 +63,14 @@ def settings(**credit_control: object) -> Config:
 
 
 @pytest.fixture(scope="module")
-def data(make_sandbox) -> ReportData:  # type: ignore[no-untyped-def]
+def frames(make_sandbox) -> Frames:  # type: ignore[no-untyped-def]
     sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=80)
     server = make_sandbox(seed=9, sizes=sizes)
-    frames = fetch_frames(server.config())
+    return fetch_frames(server.config())
+
+
+@pytest.fixture(scope="module")
+def data(frames: Frames) -> ReportData:
     return build_report_data(frames, chase_period(DAY), rates=rates.embedded(), firm=FIRM)
 
 
@@ -210,6 +218,13 @@ def test_a_template_with_an_unknown_placeholder_is_a_clear_error(
         ({"steps": [{"day": 7, "template": "a"}]}, "did you mean 'days'"),
         ({**STEPS, "minimun": 5}, "did you mean 'minimum'"),
         ({**STEPS, "interest": True}, "needs base_rate"),
+        ({**STEPS, "minimum": float("nan")}, "minimum must be a number"),
+        ({**STEPS, "minimum": float("inf")}, "minimum must be a number"),
+        ({**STEPS, "base_rate": {"2026-1": 4.0}}, "is not a half-year"),
+        (
+            {"steps": [{"days": 7, "template": "a", "cc": "not an address"}]},
+            "cc must be one plain email address",
+        ),
     ],
 )
 def test_credit_control_settings_are_checked(table: dict[str, object], message: str) -> None:
@@ -314,3 +329,101 @@ def test_a_step_copies_in_its_cc_by_header_and_envelope(  # type: ignore[no-unty
             assert recipients == [str(message["To"]), "partner@firm.example"]
         else:
             assert message["Cc"] is None and recipients == [str(message["To"])]
+
+
+def test_a_ledger_line_cut_short_by_a_crash_is_passed_over_and_ended(
+    drafted: tuple[Path, ChaseDraft],
+) -> None:
+    out, draft = drafted
+    approve_chase(out, DAY, "Jo Partner")
+    ledger = chase_folder(out, DAY) / "sent" / "asked.jsonl"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text('{"message": "abc", "asks": ["x|1')  # a crash mid-line
+    assert sent_asks(out) == set()
+    sent = send_chase(out, DAY, settings())
+    assert len(sent.sent) == len(draft.reminders)
+    lines = ledger.read_text().splitlines()
+    assert lines[0] == '{"message": "abc", "asks": ["x|1' and len(lines) == 1 + len(sent.sent)
+    assert len(sent_asks(out)) == sum(len(r.asks()) for r in draft.reminders)
+
+
+def test_a_draft_of_another_day_is_not_sent(drafted: tuple[Path, ChaseDraft]) -> None:
+    """Something may have been paid since the day it was drafted from that day's data."""
+    out, _ = drafted
+    approve_chase(out, DAY, "Jo Partner")
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    with pytest.raises(ApprovalError, match="draft them again today"):
+        send_chase(out, DAY, settings(), clock=lambda: tomorrow)
+
+
+def test_a_damaged_draft_is_one_line(drafted: tuple[Path, ChaseDraft]) -> None:
+    out, _ = drafted
+    (chase_folder(out, DAY) / DRAFT).write_text('{"reminders": [')
+    with pytest.raises(ApprovalError, match=r"cannot be read .* draft the day again"):
+        approve_chase(out, DAY, "Jo Partner")
+
+
+def test_a_client_key_in_exclude_that_is_no_clients_is_refused(
+    data: ReportData, drafted: tuple[Path, ChaseDraft], tmp_path: Path
+) -> None:
+    _, draft = drafted
+    key = draft.reminders[0].accounts[0].client_key
+    with pytest.raises(ConfigError, match=f"exclude: '{key[:-2]}' is no client's key; did you"):
+        build_chase(DAY, settings(exclude=[key[:-2]]), tmp_path / "out", data)
+
+
+def test_interest_by_the_half_year_each_debt_fell_due_in(
+    data: ReportData, drafted: tuple[Path, ChaseDraft], tmp_path: Path
+) -> None:
+    _, draft = drafted
+    business = next(
+        a
+        for r in draft.reminders
+        for a in r.accounts
+        if any(i.days_overdue > 0 for i in a.invoices)
+    )
+    halves = {"2024-H1", "2024-H2", "2025-H1", "2025-H2", "2026-H1", "2026-H2"}
+    rates = dict.fromkeys(sorted(halves), 5.0) | {"2026-H2": 4.0}
+    config = settings(interest=True, base_rate=rates, business_clients=[business.client_key])
+    stated = build_chase(DAY, config, tmp_path / "out", data)
+    account = next(
+        a for r in stated.reminders for a in r.accounts if a.client_key == business.client_key
+    )
+    assert all(i.interest for i in account.invoices if i.days_overdue > 0)
+    with pytest.raises(ConfigError, match="base_rate has no rate for 20"):
+        build_chase(
+            DAY,
+            settings(
+                interest=True, base_rate={"2030-H1": 4.0}, business_clients=[business.client_key]
+            ),
+            tmp_path / "other",
+            data,
+        )
+
+
+def test_an_invoice_paid_since_the_day_chased_for_is_not_asked_for(
+    frames: Frames, data: ReportData, drafted: tuple[Path, ChaseDraft], tmp_path: Path
+) -> None:
+    """Drafted on 6 December for 31 October: what the data fetched on the 6th says was paid
+    meanwhile is not asked for."""
+    _, draft = drafted
+    asked = draft.reminders[0].accounts[0].invoices[0].invoice_number
+    schema = provider(Role.INVOICES)
+    assert schema is not None
+    key = (schema.source, schema.entity)
+    invoices = frames[key]
+    paid_late = invoices.with_columns(
+        date_paid=pl.when(pl.col("invoice_number") == asked)
+        .then(
+            pl.lit(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)).cast(invoices.schema["date_paid"])
+        )
+        .otherwise(pl.col("date_paid"))
+    )
+    later = {**frames, key: paid_late}
+    assert asked in paid_by(later, dt.date(2026, 12, 6))
+    assert asked not in paid_by(later, DAY)
+    again = build_chase(
+        DAY, settings(), tmp_path / "out", data, paid=paid_by(later, dt.date(2026, 12, 6))
+    )
+    numbers = {i.invoice_number for r in again.reminders for a in r.accounts for i in a.invoices}
+    assert asked not in numbers
