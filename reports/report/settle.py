@@ -34,13 +34,6 @@ def role_schema(role: Role) -> FrameSchema:
     return schema
 
 
-def open_at(day: dt.date | pl.Expr) -> pl.Expr:
-    """A case open at the end of `day`: opened on or before it, and not closed by it."""
-    return ((pl.col("opened_on") <= day) & (pl.col("closed_on") > day).fill_null(True)).fill_null(
-        False
-    )
-
-
 @dataclass(frozen=True)
 class Settled:
     """The fetched records settled once, as of a last day: copies counted once, amounts
