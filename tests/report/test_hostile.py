@@ -356,11 +356,18 @@ def test_the_workbook_recalculates_to_the_report_figures(report: Path, data: Rep
     sheets = recalculated_sheets(report / f"report-{MONTH}.xlsx")
     incomes = sheets["Incomes"]
     assert incomes[-1][0] == "Total"
-    # Amounts in their own currencies (GBP, EUR, JPY) have no total; the converted ones do.
+    # Amounts in their own currencies (GBP, EUR, JPY) have no total, nor the converted
+    # amounts of every kind together: each kind, converted, totals apart.
     assert incomes[-1][incomes[0].index("Annual")] == ""
     assert incomes[-1][incomes[0].index("Monthly")] == ""
-    converted = incomes[-1][incomes[0].index("Annual (GBP)")]
-    assert Decimal(converted) == data.incomes["report_annual_amount"].sum()
+    assert incomes[-1][incomes[0].index("Annual (GBP)")] == ""
+    for column, header in (
+        ("report_annual_net", "Recurring net of tax, a year (GBP)"),
+        ("report_annual_gross", "Recurring gross, a year (GBP)"),
+        ("report_one_off", "One-off, once (GBP)"),
+    ):
+        total = incomes[-1][incomes[0].index(header)]
+        assert Decimal(total or "0") == (data.incomes[column].sum() or Decimal(0)), header
     values = {row[0]: row[1] for row in sheets["Summary"] if len(row) > 1 and row[0]}
     for figure in FIGURES:
         label = figure.label_for(data)

@@ -6,11 +6,13 @@ then the draft's, kept in the snapshot), and approved from it."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from helpers import ROOT, pdf_pages
 
@@ -124,9 +126,21 @@ def test_an_approval_renders_no_statement_and_draws_no_chart_again(drafted: Path
     )
     after = contents(month)
     assert told == []
-    kept = {name for name in before if name not in (f"report-{MONTH}.pdf", f"report-{MONTH}.html")}
-    kept -= {"manifest.json"}
+    stamped = (f"report-{MONTH}.pdf", f"report-{MONTH}.html", f"report-{MONTH}.xlsx")
+    kept = {name for name in before if name not in stamped} - {"manifest.json"}
     assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
+    # The workbook is the draft's with its Summary's approval cell alone written.
+    draft_book = openpyxl.load_workbook(io.BytesIO(before[f"report-{MONTH}.xlsx"]))
+    approved_book = openpyxl.load_workbook(io.BytesIO(after[f"report-{MONTH}.xlsx"]))
+    changed = [
+        (sheet.title, cell.coordinate)
+        for sheet in draft_book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value != approved_book[sheet.title][cell.coordinate].value
+    ]
+    assert changed == [("Summary", "B5")]
+    assert str(approved_book["Summary"]["B5"].value).startswith("Approved by Jo Partner on ")
     assert len(statements(after)) == result.statements + 1
     manifest = read_manifest(month)
     assert manifest is not None and manifest.stamp.by == "Jo Partner"
