@@ -47,7 +47,12 @@ from reports.render.excel import (
     write_workbook,
 )
 from reports.render.excel_stamp import stamp_workbook
-from reports.render.pdf import monthly_context, write_monthly_pdf, write_statements
+from reports.render.pdf import (
+    monthly_context,
+    prepare_fonts,
+    write_monthly_pdf,
+    write_statements,
+)
 from reports.render.templates import Templates
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
@@ -495,6 +500,7 @@ def approve_month(
         statements = len(data.statements)
     with building(folder) as staging:
         stage("pdf")
+        prepare_fonts()  # before the fork: the process rendering the PDF inherits them
         with aside(
             lambda: documents.pdf(staging / report),
             "rendering the monthly PDF",

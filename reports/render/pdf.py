@@ -331,6 +331,12 @@ def _font_config() -> Any:
     return _fonts.config
 
 
+def prepare_fonts() -> None:
+    """Set up this thread's font configuration now (`_font_config`): a process forked after
+    this renders its first PDF without paying for it (an approval's monthly PDF)."""
+    _font_config()
+
+
 def data_uri(path: Path) -> str:
     """A file as a `data:` address: a picture that travels inside its page."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
