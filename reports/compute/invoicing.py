@@ -18,7 +18,7 @@ from reports.periods import local_date
 PERCENT_DIGITS = 2
 #: Outstanding debt by days past due; an invoice with no due date, or no date at all, cannot
 #: be aged and has a bucket of its own (never counted as overdue).
-AGE_BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+", "no due date", "no invoice date")
+AGE_BUCKETS = ("not due", "1-30", "31-60", "61-90", "90+", "no due date", "no invoice date")
 #: Where a credit note not yet refunded is aged: it is owed to the client and falls due on
 #: no day, so it lowers the current debt, never an overdue band (see docs/calculations.md).
 OPEN_CREDIT_BUCKET = "not due"
@@ -230,7 +230,7 @@ def invoice_positions(
     invoices: pl.DataFrame, as_of: dt.date, payments: pl.DataFrame | None = None
 ) -> pl.DataFrame:
     """Each invoice issued by `as_of`: paid or outstanding at that date, and if
-    outstanding, days past due and its age bucket (`not due`, `0-30`, `31-60`, `61-90`,
+    outstanding, days past due and its age bucket (`not due`, `1-30`, `31-60`, `61-90`,
     `90+`, `no due date` when it has none, `no invoice date` when it has no date at all).
 
     An invoice paid after `as_of` was outstanding on `as_of`. An invoice with no date cannot
@@ -287,10 +287,11 @@ def invoice_positions(
         .then(pl.lit(OPEN_CREDIT_BUCKET))
         .when(pl.col("due_date").is_null())
         .then(pl.lit("no due date"))
-        .when(days < 0)
+        # Due today is not yet overdue: as the statements' and the aged receivables' bands.
+        .when(days <= 0)
         .then(pl.lit("not due"))
         .when(days <= 30)
-        .then(pl.lit("0-30"))
+        .then(pl.lit("1-30"))
         .when(days <= 60)
         .then(pl.lit("31-60"))
         .when(days <= 90)

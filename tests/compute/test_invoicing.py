@@ -183,21 +183,21 @@ def test_aged_debt_buckets_at_a_date() -> None:
     as_of = dt.date(2026, 10, 31)
     positions = invoice_positions(invoices(), as_of).sort("id")
     assert dict(positions.select("id", "age_bucket").rows()) == {
-        "d30": "0-30",
+        "d30": "1-30",
         "d31": "31-60",
         "d90": "61-90",
         "d91": "90+",
         "not-due": "not due",
         "paid": None,
         "paid-later": "90+",
-        "today": "0-30",
+        "today": "not due",  # due today: not yet overdue
         "undated": "no invoice date",
         "undated-paid": None,
     }
     table = aged_debt(invoices(), as_of)
     assert table.rows() == [
-        ("not due", 1, D("10.00")),
-        ("0-30", 2, D("50.00")),
+        ("not due", 2, D("30.00")),
+        ("1-30", 1, D("30.00")),
         ("31-60", 1, D("40.00")),
         ("61-90", 1, D("50.00")),
         ("90+", 2, D("140.00")),
@@ -252,10 +252,11 @@ def test_a_credit_note_not_refunded_lowers_the_debt_and_is_never_overdue() -> No
     ).rows() == [
         ("cn", False, False, D(0), D("-120.00"), None, "not due"),
         ("cn-refunded", True, False, D("-30.00"), D(0), None, None),
-        ("inv", False, False, D(0), D("540.00"), 0, "0-30"),
+        ("inv", False, False, D(0), D("540.00"), 0, "not due"),
     ]
     table = aged_debt(frame, as_of)
-    assert dict(table.select("age_bucket", "amount").rows())["not due"] == D("-120.00")
+    # The credit and the invoice due that day, neither overdue.
+    assert dict(table.select("age_bucket", "amount").rows())["not due"] == D("420.00")
     assert table["amount"].sum() == D("420.00")
     # Before the refund, the refunded note was an open credit too.
     assert aged_debt(frame, dt.date(2026, 10, 19))["amount"].sum() == D("390.00")
