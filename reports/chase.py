@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,7 +54,7 @@ from reports.sources import provider
 from reports.sources.base import Role
 from reports.store.publish import building, publish
 from reports.store.sent import FOLDER as SENT_FOLDER
-from reports.store.sent import SentRecord, State
+from reports.store.sent import SentMessage, SentRecord, State
 
 CHASE = "chase"
 DRAFT = "reminders.json"
@@ -232,6 +233,16 @@ def sent_asks(out: Path) -> set[tuple[str, int]]:
     """(`<client key>|<invoice>`, step days) of every reminder step sent, or that may have
     gone, on any day: never asked again."""
     asked: set[tuple[str, int]] = set()
+    for entry, _, _ in _asked_messages(out):
+        for ask in entry["asks"]:
+            whose, _, step = ask.rpartition("|")
+            asked.add((whose, int(step)))
+    return asked
+
+
+def _asked_messages(out: Path) -> Iterator[tuple[dict[str, Any], SentMessage, State]]:
+    """Each day's ledger entries whose message was begun and not refused (sent, or that may
+    have gone), with that message and its state: what counts as asked."""
     for day in sorted((out / CHASE).glob("*/")):
         ledger = day / SENT_FOLDER / ASKED
         if not ledger.is_file():
@@ -239,12 +250,8 @@ def sent_asks(out: Path) -> set[tuple[str, int]]:
         record = SentRecord(day)
         for entry in _ledger(ledger):
             message = record.messages.get(entry["message"])
-            if message is None or record.state(message) is State.REFUSED:
-                continue
-            for ask in entry["asks"]:
-                whose, _, step = ask.rpartition("|")
-                asked.add((whose, int(step)))
-    return asked
+            if message is not None and record.state(message) is not State.REFUSED:
+                yield entry, message, record.state(message)
 
 
 def _unpaid(statements: list[Statement], as_of: dt.date) -> pl.DataFrame:
@@ -670,31 +677,23 @@ def reminders_sent(out: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
     `uncertain`) on a UK day from `start` to `end`, by the day it was handed over: what the
     month's report lists, and each client's chase history."""
     rows = []
-    for day in sorted((out / CHASE).glob("*/")):
-        ledger = day / SENT_FOLDER / ASKED
-        if not ledger.is_file():
+    for entry, message, state in _asked_messages(out):
+        sent_on = local_day(message.started_at)
+        if not start <= sent_on <= end:
             continue
-        record = SentRecord(day)
-        for entry in _ledger(ledger):
-            message = record.messages.get(entry["message"])
-            if message is None or record.state(message) is State.REFUSED:
-                continue
-            sent_on = local_day(message.started_at)
-            if not start <= sent_on <= end:
-                continue
-            clients = entry.get("clients", {})
-            for ask in entry["asks"]:
-                client_key, invoice_number, step = ask.rsplit("|", 2)
-                rows.append(
-                    {
-                        "date": sent_on,
-                        "client_key": client_key,
-                        "client": clients.get(client_key, ""),
-                        "invoice_number": invoice_number,
-                        "step_days": int(step),
-                        "template": entry.get("template", ""),
-                        "to": entry.get("to", message.to),
-                        "state": record.state(message).value,
-                    }
-                )
+        clients = entry.get("clients", {})
+        for ask in entry["asks"]:
+            client_key, invoice_number, step = ask.rsplit("|", 2)
+            rows.append(
+                {
+                    "date": sent_on,
+                    "client_key": client_key,
+                    "client": clients.get(client_key, ""),
+                    "invoice_number": invoice_number,
+                    "step_days": int(step),
+                    "template": entry.get("template", ""),
+                    "to": entry.get("to", message.to),
+                    "state": state.value,
+                }
+            )
     return pl.DataFrame(rows, schema=SENT_COLUMNS).sort("date", "client", "invoice_number")
