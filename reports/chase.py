@@ -23,7 +23,7 @@ import difflib
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,8 +39,8 @@ from reports.compute import invoicing, quality, vat
 from reports.compute.late_payment import late_payment
 from reports.compute.reminders import reminders_due
 from reports.config import Config, FirmSettings
-from reports.delivery.email import Clock, Delivery, send, utc_now
-from reports.errors import ApprovalError, ConfigError, TemplateError
+from reports.delivery.email import Clock, Delivery, resend_kept, send, utc_now
+from reports.errors import ApprovalError, ConfigError, DeliveryError, TemplateError
 from reports.fetch import fetch_frames
 from reports.http import ProgressCallback
 from reports.money import MONEY
@@ -587,9 +587,19 @@ def _require_approved(folder: Path, config: Config) -> None:
         )
 
 
-def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now) -> Delivery:
+def send_chase(
+    out: Path,
+    as_of: dt.date,
+    config: Config,
+    clock: Clock = utc_now,
+    *,
+    resend: Iterable[str] = (),
+) -> Delivery:
     """Send the day's approved reminders (by SMTP, or into the outbox), each message only
-    if none of its invoices' steps was sent, or may have been, before: from any day."""
+    if none of its invoices' steps was sent, or may have been, before: from any day.
+
+    A message of the day recorded as uncertain (it may have arrived) is sent again only
+    when its key is in `resend`, once the operator has checked that it did not."""
     folder = chase_folder(out, as_of)
     draft = _read_draft(folder)
     drafted, reminders = draft.firm, draft.reminders
@@ -601,6 +611,8 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
             f"day's data: something may have been paid since; draft them again today "
             f"(reports chase --as-of {folder.name}) and approve them"
         )
+    record = SentRecord(folder)
+    again = _to_resend(record, set(resend), now)
     asked = {f"{whose}|{step}" for whose, step in sent_asks(out)}
     # Sent in the name the reminders were drafted and approved under.
     firm = config.firm.named(drafted.name) if drafted.name else config.firm
@@ -610,24 +622,22 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
     already: list[str] = []
     by_message: dict[str, Reminder] = {}
     for reminder in reminders:
+        outgoing = Outgoing(
+            reminder.to,
+            reminder.subject,
+            reminder.body,
+            (),
+            as_of.isoformat(),
+            KIND,
+            html=reminder.html,
+            about=reminder.asks(),
+            cc=reminder.cc,
+        )
         if any(ask in asked for ask in reminder.asks()):
             already.append(reminder.to)
             continue
-        pending.append(
-            Outgoing(
-                reminder.to,
-                reminder.subject,
-                reminder.body,
-                (),
-                as_of.isoformat(),
-                KIND,
-                html=reminder.html,
-                about=reminder.asks(),
-                cc=reminder.cc,
-            )
-        )
-        by_message[pending[-1].key] = reminder
-    record = SentRecord(folder)
+        pending.append(outgoing)
+        by_message[outgoing.key] = reminder
     ledger = folder / SENT_FOLDER / ASKED
     ledger.parent.mkdir(parents=True, exist_ok=True)
     with ledger.open("a+", encoding="utf-8") as handle:
@@ -645,6 +655,7 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    resent = resend_kept(again, folder, config.smtp, record, clock)
     delivery = send(
         pending,
         folder,
@@ -656,7 +667,33 @@ def send_chase(out: Path, as_of: dt.date, config: Config, clock: Clock = utc_now
         reply_to=config.email.reply_to,
     )
     # A message asking for a step that went before (or may have) is "sent before".
-    return dataclasses.replace(delivery, already_sent=already, uncertain=record.uncertain())
+    return dataclasses.replace(
+        delivery,
+        sent=resent.sent + delivery.sent,
+        refused=resent.refused + delivery.refused,
+        already_sent=[to for to in already if to not in resent.sent],
+        uncertain=record.uncertain(),
+    )
+
+
+def _to_resend(record: SentRecord, keys: set[str], today: dt.date) -> list[SentMessage]:
+    """The day's uncertain messages named by `--resend`, each sent again as it was kept:
+    only on the day it went, since what was paid after would be asked for."""
+    uncertain = {message.key: message for message in record.uncertain()}
+    for key in sorted(keys):
+        if key not in uncertain:
+            raise DeliveryError(
+                f"--resend {key}: no uncertain reminder of {record.folder.parent.name} has this "
+                f"key; reports email --chase {record.folder.parent.name} lists them"
+            )
+        went = local_day(uncertain[key].started_at)
+        if went != today:
+            raise DeliveryError(
+                f"--resend {key}: the reminder to {uncertain[key].to} went on {went}; one "
+                "that may have arrived is sent again only that day, as what was paid since "
+                "would be asked for: ask the client instead"
+            )
+    return [uncertain[key] for key in sorted(keys)]
 
 
 #: What `reminders_sent` gives: one row per invoice and step asked for.

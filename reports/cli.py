@@ -357,9 +357,12 @@ rendering_options = options(
 )
 
 
-def report_delivery(delivery: Delivery, config: Config, month: Month | None) -> None:
-    """What was sent, each message not sent and why, and one summary line; exit status 1
-    when any message was not sent or may not have arrived (after the rest were sent)."""
+def report_delivery(
+    delivery: Delivery, config: Config, month: Month | None, chase_day: dt.date | None = None
+) -> None:
+    """What was sent (of `month`, or of the reminders of `chase_day`), each message not sent
+    and why, and one summary line; exit status 1 when any message was not sent or may not
+    have arrived (after the rest were sent)."""
     from reports.delivery.email import day, describe_changes
 
     where = (
@@ -377,7 +380,7 @@ def report_delivery(delivery: Delivery, config: Config, month: Month | None) -> 
             + (
                 f"If it did not, reports email --month {month} --resend {message.key}"
                 if month is not None
-                else "A reminder that may have gone is never sent again: ask the client"
+                else f"If it did not, reports email --chase {chase_day} --resend {message.key}"
             ),
             err=True,
         )
@@ -635,7 +638,7 @@ def email(
     month = _month_or_chase(month, chase_day)
     if month is None:
         assert chase_day is not None
-        _send_reminders(out, chase_day, load_config(config_path))
+        _send_reminders(out, chase_day, load_config(config_path), resend)
         return
     require_sendable(month, to_date)
     folder = out / str(month)
@@ -842,11 +845,11 @@ def approve(
     report_changes(result.folder, month)
 
 
-def _send_reminders(out: Path, day: dt.date, config: Config) -> None:
+def _send_reminders(out: Path, day: dt.date, config: Config, resend: tuple[str, ...]) -> None:
     """Send the approved reminders of `day`; say what went, and exit 1 as `email` does."""
     from reports.chase import send_chase
 
-    report_delivery(send_chase(out, day, config), config, None)
+    report_delivery(send_chase(out, day, config, resend=resend), config, None, chase_day=day)
 
 
 @main.command()
@@ -891,7 +894,7 @@ def chase(
         click.echo(f"not sent: {printable(item.detail)}", err=True)
     click.echo(f"{draft.folder / READABLE}  {len(draft.reminders)} reminders drafted")
     if config.delivery.approval == "auto":
-        _send_reminders(out, day, config)
+        _send_reminders(out, day, config, ())
     elif draft.reminders:
         click.echo(f"draft: read it, then reports approve --chase {day} --by NAME", err=True)
 

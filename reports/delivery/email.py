@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
 from pathlib import Path
@@ -69,6 +70,7 @@ from reports.store.sent import (
     State,
     ToSend,
     latest_sent,
+    sha256,
 )
 
 #: Where messages go when no SMTP server is configured.
@@ -531,95 +533,141 @@ def send(
     reply_to: str | None = None,
 ) -> Delivery:
     """Hand each message over, recording it before and after (see `reports.store.sent`)."""
-    outbox = month_folder / OUTBOX
     from_address = check_address("sender", smtp.sender if smtp else (sender or DEFAULT_SENDER))
-    built: list[Built] = []
+    parcels: list[_Parcel] = []
     refused: list[str] = []
     now = clock()
     for outgoing in messages:  # every header is checked before anything is sent
         try:
-            built.append(build_message(outgoing, from_address, sender_name, now, reply_to))
+            item = build_message(outgoing, from_address, sender_name, now, reply_to)
         except DeliveryError as error:
             refused.append(str(error))
+            continue
+        content = item.message.as_bytes()
+        enclosed = tuple(
+            Enclosed(key, a.client_key, a.client, a.name, attached, a.digest)
+            for key, a, attached in zip(
+                outgoing.items[: len(outgoing.attachments)],
+                outgoing.attachments,
+                item.attached,
+                strict=True,
+            )
+        )
+        parcel = ToSend(
+            outgoing.key, outgoing.to, outgoing.subject, outgoing.kind, content, enclosed
+        )
+        parcels.append(_Parcel(parcel, _recipients(item.message)))
+    return _hand_over_all(parcels, month_folder, smtp, record, from_address, clock, refused)
+
+
+def resend_kept(
+    messages: Iterable[SentMessage],
+    month_folder: Path,
+    smtp: SmtpSettings | None,
+    record: SentRecord,
+    clock: Clock = utc_now,
+) -> Delivery:
+    """Hand over again, byte for byte as kept in the sent record (its `Date` and
+    `Message-ID` too), each of `messages`: uncertain ones the operator has checked did not
+    arrive. A message whose kept copy is missing or altered is refused, not rebuilt."""
+    parcels: list[_Parcel] = []
+    refused: list[str] = []
+    for message in messages:
+        try:
+            content = (month_folder / message.eml).read_bytes()
+        except OSError as error:
+            refused.append(f"{message.to}: its kept copy {message.eml} cannot be read ({error})")
+            continue
+        if sha256(content) != message.eml_sha256:
+            refused.append(f"{message.to}: its kept copy {message.eml} changed since it was kept")
+            continue
+        kept = BytesParser(EmailMessage, policy=SMTP_POLICY).parsebytes(content)
+        parcel = ToSend(message.key, message.to, message.subject, message.kind, content, ())
+        parcels.append(_Parcel(parcel, _recipients(kept)))
+    sender = check_address("sender", smtp.sender) if smtp else DEFAULT_SENDER
+    return _hand_over_all(parcels, month_folder, smtp, record, sender, clock, refused)
+
+
+@dataclass(frozen=True)
+class _Parcel:
+    """A message's bytes as recorded, and the envelope's recipients."""
+
+    send: ToSend
+    recipients: list[str]
+
+
+def _hand_over_all(
+    parcels: list[_Parcel],
+    month_folder: Path,
+    smtp: SmtpSettings | None,
+    record: SentRecord,
+    from_address: str,
+    clock: Clock,
+    refused: list[str],
+) -> Delivery:
+    """Record each parcel as `sending`, hand it over (SMTP, or the outbox), and record how
+    it went: the `Delivery` of them all."""
+    outbox = month_folder / OUTBOX
     sent: list[str] = []
     corrected: list[str] = []
 
-    def hand_over(item: Built, deliver_one: Callable[[list[str], bytes], str]) -> None:
-        outgoing = item.outgoing
-        content = item.message.as_bytes()
-        parcel = ToSend(
-            outgoing.key,
-            outgoing.to,
-            outgoing.subject,
-            outgoing.kind,
-            content,
-            tuple(
-                Enclosed(key, a.client_key, a.client, a.name, attached, a.digest)
-                for key, a, attached in zip(
-                    outgoing.items[: len(outgoing.attachments)],
-                    outgoing.attachments,
-                    item.attached,
-                    strict=True,
-                )
-            ),
-        )
-        record.begin(parcel, clock())
+    def hand_over(parcel: _Parcel, deliver_one: Callable[[list[str], bytes], str]) -> None:
+        message = parcel.send
+        record.begin(message, clock())
         try:
-            reply = deliver_one(_recipients(item.message), content)
+            reply = deliver_one(parcel.recipients, message.content)
         except _Refused as refusal:
-            refused.append(f"{outgoing.to}: the server refused it ({refusal})")
-            _finish(record, outgoing, State.REFUSED, str(refusal), clock)
+            refused.append(f"{message.to}: the server refused it ({refusal})")
+            _finish(record, message, State.REFUSED, str(refusal), clock)
             return
-        _finish(record, outgoing, State.SENT, reply, clock)
-        sent.append(outgoing.to)
-        if outgoing.kind == "correction":
-            corrected.append(outgoing.to)
+        _finish(record, message, State.SENT, reply, clock)
+        sent.append(message.to)
+        if message.kind == "correction":
+            corrected.append(message.to)
 
     def result() -> Delivery:
         return Delivery(sent, [], [], refused, outbox, corrected=corrected)
 
     if smtp is None:
-        for item in built:
-            name = f"{item.outgoing.key}.eml"
+        for parcel in parcels:
+            name = f"{parcel.send.key}.eml"
 
             def to_outbox(to: list[str], content: bytes, name: str = name) -> str:
                 atomic_write(outbox / name, lambda path: path.write_bytes(content))
                 return f"{OUTBOX}/{name}"
 
             try:
-                hand_over(item, to_outbox)
+                hand_over(parcel, to_outbox)
             except OSError as error:
                 raise DeliveryError(
-                    f"cannot write the message to {item.outgoing.to} into {outbox} "
+                    f"cannot write the message to {parcel.send.to} into {outbox} "
                     f"({error.strerror or error}): it is recorded as uncertain; stopped after "
-                    f"{len(sent)} of {len(built)} messages"
+                    f"{len(sent)} of {len(parcels)} messages"
                 ) from None
         return result()
-    if not built:
+    if not parcels:
         return result()
     try:
         with _connect(smtp) as server:
             over_smtp = functools.partial(_smtp_hand_over, server, from_address)
-            for item in built:
-                hand_over(item, over_smtp)
+            for parcel in parcels:
+                hand_over(parcel, over_smtp)
     except _Uncertain as error:
         raise DeliveryError(
-            f"email stopped after {len(sent)} of {len(built)} messages: the connection was lost "
-            f"while the message to {error.to} was handed over ({error}), so it may have "
+            f"email stopped after {len(sent)} of {len(parcels)} messages: the connection was "
+            f"lost while the message to {error.to} was handed over ({error}), so it may have "
             "arrived: it is recorded as uncertain and is not sent again on its own. Run "
             "reports email again to send the rest; reports status lists what is uncertain"
         ) from None
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(
-            f"email stopped after {len(sent)} of {len(built)} messages: {type(error).__name__}: "
+            f"email stopped after {len(sent)} of {len(parcels)} messages: {type(error).__name__}: "
             f"{error}; run reports email again to send the rest (nothing is sent twice)"
         ) from None
     return result()
 
 
-def _finish(
-    record: SentRecord, outgoing: Outgoing, state: State, detail: str, clock: Clock
-) -> None:
+def _finish(record: SentRecord, outgoing: ToSend, state: State, detail: str, clock: Clock) -> None:
     try:
         record.finish(outgoing.key, state, detail, clock())
     except OSError as error:

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from conftest import MakeSandbox
 
 from reports.cli import main
-from reports.sandbox import Sizes
+from reports.sandbox import Sandbox, Sizes
 
 SMALL = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cases=40)
 SETTINGS = """
@@ -36,10 +36,12 @@ def _no_settings_of_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
-def test_chase_approve_and_email_send_each_reminder_once(
-    tmp_path: Path, make_sandbox: MakeSandbox
-) -> None:
-    server = make_sandbox(seed=4, sizes=SMALL)
+@pytest.fixture(scope="module")
+def server(make_sandbox: MakeSandbox) -> Sandbox:
+    return make_sandbox(seed=4, sizes=SMALL)
+
+
+def test_chase_approve_and_email_send_each_reminder_once(tmp_path: Path, server: Sandbox) -> None:
     settings = tmp_path / "reports.toml"
     settings.write_text(SETTINGS)
     out = str(tmp_path / "out")
@@ -69,6 +71,45 @@ def test_chase_approve_and_email_send_each_reminder_once(
     again = invoke(["email", "--chase", "2026-10-31", *common], env=env)
     assert again.exit_code == 0, again.output
     assert again.stdout.rstrip().endswith(f"sent 0, {count} sent before")
+
+
+def test_approval_auto_sends_as_it_drafts_and_a_rerun_sends_nothing(
+    tmp_path: Path, server: Sandbox
+) -> None:
+    settings = tmp_path / "reports.toml"
+    settings.write_text('[delivery]\napproval = "auto"\n' + SETTINGS)
+    out = tmp_path / "out"
+    common = ["--config", str(settings), "--out", str(out)]
+    env = server.environment()
+
+    first = invoke(["chase", "--as-of", "2026-10-31", *common], env=env)
+    assert first.exit_code == 0, first.output
+    count = int(first.stdout.split()[1])
+    assert count > 0 and f"sent {count}" in first.stdout
+    assert "reports approve" not in first.stderr
+    outbox = out / "chase" / "2026-10-31" / "outbox"
+    assert len(list(outbox.glob("*.eml"))) == count
+
+    # cron runs it again the same day: nothing is due, nothing goes.
+    again = invoke(["chase", "--as-of", "2026-10-31", *common], env=env)
+    assert again.exit_code == 0, again.output
+    assert "0 reminders drafted" in again.stdout
+    assert len(list(outbox.glob("*.eml"))) == count
+
+
+def test_resend_names_an_uncertain_reminder_of_the_day(tmp_path: Path, server: Sandbox) -> None:
+    settings = tmp_path / "reports.toml"
+    settings.write_text('[delivery]\napproval = "auto"\n' + SETTINGS)
+    common = ["--config", str(settings), "--out", str(tmp_path / "out")]
+    env = server.environment()
+    assert invoke(["chase", "--as-of", "2026-10-31", *common], env=env).exit_code == 0
+
+    result = invoke(["email", "--chase", "2026-10-31", "--resend", "0123abcd", *common], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: --resend 0123abcd: no uncertain reminder of 2026-10-31 has this key; "
+        "reports email --chase 2026-10-31 lists them"
+    )
 
 
 @pytest.mark.parametrize(

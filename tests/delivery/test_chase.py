@@ -32,8 +32,10 @@ from reports.chase import (
 )
 from reports.chase_settings import parse_credit_control
 from reports.config import Config, EmailSettings, FirmSettings
-from reports.errors import ApprovalError, ConfigError, TemplateError
+from reports.delivery.email import utc_now
+from reports.errors import ApprovalError, ConfigError, DeliveryError, TemplateError
 from reports.fetch import fetch_frames
+from reports.periods import local_day
 from reports.render.templates import Templates
 from reports.report.build import build_report_data
 from reports.report.model import Frames, ReportData
@@ -243,6 +245,8 @@ import datetime as dt, json, sys
 from pathlib import Path
 from reports.chase import send_chase
 from reports.chase_settings import parse_credit_control
+from reports.delivery.email import utc_now
+from reports.periods import local_day
 from reports.config import Config, EmailSettings, FirmSettings, SmtpSettings
 
 out, port = Path(sys.argv[1]), int(sys.argv[2])
@@ -284,13 +288,39 @@ def test_a_sender_killed_mid_run_sends_no_reminder_twice(  # type: ignore[no-unt
     assert sorted(to) == sorted({r.to for r in draft.reminders})
     assert send_chase(out, DAY, config).sent == []
     # A redraft asks nothing of the message that may have gone.
-    assert len(SentRecord(chase_folder(out, DAY)).uncertain()) == 1
+    (uncertain,) = SentRecord(chase_folder(out, DAY)).uncertain()
     assert build_chase(DAY, config, out, data).reminders == ()
+    # Not on a later day: what was paid since would be asked for.
+    next_day = local_day(utc_now()) + dt.timedelta(days=1)
+    build_chase(DAY, config, out, data, on=next_day)
+    approve_chase(out, DAY, "Jo Partner")
+    with pytest.raises(DeliveryError, match=r"went on .* sent again only that day"):
+        send_chase(
+            out,
+            DAY,
+            config,
+            lambda: dt.datetime.combine(next_day, dt.time(12), dt.UTC),
+            resend=(uncertain.key,),
+        )
+    build_chase(DAY, config, out, data)
+    # Once checked that it did not arrive, the operator sends it again, by its key, once,
+    # as it was kept (the day's new draft approved first); its invoices listed once.
+    approve_chase(out, DAY, "Jo Partner")
+    asked = reminders_sent(out, DAY, dt.date(2100, 1, 1)).height
+    kept = (chase_folder(out, DAY) / uncertain.eml).read_bytes()
+    resent = send_chase(out, DAY, config, resend=(uncertain.key,))
+    assert resent.sent == [uncertain.to] and resent.complete
+    assert [str(m["To"]) for m in inbox.messages].count(uncertain.to) == 2
+    assert inbox.messages[-1]["Message-ID"] == email.message_from_bytes(kept)["Message-ID"]
+    assert reminders_sent(out, DAY, dt.date(2100, 1, 1)).height == asked
+    assert send_chase(out, DAY, config).sent == []
+    with pytest.raises(DeliveryError, match=f"--resend {uncertain.key}: no uncertain"):
+        send_chase(out, DAY, config, resend=(uncertain.key,))
 
 
 def test_the_demo_settings_chase(tmp_path: Path) -> None:
     shutil.copy(ROOT / "demo" / "reports.toml", tmp_path / "reports.toml")
-    from reports.config import load_config
+    from reports.app import load_config
 
     config = load_config(tmp_path / "reports.toml", environ={})
     assert config.credit_control is not None
