@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 #: The vendors' own time zone. The sandbox keeps its own copy rather than the client's: a fake
 #: that shares the client's constants cannot catch the client's mistakes with them.
-UK = ZoneInfo("Europe/London")
+VENDOR_ZONE = ZoneInfo("Europe/London")
 
 #: One route's answer: status, JSON body, extra headers.
 Answer = tuple[int, Any, dict[str, str]]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from reports.sandbox.common import (
-    UK,
+    VENDOR_ZONE,
     Answer,
     Host,
     Response,
@@ -128,7 +128,7 @@ class Generator:
             self.rng.randrange(8, 19),
             self.rng.randrange(60),
             self.rng.randrange(60),
-            tzinfo=UK,
+            tzinfo=VENDOR_ZONE,
         )
         return local.isoformat()
 
@@ -454,7 +454,7 @@ class PlannrApi(VendorApi):
         if errors:
             raise Response(422, {"message": next(iter(errors.values()))[0], "errors": errors})
         clients = {c["uuid"]: c for c in self.data.plannr_clients}
-        now = dt.datetime.now(UK).replace(microsecond=0).isoformat()
+        now = dt.datetime.now(VENDOR_ZONE).replace(microsecond=0).isoformat()
         case = {
             "uuid": str(uuid.uuid4()),
             "name": body["name"],
@@ -496,7 +496,7 @@ class PlannrApi(VendorApi):
         if errors:
             raise Response(422, {"message": next(iter(errors.values()))[0], "errors": errors})
         client = next(c for c in self.data.plannr_clients if c["uuid"] == client_uuid)
-        now = dt.datetime.now(UK).replace(microsecond=0).isoformat()
+        now = dt.datetime.now(VENDOR_ZONE).replace(microsecond=0).isoformat()
         income = {
             "name": body["name"],
             "type": body["type"],

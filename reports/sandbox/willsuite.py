@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from reports.sandbox.common import (
-    UK,
+    VENDOR_ZONE,
     Answer,
     Host,
     Response,
@@ -369,7 +369,7 @@ class WillSuiteApi(VendorApi):
                 invoices.append(invoice)
             # As WillSuite's `updatedAfter` implies: a case changes when its invoices do.
             case = next(c for c in self.data.willsuite_cases if c["id"] == case_id)
-            case["updated_at"] = dt.datetime.now(UK).strftime("%Y-%m-%d %H:%M:%S")
+            case["updated_at"] = dt.datetime.now(VENDOR_ZONE).strftime("%Y-%m-%d %H:%M:%S")
         return invoice
 
 
@@ -425,7 +425,7 @@ def _invoice_answer(invoice: dict[str, Any]) -> dict[str, Any]:
     answer = {key: invoice[key] for key in keys}
     for name in ("date_created", "date_due"):
         day = dt.date.fromisoformat(invoice[name][:10])
-        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=UK).astimezone(dt.UTC)
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=VENDOR_ZONE).astimezone(dt.UTC)
         answer[name] = midnight.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     answer["subtotal"] = 0
     return answer
