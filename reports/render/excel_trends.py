@@ -35,7 +35,7 @@ PERCENT_FORMAT = "0.0%"
 MONTH_FORMAT = "mmm yy"
 NONE = "n/a"
 #: The figures the chart draws (money in one currency, on one axis).
-CHARTED = ("invoiced_total", "expenses_converted", "outstanding")
+CHARTED = ("invoiced_net", "expenses_converted", "outstanding")
 #: How the headings after the months are aligned where not right, as their columns are.
 _ALIGN: dict[str, Align] = {"Status": "center", "Kind": "left"}
 #: Rows above the figures: the title, two notes, a blank row, the header.
