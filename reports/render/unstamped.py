@@ -48,19 +48,45 @@ class _Placeholder(Stamp):
 PLACEHOLDER_STAMP = _Placeholder(Approval.APPROVED)
 
 
+#: What of the stamp the placeholder stands for: a template printing anything else of it
+#: (a firm's printing `stamp.by`, `stamp.at`, or telling `stamp.approval`s apart) gets
+#: words no swap could fill in.
+SWAPPABLE = frozenset({"label", "is_draft"})
+
+
+class _Watched:
+    """The placeholder stamp, noting each part of it that a template read."""
+
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> object:
+        self.read.add(name)
+        return getattr(PLACEHOLDER_STAMP, name)
+
+
 def keep(
     data: ReportData,
     folder: Path,
     templates: Templates,
     urls: RecordUrls | None,
     context: Mapping[str, object],
-) -> None:
+) -> bool:
     """Write both documents into `folder/approval/` with the placeholder for a stamp;
-    `context` is the PDF's (`monthly_context(data)`), as the draft's documents had it."""
-    stampless = {**context, "stamp": PLACEHOLDER_STAMP}
+    `context` is the PDF's (`monthly_context(data)`), as the draft's documents had it.
+    Nothing is kept (False) where the templates print more of the stamp than its words:
+    the approval then rebuilds the month from its snapshot."""
+    watched = _Watched()
+    stampless = {**context, "stamp": watched}
     html = templates.render("monthly.html", **stampless)
+    if watched.read - SWAPPABLE:
+        return False
+    page = write_monthly_html(data, folder / WEB_HTML, templates, urls, stampless)
+    if watched.read - SWAPPABLE:
+        page.unlink()
+        return False
     atomic_write(folder / PDF_HTML, lambda path: path.write_text(html, encoding="utf-8"))
-    write_monthly_html(data, folder / WEB_HTML, templates, urls, stampless)
+    return True
 
 
 @dataclass(frozen=True)

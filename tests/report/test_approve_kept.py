@@ -164,3 +164,27 @@ def test_the_stamp_swapped_in_reads_as_the_templates_print_it(web: bool) -> None
     )
     direct = templates.render("stamp.html", stamp=stamp, web=web)
     assert kept.stamped(stamp) == unstamped.Kept(direct, direct)
+
+
+def test_templates_printing_more_of_the_stamp_than_its_words_keep_nothing(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    # A firm's stamp prints who approved on its own line: no swap of the words could fill
+    # that in, so the draft keeps nothing and the approval rebuilds from the snapshot.
+    firm = tmp_path / "templates"
+    firm.mkdir()
+    ours = (ROOT / "templates" / "stamp.html").read_text()
+    firm.joinpath("stamp.html").write_text(
+        ours.replace(
+            "{{ stamp.label }}</p>",
+            "{{ stamp.label }}</p>{% if stamp.by %}<p>Signed off: {{ stamp.by }}</p>{% endif %}",
+        )
+    )
+    server: Sandbox = make_sandbox(seed=5, sizes=SMALL)
+    out = tmp_path / "output"
+    run_monthly(MONTH, server.demo(settings()), out, workers=1, templates_dir=firm)
+    month = out / str(MONTH)
+    assert not (month / unstamped.KEPT_FOLDER).exists()
+    approved = approve_month(MONTH, settings(), out, "Jo Partner", workers=1, templates_dir=firm)
+    assert "compute" in approved.timings
+    assert "Signed off: Jo Partner" in pdf_pages(month / f"report-{MONTH}.pdf")[0]
