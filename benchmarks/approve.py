@@ -33,7 +33,7 @@ from pathlib import Path
 
 from measure import in_fresh_process
 
-from reports.config import load_config
+from reports.app import load_config
 from reports.monthly import approve_month, run_monthly
 from reports.periods import Month
 from reports.sandbox import Sandbox, Sizes

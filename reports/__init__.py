@@ -6,7 +6,8 @@
 `run_monthly` does all of it for one month; each step is also a function of its own.
 """
 
-from reports.config import Config, load_config
+from reports.app import load_config
+from reports.config import Config
 from reports.errors import (
     ApiError,
     ConfigError,

@@ -31,7 +31,8 @@ from rich.progress import (
 )
 
 from reports import __version__
-from reports.config import Config, load_config
+from reports.app import load_config
+from reports.config import Config
 from reports.delivery.email import Delivery
 from reports.errors import ConfigError, OutputError, PeriodError, ReportsError
 from reports.http import ProgressCallback

@@ -3,6 +3,10 @@
 Environment variables win over the file, so a cron job can override one secret without
 editing it. A source with no credentials at all is simply not configured; a source with
 some but not all of its settings is a `ConfigError` naming the missing key.
+
+`read_config` checks targets and alerts against the figure catalogue it is given: the
+catalogue is the report's, so `reports.app.load_config` (where the app is assembled) passes
+it in and this module imports nothing of the report.
 """
 
 from __future__ import annotations
@@ -12,44 +16,24 @@ import functools
 import os
 import string
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from reports.chase_settings import CreditControl, parse_credit_control
 from reports.errors import ConfigError
+from reports.secret import Secret as Secret
+from reports.setting_values import base_url as base_url
+from reports.setting_values import data_home as data_home
+from reports.setting_values import flag, positive_float, positive_int, require
+from reports.setting_values import not_configured as not_configured
+from reports.sources.registry import REGISTRY
 from reports.targets import AlertRule, Target, parse_alerts, parse_targets
 
-if TYPE_CHECKING:
-    from reports.sources.base import Source
-
 DEFAULT_CONFIG_PATH = Path("reports.toml")
-
-
-class Secret:
-    """A string that never shows itself in `repr`, `str`, logs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 @dataclass(frozen=True)
@@ -133,16 +117,15 @@ class DeliverySettings:
 RECORD_KINDS = ("case", "client", "expense", "invoice", "income")
 
 
-def not_configured(source: str) -> ConfigError:
-    """The one error for using a source whose settings are not given."""
-    return ConfigError(f"source {source!r} is not configured (see README: Configuration)")
+class CatalogueFigure(Protocol):
+    """A headline figure as a target or an alert may name it (`report.figures.Figure`)."""
 
+    @property
+    def key(self) -> str: ...
 
-def _registry() -> Mapping[str, Source]:
-    """The registered sources, by name (imported here: the sources import this module)."""
-    from reports.sources.registry import REGISTRY
+    def sources(self) -> frozenset[str]: ...
 
-    return REGISTRY
+    def shown_with(self, configured: Collection[str]) -> bool: ...
 
 
 @dataclass(frozen=True, init=False)
@@ -191,7 +174,7 @@ class Config:
         credit_control: CreditControl | None = None,
         **by_source: object,
     ) -> None:
-        known = _registry()
+        known = REGISTRY
         unknown = sorted(set(by_source) - set(known))
         if unknown:
             raise TypeError(f"Config() got settings for unknown sources {unknown}")
@@ -219,18 +202,18 @@ class Config:
             raise AttributeError(name)
         if name in self.source_settings:
             return self.source_settings[name]
-        if name in _registry():
+        if name in REGISTRY:
             return None
         raise AttributeError(f"{type(self).__name__} has no setting {name!r}")
 
     @property
     def sources(self) -> tuple[str, ...]:
         """Names of the configured sources, in the registry's order."""
-        return tuple(name for name in _registry() if name in self.source_settings)
+        return tuple(name for name in REGISTRY if name in self.source_settings)
 
     def only(self, names: list[str] | tuple[str, ...]) -> Config:
         """The same configuration restricted to `names`; naming an unconfigured source is an error."""
-        known = _registry()
+        known = REGISTRY
         for name in names:
             if name not in known:
                 raise ConfigError(f"unknown source {name!r}; choose from {', '.join(known)}")
@@ -279,19 +262,26 @@ ADDRESS_SEPARATOR = ";"
 LOGO_SUFFIXES = (".png", ".svg")
 
 
-def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read settings from `path` (default `./reports.toml`, if it exists) and the environment.
+def read_config(
+    path: str | Path | None,
+    environ: Mapping[str, str] | None,
+    figures: Sequence[CatalogueFigure],
+) -> Config:
+    """Read settings from `path` (default `./reports.toml`, if it exists) and the environment,
+    checking targets and alerts against `figures` (`reports.app.load_config` passes the
+    report's catalogue).
 
     An explicitly given `path` that does not exist is an error; the default path is optional.
     """
     environ = os.environ if environ is None else environ
     table = _read_toml(path)
     table_name = str(path) if path is not None else str(DEFAULT_CONFIG_PATH)
-    figures = _figure_keys()
-    targets = parse_targets(table.pop("targets", None), table_name, figures)
-    alerts = parse_alerts(table.pop("alerts", None), table_name, figures)
+    catalogue = {figure.key: figure for figure in figures}
+    figures_named = list(catalogue)
+    targets = parse_targets(table.pop("targets", None), table_name, figures_named)
+    alerts = parse_alerts(table.pop("alerts", None), table_name, figures_named)
     credit_control = parse_credit_control(table.pop("credit_control", None), table_name)
-    sources = _registry()
+    sources = REGISTRY
     record_urls = _record_urls(table, list(sources), table_name)
     keys = dict(_KEYS) | {
         (name, key): variable
@@ -362,7 +352,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             password=Secret(password) if password else None,
         )
     if source_settings:  # with none, the sandbox serves every source's figures
-        _refuse_figures_not_configured(targets, alerts, list(source_settings), table_name)
+        _refuse_figures_not_configured(
+            targets, alerts, catalogue, list(source_settings), table_name
+        )
     email_table = table.get("email", {})
     addresses = email_table.get("client_addresses", {}) if isinstance(email_table, dict) else {}
     if not isinstance(addresses, dict):
@@ -505,22 +497,15 @@ def _record_urls(
     return found
 
 
-def _figure_keys() -> list[str]:
-    """The headline figures a target or an alert may name (imported here: the report's
-    model imports this module)."""
-    from reports.report.figures import FIGURES
-
-    return [figure.key for figure in FIGURES]
-
-
 def _refuse_figures_not_configured(
-    targets: Sequence[Target], alerts: Sequence[AlertRule], configured: list[str], where: str
+    targets: Sequence[Target],
+    alerts: Sequence[AlertRule],
+    by_key: Mapping[str, CatalogueFigure],
+    configured: list[str],
+    where: str,
 ) -> None:
     """A target or an alert on a figure of a source that is not configured is an error: the
-    report does not show that figure (imported here, as `_figure_keys`)."""
-    from reports.report.figures import FIGURES
-
-    by_key = {figure.key: figure for figure in FIGURES}
+    report does not show that figure."""
     named = [(f"[targets.{t.figure}]", t.figure) for t in targets] + [
         (f'[[alerts]] figure = "{rule.figure}"', rule.figure) for rule in alerts if rule.figure
     ]
@@ -608,21 +593,6 @@ def _nearest(word: str, choices: list[str]) -> str:
     return f"; valid: {', '.join(choices)}"
 
 
-def require(
-    section: str, values: Mapping[str, str], keys: tuple[str, ...], describe: Callable[[str], str]
-) -> None:
-    """A `ConfigError` naming the first of `keys` missing from `values`: a section that is
-    half configured."""
-    for key in keys:
-        if key not in values:
-            raise ConfigError(f"{section} is half configured: set {describe(key)}")
-
-
-def data_home() -> Path:
-    """Where `reports` keeps what it must remember between runs (XDG_DATA_HOME honoured)."""
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "reports"
-
-
 def _read_toml(path: str | Path | None) -> dict[str, object]:
     file = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     if not file.exists():
@@ -634,40 +604,3 @@ def _read_toml(path: str | Path | None) -> dict[str, object]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: not valid TOML: {error}") from None
-
-
-def base_url(url: str, what: str) -> str:
-    """`url` without a trailing slash, or a `ConfigError` if it is not an http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{what} must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")
-
-
-def flag(text: str, what: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{what} must be true or false, got {text!r}")
-
-
-def positive_int(text: str, what: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise ConfigError(f"{what} must be a whole number, got {text!r}") from None
-    if number < 1:
-        raise ConfigError(f"{what} must be at least 1, got {number}")
-    return number
-
-
-def positive_float(text: str, what: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise ConfigError(f"{what} must be a number of seconds, got {text!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{what} must be positive, got {number}")
-    return number

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from reports.app import load_config
 from reports.compute.fx import EcbRates
-from reports.config import Config, load_config
+from reports.config import Config
 from reports.errors import ConfigError, ReportsError
 from reports.frames import SCHEMAS, case_summaries, combined_cases_schema
 from reports.http import ProgressCallback

@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from reports.config import DEFAULT_CONFIG_PATH, Config, load_config
+from reports.app import load_config
+from reports.config import DEFAULT_CONFIG_PATH, Config
 from reports.render.pdf import figures
 from reports.render.templates import day, money
 from reports.report.coverage import NEEDS, shows

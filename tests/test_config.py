@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.config import Config, Secret, load_config
+from reports.app import load_config
+from reports.config import Config, Secret
 from reports.errors import ConfigError
 from reports.sources.plannr import PLANNR_DEFAULT_URL
 from reports.sources.willsuite import WILLSUITE_DEFAULT_URL

@@ -44,7 +44,15 @@ def imports(path: Path, modules: set[str]) -> set[str]:
                 name = name.rpartition(".")[0]
             if name:
                 found.add(name)
+                found |= packages_run(name, modules)
     return found
+
+
+def packages_run(name: str, modules: set[str]) -> set[str]:
+    """The packages whose `__init__` importing `name` runs first: `reports.report.figures`
+    runs `reports/__init__.py` and `reports/report/__init__.py` before `figures.py`."""
+    parts = name.split(".")
+    return {".".join(parts[:end]) for end in range(1, len(parts))} & modules
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -81,7 +89,25 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_module_of_the_package_imports_itself_round_about() -> None:
-    assert cycles(import_graph()) == []
+    found = cycles(import_graph())
+    assert found == [], "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+def test_the_import_graph_counts_what_an_import_runs(tmp_path: Path) -> None:
+    """A function's import is an edge, and so is each package `__init__` an import runs
+    (the loop of issue 32 went through both); an import for the type checker is none."""
+    module = tmp_path / "module.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from a.b.c import thing\n"
+        "if TYPE_CHECKING:\n"
+        "    from typed.only import Type\n"
+        "def later() -> None:\n"
+        "    import lazy.module\n",
+        encoding="utf-8",
+    )
+    modules = {"a", "a.b", "a.b.c", "typed", "typed.only", "lazy", "lazy.module"}
+    assert imports(module, modules) == {"a", "a.b", "a.b.c", "lazy", "lazy.module"}
 
 
 def test_the_cli_starts_without_loading_a_fake_api() -> None:

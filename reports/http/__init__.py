@@ -2,6 +2,7 @@
 
     client       ApiClient: a pooled client with deadlines, retries, pacing, errors, fan-out
     auth         BearerTokenAuth: OAuth2 bearer tokens, renewed on expiry or a 401
+    limits       HttpLimits, Limits: the run's concurrency and deadline, all a source takes
     ratelimit    RateLimiter: pacing under a requests-per-minute limit
     retry        RetryPolicy, RetryReason, RetryBudget, Retry-After
     pagination   Page, one envelope class per list shape, fetch_pages
@@ -13,6 +14,7 @@ through the sandbox over real sockets.
 
 from reports.http.auth import BearerTokenAuth
 from reports.http.client import ApiClient, NoteCallback, ProgressCallback
+from reports.http.limits import DEFAULT_LIMITS, HttpLimits, Limits
 from reports.http.pagination import (
     REREADS,
     AnyListEnvelope,
@@ -35,6 +37,7 @@ from reports.http.retry import (
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "MAX_RETRY_AFTER_SECONDS",
     "REREADS",
     "RETRYABLE_STATUS",
@@ -42,6 +45,8 @@ __all__ = [
     "ApiClient",
     "BearerTokenAuth",
     "Envelope",
+    "HttpLimits",
+    "Limits",
     "NoteCallback",
     "Page",
     "ProgressCallback",

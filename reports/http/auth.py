@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator
 
 import httpx
 
-from reports.config import Secret
+from reports.secret import Secret
 
 #: Renew this many seconds before a token's stated expiry, so no request carries a dead one.
 EXPIRY_MARGIN_SECONDS = 30

@@ -20,7 +20,10 @@ names it:
                            change filter (or the merge cannot be trusted): read in full
 
 `HttpSource` is the skeleton the HTTP sources follow: look up its settings, open one
-`ApiClient`, read the wanted entities through it, close it. Writing one: docs/sources.md.
+`ApiClient`, read the wanted entities through it, close it. It is given its own settings,
+the run's `HttpLimits` and, when constructed with one, an `httpx` transport (a test's
+`httpx.MockTransport`), never the whole `Config`: `fetch_with` reads with those alone.
+Writing one: docs/sources.md.
 """
 
 from __future__ import annotations
@@ -31,15 +34,24 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
+import httpx
 import polars as pl
 
-from reports.config import Config, not_configured
-from reports.http import ApiClient, NoteCallback, ProgressCallback
+from reports.contribution import Contribution, ReportContext
+from reports.http import (
+    DEFAULT_LIMITS,
+    ApiClient,
+    HttpLimits,
+    Limits,
+    NoteCallback,
+    ProgressCallback,
+)
 from reports.roles import Role
 from reports.schema import FrameSchema
+from reports.setting_values import not_configured
 
 if TYPE_CHECKING:
-    from reports.report.context import Contribution, ReportContext
+    from reports.config import Config
 
 SourceFrames = dict[str, pl.DataFrame]
 Settings = TypeVar("Settings")
@@ -164,7 +176,8 @@ class Source(Protocol):
 
 
 class HttpSource(ABC, Generic[Settings]):
-    """A `Source` over one vendor HTTP API, read through one pooled `ApiClient`."""
+    """A `Source` over one vendor HTTP API, read through one pooled `ApiClient` over
+    `transport` (None: the network)."""
 
     name: str
     title: str
@@ -175,6 +188,10 @@ class HttpSource(ABC, Generic[Settings]):
     case_summary: tuple[str, Mapping[str, pl.Expr]] | None = None
     parents: tuple[Parent, ...] = ()
     currency: str | None = None
+    transport: httpx.BaseTransport | None = None
+
+    def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
+        self.transport = transport
 
     def settings(self, config: Config) -> Settings:
         settings = config.source_settings.get(self.name)
@@ -188,9 +205,9 @@ class HttpSource(ABC, Generic[Settings]):
 
     @abstractmethod
     def connect(
-        self, settings: Settings, config: Config, on_progress: ProgressCallback | None = None
+        self, settings: Settings, limits: HttpLimits, on_progress: ProgressCallback | None = None
     ) -> ApiClient:
-        """An `ApiClient` authenticated for this vendor."""
+        """An `ApiClient` authenticated for this vendor, over `self.transport`."""
 
     @abstractmethod
     def read(self, api: ApiClient, settings: Settings, wanted: set[str]) -> SourceFrames:
@@ -203,8 +220,20 @@ class HttpSource(ABC, Generic[Settings]):
         on_progress: ProgressCallback | None = None,
         on_note: NoteCallback | None = None,
     ) -> SourceFrames:
-        settings = self.settings(config)
-        with self.connect(settings, config, on_progress) as api:
+        return self.fetch_with(
+            self.settings(config), entities, Limits.of(config), on_progress, on_note
+        )
+
+    def fetch_with(
+        self,
+        settings: Settings,
+        entities: Collection[str],
+        limits: HttpLimits = DEFAULT_LIMITS,
+        on_progress: ProgressCallback | None = None,
+        on_note: NoteCallback | None = None,
+    ) -> SourceFrames:
+        """`fetch` given this source's own settings and the limits, nothing else of a run."""
+        with self.connect(settings, limits, on_progress) as api:
             api.on_note = on_note
             frames = self.read(api, settings, set(entities) & set(self.entities))
             api.note(f"{self.name} retries", api.budget.summary())
@@ -221,6 +250,4 @@ class HttpSource(ABC, Generic[Settings]):
         return None  # by default a vendor documents no change filter: read in full
 
     def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
-        from reports.report.context import Contribution
-
         return Contribution()

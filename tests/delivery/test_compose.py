@@ -23,8 +23,9 @@ import pytest
 import xlsxwriter
 from pypdf import PdfWriter
 
+from reports.app import load_config
 from reports.approval import write_manifest
-from reports.config import Config, EmailSettings, FirmSettings, load_config
+from reports.config import Config, EmailSettings, FirmSettings
 from reports.delivery.email import deliver, deliver_month
 from reports.errors import ConfigError
 from reports.periods import Month

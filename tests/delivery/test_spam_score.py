@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from reports import fetch_frames, rates
-from reports.config import load_config
+from reports.app import load_config
 from reports.delivery.email import deliver
 from reports.render.commentary import read_commentary, write_briefing
 from reports.render.excel import write_workbook

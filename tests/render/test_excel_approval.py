@@ -15,8 +15,8 @@ from helpers import recalculated_sheets
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports import fetch_frames, rates
+from reports.app import load_config
 from reports.approval import file_digest
-from reports.config import load_config
 from reports.errors import ApprovalError
 from reports.monthly import approve_month, run_monthly
 from reports.periods import Month

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.config import load_config
+from reports.app import load_config
 from reports.errors import ConfigError
 from reports.render.web import content_security_policy, record_url
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from reports.app import load_config
 from reports.approval import file_digest
-from reports.config import load_config
 from reports.draft_settings import legacy_fingerprint
 from reports.monthly import approve_month
 from reports.periods import Month

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, pdf_pages
 
+from reports.app import load_config
 from reports.approval import read_manifest, write_manifest
-from reports.config import Config, load_config
+from reports.config import Config
 from reports.errors import ApprovalError
 from reports.monthly import approve_month, run_monthly
 from reports.periods import Month

@@ -14,8 +14,8 @@ import pytest
 from helpers import pdf_pages
 
 from reports import rates
+from reports.app import load_config
 from reports.compute.client_book import Band
-from reports.config import load_config
 from reports.errors import ConfigError
 from reports.fetch import fetch_frames
 from reports.render.excel import sheets_for, write_workbook

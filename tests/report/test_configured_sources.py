@@ -14,7 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reports.config import DeliverySettings, EmailSettings, load_config
+from reports.app import load_config
+from reports.config import DeliverySettings, EmailSettings
 from reports.errors import ConfigError, TemplateError
 from reports.monthly import MonthlyResult, run_monthly
 from reports.periods import Month

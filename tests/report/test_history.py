@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from reports import archive, rates, snapshot
+from reports.app import load_config
 from reports.compute import invoicing, vat
-from reports.config import load_config
 from reports.errors import ConfigError, TemplateError
 from reports.fetch import fetch_frames
 from reports.periods import Month

@@ -17,10 +17,11 @@ from helpers import run
 from openpyxl.workbook.defined_name import DefinedName
 
 from reports import rates as ecb
+from reports.app import load_config
 from reports.compute import invoicing, vat
 from reports.compute.fx import RatesError, convert
 from reports.compute.quality import unique_records
-from reports.config import ConfigError, load_config
+from reports.config import ConfigError
 from reports.errors import DataError, ReportsError
 from reports.fetch import fetch_frames
 from reports.http import segment

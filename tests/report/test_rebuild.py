@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 from helpers import ROOT, pdf_pages
 
+from reports.app import load_config
 from reports.approval import read_manifest
-from reports.config import Config, load_config
+from reports.config import Config
 from reports.errors import ApprovalError, SnapshotError
 from reports.monthly import MonthlyResult, approve_month, run_monthly
 from reports.periods import Month

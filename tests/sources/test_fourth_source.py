@@ -21,8 +21,9 @@ import pytest
 from helpers import pdf_pages
 
 from reports import docs, rates
+from reports.app import load_config
 from reports.compute import quality
-from reports.config import Config, ConfigError, FirmSettings, Secret, base_url, load_config
+from reports.config import Config, ConfigError, FirmSettings, Secret, base_url
 from reports.fetch import fetch_cases, fetch_frames
 from reports.http import ApiClient, Page, ProgressCallback, fetch_pages
 from reports.money import MONEY, total

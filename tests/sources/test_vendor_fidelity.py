@@ -17,8 +17,9 @@ from helpers import ROOT
 
 import reports
 from reports import rates
+from reports.app import load_config
 from reports.compute import vat
-from reports.config import Secret, load_config
+from reports.config import Secret
 from reports.errors import ApiError, ConfigError, DataError
 from reports.fetch import fetch_all
 from reports.periods import Month

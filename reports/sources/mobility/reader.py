@@ -23,11 +23,19 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import polars as pl
 
-from reports.config import Config
 from reports.errors import IncompleteDataError, SourceError
-from reports.http import ApiClient, ProgressCallback, ResultItems, fetch_pages, record_id, segment
+from reports.http import (
+    ApiClient,
+    HttpLimits,
+    ProgressCallback,
+    ResultItems,
+    fetch_pages,
+    record_id,
+    segment,
+)
 from reports.schema import TypedRecords
 from reports.sources.base import HttpSource, Parent, Role, SourceFrames
 from reports.sources.mobility.frames import (
@@ -42,7 +50,7 @@ from reports.sources.mobility.frames import (
 from reports.sources.mobility.settings import SPEC, MobilitySettings
 
 if TYPE_CHECKING:
-    from reports.report.context import Contribution, ReportContext
+    from reports.contribution import Contribution, ReportContext
 
 SOURCE = "mobility"
 # The docs set no maximum `per_page`: we ask for `MobilitySettings.page_size` (100 unless
@@ -51,14 +59,18 @@ SOURCE = "mobility"
 
 
 def connect(
-    settings: MobilitySettings, config: Config, on_progress: ProgressCallback | None = None
+    settings: MobilitySettings,
+    limits: HttpLimits,
+    on_progress: ProgressCallback | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> ApiClient:
     return ApiClient(
         SOURCE,
         settings.url,
         headers={"Authorization": f"Bearer {settings.token.reveal()}"},
-        concurrency=config.concurrency,
-        timeout_seconds=config.timeout_seconds,
+        concurrency=limits.concurrency,
+        timeout_seconds=limits.timeout_seconds,
+        transport=transport,
         on_progress=on_progress,
     )
 
@@ -188,7 +200,13 @@ class MobilitySource(HttpSource[MobilitySettings]):
     case_summary = ("cases", CASE_SUMMARY)
     parents = (Parent("expenses", "expense", "case", "expat_case_id"),)
 
-    connect = staticmethod(connect)
+    def connect(
+        self,
+        settings: MobilitySettings,
+        limits: HttpLimits,
+        on_progress: ProgressCallback | None = None,
+    ) -> ApiClient:
+        return connect(settings, limits, on_progress, self.transport)
 
     def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
         from reports.sources.mobility.report import contribution

@@ -15,10 +15,9 @@ import polars as pl
 
 from reports.compute import invoicing, quality
 from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
+from reports.contribution import Contribution, ReportContext, Statement, StatementTotals
 from reports.money import total
 from reports.periods import local_date
-from reports.report.context import Contribution, ReportContext
-from reports.report.model import Statement, StatementTotals
 from reports.sources.base import SourceFrames
 from reports.sources.mobility.frames import MOBILITY_CASES
 

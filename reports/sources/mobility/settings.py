@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reports.config import Secret, base_url, flag, positive_int, require
+from reports.secret import Secret
+from reports.setting_values import base_url, flag, positive_int, require
 from reports.sources.base import Describe, SettingsSpec
 
 

@@ -32,13 +32,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import httpx
 import polars as pl
 
-from reports.config import Config, Secret
 from reports.errors import ConfigError, SourceError, ValidationError
 from reports.http import (
+    DEFAULT_LIMITS,
     ApiClient,
     BearerTokenAuth,
+    HttpLimits,
     ProgressCallback,
     ResourceCollection,
     fetch_pages,
@@ -47,6 +49,7 @@ from reports.http import (
 )
 from reports.money import to_minor_units
 from reports.output import atomic_write
+from reports.secret import Secret
 from reports.sources.base import HttpSource, Role
 from reports.sources.plannr.frames import CASE_SUMMARY, PLANNR_CASES, PLANNR_CLIENTS, PLANNR_INCOMES
 from reports.sources.plannr.settings import SPEC, PlannrSettings
@@ -92,14 +95,15 @@ EMPLOYMENT_INCOME_TYPES = ("salary", "dividend", "bonus", "benefit", "other")
 
 def connect(
     settings: PlannrSettings,
-    config: Config,
+    limits: HttpLimits,
     on_progress: ProgressCallback | None = None,
     requests_per_minute: float | None = REQUESTS_PER_MINUTE,
+    transport: httpx.BaseTransport | None = None,
 ) -> ApiClient:
     headers = {"X-PLANNR-ACCOUNT-UUID": settings.account_uuid}
     auth = None
     if settings.refresh_token is not None:
-        auth = BearerTokenAuth(lambda: refresh_access_token(settings, config))
+        auth = BearerTokenAuth(lambda: refresh_access_token(settings, limits, transport))
     elif settings.token is not None:
         headers["Authorization"] = f"Bearer {settings.token.reveal()}"
     else:
@@ -109,15 +113,20 @@ def connect(
         settings.url,
         auth=auth,
         headers=headers,
-        concurrency=config.concurrency,
-        timeout_seconds=config.timeout_seconds,
+        concurrency=limits.concurrency,
+        timeout_seconds=limits.timeout_seconds,
         requests_per_minute=requests_per_minute,
         rate_window_seconds=settings.rate_window_seconds,
+        transport=transport,
         on_progress=on_progress,
     )
 
 
-def refresh_access_token(settings: PlannrSettings, config: Config) -> tuple[Secret, float | None]:
+def refresh_access_token(
+    settings: PlannrSettings,
+    limits: HttpLimits,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[Secret, float | None]:
     """A new access token from Plannr's OAuth refresh grant (`POST /oauth/token`).
 
     Plannr rotates the refresh token with every access token and revokes the old one, so
@@ -129,7 +138,9 @@ def refresh_access_token(settings: PlannrSettings, config: Config) -> tuple[Secr
     refresh = settings.refresh_token.reveal()
     if stored is not None and stored.exists():
         refresh = stored.read_text(encoding="utf-8").strip() or refresh
-    with ApiClient(SOURCE, settings.url, timeout_seconds=config.timeout_seconds) as api:
+    with ApiClient(
+        SOURCE, settings.url, timeout_seconds=limits.timeout_seconds, transport=transport
+    ) as api:
         body = api.request(
             "POST",
             "/oauth/token",
@@ -214,7 +225,13 @@ class PlannrSource(HttpSource[PlannrSettings]):
     roles = MappingProxyType({Role.INCOMES: "incomes", Role.PIPELINE: "cases"})
     case_summary = ("cases", CASE_SUMMARY)
 
-    connect = staticmethod(connect)
+    def connect(
+        self,
+        settings: PlannrSettings,
+        limits: HttpLimits,
+        on_progress: ProgressCallback | None = None,
+    ) -> ApiClient:
+        return connect(settings, limits, on_progress, transport=self.transport)
 
     def read(
         self, api: ApiClient, settings: PlannrSettings, wanted: set[str]
@@ -333,21 +350,24 @@ class IncomeDraft:
 
 
 def create_case(
-    draft: CaseDraft, settings: PlannrSettings, config: Config | None = None
+    draft: CaseDraft, settings: PlannrSettings, limits: HttpLimits = DEFAULT_LIMITS
 ) -> dict[str, Any]:
     """`POST /api/v1/cases`. Validates before sending; returns the API's answer."""
     body = draft.payload()
-    with connect(settings, config or Config()) as api:
+    with connect(settings, limits) as api:
         return _unwrap(api.request("POST", "/api/v1/cases", json_body=body))
 
 
 def create_client_income(
-    client_uuid: str, draft: IncomeDraft, settings: PlannrSettings, config: Config | None = None
+    client_uuid: str,
+    draft: IncomeDraft,
+    settings: PlannrSettings,
+    limits: HttpLimits = DEFAULT_LIMITS,
 ) -> pl.DataFrame:
     """`POST /api/v1/client/{client_uuid}/income`; returns the created income as a one-row frame."""
     _uuid("client_uuid", client_uuid)
     body = draft.payload()
-    with connect(settings, config or Config()) as api:
+    with connect(settings, limits) as api:
         created = api.request("POST", f"/api/v1/client/{client_uuid}/income", json_body=body)
     return PLANNR_INCOMES.build([{**_unwrap(created), "client_uuid": client_uuid}])
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.config import Secret, base_url, data_home, positive_float, require
+from reports.secret import Secret
+from reports.setting_values import base_url, data_home, positive_float, require
 from reports.sources.base import Describe, SettingsSpec
 
 PLANNR_DEFAULT_URL = "https://api.plannrcrm.com"

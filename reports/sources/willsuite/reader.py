@@ -38,21 +38,25 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import polars as pl
 
 from reports.compute import vat
-from reports.config import Config, Secret
 from reports.errors import ApiError, ConfigError, DataError, SourceError, ValidationError
 from reports.http import (
+    DEFAULT_LIMITS,
     AnyListEnvelope,
     ApiClient,
     BearerTokenAuth,
+    HttpLimits,
+    Limits,
     ProgressCallback,
     fetch_pages,
     record_id,
     segment,
 )
 from reports.schema import TypedRecords
+from reports.secret import Secret
 from reports.sources.base import HttpSource, NoteCallback, Parent, Role, SourceFrames
 from reports.sources.willsuite.frames import (
     CASE_SUMMARY,
@@ -65,7 +69,8 @@ from reports.sources.willsuite.frames import (
 from reports.sources.willsuite.settings import SPEC, WillSuiteSettings
 
 if TYPE_CHECKING:
-    from reports.report.context import Contribution, ReportContext
+    from reports.config import Config
+    from reports.contribution import Contribution, ReportContext
 
 SOURCE = "willsuite"
 PAGE_SIZE = 100  # WillSuite's documented maximum perPage
@@ -74,13 +79,18 @@ PENNY = Decimal("0.01")
 
 
 def connect(
-    settings: WillSuiteSettings, config: Config, on_progress: ProgressCallback | None = None
+    settings: WillSuiteSettings,
+    limits: HttpLimits,
+    on_progress: ProgressCallback | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> ApiClient:
     if settings.client_id and settings.client_secret:
         client_id, secret = settings.client_id, settings.client_secret
 
         def fetch_token() -> tuple[Secret, float | None]:
-            with ApiClient(SOURCE, settings.url, timeout_seconds=config.timeout_seconds) as api:
+            with ApiClient(
+                SOURCE, settings.url, timeout_seconds=limits.timeout_seconds, transport=transport
+            ) as api:
                 body = api.request(
                     "POST",
                     "/oauth/token/",
@@ -108,8 +118,9 @@ def connect(
         settings.url,
         auth=auth,
         headers={"Content-Type": "application/json", **headers},
-        concurrency=config.concurrency,
-        timeout_seconds=config.timeout_seconds,
+        concurrency=limits.concurrency,
+        timeout_seconds=limits.timeout_seconds,
+        transport=transport,
         on_progress=on_progress,
     )
 
@@ -173,7 +184,13 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
     #: WillSuite is UK-only: its amounts are pounds, and it sends no currency.
     currency = WILLSUITE_CURRENCY
 
-    connect = staticmethod(connect)
+    def connect(
+        self,
+        settings: WillSuiteSettings,
+        limits: HttpLimits,
+        on_progress: ProgressCallback | None = None,
+    ) -> ApiClient:
+        return connect(settings, limits, on_progress, self.transport)
 
     def contribute(self, frames: SourceFrames, context: ReportContext) -> Contribution:
         from reports.sources.willsuite.report import contribution
@@ -234,7 +251,7 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
         if set(previous) != set(self.entities):
             return None
         settings = self.settings(config)
-        with self.connect(settings, config, on_progress) as api:
+        with self.connect(settings, Limits.of(config), on_progress) as api:
             api.on_note = on_note
             changed = self.read(
                 api, settings, set(self.entities), updated_after=since - SINCE_MARGIN
@@ -389,11 +406,14 @@ class InvoiceDraft:
 
 
 def create_invoice(
-    case_id: str, draft: InvoiceDraft, settings: WillSuiteSettings, config: Config | None = None
+    case_id: str,
+    draft: InvoiceDraft,
+    settings: WillSuiteSettings,
+    limits: HttpLimits = DEFAULT_LIMITS,
 ) -> pl.DataFrame:
     """`POST /cases/{caseId}/invoices`; returns the created invoice as a one-row frame."""
     body = draft.payload()
-    with connect(settings, config or Config()) as api:
+    with connect(settings, limits) as api:
         created = api.request(
             "POST", f"/cases/{segment(SOURCE, 'case id', case_id)}/invoices", json_body=body
         )
@@ -405,12 +425,12 @@ def update_invoice(
     invoice_id: str,
     draft: InvoiceDraft,
     settings: WillSuiteSettings,
-    config: Config | None = None,
+    limits: HttpLimits = DEFAULT_LIMITS,
     keep_existing_items: bool = False,
 ) -> pl.DataFrame:
     """`PATCH /cases/{caseId}/invoices/{invoiceId}`; returns the updated invoice as a one-row frame."""
     body = {"keep_existing_items": keep_existing_items, **draft.payload()}
-    with connect(settings, config or Config()) as api:
+    with connect(settings, limits) as api:
         path = (
             f"/cases/{segment(SOURCE, 'case id', case_id)}"
             f"/invoices/{segment(SOURCE, 'invoice id', invoice_id)}"

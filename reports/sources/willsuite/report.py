@@ -17,17 +17,18 @@ import polars as pl
 
 from reports.compute import activity, quality
 from reports.compute.activity import AccountActivity
-from reports.money import total
-from reports.periods import local_day
-from reports.report.context import Contribution, ReportContext
-from reports.report.model import (
+from reports.contribution import (
     STATEMENT_ACTIVITY_COLUMNS,
     STATEMENT_CASES,
     STATEMENT_INVOICE_COLUMNS,
+    Contribution,
+    ReportContext,
     Statement,
     StatementActivity,
     StatementTotals,
 )
+from reports.money import total
+from reports.periods import local_day
 from reports.sources.base import SourceFrames
 from reports.sources.willsuite.frames import WILLSUITE_CASES, WILLSUITE_INVOICES
 

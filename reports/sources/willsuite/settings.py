@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reports.config import Secret, base_url, require
+from reports.secret import Secret
+from reports.setting_values import base_url, require
 from reports.sources.base import Describe, SettingsSpec
 
 WILLSUITE_DEFAULT_URL = "https://client.willsuite.co.uk/engine/api"
