@@ -153,3 +153,14 @@ def test_a_vendors_package_imports_no_other_vendors() -> None:
         for module, edges in graph.items():
             if module.startswith(f"reports.sources.{vendor}"):
                 assert not {e for e in edges if e.startswith(tuple(others))}, module
+
+
+def test_every_built_in_source_is_tested_through_a_mock_transport() -> None:
+    """Each source takes its own settings and a transport, so each has a test reading the
+    vendor's documented payloads through `httpx.MockTransport`, with no sandbox."""
+    from reports.sources import mobility, plannr, willsuite
+
+    for name in (mobility.source.name, plannr.source.name, willsuite.source.name):
+        test = ROOT / "tests" / "sources" / f"test_{name}_mock_transport.py"
+        assert test.is_file(), f"{test.relative_to(ROOT)} is missing"
+        assert "MockTransport" in test.read_text(encoding="utf-8"), test
