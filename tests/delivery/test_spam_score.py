@@ -1,11 +1,13 @@
 """Every kind of message a month sends scores below 1.0 with SpamAssassin's local rules
 (Debian's `spamassassin`, no network test): a client's statement, a message carrying
-several, the monthly report with its briefing, and a correction, as the demo writes them
-into the outbox. SpamAssassin is a system package: scripts/system-deps.sh installs it, and
-this test fails, not skips, where it is missing, so that CI cannot pass without it."""
+several, the monthly report with its briefing, a correction, and a payment reminder of each
+step, as the demo writes them into the outbox. SpamAssassin is a system package:
+scripts/system-deps.sh installs it, and this test fails, not skips, where it is missing, so
+that CI cannot pass without it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import mailbox
 import shutil
 import subprocess
@@ -17,6 +19,8 @@ import pytest
 
 from reports import fetch_frames, rates
 from reports.app import load_config
+from reports.chase import approve_chase, build_chase, send_chase
+from reports.config import Config
 from reports.delivery.email import deliver
 from reports.render.commentary import read_commentary, write_briefing
 from reports.render.excel import write_workbook
@@ -25,6 +29,7 @@ from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates
 from reports.report import build_report_data
 from reports.sandbox import Sizes
+from reports.store.sent import SentRecord
 from tests.conftest import MakeSandbox
 from tests.helpers import ROOT
 
@@ -97,6 +102,18 @@ def outbox(
     assert max(len(m.attachments) for m in messages) == 2
     delivery = deliver(messages, folder, None, sender_name=firm.name, reply_to=firm.email)
     assert len(delivery.sent) == len(messages) == 7
+    # Payment reminders, one of each step drafted, as reports chase sends them on the
+    # month's last day (before the due date, overdue, and the final one).
+    chase = Config(firm=firm, email=settings, credit_control=demo.credit_control)
+    chased = folder.parent / "chase"
+    draft = build_chase(dt.date(2026, 10, 31), chase, chased, data)
+    approve_chase(chased, dt.date(2026, 10, 31), "Jo Partner")
+    send_chase(chased, dt.date(2026, 10, 31), chase)
+    firsts = {r.template: r for r in reversed(draft.reminders)}
+    assert {"reminder-before", "overdue-1", "final"} <= set(firsts)
+    for reminder in firsts.values():
+        key = next(m.key for m in SentRecord(draft.folder).messages.values() if m.to == reminder.to)
+        shutil.copy(draft.folder / "outbox" / f"{key}.eml", folder / "outbox")
     return folder / "outbox"
 
 
