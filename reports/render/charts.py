@@ -28,6 +28,9 @@ from reports.render.chart_cache import cached
 #: a notebook's own backend and style are left as they are.
 STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",
+    # Its ids (markers, clips) from this salt, not from the moment: the same chart drawn
+    # again is the same SVG, and so the same PDF.
+    "svg.hashsalt": "reports",
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
@@ -73,10 +76,15 @@ def money_axis(axes: Axes, currency: str) -> None:
     axes.set_ylabel("")
 
 
+#: No `<metadata>`: its creation time made each drawing of the same chart differ, and its
+#: nine elements cost WeasyPrint a style and a draw each, in every chart.
+_NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context(STYLE):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata=_NO_METADATA)
     svg = _flattened(buffer.getvalue())
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 

@@ -55,3 +55,14 @@ def test_the_svg_namespace_stays_the_default_whatever_another_library_registered
         '<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><path d="M 0 0"/></g></svg>'
     )
     assert svg == '<svg xmlns="http://www.w3.org/2000/svg"><path d="M 0 0" /></svg>\n'
+
+
+def test_a_chart_drawn_twice_is_the_same_svg() -> None:
+    # Nothing of the moment it was drawn (matplotlib's <metadata> dates each drawing).
+    draw = charts.trend_line  # no cache in use: each call draws
+    first = draw(["Sep 26", "Oct 26"], [1.0, 2.0], [], "GBP")
+    assert first == draw(["Sep 26", "Oct 26"], [1.0, 2.0], [], "GBP")
+    assert (
+        "metadata"
+        not in base64.b64decode(first.removeprefix("data:image/svg+xml;base64,")).decode()
+    )
