@@ -30,6 +30,7 @@ from reports.approval import (
     write_manifest,
 )
 from reports.aside import aside
+from reports.chase import reminders_sent
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
 from reports.errors import ApprovalError, ConfigError, PeriodError
@@ -57,6 +58,7 @@ from reports.render.templates import Templates
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.report.model import Stamp
+from reports.report.reminders import month_reminders
 from reports.store.publish import building, carry_over, publish
 
 
@@ -148,7 +150,20 @@ def report_data(
         alert_rules=config.alerts,
         sent=archive.sent_figures(out, month, months) if out is not None else None,
     )
+    data = with_reminders(data, config, out) if out is not None else data
     return with_commentary(data, out, commentary)
+
+
+def with_reminders(data: ReportData, config: Config, out: Path) -> ReportData:
+    """`data` with the payment reminders sent by its month's end, as the chase ledgers in
+    `out` say when it is built, where `[credit_control]` is configured and a source holds
+    invoices; as it is otherwise."""
+    if config.credit_control is None or data.receivables is None:
+        return data
+    sent = reminders_sent(out, dt.date.min, data.month.end)
+    steps = {step.days: step.template for step in config.credit_control.schedule.steps}
+    shown = month_reminders(sent, data.month, data.statements, data.receivables, steps)
+    return dataclasses.replace(data, reminders=shown)
 
 
 def with_commentary(data: ReportData, out: Path | None, commentary: Path | None) -> ReportData:
@@ -399,6 +414,7 @@ def _computed(
         alert_rules=config.alerts,
         sent=archive.sent_figures(out, month, months),
     )
+    data = with_reminders(data, config, out)
     data = dataclasses.replace(with_commentary(data, None, commentary), stamp=stamp)
     if expect_figures is not None and archive.figures_of(data) != expect_figures:
         changed = sorted(

@@ -391,6 +391,41 @@ def receivables_sheets(data: ReportData) -> list[Sheet]:
                 Col("key", "Statement"),
             ),
         ),
+        *reminders_sheets(data),
+    ]
+
+
+def reminders_sheets(data: ReportData) -> list[Sheet]:
+    """The month's payment reminders, each invoice a reminder asked for, by the day it was
+    sent, where credit control is configured; none otherwise."""
+    reminders = data.reminders
+    if reminders is None:
+        return []
+    return [
+        Sheet(
+            "Reminders sent",
+            "RemindersSent",
+            reminders.month.with_columns(
+                state=pl.col("state").replace({"uncertain": "may have gone"})
+            ),
+            (
+                Col("date", "Sent", ColumnKind.DATE),
+                Col("client", "Client"),
+                Col("payment_reference", "Reference"),
+                Col("invoice_number", "Invoice"),
+                Col("step", "Step"),
+                Col("step_days", "Step, days from due", ColumnKind.INT),
+                Col("to", "Sent to"),
+                Col("state", "State"),
+                Col(
+                    "outstanding",
+                    f"Outstanding at {data.period_end:%d %b %Y}",
+                    ColumnKind.MONEY,
+                    currency=data.invoice_currency,
+                ),
+                Col("key", "Statement"),
+            ),
+        ),
     ]
 
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 QUALITY_ROWS_IN_PDF = 60
 #: The aged receivables' clients the PDF lists, the largest; the workbook has every one.
 RECEIVABLES_IN_PDF = 10
+#: The month's payment reminders the PDF lists, the first sent; the workbook has every one.
+REMINDERS_IN_PDF = 30
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -193,6 +195,7 @@ def monthly_context(data: ReportData) -> dict[str, object]:
         "aged_debt": _rows(data.aged_debt),
         "client_book": _client_book(data),
         "receivables": _receivables(data),
+        "reminders": _reminders(data),
         "quality": _rows(data.quality.head(QUALITY_ROWS_IN_PDF)),
         "has_previous": data.has_previous,
         "changes": _rows(data.changes.head(QUALITY_ROWS_IN_PDF)),
@@ -252,6 +255,22 @@ def _receivables(data: ReportData) -> dict[str, object] | None:
         "invoices": owed.detail.height,
         "band_totals": owed.band_totals,
         "total": owed.total,
+    }
+
+
+def _reminders(data: ReportData) -> dict[str, object] | None:
+    """The month's payment reminders as the PDF lays them out (None where nobody is
+    chased): the first `REMINDERS_IN_PDF` sent, and how many more the workbook lists."""
+    reminders = data.reminders
+    if reminders is None:
+        return None
+    month = reminders.month
+    return {
+        "rows": _rows(month.head(REMINDERS_IN_PDF)),
+        "count": month.height,
+        "clients": month["key"].n_unique(),
+        "more": max(month.height - REMINDERS_IN_PDF, 0),
+        "uncertain": month.filter(state="uncertain").height,
     }
 
 

@@ -13,6 +13,7 @@ style sheet, a font) is refused before it is written, so no other viewer fetches
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+import polars as pl
 
 from reports.errors import TemplateError
 from reports.money import SYMBOLS, minor_units, total
@@ -225,6 +228,8 @@ def web_context(
         "vat_audit": [s for s in found if s.groups],
         "files": files,
         "receivables": _receivables(data, context),
+        "reminders": _reminders(data, context),
+        "chase_history": _chase_history(data),
     }
 
 
@@ -234,13 +239,71 @@ def _receivables(data: ReportData, context: Mapping[str, object]) -> dict[str, o
     shown = context.get("receivables")
     if data.receivables is None or not isinstance(shown, dict):
         return None
-    files = statement_file_names(data.statements)
+    links = _statement_links(data)
+    last = _last_reminders(data)
     rows = [
-        row
-        | {"statement": f"statements/{quote(files[row['key']])}" if row["key"] in files else None}
+        row | {"statement": links.get(row["key"]), "last_reminder": last.get(row["key"])}
         for row in data.receivables.summary.iter_rows(named=True)
     ]
     return shown | {"rows": rows, "more": 0}
+
+
+def _statement_links(data: ReportData) -> dict[str, str]:
+    """Each client's statement in the month's `statements/` folder, by its key."""
+    files = statement_file_names(data.statements)
+    return {key: f"statements/{quote(name)}" for key, name in files.items()}
+
+
+def _last_reminders(data: ReportData) -> dict[str, dt.date]:
+    """The day each client chased by the month's end was last sent a reminder, by its key."""
+    if data.reminders is None:
+        return {}
+    last = data.reminders.history.group_by("key").agg(pl.col("date").max())
+    return dict(zip(last["key"], last["date"], strict=True))
+
+
+def _reminders(data: ReportData, context: Mapping[str, object]) -> dict[str, object] | None:
+    """The PDF's month of payment reminders (`context`'s), every one of them, each client
+    linked to its statement."""
+    shown = context.get("reminders")
+    if data.reminders is None or not isinstance(shown, dict):
+        return None
+    links = _statement_links(data)
+    rows = [
+        row | {"statement": links.get(row["key"])}
+        for row in data.reminders.month.iter_rows(named=True)
+    ]
+    return shown | {"rows": rows, "more": 0}
+
+
+def _chase_history(data: ReportData) -> list[dict[str, object]] | None:
+    """Each client's chase history by the month's end (None where nobody is chased), by
+    client name: every reminder sent to it, newest first, one line per day and step with
+    the invoices it asked for."""
+    if data.reminders is None:
+        return None
+    links = _statement_links(data)
+    history = data.reminders.history.sort(
+        "client", "key", "date", "step_days", descending=[False, False, True, True]
+    )
+    clients: list[dict[str, object]] = []
+    for (key,), rows in history.group_by("key", maintain_order=True):
+        sends = rows.group_by("date", "step_days", "step", "state", maintain_order=True).agg(
+            pl.col("invoice_number").sort().str.join(", ").alias("invoices")
+        )
+        first = rows.row(0, named=True)
+        clients.append(
+            {
+                "key": key,
+                "client": first["client"],
+                "payment_reference": first["payment_reference"],
+                "statement": links.get(str(key)),
+                "last": first["date"],
+                "asked": rows.height,
+                "sends": sends.to_dicts(),
+            }
+        )
+    return clients
 
 
 def write_monthly_html(

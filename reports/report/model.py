@@ -107,6 +107,39 @@ class Receivables:
         return tuple(Decimal(self.summary[band].sum() or 0) for band in bands)
 
 
+#: The payment reminders' columns (`Reminders.month`, `Reminders.history`): one row per
+#: invoice and step a reminder asked for (`reports chase`), by the UK day it was handed
+#: over (`date`), oldest first. `key` is the client's statement key; `step_days` the step's
+#: days from the due date (negative: before it), `template` its template in the schedule
+#: (None where it has no such step now), `step` both as a reader reads them; `state` is
+#: `sent`, or `uncertain` where the message may have gone; `outstanding` what of the
+#: invoice was still unpaid at the month's end (0: paid by then).
+REMINDER_COLUMNS = (
+    "date",
+    "key",
+    "client",
+    "payment_reference",
+    "invoice_number",
+    "step_days",
+    "template",
+    "step",
+    "to",
+    "state",
+    "outstanding",
+)
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """The payment reminders sent (`reports.report.reminders`), each client keyed and named
+    as its statement is; amounts in the report's invoice currency."""
+
+    #: `REMINDER_COLUMNS`: those sent in the month.
+    month: pl.DataFrame
+    #: `REMINDER_COLUMNS`: every one sent by the month's end, this month's too.
+    history: pl.DataFrame
+
+
 @dataclass(frozen=True)
 class Headline:
     """The month's headline figures. `reports.report.figures` says how each is labelled and
@@ -275,6 +308,9 @@ class ReportData:
     #: The aged receivables, by client and by invoice, at the month's end; None where no
     #: configured source holds invoices.
     receivables: Receivables | None = None
+    #: The payment reminders sent in the month and before; None where no `[credit_control]`
+    #: is configured or no configured source holds invoices.
+    reminders: Reminders | None = None
 
     @property
     def period_start(self) -> dt.date:
