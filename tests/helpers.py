@@ -1,9 +1,12 @@
-"""What the tests share: the vendors' documented examples, the command line as a user runs it,
+"""What the tests share: the vendors' documented examples, the command line as a user runs it
+(in a process of its own, or in this one where the process itself is not what is tested),
 LibreOffice to recalculate workbooks, and PDF text extraction."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import json
 import os
 import re
@@ -11,9 +14,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +101,25 @@ def run(
     )
 
 
+def invoke(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`run`, in this process: the same settings (none of the machine's `REPORTS_*`, `env`
+    added), folder, output and exit status, without the second or two each new process
+    spends importing. An exception the command let through is written to stderr as Python
+    would have printed it, so that a test asserting there is no traceback still sees one.
+    Signals, locks held by another process and `python -m reports` itself need `run`."""
+    from reports.cli import main
+
+    cleared: dict[str, str | None] = {k: None for k in os.environ if k.startswith("REPORTS_")}
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        result = CliRunner().invoke(main, args, env={**cleared, **(env or {})})
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, stderr)
+
+
 #: A LibreOffice profile setting that recalculates every formula of an .xlsx on loading, so
 #: that what the tests read is LibreOffice's own result, never the result the file caches.
 ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -117,8 +141,21 @@ def libreoffice_profile(folder: Path) -> str:
     return (folder / "profile").as_uri()
 
 
+#: LibreOffice's sheets of each workbook read, by the workbook's digest: the same file read
+#: by several tests of a module is opened once (a start of LibreOffice costs seconds).
+_RECALCULATED: dict[str, dict[str, list[list[str]]]] = {}
+
+
 def recalculated_sheets(workbook: Path) -> dict[str, list[list[str]]]:
-    """Open `workbook` in LibreOffice, recalculate every formula, and read each sheet as CSV."""
+    """Open `workbook` in LibreOffice, recalculate every formula, and read each sheet as CSV
+    (a copy of its first reading when the same bytes were read before)."""
+    digest = hashlib.sha256(workbook.read_bytes()).hexdigest()
+    if digest not in _RECALCULATED:
+        _RECALCULATED[digest] = _recalculate(workbook)
+    return {name: [list(row) for row in rows] for name, rows in _RECALCULATED[digest].items()}
+
+
+def _recalculate(workbook: Path) -> dict[str, list[list[str]]]:
     soffice = shutil.which("soffice")
     if soffice is None:
         raise RuntimeError("LibreOffice is missing: run scripts/system-deps.sh (make test does)")

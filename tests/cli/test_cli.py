@@ -1,4 +1,6 @@
-"""The `reports` command as a user runs it: a real process, real files, real exit codes."""
+"""The `reports` command as a user runs it: real files, real exit codes; in a process of its
+own where the process is what is tested (a server stopped by a signal, the one-line error of
+`python -m reports`), in this one elsewhere."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import run
+from helpers import invoke, run
 
 from reports.frames import SCHEMAS
 from reports.sandbox import Sandbox, Sizes
@@ -33,13 +35,13 @@ COMMANDS = [
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_for_everything(command: list[str]) -> None:
-    result = run([*command, "--help"])
+    result = invoke([*command, "--help"])
     assert result.returncode == 0
     assert "Usage:" in result.stdout
 
 
 def test_fetch_writes_every_frame_as_parquet(sandbox: Sandbox, tmp_path: Path) -> None:
-    result = run(["fetch", "--out", str(tmp_path)], env=sandbox.environment(), cwd=tmp_path)
+    result = invoke(["fetch", "--out", str(tmp_path)], env=sandbox.environment(), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in tmp_path.glob("*.parquet"))
     assert written == sorted(f"{source}_{entity}.parquet" for source, entity in SCHEMAS)
@@ -62,7 +64,7 @@ def test_fetch_one_source_with_a_config_file(sandbox: Sandbox, tmp_path: Path) -
         f'client_id = "{env["REPORTS_WILLSUITE_CLIENT_ID"]}"\n'
         f'client_secret = "{env["REPORTS_WILLSUITE_CLIENT_SECRET"]}"\n'
     )
-    result = run(
+    result = invoke(
         ["fetch", "--config", str(config), "--source", "willsuite", "--out", str(tmp_path / "out")]
     )
     assert result.returncode == 0, result.stderr
@@ -87,13 +89,15 @@ def test_errors_are_one_line_without_traceback_or_secret(sandbox: Sandbox, tmp_p
 
 
 def test_half_configuration_and_no_configuration(tmp_path: Path) -> None:
-    result = run(["fetch", "--out", str(tmp_path)], env={"REPORTS_PLANNR_TOKEN": "t"}, cwd=tmp_path)
+    result = invoke(
+        ["fetch", "--out", str(tmp_path)], env={"REPORTS_PLANNR_TOKEN": "t"}, cwd=tmp_path
+    )
     assert result.returncode == 1
     assert "REPORTS_PLANNR_ACCOUNT_UUID" in result.stderr
-    result = run(["fetch", "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(["fetch", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
     assert "no source is configured" in result.stderr
-    result = run(
+    result = invoke(
         ["fetch", "--config", str(tmp_path / "missing.toml"), "--out", str(tmp_path)], cwd=tmp_path
     )
     assert result.returncode == 1
@@ -101,7 +105,9 @@ def test_half_configuration_and_no_configuration(tmp_path: Path) -> None:
 
 
 def test_fetch_from_the_embedded_sandbox(tmp_path: Path) -> None:
-    result = run(["fetch", "--sandbox", "--source", "plannr", "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(
+        ["fetch", "--sandbox", "--source", "plannr", "--out", str(tmp_path)], cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert pl.read_parquet(tmp_path / "plannr_incomes.parquet").height > 0
 
@@ -131,7 +137,7 @@ def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
 
 
 def test_excel_command_writes_the_workbook(tmp_path: Path) -> None:
-    result = run(
+    result = invoke(
         ["excel", "--sandbox", "--month", "2026-10", "--firm", "Demo LLP", "--out", str(tmp_path)],
         cwd=tmp_path,
     )
@@ -145,14 +151,14 @@ def test_excel_command_writes_the_workbook(tmp_path: Path) -> None:
 
 def test_out_is_the_output_root_for_every_command() -> None:
     for command in ("excel", "pdf", "email", "monthly"):
-        text = "".join(run([command, "--help"]).stdout.split())  # help wraps lines anywhere
+        text = "".join(invoke([command, "--help"]).stdout.split())  # help wraps lines anywhere
         assert "--outDIRECTORYOutputfolder:themonth'sfilesgointoOUT/YYYY-MM/." in text, command
         assert "[default:output]" in text
 
 
 def test_the_sandbox_option_is_one_option_in_every_command() -> None:
     for command in ("fetch", "excel", "pdf", "monthly"):
-        text = "".join(run([command, "--help"]).stdout.split())
+        text = "".join(invoke([command, "--help"]).stdout.split())
         assert "--sandbox,--demo" in text, command  # --demo is its alias, everywhere
         assert "insteadoftheconfiguredsources" in text, command
 
@@ -167,7 +173,9 @@ def test_a_failed_run_leaves_no_folder(tmp_path: Path) -> None:
 def test_a_template_that_is_not_a_workbook_is_refused_before_fetching(tmp_path: Path) -> None:
     bad = tmp_path / "brand.docx"
     bad.write_text("not a workbook")
-    result = run(["excel", "--sandbox", "--month", "2026-10", "--template", str(bad)], cwd=tmp_path)
+    result = invoke(
+        ["excel", "--sandbox", "--month", "2026-10", "--template", str(bad)], cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "is not an .xlsx workbook" in result.stderr
     assert "fetch" not in result.stderr
@@ -175,7 +183,7 @@ def test_a_template_that_is_not_a_workbook_is_refused_before_fetching(tmp_path: 
 
 
 def test_a_month_out_of_range_says_so(tmp_path: Path) -> None:
-    result = run(["excel", "--sandbox", "--month", "2026-13"], cwd=tmp_path)
+    result = invoke(["excel", "--sandbox", "--month", "2026-13"], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: month 2026-13 is out of range: months run 01 to 12"
 
@@ -183,7 +191,7 @@ def test_a_month_out_of_range_says_so(tmp_path: Path) -> None:
 def test_an_unknown_key_names_the_file_it_is_in(tmp_path: Path) -> None:
     settings = tmp_path / "firm-settings.toml"
     settings.write_text('[firm]\nnmae = "Acme"\n')
-    result = run(["excel", "--month", "2026-10", "--config", str(settings)], cwd=tmp_path)
+    result = invoke(["excel", "--month", "2026-10", "--config", str(settings)], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: {settings}: unknown key 'nmae' in [firm]; did you mean 'name'?"
@@ -191,7 +199,7 @@ def test_an_unknown_key_names_the_file_it_is_in(tmp_path: Path) -> None:
 
 
 def test_from_snapshot_without_one_fails_before_any_stage(tmp_path: Path) -> None:
-    result = run(["monthly", "--month", "2026-10", "--from-snapshot"], cwd=tmp_path)
+    result = invoke(["monthly", "--month", "2026-10", "--from-snapshot"], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"error: no snapshot in {Path('output') / '2026-10' / 'data'}: run `reports monthly` "
@@ -219,7 +227,7 @@ def test_a_signal_stops_the_sandbox_as_ctrl_c_does(signum: int) -> None:
 
 
 def test_excel_command_refuses_a_bad_month(tmp_path: Path) -> None:
-    result = run(
+    result = invoke(
         ["excel", "--sandbox", "--month", "October", "--out", str(tmp_path / "x.xlsx")],
         cwd=tmp_path,
     )
@@ -232,7 +240,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     small = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cases=12)
     server = make_sandbox(seed=2, sizes=small)
     env = server.environment()
-    result = run(
+    result = invoke(
         ["pdf", "--month", "2026-10", "--out", str(tmp_path), "--workers", "2"],
         env=env,
         cwd=tmp_path,
@@ -243,25 +251,25 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     manifest = json.loads((folder / "statements" / "statements.json").read_text())
     assert manifest and all((folder / "statements" / entry["path"]).exists() for entry in manifest)
     # `reports pdf` writes documents to look at: a draft, with no manifest to approve.
-    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: 2026-10 has no manifest: run reports monthly --month 2026-10, then approve it"
     )
-    result = run(
+    result = invoke(
         ["monthly", "--month", "2026-10", "--out", str(tmp_path), "--workers", "2"],
         env=env,
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    result = run(
+    result = invoke(
         ["approve", "--month", "2026-10", "--out", str(tmp_path), "--by", "Jo Partner"],
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((folder / "statements" / "statements.json").read_text())
     # Statements go out in the firm's name: with none set, nothing is sent.
-    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: no firm name is set, and statements go out in the firm's name: set [firm] name "
@@ -269,7 +277,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     )
     assert not (folder / "outbox").exists() or not list((folder / "outbox").glob("*.eml"))
     firm = {"REPORTS_FIRM_NAME": "Demo & Co"}
-    result = run(
+    result = invoke(
         ["email", "--month", "2026-10", "--out", str(tmp_path)],
         env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example", **firm},
         cwd=tmp_path,
@@ -287,7 +295,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     )
     assert result.stderr.count("not sent:") == missing
     assert "Traceback" not in result.stderr
-    result = run(
+    result = invoke(
         ["email", "--month", "2026-10", "--out", str(tmp_path), "--firm", "Demo & Co"],
         env={"REPORTS_EMAIL_MONTHLY_TO": "partners@firm.example"},
         cwd=tmp_path,
@@ -296,7 +304,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
     assert f": sent 0, {sent} sent before, not sent {missing}: {missing} no address" in (
         result.stdout
     )
-    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], env=firm, cwd=tmp_path)
+    result = invoke(["email", "--month", "2026-10", "--out", str(tmp_path)], env=firm, cwd=tmp_path)
     assert (
         "note: the monthly report was not sent: no one is set to receive it ([email] "
         "monthly_to, or REPORTS_EMAIL_MONTHLY_TO)"
@@ -304,7 +312,7 @@ def test_pdf_then_email_into_the_outbox(tmp_path: Path, make_sandbox: MakeSandbo
 
 
 def test_email_before_any_report_is_a_clear_error(tmp_path: Path) -> None:
-    result = run(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(["email", "--month", "2026-10", "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: 2026-10 has no manifest: run reports monthly --month 2026-10, then approve it"
@@ -315,7 +323,7 @@ def test_trends_writes_the_months_asked_for(sandbox: Sandbox, tmp_path: Path) ->
     import openpyxl
 
     env = sandbox.environment()
-    result = run(
+    result = invoke(
         ["trends", "--from", "2026-05", "--to", "2026-10", "--out", str(tmp_path)],
         env=env,
         cwd=tmp_path,
@@ -342,7 +350,9 @@ def test_trends_writes_the_months_asked_for(sandbox: Sandbox, tmp_path: Path) ->
 def test_a_bad_history_option_says_what_to_fix(
     sandbox: Sandbox, tmp_path: Path, args: list[str], message: str
 ) -> None:
-    result = run([*args, "--out", str(tmp_path / "out")], env=sandbox.environment(), cwd=tmp_path)
+    result = invoke(
+        [*args, "--out", str(tmp_path / "out")], env=sandbox.environment(), cwd=tmp_path
+    )
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr  # one line saying what to fix (and click's usage)

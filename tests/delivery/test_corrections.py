@@ -21,7 +21,7 @@ from reports.sandbox.generate import Sizes
 from reports.store.sent import SentRecord
 from tests.conftest import MakeSandbox
 from tests.delivery.mail import Inbox, read_only
-from tests.helpers import run
+from tests.helpers import invoke
 
 MONTH = "2026-10"
 SMALL = Sizes(mobility_cases=8, plannr_cases=4, plannr_clients=4, willsuite_cases=14)
@@ -41,7 +41,7 @@ def reports(
 ) -> tuple[int, str, str]:
     settings = SETTINGS.format(bank=bank) + addresses(folder) + extra
     (folder / "reports.toml").write_text(settings, encoding="utf-8")
-    result = run(
+    result = invoke(
         [*args, "--month", MONTH, "--out", str(folder / "output")],
         env=server.environment(),
         cwd=folder,

@@ -26,7 +26,7 @@ from reports.periods import Month
 from reports.sandbox import Sandbox
 from reports.sandbox.generate import Sizes
 from tests.conftest import MakeSandbox
-from tests.helpers import run
+from tests.helpers import invoke
 
 MONTH = "2026-10"
 SMALL = Sizes(mobility_cases=8, plannr_cases=4, plannr_clients=4, willsuite_cases=14)
@@ -47,7 +47,7 @@ def reports(
     folder: Path, server: Sandbox, *args: str, settings: str = SETTINGS
 ) -> tuple[int, str, str]:
     (folder / "reports.toml").write_text(settings, encoding="utf-8")
-    result = run(
+    result = invoke(
         [*args, "--month", MONTH, "--out", str(folder / "output")],
         env=server.environment(),
         cwd=folder,
@@ -320,7 +320,7 @@ def test_a_password_rule_naming_an_unknown_field_is_refused(tmp_path: Path) -> N
     (tmp_path / "reports.toml").write_text(
         '[delivery]\nencrypt_statements = true\npassword = "{birthday}"\n', encoding="utf-8"
     )
-    result = run(["email", "--month", MONTH, "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(["email", "--month", MONTH, "--out", str(tmp_path)], cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: REPORTS_DELIVERY_PASSWORD (or [delivery] password in reports.toml): "
