@@ -51,7 +51,7 @@ its rules are in docs/calculations.md, "History, targets, alerts and commentary"
 ### `History.by_month`
 
 One row a month, oldest first: `month` (Date, the month's first day), then one column a
-figure, named by its key: {figures}. Counts are `Int64`, money `Decimal(38, 4)`.
+figure, named by its key: {figures}. Counts are `Int64`, money and days `Decimal(38, 4)`.
 
 ### `History.comparison`
 

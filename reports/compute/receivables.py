@@ -9,12 +9,13 @@ client is the headline's outstanding (docs/calculations.md, "Credit control").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from reports.compute import activity
 from reports.compute.activity import ActivityKind
 from reports.money import MONEY
 
@@ -164,3 +165,91 @@ def debtor_days(debt: Decimal, months: Sequence[MonthInvoiced]) -> DebtorDays:
         days += month.days
         left -= max(month.gross, Decimal(0))
     return DebtorDays(days.quantize(DEBTOR_DAYS_QUANTUM, ROUND_HALF_UP), complete=False)
+
+
+#: The countback's columns (`countback`): each month counted back from the month end, its
+#: days, its gross invoicing, what of that was invoiced in the months after it (counted
+#: first), the debt left for it, and the days it counts (for reading, to `COUNTED_QUANTUM`;
+#: the figure adds the exact days and is rounded once).
+COUNTBACK = pl.Schema(
+    {
+        "month": pl.Date(),
+        "days": pl.Int64(),
+        "gross": MONEY,
+        "invoiced_after": MONEY,
+        "debt_left": MONEY,
+        "days_counted": pl.Decimal(38, 2),
+    }
+)
+#: A month's days counted, as the countback table shows them (the figure is not made from
+#: these, but from the exact proportion, rounded once to `DEBTOR_DAYS_QUANTUM`).
+COUNTED_QUANTUM = Decimal("0.01")
+
+
+def gross_by_month(invoices: pl.DataFrame) -> dict[dt.date, Decimal]:
+    """Each month's gross invoicing (`total`, VAT included, credit notes negative) by its
+    first day, from invoices with an `invoice_date` (one without is in no month)."""
+    grouped = (
+        invoices.filter(pl.col("invoice_date").is_not_null())
+        .group_by(month=pl.col("invoice_date").dt.truncate("1mo"))
+        .agg(gross=pl.col("total").sum().cast(MONEY))
+    )
+    return {month: Decimal(gross) for month, gross in grouped.iter_rows()}
+
+
+def months_back(
+    gross: Mapping[dt.date, Decimal], start: dt.date, end: dt.date
+) -> tuple[MonthInvoiced, ...]:
+    """The months `debtor_days` counts back through: the month from `start` to `end` (its
+    days to `end`: a month to date counts the days it has), then each whole month before it,
+    back to the first month with invoicing in `gross` (`gross_by_month`)."""
+    first = min(min(gross, default=start), start)
+    months = []
+    day = start
+    while day >= first:
+        last = end if day == start else _month_end(day)
+        months.append(MonthInvoiced((last - day).days + 1, gross.get(day, Decimal(0))))
+        day = (day - dt.timedelta(days=1)).replace(day=1)
+    return tuple(months)
+
+
+def _month_end(first: dt.date) -> dt.date:
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def countback(debt: Decimal, months: Sequence[MonthInvoiced], start: dt.date) -> pl.DataFrame:
+    """`debtor_days`' working as a table (`COUNTBACK`), one row a month it counts, the month
+    starting `start` first: the months a reader (or the workbook's formula) adds up."""
+    rows = []
+    after = Decimal(0)
+    day = start
+    for month in months:
+        left = debt - after
+        if left <= 0:
+            break
+        counted = (
+            Decimal(month.days) * left / month.gross
+            if month.gross > 0 and left <= month.gross
+            else Decimal(month.days)
+        )
+        rows.append(
+            {
+                "month": day,
+                "days": month.days,
+                "gross": month.gross,
+                "invoiced_after": after,
+                "debt_left": left,
+                "days_counted": counted.quantize(COUNTED_QUANTUM, ROUND_HALF_UP),
+            }
+        )
+        after += max(month.gross, Decimal(0))
+        day = (day - dt.timedelta(days=1)).replace(day=1)
+    return pl.DataFrame(rows, schema=COUNTBACK)
+
+
+def paid_by(invoices: pl.DataFrame, lines: pl.DataFrame, as_of: dt.date) -> Decimal:
+    """Everything paid by `as_of` of the invoices issued by then, refunds less, as the
+    statements count it (`activity.positions_at`): the cash collected over a period is what
+    this rose by across it (`cash_collected` of the period's payment and refund lines)."""
+    return Decimal(activity.positions_at(invoices, lines, as_of)["paid_to_date"].sum() or 0)

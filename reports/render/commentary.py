@@ -67,6 +67,11 @@ def amount(value: Decimal | int | None, unit: Unit, currency: str | None) -> str
     if unit is Unit.COUNT:
         number = Decimal(value)
         return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,}"
+    if unit is Unit.DAYS:
+        # Already to a tenth: `normalize` and `:f` drop stored zeros (76.50 is 76.5) and
+        # round nothing; a whole number of days shows its tenth as the figure does.
+        days = Decimal(value).normalize()
+        return f"{days:,f}" + (".0" if days == days.to_integral_value() else "") + " days"
     return money(value, currency)
 
 
@@ -299,6 +304,8 @@ def alert_sentence(alert: Alert) -> str:
         value, level = f"{alert.value}%", f"{rule.level}%"
     elif alert.currency:
         value, level = money(alert.value, alert.currency), money(rule.level, alert.currency)
+    elif alert.days:
+        value, level = amount(alert.value, Unit.DAYS, None), amount(rule.level, Unit.DAYS, None)
     else:
         value, level = f"{alert.value:,}", f"{rule.level:,}"
     if rule.kind is AlertKind.CLIENT_OUTSTANDING:

@@ -37,6 +37,7 @@ from reports.render.workbook import (
     PageSetup,
     Sheet,
     WorkbookWriter,
+    figure_format,
     money_format,
     naive_uk,
 )
@@ -284,6 +285,7 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
             ),
         ),
         *receivables_sheets(data),
+        *credit_sheets(data),
         Sheet(
             "Invoicing by month",
             "InvoicingByMonth",
@@ -337,6 +339,54 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
                 Col("check", "Check"),
                 Col("detail", "Detail"),
                 Col("action", "What was done"),
+            ),
+        ),
+    ]
+
+
+def credit_sheets(data: ReportData) -> list[Sheet]:
+    """The month's payments and refunds, which the cash collected adds up, and the months
+    the debtor days count back through, which its formula counts (`figures`); none where
+    the report has no such records (no configured source holds invoices)."""
+    if not data.payments_received.width:
+        return []
+    currency = data.invoice_currency
+    return [
+        Sheet(
+            "Payments received",
+            "PaymentsReceived",
+            data.payments_received,
+            (
+                Col("date", "Date", ColumnKind.DATE),
+                Col("client", "Client"),
+                Col("invoice_number", "Invoice"),
+                Col("kind", "Payment or refund"),
+                Col(
+                    "paid",
+                    "Paid (refunds negative)",
+                    ColumnKind.MONEY,
+                    currency=currency,
+                    total=True,
+                ),
+            ),
+        ),
+        Sheet(
+            "Debtor days",
+            "DebtorDays",
+            data.countback,
+            (
+                Col("month", "Month counted back", ColumnKind.DATE),
+                Col("days", "Days", ColumnKind.INT),
+                Col("gross", "Invoiced, gross", ColumnKind.MONEY, currency=currency),
+                Col(
+                    "invoiced_after",
+                    "Invoiced in the months after",
+                    ColumnKind.MONEY,
+                    currency=currency,
+                ),
+                Col("debt_left", "Debt left to count", ColumnKind.MONEY, currency=currency),
+                # No total: the figure adds the exact days, not these, and rounds once.
+                Col("days_counted", "Days counted (to 0.01)", ColumnKind.DECIMAL),
             ),
         ),
     ]
@@ -417,7 +467,6 @@ def reminders_sheets(data: ReportData) -> list[Sheet]:
                 Col("step_days", "Step, days from due", ColumnKind.INT),
                 Col("to", "Sent to"),
                 Col("state", "State"),
-                Col("asked", "Asked for", ColumnKind.MONEY, currency=data.invoice_currency),
                 Col(
                     "outstanding",
                     f"Outstanding at {data.period_end:%d %b %Y}",
@@ -659,7 +708,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
     ]
     for figure in shown_figures(data):
         currency = figure.currency_for(data)
-        number_format = money_format(currency) if currency else "0"
+        number_format = money_format(currency) if currency else figure_format(figure.unit)
         trend = trends.get(figure.key)
         status: tuple[Cell, ...] = ()
         if trend is not None and trend.target is not None and trend.status is not None:

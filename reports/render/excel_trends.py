@@ -24,9 +24,9 @@ from reports.render.workbook import (
     LineChart,
     PageSetup,
     column_letter,
+    figure_format,
     money_format,
 )
-from reports.report.figures import Unit
 from reports.report.history import Behaviour, History, Trend
 from reports.report.model import ReportData
 
@@ -224,7 +224,7 @@ def _pixels(width: float) -> float:
 
 def _format(data: ReportData, trend: Trend) -> str:
     currency = trend.figure.currency_for(data)
-    return money_format(currency) if trend.figure.unit is not Unit.COUNT else "0"
+    return money_format(currency) if currency else figure_format(trend.figure.unit)
 
 
 def _figure_row(

@@ -83,8 +83,7 @@ def figures(data: ReportData) -> list[tuple[str, str]]:
     for figure in shown_figures(data):
         value = figure.value_for(data)
         currency = figure.currency_for(data)
-        text = money(value, currency) if currency else str(value)  # type: ignore[arg-type]
-        shown.append((figure.label_for(data), text))
+        shown.append((figure.label_for(data), amount(value, figure.unit, currency)))  # type: ignore[arg-type]
     return shown
 
 
@@ -271,7 +270,6 @@ def _reminders(data: ReportData) -> dict[str, object] | None:
         "clients": month["key"].n_unique(),
         "more": max(month.height - REMINDERS_IN_PDF, 0),
         "uncertain": month.filter(state="uncertain").height,
-        "unrecorded": month["asked"].null_count(),
     }
 
 

@@ -27,6 +27,7 @@ import polars as pl
 from reports.errors import TemplateError
 from reports.money import SYMBOLS, minor_units, total
 from reports.output import atomic_write
+from reports.render.commentary import amount
 from reports.render.pdf import data_uri, monthly_context, statement_file_names
 from reports.render.references import outside_references
 from reports.render.templates import Templates, day, money
@@ -82,6 +83,8 @@ class Shown:
     symbol: str
     rows: tuple[Row, ...]
     groups: tuple[Group, ...]
+    #: Whether the rows add up (or count) to the figure, as the page says (`Breakdown`).
+    adds_up: bool = True
 
 
 def _cell(value: object, column: Column, row: Mapping[str, object]) -> Cell:
@@ -138,7 +141,7 @@ def shown(breakdown: Breakdown, data: ReportData, urls: RecordUrls) -> Shown:
             )
         )
     value = figure.value_for(data)
-    printed = money(value, currency) if currency else str(value)  # type: ignore[arg-type]
+    printed = amount(value, figure.unit, currency)  # type: ignore[arg-type]
     total = money(breakdown.total, currency) if currency else str(breakdown.total)
     return Shown(
         key=breakdown.key,
@@ -154,6 +157,7 @@ def shown(breakdown: Breakdown, data: ReportData, urls: RecordUrls) -> Shown:
         symbol=SYMBOLS.get(currency or "", ""),
         rows=tuple(rows),
         groups=_groups(breakdown, rows, currency, urls) if breakdown.group else (),
+        adds_up=breakdown.adds_up,
     )
 
 
@@ -288,14 +292,8 @@ def _chase_history(data: ReportData) -> list[dict[str, object]] | None:
     )
     clients: list[dict[str, object]] = []
     for (key,), rows in history.group_by("key", maintain_order=True):
-        asked = [
-            number if amount is None else f"{number} ({money(amount, data.invoice_currency)})"
-            for number, amount in zip(rows["invoice_number"], rows["asked"], strict=True)
-        ]
-        sends = (
-            rows.with_columns(asked=pl.Series(asked, dtype=pl.String))
-            .group_by("date", "step_days", "step", "state", maintain_order=True)
-            .agg(pl.col("asked").sort().str.join(", ").alias("invoices"))
+        sends = rows.group_by("date", "step_days", "step", "state", maintain_order=True).agg(
+            pl.col("invoice_number").sort().str.join(", ").alias("invoices")
         )
         first = rows.row(0, named=True)
         clients.append(

@@ -52,6 +52,13 @@ def money_format(currency: str | None) -> str:
     return f'"{symbol}"{number}' if symbol else f'{number} "{currency.upper()}"'
 
 
+def figure_format(unit: figures.Unit) -> str:
+    """The number format of a figure that is not money: days to a tenth, the tenth the figure
+    was rounded to before it was written (the format shows it, rounding nothing), counts
+    whole."""
+    return "0.0" if unit is figures.Unit.DAYS else "0"
+
+
 def column_letter(index: int) -> str:
     """Excel's name of the `index`-th column, from 1: A, ..., Z, AA, ..."""
     letters = ""

@@ -27,6 +27,8 @@ class Alert:
     #: The currency of `value` and the level; None for a count or a per cent.
     currency: str | None
     percent: bool = False
+    #: The value and the level are days (debtor days), not a count.
+    days: bool = False
 
 
 def invoiced_share(data: ReportData) -> Decimal | None:
@@ -66,7 +68,8 @@ def triggered(rules: Sequence[AlertRule], data: ReportData) -> tuple[Alert, ...]
             passed = value > rule.level if rule.kind is AlertKind.ABOVE else value < rule.level
             if passed:
                 currency = figure.currency_for(data) if figure.unit is not Unit.COUNT else None
-                found.append(Alert(rule, figure.title_for(data), value, currency))
+                in_days = figure.unit is Unit.DAYS
+                found.append(Alert(rule, figure.title_for(data), value, currency, days=in_days))
         elif rule.kind is AlertKind.CLIENT_OUTSTANDING:
             for statement in data.statements:
                 owed = statement.totals.outstanding

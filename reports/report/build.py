@@ -24,6 +24,7 @@ from reports.periods import Month, Period, local_date, quarter_bounds
 from reports.periods import today as firm_today
 from reports.report.alerts import triggered
 from reports.report.context import ReportContext
+from reports.report.credit import Credit, month_credit
 from reports.report.history import build_history
 from reports.report.model import (
     Frames,
@@ -236,6 +237,7 @@ def build_report_data(
     )
     changes = _changes(cases, previous_frames) if previous_frames is not None else None
     income_totals = incomes.income_totals(annualised)
+    credit = month_credit(all_invoices, checked, lines, month, total(aged["amount"]))
     headline = _headline(
         cases=cases,
         expenses=expenses,
@@ -245,6 +247,7 @@ def build_report_data(
         quarter=quarter,
         aged=aged,
         quality_flags=quality_flags.height,
+        credit=credit,
     )
     if previous_frames is not None and changes is not None:
         headline = _against_previous(headline, month, changes, previous_frames, invoice_schema)
@@ -290,6 +293,8 @@ def build_report_data(
         if records_in_month
         else _empty_month_note(month, cases, all_expenses, checked),
         invoice_currency=REGISTRY[invoice_schema.source].currency or report_currency,
+        payments_received=credit.payments,
+        countback=credit.countback,
     )
     if history_months:
         history = build_history(
@@ -480,6 +485,7 @@ def _headline(
     quarter: tuple[dt.date, dt.date],
     aged: pl.DataFrame,
     quality_flags: int,
+    credit: Credit,
 ) -> Headline:
     """The summary figures, computed here so that renderers and tests agree on them."""
     current = vat_return.filter(
@@ -510,7 +516,10 @@ def _headline(
         vat_box6=total(current["box6_total_sales_ex_vat"]),
         outstanding=total(aged["amount"]),
         overdue_90_plus=total(aged.filter(age_bucket="90+")["amount"]),
+        cash_collected=credit.cash_collected,
+        debtor_days=credit.debtor_days.days,
         quality_flags=quality_flags,
+        debtor_days_complete=credit.debtor_days.complete,
     )
 
 

@@ -28,6 +28,8 @@ NEEDS: Mapping[str, Role] = MappingProxyType(
         "AgedDebt": Role.INVOICES,
         "AgedReceivables": Role.INVOICES,
         "UnpaidInvoices": Role.INVOICES,
+        "PaymentsReceived": Role.INVOICES,
+        "DebtorDays": Role.INVOICES,
         "InvoiceItems": Role.INVOICE_ITEMS,
         "VatByPeriod": Role.INVOICE_ITEMS,
     }

@@ -63,6 +63,9 @@ class Breakdown:
     links: tuple[tuple[str, str], ...]
     #: Rows shown grouped under this column (the VAT audit lists lines under invoices).
     group: str | None = None
+    #: False where the rows are a working, not the figure's records (debtor days' months
+    #: counted back): they neither add up nor count to it.
+    adds_up: bool = True
 
     @property
     def key(self) -> str:
@@ -118,6 +121,27 @@ def _invoice_columns(currency: str) -> tuple[Column, ...]:
         Column("subtotal", "Net", Kind.MONEY, currency),
         Column("vat_amount", "VAT", Kind.MONEY, currency),
         Column("total", "Gross", Kind.MONEY, currency),
+    )
+
+
+def _payment_columns(currency: str) -> tuple[Column, ...]:
+    return (
+        Column("date", "Date", Kind.DATE),
+        Column("client", "Client"),
+        Column("invoice_number", "Invoice"),
+        Column("kind", "Payment or refund"),
+        Column("paid", "Paid (refunds negative)", Kind.MONEY, currency),
+    )
+
+
+def _countback_columns(currency: str) -> tuple[Column, ...]:
+    return (
+        Column("month", "Month counted back", Kind.DATE),
+        Column("days", "Days", Kind.NUMBER),
+        Column("gross", "Invoiced, gross", Kind.MONEY, currency),
+        Column("invoiced_after", "Invoiced in the months after", Kind.MONEY, currency),
+        Column("debt_left", "Debt left to count", Kind.MONEY, currency),
+        Column("days_counted", "Days counted (to 0.01)", Kind.NUMBER),
     )
 
 
@@ -333,6 +357,36 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
             "outstanding",
             _INVOICE_LINKS,
         ),
+        made(
+            "cash_collected",
+            f"Payments received {month}, each on its own day, and refunds paid to clients "
+            "(negative): the statements' payment lines",
+            data.payments_received,
+            _payment_columns(money_in),
+            "paid",
+            (),
+        ),
+    ]
+    if data.countback.width:
+        # Not a sum: the months the debt at the month's end is counted back through, each
+        # whole until the month it runs out in, which counts in proportion; the figure adds
+        # their exact days and is rounded once (its rows show them to 0.01).
+        found.append(
+            Breakdown(
+                by_key["debtor_days"],
+                f"The debt at {data.period_end:%d %b %Y} counted back against each month's "
+                "gross invoicing, this month first: a month counts whole while more than its "
+                "invoicing is left, the month the debt runs out in counts its days x the debt "
+                "left / its invoicing",
+                data.countback,
+                _countback_columns(money_in),
+                None,
+                data.headline.debtor_days,
+                (),
+                adds_up=False,
+            )
+        )
+    found += [
         made(
             "quality_flags",
             "Every record flagged, and what was done with it",

@@ -34,6 +34,9 @@ class Unit(StrEnum):
     #: Money in the invoices' own currency (`ReportData.invoice_currency`): invoices, VAT and
     #: debt are never converted.
     INVOICE_MONEY = "invoice money"
+    #: Days, to a tenth (`compute.receivables.DEBTOR_DAYS_QUANTUM`), rounded once when the
+    #: figure is made: shown as it is, never rounded again.
+    DAYS = "days"
 
 
 #: The Summary sheet's cell holding the first day of the report's month (a real date): the
@@ -174,6 +177,22 @@ def _cases(field: str) -> Callable[[Ref, ReportData], str]:
     return formula
 
 
+def _debtor_days(ref: Ref) -> str:
+    """The countback over the Debtor days sheet (`compute.receivables.countback`), from the
+    debt the Aged debt sheet adds up: a month's debt left is that debt less what the months
+    after it invoiced; it counts whole while more than its invoicing is left, in proportion
+    (days x debt left / invoicing) in the month the debt runs out in, and not at all after.
+    The divisor of a month with no invoicing (counted whole) is made 1, never 0; with no
+    debt the table is empty and its range would be its heading: 0 days, as the figure."""
+    debt = f"SUBTOTAL(109,{ref('AgedDebt', 'amount')})"
+    days, gross = ref("DebtorDays", "days"), ref("DebtorDays", "gross")
+    left = f"({debt}-{ref('DebtorDays', 'invoiced_after')})"
+    whole = f"SUMPRODUCT({days}*({left}>0)*({left}>{gross}))"
+    divisor = f"({gross}+({gross}<=0)*(1-{gross}))"
+    part = f"SUMPRODUCT({days}*({left}>0)*({left}<={gross})*{left}/{divisor})"
+    return f"=IF({debt}<=0,0,ROUND({whole}+{part},1))"
+
+
 FIGURES: tuple[Figure, ...] = (
     Figure(
         "cases_opened",
@@ -294,6 +313,20 @@ FIGURES: tuple[Figure, ...] = (
             "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
         ),
         "Debt over 90 days past due at month end",
+        needs=frozenset({Role.INVOICES}),
+    ),
+    Figure(
+        "cash_collected",
+        "Cash collected this month (payments by the day received, less refunds)",
+        Unit.INVOICE_MONEY,
+        lambda ref, _: f"=SUBTOTAL(109,{ref('PaymentsReceived', 'paid')})",
+        needs=frozenset({Role.INVOICES}),
+    ),
+    Figure(
+        "debtor_days",
+        "Debtor days at month end (countback on gross invoicing)",
+        Unit.DAYS,
+        lambda ref, _: _debtor_days(ref),
         needs=frozenset({Role.INVOICES}),
     ),
     Figure(

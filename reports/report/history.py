@@ -22,7 +22,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from reports.compute import fx, invoicing, vat
+from reports.compute import fx, invoicing, receivables, vat
 from reports.compute.invoicing import COUNTED_STATE_VALUES, ExpenseState
 from reports.money import MONEY, total
 from reports.periods import Month, Period, period_bounds
@@ -64,6 +64,8 @@ BEHAVIOUR: dict[str, Behaviour] = {
     "vat_box6": Behaviour.QUARTER_TO_DATE,
     "outstanding": Behaviour.STOCK,
     "overdue_90_plus": Behaviour.STOCK,
+    "cash_collected": Behaviour.FLOW,
+    "debtor_days": Behaviour.STOCK,
 }
 HISTORY_FIGURES: tuple[Figure, ...] = tuple(f for f in FIGURES if f.key in BEHAVIOUR)
 #: The month's own VAT (not to date), from which the VAT figures' years to date are added.
@@ -167,7 +169,7 @@ COMPARISON_SCHEMA = pl.Schema(
 COMPARISON_DOCS = {
     "figure": "the figure's key in the catalogue (`reports.report.figures.FIGURES`)",
     "label": "its label as the report shows it (`{currency}` and `{vat_quarter}` unfilled)",
-    "unit": "`count`, `report money` (converted) or `invoice money` (never converted)",
+    "unit": "`count`, `report money` (converted), `invoice money` (never converted) or `days`",
     "behaviour": "`flow` (the month's records), `stock` (at the month's end) or `quarter to date`",
     "value": "the report month's value: its headline figure",
     "previous": "the month before's",
@@ -517,21 +519,40 @@ def _vat_to_date(lines: pl.DataFrame, months: Sequence[Month], stagger: int) -> 
 
 
 def _debt(ready: Settled, months: Sequence[Month]) -> pl.DataFrame:
-    """Outstanding and over-90-days debt as at each month's end."""
+    """Outstanding and over-90-days debt as at each month's end, the debtor days it stands
+    for, and the cash collected in each month: what was paid by its end less what was paid
+    by the end of the month before (`receivables.paid_by`, as the statements count it)."""
     rows = []
+    gross = receivables.gross_by_month(ready.checked)
+    day_before = months[0].start - dt.timedelta(days=1)
+    paid_before = receivables.paid_by(ready.invoices, ready.lines, day_before)
     for m in months:
-        aged = invoicing.aged_debt(
+        positions = invoicing.invoice_positions(
             ready.invoices, m.end, invoicing.line_payments(ready.lines, m.end)
         )
+        aged = invoicing.debt_by_age(positions.filter(pl.col("paid").not_()))
+        outstanding = total(aged["amount"])
+        paid = total(positions["paid_to_date"])
+        days = receivables.debtor_days(outstanding, receivables.months_back(gross, m.start, m.end))
         rows.append(
             {
                 "month": m.start,
-                "outstanding": total(aged["amount"]),
+                "outstanding": outstanding,
                 "overdue_90_plus": total(aged.filter(age_bucket="90+")["amount"]),
+                "cash_collected": paid - paid_before,
+                "debtor_days": days.days,
             }
         )
+        paid_before = paid
     return pl.DataFrame(
-        rows, schema={"month": pl.Date, "outstanding": MONEY, "overdue_90_plus": MONEY}
+        rows,
+        schema={
+            "month": pl.Date,
+            "outstanding": MONEY,
+            "overdue_90_plus": MONEY,
+            "cash_collected": MONEY,
+            "debtor_days": MONEY,
+        },
     )
 
 

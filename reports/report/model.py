@@ -112,9 +112,8 @@ class Receivables:
 #: over (`date`), oldest first. `key` is the client's statement key; `step_days` the step's
 #: days from the due date (negative: before it), `template` its template in the schedule
 #: (None where it has no such step now), `step` both as a reader reads them; `state` is
-#: `sent`, or `uncertain` where the message may have gone; `asked` what the reminder asked
-#: for the invoice (its outstanding that day; null where the ledger is from before amounts
-#: were kept); `outstanding` what of it was still unpaid at the month's end (0: paid by then).
+#: `sent`, or `uncertain` where the message may have gone; `outstanding` what of the
+#: invoice was still unpaid at the month's end (0: paid by then).
 REMINDER_COLUMNS = (
     "date",
     "key",
@@ -126,7 +125,6 @@ REMINDER_COLUMNS = (
     "step",
     "to",
     "state",
-    "asked",
     "outstanding",
 )
 
@@ -174,7 +172,15 @@ class Headline:
     vat_box6: Decimal
     outstanding: Decimal
     overdue_90_plus: Decimal
+    #: Paid by clients in the month by each payment's own day, less refunds paid to them.
+    cash_collected: Decimal
+    #: The outstanding at the month's end in days of gross invoicing, counted back month by
+    #: month (`compute.receivables.debtor_days`), to `DEBTOR_DAYS_QUANTUM`.
+    debtor_days: Decimal
     quality_flags: int
+    #: False where the invoicing on record ran out before the debt did: `debtor_days` is
+    #: then at least what it says.
+    debtor_days_complete: bool = True
     #: Against the previous month's snapshot; None without one.
     invoiced_previous_month: Decimal | None = None
     invoiced_change: Decimal | None = None
@@ -307,6 +313,10 @@ class ReportData:
     #: The clients by their recorded incomes (`compute.client_book`); None where the source
     #: of the incomes is not configured or was not fetched.
     client_book: ClientBook | None = None
+    #: The month's payments and refunds (`credit.PAYMENTS_COLUMNS`), adding up to the cash
+    #: collected, and the months its debtor days count back (`receivables.COUNTBACK`).
+    payments_received: pl.DataFrame = field(default_factory=pl.DataFrame)
+    countback: pl.DataFrame = field(default_factory=pl.DataFrame)
     #: The aged receivables, by client and by invoice, at the month's end; None where no
     #: configured source holds invoices.
     receivables: Receivables | None = None

@@ -27,7 +27,7 @@ from reports.periods import Month
 from reports.render.templates import money
 from reports.render.web import write_monthly_html
 from reports.report import build_report_data
-from reports.report.figures import FIGURES
+from reports.report.figures import FIGURES, Unit
 from reports.report.model import ReportData
 from reports.sandbox import Sandbox
 from reports.sandbox.hostile import MARKUP_LINE, MARKUP_NAME
@@ -104,7 +104,9 @@ def test_each_figure_links_to_records_summing_to_it(web: Opened, month: MonthlyR
             f"{link} tbody tr.record", "rows => rows.map(r => r.dataset.minor ?? null)"
         )
         value = figure.value_for(data)
-        if figure.currency_for(data) is None:
+        if figure.unit is Unit.DAYS:  # its working (the months counted back), not records
+            assert len(rows) == data.countback.height > 0, figure.key
+        elif figure.currency_for(data) is None:
             assert len(rows) == value, figure.key
         else:
             assert sum(int(r) for r in rows if r is not None) == minor(value), figure.key
