@@ -32,6 +32,7 @@ from typing import Any
 import jinja2
 import jinja2.meta
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from reports import rates
 from reports.chase_settings import CreditControl
@@ -89,6 +90,9 @@ class ChasedInvoice:
     #: Statutory interest and compensation, stated to business clients where enabled.
     interest: str | None = None
     compensation: str | None = None
+    #: `outstanding` exactly, as a decimal: what the ledger records as asked for (a draft
+    #: from before it was kept has "").
+    amount: str = ""
 
 
 @dataclass(frozen=True)
@@ -465,6 +469,7 @@ def _chased(
         str(row["template"]),
         _money(claim.interest, currency) if claim else None,
         _money(claim.compensation, currency) if claim else None,
+        str(outstanding),
     )
 
 
@@ -651,6 +656,12 @@ def send_chase(
                 "to": outgoing.to,
                 "template": by_message[outgoing.key].template,
                 "clients": {a.client_key: a.client for a in by_message[outgoing.key].accounts},
+                "amounts": {
+                    f"{a.client_key}|{i.invoice_number}|{i.step_days}": i.amount
+                    for a in by_message[outgoing.key].accounts
+                    for i in a.invoices
+                    if i.amount
+                },
             }
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
         handle.flush()
@@ -697,7 +708,7 @@ def _to_resend(record: SentRecord, keys: set[str], today: dt.date) -> list[SentM
 
 
 #: What `reminders_sent` gives: one row per invoice and step asked for.
-SENT_COLUMNS = {
+SENT_COLUMNS: dict[str, pl.DataType | DataTypeClass] = {
     "date": pl.Date,
     "client_key": pl.String,
     "client": pl.String,
@@ -706,6 +717,9 @@ SENT_COLUMNS = {
     "template": pl.String,
     "to": pl.String,
     "state": pl.String,
+    #: What the reminder asked for the invoice (its outstanding that day); null where its
+    #: ledger line is from before amounts were kept.
+    "asked": MONEY,
 }
 
 
@@ -718,7 +732,7 @@ def reminders_sent(out: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
         sent_on = local_day(message.started_at)
         if not start <= sent_on <= end:
             continue
-        clients = entry.get("clients", {})
+        clients, amounts = entry.get("clients", {}), entry.get("amounts", {})
         for ask in entry["asks"]:
             client_key, invoice_number, step = ask.rsplit("|", 2)
             rows.append(
@@ -731,6 +745,7 @@ def reminders_sent(out: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
                     "template": entry.get("template", ""),
                     "to": entry.get("to", message.to),
                     "state": state.value,
+                    "asked": Decimal(amounts[ask]) if ask in amounts else None,
                 }
             )
     return pl.DataFrame(rows, schema=SENT_COLUMNS).sort("date", "client", "invoice_number")

@@ -467,6 +467,7 @@ def reminders_sheets(data: ReportData) -> list[Sheet]:
                 Col("step_days", "Step, days from due", ColumnKind.INT),
                 Col("to", "Sent to"),
                 Col("state", "State"),
+                Col("asked", "Asked for", ColumnKind.MONEY, currency=data.invoice_currency),
                 Col(
                     "outstanding",
                     f"Outstanding at {data.period_end:%d %b %Y}",

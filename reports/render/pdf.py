@@ -270,6 +270,7 @@ def _reminders(data: ReportData) -> dict[str, object] | None:
         "clients": month["key"].n_unique(),
         "more": max(month.height - REMINDERS_IN_PDF, 0),
         "uncertain": month.filter(state="uncertain").height,
+        "unrecorded": month["asked"].null_count(),
     }
 
 

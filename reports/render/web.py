@@ -292,8 +292,14 @@ def _chase_history(data: ReportData) -> list[dict[str, object]] | None:
     )
     clients: list[dict[str, object]] = []
     for (key,), rows in history.group_by("key", maintain_order=True):
-        sends = rows.group_by("date", "step_days", "step", "state", maintain_order=True).agg(
-            pl.col("invoice_number").sort().str.join(", ").alias("invoices")
+        asked = [
+            number if amount is None else f"{number} ({money(amount, data.invoice_currency)})"
+            for number, amount in zip(rows["invoice_number"], rows["asked"], strict=True)
+        ]
+        sends = (
+            rows.with_columns(asked=pl.Series(asked, dtype=pl.String))
+            .group_by("date", "step_days", "step", "state", maintain_order=True)
+            .agg(pl.col("asked").sort().str.join(", ").alias("invoices"))
         )
         first = rows.row(0, named=True)
         clients.append(

@@ -112,8 +112,9 @@ class Receivables:
 #: over (`date`), oldest first. `key` is the client's statement key; `step_days` the step's
 #: days from the due date (negative: before it), `template` its template in the schedule
 #: (None where it has no such step now), `step` both as a reader reads them; `state` is
-#: `sent`, or `uncertain` where the message may have gone; `outstanding` what of the
-#: invoice was still unpaid at the month's end (0: paid by then).
+#: `sent`, or `uncertain` where the message may have gone; `asked` what the reminder asked
+#: for the invoice (its outstanding that day; null where the ledger is from before amounts
+#: were kept); `outstanding` what of it was still unpaid at the month's end (0: paid by then).
 REMINDER_COLUMNS = (
     "date",
     "key",
@@ -125,6 +126,7 @@ REMINDER_COLUMNS = (
     "step",
     "to",
     "state",
+    "asked",
     "outstanding",
 )
 

@@ -42,8 +42,9 @@ def month_reminders(
 ) -> Reminders:
     """The reminders of `sent` (`reports.chase.SENT_COLUMNS`: every one sent by the
     month's end) as `month`'s report shows them. A client is named as its statement names
-    it (else as the reminder did); `outstanding` is the invoice's in `receivables` (0 where
-    it is not there: paid by the month's end); each step is named by its template in
+    it (else as the reminder did); `asked` is what the reminder asked for the invoice, as
+    the ledger kept it; `outstanding` is the invoice's in `receivables` (0 where it is not
+    there: paid by the month's end); each step is named by its template in
     `steps` (the schedule's, by days from the due date).
 
     The ledger's own `template` is its message's, the latest step of all it asked for: one
@@ -72,6 +73,7 @@ def month_reminders(
         .join(owed, on=["key", "invoice_number"], how="left", maintain_order="left")
         .with_columns(
             client=pl.coalesce("statement_client", "client"),
+            asked=pl.col("asked").cast(MONEY),
             outstanding=pl.col("outstanding").fill_null(0).cast(MONEY),
         )
         .select(REMINDER_COLUMNS)

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import run
+from helpers import invoke
 
 from reports.http import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from reports.sandbox import Sizes
@@ -36,7 +36,9 @@ BOUND_SECONDS = 90
 
 def fetch(server, out: Path) -> tuple[object, float]:
     started = time.monotonic()
-    result = run(["fetch", "--out", str(out)], env={**server.environment(), **ENV}, cwd=out.parent)
+    result = invoke(
+        ["fetch", "--out", str(out)], env={**server.environment(), **ENV}, cwd=out.parent
+    )
     return result, time.monotonic() - started
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import MakeSandbox
-from helpers import pdf_pages, run
+from helpers import invoke, pdf_pages
 
 from reports import rates
 from reports.errors import ConfigError
@@ -105,7 +105,7 @@ def test_reports_monthly_renders_statements_on_the_cluster_it_is_given(
     sandbox = make_sandbox(
         sizes=Sizes(mobility_cases=8, plannr_cases=4, plannr_clients=4, willsuite_cases=12)
     )
-    result = run(
+    result = invoke(
         [
             "monthly",
             "--month",

@@ -14,7 +14,7 @@ import openpyxl
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import pdf_pages, recalculated_sheets, run
+from helpers import invoke, pdf_pages, recalculated_sheets
 
 from reports import rates
 from reports.errors import PeriodError
@@ -158,7 +158,9 @@ def test_a_month_that_has_not_begun_is_refused(frames: Frames, tmp_path: Path) -
     later = Month.of(now.replace(day=28) + dt.timedelta(days=7))
     with pytest.raises(PeriodError, match=f"{later} has not begun"):
         report(frames, str(later))
-    result = run(["monthly", "--demo", "--month", str(later), "--out", str(tmp_path)], cwd=tmp_path)
+    result = invoke(
+        ["monthly", "--demo", "--month", str(later), "--out", str(tmp_path)], cwd=tmp_path
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: {later} has not begun (today is {now:%d %b %Y}): report {Month.of(now)} or an "

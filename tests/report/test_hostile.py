@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import recalculated_sheets, run
+from helpers import invoke, recalculated_sheets
 from pypdf import PdfReader
 
 from reports import rates
@@ -86,7 +86,7 @@ def report(hostile_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -
         f'"{key}" = "{address}"\n' for key, address in addresses.items()
     )
     (out / "reports.toml").write_text(toml, encoding="utf-8")
-    result = run(
+    result = invoke(
         ["monthly", "--month", MONTH, "--out", str(out), "--workers", "2", "--email"],
         env=hostile_sandbox.environment(),
         cwd=out,
@@ -402,7 +402,7 @@ def test_records_that_cannot_be_reported_stop_the_run_in_one_line(
     scenario: str, message: str, tmp_path: Path, make_sandbox: MakeSandbox
 ) -> None:
     server = make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=[scenario])
-    result = run(
+    result = invoke(
         ["monthly", "--month", MONTH, "--out", str(tmp_path / "out")],
         env=server.environment(),
         cwd=tmp_path,

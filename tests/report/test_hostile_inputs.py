@@ -13,7 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import run
+from helpers import invoke
 from openpyxl.workbook.defined_name import DefinedName
 
 from reports import rates as ecb
@@ -222,7 +222,7 @@ def test_the_report_refuses_a_month_past_its_rates(
         "EUR"
     ).write_csv(rates_file, null_value="N/A")
     server = make_sandbox(seed=1, plannr_rate_limit=1_000_000)
-    result = run(
+    result = invoke(
         ["monthly", "--month", "2026-10", "--out", str(tmp_path / "out")],
         env={**server.environment(), "REPORTS_RATES_FILE": str(rates_file)},
         cwd=tmp_path,
@@ -291,7 +291,7 @@ def test_client_addresses_stay_free_form(tmp_path: Path) -> None:
 def test_bad_options_are_usage_errors_before_any_work(
     args: list[str], message: str, tmp_path: Path
 ) -> None:
-    result = run(["monthly", "--demo", "--month", "2026-10", "--out", str(tmp_path), *args])
+    result = invoke(["monthly", "--demo", "--month", "2026-10", "--out", str(tmp_path), *args])
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -303,7 +303,7 @@ def test_an_out_that_is_a_file_is_refused_before_fetching(tmp_path: Path) -> Non
     blocker.write_text("")
     for command in (["monthly", "--demo"], ["pdf", "--sandbox"], ["excel", "--sandbox"]):
         out = blocker / "out"
-        result = run([*command, "--month", "2026-10", "--out", str(out)])
+        result = invoke([*command, "--month", "2026-10", "--out", str(out)])
         assert result.returncode == 1, result.stderr
         lines = result.stderr.strip().splitlines()
         assert lines == [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MakeSandbox
-from helpers import recalculated_sheets, run
+from helpers import invoke, recalculated_sheets
 from pypdf import PdfReader
 
 from reports.config import Secret
@@ -113,7 +113,7 @@ def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("output")
     # An unattended run: approved as it is built, then sent.
-    result = run(
+    result = invoke(
         ["monthly", "--demo", "--month", MONTH, "--out", str(out), "--workers", "2", "--email"],
         cwd=out,
         env={"REPORTS_DELIVERY_APPROVAL": "auto"},
@@ -161,7 +161,7 @@ def test_rebuilding_from_the_snapshot_gives_the_same_report(demo: Path, tmp_path
     before = summary(demo / f"report-{MONTH}.xlsx")
     pdf_before = PdfReader(demo / f"report-{MONTH}.pdf").pages[1].extract_text()
     # No sandbox and no settings: the rebuild cannot reach any network source.
-    result = run(
+    result = invoke(
         [
             "monthly",
             "--month",
@@ -196,7 +196,7 @@ def test_a_failing_source_stops_the_run_unless_partial_is_allowed(
     small = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cases=10)
     server = make_sandbox(sizes=small)
     env = {**server.environment(), "REPORTS_WILLSUITE_CLIENT_SECRET": "wrong"}
-    result = run(
+    result = invoke(
         ["monthly", "--month", MONTH, "--out", str(tmp_path), "--workers", "1"],
         env=env,
         cwd=tmp_path,
@@ -205,7 +205,7 @@ def test_a_failing_source_stops_the_run_unless_partial_is_allowed(
     assert "willsuite: POST /oauth/token/ failed with HTTP 401" in result.stderr
     assert "no report was written" in result.stderr
     assert not (tmp_path / MONTH).exists()
-    result = run(
+    result = invoke(
         [
             "monthly",
             "--month",

@@ -116,6 +116,8 @@ def test_the_month_lists_each_invoice_and_step_its_reminders_asked_for(
             statement.payment_reference,
         )
         assert row["outstanding"] == owed[(row["key"], row["invoice_number"])]
+        # Asked on the month's last day, of the data of that day: what it owed then.
+        assert row["asked"] == row["outstanding"]
         assert row["step"].startswith(f"{row['template']} (step ")
     # Each invoice at its own step, whatever the latest step its message asked for.
     assert all(
@@ -143,7 +145,7 @@ def test_the_pdf_lists_the_months_reminders_after_the_aged_receivables(
     for row in listed.iter_rows(named=True):
         line = (
             f"31 Oct 2026 {row['client']} {row['payment_reference']} {row['invoice_number']} "
-            f"{row['step']} {money(row['outstanding'], 'GBP')}"
+            f"{row['step']} {money(row['asked'], 'GBP')} {money(row['outstanding'], 'GBP')}"
         )
         assert line in section, line
     if month.height > REMINDERS_IN_PDF:
@@ -162,7 +164,7 @@ def test_the_workbook_has_a_reminders_sent_table(october: ReportData, tmp_path: 
     assert table.name == "RemindersSent" and table.autoFilter is not None
     header = [cell.value for cell in sheet[1]]
     assert header[:5] == ["Sent", "Client", "Reference", "Invoice", "Step"]
-    assert "Outstanding at 31 Oct 2026" in header
+    assert header[-3:] == ["Asked for", "Outstanding at 31 Oct 2026", "Statement"]
     assert sheet.max_row == month.height + 2  # the header and the totals row
     first = dict(zip(header, (cell.value for cell in sheet[2]), strict=True))
     row = month.row(0, named=True)
@@ -173,6 +175,7 @@ def test_the_workbook_has_a_reminders_sent_table(october: ReportData, tmp_path: 
         row["step"],
     )
     assert first["Outstanding at 31 Oct 2026"] == pytest.approx(float(row["outstanding"]))
+    assert first["Asked for"] == pytest.approx(float(row["asked"]))
     assert (first["Step, days from due"], first["State"]) == (row["step_days"], "sent")
 
 
@@ -189,8 +192,8 @@ def test_the_web_page_lists_the_reminders_and_each_clients_chase_history(
     for key, rows in month.partition_by("key", as_dict=True).items():
         row = re.search(rf'<tr class="record" id="chase-{re.escape(key[0])}">.*?</tr>', history)
         assert row is not None, key
-        for number in rows["invoice_number"]:
-            assert number in row.group(0)
+        for number, asked in rows.select("invoice_number", "asked").iter_rows():
+            assert f"{number} ({money(asked, 'GBP')})" in row.group(0)
         assert "31 Oct 2026: " in row.group(0)
     # Each client owing that was chased links from the aged receivables to its history.
     chased = set(month["key"]) & set(october.receivables.summary["key"])
@@ -237,6 +240,22 @@ def test_a_reminder_that_may_have_gone_is_listed_as_such(
     assert 'A reminder marked "may have gone" was being sent when the run stopped' in text
     for number in uncertain["invoice_number"]:
         assert re.search(rf"{re.escape(number)} \S.*?\(may have gone\)", text), number
+
+
+def test_a_ledger_from_before_amounts_were_kept_leaves_them_blank(
+    frames: Frames, out: Path, tmp_path: Path
+) -> None:
+    earlier = tmp_path / "out"
+    shutil.copytree(out, earlier)
+    ledger = earlier / "chase" / DAY.isoformat() / "sent" / "asked.jsonl"
+    entries = [json.loads(line) for line in ledger.read_text().splitlines()]
+    kept = [{key: value for key, value in e.items() if key != "amounts"} for e in entries]
+    ledger.write_text("".join(json.dumps(entry) + "\n" for entry in kept))
+    data = month_data(frames, OCTOBER, CHASED, earlier)
+    assert data.reminders is not None
+    assert data.reminders.month["asked"].null_count() == data.reminders.month.height > 0
+    text = pdf_text(write_monthly_pdf(data, tmp_path / "m.pdf"))
+    assert "(blank: sent before the amounts were recorded)" in text
 
 
 def test_a_firm_that_chases_nobody_has_no_reminders_section(

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import run
+from helpers import invoke
 
 import reports
 from reports import ApiError, IncompleteDataError, fetch_frames
@@ -354,7 +354,7 @@ def test_a_budget_that_stays_spent_stops_with_a_clear_error(
         plannr_documented_headers_only=True,
         plannr_spent_windows=100,
     )
-    result = run(
+    result = invoke(
         ["fetch", "--source", "plannr", "--out", str(tmp_path)],
         env=server.environment(),
         cwd=tmp_path,
