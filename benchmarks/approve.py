@@ -53,7 +53,7 @@ def _warm() -> None:
     import matplotlib.figure
     import weasyprint
 
-    del matplotlib.figure, weasyprint
+    del matplotlib, weasyprint
 
 
 def monthly(scale: float, month: str, workers: int | None, out: str) -> dict[str, object]:
