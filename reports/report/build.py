@@ -43,7 +43,6 @@ from reports.report.settle import (
     role_schema,
     settle,
 )
-from reports.schema import FrameSchema
 from reports.sources import REGISTRY
 from reports.sources.base import Role
 from reports.targets import AlertRule, Target
@@ -250,7 +249,10 @@ def build_report_data(
         credit=credit,
     )
     if previous_frames is not None and changes is not None:
-        headline = _against_previous(headline, month, changes, previous_frames, invoice_schema)
+        before = settle(
+            previous_frames, month.previous.end, rates=rates, report_currency=report_currency
+        )
+        headline = _against_previous(headline, month, changes, before.checked)
     records_in_month = (
         month_expenses.height
         + invoices_in_month.height
@@ -548,18 +550,15 @@ def _client_book(
 
 
 def _against_previous(
-    headline: Headline,
-    month: Month,
-    changes: pl.DataFrame,
-    previous_frames: Frames,
-    invoices: FrameSchema,
+    headline: Headline, month: Month, changes: pl.DataFrame, invoices_before: pl.DataFrame
 ) -> Headline:
+    """`headline` with what changed since the previous month's snapshot: its cases, and
+    its fees invoiced, net of VAT, from `invoices_before` (that snapshot's invoices settled
+    as this month's are: copies counted once, totals filled from their lines) dated in the
+    previous month, as the month's own figure counts them."""
     before = month.previous
-    invoiced_before = total(
-        frame_of(previous_frames, invoices).filter(
-            local_date("date_created").is_between(before.start, before.end)
-        )["total"]
-    )
+    invoiced = invoices_before.filter(pl.col("invoice_date").is_between(before.start, before.end))
+    invoiced_before = total(invoiced["total"]) - total(invoiced["vat_amount"])
     counts = {
         change: changes.filter(change=change).height
         for change in ("new", "closed", "status changed")
@@ -567,7 +566,7 @@ def _against_previous(
     return dataclasses.replace(
         headline,
         invoiced_previous_month=invoiced_before,
-        invoiced_change=headline.invoiced_total - invoiced_before,
+        invoiced_change=headline.invoiced_net - invoiced_before,
         cases_new_since_previous=counts["new"],
         cases_closed_since_previous=counts["closed"],
         cases_status_changed_since_previous=counts["status changed"],

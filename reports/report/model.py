@@ -183,8 +183,10 @@ class Headline:
     #: False where the invoicing on record ran out before the debt did: `debtor_days` is
     #: then at least what it says.
     debtor_days_complete: bool = True
-    #: Against the previous month's snapshot; None without one.
+    #: Against the previous month's snapshot, settled as the month is; None without one.
+    #: Fees invoiced, net of VAT, in the month before, as that snapshot had them.
     invoiced_previous_month: Decimal | None = None
+    #: `invoiced_net` less `invoiced_previous_month`.
     invoiced_change: Decimal | None = None
     cases_new_since_previous: int | None = None
     cases_closed_since_previous: int | None = None

@@ -67,7 +67,7 @@ def test_changes_against_the_previous_months_snapshot(
     small = Sizes(mobility_cases=15, plannr_cases=10, plannr_clients=5, willsuite_cases=15)
     server = make_sandbox(sizes=small)
     config = server.config()
-    run_monthly(Month.parse("2026-09"), config, tmp_path, workers=1)
+    september = run_monthly(Month.parse("2026-09"), config, tmp_path, workers=1)
     moved = server.data.mobility_cases[0]
     moved["status"], moved["status_label"] = "on_hold", "Put on hold"
     server.data.plannr_cases.pop()  # gone from the CRM: not a change we report
@@ -80,7 +80,11 @@ def test_changes_against_the_previous_months_snapshot(
     assert ("9999", "new") in changes
     assert (str(moved["id"]), "status changed") in changes
     assert result.data.headline.cases_new_since_previous == 1
-    assert result.data.headline.invoiced_change is not None
+    # The month before as September's own report counted it: settled the same way (copies
+    # once, totals from lines), net of VAT, as the month's revenue figure is.
+    headline = result.data.headline
+    assert headline.invoiced_previous_month == september.data.headline.invoiced_net
+    assert headline.invoiced_change == headline.invoiced_net - headline.invoiced_previous_month
     pdf = "\n".join(page.extract_text() for page in PdfReader(result.report).pages)
     assert "Since last month" in pdf
     assert "Brand new case" in pdf
