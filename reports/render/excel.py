@@ -287,9 +287,9 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
         *receivables_sheets(data),
         *credit_sheets(data),
         Sheet(
-            "Invoicing by month",
-            "InvoicingByMonth",
-            data.invoicing_by_month,
+            "Expenses by month",
+            "ExpensesByMonth",
+            data.expenses_by_month_state,
             (
                 Col("month", "Month", ColumnKind.DATE),
                 Col(
@@ -564,7 +564,7 @@ def write_trends_workbook(data: ReportData, path: str | Path) -> Path:
 def month_layout(data: ReportData) -> Layout:
     """Everything the month's workbook holds, for a writer to put on disk."""
     sheets = tuple(sheets_for(data))
-    chart_sheet = next((s for s in sheets if s.table == "InvoicingByMonth"), None)
+    chart_sheet = next((s for s in sheets if s.table == "ExpensesByMonth"), None)
     labels = max(len(figure.label_for(data)) for figure in shown_figures(data)) + 2
     summary = tuple(summary_rows(data, sheets))
     grids: tuple[Grid, ...] = ()

@@ -157,7 +157,7 @@ def monthly_context(data: ReportData) -> dict[str, object]:
     headline = data.headline
     report_currency = data.report_currency
     invoice_basis = data.vat_return.filter(basis="invoice")
-    by_month = data.invoicing_by_month
+    by_month = data.expenses_by_month_state
     statuses = status_of(data)
     return {
         **_common(data),

@@ -273,7 +273,7 @@ def build_report_data(
         expenses=shown_expenses,
         expenses_left_out=shown_left_out,
         expenses_by_currency=by_currency,
-        invoicing_by_month=by_month,
+        expenses_by_month_state=by_month,
         expenses_by_month_currency=by_month_currency,
         incomes=shown_incomes,
         income_totals=income_totals,

@@ -21,7 +21,7 @@ NEEDS: Mapping[str, Role] = MappingProxyType(
         "Tasks": Role.TASKS,
         "Expenses": Role.EXPENSES,
         "ExpensesLeftOut": Role.EXPENSES,
-        "InvoicingByMonth": Role.EXPENSES,
+        "ExpensesByMonth": Role.EXPENSES,
         "Incomes": Role.INCOMES,
         "ClientBook": Role.INCOMES,
         "Invoices": Role.INVOICES,

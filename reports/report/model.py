@@ -277,7 +277,9 @@ class ReportData:
     expenses: pl.DataFrame
     expenses_left_out: pl.DataFrame
     expenses_by_currency: pl.DataFrame
-    invoicing_by_month: pl.DataFrame
+    #: The counted expenses of each of the last 12 months by state (invoiced, to be
+    #: invoiced, awaiting approval): expenses, not invoices issued.
+    expenses_by_month_state: pl.DataFrame
     expenses_by_month_currency: pl.DataFrame
     #: The incomes active in the month, each a year (`compute.incomes`), with its annual
     #: amount in the report currency also in the column of its kind (`incomes.by_kind`).

@@ -230,7 +230,7 @@ def test_cells_are_typed_and_formatted(workbook: Path) -> None:
     vat = book["VAT"]
     assert vat["D1"].value == "VAT rate" and vat["D2"].number_format == "0.0%"
     assert table.totalsRowCount == 1
-    assert len(book["Invoicing by month"]._charts) == 1
+    assert len(book["Expenses by month"]._charts) == 1
     summary_formulas = [
         row[1].value for row in book["Summary"].iter_rows() if isinstance(row[1].value, str)
     ]

@@ -42,7 +42,7 @@ SAID = {
     ),
 }
 SHEETS = {
-    "mobility": {"Tasks", "Expenses", "Expenses left out", "Invoicing by month"},
+    "mobility": {"Tasks", "Expenses", "Expenses left out", "Expenses by month"},
     "plannr": {"Incomes", "Client book"},
     "willsuite": {
         "Invoices",
