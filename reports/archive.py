@@ -62,11 +62,11 @@ def read_figures(folder: Path) -> dict[str, Decimal] | None:
         return None
 
 
-def sent_figures(out: Path, month: Month, months: int) -> dict[Month, dict[str, Decimal]]:
-    """The figures sent for each of the `months` months before `month` that have a report
+def sent_figures(out: Path, month: Month, history_months: int) -> dict[Month, dict[str, Decimal]]:
+    """The figures sent for each of the `history_months` history_months before `month` that have a report
     in `out`: from its `figures.json`, else rebuilt from its snapshot."""
     found: dict[Month, dict[str, Decimal]] = {}
-    for back in range(1, months + 1):
+    for back in range(1, history_months + 1):
         earlier = month.shifted(-back)
         folder = out / str(earlier)
         figures = read_figures(folder)

@@ -472,7 +472,7 @@ def _report_data(
     currency: str,
     *,
     out: Path,
-    months: int,
+    history_months: int,
     commentary: Path | None,
 ) -> ReportData:
     from reports.monthly import report_data
@@ -483,7 +483,7 @@ def _report_data(
             config,
             firm=firm,
             currency=currency,
-            months=months,
+            history_months=history_months,
             out=out,
             commentary=commentary,
             on_progress=on_progress,
@@ -522,7 +522,7 @@ def excel(
         firm,
         currency,
         out=out,
-        months=months,
+        history_months=months,
         commentary=commentary,
     )
     click.echo(f"{write_workbook(data, out / str(month) / f'report-{month}.xlsx', template)}")
@@ -572,7 +572,7 @@ def pdf(
         firm,
         currency,
         out=out,
-        months=months,
+        history_months=months,
         commentary=commentary,
     )
     folder = out / str(month)
@@ -746,7 +746,7 @@ def monthly(
             template=template,
             templates_dir=templates_dir,
             workers=workers,
-            months=months,
+            history_months=months,
             commentary=commentary,
             dask=dask,
             on_progress=on_progress,

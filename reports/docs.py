@@ -43,7 +43,7 @@ such field. Every other entity comes from one system.
 HISTORY = """
 ## History: `reports.report.build_history`
 
-`build_history(frames, month, months=12, *, rates, report_currency="GBP", vat_stagger=1,
+`build_history(frames, month, history_months=12, *, rates, report_currency="GBP", vat_stagger=1,
 financial_year_start=4, targets=(), sent=None)` returns a `History`, and
 `build_report_data(..., history_months=12)` puts one on the report (`ReportData.history`);
 its rules are in docs/calculations.md, "History, targets, alerts and commentary".

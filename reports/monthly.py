@@ -126,12 +126,12 @@ def report_data(
     *,
     firm: str = "",
     currency: str = "GBP",
-    months: int = 12,
+    history_months: int = 12,
     out: Path | None = None,
     commentary: Path | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ReportData:
-    """Fetch every configured source and build `month`'s report data, with `months` of
+    """Fetch every configured source and build `month`'s report data, with `history_months` of
     history and its commentary, writing nothing. The firm is `config.firm`, named `firm`
     if that is given (`--firm`); `out` is where earlier months' reports are. `month` must
     have ended, or be a month to date (`Month.require_reportable`)."""
@@ -145,10 +145,10 @@ def report_data(
         firm=config.firm.named(firm),
         report_currency=currency,
         fetched_at=dict.fromkeys(config.sources, started),
-        history_months=months,
+        history_months=history_months,
         targets=config.targets,
         alert_rules=config.alerts,
-        sent=archive.sent_figures(out, month, months) if out is not None else None,
+        sent=archive.sent_figures(out, month, history_months) if out is not None else None,
     )
     data = with_reminders(data, config, out) if out is not None else data
     return with_commentary(data, out, commentary)
@@ -221,7 +221,7 @@ def run_monthly(
     template: Path | None = None,
     templates_dir: Path | None = None,
     workers: int | None = None,
-    months: int = 12,
+    history_months: int = 12,
     commentary: Path | None = None,
     stamp: Stamp | None = None,
     expect_figures: dict[str, object] | None = None,
@@ -237,7 +237,7 @@ def run_monthly(
     in the same month reads only what changed where a source allows (`incremental`). A
     failing source stops the run unless `allow_partial`. Errors are `ReportsError`s.
 
-    Each figure carries `months` of history, compared with what earlier reports in `out`
+    Each figure carries `history_months` of history, compared with what earlier reports in `out`
     sent; the first pages carry the firm's `commentary` (see `commentary_path`).
 
     The documents are a draft (`stamp`), or approved automatically where `[delivery]
@@ -297,7 +297,7 @@ def run_monthly(
         out,
         firm=firm,
         currency=currency,
-        months=months,
+        history_months=history_months,
         commentary=commentary,
         stamp=stamp,
         expect_figures=expect_figures,
@@ -309,7 +309,7 @@ def run_monthly(
                 "firm": data.firm.name,
                 "report_currency": currency,
                 "templates": templates.fingerprint(),
-                "history_months": months,
+                "history_months": history_months,
                 "settings": settings_fingerprint(config),
                 draft_firm.KEY: draft_firm.kept(data.firm),
                 "commentary": "firm"
@@ -386,7 +386,7 @@ def _computed(
     *,
     firm: str,
     currency: str,
-    months: int,
+    history_months: int,
     commentary: Path | None,
     stamp: Stamp,
     expect_figures: dict[str, object] | None,
@@ -409,10 +409,10 @@ def _computed(
         fetched_at=fetched.fetched_at,
         missing_sources=fetched.missing,
         previous_frames=previous,
-        history_months=months,
+        history_months=history_months,
         targets=config.targets,
         alert_rules=config.alerts,
-        sent=archive.sent_figures(out, month, months),
+        sent=archive.sent_figures(out, month, history_months),
     )
     data = with_reminders(data, config, out)
     data = dataclasses.replace(with_commentary(data, None, commentary), stamp=stamp)
@@ -479,9 +479,9 @@ def approve_month(
     saved = snapshot.read_manifest(folder / "data")
     config = snapshot_config(config, saved, folder / "data" / snapshot.MANIFEST)
     templates = Templates(templates_dir)
-    months = int(str(saved.get("history_months", 12)))
+    history_months = int(str(saved.get("history_months", 12)))
     firm = firm or config.firm.name or str(saved.get("firm", ""))
-    _require_drafted_settings(month, config, saved, folder, firm, templates, months)
+    _require_drafted_settings(month, config, saved, folder, firm, templates, history_months)
     default_commentary = out / COMMENTARY_FOLDER / f"{month}.md"
     if saved.get("commentary") == "automatic" and default_commentary.exists():
         raise ApprovalError(
@@ -507,7 +507,7 @@ def approve_month(
             out,
             firm=firm,
             currency=str(saved.get("report_currency", "GBP")),
-            months=months,
+            history_months=history_months,
             commentary=commentary_path(out, month, None, from_snapshot=True),
             stamp=stamp,
             expect_figures=dict(figures) if figures is not None else None,
@@ -631,7 +631,7 @@ def _require_drafted_settings(
     folder: Path,
     firm: str,
     templates: Templates,
-    months: int,
+    history_months: int,
 ) -> None:
     """Nothing if the approval's settings are those `month`'s draft was built with (its
     snapshot's manifest, `saved`); an `ApprovalError` naming each that differs."""
@@ -641,7 +641,7 @@ def _require_drafted_settings(
             firm,
             str(saved["report_currency"]),  # a rebuild from the snapshot takes the draft's
             templates.fingerprint(),
-            months,
+            history_months,
         ) + draft_settings.config_settings(config)
         draft_settings.require_same_settings(str(month), drafted, now)
         return
@@ -698,8 +698,13 @@ def write_trends(
             f"--to {last} is still in progress (today is {now.day} {now:%b %Y}): trends show "
             f"whole months; end them at --to {last.previous}"
         )
-    months = (last.year - first.year) * 12 + last.number - first.number + 1
+    history_months = (last.year - first.year) * 12 + last.number - first.number + 1
     data = report_data(
-        last, config, currency=currency, months=months, out=out, on_progress=on_progress
+        last,
+        config,
+        currency=currency,
+        history_months=history_months,
+        out=out,
+        on_progress=on_progress,
     )
     return write_trends_workbook(data, out / f"trends-{first}-to-{last}.xlsx")

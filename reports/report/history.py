@@ -268,7 +268,7 @@ class History:
 def build_history(
     frames: Frames,
     month: Month | str,
-    months: int = 12,
+    history_months: int = 12,
     *,
     rates: fx.EcbRates,
     report_currency: str = "GBP",
@@ -279,7 +279,7 @@ def build_history(
     settled: Settled | None = None,
     sources: Collection[str] | None = None,
 ) -> History:
-    """The history of every headline figure over the `months` months to `month`.
+    """The history of every headline figure over the `history_months` months to `month`.
 
     `sent` gives figures as earlier reports sent them, by month (`reports.archive`); a
     month whose records now give another value is listed in `restated`. `settled` is the
@@ -288,12 +288,12 @@ def build_history(
     have a trend: another system's would be a flat line of zeros.
     """
     month = Month.parse(month) if isinstance(month, str) else month
-    if months < 1:
-        raise ValueError(f"months must be at least 1, got {months}")
+    if history_months < 1:
+        raise ValueError(f"history_months must be at least 1, got {history_months}")
     ready = settled or settle(frames, month.end, rates=rates, report_currency=report_currency)
     year_start = month.financial_year_start(financial_year_start)
     # Enough months for every shown month's last year, and for last year's year to date.
-    span = max(months, 12, (month.number - year_start.number) % 12 + 1) + 12
+    span = max(history_months, 12, (month.number - year_start.number) % 12 + 1) + 12
     computed = [month.shifted(-back) for back in reversed(range(span))]
     table = monthly_figures(
         ready, computed, rates=rates, report_currency=report_currency, vat_stagger=vat_stagger
@@ -303,7 +303,7 @@ def build_history(
         for key in [*BEHAVIOUR, *_MONTH_VAT.values()]
     }
     by_target = {target.figure: target for target in targets}
-    shown = computed[-months:]
+    shown = computed[-history_months:]
     configured = {source for source, _ in frames} if sources is None else sources
     trends = tuple(
         _trend(

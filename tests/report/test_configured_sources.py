@@ -82,7 +82,7 @@ def months(
             firm=server.firm_settings(),
         )
         out = tmp_path_factory.mktemp(source)
-        built[source] = run_monthly(MONTH, config, out, email=True, workers=1, months=6)
+        built[source] = run_monthly(MONTH, config, out, email=True, workers=1, history_months=6)
     return built
 
 
