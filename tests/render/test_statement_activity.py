@@ -142,16 +142,11 @@ def test_the_activity_reads_back_from_the_pdf_and_balances(
         assert found, s.client
         assert amount(found[3]) == balance == s.activity.closing
         whole = text_of(rendered[s.key])
-        closing = "Amount due" if s.standing is Standing.OWED else "Balance"
-        assert (
-            f"Account summary Opening balance at {day(START)} {gbp(s.activity.opening)} "
-            f"Invoiced this period {gbp(s.activity.invoiced)} "
-            f"Paid this period {gbp(s.activity.paid)} "
-            f"{closing} at {day(END)} {gbp(s.activity.closing)}"
-        ) in whole
+        # The activity's opening and closing rows are the summary: printed once, not again.
+        assert "Account summary" not in whole and "Invoiced this period" not in whole
         if s.activity.closing > 0:
             slip = whole[whole.index("Remittance advice - please return with your payment") :]
-            assert f"Amount due {gbp(balance)}" in slip
+            assert f"Amount due at {day(END)} {gbp(balance)}" in slip
             assert f"Client {s.client}" in slip and f"Reference {s.payment_reference}" in slip
             pay_by = s.activity.pay_by
             assert pay_by is not None
@@ -173,8 +168,9 @@ def test_how_to_pay_only_where_something_is_owed(
         assert ("Remittance advice" in text) == owed, s.client
         assert ("Nothing is owed at 31 Oct 2026." in text) == (s.balance == 0), s.client
         if owed:
-            assert f"Amount due at 31 Oct 2026 {gbp(s.balance or D(0))}" in text
-            assert f"Please pay {gbp(s.balance or D(0))}" in text
+            # Once, on the slip: the body repeats neither the amount nor how to pay it.
+            assert text.count(f"Amount due at 31 Oct 2026 {gbp(s.balance or D(0))}") == 1
+            assert text.count("How to pay") == 1 and "Please pay" not in text
 
 
 def test_a_mobility_statement_is_an_expenses_statement(
@@ -469,7 +465,27 @@ def test_a_client_in_credit_is_told_so_and_not_how_to_pay(data: ReportData, tmp_
     (done,) = write_statements(data, tmp_path, statements=[statement])
     text = text_of(Path(done.path))
     assert "15 Oct 2026 Credit note CN1 -£75.00 -£75.00" in text
-    assert "In credit at 31 Oct 2026 £75.00" in text
-    assert "In credit: £75.00 at 31 Oct 2026." in text
+    assert text.count("In credit") == 1 and "In credit: £75.00 at 31 Oct 2026." in text
     for absent in ("How to pay", "Remittance advice", "Nothing is owed", "Amount due"):
         assert absent not in text
+
+
+def test_the_ageing_and_the_invoice_total_only_where_they_add_to_the_rows(
+    data: ReportData, tmp_path: Path
+) -> None:
+    """What is owed by days overdue is printed where it is owed in more than one band, and
+    the invoices' total row where there is more than one invoice: otherwise each repeats
+    what the rows above already say."""
+    spread, _ = statement_of(
+        [invoice("A", "100.00", "2026-07-01"), invoice("B", "50.00", "2026-10-20")],
+        [line("A", 1, "100.00"), line("B", 1, "50.00")],
+    )
+    single, _ = statement_of([invoice("A", "100.00", "2026-07-01")], [line("A", 1, "100.00")])
+    single = replace(single, key="willsuite-single")
+    done = write_statements(data, tmp_path, statements=[spread, single])
+    spread_text, single_text = (text_of(Path(r.path)) for r in done)
+    assert "Amount due at 31 Oct 2026, by days overdue" in spread_text
+    assert "£50.00 £0.00 £0.00 £0.00 £100.00" in spread_text  # current, 1-30, ..., over 90
+    assert "Total £150.00 £0.00 £150.00 £0.00 £150.00" in spread_text
+    assert "by days overdue" not in single_text and "Total £" not in single_text
+    assert "overdue by 92 days" in single_text  # the invoice's status names its band
