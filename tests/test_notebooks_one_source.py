@@ -19,7 +19,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAYS = {
     "client_drilldown.ipynb": "No client has a statement from the sources configured",
     "monthly_analysis.ipynb": "Expenses: not configured (no source in these settings gives expenses)",
-    "trends.ipynb": "invoiced_total: not configured",
+    "trends.ipynb": "invoiced_net: not configured",
     "vat_review.ipynb": "VatByPeriod: not configured",
 }
 SMALL = Sizes(mobility_cases=10, plannr_cases=8, plannr_clients=6, willsuite_cases=10)
