@@ -1,10 +1,11 @@
 """What transient faults cost: `reports fetch` through each fault the sandbox injects, and a mix.
 
-    python benchmarks/faults.py [--rate 0.1] [--mix-rate 0.3] [--seed 7]
+    python benchmarks/faults.py [--rate 0.1] [--mix-rate 0.3] [--seed 7] [--fault NAME]...
 
-For each fault, at --rate of requests, and for every fault mixed at --mix-rate, it prints
-whether the run gave the same frames as a fault-free fetch of the same data (or failed with
-one clean line), the faults injected, and the wall time as a ratio of the fault-free run's.
+For each fault (or each --fault named), at --rate of requests, and for them all mixed at
+--mix-rate, it prints whether the run gave the same frames as a fault-free fetch of the same
+data (or failed with one clean line), the faults injected, and the wall time as a ratio of
+the fault-free run's.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.1)
     parser.add_argument("--mix-rate", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--fault", action="append", choices=FAULTS, help="only this fault (repeatable)"
+    )
     args = parser.parse_args()
+    chosen = tuple(args.fault or FAULTS)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         with Sandbox(
@@ -70,7 +75,7 @@ def main() -> None:
         print(
             f"{'fault':24} {'rate':>5} {'injected':>8}  {'outcome':28} {'time':>7} {'vs clean':>8}"
         )
-        runs = [([fault], args.rate) for fault in FAULTS] + [(list(FAULTS), args.mix_rate)]
+        runs = [([fault], args.rate) for fault in chosen] + [(list(chosen), args.mix_rate)]
         for index, (faults, rate) in enumerate(runs):
             with Sandbox(
                 sizes=SIZES,
@@ -92,7 +97,11 @@ def main() -> None:
             else:
                 written = list(out.glob("*.parquet"))
                 outcome = "one-line error" + (", FILES WRITTEN" if written else ", nothing written")
-            name = faults[0] if len(faults) == 1 else "mix of all"
+            name = (
+                f"mix of {'all' if chosen == FAULTS else len(chosen)}"
+                if index == len(chosen)
+                else faults[0]
+            )
             print(
                 f"{name:24} {rate:>5.0%} {injected:>8}  {outcome:28} {seconds:>6.2f}s "
                 f"{seconds / clean_seconds:>7.2f}x"

@@ -1,7 +1,7 @@
 """End-to-end time and peak memory of `reports monthly --demo`, stage by stage, and how
 each stage grows with the data.
 
-    python benchmarks/monthly.py [--scale 10 | --clients 2000] [--workers N]
+    python benchmarks/monthly.py [--scale 10 | --clients 2000] [--workers N] [--base 1]
 
 Runs what `reports monthly --demo --month 2026-10` runs (the sandbox in this process),
 timing each stage and taking this process's peak resident memory within it (the kernel's
@@ -14,10 +14,13 @@ baseline) and once on a larger one:
   until its month has about N statements (the mobility platform's corporate clients,
   eight, do not grow with the data; its cases, expenses and everything else do).
 
+`--base B` makes the baseline B times the demo's data, and the larger run grows from it:
+`--base 0.1 --scale 1` is the smallest run, a tenth of the demo's data and no larger run.
+
 Each run is a fresh process. Growth is the stage's time (or memory) at the larger size
-over its time at the demo's; a stage growing linearly grows by about the size's multiple,
-and one growing faster than 1.1 times that is marked. The statements' share is their
-stage's time over the whole run's. Statements render in worker processes, whose memory is
+over its time at the baseline's; a stage growing linearly grows by about the size's
+multiple, and one growing faster than 1.1 times that is marked. The statements' share is
+their stage's time over the whole run's. Statements render in worker processes, whose memory is
 not in these figures. Linux only.
 """
 
@@ -108,32 +111,35 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--month", default="2026-10")
+    parser.add_argument("--base", type=float, default=1, help="the baseline's multiple")
     args = parser.parse_args()
-    base = in_fresh_process(run, 1, args.month, args.workers)
+    base = in_fresh_process(run, args.base, args.month, args.workers)
     scale = args.scale
     if args.clients is not None:
         fixed = int(base["fixed_statements"])  # type: ignore[call-overload]
         growing = int(base["statements"]) - fixed  # type: ignore[call-overload]
         scale = max(1.0, (args.clients - fixed) / growing)
-    runs = {1.0: base}
+    runs = {args.base: base}
     if scale > 1:
-        runs[scale] = in_fresh_process(run, scale, args.month, args.workers)
+        runs[args.base * scale] = in_fresh_process(run, args.base * scale, args.month, args.workers)
     for multiple, figures in runs.items():
         records = figures["records"]
-        name = "the demo's data (baseline)" if multiple == 1 else f"{multiple:.1f}x the demo's data"
+        name = "the demo's data" if multiple == 1 else f"{multiple:.1f}x the demo's data"
+        name += " (baseline)" if multiple == args.base else ""
         print(
             f"reports monthly --demo --month {args.month}, {name}: {figures['total']:.2f} s "
             f"end to end, {figures['statements']:,} statements, "
             + ", ".join(f"{count:,} {what}" for what, count in records.items())  # type: ignore[attr-defined]
         )
-    big = runs[scale]
+    big = runs[args.base * scale] if scale > 1 else base
     if scale > 1:
         print(
             "  (the sandbox's Plannr rate limit, 500 requests a minute, is lifted: with it, the "
             "larger fetch also waits out its one-minute windows)"
         )
     label = f"{scale:.1f}x"
-    header = f"{'stage':10s} {'1x s':>8s} {'1x MiB':>8s} {'1x share':>9s}"
+    small = f"{args.base:g}x"
+    header = f"{'stage':10s} {small + ' s':>8s} {small + ' MiB':>8s} {small + ' share':>9s}"
     if scale > 1:
         header += (
             f" {label + ' s':>8s} {label + ' MiB':>9s} {label + ' share':>10s}"

@@ -1,14 +1,14 @@
 """A rerun of the month's statements: how much of the first run's time it spends.
 
-    python benchmarks/rerun.py [--workers N]
+    python benchmarks/rerun.py [--workers N] [--statements N]
 
-The sandbox's October 2026 statements (every client's), written three times into fresh
-folders through one process pool of --workers (default: one per core): the first run
-renders them all (the baseline: what every rerun cost before statements were reused); the
-second reuses the first's files, as a rerun with unchanged data does; the third follows a
-change to one client's statement. Each line prints ours, the baseline and the ratio from
-this one run. Target: the unchanged rerun under a tenth of the first, one statement
-rendered after one change.
+The sandbox's October 2026 statements (every client's, or the first --statements), written
+three times into fresh folders through one process pool of --workers (default: one per
+core): the first run renders them all (the baseline: what every rerun cost before
+statements were reused); the second reuses the first's files, as a rerun with unchanged
+data does; the third follows a change to one client's statement. Each line prints ours,
+the baseline and the ratio from this one run. Target: the unchanged rerun under a tenth of
+the first, one statement rendered after one change.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--statements", type=int, default=None, help="the first N only")
     args = parser.parse_args()
     with Sandbox(plannr_rate_limit=10**9) as server:
         frames = fetch_frames(server.config())
     data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Sandbox & Co")
-    statements = list(data.statements)
+    statements = list(data.statements)[: args.statements]
     changed = [
         dataclasses.replace(statements[0], client=statements[0].client + " Ltd"),
         *statements[1:],
