@@ -192,8 +192,8 @@ class Sandbox:
             vat_number="GB 123 4567 89",
             company_number="01234567",
             payment_details=(
-                "Pay Sandbox & Co at Example Bank, sort code 00-00-00, account 12345678, "
-                "quoting your payment reference."
+                "Example Bank, account name Sandbox & Co, sort code 00-00-00, "
+                "account 12345678."
             ),
             logo=DEMO_LOGO,
         )
