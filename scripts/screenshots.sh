@@ -44,7 +44,9 @@ shot "$report" 1 report-cover
 trends=$(page_with "$report" "Trends: the")
 need "$trends" "$report" "Trends: the"
 shot "$report" "$trends" report-trends
-shot "$report" 3 report-page-3
+compared=$(page_with "$report" "Compared")
+need "$compared" "$report" "Compared"
+shot "$report" "$compared" report-page-3
 book=$(page_with "$report" "Client book")
 if [ -n "$book" ]; then shot "$report" "$book" report-client-book; fi
 
