@@ -192,8 +192,7 @@ class Sandbox:
             vat_number="GB 123 4567 89",
             company_number="01234567",
             payment_details=(
-                "Example Bank, account name Sandbox & Co, sort code 00-00-00, "
-                "account 12345678."
+                "Example Bank, account name Sandbox & Co, sort code 00-00-00, account 12345678."
             ),
             logo=DEMO_LOGO,
         )
