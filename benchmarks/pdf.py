@@ -49,11 +49,11 @@ from reports.render.pdf import (
     _stylesheet,
     readable_files,
     render_pdf,
-    statement_context,
     write_monthly_pdf,
     write_statements,
 )
 from reports.render.templates import Templates
+from reports.render.views import statement_context
 from reports.report import build_report_data
 from reports.sandbox import Sandbox, Sizes
 

@@ -48,13 +48,9 @@ from reports.render.excel import (
     write_workbook,
 )
 from reports.render.excel_stamp import stamp_workbook
-from reports.render.pdf import (
-    monthly_context,
-    prepare_fonts,
-    write_monthly_pdf,
-    write_statements,
-)
+from reports.render.pdf import prepare_fonts, write_monthly_pdf, write_statements
 from reports.render.templates import Templates
+from reports.render.views import monthly_context
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.report.model import Stamp

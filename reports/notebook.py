@@ -22,8 +22,8 @@ import polars as pl
 
 from reports.app import load_config
 from reports.config import DEFAULT_CONFIG_PATH, Config
-from reports.render.pdf import figures
 from reports.render.templates import day, money
+from reports.render.views import figures
 from reports.report.coverage import NEEDS, shows
 from reports.report.model import ReportData
 

@@ -93,6 +93,24 @@ def test_no_module_of_the_package_imports_itself_round_about() -> None:
     assert found == [], "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 
 
+def test_one_renderer_imports_no_other() -> None:
+    # The web page and the PDF share their view contexts (render.views) and statements'
+    # file names (render.file_names), not each other.
+    graph = import_graph()
+
+    def reached(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for target in graph.get(todo.pop(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return seen
+
+    assert "reports.render.pdf" not in reached("reports.render.web")
+    assert "reports.render.web" not in reached("reports.render.pdf")
+
+
 def test_the_import_graph_counts_what_an_import_runs(tmp_path: Path) -> None:
     """A function's import is an edge, and so is each package `__init__` an import runs
     (the loop of issue 32 went through both); an import for the type checker is none."""

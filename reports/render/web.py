@@ -28,9 +28,10 @@ from reports.errors import TemplateError
 from reports.money import SYMBOLS, minor_units, total
 from reports.output import atomic_write
 from reports.render.commentary import amount
-from reports.render.pdf import data_uri, monthly_context, statement_file_names
+from reports.render.file_names import statement_file_names
 from reports.render.references import outside_references
 from reports.render.templates import Templates, day, money
+from reports.render.views import data_uri, monthly_context
 from reports.report.drill import Breakdown, Column, Kind, breakdowns
 from reports.report.model import ReportData
 

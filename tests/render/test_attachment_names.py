@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from reports.render.pdf import attachment_names
+from reports.render.file_names import attachment_names
 from reports.report.model import Statement, StatementTotals
 
 MONTH = "2026-10"

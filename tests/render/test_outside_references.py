@@ -23,9 +23,10 @@ from reports.errors import TemplateError
 from reports.fetch import fetch_frames
 from reports.render.commentary import firm_commentary
 from reports.render.fetcher import LocalFetcher, OutsideReference
-from reports.render.pdf import SHIPPED_BASE, monthly_context, write_monthly_pdf, write_statements
+from reports.render.pdf import SHIPPED_BASE, write_monthly_pdf, write_statements
 from reports.render.references import outside_references
 from reports.render.templates import DEFAULT_TEMPLATES, Templates
+from reports.render.views import monthly_context
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.sandbox import Sizes

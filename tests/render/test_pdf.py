@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from reports import fetch_frames, rates
 from reports.errors import ReportsError
-from reports.render.pdf import safe_file_name, write_monthly_pdf, write_statements
+from reports.render.file_names import safe_file_name
+from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates, money
 from reports.report import ReportData, build_report_data
 from reports.sandbox import Sizes
@@ -169,7 +170,7 @@ def test_incomplete_data_says_so_on_the_first_page(data: ReportData, tmp_path: P
 def test_the_cover_carries_the_firm_period_and_every_headline_figure(
     data: ReportData, monthly: list[str]
 ) -> None:
-    from reports.render.pdf import figures
+    from reports.render.views import figures
 
     cover = " ".join(monthly[0].split())
     assert "Demo & Co" in cover and "Period 01 Oct 2026 to 31 Oct 2026" in cover

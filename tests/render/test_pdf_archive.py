@@ -24,11 +24,11 @@ from reports.render.pdf import (
     PLAIN,
     STATEMENT_STYLESHEET,
     render_pdf,
-    statement_context,
     write_monthly_pdf,
     write_statements,
 )
 from reports.render.templates import Templates
+from reports.render.views import statement_context
 from reports.report import ReportData, build_report_data
 from reports.report.model import Statement
 from reports.sandbox import Sizes

@@ -19,10 +19,10 @@ from reports.render.pdf import (
     _stylesheet,
     readable_files,
     render_pdf,
-    statement_context,
 )
 from reports.render.statement_html import NOTE_RULES
 from reports.render.templates import Templates
+from reports.render.views import statement_context
 from reports.report import ReportData, build_report_data
 from reports.sandbox import Sandbox
 

@@ -17,7 +17,8 @@ from helpers import pdf_pages
 from reports import rates
 from reports.config import FirmSettings
 from reports.fetch import fetch_frames
-from reports.render.pdf import RenderedStatement, attachment_names, write_statements
+from reports.render.file_names import attachment_names
+from reports.render.pdf import RenderedStatement, write_statements
 from reports.render.templates import DEFAULT_TEMPLATES, Templates, money
 from reports.report import ReportData, build_report_data
 from reports.report.model import Stamp, Standing, Statement

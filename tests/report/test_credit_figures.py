@@ -19,7 +19,7 @@ from reports.fetch import fetch_frames
 from reports.periods import Month
 from reports.render.commentary import alert_sentence, amount
 from reports.render.excel import write_workbook
-from reports.render.pdf import figures as pdf_figures
+from reports.render.views import figures as pdf_figures
 from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES, Unit
 from reports.report.history import Behaviour

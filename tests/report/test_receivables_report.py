@@ -18,8 +18,10 @@ from helpers import pdf_pages
 from reports import rates
 from reports.fetch import fetch_frames
 from reports.render.excel import write_workbook
-from reports.render.pdf import RECEIVABLES_IN_PDF, statement_file_names, write_monthly_pdf
+from reports.render.file_names import statement_file_names
+from reports.render.pdf import write_monthly_pdf
 from reports.render.templates import money
+from reports.render.views import RECEIVABLES_IN_PDF
 from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.report.model import (

@@ -29,8 +29,9 @@ from reports.fetch import fetch_frames
 from reports.monthly import run_monthly, with_reminders
 from reports.periods import Month
 from reports.render.excel import write_workbook
-from reports.render.pdf import REMINDERS_IN_PDF, write_monthly_pdf
+from reports.render.pdf import write_monthly_pdf
 from reports.render.templates import money
+from reports.render.views import REMINDERS_IN_PDF
 from reports.render.web import write_monthly_html
 from reports.report.build import build_report_data
 from reports.report.model import REMINDER_COLUMNS, Frames, ReportData
