@@ -42,6 +42,7 @@ from reports.report.settle import (
     frame_of,
     role_schema,
     settle,
+    settle_invoices,
 )
 from reports.sources import REGISTRY
 from reports.sources.base import Role
@@ -249,9 +250,7 @@ def build_report_data(
         credit=credit,
     )
     if previous_frames is not None and changes is not None:
-        before = settle(
-            previous_frames, month.previous.end, rates=rates, report_currency=report_currency
-        )
+        before = settle_invoices(previous_frames)
         headline = _against_previous(headline, month, changes, before.checked)
     records_in_month = (
         month_expenses.height

@@ -56,34 +56,80 @@ class Settled:
     flags: tuple[pl.DataFrame, ...]
 
 
+@dataclass(frozen=True)
+class SettledInvoices:
+    """The invoices alone, settled as `settle` settles them (`Settled`'s fields of the same
+    names), with the flags of their steps."""
+
+    invoices: pl.DataFrame
+    checked: pl.DataFrame
+    lines: pl.DataFrame
+    flags: tuple[pl.DataFrame, ...]
+
+
+def _unique(
+    frames: Frames, schema: FrameSchema, key: str, record: str, flags: list[pl.DataFrame]
+) -> pl.DataFrame:
+    """The frame with copies counted once and currency codes as typed flagged."""
+    frame, found = quality.unique_records(frame_of(frames, schema), key, schema.source, record)
+    flags.append(found)
+    if AS_SENT in frame.columns:
+        flags.append(_normalised(frame, schema.source, record, key))
+    return frame
+
+
+def _rounded(
+    frame: pl.DataFrame,
+    schema: FrameSchema,
+    record: str,
+    amounts: dict[str, str],
+    flags: list[pl.DataFrame],
+) -> pl.DataFrame:
+    frame, found = quality.rounded_to_minor_units(frame, schema.source, record, "id", amounts)
+    flags.append(found)
+    return frame
+
+
+def settle_invoices(frames: Frames) -> SettledInvoices:
+    """The invoices of `frames` settled: copies counted once, amounts rounded to their
+    currency's minor unit, each checked against its lines, and a total where the header
+    states none filled from them."""
+    flags: list[pl.DataFrame] = []
+    invoice_schema = role_schema(Role.INVOICES)
+    stated_invoices = _rounded(
+        _unique(frames, invoice_schema, "id", "invoice", flags),
+        invoice_schema,
+        "invoice",
+        {"subtotal": "currency", "vat_amount": "currency", "total": "currency"},
+        flags,
+    )
+    all_items = _unique(frames, role_schema(Role.INVOICE_ITEMS), "id", "invoice item", flags)
+    lines = vat.invoice_lines(stated_invoices, all_items)
+    checked = vat.check_lines(stated_invoices, lines).with_columns(
+        invoice_date=local_date("date_created")
+    )
+    # An invoice whose header states no total is owed what its own lines add up to; the
+    # check above flags it ("header total missing (lines give ...)").
+    checked = checked.with_columns(total=pl.coalesce("total", "recomputed_total"))
+    all_invoices = stated_invoices.drop("total").join(
+        checked.select("id", "total"), on="id", how="left"
+    )
+    return SettledInvoices(all_invoices, checked, lines, tuple(flags))
+
+
 def settle(
     frames: Frames, end: dt.date, *, rates: fx.EcbRates, report_currency: str = "GBP"
 ) -> Settled:
     """The records of `frames` settled as of `end` (see `Settled`)."""
     flags: list[pl.DataFrame] = []
-
-    def settled(schema: FrameSchema, key: str, record: str) -> pl.DataFrame:
-        """The frame with copies counted once and currency codes as typed flagged."""
-        frame, found = quality.unique_records(frame_of(frames, schema), key, schema.source, record)
-        flags.append(found)
-        if AS_SENT in frame.columns:
-            flags.append(_normalised(frame, schema.source, record, key))
-        return frame
-
-    def rounded(
-        frame: pl.DataFrame, schema: FrameSchema, record: str, amounts: dict[str, str]
-    ) -> pl.DataFrame:
-        frame, found = quality.rounded_to_minor_units(frame, schema.source, record, "id", amounts)
-        flags.append(found)
-        return frame
-
     flags += _misfiled(frames)
     expense_schema = role_schema(Role.EXPENSES)
-    stated_expenses = rounded(
-        settled(expense_schema, "id", "expense"),
+    stated_expenses = _rounded(
+        _unique(frames, expense_schema, "id", "expense", flags),
         expense_schema,
         "expense",
         {"amount": "currency_code", "converted_amount": "converted_amount_currency_code"},
+        flags,
     ).with_columns(state=invoicing.expense_state())
     flags.append(
         _unknown_expense_status(
@@ -99,35 +145,17 @@ def settle(
         expense_schema.source,
     )
     flags.append(unreportable)
-    income_frame = settled(role_schema(Role.INCOMES), "uuid", "income")
-
-    invoice_schema = role_schema(Role.INVOICES)
-    stated_invoices = rounded(
-        settled(invoice_schema, "id", "invoice"),
-        invoice_schema,
-        "invoice",
-        {"subtotal": "currency", "vat_amount": "currency", "total": "currency"},
-    )
-    all_items = settled(role_schema(Role.INVOICE_ITEMS), "id", "invoice item")
-    lines = vat.invoice_lines(stated_invoices, all_items)
-    checked = vat.check_lines(stated_invoices, lines).with_columns(
-        invoice_date=local_date("date_created")
-    )
-    # An invoice whose header states no total is owed what its own lines add up to; the
-    # check above flags it ("header total missing (lines give ...)").
-    checked = checked.with_columns(total=pl.coalesce("total", "recomputed_total"))
-    all_invoices = stated_invoices.drop("total").join(
-        checked.select("id", "total"), on="id", how="left"
-    )
+    income_frame = _unique(frames, role_schema(Role.INCOMES), "uuid", "income", flags)
+    invoices = settle_invoices(frames)
     return Settled(
         cases=case_table(frames),
         stated_expenses=stated_expenses,
         expenses=converted,
         incomes=income_frame,
-        invoices=all_invoices,
-        checked=checked,
-        lines=lines,
-        flags=tuple(flags),
+        invoices=invoices.invoices,
+        checked=invoices.checked,
+        lines=invoices.lines,
+        flags=(*flags, *invoices.flags),
     )
 
 
