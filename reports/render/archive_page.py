@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from reports import archive
 from reports.approval import read_manifest
 from reports.errors import ApprovalError, PeriodError
 from reports.output import atomic_write
@@ -22,6 +21,8 @@ from reports.render.web import content_security_policy
 from reports.report.figures import FIGURES, Figure
 from reports.report.history import BEHAVIOUR
 from reports.snapshot import drafted_firm_name
+from reports.store.figures_sent import read_figures_sent
+from reports.store.month_folder import MonthFolder
 
 INDEX = "index.html"
 
@@ -56,30 +57,29 @@ def archived_months(out: Path) -> list[ArchivedMonth]:
             month = Month.parse(folder.name)
         except PeriodError:
             continue
-        names = {
-            "page": f"report-{month}.html",
-            "pdf": f"report-{month}.pdf",
-            "workbook": f"report-{month}.xlsx",
+        month_folder = MonthFolder(folder, str(month))
+        paths = {
+            "page": month_folder.report_html,
+            "pdf": month_folder.report_pdf,
+            "workbook": month_folder.report_xlsx,
         }
-        files = {
-            kind: f"{month}/{name}" for kind, name in names.items() if (folder / name).exists()
-        }
+        files = {kind: f"{month}/{path.name}" for kind, path in paths.items() if path.exists()}
         if not files:
             continue
         try:
             manifest = read_manifest(folder)
         except ApprovalError:
             manifest = None
-        report_currency, invoice_currency = archive.read_currencies(folder)
+        sent = read_figures_sent(month_folder.figures)
         found.append(
             ArchivedMonth(
                 month,
                 manifest.stamp.label if manifest else "",
                 manifest is not None and manifest.stamp.is_draft,
                 files,
-                archive.read_figures(folder) or {},
-                report_currency,
-                invoice_currency,
+                dict(sent.figures) if sent else {},
+                sent.report_currency if sent else "GBP",
+                sent.invoice_currency if sent else "GBP",
             )
         )
     return sorted(found, key=lambda m: m.month, reverse=True)
@@ -145,13 +145,15 @@ def write_archive_page(out: Path, templates: Templates | None = None) -> Path:
     """`out/index.html` from the months now in `out`."""
     templates = templates or Templates()
     months = archived_months(out)
-    history = archive.read_history(out / str(months[0].month)) if months else {}
-    sources = archive.read_sources(out / str(months[0].month)) if months else None
+    newest = MonthFolder.of(out, months[0].month) if months else None
+    sent = read_figures_sent(newest.figures) if newest else None
+    history = {month: dict(figures) for month, figures in sent.history.items()} if sent else {}
+    sources = sent.sources if sent else None
     style = templates.text("report.css") + "\n" + templates.text("web.css")
     html = templates.render(
         "index.html",
         # The firm the newest month was built for, as its snapshot keeps it.
-        firm=drafted_firm_name(out / str(months[0].month) / "data") if months else "",
+        firm=drafted_firm_name(newest.data) if newest else "",
         months=months,
         trends=figure_trends(months, history, sources),
         history_months=len(history),

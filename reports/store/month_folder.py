@@ -1,0 +1,135 @@
+"""A month's folder, `OUT/YYYY-MM/` (or `OUT/YYYY-MM-to-DD/` for a month to date): the one
+place that names what is in it. Every other module asks a `MonthFolder` for a path, and
+reads and writes the folder's JSON files through the store's records (`approval_manifest`,
+`snapshot_manifest`, `statement_index`, `figures_sent`, `sent`).
+
+The names are those the folder has always had: a month written by an earlier version reads
+the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The approval manifest: draft or approved, and every file's SHA-256.
+MANIFEST = "manifest.json"
+#: The fetched frames (Parquet), the rates and the snapshot's own manifest.
+DATA = "data"
+#: The firm's commentary the month was built with, kept in its snapshot.
+SAVED_COMMENTARY = "commentary.md"
+#: The client statements (PDF) and their index.
+STATEMENTS = "statements"
+STATEMENT_INDEX = "statements.json"
+#: The headline figures the month's report sent, for later months' "restated".
+FIGURES = "figures.json"
+#: The charts the month's documents show, drawn once and kept for the approval.
+CHARTS = "charts.json"
+#: The monthly email's opening.
+BRIEFING = "briefing.txt"
+#: Messages written and not sent (the `file` transport), and the record of what was sent.
+OUTBOX = "outbox"
+SENT = "sent"
+#: What outlives every rebuild of the month: the messages and their record.
+KEPT = (OUTBOX, SENT)
+
+
+def report_name(month: object, suffix: str) -> str:
+    """The name of the month's report with `suffix` (`.pdf`, `.xlsx`, `.html`):
+    `report-2026-10.pdf`, or `report-2026-12-to-06.pdf` for a month to date."""
+    return f"report-{month}{suffix}"
+
+
+@dataclass(frozen=True)
+class MonthFolder:
+    """The folder at `path` of the month labelled `label` (`2026-10`, `2026-12-to-06`):
+    the label names its reports, and stays the month's in a staging folder beside it."""
+
+    path: Path
+    label: str
+
+    @classmethod
+    def of(cls, out: Path, month: object) -> MonthFolder:
+        """The folder of `month` (a `Month`, or its label) in the output folder `out`."""
+        return cls(Path(out) / str(month), str(month))
+
+    @classmethod
+    def at(cls, path: Path | str) -> MonthFolder:
+        """The month folder at `path`, labelled by its name (not a staging folder)."""
+        return cls(Path(path), Path(path).name)
+
+    def staged(self, staging: Path) -> MonthFolder:
+        """The same month's files in `staging`, its next version being built."""
+        return MonthFolder(Path(staging), self.label)
+
+    @property
+    def manifest(self) -> Path:
+        return self.path / MANIFEST
+
+    @property
+    def data(self) -> Path:
+        return self.path / DATA
+
+    @property
+    def snapshot_manifest(self) -> Path:
+        return self.data / MANIFEST
+
+    @property
+    def saved_commentary(self) -> Path:
+        return self.data / SAVED_COMMENTARY
+
+    @property
+    def statements(self) -> Path:
+        return self.path / STATEMENTS
+
+    @property
+    def statement_index(self) -> Path:
+        return self.statements / STATEMENT_INDEX
+
+    @property
+    def figures(self) -> Path:
+        return self.path / FIGURES
+
+    @property
+    def charts(self) -> Path:
+        return self.path / CHARTS
+
+    @property
+    def briefing(self) -> Path:
+        return self.path / BRIEFING
+
+    @property
+    def outbox(self) -> Path:
+        return self.path / OUTBOX
+
+    @property
+    def sent(self) -> Path:
+        return self.path / SENT
+
+    @property
+    def report_pdf(self) -> Path:
+        return self.path / report_name(self.label, ".pdf")
+
+    @property
+    def report_xlsx(self) -> Path:
+        return self.path / report_name(self.label, ".xlsx")
+
+    @property
+    def report_html(self) -> Path:
+        return self.path / report_name(self.label, ".html")
+
+    def report_pdfs(self) -> list[Path]:
+        """Every monthly report PDF in the folder, by name (a folder holds its month's)."""
+        return sorted(self.path.glob(report_name("*", ".pdf")))
+
+    def digested(self) -> Iterator[tuple[str, Path]]:
+        """Each file the approval digests, by its path under the folder: all but the
+        manifest, the messages and their record, and hidden files."""
+        for path in sorted(self.path.rglob("*")):
+            relative = path.relative_to(self.path)
+            if not path.is_file() or relative.parts[0] in KEPT or str(relative) == MANIFEST:
+                continue
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            yield relative.as_posix(), path
