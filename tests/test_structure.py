@@ -182,3 +182,50 @@ def test_every_built_in_source_is_tested_through_a_mock_transport() -> None:
         test = ROOT / "tests" / "sources" / f"test_{name}_mock_transport.py"
         assert test.is_file(), f"{test.relative_to(ROOT)} is missing"
         assert "MockTransport" in test.read_text(encoding="utf-8"), test
+
+
+#: What only a spreadsheet knows: a formula (`=` then a function or a cell), one of its
+#: functions, a cell or range of a sheet (`Summary!$B$2`), Excel's cell limit.
+EXCEL_TEXT = re.compile(
+    r"^=\s*[A-Z(-]|\b(SUBTOTAL|SUMPRODUCT|SUMIFS?|COUNTIFS?|OFFSET|EDATE|VLOOKUP)\(|![$]?[A-Z]{1,3}[$]?\d"
+)
+EXCEL_CELL_LIMIT = 32_767
+
+
+def excel_knowledge(path: Path) -> list[str]:
+    """Each string or number in `path`'s code (f-strings' literal parts too, docstrings
+    aside) that only a spreadsheet would hold."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or id(node) in docstrings:
+            continue
+        value = node.value
+        if (isinstance(value, str) and EXCEL_TEXT.search(value)) or (
+            isinstance(value, int) and value in {EXCEL_CELL_LIMIT, EXCEL_CELL_LIMIT + 1}
+        ):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {value!r}")
+    return found
+
+
+def test_the_report_holds_no_knowledge_of_the_workbook() -> None:
+    """The report states figures; each renderer formats them. Excel's formulas, its sheets'
+    cells and its cell limit belong to `render/` (`excel_formulas`, `workbook`), so that
+    the PDF, the web report and the emails show what the report holds, whole."""
+    found = [
+        line
+        for path in sorted((PACKAGE / "report").rglob("*.py"))
+        for line in excel_knowledge(path)
+    ]
+    assert found == []
+    # The check sees what the workbook's modules hold: it would find it in `report/`.
+    assert excel_knowledge(PACKAGE / "render" / "excel_formulas.py")
+    assert excel_knowledge(PACKAGE / "render" / "workbook.py")

@@ -23,6 +23,7 @@ from typing import Literal
 import polars as pl
 
 from reports.render.commentary import alert_sentence
+from reports.render.excel_formulas import formula_for, visible_sum
 from reports.render.excel_trends import TITLE as TRENDS
 from reports.render.excel_trends import trends_grid, trends_pages
 from reports.render.plain_text import paragraphs
@@ -37,12 +38,13 @@ from reports.render.workbook import (
     PageSetup,
     Sheet,
     WorkbookWriter,
+    cut_texts,
     figure_format,
     money_format,
     naive_uk,
 )
 from reports.report.coverage import shows
-from reports.report.figures import shown_figures, visible_sum
+from reports.report.figures import shown_figures
 from reports.report.model import ReportData
 
 __all__ = [
@@ -658,7 +660,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
     def ref(table: str, field: str) -> str:
         return by_table[table].column_range(field)
 
-    # The period's first day is the cell `figures.PERIOD_START_CELL` names (B2).
+    # The period's first day is the cell `excel_formulas.PERIOD_START_CELL` names (B2).
     rows: list[tuple[Cell, ...]] = [
         (Cell(f"{data.firm.name or 'Monthly report'}: {data.month_label}", bold=True),),
         # The facts of the report read from the left, as the text beside them does.
@@ -721,7 +723,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
             (
                 Cell(figure.label_for(data)),
                 Cell(
-                    figure.formula(ref, data),
+                    formula_for(figure, ref, data),
                     number_format,
                     formula=True,
                     cached=figure.value_for(data),
@@ -784,4 +786,7 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
             (),
             (Cell(f"INCOMPLETE: no data from {', '.join(data.missing_sources)}", bold=True),),
         ]
+    cut = [each for sheet in sheets for each in cut_texts(sheet)]
+    if cut:
+        rows += [(), *((Cell(each.sentence(), bold=True),) for each in cut)]
     return rows

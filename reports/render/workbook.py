@@ -26,12 +26,17 @@ from reports.money import SYMBOLS, minor_units
 from reports.periods import FIRM_ZONE
 from reports.report import figures
 
-#: How a true or false value is shown on every sheet (`figures.YES`, as the Summary's
-#: formulas look for it).
-YES, NO = figures.YES, "No"
+#: How a true or false value is shown on every sheet (and what the Summary's formulas,
+#: `excel_formulas`, look for).
+YES, NO = "Yes", "No"
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters an .xlsx cannot hold; shown as U+FFFD, as the PDFs show them.
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: The most characters a spreadsheet cell holds. Longer text is cut to fit here alone,
+#: ending in `ELLIPSIS` so the cut shows, and the Summary says where (`cut_texts`); the PDF,
+#: the web report and the emails show it whole.
+CELL_LIMIT = 32_767
+ELLIPSIS = "\u2026"
 HEADER_COLOUR = "1F4E79"
 #: The Summary sheet's column widths, in characters: labels (at least this, and wide enough
 #: for the longest figure's label), then two values (or a target), then a status.
@@ -291,7 +296,57 @@ def is_formula_like(text: str) -> bool:
 
 
 def clean_text(value: str) -> str:
-    return ILLEGAL.sub("\ufffd", value)
+    """`value` as a cell holds it: control characters shown as U+FFFD, cut to fit."""
+    text = ILLEGAL.sub("\ufffd", value)
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + ELLIPSIS
+
+
+def _fitted(text: pl.Expr) -> pl.Expr:
+    """`clean_text`'s cut, over a column."""
+    return (
+        pl.when(text.str.len_chars() > CELL_LIMIT)
+        .then(text.str.slice(0, CELL_LIMIT - 1) + ELLIPSIS)
+        .otherwise(text)
+    )
+
+
+@dataclass(frozen=True)
+class CutText:
+    """Text of one column of a sheet that `CELL_LIMIT` cut."""
+
+    sheet: str
+    header: str
+    #: The header of the sheet's first column, and the rows cut by their value in it.
+    key: str
+    rows: tuple[str, ...]
+    #: The length of the longest, in characters, before the cut.
+    longest: int
+
+    def sentence(self) -> str:
+        rows = ", ".join(self.rows)
+        length = f"{'up to ' if len(self.rows) > 1 else ''}{self.longest:,} characters"
+        return (
+            f"Cut to fit a cell of {CELL_LIMIT:,} characters, ending in {ELLIPSIS}: "
+            f"{self.sheet}, {self.header} of {self.key} {rows} ({length}); "
+            "the PDF and the web report show the whole text"
+        )
+
+
+def cut_texts(sheet: Sheet) -> tuple[CutText, ...]:
+    """The sheet's text columns longer than a cell holds, and the rows cut in each."""
+    texts = [c for c in sheet.columns if sheet.frame.schema.get(c.field) == pl.String]
+    if not texts or not sheet.frame.height:
+        return ()
+    lengths = sheet.frame.select(pl.col(c.field).str.len_chars().max() for c in texts).row(0)
+    found = []
+    for column, longest in zip(texts, lengths, strict=True):
+        if (longest or 0) <= CELL_LIMIT:
+            continue
+        over = sheet.frame.filter(pl.col(column.field).str.len_chars() > CELL_LIMIT)
+        keys = over[sheet.columns[0].field].cast(pl.String).fill_null("(none)")
+        first = sheet.columns[0].header
+        found.append(CutText(sheet.title, column.header, first, tuple(keys), int(longest)))
+    return tuple(found)
 
 
 def naive_uk(value: dt.datetime) -> dt.datetime:
@@ -346,7 +401,7 @@ def _plan(column: Col, dtype: pl.DataType, positions: dict[str, int]) -> tuple[p
         value = value.cast(pl.List(pl.String)).list.join(", ")
     elif not isinstance(dtype, pl.String | pl.Null):
         value = value.cast(pl.String)
-    return value.str.replace_all(ILLEGAL.pattern, "\ufffd"), ColumnPlan(ColumnKind.TEXT)
+    return _fitted(value.str.replace_all(ILLEGAL.pattern, "\ufffd")), ColumnPlan(ColumnKind.TEXT)
 
 
 def sheet_rows(sheet: Sheet, expressions: Sequence[pl.Expr]) -> Iterator[tuple[Any, ...]]:

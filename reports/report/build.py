@@ -4,7 +4,8 @@ run once, in one place. Renderers only lay out the result.
 The order matters and is the same for every source: records are settled first (copies
 counted once, amounts stated finer than their currency's minor unit rounded once, records
 that name another parent than the one they were listed under kept with that parent), then
-computed, then cut to what a spreadsheet cell holds; each of those steps flags what it did.
+computed; each of those steps flags what it did. Text is kept whole: cutting it to what a
+spreadsheet cell holds is the workbook's (`render.workbook.CELL_LIMIT`).
 """
 
 from __future__ import annotations
@@ -47,10 +48,6 @@ from reports.report.settle import (
 from reports.sources import REGISTRY
 from reports.sources.base import Role
 from reports.targets import AlertRule, Target
-
-#: The most characters an Excel cell holds; longer text is cut, visibly, and flagged.
-CELL_LIMIT = 32_767
-ELLIPSIS = "\u2026"
 
 
 def build_report_data(
@@ -96,9 +93,8 @@ def build_report_data(
         closed_in_period=pl.col("closed_on").is_between(start, end).fill_null(False),
         open_at_end=open_at_end(end),
     )
-    task_schema = role_schema(Role.TASKS)
-    tasks = frame_of(frames, task_schema)
-    expense_schema, income_schema = role_schema(Role.EXPENSES), role_schema(Role.INCOMES)
+    tasks = frame_of(frames, role_schema(Role.TASKS))
+    income_schema = role_schema(Role.INCOMES)
     invoice_schema, item_schema = role_schema(Role.INVOICES), role_schema(Role.INVOICE_ITEMS)
     stated_expenses, all_expenses = ready.stated_expenses, ready.expenses
     income_frame, lines, checked = ready.incomes, ready.lines, ready.checked
@@ -204,22 +200,7 @@ def build_report_data(
         flags += part.flags
 
     # ---------------------------------------------------------------- assembly
-
-    def fitted(frame: pl.DataFrame, source: str, entity: str, key: str) -> pl.DataFrame:
-        shown, cut = _fit_cells(frame, source, entity, key)
-        flags.append(cut)
-        return shown
-
-    shown_cases = fitted(cases, "", "case", "case_id")
-    shown_tasks = fitted(tasks, task_schema.source, "task", "id")
-    shown_expenses = fitted(expenses, expense_schema.source, "expense", "id")
-    shown_left_out = fitted(left_out, expense_schema.source, "expense", "id")
-    shown_incomes = fitted(incomes.by_kind(annualised), income_schema.source, "income", "uuid")
-    shown_invoices = fitted(invoices_in_month, invoice_schema.source, "invoice", "id")
-    shown_items = fitted(items_in_month, item_schema.source, "invoice item", "id")
-    shown_debt = fitted(debt, invoice_schema.source, "invoice", "id")
-    shown_vat_lines = fitted(quarter_lines, item_schema.source, "invoice item", "id")
-    # A record shown in two tables (an invoice of the month still owed) is cut, and flagged, once.
+    # Each flag once, however many steps raised it.
     quality_flags = (
         pl.concat([f for f in flags if f.height] or [quality.no_flags()])
         .unique(maintain_order=True)
@@ -267,23 +248,23 @@ def build_report_data(
         generated_at=generated_at or dt.datetime.now(dt.UTC),
         sources=sources,
         headline=headline,
-        cases=shown_cases,
-        tasks=shown_tasks,
-        expenses=shown_expenses,
-        expenses_left_out=shown_left_out,
+        cases=cases,
+        tasks=tasks,
+        expenses=expenses,
+        expenses_left_out=left_out,
         expenses_by_currency=by_currency,
         expenses_by_month_state=by_month,
         expenses_by_month_currency=by_month_currency,
-        incomes=shown_incomes,
+        incomes=incomes.by_kind(annualised),
         income_totals=income_totals,
         client_book=book,
-        invoices=shown_invoices,
-        invoice_items=shown_items,
+        invoices=invoices_in_month,
+        invoice_items=items_in_month,
         vat_by_period=by_period,
         vat_return=vat_return,
         aged_debt=aged,
-        debt=shown_debt,
-        vat_lines=shown_vat_lines,
+        debt=debt,
+        vat_lines=quarter_lines,
         pipeline=invoicing.pipeline(frame_of(frames, role_schema(Role.PIPELINE))),
         quality=quality_flags,
         statements=with_payment_references(statements),
@@ -421,37 +402,6 @@ def _invoice_flags(
             ),
         ]
     )
-
-
-def _fit_cells(
-    frame: pl.DataFrame, source: str, entity: str, key: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`frame` with every text longer than a spreadsheet cell holds cut to fit, ending in an
-    ellipsis so the cut shows; and a flag for each record cut, naming the field."""
-    longest = frame.select(pl.col(pl.String).str.len_chars().max()).row(0, named=True)
-    long_text = [name for name, length in longest.items() if (length or 0) > CELL_LIMIT]
-    found = []
-    for name in long_text:
-        over = pl.col(name).str.len_chars() > CELL_LIMIT
-        cut = quality.flags(
-            frame.filter(over),
-            source,
-            entity,
-            key,
-            "text longer than a spreadsheet cell",
-            pl.format("{} has {} characters", pl.lit(name), pl.col(name).str.len_chars()),
-            f"cut to {CELL_LIMIT:,} characters, ending in {ELLIPSIS}",
-        )
-        if "source" in frame.columns:  # the cases of every source, in one frame
-            cut = cut.with_columns(frame.filter(over)["source"])
-        found.append(cut)
-        frame = frame.with_columns(
-            pl.when(over)
-            .then(pl.col(name).str.slice(0, CELL_LIMIT - 1) + ELLIPSIS)
-            .otherwise(pl.col(name))
-            .alias(name)
-        )
-    return frame, pl.concat(found) if found else quality.no_flags()
 
 
 def _empty_month_note(

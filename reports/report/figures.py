@@ -1,30 +1,22 @@
-"""The catalogue of the month's headline figures, written once and laid out alike by the
-workbook (a label, a live formula over the detail tables, a number format) and the PDF (a
-label and the value, formatted in its currency).
+"""The catalogue of the month's headline figures, written once and laid out by every
+renderer: the workbook (a label, a live formula over its tables, `render.excel_formulas`),
+the PDF and the web report (a label and the value, formatted in its currency).
 
 Each figure is a `Headline` attribute; `unit` says whether it is a count, money in the
 report currency (converted), or money in the invoices' own currency (invoices are never
-converted). The formula recomputes the figure from the workbook's tables over the rows their
-filters leave visible (`visible_sum`), so that a user's filters and edits follow; the tests check
-that every formula, recalculated, equals the `Headline` value, and follows a filter.
+converted). The report states the figures; how each output shows one is the renderer's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reports.compute.invoicing import ExpenseState
 from reports.report import open_cases
 from reports.report.model import ReportData
 from reports.roles import Role
 from reports.sources.registry import provider
-
-#: `ref(table, field)`: the absolute range of one column of one of the workbook's tables.
-Ref = Callable[[str, str], str]
-#: How the workbook shows a true value (its tables say Yes or No).
-YES = "Yes"
 
 
 class Unit(StrEnum):
@@ -39,11 +31,6 @@ class Unit(StrEnum):
     DAYS = "days"
 
 
-#: The Summary sheet's cell holding the first day of the report's month (a real date): the
-#: VAT figures find their quarter from it, so the workbook's formula follows the month.
-PERIOD_START_CELL = "Summary!$B$2"
-
-
 @dataclass(frozen=True)
 class Figure:
     key: str
@@ -52,8 +39,6 @@ class Figure:
     #: `{closing_sources}` for the configured sources whose cases record their closing.
     label: str
     unit: Unit
-    #: The Excel formula (with its `=`), given `ref` and the report.
-    formula: Callable[[Ref, ReportData], str]
     #: What a figure shown under another ("  of which ...") is called on its own (in an
     #: alert, a commentary, a trend's caption); None where the label says it already.
     name: str | None = None
@@ -133,106 +118,40 @@ def vat_quarter(data: ReportData) -> str:
     return name
 
 
-def visible_sum(values: str, *criteria: tuple[str, str], count: bool = False) -> str:
-    """A sum (or, with `count`, a count) of the `values` range over the rows a user's filters
-    leave visible and that meet every `(range, criterion)`: SUMIFS and COUNTIFS count hidden
-    rows too, SUBTOTAL alone takes no criterion, so each row's SUBTOTAL is taken through
-    OFFSET and weighed by the criteria in a SUMPRODUCT (Excel and LibreOffice alike)."""
-    first = values.split(":")[0]
-    function = 103 if count else 109
-    parts = [f"SUBTOTAL({function},OFFSET({first},ROW({values})-ROW({first}),0))"]
-    parts += [f"--({where}={criterion})" for where, criterion in criteria]
-    return f"SUMPRODUCT({','.join(parts)})"
-
-
-def _quarter_start(data: ReportData) -> str:
-    """The first day of the VAT quarter holding the Summary's month, worked out in the sheet
-    by HMRC's stagger (the same rule as `periods.quarter_bounds`)."""
-    month = f"MONTH({PERIOD_START_CELL})"
-    return f"EDATE({PERIOD_START_CELL},-MOD({month}-{data.vat_stagger}+3,3))"
-
-
-def _vat(field: str) -> Callable[[Ref, ReportData], str]:
-    def formula(ref: Ref, data: ReportData) -> str:
-        return "=" + visible_sum(
-            ref("VatByPeriod", field),
-            (ref("VatByPeriod", "basis"), '"invoice"'),
-            (ref("VatByPeriod", "period_start"), _quarter_start(data)),
-        )
-
-    return formula
-
-
-def _expenses_in(state: str, table: str = "Expenses") -> Callable[[Ref, ReportData], str]:
-    def formula(ref: Ref, data: ReportData) -> str:
-        return "=" + visible_sum(ref(table, "report_amount"), (ref(table, "state"), f'"{state}"'))
-
-    return formula
-
-
-def _cases(field: str) -> Callable[[Ref, ReportData], str]:
-    def formula(ref: Ref, data: ReportData) -> str:
-        return "=" + visible_sum(ref("Cases", field), (ref("Cases", field), f'"{YES}"'), count=True)
-
-    return formula
-
-
-def _debtor_days(ref: Ref) -> str:
-    """The countback over the Debtor days sheet (`compute.receivables.countback`), from the
-    debt the Aged debt sheet adds up: a month's debt left is that debt less what the months
-    after it invoiced; it counts whole while more than its invoicing is left, in proportion
-    (days x debt left / invoicing) in the month the debt runs out in, and not at all after.
-    The divisor of a month with no invoicing (counted whole) is made 1, never 0; with no
-    debt the table is empty and its range would be its heading: 0 days, as the figure."""
-    debt = f"SUBTOTAL(109,{ref('AgedDebt', 'amount')})"
-    days, gross = ref("DebtorDays", "days"), ref("DebtorDays", "gross")
-    left = f"({debt}-{ref('DebtorDays', 'invoiced_after')})"
-    whole = f"SUMPRODUCT({days}*({left}>0)*({left}>{gross}))"
-    divisor = f"({gross}+({gross}<=0)*(1-{gross}))"
-    part = f"SUMPRODUCT({days}*({left}>0)*({left}<={gross})*{left}/{divisor})"
-    return f"=IF({debt}<=0,0,ROUND({whole}+{part},1))"
-
-
 FIGURES: tuple[Figure, ...] = (
     Figure(
         "cases_opened",
         "Cases opened this month",
         Unit.COUNT,
-        _cases("opened_in_period"),
     ),
     Figure(
         "cases_closed",
         "Cases closed this month",
         Unit.COUNT,
-        _cases("closed_in_period"),
         closing=True,
     ),
     Figure(
         "open_cases",
         "Cases open at month end ({closing_sources})",
         Unit.COUNT,
-        _cases("open_at_end"),
         closing=True,
     ),
     Figure(
         "expenses",
         "Expenses this month (invoiced, approved or pending; not rejected)",
         Unit.COUNT,
-        lambda ref, _: f"=SUBTOTAL(103,{ref('Expenses', 'id')})",
         needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_converted",
         "Expenses this month in {currency} (invoiced, approved or pending)",
         Unit.REPORT_MONEY,
-        lambda ref, _: f"=SUBTOTAL(109,{ref('Expenses', 'report_amount')})",
         needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "expenses_invoiced",
         "  of which invoiced",
         Unit.REPORT_MONEY,
-        _expenses_in(ExpenseState.INVOICED.value),
         "Expenses invoiced this month in {currency}",
         needs=frozenset({Role.EXPENSES}),
     ),
@@ -240,7 +159,6 @@ FIGURES: tuple[Figure, ...] = (
         "expenses_to_be_invoiced",
         "  of which approved, to be invoiced (billable work in progress)",
         Unit.REPORT_MONEY,
-        _expenses_in(ExpenseState.TO_BE_INVOICED.value),
         "Approved expenses to be invoiced this month in {currency}",
         needs=frozenset({Role.EXPENSES}),
     ),
@@ -248,7 +166,6 @@ FIGURES: tuple[Figure, ...] = (
         "expenses_awaiting_approval",
         "  of which pending, awaiting approval",
         Unit.REPORT_MONEY,
-        _expenses_in(ExpenseState.AWAITING_APPROVAL.value),
         "Pending expenses awaiting approval this month in {currency}",
         needs=frozenset({Role.EXPENSES}),
     ),
@@ -256,31 +173,24 @@ FIGURES: tuple[Figure, ...] = (
         "expenses_rejected",
         "Rejected expenses this month in {currency} (in no total)",
         Unit.REPORT_MONEY,
-        _expenses_in(ExpenseState.REJECTED.value, "ExpensesLeftOut"),
         needs=frozenset({Role.EXPENSES}),
     ),
     Figure(
         "invoices",
         "Invoices issued this month",
         Unit.COUNT,
-        lambda ref, _: f"=SUBTOTAL(103,{ref('Invoices', 'id')})",
         needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "invoiced_net",
         "Fees invoiced this month, net of VAT",
         Unit.INVOICE_MONEY,
-        lambda ref, _: (
-            f"=SUBTOTAL(109,{ref('Invoices', 'total')})"
-            f"-SUBTOTAL(109,{ref('Invoices', 'vat_amount')})"
-        ),
         needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "invoiced_total",
         "  gross, VAT included",
         Unit.INVOICE_MONEY,
-        lambda ref, _: f"=SUBTOTAL(109,{ref('Invoices', 'total')})",
         "Invoiced this month, gross (VAT included)",
         needs=frozenset({Role.INVOICES}),
     ),
@@ -288,30 +198,24 @@ FIGURES: tuple[Figure, ...] = (
         "vat_box1",
         "VAT box 1, VAT due on sales: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
-        _vat("vat"),
         needs=frozenset({Role.INVOICE_ITEMS}),
     ),
     Figure(
         "vat_box6",
         "VAT box 6, sales excluding VAT: {vat_quarter}, invoice basis",
         Unit.INVOICE_MONEY,
-        _vat("net_sales"),
         needs=frozenset({Role.INVOICE_ITEMS}),
     ),
     Figure(
         "outstanding",
         "Outstanding at month end (every unpaid invoice)",
         Unit.INVOICE_MONEY,
-        lambda ref, _: f"=SUBTOTAL(109,{ref('AgedDebt', 'amount')})",
         needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "overdue_90_plus",
         "  of which over 90 days past due",
         Unit.INVOICE_MONEY,
-        lambda ref, _: (
-            "=" + visible_sum(ref("AgedDebt", "amount"), (ref("AgedDebt", "age_bucket"), '"90+"'))
-        ),
         "Debt over 90 days past due at month end",
         needs=frozenset({Role.INVOICES}),
     ),
@@ -319,21 +223,18 @@ FIGURES: tuple[Figure, ...] = (
         "cash_collected",
         "Cash collected this month (payments by the day received, less refunds)",
         Unit.INVOICE_MONEY,
-        lambda ref, _: f"=SUBTOTAL(109,{ref('PaymentsReceived', 'paid')})",
         needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "debtor_days",
         "Debtor days at month end (countback on gross invoicing)",
         Unit.DAYS,
-        lambda ref, _: _debtor_days(ref),
         needs=frozenset({Role.INVOICES}),
     ),
     Figure(
         "quality_flags",
         "Data-quality flags",
         Unit.COUNT,
-        lambda ref, _: f"=SUBTOTAL(103,{ref('DataQuality', 'check')})",
     ),
 )
 

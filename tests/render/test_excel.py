@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -280,6 +281,30 @@ def test_an_empty_month_still_makes_a_valid_workbook(
         "",
         "",
     ]
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_text_longer_than_a_cell_is_cut_visibly_and_the_summary_says_where(
+    data: ReportData, tmp_path: Path, writer: Writer
+) -> None:
+    """Excel's cell limit is the workbook's alone: the report holds the whole text."""
+    long = "Notes " + "y" * 40_000
+    first = data.expenses["id"][0]
+    expenses = data.expenses.with_columns(
+        title=pl.when(pl.col("id") == first).then(pl.lit(long)).otherwise(pl.col("title"))
+    )
+    path = write_workbook(
+        dataclasses.replace(data, expenses=expenses), tmp_path / "long.xlsx", writer=writer
+    )
+    book = openpyxl.load_workbook(path, read_only=True)
+    (cut,) = [
+        r[3] for r in book["Expenses"].iter_rows(min_row=2, values_only=True) if r[0] == first
+    ]
+    assert len(cut) == 32_767 and cut == long[:32_766] + "\u2026"
+    assert [row[0] for row in book["Summary"].iter_rows(values_only=True) if row][-1] == (
+        "Cut to fit a cell of 32,767 characters, ending in \u2026: Expenses, Title of Expense "
+        f"{first} (40,006 characters); the PDF and the web report show the whole text"
+    )
 
 
 def test_no_half_written_file_on_failure(data: ReportData, tmp_path: Path) -> None:

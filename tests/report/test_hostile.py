@@ -711,11 +711,25 @@ def test_text_longer_than_a_cell_is_cut_visibly_and_flagged(report: Path, data: 
     long = [title for title in titles if len(title) > 1000]
     assert len(long) == 1 and len(long[0]) == 32_767 and long[0].endswith("\u2026")
     assert scenarios.LONG_TITLE.startswith(long[0][:-1])
-    (flag,) = flags(data, "text longer than a spreadsheet cell")
-    assert (flag["detail"], flag["action"]) == (
-        f"title has {len(scenarios.LONG_TITLE)} characters",
-        "cut to 32,767 characters, ending in \u2026",
-    )
+    (expense_id,) = data.expenses.filter(pl.col("title") == scenarios.LONG_TITLE)["id"]
+    notes = [
+        row[0]
+        for row in book["Summary"].iter_rows(values_only=True)
+        if row and isinstance(row[0], str) and row[0].startswith("Cut to fit")
+    ]
+    assert notes == [
+        "Cut to fit a cell of 32,767 characters, ending in \u2026: Expenses, Title of Expense "
+        f"{expense_id} ({len(scenarios.LONG_TITLE):,} characters); the PDF and the web report "
+        "show the whole text"
+    ]
+    assert not flags(data, "text longer than a spreadsheet cell")
+    (key,) = [
+        s.key
+        for s in data.statements
+        if scenarios.LONG_TITLE in s.expenses.get_column("title", default=pl.Series()).to_list()
+    ]
+    words = "".join(pdf_text(report / "statements" / statement_files(report)[key]["path"]).split())
+    assert scenarios.LONG_TITLE.replace(" ", "") in words
 
 
 # --------------------------------------------------------------------------- delivery
