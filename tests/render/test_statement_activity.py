@@ -15,21 +15,19 @@ from typing import Any
 
 import polars as pl
 import pytest
+from factories import sandbox_month
 from helpers import pdf_pages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from reports import rates
 from reports.compute import activity, invoicing, vat
-from reports.fetch import fetch_frames
 from reports.periods import Month
 from reports.render.pdf import write_statements
 from reports.render.templates import day, money
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.report.context import ReportContext
 from reports.report.model import Standing, Statement, StatementKind
-from reports.sandbox import Sandbox
 from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.sources.willsuite.report import contribution
 
@@ -43,9 +41,9 @@ def gbp(value: Decimal) -> str:
 
 
 @pytest.fixture(scope="module")
-def data(sandbox: Sandbox) -> ReportData:
-    frames = fetch_frames(sandbox.config())
-    return build_report_data(frames, MONTH, rates=rates.embedded(), firm=sandbox.firm_settings())
+def data() -> ReportData:
+    """October over the default sandbox's records, for the demo's firm."""
+    return sandbox_month().report(MONTH)
 
 
 def willsuite(data: ReportData) -> list[Statement]:

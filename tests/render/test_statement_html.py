@@ -5,12 +5,11 @@ computes no style for a note of any of its elements."""
 from __future__ import annotations
 
 import pytest
+from factories import sandbox_month
 from weasyprint import HTML
 from weasyprint.css import StyleFor
 from weasyprint.html import UA
 
-from reports import rates
-from reports.fetch import fetch_frames
 from reports.render.fetcher import LocalFetcher
 from reports.render.pdf import (
     ARCHIVAL,
@@ -23,16 +22,13 @@ from reports.render.pdf import (
 from reports.render.statement_html import NOTE_RULES
 from reports.render.templates import Templates
 from reports.render.views import statement_context
-from reports.report import ReportData, build_report_data
-from reports.sandbox import Sandbox
+from reports.report import ReportData
 
 
 @pytest.fixture(scope="module")
-def data(sandbox: Sandbox) -> ReportData:
-    frames = fetch_frames(sandbox.config())
-    return build_report_data(
-        frames, "2026-10", rates=rates.embedded(), firm=sandbox.firm_settings()
-    )
+def data() -> ReportData:
+    """October over the default sandbox's records, for the demo's firm."""
+    return sandbox_month().report("2026-10")
 
 
 def test_the_default_style_sheet_has_the_note_rules_left_out() -> None:

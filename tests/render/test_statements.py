@@ -12,25 +12,21 @@ from typing import Any
 
 import polars as pl
 import pytest
+from factories import sandbox_month
 from helpers import pdf_pages
 
-from reports import rates
 from reports.config import FirmSettings
-from reports.fetch import fetch_frames
 from reports.render.file_names import attachment_names
 from reports.render.pdf import RenderedStatement, write_statements
 from reports.render.templates import DEFAULT_TEMPLATES, Templates, money
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.report.model import Stamp, Standing, Statement
-from reports.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")
-def data(sandbox: Sandbox) -> ReportData:
-    frames = fetch_frames(sandbox.config())
-    return build_report_data(
-        frames, "2026-10", rates=rates.embedded(), firm=sandbox.firm_settings()
-    )
+def data() -> ReportData:
+    """October over the default sandbox's records, for the demo's firm."""
+    return sandbox_month().report("2026-10")
 
 
 def chosen(data: ReportData) -> list[Statement]:
