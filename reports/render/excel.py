@@ -786,7 +786,8 @@ def summary_rows(data: ReportData, sheets: Sequence[Sheet]) -> list[tuple[Cell, 
             (),
             (Cell(f"INCOMPLETE: no data from {', '.join(data.missing_sources)}", bold=True),),
         ]
-    cut = [each for sheet in sheets for each in cut_texts(sheet)]
-    if cut:
-        rows += [(), *((Cell(each.sentence(), bold=True),) for each in cut)]
+    # Lines of the commentary's width, so the Summary still prints one page wide at its size.
+    for each in (each for sheet in sheets for each in cut_texts(sheet)):
+        lines = textwrap.wrap(each.sentence(), COMMENTARY_WIDTH)
+        rows += [(), *((Cell(line, bold=True),) for line in lines)]
     return rows
