@@ -10,11 +10,11 @@ statement), then `reports approve` approves it. Each runs in a fresh process of 
 its clock started once the sandbox is serving and the libraries that render are loaded;
 the first document each renders pays for setting up fonts, as a command run does. It
 prints both times, the ratio (target: at most 0.1x) and approve's time stage by stage.
-Approving computes nothing and renders no statement, workbook or chart of the month: it
-swaps its stamp into the two documents the draft kept (`approval/`). What remains is the
-monthly PDF, which carries the approval's stamp on every page, rendered from its kept HTML
-in a process of its own while the web page and `OUT/index.html` are written (its time is
-in the `html` stage). Linux only.
+Approving computes nothing and renders no statement, workbook or chart of the month, and
+lays out no PDF: it swaps its stamp into the web page the draft kept (`approval/`) and
+draws it over the monthly PDF the draft laid out there (`reports.render.pdf_overlay`),
+rendering only the stamp's words, in a process of its own while the web page and
+`OUT/index.html` are written (its time is in the `html` stage). Linux only.
 
 It prints the processor time of each too (user and system, of the process and the ones it
 started): on a machine that others' work shares, the wall clock of both stretches with the

@@ -323,12 +323,18 @@ def run_monthly(
         with chart_cache.using(ChartCache()) as drawn:
             shown = monthly_context(data)  # drawn once, for the PDF and the web page
         chart_cache.save(drawn, staging)  # for the approval, which draws none again
-        report = write_monthly_pdf(data, staging / f"report-{month}.pdf", templates, shown)
+        report = write_monthly_pdf(
+            data,
+            staging / f"report-{month}.pdf",
+            templates,
+            shown,
+            unstamped=staging / unstamped.LAID_OUT_PDF,  # for the approval, which lays out none
+        )
         stage("html")
         page = write_monthly_html(
             data, staging / f"report-{month}.html", templates, config.record_urls, shown
         )
-        # For the approval, which then only swaps its stamp in and renders the PDF.
+        # For the approval, which then only swaps its stamp in.
         unstamped.keep(data, staging, templates, config.record_urls, shown)
         stage("statements")
         with statement_executor(dask or config.dask_scheduler, workers) as (pool, remote):
@@ -491,7 +497,7 @@ def approve_month(
     kept = unstamped.load(folder)
     if kept is not None:
         stage("read")
-        documents = _kept_documents(kept.stamped(stamp), templates, config)
+        documents = _kept_documents(kept, stamp, templates)
         statements = _statements_of(folder)
     else:  # drafted before its documents were kept: rebuilt from the snapshot
         stage("compute")
@@ -570,12 +576,12 @@ class _Documents:
     page: Callable[[Path], object]
 
 
-def _kept_documents(kept: unstamped.Kept, templates: Templates, config: Config) -> _Documents:
-    """The draft's documents as it kept them, stamped (`kept`): the page is written as it
-    is, the PDF rendered from its HTML."""
+def _kept_documents(kept: unstamped.Kept, stamp: Stamp, templates: Templates) -> _Documents:
+    """The draft's documents as it kept them, with `stamp`: its words swapped into the
+    page, and drawn over the PDF's pages as they were laid out."""
     return _Documents(
-        pdf=lambda path: unstamped.write_pdf(kept.pdf_html, path, templates, config.firm.logo),
-        page=lambda path: unstamped.write_page(kept.web_html, path),
+        pdf=lambda path: unstamped.write_pdf(kept, stamp, path, templates),
+        page=lambda path: unstamped.write_page(kept, stamp, path),
     )
 
 

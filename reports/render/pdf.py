@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from reports.errors import OutputError
 from reports.output import atomic_write
 from reports.render.file_names import attachment_names, statement_file_names
+from reports.render.pdf_overlay import Stampable, prepare
 from reports.render.templates import Templates, money
 from reports.render.views import data_uri, monthly_context, statement_context
-from reports.report.model import ReportData, Statement
+from reports.report.model import ReportData, Stamp, Statement
 
 if TYPE_CHECKING:
     from reports.render.fetcher import LocalFetcher
@@ -158,28 +159,6 @@ def _render(
     return None if pdf is None else bytes(pdf)
 
 
-def html_to_pdf(
-    html: str,
-    base_url: str,
-    path: str | Path,
-    readable: Iterable[Path] = (),
-    what: str = "the document",
-    profile: PdfProfile = ARCHIVAL,
-) -> str:
-    """Render one HTML document to `path` (atomically, as `profile`), reading only the files
-    in or under `readable` (`readable_files`) and `data:` addresses. A top-level function:
-    executors pickle it."""
-    from reports.render.fetcher import LocalFetcher
-
-    target = Path(path)
-    allowed = tuple(readable)
-    atomic_write(
-        target,
-        lambda temporary: _render(html, base_url, LocalFetcher(allowed), what, temporary, profile),
-    )
-    return str(target)
-
-
 #: The base every shipped statement's relative links resolve against: `render_pdf` serves
 #: them from the files it is given, and this host never answers (`.invalid`).
 SHIPPED_BASE = "https://templates.invalid/"
@@ -221,16 +200,57 @@ def write_monthly_pdf(
     path: str | Path,
     templates: Templates | None = None,
     context: dict[str, object] | None = None,
+    unstamped: Path | None = None,
 ) -> Path:
-    """The monthly report's PDF; `context` is `monthly_context(data)` where the caller has
-    it already (its charts take most of the time: the web page shares them)."""
+    """The monthly report's PDF, with `data`'s stamp drawn over every page
+    (`stamp_monthly_pdf`); `context` is `monthly_context(data)` where the caller has it
+    already (its charts take most of the time: the web page shares them). With
+    `unstamped`, the report as laid out, ready for a stamp, is written there too: an
+    approval stamps that, and lays nothing out again."""
     templates = templates or Templates()
-    html = templates.render("monthly.html", **(context or monthly_context(data)))
+    shown = {key: value for key, value in (context or monthly_context(data)).items()}
+    shown.pop("stamp", None)  # drawn over the pages, never laid out with them
+    html = templates.render("monthly.html", **shown)
     readable = readable_files(templates, data.firm.logo)
     base_url = templates.base_url("monthly.html")
-    return Path(
-        html_to_pdf(html, base_url, path, readable, "the monthly report (its templates or logo)")
+    laid_out = prepare(
+        render_pdf(
+            html, base_url, readable=readable, what="the monthly report (its templates or logo)"
+        )
     )
+    if unstamped is not None:
+        atomic_write(unstamped, lambda target: target.write_bytes(laid_out))
+    return write_stamped_pdf(laid_out, data.stamp, path, templates)
+
+
+#: The stamp's own few words: archival, as the report they are drawn on, and outside its
+#: tags (a pagination artifact, as a running header is: `render.pdf_overlay`).
+_STAMP_PROFILE = PdfProfile(ARCHIVAL.variant, tagged=False)
+
+
+def stamp_monthly_pdf(laid_out: bytes, stamp: Stamp, templates: Templates) -> bytes:
+    """The monthly report `laid_out` (as `write_monthly_pdf` keeps it: `prepare`d) with
+    `stamp` drawn over every page: the template `stamp_pdf.html` rendered at each size of
+    page the report has, added as an incremental update (`render.pdf_overlay`). The
+    report's own bytes stay as they are, its layout untouched."""
+    stampable = Stampable.read(laid_out)
+    html = templates.render("stamp_pdf.html", stamp=stamp, sizes=stampable.sizes)
+    overlay = render_pdf(
+        html,
+        templates.base_url("stamp_pdf.html"),
+        readable=templates.folders,
+        what="the monthly report's stamp (its template)",
+        profile=_STAMP_PROFILE,
+    )
+    return stampable.stamped(overlay)
+
+
+def write_stamped_pdf(
+    laid_out: bytes, stamp: Stamp, path: str | Path, templates: Templates
+) -> Path:
+    """`stamp_monthly_pdf`, written to `path` atomically."""
+    pdf = stamp_monthly_pdf(laid_out, stamp, templates)
+    return atomic_write(Path(path), lambda target: target.write_bytes(pdf))
 
 
 def file_digest(path: str | Path) -> str:

@@ -1,6 +1,6 @@
 """An approval from the documents its draft kept (`OUT/YYYY-MM/approval/`): the stamp is
-swapped in where the draft left a placeholder, the PDF rendered from that, nothing computed
-again; a draft that kept none is rebuilt from its snapshot; a kept document changed or gone
+swapped into the page where the draft left a placeholder and drawn over the PDF as the
+draft laid it out, nothing computed or laid out again; a draft that kept none is rebuilt from its snapshot; a kept document changed or gone
 since the draft is refused, in one line, before anything is written."""
 
 from __future__ import annotations
@@ -63,20 +63,25 @@ def out(draft: Path, tmp_path: Path) -> Path:
     return tmp_path / "output"
 
 
-def test_the_draft_keeps_both_documents_with_a_placeholder_for_the_stamp(draft: Path) -> None:
+def test_the_draft_keeps_both_documents_without_their_stamp(draft: Path) -> None:
     month = draft / str(MONTH)
     kept = unstamped.load(month)
     assert kept is not None
     # Laid out as approved: no watermark, the stamp's words to come.
-    for html in (kept.pdf_html, kept.web_html):
-        assert 'class="watermark"' not in html and Stamp.draft().label not in html
+    assert 'class="watermark"' not in kept.web_html
+    assert Stamp.draft().label not in kept.web_html
     assert kept.web_html.count(unstamped.PLACEHOLDER) == 1
+    for text in pdf_pages(month / unstamped.LAID_OUT_PDF):
+        assert "DRAFT" not in text and "Draft" not in text and "Approved by" not in text
     manifest = read_manifest(month)
     assert manifest is not None and manifest.stamp.is_draft
-    assert {unstamped.PDF_HTML, unstamped.WEB_HTML} <= set(manifest.files)
-    # The draft's own documents say Draft, on every page of the PDF.
+    assert {unstamped.LAID_OUT_PDF, unstamped.WEB_HTML} <= set(manifest.files)
+    # The draft's own PDF is that one, byte for byte, with its stamp drawn over every page
+    # (one layout, not two), saying Draft on each.
+    report = (month / f"report-{MONTH}.pdf").read_bytes()
+    assert report.startswith(kept.laid_out_pdf) and len(report) > len(kept.laid_out_pdf)
     pages = pdf_pages(month / f"report-{MONTH}.pdf")
-    assert all("DRAFT" in page for page in pages)
+    assert all("DRAFT" in page and Stamp.draft().label in page for page in pages)
 
 
 def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothing(
@@ -92,13 +97,14 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
     kept = unstamped.load(month)
     assert kept is not None
     page = after[f"report-{MONTH}.html"].decode()
-    assert page == kept.stamped(stamp).web_html
+    assert page == kept.page(stamp)
     assert unstamped.PLACEHOLDER not in page and 'class="watermark"' not in page
     assert "\u2068Approved by Jo &lt;b&gt;Bloggs&lt;/b&gt; &amp; \u202eCo on " in page
-    # The PDF: approved on every page, the cover's included, and no Draft anywhere.
+    # The PDF: the draft's layout, as kept, not laid out again: the approval's stamp is
+    # added after its bytes. Approved on every page, the cover's included; no Draft.
+    assert after[f"report-{MONTH}.pdf"].startswith(kept.laid_out_pdf)
     pages = pdf_pages(month / f"report-{MONTH}.pdf")
     assert len(pages) > 2
-    assert pages[0].count("Approved by Jo <b>Bloggs</b> &") == 2  # the cover's header too
     for number, text in enumerate(pages, 1):
         assert "Approved by Jo <b>Bloggs</b> &" in text, number
         assert "DRAFT" not in text and "Draft" not in text and unstamped.PLACEHOLDER not in text
@@ -108,7 +114,7 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
     assert {n: d for n, d in after.items() if n not in rendered} == {
         n: d for n, d in before.items() if n not in rendered
     }
-    assert approved.statements == len([n for n in after if n.endswith(".pdf")]) - 1
+    assert approved.statements == len([n for n in after if n.startswith("statements/")]) - 1
     manifest = read_manifest(month)
     assert manifest is not None and manifest.sendable
     # OUT/index.html's charts that the month's documents show are the draft's, not drawn
@@ -135,14 +141,14 @@ def test_a_draft_that_kept_no_documents_is_rebuilt_from_its_snapshot(out: Path) 
     assert "Approved by Jo Partner on " in (month / f"report-{MONTH}.html").read_text()
 
 
-@pytest.mark.parametrize("name", [unstamped.PDF_HTML, unstamped.WEB_HTML])
+@pytest.mark.parametrize("name", [unstamped.LAID_OUT_PDF, unstamped.WEB_HTML])
 @pytest.mark.parametrize("spoil", ["changed", "is gone"])
 def test_a_kept_document_changed_or_gone_since_the_draft_is_refused(
     out: Path, name: str, spoil: str
 ) -> None:
     path = out / str(MONTH) / name
     if spoil == "changed":  # the placeholder still there: only the digest tells
-        path.write_text(path.read_text() + "<p>added after review</p>\n")
+        path.write_bytes(path.read_bytes() + b"\n<!-- added after review -->\n")
     else:
         path.unlink()
     before = contents(out)
@@ -155,16 +161,13 @@ def test_a_kept_document_changed_or_gone_since_the_draft_is_refused(
     assert contents(out) == before
 
 
-@pytest.mark.parametrize("web", [False, True])
-def test_the_stamp_swapped_in_reads_as_the_templates_print_it(web: bool) -> None:
+def test_the_stamp_swapped_in_reads_as_the_templates_print_it() -> None:
     templates = Templates()
     stamp = Stamp.approved(BY, dt.datetime(2026, 11, 3, 12, 0, tzinfo=dt.UTC))
     kept = unstamped.Kept(
-        templates.render("stamp.html", stamp=unstamped.PLACEHOLDER_STAMP, web=web),
-        templates.render("stamp.html", stamp=unstamped.PLACEHOLDER_STAMP, web=web),
+        b"", templates.render("stamp.html", stamp=unstamped.PLACEHOLDER_STAMP, web=True)
     )
-    direct = templates.render("stamp.html", stamp=stamp, web=web)
-    assert kept.stamped(stamp) == unstamped.Kept(direct, direct)
+    assert kept.page(stamp) == templates.render("stamp.html", stamp=stamp, web=True)
 
 
 def test_templates_printing_more_of_the_stamp_than_its_words_keep_nothing(
@@ -188,4 +191,4 @@ def test_templates_printing_more_of_the_stamp_than_its_words_keep_nothing(
     assert not (month / unstamped.KEPT_FOLDER).exists()
     approved = approve_month(MONTH, settings(), out, "Jo Partner", workers=1, templates_dir=firm)
     assert "compute" in approved.timings
-    assert "Signed off: Jo Partner" in pdf_pages(month / f"report-{MONTH}.pdf")[0]
+    assert "Signed off: Jo Partner" in (month / f"report-{MONTH}.html").read_text()
