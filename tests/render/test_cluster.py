@@ -13,16 +13,15 @@ from typing import Any
 
 import pytest
 from conftest import MakeSandbox
+from factories import sandbox_month
 from helpers import invoke, pdf_pages
 
-from reports import rates
 from reports.errors import ConfigError
-from reports.fetch import fetch_frames
 from reports.monthly import statement_executor
 from reports.render.pdf import write_statements
 from reports.render.templates import DEFAULT_TEMPLATES, Templates
-from reports.report import ReportData, build_report_data
-from reports.sandbox import Sandbox, Sizes
+from reports.report import ReportData
+from reports.sandbox import Sizes
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +35,8 @@ def cluster() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def data(sandbox: Sandbox) -> ReportData:
-    frames = fetch_frames(sandbox.config())
-    return build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Cluster & Co")
+def data() -> ReportData:
+    return sandbox_month().report("2026-10", firm="Cluster & Co")
 
 
 def test_the_templates_travel_with_each_task(

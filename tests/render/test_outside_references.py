@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MakeSandbox
+from factories import read_sandbox, sandbox_data
 from helpers import pdf_pages
 
-from reports import rates
 from reports.errors import TemplateError
-from reports.fetch import fetch_frames
 from reports.render.commentary import firm_commentary
 from reports.render.fetcher import LocalFetcher, OutsideReference
 from reports.render.pdf import SHIPPED_BASE, write_monthly_pdf, write_statements
@@ -28,7 +26,7 @@ from reports.render.references import outside_references
 from reports.render.templates import DEFAULT_TEMPLATES, Templates
 from reports.render.views import monthly_context
 from reports.render.web import write_monthly_html
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.sandbox import Sizes
 
 SMALL = Sizes(mobility_cases=8, plannr_cases=4, plannr_clients=4, willsuite_cases=12)
@@ -86,20 +84,15 @@ def listener(server: Listener) -> Listener:
 
 
 @pytest.fixture(scope="module")
-def data(make_sandbox: MakeSandbox, server: Listener) -> ReportData:
+def data(server: Listener) -> ReportData:
     """A small month whose clients are named with markup that would fetch, and whose
     commentary names outside pictures and links in every way Markdown allows."""
-    sandbox = make_sandbox(seed=1, sizes=SMALL)
-    for case in sandbox.data.mobility_cases:
+    records = sandbox_data(seed=1, sizes=SMALL)
+    for case in records.mobility_cases:
         case["client_name"] = f'<img src="http://{server.address("client.png")}"> Acme'
-    for case in sandbox.data.willsuite_cases:
+    for case in records.willsuite_cases:
         case["full_names"] = f'<img src="//{server.address("person.png")}"> Smith'
-    built = build_report_data(
-        fetch_frames(sandbox.config()),
-        "2026-10",
-        rates=rates.embedded(),
-        firm=sandbox.firm_settings(),
-    )
+    built = read_sandbox(records).report("2026-10")
     source = (
         f"Markdown: ![pic](http://{server.address('md.png')}).\n\n"
         f'Raw: <img src="http://{server.address("raw.png")}"> and '

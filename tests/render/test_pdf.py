@@ -6,15 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import MakeSandbox
+from factories import read_sandbox, sandbox_data
 from pypdf import PdfReader
 
-from reports import fetch_frames, rates
 from reports.errors import ReportsError
 from reports.render.file_names import safe_file_name
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates, money
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.sandbox import Sizes
 
 EVIL_COMPANY = "<b>Evil</b> & Co"
@@ -26,27 +25,26 @@ def text_of(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def data(make_sandbox: MakeSandbox) -> ReportData:
+def data() -> ReportData:
     sizes = Sizes(mobility_cases=40, plannr_cases=20, plannr_clients=20, willsuite_cases=40)
-    server = make_sandbox(seed=5, sizes=sizes)
+    records = sandbox_data(seed=5, sizes=sizes)
     # A client with an expense in October 2026, so that it has a statement that month.
     busy = next(
         case_id
-        for case_id, rows in server.data.mobility_expenses.items()
+        for case_id, rows in records.mobility_expenses.items()
         if any(str(row["incurred_at"]).startswith("2026-10") for row in rows)
     )
-    client = next(c["client_id"] for c in server.data.mobility_cases if c["id"] == busy)
-    for case in server.data.mobility_cases:
+    client = next(c["client_id"] for c in records.mobility_cases if c["id"] == busy)
+    for case in records.mobility_cases:
         if case["client_id"] == client:
             case["client_name"] = EVIL_COMPANY
     owing = next(
         cid
-        for cid, rows in server.data.willsuite_invoices.items()
+        for cid, rows in records.willsuite_invoices.items()
         if any(i["status"] == "Not Paid" for i in rows)
     )
-    next(c for c in server.data.willsuite_cases if c["id"] == owing)["full_names"] = EVIL_PERSON
-    frames = fetch_frames(server.config())
-    return build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
+    next(c for c in records.willsuite_cases if c["id"] == owing)["full_names"] = EVIL_PERSON
+    return read_sandbox(records).report("2026-10", firm="Demo & Co")
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MakeSandbox
+from factories import sandbox_month
 from pypdf import PdfReader
 from pypdf.generic import BooleanObject
 
-from reports import fetch_frames, rates
 from reports.config import FirmSettings
 from reports.render.pdf import (
     PLAIN,
@@ -29,7 +28,7 @@ from reports.render.pdf import (
 )
 from reports.render.templates import Templates
 from reports.render.views import statement_context
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.report.model import Statement
 from reports.sandbox import Sizes
 
@@ -48,10 +47,9 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def data(make_sandbox: MakeSandbox) -> ReportData:
+def data() -> ReportData:
     sizes = Sizes(mobility_cases=40, plannr_cases=20, plannr_clients=20, willsuite_cases=40)
-    frames = fetch_frames(make_sandbox(seed=5, sizes=sizes).config())
-    return build_report_data(frames, "2026-10", rates=rates.embedded(), firm=FIRM)
+    return sandbox_month(seed=5, sizes=sizes).report("2026-10", firm=FIRM)
 
 
 def one_statement(data: ReportData) -> Statement:

@@ -18,20 +18,17 @@ from typing import Any
 
 import polars as pl
 import pytest
+from factories import sandbox_month
 from markupsafe import escape
 
-from reports import rates
-from reports.fetch import fetch_frames
 from reports.monthly import MonthlyResult, run_monthly
 from reports.periods import Month
 from reports.render.templates import money
 from reports.render.web import write_monthly_html
-from reports.report import build_report_data
 from reports.report.figures import FIGURES, Unit
 from reports.report.model import ReportData
 from reports.sandbox import Sandbox
 from reports.sandbox.hostile import MARKUP_LINE, MARKUP_NAME
-from tests.conftest import MakeSandbox
 
 MONTH = Month.parse("2026-10")
 URLS = {
@@ -215,9 +212,8 @@ def test_records_link_to_their_pages_in_the_vendors_app(web: Opened, month: Mont
 
 
 @pytest.fixture(scope="module")
-def hostile(make_sandbox: MakeSandbox) -> ReportData:
-    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=("markup-names",))
-    return build_report_data(fetch_frames(server.config()), MONTH, rates=rates.embedded())
+def hostile() -> ReportData:
+    return sandbox_month(hostile=("markup-names",)).report(MONTH, firm="")
 
 
 def test_a_vendors_markup_shows_as_text_and_runs_nothing(
