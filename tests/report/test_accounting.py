@@ -13,12 +13,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from conftest import MakeSandbox
+from factories import read_sandbox, sandbox_data, sandbox_month
 from helpers import invoke, pdf_pages, recalculated_sheets
 
 from reports import rates
 from reports.errors import PeriodError
-from reports.fetch import fetch_frames
 from reports.periods import Month, today
 from reports.render.excel import write_workbook
 from reports.render.pdf import write_monthly_pdf
@@ -26,13 +25,13 @@ from reports.render.templates import money
 from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
 from reports.report.model import Frames
-from reports.sandbox import Sandbox, generate
+from reports.sandbox import generate
 from reports.sandbox.data import ANCHOR
 
 
 @pytest.fixture(scope="module")
-def frames(sandbox: Sandbox) -> Frames:
-    return fetch_frames(sandbox.config())
+def frames() -> Frames:
+    return sandbox_month().fetched()
 
 
 def report(frames: Frames, month: str) -> ReportData:
@@ -135,13 +134,11 @@ def test_the_workbooks_vat_formula_takes_the_months_quarter(frames: Frames, tmp_
 # --------------------------------------------------------------------------- past and empty
 
 
-def test_a_past_month_compares_the_platforms_figure_like_with_like(
-    make_sandbox: MakeSandbox,
-) -> None:
-    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000)
-    wrong = server.data.mobility_cases[5]
+def test_a_past_month_compares_the_platforms_figure_like_with_like() -> None:
+    records = sandbox_data(seed=1)
+    wrong = records.mobility_cases[5]
     wrong["percent_invoiced"] = "3.00"  # the platform's figure, off from its own expenses
-    fetched = fetch_frames(server.config())
+    fetched = read_sandbox(records).fetched()
     flagged = {
         month: [
             f["record"]

@@ -11,13 +11,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from factories import sandbox_month
 from helpers import pdf_pages
 
 from reports import rates
 from reports.app import load_config
 from reports.compute.client_book import Band
 from reports.errors import ConfigError
-from reports.fetch import fetch_frames
 from reports.render.excel import sheets_for, write_workbook
 from reports.render.pdf import write_monthly_pdf
 from reports.render.templates import money
@@ -26,14 +26,13 @@ from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
 from reports.report.history import BEHAVIOUR
 from reports.report.model import Frames, Headline
-from reports.sandbox import Sandbox
 
 MONTH = "2026-10"
 
 
 @pytest.fixture(scope="module")
-def frames(sandbox: Sandbox) -> Frames:
-    return fetch_frames(sandbox.config())
+def frames() -> Frames:
+    return sandbox_month().fetched()
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from typing import Any
 
 import polars as pl
 import pytest
+from factories import sandbox_month
 from helpers import recalculated_sheets
 
 from reports import rates
 from reports.compute.activity import ActivityKind
-from reports.fetch import fetch_frames
 from reports.periods import Month
 from reports.render.commentary import alert_sentence, amount
 from reports.render.excel import write_workbook
@@ -24,7 +24,6 @@ from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES, Unit
 from reports.report.history import Behaviour
 from reports.report.model import Frames
-from reports.sandbox import Sandbox
 from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.targets import (
     AlertKind,
@@ -240,8 +239,8 @@ def test_no_debt_is_no_debtor_days_in_the_workbook_too(ledger: Frames, tmp_path:
 
 
 @pytest.fixture(scope="module")
-def frames(sandbox: Sandbox) -> Frames:
-    return fetch_frames(sandbox.config())
+def frames() -> Frames:
+    return sandbox_month().fetched()
 
 
 def test_the_sandbox_months_figures_against_its_records(frames: Frames) -> None:

@@ -11,19 +11,18 @@ from typing import Any
 
 import polars as pl
 import pytest
+from factories import sandbox_month
 
 from reports import archive, rates, snapshot
 from reports.app import load_config
 from reports.compute import invoicing, vat
 from reports.errors import ConfigError, TemplateError
-from reports.fetch import fetch_frames
 from reports.periods import Month
 from reports.render.commentary import alert_sentence, briefing, firm_commentary, observations
 from reports.report import build_history, build_report_data
 from reports.report.figures import FIGURES
 from reports.report.history import BEHAVIOUR
 from reports.report.model import Frames
-from reports.sandbox import Sandbox
 from reports.schema import FrameSchema
 from reports.sources.mobility import MOBILITY_CASES, MOBILITY_EXPENSES
 from reports.sources.willsuite import WILLSUITE_CASES, WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
@@ -264,8 +263,8 @@ def test_a_financial_year_from_january_adds_the_calendar_year(fixed: Frames) -> 
 
 
 @pytest.fixture(scope="module")
-def frames(sandbox: Sandbox) -> Frames:
-    return fetch_frames(sandbox.config())
+def frames() -> Frames:
+    return sandbox_month().fetched()
 
 
 @pytest.mark.parametrize("month", ["2026-10", "2026-06", "2025-12"])

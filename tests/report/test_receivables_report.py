@@ -13,10 +13,10 @@ from urllib.parse import quote
 import openpyxl
 import polars as pl
 import pytest
+from factories import sandbox_month
 from helpers import pdf_pages
 
 from reports import rates
-from reports.fetch import fetch_frames
 from reports.render.excel import write_workbook
 from reports.render.file_names import statement_file_names
 from reports.render.pdf import write_monthly_pdf
@@ -30,14 +30,13 @@ from reports.report.model import (
     Frames,
     Receivables,
 )
-from reports.sandbox import Sandbox
 
 MONTH = "2026-10"
 
 
 @pytest.fixture(scope="module")
-def frames(sandbox: Sandbox) -> Frames:
-    return fetch_frames(sandbox.config())
+def frames() -> Frames:
+    return sandbox_month().fetched()
 
 
 @pytest.fixture(scope="module")
