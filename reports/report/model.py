@@ -25,6 +25,7 @@ from reports.contribution import StatementActivity as StatementActivity
 from reports.contribution import StatementKind as StatementKind
 from reports.contribution import StatementTotals as StatementTotals
 from reports.periods import FIRM_ZONE, Month
+from reports.text import isolate_direction
 
 if TYPE_CHECKING:
     from reports.compute.client_book import ClientBook
@@ -252,7 +253,8 @@ class Stamp:
         on = f"{self.at.astimezone(FIRM_ZONE):%d %b %Y %H:%M}"
         if self.approval is Approval.AUTOMATIC:
             return f"Approved automatically (unattended run) on {on}"
-        return f"Approved by {self.by} on {on}"
+        # The name isolated: a bidi override in it must not reverse the date after it.
+        return f"Approved by {isolate_direction(self.by or '')} on {on}"
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
     page = after[f"report-{MONTH}.html"].decode()
     assert page == kept.page(stamp)
     assert unstamped.PLACEHOLDER not in page and 'class="watermark"' not in page
-    assert "\u2068Approved by Jo &lt;b&gt;Bloggs&lt;/b&gt; &amp; \u202eCo on " in page
+    # The name isolated, so that its override stops at its end and the date reads as one.
+    assert "Approved by \u2068Jo &lt;b&gt;Bloggs&lt;/b&gt; &amp; \u202eCo\u2069 on " in page
     # The PDF: the draft's layout, as kept, not laid out again: the approval's stamp is
     # added after its bytes. Approved on every page, the cover's included; no Draft.
     assert after[f"report-{MONTH}.pdf"].startswith(kept.laid_out_pdf)
