@@ -10,14 +10,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from factories import sandbox_month
 
-from reports import fetch_frames, rates
 from reports.config import SmtpSettings
 from reports.render.messages import Plan, plan_messages
 from reports.render.pdf import write_monthly_pdf, write_statements
-from reports.report import build_report_data
 from reports.sandbox import Sizes
-from tests.conftest import MakeSandbox
 from tests.delivery.mail import Inbox, free_port, fresh_copy, settings_for
 
 
@@ -38,12 +36,12 @@ def smtp_server():
         controller.stop()
 
 
-@pytest.fixture(scope="module")
-def month_folder(tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSandbox) -> Path:
+@pytest.fixture(scope="session")
+def month_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Rendered once for every delivery test of the process: each sends from a copy of its
+    own (`fresh_copy`), so none changes it."""
     sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=60)
-    server = make_sandbox(seed=9, sizes=sizes)
-    frames = fetch_frames(server.config())
-    data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Demo & Co")
+    data = sandbox_month(seed=9, sizes=sizes).report("2026-10", firm="Demo & Co")
     folder = tmp_path_factory.mktemp("month")
     write_monthly_pdf(data, folder / "report-2026-10.pdf")
     willsuite = [s for s in data.statements if s.source == "willsuite"][:4]

@@ -1,6 +1,6 @@
 """Payment reminders (`reports chase`): drafted from what the statements say is owed on the
 day, approved, sent each step of each invoice at most once (a same-day rerun, a redraft,
-a sender killed mid-run), on a small sandbox over real sockets and a real SMTP server."""
+a sender killed mid-run), on a small sandbox's records and a real SMTP server."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import sandbox_month
 
 from reports import rates
 from reports.chase import (
@@ -34,7 +35,6 @@ from reports.chase_settings import parse_credit_control
 from reports.config import Config, EmailSettings, FirmSettings
 from reports.delivery.email import utc_now
 from reports.errors import ApprovalError, ConfigError, DeliveryError, TemplateError
-from reports.fetch import fetch_frames
 from reports.periods import local_day
 from reports.render.templates import Templates
 from reports.report.build import build_report_data
@@ -65,10 +65,9 @@ def settings(**credit_control: object) -> Config:
 
 
 @pytest.fixture(scope="module")
-def frames(make_sandbox) -> Frames:  # type: ignore[no-untyped-def]
+def frames() -> Frames:
     sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=80)
-    server = make_sandbox(seed=9, sizes=sizes)
-    return fetch_frames(server.config())
+    return sandbox_month(seed=9, sizes=sizes).fetched()
 
 
 @pytest.fixture(scope="module")

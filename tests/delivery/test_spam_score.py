@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from factories import sandbox_month
 
-from reports import fetch_frames, rates
 from reports.app import load_config
 from reports.chase import approve_chase, build_chase, send_chase
 from reports.config import Config
@@ -27,10 +27,8 @@ from reports.render.excel import write_workbook
 from reports.render.messages import compose, plan_messages, statement_items
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.render.templates import Templates
-from reports.report import build_report_data
 from reports.sandbox import Sizes
 from reports.store.sent import SentRecord
-from tests.conftest import MakeSandbox
 from tests.helpers import ROOT
 
 #: A message scoring this or more is not good enough, though far below SpamAssassin's 5.0
@@ -58,19 +56,15 @@ def spamassassin() -> str:
 
 
 @pytest.fixture(scope="module")
-def outbox(
-    spamassassin: str, tmp_path_factory: pytest.TempPathFactory, make_sandbox: MakeSandbox
-) -> Path:
+def outbox(spamassassin: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A month as the demo sends it, smaller: its targets, alerts and commentary, the
     sandbox's firm, and its messages written into the outbox."""
     demo = load_config(ROOT / "demo" / "reports.toml", environ={})
     sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=60)
-    server = make_sandbox(seed=9, sizes=sizes)
-    firm = server.firm_settings()
-    data = build_report_data(
-        fetch_frames(server.config()),
+    month = sandbox_month(seed=9, sizes=sizes)
+    firm = month.firm
+    data = month.report(
         "2026-10",
-        rates=rates.embedded(),
         firm=firm,
         history_months=12,
         targets=demo.targets,
@@ -88,7 +82,7 @@ def outbox(
     mobility = [s for s in data.statements if s.source == "mobility"][:3]
     write_statements(data, folder / "statements", statements=[*willsuite, *mobility])
     # Two of the companies share an address: one message carries both statements.
-    settings = server.email_settings()
+    settings = month.email
     shared = {s.client: "accounts@group.example" for s in mobility[:2]}
     settings = replace(settings, client_addresses={**settings.client_addresses, **shared})
     plan = plan_messages(folder, data.month_label, settings, firm=firm)

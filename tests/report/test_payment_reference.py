@@ -10,18 +10,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import MakeSandbox
+from factories import sandbox_month
 from helpers import pdf_pages
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports import rates
 from reports.config import EmailSettings
 from reports.errors import DataError
-from reports.fetch import fetch_frames
 from reports.render.messages import plan_messages
 from reports.render.pdf import write_statements
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.report.model import Statement, StatementTotals
 from reports.report.payment_reference import bank_safe, payment_references
 from reports.sandbox import hostile
@@ -162,12 +160,10 @@ def test_one_client_key_twice_is_an_error() -> None:
 
 
 @pytest.fixture(scope="module")
-def data(make_sandbox: MakeSandbox) -> ReportData:
+def data() -> ReportData:
     """October's report over the sandbox, with clients alike in id (`ACME` and `acme`,
     `12/34` and `12-34`) and two John Smiths."""
-    sandbox = make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=["same-name-clients"])
-    frames = fetch_frames(sandbox.config())
-    return build_report_data(frames, MONTH, rates=rates.embedded(), firm=sandbox.firm_settings())
+    return sandbox_month(seed=1, hostile=["same-name-clients"]).report(MONTH)
 
 
 def test_every_client_of_the_month_quotes_its_own_bank_safe_reference(data: ReportData) -> None:

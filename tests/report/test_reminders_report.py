@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from factories import sandbox_month
 
 from reports import archive, rates
 from reports.chase import (
@@ -54,9 +55,9 @@ FIRM = FirmSettings(name="Demo & Co", email="accounts@demo.example")
 
 
 @pytest.fixture(scope="module")
-def frames(make_sandbox: MakeSandbox) -> Frames:
+def frames() -> Frames:
     sizes = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=80)
-    return fetch_frames(make_sandbox(seed=9, sizes=sizes).config())
+    return sandbox_month(seed=9, sizes=sizes).fetched()
 
 
 CHASED = Config(
