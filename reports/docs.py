@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reports.frames import SCHEMAS, combined_cases_schema
+from reports.schema import Column
 from reports.sources import REGISTRY
 
 HEADER = """# Frames
@@ -30,6 +31,10 @@ Conventions for every frame:
   line item under its invoice) belongs to that parent: its parent column is the one it was
   listed under, and the parent id the record itself names is kept beside it as
   `stated_...` (the report flags a disagreement, never follows it);
+- columns are named by us, one name per thing across the sources (`case_id`, `client_id`,
+  `client_name`, `invoice_id`, `paid_at`...); where the vendor's field is named otherwise,
+  its meaning ends with the vendor's name for it, and only the source's own package
+  (`reports/sources/<source>/`) and the sandbox use that name;
 - enums stay strings as the vendor spells them;
 - values of undocumented shape are kept as JSON text;
 - an empty result has the full schema.
@@ -82,6 +87,11 @@ def _history() -> str:
     )
 
 
+def _sent_as(column: Column) -> str:
+    names = " or ".join(f"`{name}`" for name in column.vendor_names)
+    return f" (the vendor's {names})" if names else ""
+
+
 def render() -> str:
     sources = ", ".join(
         f"`{source.name}`" for source in REGISTRY.values() if source.case_summary is not None
@@ -91,7 +101,7 @@ def render() -> str:
         parts.append(f"\n## `{source}_{entity}`\n\n{schema.doc}\n")
         parts.append("\n| column | type | meaning |\n|---|---|---|\n")
         for column in schema.columns:
-            parts.append(f"| `{column.name}` | {column.dtype} | {column.doc} |\n")
+            parts.append(f"| `{column.name}` | {column.dtype} | {column.doc}{_sent_as(column)} |\n")
     parts.append(_history())
     return "".join(parts)
 

@@ -111,6 +111,22 @@ class Column:
     def extract(self, record: dict[str, Any]) -> Any:
         return convert(self.raw(record), self.kind, self.naive_zone)
 
+    @property
+    def vendor_names(self) -> tuple[str, ...]:
+        """The vendor's names for this column where ours differs: its paths that are neither
+        our name flattened (`assignment.home_city` is `assignment_home_city`) nor end in it
+        (`model.roles` is `roles`). Only the source's own package may use them."""
+        return tuple(
+            path
+            for path in self.paths
+            if path.replace(".", "_") != self.name and path.rsplit(".", 1)[-1] != self.name
+        )
+
+    @property
+    def sent_as(self) -> str:
+        """The vendor's name for this column, as a message names it to a reader."""
+        return next(iter(self.vendor_names), self.name)
+
 
 def col(
     name: str,
@@ -157,6 +173,35 @@ class FrameSchema:
     def names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
 
+    def sent_as(self, name: str) -> str:
+        """How the vendor names our column `name`: for a message that sends a reader to the
+        vendor's own record."""
+        (column,) = (c for c in self.columns if c.name == name)
+        return column.sent_as
+
+    def record_name(self, record: dict[str, Any]) -> str:
+        """The record's `id`, read where the vendor puts it, or `?`: how an error names it."""
+        ident = next((c.raw(record) for c in self.columns if c.name == "id"), None)
+        return "?" if ident is None else repr_id(ident)
+
+    def under_our_names(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` as an earlier version saved it, its columns under the vendor's names
+        (and a `stated_` column beside one under `stated_` and the vendor's name), renamed
+        to ours: a snapshot of a month before the renaming stays readable. Columns already
+        ours are kept."""
+        renames: dict[str, str] = {}
+        for column in self.columns:
+            for old in column.vendor_names:
+                renames.setdefault(old, column.name)
+                renames.setdefault(f"stated_{old}", f"stated_{column.name}")
+        return frame.rename(
+            {
+                old: new
+                for old, new in renames.items()
+                if old in frame.columns and new in self.names and new not in frame.columns
+            }
+        )
+
     @property
     def polars_schema(self) -> pl.Schema:
         return pl.Schema({c.name: c.dtype for c in self.columns})
@@ -189,7 +234,8 @@ class FrameSchema:
                     value = convert(raw, column.kind, column.naive_zone)
                 except (ValueError, TypeError, ArithmeticError) as error:
                     raise DataError(
-                        f"{self.source} {self.entity} {record_name(row)}: field {column.name}: {error}"
+                        f"{self.source} {self.entity} {self.record_name(row)}: field"
+                        f" {column.sent_as}: {error}"
                     ) from None
                 if column.kind is Kind.CURRENCY and raw is not None and value != raw:
                     notes[column.name] = raw
@@ -240,12 +286,6 @@ class TypedRecords:
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
-
-
-def record_name(record: dict[str, Any]) -> str:
-    """`id`, `uuid` or `?`: how an error names a record."""
-    ident = record.get("id", record.get("uuid"))
-    return "?" if ident is None else repr_id(ident)
 
 
 def repr_id(ident: object) -> str:

@@ -75,9 +75,10 @@ def save(snapshot: Snapshot, folder: Path, extra: dict[str, object]) -> Path:
 
 
 def _with_new_columns(frame: pl.DataFrame, source: str, entity: str) -> pl.DataFrame:
-    """A frame saved before a column was added to its schema, with that column empty: a
-    snapshot written by an earlier version (last month's, say) stays readable."""
+    """A frame saved before a column was added to its schema (or renamed to ours), with that
+    column empty: a snapshot written by an earlier version (last month's, say) stays readable."""
     schema = SCHEMAS[source, entity].polars_schema
+    frame = SCHEMAS[source, entity].under_our_names(frame)
     if set(frame.columns) - set(schema) or set(frame.columns) == set(schema):
         return frame
     return frame.select(

@@ -127,7 +127,7 @@ def test_mobility_expense_examples(mob: list) -> None:
 def test_plannr_income_example() -> None:
     created = unstub(doc_blocks("plannr-create-client-income.txt")[1])
     row = only_row(PLANNR_INCOMES.build([{**created, "client_uuid": created["account"]["uuid"]}]))
-    assert row["uuid"] == "66ec1412-b026-42c3-9f33-dbc699451ff8"
+    assert row["id"] == "66ec1412-b026-42c3-9f33-dbc699451ff8"
     assert row["amount"] == Decimal("40.00")  # "4000" pennies
     assert row["amount_currency"] == "GBP"
     assert row["amount_formatted"] == "£40.00"
@@ -141,7 +141,7 @@ def test_plannr_income_example() -> None:
     assert row["employment_profit"] == Decimal("40.00")
     assert row["employment_business_year_end"] == dt.date(2020, 12, 31)
     assert row["employment_percentage_of_business_shared"] == Decimal(50)
-    assert row["shared_owner_uuid"] == "15e2c7be-e01d-48e5-955f-4cd06ba8e847"
+    assert row["shared_owner_id"] == "15e2c7be-e01d-48e5-955f-4cd06ba8e847"
 
 
 def test_plannr_write_payloads_match_the_documented_requests() -> None:
@@ -184,10 +184,10 @@ def test_willsuite_invoice_list_example() -> None:
         Decimal(360),
     )
     assert row["currency"] == "GBP"
-    assert row["customer_case_id"] == "40169aac-07d8-4383-960c-c3ac3e506228"
+    assert row["case_id"] == "40169aac-07d8-4383-960c-c3ac3e506228"
     # "2024-05-20 00:00:00" is UK local time (BST), so 23:00 UTC the day before.
-    assert row["date_created"] == dt.datetime(2024, 5, 19, 23, 0, tzinfo=UTC)
-    assert row["date_paid"] is None
+    assert row["issued_at"] == dt.datetime(2024, 5, 19, 23, 0, tzinfo=UTC)
+    assert row["paid_at"] is None
     assert row["status"] == "Not Paid"
     item = only_row(WILLSUITE_INVOICE_ITEMS.build(answer[0]["items"]))
     assert (item["rate"], item["subtotal"], item["vat_amount"], item["amount"]) == (
@@ -204,7 +204,7 @@ def test_willsuite_invoice_list_example() -> None:
 def test_willsuite_create_response_example_keeps_its_inconsistency() -> None:
     created = doc_blocks(WILLSUITE)[3]
     row = only_row(WILLSUITE_INVOICES.build([created]))
-    assert row["date_created"] == dt.datetime(2024, 5, 16, 23, 0, tzinfo=UTC)
+    assert row["issued_at"] == dt.datetime(2024, 5, 16, 23, 0, tzinfo=UTC)
     # The documented answer states subtotal 0 beside total 120 and VAT 20: kept as stated.
     assert (row["subtotal"], row["vat_amount"], row["total"]) == (
         Decimal(0),

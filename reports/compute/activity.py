@@ -56,7 +56,7 @@ def positions_at(invoices: pl.DataFrame, lines: pl.DataFrame, as_of: dt.date) ->
     """Each invoice's position at `as_of` as a statement counts it:
     `invoicing.invoice_positions` with the lines paid by then (`line_payments`). A credit
     note (a negative total) is an open credit there, owing its (negative) total, until its
-    own `date_paid` says it was refunded: the statement, the aged debt and the headline
+    own `paid_at` says it was refunded: the statement, the aged debt and the headline
     count it alike (see docs/calculations.md)."""
     return invoicing.invoice_positions(invoices, as_of, invoicing.line_payments(lines, as_of))
 
@@ -86,9 +86,7 @@ def _change_dates(
     issued_or_paid = after.select(
         "id", pl.concat_list("invoice_date", "paid_date").alias("as_of")
     ).explode("as_of")
-    lines_paid = lines.select(
-        pl.col("case_invoice_id").alias("id"), pl.col("paid_date").alias("as_of")
-    )
+    lines_paid = lines.select(pl.col("invoice_id").alias("id"), pl.col("paid_date").alias("as_of"))
     return pl.concat([issued_or_paid, lines_paid]).filter(in_period.fill_null(False)).unique()
 
 
@@ -97,7 +95,7 @@ def account_activity(
     lines: pl.DataFrame,
     start: dt.date,
     end: dt.date,
-    account: str = "customer_case_id",
+    account: str = "case_id",
 ) -> AccountActivity:
     """The activity from `start` to `end` of every account (`account`, an invoice column:
     the client each invoice is listed under): the invoices issued in the period, and each
@@ -120,10 +118,10 @@ def account_activity(
     # such days, each a small set of the few invoices the month touches.
     touched = changes["id"].unique().implode()
     touched_invoices = invoices.filter(pl.col("id").is_in(touched))
-    touched_lines = lines.filter(pl.col("case_invoice_id").is_in(touched))
+    touched_lines = lines.filter(pl.col("invoice_id").is_in(touched))
     for (as_of,), ids in changes.group_by("as_of"):
         chosen = touched_invoices.filter(pl.col("id").is_in(ids["id"].implode()))
-        chosen_lines = touched_lines.filter(pl.col("case_invoice_id").is_in(ids["id"].implode()))
+        chosen_lines = touched_lines.filter(pl.col("invoice_id").is_in(ids["id"].implode()))
         taken.append(
             positions_at(chosen, chosen_lines, as_of).select(
                 "id", pl.lit(as_of, pl.Date).alias("as_of"), "paid_to_date"

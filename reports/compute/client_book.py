@@ -54,7 +54,7 @@ LOWER_BOUNDS: tuple[tuple[Band, Decimal], ...] = (
 #: One row per client (`ClientBook.clients`).
 CLIENTS = pl.Schema(
     {
-        "client_uuid": pl.String(),
+        "client_id": pl.String(),
         "client": pl.String(),
         "email": pl.String(),
         "incomes_on_file": pl.Int64(),
@@ -83,9 +83,9 @@ BANDS = pl.Schema(
 #: The incomes listed (`ClientBook.recorded`, `ClientBook.ending`).
 LISTED = pl.Schema(
     {
-        "client_uuid": pl.String(),
+        "client_id": pl.String(),
         "client": pl.String(),
-        "uuid": pl.String(),
+        "id": pl.String(),
         "name": pl.String(),
         "type": pl.String(),
         "frequency": pl.String(),
@@ -154,46 +154,46 @@ def client_book(
     the system they come from.
     """
     ending_by = end + dt.timedelta(days=ENDING_WITHIN_DAYS)
-    names = clients.unique("uuid", keep="first", maintain_order=True).select(
-        client_uuid="uuid",
-        client=pl.coalesce("name", "uuid"),
+    names = clients.unique("id", keep="first", maintain_order=True).select(
+        client_id="id",
+        client=pl.coalesce("name", "id"),
         email="email",
         next_review=local_date("next_review_date"),
     )
-    listed = incomes.join(names.select("client_uuid", "client"), on="client_uuid", how="left")
+    listed = incomes.join(names.select("client_id", "client"), on="client_id", how="left")
     listed = listed.with_columns(
-        client=pl.coalesce("client", "account_name", "client_uuid"),
+        client=pl.coalesce("client", "account_name", "client_id"),
         recorded_on=local_date("created_at"),
     ).select(list(LISTED))
     recorded = listed.filter(pl.col("recorded_on").is_between(start, end)).sort(
-        "client", "client_uuid", "recorded_on", "uuid"
+        "client", "client_id", "recorded_on", "id"
     )
     ending = listed.filter(
         pl.col("frequency").is_in(list(PER_YEAR))
         & (pl.col("end_date") > end)
         & (pl.col("end_date") <= ending_by)
-    ).sort("client", "client_uuid", "end_date", "uuid")
+    ).sort("client", "client_id", "end_date", "id")
 
     recurring = annualised.filter("recurring")
 
     def kind(amount_type: str) -> pl.DataFrame:
         return (
             recurring.filter(amount_type=amount_type)
-            .group_by("client_uuid")
+            .group_by("client_id")
             .agg(
                 pl.len().cast(pl.Int64).alias(f"{amount_type}_incomes"),
                 pl.col("report_annual_amount").sum().cast(MONEY).alias(f"{amount_type}_annual"),
             )
         )
 
-    on_file = incomes.group_by("client_uuid").agg(incomes_on_file=pl.len().cast(pl.Int64))
-    in_month = recorded.group_by("client_uuid").agg(recorded_this_month=pl.len().cast(pl.Int64))
-    soon = ending.group_by("client_uuid").agg(
+    on_file = incomes.group_by("client_id").agg(incomes_on_file=pl.len().cast(pl.Int64))
+    in_month = recorded.group_by("client_id").agg(recorded_this_month=pl.len().cast(pl.Int64))
+    soon = ending.group_by("client_id").agg(
         ending_soon=pl.len().cast(pl.Int64), next_ending=pl.col("end_date").min()
     )
     book = names
     for part in (on_file, kind("net"), kind("gross"), in_month, soon):
-        book = book.join(part, on="client_uuid", how="left")
+        book = book.join(part, on="client_id", how="left")
     counts = ["incomes_on_file", "net_incomes", "gross_incomes", "recorded_this_month"]
     book = (
         book.with_columns(
@@ -204,7 +204,7 @@ def client_book(
         )
         .select(list(CLIENTS))
         .cast(dict(CLIENTS))  # type: ignore[arg-type]
-        .sort("client", "client_uuid")
+        .sort("client", "client_id")
     )
     return ClientBook(
         currency=currency,

@@ -139,14 +139,14 @@ def invoicing_by_case(
     fetched expense, not those of one month, and in the source's own conversion
     (`converted_amount`) to compare like with like.
     """
-    shares = _expense_shares(expenses, ["expat_case_id"], amount, currency)
+    shares = _expense_shares(expenses, ["case_id"], amount, currency)
     frame = cases.select(
-        pl.col("id").alias("expat_case_id"),
+        pl.col("id").alias("case_id"),
         "client_name",
         "expat_name",
         "status",
         pl.col("percent_invoiced").alias("platform_percent"),
-    ).join(shares, on="expat_case_id", how="left")
+    ).join(shares, on="case_id", how="left")
     frame = frame.with_columns(pl.col("expenses", "invoiced_expenses").fill_null(0))
     return _compare(frame, "platform_percent", tolerance)
 
@@ -160,13 +160,13 @@ def invoicing_by_service(
     tolerance: Decimal = Decimal("1.00"),
 ) -> pl.DataFrame:
     """The same per service of each case (expenses name their service)."""
-    shares = _expense_shares(expenses, ["expat_case_id", "service_name"], amount, currency)
+    shares = _expense_shares(expenses, ["case_id", "service_name"], amount, currency)
     frame = services.select(
-        "expat_case_id",
+        "case_id",
         pl.col("id").alias("service_id"),
         "service_name",
         pl.col("percent_invoiced").alias("platform_percent"),
-    ).join(shares, on=["expat_case_id", "service_name"], how="left")
+    ).join(shares, on=["case_id", "service_name"], how="left")
     frame = frame.with_columns(pl.col("expenses", "invoiced_expenses").fill_null(0))
     return _compare(frame, "platform_percent", tolerance)
 
@@ -216,13 +216,13 @@ def invoiced_by_client_month(
 def line_payments(lines: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """What was paid on each invoice by `as_of`, from its live lines (`vat.invoice_lines`):
     `id` and `paid_to_date`, the lines' stated gross paid on or before `as_of` (a line's own
-    `paid_at`, else its invoice's `date_paid`). A part-paid invoice has some lines paid."""
+    `paid_at`, else its invoice's). A part-paid invoice has some lines paid."""
     live = pl.col("cancelled").not_() & pl.col("unknown_status").not_()
     paid = live & (pl.col("paid_date") <= as_of).fill_null(False)
     return (
-        lines.group_by("case_invoice_id")
+        lines.group_by("invoice_id")
         .agg(paid_to_date=from_units(pl.col("stated_amount_p").filter(paid).sum(), 2))
-        .rename({"case_invoice_id": "id"})
+        .rename({"invoice_id": "id"})
     )
 
 
@@ -242,7 +242,7 @@ def invoice_positions(
     report fills a missing total from the invoice's lines, and flags it, before calling
     this).
 
-    A credit note (a negative total) is a credit: until its own `date_paid` says it was
+    A credit note (a negative total) is a credit: until its own `paid_at` says it was
     refunded it is not paid and owes its negative total, which lowers what the client owes;
     it falls due on no day (no days past due) and is aged `not due`, so it lowers the
     current debt and never an overdue band. Refunded, it is paid and owes nothing.
@@ -251,13 +251,13 @@ def invoice_positions(
     frame = invoices.select(
         "id",
         "invoice_number",
-        "customer_case_id",
-        "recipients_name",
+        "case_id",
+        "client_name",
         "status",
         "total",
-        local_date("date_created").alias("invoice_date"),
-        local_date("date_due").alias("due_date"),
-        local_date("date_paid").alias("paid_date"),
+        local_date("issued_at").alias("invoice_date"),
+        local_date("due_at").alias("due_date"),
+        local_date("paid_at").alias("paid_date"),
     ).filter((pl.col("invoice_date") <= as_of) | pl.col("invoice_date").is_null())
     no_total = frame.filter(pl.col("total").is_null())
     if no_total.height:
@@ -355,7 +355,7 @@ def paid_vs_outstanding(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         month=pl.col("invoice_date").dt.truncate("1mo")
     )
     return (
-        positions.group_by("customer_case_id", "recipients_name", "month")
+        positions.group_by("case_id", "client_name", "month")
         .agg(
             invoices=pl.len(),
             invoiced=pl.col("total").sum(),
@@ -365,7 +365,7 @@ def paid_vs_outstanding(invoices: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         .with_columns(
             pl.col("invoiced", "paid", "outstanding").fill_null(pl.lit(0, MONEY)).cast(MONEY)
         )
-        .sort("month", "recipients_name")
+        .sort("month", "client_name")
     )
 
 

@@ -42,7 +42,7 @@ def _band(days: pl.Expr) -> pl.Expr:
     )
 
 
-def unpaid_invoices(positions: pl.DataFrame, account: str = "customer_case_id") -> pl.DataFrame:
+def unpaid_invoices(positions: pl.DataFrame, account: str = "case_id") -> pl.DataFrame:
     """The Aged Receivables Detail: every invoice (and open credit note) not settled in
     `positions` (`activity.positions_at` at the day), oldest due first within each client.
 
@@ -54,7 +54,7 @@ def unpaid_invoices(positions: pl.DataFrame, account: str = "customer_case_id") 
         positions.filter(pl.col("paid").not_())
         .select(
             pl.col(account).alias("account"),
-            pl.col("recipients_name").alias("client_name"),
+            "client_name",
             pl.col("id").alias("invoice_id"),
             "invoice_number",
             "invoice_date",
@@ -73,10 +73,10 @@ def last_payments(
     positions: pl.DataFrame,
     lines: pl.DataFrame,
     as_of: dt.date,
-    account: str = "customer_case_id",
+    account: str = "case_id",
 ) -> pl.DataFrame:
     """(`account`, `last_payment_date`): the latest day by `as_of` on which each client paid
-    anything: an invoice's `date_paid`, or one of its live lines' paid day (`vat.invoice_lines`'
+    anything: an invoice's `paid_at`, or one of its live lines' paid day (`vat.invoice_lines`'
     `paid_date`). A refund of a credit note is money paid out, not a payment."""
     invoices = positions.filter(pl.col("total") >= 0).select(
         "id", pl.col(account).alias("account"), "paid_date"
@@ -84,7 +84,7 @@ def last_payments(
     live = pl.col("cancelled").not_() & pl.col("unknown_status").not_()
     by_line = (
         lines.filter(live)
-        .select(pl.col("case_invoice_id").alias("id"), "paid_date")
+        .select(pl.col("invoice_id").alias("id"), "paid_date")
         .join(invoices.select("id", "account"), on="id", how="inner")
     )
     paid = pl.concat(

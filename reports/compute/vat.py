@@ -76,14 +76,14 @@ def invoice_lines(
     for column in ("subtotal", "vat_amount", "amount"):
         lines = to_minor_units(lines, column, PENNY_DIGITS, f"stated_{column}_p")
     headers = invoices.select(
-        pl.col("id").alias("case_invoice_id"),
+        pl.col("id").alias("invoice_id"),
         "invoice_number",
-        "recipients_name",
-        local_date("date_created").alias("invoice_date"),
-        local_date("date_paid").alias("invoice_paid_date"),
+        "client_name",
+        local_date("issued_at").alias("invoice_date"),
+        local_date("paid_at").alias("invoice_paid_date"),
     )
     net_e8 = to_units(pl.col("quantity")) * to_units(pl.col("rate"))
-    lines = lines.join(headers, on="case_invoice_id", how="left").with_columns(
+    lines = lines.join(headers, on="invoice_id", how="left").with_columns(
         cancelled=_status.is_in(CANCELLED_STATUSES).fill_null(False),
         unknown_status=(_status.is_not_null() & _status.is_in(CANCELLED_STATUSES).not_()).fill_null(
             False
@@ -163,7 +163,7 @@ def check_lines(
         line_vat_off = (
             pl.col("stated_vat_amount_p") * 10**RATE_DIGITS - pl.col("vat_numerator")
         ).abs() >= 10**RATE_DIGITS
-    per_invoice = lines.group_by("case_invoice_id").agg(
+    per_invoice = lines.group_by("invoice_id").agg(
         live_lines=live.sum(),
         cancelled_lines=pl.col("cancelled").sum(),
         net_p=pl.col("net_p").filter(live).sum(),
@@ -193,16 +193,16 @@ def check_lines(
     checked = invoices.select(
         "id",
         "invoice_number",
-        "customer_case_id",
-        "recipients_name",
+        "case_id",
+        "client_name",
         "status",
-        "date_created",
-        "date_paid",
+        "issued_at",
+        "paid_at",
         "subtotal",
         "vat_amount",
         "total",
         "currency",
-    ).join(per_invoice.rename({"case_invoice_id": "id"}), on="id", how="left")
+    ).join(per_invoice.rename({"invoice_id": "id"}), on="id", how="left")
     zero = pl.lit(0, pl.Int128)
     checked = checked.with_columns(
         pl.col(c).fill_null(0) for c in ("live_lines", "cancelled_lines", "lines_off")
@@ -260,7 +260,7 @@ def vat_by_period(
     """VAT and net sales per period and VAT rate, from `invoice_lines()` output.
 
     Figures are the lines' stated values (what the invoices charged); on the cash basis a
-    line counts when paid (its `paid_at`, else its invoice's `date_paid`), unpaid lines not
+    line counts when paid (its `paid_at`, else its invoice's), unpaid lines not
     at all. Cancelled lines never count. With `until`, only lines dated (by the basis) on or
     before it count: a report's quarter is the quarter to the report's last day, whenever
     it is run. `vat_totals()` gives the same from the invoices and items without building
@@ -268,7 +268,7 @@ def vat_by_period(
     """
     live = counted_lines(lines, basis, until).lazy()
     return _totals(
-        live.select("case_invoice_id", "vat_rate", "subtotal", "vat_amount", _day="vat_date"),
+        live.select("invoice_id", "vat_rate", "subtotal", "vat_amount", _day="vat_date"),
         basis,
         period,
         stagger,
@@ -304,9 +304,9 @@ def vat_totals(
     require_unique(items, "id", "invoice item")
     _require_whole_pennies(items, ("subtotal", "vat_amount", "amount"))
     headers = invoices.lazy().select(
-        case_invoice_id="id",
-        _invoice_date=local_date("date_created"),
-        _invoice_paid=local_date("date_paid"),
+        invoice_id="id",
+        _invoice_date=local_date("issued_at"),
+        _invoice_paid=local_date("paid_at"),
     )
     day = (
         pl.col("_invoice_date")
@@ -315,8 +315,8 @@ def vat_totals(
     )
     # A line counts only with no status: any status is cancelled or unknown (invoice_lines).
     live = items.lazy().filter(pl.col("status").is_null())
-    joined = live.join(headers, on="case_invoice_id", how="left").select(
-        "case_invoice_id",
+    joined = live.join(headers, on="invoice_id", how="left").select(
+        "invoice_id",
         _line_rate(vat_rate).alias("vat_rate"),
         "subtotal",
         "vat_amount",
@@ -345,14 +345,14 @@ def _require_whole_pennies(items: pl.DataFrame, columns: Sequence[str]) -> None:
 
 
 def _totals(live: pl.LazyFrame, basis: Basis, period: Period, stagger: int) -> pl.DataFrame:
-    """Per period and rate, from live lines (`case_invoice_id`, `vat_rate`, `subtotal`,
+    """Per period and rate, from live lines (`invoice_id`, `vat_rate`, `subtotal`,
     `vat_amount`, `_day`): invoices, lines, net sales and VAT; lines with no day left out."""
     start, end = period_bounds(pl.col("_day"), period, stagger)
     return (
         live.filter(pl.col("_day").is_not_null())
         .group_by(period_start=start, period_end=end, vat_rate=pl.col("vat_rate"))
         .agg(
-            invoices=pl.col("case_invoice_id").n_unique(),
+            invoices=pl.col("invoice_id").n_unique(),
             lines=pl.len(),
             net_sales=pl.col("subtotal").sum(),
             vat=pl.col("vat_amount").sum(),

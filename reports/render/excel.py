@@ -65,7 +65,7 @@ Writer = Literal["xlsxwriter", "openpyxl"]
 def expense_columns(report_currency: str) -> tuple[Col, ...]:
     return (
         Col("id", "Expense"),
-        Col("expat_case_id", "Case"),
+        Col("case_id", "Case"),
         Col("client_name", "Client"),
         Col("title", "Title"),
         Col("incurred_at", "Incurred", ColumnKind.DATE),
@@ -104,8 +104,8 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
     report_currency = data.report_currency
     invoice_currency = data.invoice_currency  # the VAT and debt tables carry no currency column
     items = data.invoice_items.join(
-        data.invoices.select(pl.col("id").alias("case_invoice_id"), "invoice_number"),
-        on="case_invoice_id",
+        data.invoices.select(pl.col("id").alias("invoice_id"), "invoice_number"),
+        on="invoice_id",
         how="left",
         suffix="_invoice",
     )
@@ -133,7 +133,7 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
             data.tasks,
             (
                 Col("id", "Task"),
-                Col("expat_case_id", "Case"),
+                Col("case_id", "Case"),
                 Col("name", "Name"),
                 Col("assignee_name", "Assignee"),
                 Col("status", "Status"),
@@ -154,7 +154,7 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
             "Incomes",
             data.incomes,
             (
-                Col("uuid", "Income"),
+                Col("id", "Income"),
                 Col("account_name", "Client"),
                 Col("name", "Name"),
                 Col("type", "Type"),
@@ -203,7 +203,7 @@ def _every_sheet(data: ReportData) -> list[Sheet]:
             (
                 Col("id", "Invoice id"),
                 Col("invoice_number", "Invoice"),
-                Col("recipients_name", "Recipient"),
+                Col("client_name", "Recipient"),
                 Col("invoice_date", "Date", ColumnKind.DATE),
                 Col("status", "Status"),
                 Col(

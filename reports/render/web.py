@@ -176,13 +176,13 @@ def _groups(
             for text in (
                 str(number[0] or "no number"),
                 day(first.get("invoice_date")),
-                str(first.get("recipients_name") or ""),
+                str(first.get("client_name") or ""),
             )
             if text
         )
         sums = tuple(money(total(part[name]), currency) for name in money_columns)
         own = tuple(row for row in rows if row.group == str(number[0] or ""))
-        url = record_url(urls, first.get("source"), (("invoice", "case_invoice_id"),), first)
+        url = record_url(urls, first.get("source"), (("invoice", "invoice_id"),), first)
         groups.append(Group(title, url, sums, own))
     return tuple(groups)
 

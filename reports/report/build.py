@@ -171,7 +171,7 @@ def build_report_data(
             incomes.data_problems(excluded),
             income_schema.source,
             "income",
-            "uuid",
+            "id",
             "income left out",
             pl.col("reason"),
             "left out of every income total",
@@ -352,7 +352,7 @@ def _invoice_flags(
     """Flags on invoices and their lines: headers that disagree with their lines, items of
     an unknown status, invoices with no date or no number."""
     record = pl.coalesce("invoice_number", "id")
-    paid_by_end = (local_date("date_paid") <= end).fill_null(False)
+    paid_by_end = (local_date("paid_at") <= end).fill_null(False)
     return pl.concat(
         [
             quality.flags(
@@ -381,7 +381,7 @@ def _invoice_flags(
                 "invoice",
                 record,
                 "no invoice date",
-                pl.lit("date_created is empty"),
+                pl.lit(f"{role_schema(Role.INVOICES).sent_as('issued_at')} is empty"),
                 pl.when(paid_by_end)
                 .then(pl.lit("paid: in no month's invoicing and no VAT period"))
                 .otherwise(

@@ -43,13 +43,13 @@ def month_credit(
     the headline's outstanding at the month's end."""
     events = activity.account_activity(invoices, lines, month.start, month.end).events
     kinds = [ActivityKind.PAYMENT.value, ActivityKind.REFUND.value]
-    names = invoices.select(pl.col("id").alias("invoice_id"), pl.col("recipients_name"))
+    names = invoices.select(pl.col("id").alias("invoice_id"), pl.col("client_name"))
     payments = (
         events.filter(pl.col("kind").is_in(kinds))
         .join(names, on="invoice_id", how="left", maintain_order="left")
         .select(
             "date",
-            pl.col("recipients_name").alias("client"),
+            pl.col("client_name").alias("client"),
             "invoice_number",
             "kind",
             pl.col("paid").cast(MONEY),

@@ -116,7 +116,7 @@ def _invoice_columns(currency: str) -> tuple[Column, ...]:
     return (
         Column("invoice_number", "Invoice"),
         Column("invoice_date", "Date", Kind.DATE),
-        Column("recipients_name", "Client"),
+        Column("client_name", "Client"),
         Column("status", "Status"),
         Column("subtotal", "Net", Kind.MONEY, currency),
         Column("vat_amount", "VAT", Kind.MONEY, currency),
@@ -150,7 +150,7 @@ def _debt_columns(currency: str) -> tuple[Column, ...]:
         Column("invoice_number", "Invoice"),
         Column("invoice_date", "Date", Kind.DATE),
         Column("due_date", "Due", Kind.DATE),
-        Column("recipients_name", "Client"),
+        Column("client_name", "Client"),
         Column("age_bucket", "Days past due"),
         Column("total", "Gross", Kind.MONEY, currency),
         Column("paid_to_date", "Paid", Kind.MONEY, currency),
@@ -162,7 +162,7 @@ def _vat_columns(currency: str) -> tuple[Column, ...]:
     return (
         Column("invoice_number", "Invoice"),
         Column("invoice_date", "Date", Kind.DATE),
-        Column("recipients_name", "Client"),
+        Column("client_name", "Client"),
         Column("description", "Line"),
         Column("vat_rate", "VAT rate", Kind.RATE),
         Column("subtotal", "Net (box 6)", Kind.MONEY, currency),
@@ -180,9 +180,9 @@ _QUALITY_COLUMNS = (
 )
 
 _CASE_LINKS = (("case", "case_id"),)
-_EXPENSE_LINKS = (("expense", "id"), ("case", "expat_case_id"))
-_INVOICE_LINKS = (("invoice", "id"), ("case", "customer_case_id"))
-_LINE_LINKS = (("invoice", "case_invoice_id"), ("case", "customer_case_id"))
+_EXPENSE_LINKS = (("expense", "id"), ("case", "case_id"))
+_INVOICE_LINKS = (("invoice", "id"), ("case", "case_id"))
+_LINE_LINKS = (("invoice", "invoice_id"), ("case", "case_id"))
 
 
 def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
@@ -205,7 +205,7 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
         else invoices.clear()
     )
     lines = (
-        _numbered(_with_source(data.vat_lines, Role.INVOICE_ITEMS), "case_invoice_id").sort(
+        _numbered(_with_source(data.vat_lines, Role.INVOICE_ITEMS), "invoice_id").sort(
             "invoice_number", "id"
         )
         if data.vat_lines.width

@@ -106,7 +106,7 @@ def settle_invoices(frames: Frames) -> SettledInvoices:
     all_items = _unique(frames, role_schema(Role.INVOICE_ITEMS), "id", "invoice item", flags)
     lines = vat.invoice_lines(stated_invoices, all_items)
     checked = vat.check_lines(stated_invoices, lines).with_columns(
-        invoice_date=local_date("date_created")
+        invoice_date=local_date("issued_at")
     )
     # An invoice whose header states no total is owed what its own lines add up to; the
     # check above flags it ("header total missing (lines give ...)").
@@ -145,7 +145,7 @@ def settle(
         expense_schema.source,
     )
     flags.append(unreportable)
-    income_frame = _unique(frames, role_schema(Role.INCOMES), "uuid", "income", flags)
+    income_frame = _unique(frames, role_schema(Role.INCOMES), "id", "income", flags)
     invoices = settle_invoices(frames)
     return Settled(
         cases=case_table(frames),

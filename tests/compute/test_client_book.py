@@ -123,7 +123,7 @@ def test_the_bands_count_every_client_once_a_kind_and_never_add_net_to_gross() -
 def test_incomes_recorded_this_month_are_by_their_uk_date() -> None:
     recorded = book().recorded
     # 30 Sep 23:30 UTC is 1 Oct 00:30 in London (BST); 31 Oct 23:30 UTC is still 31 Oct (GMT).
-    assert recorded.select("client", "uuid", "recorded_on").rows() == [
+    assert recorded.select("client", "id", "recorded_on").rows() == [
         ("Fay", "f1", dt.date(2026, 10, 1)),
         ("Hal", "h1", dt.date(2026, 10, 31)),
     ]
@@ -133,7 +133,7 @@ def test_recurring_incomes_ending_within_90_days_of_the_month_end_are_listed_by_
     found = book()
     assert found.ending_by == dt.date(2027, 1, 29)
     # e1 ends on the month's last day (not after it); c3 on day 91; e2 on day 90.
-    assert found.ending.select("client", "uuid", "end_date").rows() == [
+    assert found.ending.select("client", "id", "end_date").rows() == [
         ("Eve", "e2", dt.date(2027, 1, 29)),
     ]
     eve = found.clients.filter(client="Eve").row(0, named=True)

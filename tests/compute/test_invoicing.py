@@ -89,7 +89,7 @@ def test_invoicing_by_case_by_count_and_amount() -> None:
             {"id": 12, "client_name": "Globex", "percent_invoiced": "0.00"},
         ]
     )
-    table = invoicing_by_case(expenses(), cases).sort("expat_case_id")
+    table = invoicing_by_case(expenses(), cases).sort("case_id")
     acme, globex, empty = table.rows(named=True)
     assert (acme["expenses"], acme["invoiced_expenses"]) == (3, 2)
     assert acme["percent_by_count"] == D("66.67")  # 2 of 3, half up
@@ -340,9 +340,9 @@ def incomes() -> pl.DataFrame:
 
 def test_annualised_incomes_over_a_month() -> None:
     start, end = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
-    table = annualise_incomes(incomes(), start, end).sort("uuid")
+    table = annualise_incomes(incomes(), start, end).sort("id")
     got = {
-        row["uuid"]: (row["annual_amount"], row["monthly_amount"]) for row in table.rows(named=True)
+        row["id"]: (row["annual_amount"], row["monthly_amount"]) for row in table.rows(named=True)
     }
     assert got == {
         "bonus": (D("5000.00"), None),
@@ -351,7 +351,7 @@ def test_annualised_incomes_over_a_month() -> None:
         "pension": (D("20000.00"), D("1666.67")),
         "weekly": (D("5200.00"), D("433.33")),
     }
-    reasons = dict(income_exclusions(incomes(), start, end).select("uuid", "reason").rows())
+    reasons = dict(income_exclusions(incomes(), start, end).select("id", "reason").rows())
     assert reasons == {
         "old-bonus": "one-off outside the period",
         "ended": "ended before the period",

@@ -442,11 +442,9 @@ def test_an_invoice_paid_since_the_day_chased_for_is_not_asked_for(
     key = (schema.source, schema.entity)
     invoices = frames[key]
     paid_late = invoices.with_columns(
-        date_paid=pl.when(pl.col("invoice_number") == asked)
-        .then(
-            pl.lit(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)).cast(invoices.schema["date_paid"])
-        )
-        .otherwise(pl.col("date_paid"))
+        paid_at=pl.when(pl.col("invoice_number") == asked)
+        .then(pl.lit(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)).cast(invoices.schema["paid_at"]))
+        .otherwise(pl.col("paid_at"))
     )
     later = {**frames, key: paid_late}
     assert asked in paid_by(later, dt.date(2026, 12, 6))

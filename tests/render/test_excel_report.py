@@ -10,10 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from factories import sandbox_month
+from conftest import MakeSandbox
 from helpers import libreoffice_pdf, pdf_pages, recalculated_sheets
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reports import fetch_frames, rates
 from reports.render.commentary import firm_commentary
 from reports.render.excel import (
     APPROVAL_CELL,
@@ -24,7 +25,7 @@ from reports.render.excel import (
 from reports.render.excel_trends import MONTHS_A_PAGE, trends_pages
 from reports.render.plain_text import paragraphs
 from reports.render.workbook import STATUS_FILLS, Cell, Grid, PageSetup, money_format
-from reports.report import ReportData
+from reports.report import ReportData, build_report_data
 from reports.sandbox.generate import Sizes
 from reports.targets import Better, Target
 
@@ -41,10 +42,13 @@ COMMENTARY = (
 
 
 @pytest.fixture(scope="module")
-def data() -> ReportData:
+def data(make_sandbox: MakeSandbox) -> ReportData:
     # A fifth of the demo's records: every sheet and figure, and LibreOffice prints it fast.
-    built = sandbox_month(seed=3, sizes=FIFTH).report(
+    server = make_sandbox(seed=3, sizes=FIFTH)
+    built = build_report_data(
+        fetch_frames(server.config()),
         MONTH,
+        rates=rates.embedded(),
         firm="Report & Co",
         history_months=12,
         targets=(

@@ -439,9 +439,7 @@ def test_any_records_balance(ledger: tuple[list[dict[str, Any]], list[dict[str, 
     lines = vat.invoice_lines(frame, WILLSUITE_INVOICE_ITEMS.build(items))
     account = activity.account_activity(frame, lines, START, END)
     opening = dict(account.opening.iter_rows())
-    closing = dict(
-        account.after.group_by("customer_case_id").agg(pl.col("outstanding").sum()).iter_rows()
-    )
+    closing = dict(account.after.group_by("case_id").agg(pl.col("outstanding").sum()).iter_rows())
     assert set(opening) == set(closing)
     for case, owed in closing.items():
         events = account.events.filter(pl.col("account") == case)

@@ -15,20 +15,20 @@ from reports.render.web import content_security_policy, record_url
 URLS = {
     "mobility": {"case": "https://app.example/cases/{id}", "expense": "https://app.example/e/{id}"}
 }
-EXPENSE_LINKS = (("expense", "id"), ("case", "expat_case_id"))
+EXPENSE_LINKS = (("expense", "id"), ("case", "case_id"))
 
 
 def test_a_record_links_to_its_own_page_else_its_cases() -> None:
-    row = {"id": "17", "expat_case_id": "ORD-1"}
+    row = {"id": "17", "case_id": "ORD-1"}
     assert record_url(URLS, "mobility", EXPENSE_LINKS, row) == "https://app.example/e/17"
     urls = {"mobility": {"case": "https://app.example/cases/{id}"}}
     assert record_url(urls, "mobility", EXPENSE_LINKS, row) == "https://app.example/cases/ORD-1"
     assert record_url(urls, "plannr", EXPENSE_LINKS, row) is None  # no template for it
-    assert record_url(urls, "mobility", EXPENSE_LINKS, {"id": "17", "expat_case_id": None}) is None
+    assert record_url(urls, "mobility", EXPENSE_LINKS, {"id": "17", "case_id": None}) is None
 
 
 def test_an_id_cannot_leave_its_place_in_the_address() -> None:
-    row = {"id": '../../x?"><script>', "expat_case_id": "javascript:alert(1)"}
+    row = {"id": '../../x?"><script>', "case_id": "javascript:alert(1)"}
     assert record_url(URLS, "mobility", EXPENSE_LINKS, row) == (
         "https://app.example/e/..%2F..%2Fx%3F%22%3E%3Cscript%3E"
     )

@@ -96,7 +96,7 @@ def test_the_vat_headline_is_the_quarter_of_the_report_month(frames: Frames) -> 
     lines = may.vat_by_period.filter(basis="invoice", period_start=dt.date(2026, 4, 1))
     assert may.headline.vat_box1 == lines["vat"].sum() > 0
     invoices = frames["willsuite", "invoices"].with_columns(
-        day=pl.col("date_created").dt.convert_time_zone("Europe/London").dt.date()
+        day=pl.col("issued_at").dt.convert_time_zone("Europe/London").dt.date()
     )
     assert invoices.filter(
         pl.col("day").is_between(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
@@ -213,11 +213,11 @@ def test_a_snapshot_from_before_the_owner_columns_still_loads(
         Month.parse("2026-10"), frames, {"willsuite": dt.datetime.now(dt.UTC)}, (), rates.embedded()
     )
     folder = snapshot.save(saved, tmp_path / "data", {})
-    older = pl.read_parquet(folder / "willsuite_invoices.parquet").drop("stated_customer_case_id")
+    older = pl.read_parquet(folder / "willsuite_invoices.parquet").drop("stated_case_id")
     older.write_parquet(folder / "willsuite_invoices.parquet")  # as an earlier version wrote it
     loaded, _ = snapshot.load(folder)
     invoices = loaded.frames["willsuite", "invoices"]
-    assert invoices["stated_customer_case_id"].null_count() == invoices.height
-    assert invoices.drop("stated_customer_case_id").equals(
-        frames["willsuite", "invoices"].drop("stated_customer_case_id")
+    assert invoices["stated_case_id"].null_count() == invoices.height
+    assert invoices.drop("stated_case_id").equals(
+        frames["willsuite", "invoices"].drop("stated_case_id")
     )

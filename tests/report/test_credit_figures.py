@@ -50,16 +50,16 @@ def invoice(ident: str, created: str, net: str, paid: str | None = None) -> dict
     vat = D(net) / 5
     return {
         "id": ident,
-        "customer_case_id": "c1",
+        "case_id": "c1",
         "invoice_number": ident,
-        "date_created": at(created),
-        "date_due": at(created) + dt.timedelta(days=30),
-        "date_paid": at(paid) if paid else None,
+        "issued_at": at(created),
+        "due_at": at(created) + dt.timedelta(days=30),
+        "paid_at": at(paid) if paid else None,
         "subtotal": D(net),
         "vat_amount": vat,
         "total": D(net) + vat,
         "currency": "GBP",
-        "recipients_name": "A Client",
+        "client_name": "A Client",
         "status": "paid" if paid else "sent",
     }
 
@@ -68,8 +68,8 @@ def item(invoice_id: str, index: int, net: str, paid_at: str | None = None) -> d
     vat = D(net) / 5
     return {
         "id": f"{invoice_id}-{index}",
-        "case_invoice_id": invoice_id,
-        "customer_case_id": "c1",
+        "invoice_id": invoice_id,
+        "case_id": "c1",
         "quantity": D(1),
         "rate": D(net),
         "subtotal": D(net),
@@ -223,7 +223,7 @@ def test_no_debt_is_no_debtor_days_in_the_workbook_too(ledger: Frames, tmp_path:
     """Everything paid by the month's end: the countback has no month, and the workbook's
     formula, over an empty table, says 0 as the figure does."""
     invoices = ledger["willsuite", "invoices"].with_columns(
-        date_paid=pl.lit(at("2026-10-30"), pl.Datetime("us", "UTC"))
+        paid_at=pl.lit(at("2026-10-30"), pl.Datetime("us", "UTC"))
     )
     paid = {
         **ledger,
@@ -253,7 +253,7 @@ def test_the_sandbox_months_figures_against_its_records(frames: Frames) -> None:
     # Debtor days by hand: the invoices' gross totals by UK month of issue, counted back
     # from October against the outstanding.
     invoices = frames["willsuite", "invoices"].with_columns(
-        month=pl.col("date_created").dt.convert_time_zone("Europe/London").dt.strftime("%Y-%m")
+        month=pl.col("issued_at").dt.convert_time_zone("Europe/London").dt.strftime("%Y-%m")
     )
     gross = dict(invoices.group_by("month").agg(pl.col("total").sum()).iter_rows())
     left, days, month = h.outstanding, D(0), Month.parse(MONTH)

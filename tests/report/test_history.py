@@ -47,16 +47,16 @@ def invoice(ident: str, created: str, net: str, due: str, paid: str | None) -> d
     vat = Decimal(net) / 5
     return {
         "id": ident,
-        "customer_case_id": "c1",
+        "case_id": "c1",
         "invoice_number": ident,
-        "date_created": at(created),
-        "date_due": at(due),
-        "date_paid": at(paid) if paid else None,
+        "issued_at": at(created),
+        "due_at": at(due),
+        "paid_at": at(paid) if paid else None,
         "subtotal": Decimal(net),
         "vat_amount": vat,
         "total": Decimal(net) + vat,
         "currency": "GBP",
-        "recipients_name": "A Client",
+        "client_name": "A Client",
         "status": "paid" if paid else "sent",
     }
 
@@ -65,8 +65,8 @@ def item(invoice_id: str, net: str) -> dict[str, Any]:
     vat = Decimal(net) / 5
     return {
         "id": f"{invoice_id}-1",
-        "case_invoice_id": invoice_id,
-        "customer_case_id": "c1",
+        "invoice_id": invoice_id,
+        "case_id": "c1",
         "quantity": Decimal(1),
         "rate": Decimal(net),
         "subtotal": Decimal(net),
@@ -101,7 +101,7 @@ def fixed() -> Frames:
     expenses = [
         {
             "id": "e1",
-            "expat_case_id": "m1",
+            "case_id": "m1",
             "amount": Decimal("30.00"),
             "currency_code": "GBP",
             "incurred_at": dt.date(2026, 8, 12),
@@ -110,7 +110,7 @@ def fixed() -> Frames:
         },
         {
             "id": "e2",
-            "expat_case_id": "m1",
+            "case_id": "m1",
             "amount": Decimal("45.50"),
             "currency_code": "GBP",
             "incurred_at": dt.date(2026, 10, 2),
@@ -118,7 +118,7 @@ def fixed() -> Frames:
         },
         {
             "id": "e3",
-            "expat_case_id": "m2",
+            "case_id": "m2",
             "amount": Decimal("12.00"),
             "currency_code": "GBP",
             "incurred_at": dt.date(2026, 10, 9),
@@ -320,9 +320,8 @@ def test_reconstructed_debt_equals_the_snapshot_and_a_later_change_is_restated(
     # An invoice owed at the end of September is marked paid on 30 September afterwards.
     invoices = frames["willsuite", "invoices"]
     owed = invoices.filter(
-        (pl.col("date_created") < dt.datetime(2026, 9, 20, tzinfo=UTC))
-        & pl.col("date_paid").is_null()
-    ).sort("date_created")
+        (pl.col("issued_at") < dt.datetime(2026, 9, 20, tzinfo=UTC)) & pl.col("paid_at").is_null()
+    ).sort("issued_at")
     changed_id = owed["id"][-1]
     # What it owed at the end of September (a part-paid invoice owes the rest).
     positions = invoicing.invoice_positions(
@@ -332,9 +331,9 @@ def test_reconstructed_debt_equals_the_snapshot_and_a_later_change_is_restated(
     )
     changed_owed = positions.filter(id=changed_id)["outstanding"][0]
     paid = invoices.with_columns(
-        date_paid=pl.when(pl.col("id") == changed_id)
+        paid_at=pl.when(pl.col("id") == changed_id)
         .then(pl.lit(dt.datetime(2026, 9, 30, 12, tzinfo=UTC)))
-        .otherwise(pl.col("date_paid"))
+        .otherwise(pl.col("paid_at"))
     )
     later = {**frames, ("willsuite", "invoices"): paid}
     data = build_report_data(

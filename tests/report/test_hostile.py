@@ -241,7 +241,7 @@ def test_a_duplicated_invoice_counts_once_and_is_flagged(data: ReportData) -> No
     raw = hostile_data()
     _, invoice = scenarios.target(raw, 1)
     assert data.invoices.filter(pl.col("id") == invoice["id"]).height == 1
-    assert data.invoice_items.filter(pl.col("case_invoice_id") == invoice["id"]).height == len(
+    assert data.invoice_items.filter(pl.col("invoice_id") == invoice["id"]).height == len(
         invoice["items"]
     )
     duplicate = [f for f in flags(data, "duplicate record") if f["record"] == invoice["id"]]
@@ -304,7 +304,7 @@ def test_incomes_in_other_currencies_are_converted_never_mixed(data: ReportData)
         row["currency"]: row["per_eur"]
         for row in table.filter(rate_date=friday).iter_rows(named=True)
     }
-    rows = {row["uuid"]: row for row in data.incomes.iter_rows(named=True)}
+    rows = {row["id"]: row for row in data.incomes.iter_rows(named=True)}
     euro_row, yen_row = rows[euro["uuid"]], rows[yen["uuid"]]
     assert (euro_row["annual_amount"], euro_row["amount_currency"]) == (Decimal(12000), "EUR")
     assert euro_row["report_annual_amount"] == (Decimal(12000) * per_eur["GBP"]).quantize(
@@ -464,7 +464,7 @@ def test_an_expense_stays_with_the_case_it_was_listed_under(report: Path, data: 
     assert scenarios.MISFILED_TITLE in statement_text(report, f"mobility-{own}")
     assert scenarios.MISFILED_TITLE not in statement_text(report, f"mobility-{other}")
     row = data.expenses.filter(pl.col("id") == str(expense["id"])).row(0, named=True)
-    assert (row["expat_case_id"], row["stated_expat_case_id"]) == (
+    assert (row["case_id"], row["stated_case_id"]) == (
         str(listed_under),
         str(expense["expat_case_id"]),
     )
@@ -609,7 +609,7 @@ def test_a_credit_note_not_refunded_lowers_what_is_owed_everywhere(
         "not due",
         None,
     )
-    owed = data.debt.filter(pl.col("customer_case_id") == case_id)["outstanding"].sum()
+    owed = data.debt.filter(pl.col("case_id") == case_id)["outstanding"].sum()
     assert owed == Decimal("420.00")
     # The bands add up to the headline, the credit taken off the current band.
     assert data.headline.outstanding == data.aged_debt["amount"].sum()

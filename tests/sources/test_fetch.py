@@ -51,9 +51,8 @@ def test_every_frame_has_the_servers_totals_and_its_schema(sandbox: Sandbox) -> 
     assert {key: frame.height for key, frame in frames.items()} == expected_counts(sandbox)
     for key, frame in frames.items():
         assert frame.schema == SCHEMAS[key].polars_schema, key
-        id_column = "uuid" if key[0] == "plannr" else "id"
         if key[1] not in ("case_managers", "task_managers"):
-            assert frame[id_column].is_unique().all(), key
+            assert frame["id"].is_unique().all(), key
 
 
 def test_money_is_exact_decimal_and_matches_the_server(sandbox: Sandbox) -> None:
@@ -162,7 +161,7 @@ def test_fan_out_over_1000_cases_is_concurrent_and_bounded(make_sandbox: MakeSan
     assert expenses.height == expected_counts(server)["mobility", "expenses"]
     assert server.requests["/mobility/v1/cases/{id}/expenses"] == 1000
     assert 2 <= server.max_in_flight <= 8
-    assert expenses.group_by("expat_case_id").len().height == sum(
+    assert expenses.group_by("case_id").len().height == sum(
         1 for rows in server.data.mobility_expenses.values() if rows
     )
 

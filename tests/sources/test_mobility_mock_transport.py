@@ -48,14 +48,14 @@ def test_every_entity_is_read_into_its_typed_frame() -> None:
     for entity, frame in frames.items():
         assert frame.schema == source.schemas[entity].polars_schema, entity
     assert frames["cases"].select("id", "client_name").rows() == [("590", "Example Client Ltd")]
-    assert frames["services"]["expat_case_id"].to_list() == ["590"]
+    assert frames["services"]["case_id"].to_list() == ["590"]
     expenses = frames["expenses"]
-    assert expenses.select("id", "expat_case_id", "title", "currency_code").rows() == [
+    assert expenses.select("id", "case_id", "title", "currency_code").rows() == [
         ("1502", "590", "Visa Fees", "EUR")
     ]
     assert expenses["amount"].to_list() == [Decimal("250.00")]
     assert frames["case_managers"]["user_name"].to_list() == ["John Manager", "Jane HR"]
-    assert frames["tasks"].select("id", "expat_case_id").rows() == [("910", "590")]
+    assert frames["tasks"].select("id", "case_id").rows() == [("910", "590")]
     assert frames["task_managers"].select("parent_id", "user_id").rows() == [("910", "601")]
     assert served.seen == [
         "GET /v1/cases",

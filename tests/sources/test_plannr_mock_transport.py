@@ -43,9 +43,9 @@ def test_every_entity_is_read_into_its_typed_frame() -> None:
         ("Patrick's Case", "GBP", "Recommendation")
     ]
     assert cases["value"].to_list() == [Decimal("150.99")]  # 15099 pence
-    assert frames["clients"].select("uuid", "name").rows() == [(CLIENT, "Gareth Thompson")]
+    assert frames["clients"].select("id", "name").rows() == [(CLIENT, "Gareth Thompson")]
     incomes = frames["incomes"]
-    assert incomes.select("client_uuid", "name", "type").rows() == [(CLIENT, "My Salary", "salary")]
+    assert incomes.select("client_id", "name", "type").rows() == [(CLIENT, "My Salary", "salary")]
     assert incomes["amount"].to_list() == [Decimal("40.00")]
     assert served.seen == [
         "GET /api/v1/cases",

@@ -54,7 +54,7 @@ def test_plannr_cases_ask_for_every_include_they_read(sandbox: Sandbox) -> None:
     assert cases["assigned_to_names"].list.len().sum() == len(sandbox.data.plannr_cases)
     assert cases["status_name"].null_count() == 0
     first = sandbox.data.plannr_cases[0]
-    row = cases.filter(uuid=first["uuid"]).row(0, named=True)
+    row = cases.filter(id=first["uuid"]).row(0, named=True)
     assert row["assigned_to_uuids"] == [user["uuid"] for user in first["assigned_to"]]
     assert row["participants_count"] == len(first["participants"])
     assert row["slug"] and row["status_position"] is not None
@@ -237,7 +237,7 @@ def test_willsuite_get_and_create_timestamps_are_the_same_instant() -> None:
             {"id": "a", "date_created": "2024-05-17 00:00:00"},  # GET: UK local, naive
             {"id": "b", "date_created": "2024-05-16T23:00:00.000000Z"},  # create: UTC
         ]
-    )["date_created"]
+    )["issued_at"]
     assert local == utc
 
 

@@ -37,7 +37,7 @@ def test_every_entity_is_read_into_its_typed_frame() -> None:
     ]
     invoices = frames["invoices"]
     # Listed under the case it was asked for, whatever case the record names itself.
-    assert invoices.select("id", "customer_case_id", "invoice_number").rows() == [
+    assert invoices.select("id", "case_id", "invoice_number").rows() == [
         (INVOICE, CASE, "JHON0001-1")
     ]
     assert invoices.select("subtotal", "vat_amount", "total").row(0) == (
@@ -46,7 +46,7 @@ def test_every_entity_is_read_into_its_typed_frame() -> None:
         Decimal("360.00"),
     )
     items = frames["invoice_items"]
-    assert items.select("case_invoice_id", "description", "amount").rows() == [
+    assert items.select("invoice_id", "description", "amount").rows() == [
         (INVOICE, "LPA", Decimal("360.00"))
     ]
     assert served.seen == ["GET /cases", f"GET /cases/{CASE}/invoices"]

@@ -93,13 +93,13 @@ def test_create_and_update_invoice_round_trip(server: Sandbox) -> None:
     row = created.row(0, named=True)
     assert row["invoice_number"] == "INV-1"
     assert row["total"] == Decimal(144)
-    assert row["date_created"] == dt.datetime(2026, 10, 4, 23, 0, tzinfo=dt.UTC)  # BST midnight
+    assert row["issued_at"] == dt.datetime(2026, 10, 4, 23, 0, tzinfo=dt.UTC)  # BST midnight
     invoices = reports.fetch_frames(
         server.config(sources=("willsuite",)), ["invoices", "invoice_items"]
     )
-    mine = invoices["willsuite", "invoices"].filter(customer_case_id=case_id)
+    mine = invoices["willsuite", "invoices"].filter(case_id=case_id)
     assert mine.height == before + 1
-    items = invoices["willsuite", "invoice_items"].filter(case_invoice_id=row["id"])
+    items = invoices["willsuite", "invoice_items"].filter(invoice_id=row["id"])
     assert sorted(items["amount"].to_list()) == [Decimal(24), Decimal(120)]
     assert items["vat_amount"].sum() == Decimal(24)
 
@@ -113,7 +113,7 @@ def test_create_and_update_invoice_round_trip(server: Sandbox) -> None:
     updated = willsuite.update_invoice(case_id, row["id"], one_line, settings)
     assert updated["invoice_number"].to_list() == ["INV-1b"]
     items = reports.fetch_invoice_items(server.config(sources=("willsuite",))).filter(
-        case_invoice_id=row["id"]
+        invoice_id=row["id"]
     )
     assert items["description"].to_list() == ["1h Meetings"]
 
@@ -171,7 +171,7 @@ def test_plannr_create_income_and_case_round_trip(server: Sandbox) -> None:
     assert created["amount"].to_list() == [Decimal("1250.50")]
     assert server.data.plannr_incomes[client_uuid][-1]["amount"]["amount"] == "125050"
     incomes = reports.fetch_incomes(server.config(sources=("plannr",)))
-    assert Decimal("1250.50") in incomes.filter(client_uuid=client_uuid)["amount"].to_list()
+    assert Decimal("1250.50") in incomes.filter(client_id=client_uuid)["amount"].to_list()
 
     answer = plannr.create_case(
         plannr.CaseDraft(name="New case", participants=[client_uuid], value=Decimal("150.99")),

@@ -1,7 +1,9 @@
 """The mobility platform: every frame it gives, defined once (columns, types, meaning).
 
 Column names are the vendor's field names in snake_case, nested objects flattened with
-their parent's name as prefix (`assignment.home_country` -> `assignment_home_country`).
+their parent's name as prefix (`assignment.home_country` -> `assignment_home_country`),
+except where the platform names a thing the other sources share: those columns take our
+name, and their path is the vendor's (`expat_case_id` -> `case_id`).
 """
 
 from __future__ import annotations
@@ -176,7 +178,7 @@ MOBILITY_SERVICES = FrameSchema(
     "Services of each case (the `services` array of a case), one row per service.",
     (
         col("id", ID, "case service id"),
-        col("expat_case_id", ID, "case id"),
+        col("case_id", ID, "case id", "expat_case_id"),
         col("service_id", ID, "service catalogue id"),
         col("service_name", TEXT, "service name"),
         col("processed_at", DATE, "processed date"),
@@ -200,7 +202,7 @@ MOBILITY_TASKS = FrameSchema(
     (
         col("id", ID, "task id"),
         col("case_service_id", ID, "case service id"),
-        col("expat_case_id", ID, "case id"),
+        col("case_id", ID, "case id", "expat_case_id"),
         col("name", TEXT, "task name"),
         col("description", TEXT, "description"),
         col("assignee_id", ID, "assignee user id", "assignee_id", "assignee.id"),
@@ -270,12 +272,12 @@ MOBILITY_EXPENSES = FrameSchema(
     "Expenses of every case, `GET /v1/cases/{caseId}/expenses`, in their own currency.",
     (
         col("id", ID, "expense id"),
-        col("expat_case_id", ID, "the case the expense was listed under (its owner)"),
+        col("case_id", ID, "the case the expense was listed under (its owner)", "expat_case_id"),
         col(
-            "stated_expat_case_id",
+            "stated_case_id",
             ID,
-            "the case id the expense itself names; a different one from `expat_case_id` is"
-            " flagged, never followed",
+            "the case id the expense itself names; a different one from `case_id` is flagged,"
+            " never followed (the vendor's `expat_case_id` as the expense sent it)",
         ),
         col("task_id", ID, "task id"),
         col("title", TEXT, "title"),

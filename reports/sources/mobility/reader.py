@@ -12,8 +12,8 @@ Also a guess: the expense statuses besides the documented `pending` (`approved`,
 `invoiced`, `rejected`, the platform's workflow); any other is flagged by the report and
 counted in no total (`compute.invoicing.expense_state`).
 
-Ours, not the vendor's: an expense belongs to the case it was listed under. Its own
-`expat_case_id` is kept as `stated_expat_case_id`, and the report flags a disagreement.
+Ours, not the vendor's: an expense belongs to the case it was listed under (`case_id`). Its
+own `expat_case_id` is kept as `stated_case_id`, and the report flags a disagreement.
 """
 
 from __future__ import annotations
@@ -131,10 +131,10 @@ def case_expenses(api: ApiClient, case_id: Any, page_size: int = 100) -> list[di
         parallel=False,
     )
     # An expense belongs to the case it was listed under, whatever its own `expat_case_id`
-    # says (kept as `stated_expat_case_id`; the report flags a disagreement), so that no
+    # says (kept as `stated_case_id`; the report flags a disagreement), so that no
     # expense can move to another client's statement.
     return [
-        {**record, "expat_case_id": case_id, "stated_expat_case_id": record.get("expat_case_id")}
+        {**record, "expat_case_id": case_id, "stated_case_id": record.get("expat_case_id")}
         for record in records
     ]
 
@@ -198,7 +198,7 @@ class MobilitySource(HttpSource[MobilitySettings]):
     settings_spec = SPEC
     roles = MappingProxyType({Role.EXPENSES: "expenses", Role.TASKS: "tasks"})
     case_summary = ("cases", CASE_SUMMARY)
-    parents = (Parent("expenses", "expense", "case", "expat_case_id"),)
+    parents = (Parent("expenses", "expense", "case", "case_id"),)
 
     def connect(
         self,

@@ -45,14 +45,14 @@ def statements(cases: pl.DataFrame, month_expenses: pl.DataFrame) -> list[Statem
     """One statement per client with expenses counted or rejected in the month."""
     # Each expense's client, by the case it was listed under, in one join: a filter per
     # client would read every expense once for each client.
-    clients = cases.select(pl.col("id").alias("expat_case_id"), "client_id").unique(
-        "expat_case_id", keep="first", maintain_order=True
+    clients = cases.select(pl.col("id").alias("case_id"), "client_id").unique(
+        "case_id", keep="first", maintain_order=True
     )
     shown_by_client = (
         month_expenses.filter(
             pl.col("state").is_in([*COUNTED_STATE_VALUES, ExpenseState.REJECTED.value])
         )
-        .join(clients, on="expat_case_id", how="inner", maintain_order="left")
+        .join(clients, on="case_id", how="inner", maintain_order="left")
         .partition_by("client_id", as_dict=True, include_key=False)
     )
     result = []
@@ -79,7 +79,7 @@ def statements(cases: pl.DataFrame, month_expenses: pl.DataFrame) -> list[Statem
                     local_date("created_at").alias("opened_on"),
                     pl.col("id").alias("_id"),
                 )
-                .filter(pl.col("_id").is_in(shown["expat_case_id"].implode()))
+                .filter(pl.col("_id").is_in(shown["case_id"].implode()))
                 .drop("_id"),
                 expenses=shown.filter(pl.col("state").is_in(COUNTED_STATE_VALUES))
                 .select(STATEMENT_EXPENSE_COLUMNS)
@@ -117,7 +117,7 @@ def percent_invoiced_checks(cases: pl.DataFrame, context: ReportContext) -> pl.D
         by_case.filter(pl.col("disagrees")),
         MOBILITY_CASES.source,
         "case",
-        "expat_case_id",
+        "case_id",
         "percent invoiced disagrees with expenses",
         pl.format(
             "platform {}%, its expenses {}% (by its own conversion, as of the fetch)",

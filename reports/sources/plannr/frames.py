@@ -1,7 +1,9 @@
 """Plannr: every frame it gives, defined once (columns, types, meaning).
 
 Column names are the vendor's field names in snake_case, nested objects flattened with
-their parent's name as prefix (`assignment.home_country` -> `assignment_home_country`).
+their parent's name as prefix (`account.name` -> `account_name`), except a record's
+uuid, which is its `id` as in the other sources (`uuid` -> `id`, `account.uuid` ->
+`account_id`, `client_uuid` -> `client_id`): its path is the vendor's.
 """
 
 from __future__ import annotations
@@ -88,14 +90,14 @@ PLANNR_CASES = FrameSchema(
     "cases",
     "Cases, `GET /api/v1/cases?include=status,type,plans,participants,groups,assigned_to`.",
     (
-        col("uuid", ID, "case uuid"),
+        col("id", ID, "case uuid", "uuid"),
         col("name", TEXT, "case name"),
         col("slug", TEXT, "case slug"),
         *money_object_columns("value", "value", "expected value of the case"),
-        col("status_uuid", ID, "status uuid", "status.uuid"),
+        col("status_id", ID, "status uuid", "status.uuid"),
         col("status_name", TEXT, "status name", "status.name"),
         col("status_position", INT, "position of the status in the pipeline"),
-        col("type_uuid", ID, "case type uuid", "type.uuid"),
+        col("type_id", ID, "case type uuid", "type.uuid"),
         col("type_name", TEXT, "case type name", "type.name"),
         col("review_at", TIMESTAMP, "review date, UTC"),
         col("completed_at", TIMESTAMP, "completed, UTC (null while open)"),
@@ -145,7 +147,7 @@ PLANNR_CLIENTS = FrameSchema(
     "clients",
     "Client accounts, `GET /api/v1/account?filter[type]=client`.",
     (
-        col("uuid", ID, "account uuid"),
+        col("id", ID, "account uuid", "uuid"),
         col("name", TEXT, "full name"),
         col("first_name", TEXT, "first name"),
         col("last_name", TEXT, "last name"),
@@ -172,8 +174,8 @@ PLANNR_INCOMES = FrameSchema(
     "incomes",
     "Incomes of every client, `GET /api/v1/client/{client_uuid}/income`.",
     (
-        col("uuid", ID, "income uuid"),
-        col("client_uuid", ID, "the client the income was fetched for"),
+        col("id", ID, "income uuid", "uuid"),
+        col("client_id", ID, "the client the income was fetched for", "client_uuid"),
         col("name", TEXT, "income name"),
         col("type", ENUM, "salary, dividend, bonus, benefit, other, investment, rental or pension"),
         col("type_other", TEXT, "what the income is, for type `other`"),
@@ -185,11 +187,11 @@ PLANNR_INCOMES = FrameSchema(
         col("end_date", DATE, "end"),
         col("created_at", TIMESTAMP, "created, UTC"),
         col("updated_at", TIMESTAMP, "updated, UTC"),
-        col("account_uuid", ID, "owning account uuid", "account.uuid"),
+        col("account_id", ID, "owning account uuid", "account.uuid"),
         col("account_name", TEXT, "owning account name", "account.name"),
         col("account_email", TEXT, "owning account email", "account.email"),
         col("shared_owner_type", ENUM, "individual or ..."),
-        col("shared_owner_uuid", ID, "shared owner uuid", "shared_owner.uuid"),
+        col("shared_owner_id", ID, "shared owner uuid", "shared_owner.uuid"),
         col("shared_owner_name", TEXT, "shared owner name", "shared_owner.name"),
         col(
             "shared_owner_ownership_percentage",
@@ -197,7 +199,7 @@ PLANNR_INCOMES = FrameSchema(
             "shared owner's share, percent",
             "shared_owner.ownership_percentage",
         ),
-        col("employment_uuid", ID, "linked employment", f"{_EMP}.uuid"),
+        col("employment_id", ID, "linked employment", f"{_EMP}.uuid"),
         col("employment_status", ENUM, "employment status", f"{_EMP}.status"),
         col("employment_primary", BOOL, "primary employment", f"{_EMP}.primary"),
         col("employment_employer", TEXT, "employer", f"{_EMP}.employer"),
@@ -262,7 +264,7 @@ PLANNR_INCOMES = FrameSchema(
 
 #: How a case reads in the report's one shape for cases: it closes when completed.
 CASE_SUMMARY = {
-    "case_id": pl.col("uuid"),
+    "case_id": pl.col("id"),
     "case_name": pl.col("name"),
     "client": pl.col("participant_names").list.join(", "),
     "status": pl.col("status_name"),

@@ -1,7 +1,8 @@
 """WillSuite: every frame it gives, defined once (columns, types, meaning).
 
-Column names are the vendor's field names in snake_case, nested objects flattened with
-their parent's name as prefix (`assignment.home_country` -> `assignment_home_country`).
+Column names are the vendor's field names in snake_case, except where WillSuite names a
+thing the other sources share: those columns take our name, and their path is the vendor's
+(`customer_case_id` -> `case_id`, `date_paid` -> `paid_at`).
 """
 
 from __future__ import annotations
@@ -68,27 +69,27 @@ WILLSUITE_INVOICES = FrameSchema(
     "Invoices of every case, `GET /cases/{caseId}/invoices?show_cancelled_items=true`.",
     (
         col("id", ID, "invoice uuid"),
-        col("customer_case_id", ID, "the case the invoice was listed under (its owner)"),
+        col("case_id", ID, "the case the invoice was listed under (its owner)", "customer_case_id"),
         col(
-            "stated_customer_case_id",
+            "stated_case_id",
             ID,
-            "the case uuid the invoice itself names; a different one from `customer_case_id`"
-            " is flagged, never followed",
+            "the case uuid the invoice itself names; a different one from `case_id` is flagged,"
+            " never followed (the vendor's `customer_case_id` as the invoice sent it)",
         ),
         col("invoice_number", TEXT, "invoice number, unique within the case"),
         col("ref", TEXT, "reference"),
         col("notes", TEXT, "notes"),
         col("terms", TEXT, "terms"),
         col("payment_terms", TEXT, "payment terms"),
-        col("date_created", TIMESTAMP, "invoice date, UTC", naive_zone=WILLSUITE_ZONE),
-        col("date_due", TIMESTAMP, "due, UTC", naive_zone=WILLSUITE_ZONE),
-        col("date_sent", TIMESTAMP, "sent, UTC", naive_zone=WILLSUITE_ZONE),
-        col("date_paid", TIMESTAMP, "paid, UTC", naive_zone=WILLSUITE_ZONE),
+        col("issued_at", TIMESTAMP, "invoice date, UTC", "date_created", naive_zone=WILLSUITE_ZONE),
+        col("due_at", TIMESTAMP, "due, UTC", "date_due", naive_zone=WILLSUITE_ZONE),
+        col("sent_at", TIMESTAMP, "sent, UTC", "date_sent", naive_zone=WILLSUITE_ZONE),
+        col("paid_at", TIMESTAMP, "paid, UTC", "date_paid", naive_zone=WILLSUITE_ZONE),
         col("subtotal", MONEY, "net total as the header states it"),
         col("vat_amount", MONEY, "VAT as the header states it"),
         col("total", MONEY, "gross total as the header states it"),
         col("currency", TEXT, "always GBP", getter=_gbp),
-        col("recipients_name", TEXT, "addressee"),
+        col("client_name", TEXT, "addressee: the client", "recipients_name"),
         col("status", ENUM, "e.g. Paid, Not Paid"),
         col("mail_sent", BOOL, "emailed to the customer"),
         col("payable_online", BOOL, "payable online"),
@@ -102,14 +103,14 @@ WILLSUITE_INVOICE_ITEMS = FrameSchema(
     "Line items of every invoice, cancelled ones included (see `status`).",
     (
         col("id", ID, "item uuid"),
-        col("case_invoice_id", ID, "the invoice the item was listed in (its owner)"),
+        col("invoice_id", ID, "the invoice the item was listed in (its owner)", "case_invoice_id"),
         col(
-            "stated_case_invoice_id",
+            "stated_invoice_id",
             ID,
-            "the invoice uuid the item itself names; a different one from `case_invoice_id`"
-            " is flagged, never followed",
+            "the invoice uuid the item itself names; a different one from `invoice_id` is"
+            " flagged, never followed (the vendor's `case_invoice_id` as the item sent it)",
         ),
-        col("customer_case_id", ID, "the case of its invoice"),
+        col("case_id", ID, "the case of its invoice", "customer_case_id"),
         col("description", TEXT, "description"),
         col("quantity", DECIMAL, "quantity"),
         col("rate", MONEY, "unit price excluding VAT"),

@@ -24,7 +24,7 @@ Still a guess, each one checked at run time rather than trusted:
 
 Ours, not the vendor's: an invoice belongs to the case it was listed under and an item to
 the invoice it was listed in, whatever ids they name themselves (kept as
-`stated_customer_case_id` and `stated_case_invoice_id`; the report flags a disagreement).
+`stated_case_id` and `stated_invoice_id`; the report flags a disagreement).
 """
 
 from __future__ import annotations
@@ -178,8 +178,8 @@ class WillSuiteSource(HttpSource[WillSuiteSettings]):
     roles = MappingProxyType({Role.INVOICES: "invoices", Role.INVOICE_ITEMS: "invoice_items"})
     case_summary = ("cases", CASE_SUMMARY)
     parents = (
-        Parent("invoices", "invoice", "case", "customer_case_id"),
-        Parent("invoice_items", "invoice item", "invoice", "case_invoice_id"),
+        Parent("invoices", "invoice", "case", "case_id"),
+        Parent("invoice_items", "invoice item", "invoice", "invoice_id"),
     )
     #: WillSuite is UK-only: its amounts are pounds, and it sends no currency.
     currency = WILLSUITE_CURRENCY
@@ -282,13 +282,13 @@ def merge_changes(
         ),
         "invoices": pl.concat(
             [
-                previous["invoices"].filter(pl.col("customer_case_id").is_in(ids).not_()),
+                previous["invoices"].filter(pl.col("case_id").is_in(ids).not_()),
                 changed["invoices"],
             ]
         ),
         "invoice_items": pl.concat(
             [
-                previous["invoice_items"].filter(pl.col("customer_case_id").is_in(ids).not_()),
+                previous["invoice_items"].filter(pl.col("case_id").is_in(ids).not_()),
                 changed["invoice_items"],
             ]
         ),
@@ -449,7 +449,7 @@ def update_invoice(
 def invoice_records(case_id: Any, answer: list[Any]) -> list[dict[str, Any]]:
     """A case's invoices as records of the invoices frame, each under the case it was
     fetched for: a record belongs to the parent it was listed under, whatever its own
-    `customer_case_id` says (kept as `stated_customer_case_id`; the report flags a
+    `customer_case_id` says (kept as `stated_case_id`; the report flags a
     disagreement), so no invoice can move to another client's statement."""
     records = []
     for invoice in answer:
@@ -458,7 +458,7 @@ def invoice_records(case_id: Any, answer: list[Any]) -> list[dict[str, Any]]:
             {
                 **invoice,
                 "customer_case_id": case_id,
-                "stated_customer_case_id": invoice.get("customer_case_id"),
+                "stated_case_id": invoice.get("customer_case_id"),
             }
         )
     return records
@@ -466,13 +466,13 @@ def invoice_records(case_id: Any, answer: list[Any]) -> list[dict[str, Any]]:
 
 def item_records(invoices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every line item of `invoices` as records of the items frame, each under the invoice
-    it was listed in (its own `case_invoice_id` is kept as `stated_case_invoice_id`)."""
+    it was listed in (its own `case_invoice_id` is kept as `stated_invoice_id`)."""
     return [
         {
             **item,
             "case_invoice_id": invoice["id"],
             "customer_case_id": invoice["customer_case_id"],
-            "stated_case_invoice_id": item.get("case_invoice_id"),
+            "stated_invoice_id": item.get("case_invoice_id"),
         }
         for invoice in invoices
         for item in _items(invoice)

@@ -129,7 +129,7 @@ def statements(
     events = account.events.partition_by("account", as_dict=True)
     openings = dict(account.opening.iter_rows())
     result = []
-    for (case_id,), own in listed.group_by("customer_case_id", maintain_order=True):
+    for (case_id,), own in listed.group_by("case_id", maintain_order=True):
         case = by_id.get(case_id, {})
         created = case.get("created_at")
         unpaid = own.filter(pl.col("paid").not_())
@@ -146,7 +146,7 @@ def statements(
             Statement(
                 key=f"{WILLSUITE_CASES.source}-{case_id}",
                 source=WILLSUITE_CASES.source,
-                client=case.get("full_names") or own["recipients_name"][0] or f"case {case_id}",
+                client=case.get("full_names") or own["client_name"][0] or f"case {case_id}",
                 email=case.get("email") or None,  # WillSuite sends "" for no address
                 reference=case.get("ref"),
                 address=tuple(line for line in [case.get("postcode")] if line),
@@ -197,7 +197,7 @@ def statement_checks(account: AccountActivity, context: ReportContext) -> pl.Dat
     live = pl.col("cancelled").not_() & pl.col("unknown_status").not_()
     early_lines = (
         context.lines.filter(live & (pl.col("paid_date") < pl.col("invoice_date")))
-        .group_by(pl.col("case_invoice_id").alias("id"))
+        .group_by(pl.col("invoice_id").alias("id"))
         .agg(line_paid=pl.col("paid_date").min())
     )
     early = (
