@@ -16,6 +16,11 @@ from reports.config import SmtpSettings
 from reports.render.messages import Plan, plan_messages
 from reports.render.pdf import write_monthly_pdf, write_statements
 from reports.sandbox import Sizes
+
+# Kept although unused here: pytest imports each conftest.py outside a package as the
+# module `conftest`, so once this one is collected, the test modules' `from conftest
+# import MakeSandbox` reads this module.
+from tests.conftest import MakeSandbox as MakeSandbox
 from tests.delivery.mail import Inbox, free_port, fresh_copy, settings_for
 
 
