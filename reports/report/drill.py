@@ -9,6 +9,7 @@ does not add up to its figure is a bug, never something to show.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -17,7 +18,7 @@ import polars as pl
 
 from reports.compute.invoicing import ExpenseState
 from reports.money import MONEY, total
-from reports.report import open_cases
+from reports.report import headings, open_cases
 from reports.report.figures import FIGURES, Figure
 from reports.report.model import ReportData
 from reports.report.settle import role_schema
@@ -87,96 +88,118 @@ def _numbered(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
     )
 
 
-_CASE_COLUMNS = (
-    Column("source", "System"),
-    Column("case_id", "Case"),
-    Column("case_name", "Name"),
-    Column("client", "Client"),
-    Column("status", "Status"),
-    Column("opened_on", "Opened", Kind.DATE),
-    Column("closed_on", "Closed", Kind.DATE),
+def _shown(
+    table: Mapping[str, str], *columns: str | tuple[str, Kind], currency: str | None = None
+) -> tuple[Column, ...]:
+    """`columns` of a table under their headings (`report.headings`, which the workbook
+    shows too): text unless a kind is given, money in `currency`."""
+    shown = []
+    for each in columns:
+        name, kind = (each, Kind.TEXT) if isinstance(each, str) else each
+        shown.append(Column(name, table[name], kind, currency if kind is Kind.MONEY else None))
+    return tuple(shown)
+
+
+_CASE_COLUMNS = _shown(
+    headings.CASES,
+    "source",
+    "case_id",
+    "case_name",
+    "client",
+    "status",
+    ("opened_on", Kind.DATE),
+    ("closed_on", Kind.DATE),
 )
 
 
 def _expense_columns(report_currency: str, reason: bool = False) -> tuple[Column, ...]:
+    table = headings.expenses(report_currency)
     return (
-        Column("id", "Expense"),
-        Column("incurred_at", "Incurred", Kind.DATE),
-        Column("client_name", "Client"),
-        Column("expat_name", "Employee"),
-        Column("title", "Title"),
-        Column("state", "State"),
-        *((Column("reason", "Left out because"),) if reason else ()),
-        Column("amount", "Amount", Kind.MONEY, currency_column="currency_code"),
-        Column("report_amount", f"In {report_currency}", Kind.MONEY, report_currency),
+        *_shown(
+            table,
+            "id",
+            ("incurred_at", Kind.DATE),
+            "client_name",
+            "expat_name",
+            "title",
+            "state",
+            *(("reason",) if reason else ()),
+        ),
+        Column("amount", table["amount"], Kind.MONEY, currency_column="currency_code"),
+        *_shown(table, ("report_amount", Kind.MONEY), currency=report_currency),
     )
 
 
 def _invoice_columns(currency: str) -> tuple[Column, ...]:
-    return (
-        Column("invoice_number", "Invoice"),
-        Column("invoice_date", "Date", Kind.DATE),
-        Column("client_name", "Client"),
-        Column("status", "Status"),
-        Column("subtotal", "Net", Kind.MONEY, currency),
-        Column("vat_amount", "VAT", Kind.MONEY, currency),
-        Column("total", "Gross", Kind.MONEY, currency),
+    return _shown(
+        headings.INVOICES,
+        "invoice_number",
+        ("invoice_date", Kind.DATE),
+        "client_name",
+        "status",
+        ("subtotal", Kind.MONEY),
+        ("vat_amount", Kind.MONEY),
+        ("total", Kind.MONEY),
+        currency=currency,
     )
 
 
 def _payment_columns(currency: str) -> tuple[Column, ...]:
-    return (
-        Column("date", "Date", Kind.DATE),
-        Column("client", "Client"),
-        Column("invoice_number", "Invoice"),
-        Column("kind", "Payment or refund"),
-        Column("paid", "Paid (refunds negative)", Kind.MONEY, currency),
+    return _shown(
+        headings.PAYMENTS,
+        ("date", Kind.DATE),
+        "client",
+        "invoice_number",
+        "kind",
+        ("paid", Kind.MONEY),
+        currency=currency,
     )
 
 
 def _countback_columns(currency: str) -> tuple[Column, ...]:
-    return (
-        Column("month", "Month counted back", Kind.DATE),
-        Column("days", "Days", Kind.NUMBER),
-        Column("gross", "Invoiced, gross", Kind.MONEY, currency),
-        Column("invoiced_after", "Invoiced in the months after", Kind.MONEY, currency),
-        Column("debt_left", "Debt left to count", Kind.MONEY, currency),
-        Column("days_counted", "Days counted (to 0.01)", Kind.NUMBER),
+    return _shown(
+        headings.COUNTBACK,
+        ("month", Kind.DATE),
+        ("days", Kind.NUMBER),
+        ("gross", Kind.MONEY),
+        ("invoiced_after", Kind.MONEY),
+        ("debt_left", Kind.MONEY),
+        ("days_counted", Kind.NUMBER),
+        currency=currency,
     )
 
 
 def _debt_columns(currency: str) -> tuple[Column, ...]:
-    return (
-        Column("invoice_number", "Invoice"),
-        Column("invoice_date", "Date", Kind.DATE),
-        Column("due_date", "Due", Kind.DATE),
-        Column("client_name", "Client"),
-        Column("age_bucket", "Days past due"),
-        Column("total", "Gross", Kind.MONEY, currency),
-        Column("paid_to_date", "Paid", Kind.MONEY, currency),
-        Column("outstanding", "Outstanding", Kind.MONEY, currency),
+    return _shown(
+        headings.INVOICES,
+        "invoice_number",
+        ("invoice_date", Kind.DATE),
+        ("due_date", Kind.DATE),
+        "client_name",
+        "age_bucket",
+        ("total", Kind.MONEY),
+        ("paid_to_date", Kind.MONEY),
+        ("outstanding", Kind.MONEY),
+        currency=currency,
     )
 
 
 def _vat_columns(currency: str) -> tuple[Column, ...]:
-    return (
-        Column("invoice_number", "Invoice"),
-        Column("invoice_date", "Date", Kind.DATE),
-        Column("client_name", "Client"),
-        Column("description", "Line"),
-        Column("vat_rate", "VAT rate", Kind.RATE),
-        Column("subtotal", "Net (box 6)", Kind.MONEY, currency),
-        Column("vat_amount", "VAT (box 1)", Kind.MONEY, currency),
+    return _shown(
+        headings.INVOICE_LINES,
+        "invoice_number",
+        ("invoice_date", Kind.DATE),
+        "client_name",
+        "description",
+        ("vat_rate", Kind.RATE),
+        ("subtotal", Kind.MONEY),
+        ("vat_amount", Kind.MONEY),
+        currency=currency,
     )
 
 
-_QUALITY_COLUMNS = (
-    Column("source", "System"),
-    Column("entity", "Record"),
-    Column("record", "Id"),
-    Column("check", "Check"),
-    Column("detail", "Detail"),
-    Column("action", "What was done"),
+_QUALITY_COLUMNS = _shown(
+    headings.QUALITY, "source", "entity", "record", "check", "detail", "action"
 )
 
 _CASE_LINKS = (("case", "case_id"),)
@@ -313,7 +336,10 @@ def breakdowns(data: ReportData) -> tuple[Breakdown, ...]:
             invoices.with_columns(
                 net_of_vat=(pl.col("total") - pl.col("vat_amount").fill_null(0)).cast(MONEY)
             ),
-            (*_invoice_columns(money_in), Column("net_of_vat", "Net of VAT", Kind.MONEY, money_in)),
+            (
+                *_invoice_columns(money_in),
+                *_shown(headings.INVOICES, ("net_of_vat", Kind.MONEY), currency=money_in),
+            ),
             "net_of_vat",
             _INVOICE_LINKS,
         ),

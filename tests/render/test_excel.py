@@ -151,9 +151,9 @@ def test_table_totals_rows_equal_polars(data: ReportData, recalculated: dict) ->
     )
     invoices = recalculated["Invoices"]
     for header, field in [
-        ("Subtotal", "subtotal"),
+        ("Net", "subtotal"),
         ("VAT", "vat_amount"),
-        ("Total", "total"),
+        ("Gross", "total"),
         ("Lines: VAT", "recomputed_vat"),
     ]:
         assert totals_row(invoices, header) == data.invoices[field].sum(), header

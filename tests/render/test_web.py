@@ -114,7 +114,7 @@ def test_each_figure_links_to_records_summing_to_it(web: Opened, month: MonthlyR
 def test_a_table_sorts_by_a_column_both_ways(web: Opened) -> None:
     table = "#figure-expenses_converted table"
     headers = web.page.eval_on_selector_all(f"{table} thead th", "hs => hs.map(h => h.innerText)")
-    column = headers.index("In GBP") + 1
+    column = headers.index("Amount (GBP)") + 1
 
     def values() -> list[Decimal]:
         texts = web.page.eval_on_selector_all(
