@@ -229,3 +229,51 @@ def test_the_report_holds_no_knowledge_of_the_workbook() -> None:
     # The check sees what the workbook's modules hold: it would find it in `report/`.
     assert excel_knowledge(PACKAGE / "render" / "excel_formulas.py")
     assert excel_knowledge(PACKAGE / "render" / "workbook.py")
+
+
+def vendor_field_names() -> set[str]:
+    """The vendors' own names for the fields the sources rename to ours, taken from their
+    field mapping (`Column.vendor_names`): as sent, flattened as a column would be, and as
+    the `stated_...` column of a record fetched under a parent once was."""
+    from reports.frames import SCHEMAS
+
+    names = set()
+    for schema in SCHEMAS.values():
+        for column in schema.columns:
+            for path in column.vendor_names:
+                flat = path.replace(".", "_")
+                names |= {path, flat, f"stated_{flat}"}
+    return names
+
+
+def strings_of(path: Path) -> list[tuple[int, str]]:
+    """Each string in `path`'s code (f-strings' literal parts and docstrings too), with its
+    line: where a module names a column."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_no_vendor_field_name_outside_the_sources_and_the_sandbox() -> None:
+    """The sources map the vendors' field names to ours at their boundary: no module of the
+    report, no template and no notebook names a column as a vendor sends it."""
+    names = vendor_field_names()
+    assert {"expat_case_id", "customer_case_id", "recipients_name", "client_uuid"} <= names
+    word = re.compile(rf"(?<![\w.]){'|'.join(map(re.escape, sorted(names)))}(?!\w)")
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if any(path.is_relative_to(place) for place in VENDOR_PLACES):
+            continue
+        found += [
+            f"{path.relative_to(ROOT)}:{line}: {text!r}"
+            for line, text in strings_of(path)
+            if word.search(text)
+        ]
+    for path in sorted([*(ROOT / "templates").rglob("*"), *(ROOT / "notebooks").glob("*.ipynb")]):
+        if path.is_file() and path.suffix in {".html", ".j2", ".txt", ".ipynb"}:
+            text = path.read_text(encoding="utf-8")
+            found += [f"{path.relative_to(ROOT)}: {match}" for match in word.findall(text)]
+    assert found == []
