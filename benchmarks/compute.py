@@ -155,14 +155,14 @@ def python_convert(data: tuple[list[dict], EcbRates]) -> object:
 def python_vat(data: tuple[list[dict], list[dict]]) -> object:
     invoices, items = data
     uk = ZoneInfo("Europe/London")
-    dates = {i["id"]: i["date_created"].astimezone(uk).date() for i in invoices}
+    dates = {i["id"]: i["issued_at"].astimezone(uk).date() for i in invoices}
     boxes: dict[tuple[dt.date, Decimal], list[Decimal]] = defaultdict(
         lambda: [Decimal(0), Decimal(0)]
     )
     for item in items:
         if item["status"] == "cancelled":
             continue
-        day = dates[item["case_invoice_id"]]
+        day = dates[item["invoice_id"]]
         quarter = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
         rate = Decimal("0.2") if item["has_vat"] else Decimal(0)
         net = (item["quantity"] * item["rate"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
