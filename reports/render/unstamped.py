@@ -5,10 +5,10 @@ a placeholder where the stamp's words go (`web.html`).
 
 An approval changes the stamp and nothing else, so with these it computes and lays out
 nothing again: it swaps its stamp into the web page, and draws it over the PDF's pages
-(`render.pdf.stamp_monthly_pdf`; `reports.monthly.approve_month`). Both files are the month's, digested in its manifest
-like every other: an approval takes them only once the month's files are as reviewed, and
-where they are missing (a month drafted before they were kept) it rebuilds from the
-snapshot instead.
+(`render.pdf.stamp_monthly_pdf`; `reports.monthly.approve_month`). Both files are the
+month's, digested in its manifest like every other: an approval takes them only once the
+month's files are as reviewed, and where they are missing (a month drafted before they were
+kept) it rebuilds from the snapshot instead.
 """
 
 from __future__ import annotations
