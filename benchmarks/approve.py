@@ -35,6 +35,7 @@ from measure import in_fresh_process
 
 from reports.app import load_config
 from reports.monthly import approve_month, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.sandbox import Sandbox, Sizes
 
@@ -71,7 +72,9 @@ def monthly(scale: float, month: str, workers: int | None, out: str) -> dict[str
     with Sandbox(sizes=sizes, plannr_rate_limit=10**9) as server:
         config = server.demo(load_config(DEMO_SETTINGS, environ={}))
         started, cpu = time.perf_counter(), _cpu_seconds()
-        built = run_monthly(Month.parse(month), config, Path(out), workers=workers)
+        built = run_monthly(
+            Month.parse(month), config, Path(out), MonthlyOptions.current(workers=workers)
+        )
         seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     return {"seconds": seconds, "cpu": cpu, "statements": built.statements}
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from measure import in_fresh_process, release_free_memory, reset_peak, status_kib
 
 from reports.monthly import run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.sandbox import Sandbox, Sizes
 
@@ -82,8 +83,7 @@ def run(scale: float, month: str, workers: int | None) -> dict[str, object]:
             Month.parse(month),
             server.config(),
             Path(out),
-            firm="Sandbox & Co",
-            workers=workers,
+            MonthlyOptions.current(firm="Sandbox & Co", workers=workers),
             on_stage=on_stage,
         )
         total = time.perf_counter() - started

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -41,9 +41,6 @@ from reports.periods import Month
 from reports.report.model import Stamp
 from reports.sources import REGISTRY
 from reports.text import printable
-
-if TYPE_CHECKING:
-    from reports.report.model import ReportData
 
 F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True)
@@ -464,32 +461,6 @@ def sources_config(config_path: Path | None, sandbox: bool) -> Iterator[Config]:
         yield server.demo(config)
 
 
-def _report_data(
-    month: Month,
-    config_path: Path | None,
-    sandbox: bool,
-    firm: str,
-    currency: str,
-    *,
-    out: Path,
-    history_months: int,
-    commentary: Path | None,
-) -> ReportData:
-    from reports.monthly import report_data
-
-    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
-        return report_data(
-            month,
-            config,
-            firm=firm,
-            currency=currency,
-            history_months=history_months,
-            out=out,
-            commentary=commentary,
-            on_progress=on_progress,
-        )
-
-
 @main.command()
 @month_and_config
 @to_date_option
@@ -510,22 +481,27 @@ def excel(
     months: int,
     commentary: Path | None,
 ) -> None:
-    """Fetch, compute and write the month's Excel workbook, OUT/YYYY-MM/report-YYYY-MM.xlsx."""
-    from reports.render.excel import write_workbook
+    """Fetch, compute and write the month's Excel workbook, OUT/YYYY-MM/report-YYYY-MM.xlsx,
+    as reports monthly builds it; the rest of the month's folder stays as it is."""
+    from reports.monthly import run_monthly
+    from reports.monthly_options import MonthlyOptions
 
     month = month.reporting(to_date)
     ensure_writable(out)
-    data = _report_data(
-        month,
-        config_path,
-        sandbox,
-        firm,
-        currency,
-        out=out,
+    ensure_month_writable(out / str(month))
+    options = MonthlyOptions.current(
+        pdf=False,
+        web=False,
+        statements=False,
+        firm=firm,
+        currency=currency,
         history_months=months,
         commentary=commentary,
+        template=template,
     )
-    click.echo(f"{write_workbook(data, out / str(month) / f'report-{month}.xlsx', template)}")
+    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
+        result = run_monthly(month, config, out, options, on_progress=on_progress)
+    click.echo(f"{result.workbook}")
 
 
 @main.command()
@@ -554,41 +530,31 @@ def pdf(
 ) -> None:
     """Fetch, compute and write the month's PDF report and one statement per client into
     OUT/YYYY-MM/ (built aside, and moved in only when all of it is written), with the
-    monthly email's opening (briefing.txt) and the figures sent (figures.json)."""
-    from reports.archive import write_figures
-    from reports.monthly import statement_executor
-    from reports.render.commentary import write_briefing
-    from reports.render.pdf import write_monthly_pdf, write_statements
+    monthly email's opening (briefing.txt) and the figures sent (figures.json), as reports
+    monthly builds them; the rest of the month's folder stays as it is."""
+    from reports.monthly import run_monthly
+    from reports.monthly_options import MonthlyOptions
     from reports.render.templates import Templates
-    from reports.store.publish import building, carry_over, publish
 
     month = month.reporting(to_date)
-    templates = Templates(templates_dir)  # a bad templates folder fails before any fetch
+    Templates(templates_dir)  # a bad templates folder fails before any fetch
     ensure_writable(out)
-    data = _report_data(
-        month,
-        config_path,
-        sandbox,
-        firm,
-        currency,
-        out=out,
+    ensure_month_writable(out / str(month))
+    options = MonthlyOptions.current(
+        workbook=False,
+        web=False,
+        firm=firm,
+        currency=currency,
         history_months=months,
         commentary=commentary,
+        templates_dir=templates_dir,
+        workers=workers,
+        dask=dask,
     )
-    folder = out / str(month)
-    with building(folder) as staging:
-        write_monthly_pdf(data, staging / f"report-{month}.pdf", templates)
-        write_figures(data, staging)
-        write_briefing(data, staging)
-        scheduler = dask or load_config(config_path).dask_scheduler
-        with statement_executor(scheduler, workers) as (pool, remote):
-            rendered = write_statements(
-                data, staging / "statements", templates, pool, ship_templates=remote
-            )
-        carry_over(folder, staging)  # the rest of the month stays as it is
-        publish(staging, folder)
-    click.echo(folder / f"report-{month}.pdf")
-    click.echo(f"{folder / 'statements'}  {len(rendered)} statements")
+    with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
+        result = run_monthly(month, config, out, options, on_progress=on_progress)
+    click.echo(result.report)
+    click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
 
 
 @main.command()
@@ -726,10 +692,25 @@ def monthly(
     """Fetch every source, compute, and write the month's workbook, PDF report and client
     statements into OUT/YYYY-MM/, with the data they came from in data/."""
     from reports.monthly import run_monthly
+    from reports.monthly_options import MonthlyOptions
 
     month = month.reporting(to_date)
     ensure_writable(out)
     ensure_month_writable(out / str(month))
+    options = MonthlyOptions.current(
+        firm=firm,
+        currency=currency,
+        allow_partial=allow_partial,
+        from_snapshot=from_snapshot,
+        incremental=not full,
+        email=send_email,
+        template=template,
+        templates_dir=templates_dir,
+        workers=workers,
+        history_months=months,
+        commentary=commentary,
+        dask=dask,
+    )
     with ExitStack() as stack:
         config = stack.enter_context(sources_config(config_path, sandbox))
         on_progress = stack.enter_context(progress_bars())
@@ -737,18 +718,7 @@ def monthly(
             month,
             config,
             out,
-            firm=firm,
-            currency=currency,
-            allow_partial=allow_partial,
-            from_snapshot=from_snapshot,
-            incremental=not full,
-            email=send_email,
-            template=template,
-            templates_dir=templates_dir,
-            workers=workers,
-            history_months=months,
-            commentary=commentary,
-            dask=dask,
+            options,
             on_progress=on_progress,
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
         )
@@ -917,10 +887,12 @@ def trends(
     """Fetch every source and write each headline figure month by month, from --from to
     --to, with year to date, last year and targets, into OUT/trends-FROM-to-TO.xlsx."""
     from reports.monthly import write_trends
+    from reports.monthly_options import MonthlyOptions
 
     ensure_writable(out)
+    options = MonthlyOptions.current(currency=currency)
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
-        path = write_trends(first, last, config, out, currency=currency, on_progress=on_progress)
+        path = write_trends(first, last, config, out, options, on_progress=on_progress)
     click.echo(path)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from reports import archive, draft_firm, draft_settings, periods, rates, snapshot
+from reports import archive, draft_firm, draft_settings, periods, snapshot
 from reports.approval import (
     STATEMENTS_INDEX,
     Manifest,
@@ -34,9 +34,10 @@ from reports.chase import reminders_sent
 from reports.config import Config
 from reports.delivery.email import Delivery, deliver_month
 from reports.errors import ApprovalError, ConfigError, PeriodError
-from reports.fetch import fetch_all, fetch_frames
+from reports.fetch import fetch_all
 from reports.http import ProgressCallback
-from reports.periods import Month
+from reports.monthly_options import MonthlyOptions
+from reports.periods import Month, local_day
 from reports.render import chart_cache, unstamped
 from reports.render.archive_page import write_archive_page
 from reports.render.chart_cache import ChartCache
@@ -72,6 +73,8 @@ class MonthlyResult:
     data: ReportData
     timings: dict[str, float] = field(default_factory=dict)
     delivery: Delivery | None = None
+    #: The Trends workbook, where the run was asked for one (`MonthlyOptions.trends_from`).
+    trends: Path | None = None
 
 
 #: Where a firm keeps its monthly commentary, under the output folder: `YYYY-MM.md`.
@@ -114,40 +117,6 @@ def commentary_path(
         if path.exists():
             return path
     return None
-
-
-def report_data(
-    month: Month,
-    config: Config,
-    *,
-    firm: str = "",
-    currency: str = "GBP",
-    history_months: int = 12,
-    out: Path | None = None,
-    commentary: Path | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> ReportData:
-    """Fetch every configured source and build `month`'s report data, with `history_months` of
-    history and its commentary, writing nothing. The firm is `config.firm`, named `firm`
-    if that is given (`--firm`); `out` is where earlier months' reports are. `month` must
-    have ended, or be a month to date (`Month.require_reportable`)."""
-    month.require_reportable()
-    started = dt.datetime.now(dt.UTC)
-    frames = fetch_frames(config, on_progress=on_progress)
-    data = build_report_data(
-        frames,
-        month,
-        rates=rates.load(),
-        firm=config.firm.named(firm),
-        report_currency=currency,
-        fetched_at=dict.fromkeys(config.sources, started),
-        history_months=history_months,
-        targets=config.targets,
-        alert_rules=config.alerts,
-        sent=archive.sent_figures(out, month, history_months) if out is not None else None,
-    )
-    data = with_reminders(data, config, out) if out is not None else data
-    return with_commentary(data, out, commentary)
 
 
 def with_reminders(data: ReportData, config: Config, out: Path) -> ReportData:
@@ -207,34 +176,27 @@ def run_monthly(
     month: Month,
     config: Config,
     out: Path,
+    options: MonthlyOptions,
     *,
-    firm: str = "",
-    currency: str = "GBP",
-    allow_partial: bool = False,
-    from_snapshot: bool = False,
-    incremental: bool = True,
-    email: bool = False,
-    template: Path | None = None,
-    templates_dir: Path | None = None,
-    workers: int | None = None,
-    history_months: int = 12,
-    commentary: Path | None = None,
-    stamp: Stamp | None = None,
-    expect_figures: dict[str, object] | None = None,
-    dask: str | None = None,
     on_progress: ProgressCallback | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonthlyResult:
-    """Write `month`'s workbook, PDF report and client statements into `out/YYYY-MM/`, with
-    the data they came from in `data/`; with `email`, send them (SMTP, or the outbox).
+    """Write `month`'s report, as `options` ask, into `out/YYYY-MM/`: by default its whole
+    report (workbook, PDF report, web page and client statements, with the data they came
+    from in `data/`); with `options.email`, send them (SMTP, or the outbox). Every command
+    that reports a month comes through here, so a month's figures are the same whichever
+    wrote them; a run of some outputs writes those and keeps the rest of the month's folder
+    as it was (its snapshot and manifest too).
 
-    The firm is `config.firm`, named `firm` if that is given (`--firm`). Sources come from
-    `config`; `from_snapshot` rebuilds from `data/` instead, and a rerun
-    in the same month reads only what changed where a source allows (`incremental`). A
-    failing source stops the run unless `allow_partial`. Errors are `ReportsError`s.
+    The firm is `config.firm`, named `options.firm` if that is given (`--firm`). Sources
+    come from `config`, converted at `options.rates`; `from_snapshot` rebuilds from `data/`
+    instead, and a rerun in the same month reads only what changed where a source allows
+    (`incremental`). A failing source stops the run unless `allow_partial`. Errors are
+    `ReportsError`s.
 
-    Each figure carries `history_months` of history, compared with what earlier reports in `out`
-    sent; the first pages carry the firm's `commentary` (see `commentary_path`).
+    Each figure carries `history_months` of history, compared with what earlier reports in
+    `out` sent, and with the month before where its snapshot is in `out`; the first pages
+    carry the firm's `commentary` (see `commentary_path`).
 
     The documents are a draft (`stamp`), or approved automatically where `[delivery]
     approval = "auto"`; the month's manifest records which, with every file's digest.
@@ -242,27 +204,33 @@ def run_monthly(
     `expect_figures` (an approval's rebuild) refuses to write anything if the figures
     are not those the draft showed.
 
-    `month` must have ended, or be a month to date (`Month.to`): that one is written into
-    a folder of its own (`OUT/YYYY-MM-to-DD/`), always as a draft, and is never sent.
+    `month` must have ended by `options.now`, or be a month to date (`Month.to`): that one
+    is written into a folder of its own (`OUT/YYYY-MM-to-DD/`), always as a draft, and is
+    never sent. `on_progress` follows the fetch and the statements, `on_stage` each stage.
     """
-    month.require_reportable()
-    if month.is_to_date and (email or (stamp is not None and not stamp.is_draft)):
-        require_sendable(month)  # the one-line refusal, before anything is fetched
-    templates = Templates(templates_dir)
+    today = options.today
+    month.require_reportable(today)
+    stamp = options.stamp
+    if month.is_to_date and (options.email or (stamp is not None and not stamp.is_draft)):
+        require_sendable(month, on=today)  # the one-line refusal, before anything is fetched
+    if options.email and not options.whole:
+        raise ValueError("only a run of the month's whole report sends it")
+    templates = Templates(options.templates_dir)
     # A month to date is read, never approved: not even by `[delivery] approval = "auto"`.
     automatic = config.delivery.automatic and not month.is_to_date
     if stamp is None:
-        stamp = Stamp.automatic(dt.datetime.now(dt.UTC)) if automatic else Stamp.draft()
+        stamp = Stamp.automatic(options.now) if automatic else Stamp.draft()
     final = out / str(month)
     data_folder = final / "data"
     timings: dict[str, float] = {}
+    firm, currency = options.firm, options.currency
 
     def stage(name: str) -> None:
         timings[name] = time.perf_counter()
         if on_stage:
             on_stage(name)
 
-    if from_snapshot:
+    if options.from_snapshot:
         if not snapshot.exists(data_folder):
             snapshot.load(data_folder)  # the one-line error saying what to do, before any stage
         stage("read")
@@ -273,19 +241,19 @@ def run_monthly(
     else:
         stage("fetch")
         earlier = None
-        if incremental and snapshot.exists(data_folder):
+        if options.incremental and snapshot.exists(data_folder):
             earlier = snapshot.load(data_folder)[0]
         fetched = fetch_all(
             config,
             month,
-            rates.load(),
-            allow_partial=allow_partial,
+            options.rates,
+            allow_partial=options.allow_partial,
             previous=earlier,
             on_progress=on_progress,
         )
 
     stage("compute")
-    commentary = commentary_path(out, month, commentary, from_snapshot)
+    commentary = commentary_path(out, month, options.commentary, options.from_snapshot)
     data = _computed(
         fetched,
         month,
@@ -293,19 +261,75 @@ def run_monthly(
         out,
         firm=firm,
         currency=currency,
-        history_months=history_months,
+        history_months=options.history_months,
         commentary=commentary,
         stamp=stamp,
-        expect_figures=expect_figures,
+        expect_figures=options.expect_figures,
+        now=options.now,
     )
+    trends = None
+    if options.trends_from is not None:
+        stage("trends")
+        trends = write_trends_workbook(data, out / f"trends-{options.trends_from}-to-{month}.xlsx")
+    rendered = 0
+    if options.month_documents:
+        rendered = _write_month(
+            data, fetched, final, config, options, templates, commentary, stamp, stage, on_progress
+        )
+    if options.whole:
+        write_archive_page(out, templates)
+    delivery = None
+    if options.email:
+        stage("email")
+        if stamp.is_draft:
+            raise ApprovalError(
+                f"{month} is a draft: it was written to {final}, and nothing was sent. "
+                f"Look it over (report-{month}.html), then run reports approve --month "
+                f"{month} --by NAME and reports email --month {month}; or set [delivery] "
+                'approval = "auto" for unattended runs'
+            )
+        delivery = deliver_month(final, month, config, templates, data.firm.name)
+    stage("done")
+    durations = {a: timings[b] - timings[a] for a, b in pairwise(timings)}
+    return MonthlyResult(
+        final,
+        final / f"report-{month}.xlsx",
+        final / f"report-{month}.pdf",
+        final / f"report-{month}.html",
+        rendered,
+        data,
+        durations,
+        delivery,
+        trends,
+    )
+
+
+def _write_month(
+    data: ReportData,
+    fetched: snapshot.Snapshot,
+    final: Path,
+    config: Config,
+    options: MonthlyOptions,
+    templates: Templates,
+    commentary: Path | None,
+    stamp: Stamp,
+    stage: Callable[[str], None],
+    on_progress: ProgressCallback | None,
+) -> int:
+    """Write the month's documents that `options` ask for into a staging folder and switch
+    it in whole; a run of some of them keeps the rest of the folder as it was. How many
+    statements were written."""
+    whole = options.whole
+    rendered = []
     with building(final) as staging:
-        stage("snapshot")
-        if not from_snapshot:
+        if whole:
+            stage("snapshot")
+        if whole and not options.from_snapshot:
             extra: dict[str, object] = {
                 "firm": data.firm.name,
-                "report_currency": currency,
+                "report_currency": data.report_currency,
                 "templates": templates.fingerprint(),
-                "history_months": history_months,
+                "history_months": options.history_months,
                 "settings": settings_fingerprint(config),
                 draft_firm.KEY: draft_firm.kept(data.firm),
                 "commentary": "firm"
@@ -315,69 +339,59 @@ def run_monthly(
             snapshot.save(fetched, staging / "data", extra)
             if commentary is not None and data.commentary and data.commentary.by_firm:
                 shutil.copyfile(commentary, staging / "data" / SAVED_COMMENTARY)
-        archive.write_figures(data, staging)
-        write_briefing(data, staging)
-        stage("excel")
-        workbook = write_workbook(data, staging / f"report-{month}.xlsx", template)
-        stage("pdf")
-        with chart_cache.using(ChartCache()) as drawn:
-            shown = monthly_context(data)  # drawn once, for the PDF and the web page
-        chart_cache.save(drawn, staging)  # for the approval, which draws none again
-        report = write_monthly_pdf(
-            data,
-            staging / f"report-{month}.pdf",
-            templates,
-            shown,
-            unstamped=staging / unstamped.LAID_OUT_PDF,  # for the approval, which lays out none
-        )
-        stage("html")
-        page = write_monthly_html(
-            data, staging / f"report-{month}.html", templates, config.record_urls, shown
-        )
-        # For the approval, which then only swaps its stamp in.
-        unstamped.keep(data, staging, templates, config.record_urls, shown)
-        stage("statements")
-        with statement_executor(dask or config.dask_scheduler, workers) as (pool, remote):
-            rendered = write_statements(
-                data,
-                staging / "statements",
-                templates,
-                pool,
-                reuse_from=final / "statements",
-                ship_templates=remote,
-                on_progress=on_progress,
-            )
+        if whole or options.pdf:
+            archive.write_figures(data, staging)
+            write_briefing(data, staging)
+        if options.workbook:
+            stage("excel")
+            write_workbook(data, staging / f"report-{data.month}.xlsx", options.template)
+        if options.pdf or options.web:
+            stage("pdf")
+            with chart_cache.using(ChartCache()) as drawn:
+                shown = monthly_context(data)  # drawn once, for the PDF and the web page
+            if whole:
+                chart_cache.save(drawn, staging)  # for the approval, which draws none again
+            if options.pdf:
+                # As laid out, for the approval, which then lays out none.
+                laid_out = staging / unstamped.LAID_OUT_PDF if whole else None
+                write_monthly_pdf(
+                    data, staging / f"report-{data.month}.pdf", templates, shown, unstamped=laid_out
+                )
+            if options.web:
+                stage("html")
+                write_monthly_html(
+                    data,
+                    staging / f"report-{data.month}.html",
+                    templates,
+                    config.record_urls,
+                    shown,
+                )
+            if whole:
+                # For the approval, which then only swaps its stamp in.
+                unstamped.keep(data, staging, templates, config.record_urls, shown)
+        if options.statements:
+            stage("statements")
+            scheduler = options.dask or config.dask_scheduler
+            with statement_executor(scheduler, options.workers) as (pool, remote):
+                rendered = write_statements(
+                    data,
+                    staging / "statements",
+                    templates,
+                    pool,
+                    reuse_from=final / "statements",
+                    ship_templates=remote,
+                    on_progress=on_progress,
+                )
         stage("publish")
-        if from_snapshot:  # what is not rebuilt (the snapshot itself) stays the month's
+        if options.from_snapshot or not whole:  # what is not written stays the month's
             carry_over(final, staging)
-        # Last, over the whole new month: a reader never sees a manifest naming a file
-        # that is not there.
-        write_manifest(staging, str(month), stamp, "auto" if automatic else "manual")
+        if whole:
+            # Last, over the whole new month: a reader never sees a manifest naming a file
+            # that is not there.
+            automatic = config.delivery.automatic and not data.month.is_to_date
+            write_manifest(staging, str(data.month), stamp, "auto" if automatic else "manual")
         publish(staging, final)
-    write_archive_page(out, templates)
-    delivery = None
-    if email:
-        stage("email")
-        if stamp.is_draft:
-            raise ApprovalError(
-                f"{month} is a draft: it was written to {final}, and nothing was sent. Look "
-                f"it over ({page.name}), then run reports approve --month {month} --by NAME "
-                f'and reports email --month {month}; or set [delivery] approval = "auto" for '
-                "unattended runs"
-            )
-        delivery = deliver_month(final, month, config, templates, data.firm.name)
-    stage("done")
-    durations = {a: timings[b] - timings[a] for a, b in pairwise(timings)}
-    return MonthlyResult(
-        final,
-        final / workbook.name,
-        final / report.name,
-        final / page.name,
-        len(rendered),
-        data,
-        durations,
-        delivery,
-    )
+    return len(rendered)
 
 
 def _computed(
@@ -391,11 +405,13 @@ def _computed(
     history_months: int,
     commentary: Path | None,
     stamp: Stamp,
-    expect_figures: dict[str, object] | None,
+    expect_figures: Mapping[str, object] | None,
+    now: dt.datetime | None = None,
 ) -> ReportData:
     """The month's report data from `fetched`, compared with the month before where its
-    snapshot is in `out`, with its `commentary` and `stamp`; an `ApprovalError` if
-    `expect_figures` are given and the figures are not those."""
+    snapshot is in `out`, with its `commentary` and `stamp`, built at `now` (the clock's
+    reading when not given); an `ApprovalError` if `expect_figures` are given and the
+    figures are not those."""
     previous_folder = out / str(month.previous) / "data"
     previous = (
         snapshot.load(previous_folder)[0].frames if snapshot.exists(previous_folder) else None
@@ -404,7 +420,8 @@ def _computed(
         fetched.frames,
         month,
         # A month to date ends on the day it was built: what ends after it has not yet.
-        today=month.end if month.is_to_date else None,
+        today=month.end if month.is_to_date else (local_day(now) if now else None),
+        generated_at=now,
         rates=fetched.rates,
         firm=config.firm.named(firm),
         report_currency=currency,
@@ -685,15 +702,16 @@ def write_trends(
     last: Month,
     config: Config,
     out: Path,
+    options: MonthlyOptions,
     *,
-    currency: str = "GBP",
     on_progress: ProgressCallback | None = None,
 ) -> Path:
-    """Fetch every source and write the Trends of the months `first` to `last` into
-    `OUT/trends-FIRST-to-LAST.xlsx`."""
+    """Write the Trends of the months `first` to `last` into
+    `OUT/trends-FIRST-to-LAST.xlsx`, from `last`'s report as the month's pipeline builds it
+    (`run_monthly`, with `options`' rates, clock and currency), writing nothing else."""
     if first > last:
         raise PeriodError(f"--from {first} is after --to {last}: give the earlier month first")
-    now = periods.today()
+    now = options.today
     last.require_begun(now)
     if last.in_progress(now):
         raise PeriodError(
@@ -701,12 +719,16 @@ def write_trends(
             f"whole months; end them at --to {last.previous}"
         )
     history_months = (last.year - first.year) * 12 + last.number - first.number + 1
-    data = report_data(
-        last,
-        config,
-        currency=currency,
+    asked = dataclasses.replace(
+        options,
+        workbook=False,
+        pdf=False,
+        web=False,
+        statements=False,
+        email=False,
+        trends_from=first,
         history_months=history_months,
-        out=out,
-        on_progress=on_progress,
     )
-    return write_trends_workbook(data, out / f"trends-{first}-to-{last}.xlsx")
+    written = run_monthly(last, config, out, asked, on_progress=on_progress).trends
+    assert written is not None  # asked for with `trends_from`
+    return written

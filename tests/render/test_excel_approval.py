@@ -19,6 +19,7 @@ from reports.app import load_config
 from reports.approval import file_digest
 from reports.errors import ApprovalError
 from reports.monthly import approve_month, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render.excel import (
     APPROVAL_CELL,
@@ -52,7 +53,9 @@ def approved(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory
     out = tmp_path_factory.mktemp("out")
     # A copy of the templates of its own: the draft and its approval must use the same.
     templates = shutil.copytree(TEMPLATES, tmp_path_factory.mktemp("templates") / "templates")
-    built = run_monthly(Month.parse(MONTH), config, out, workers=1, templates_dir=templates)
+    built = run_monthly(
+        Month.parse(MONTH), config, out, MonthlyOptions.current(workers=1, templates_dir=templates)
+    )
     assert summary(built.workbook)[APPROVAL_CELL].value == "Draft: not approved for sending"
     approve_month(Month.parse(MONTH), config, out, "Jo Partner", workers=1, templates_dir=templates)
     return built.folder

@@ -22,6 +22,7 @@ from factories import sandbox_month
 from markupsafe import escape
 
 from reports.monthly import MonthlyResult, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render.templates import money
 from reports.render.web import write_monthly_html
@@ -44,7 +45,7 @@ URLS = {
 def month(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> MonthlyResult:
     out = tmp_path_factory.mktemp("web")
     config = dataclasses.replace(sandbox.demo(sandbox.config()), record_urls=URLS)
-    return run_monthly(MONTH, config, out, workers=2)
+    return run_monthly(MONTH, config, out, MonthlyOptions.current(workers=2))
 
 
 @dataclass

@@ -20,6 +20,7 @@ from reports.approval import read_manifest, write_manifest
 from reports.config import Config
 from reports.errors import ApprovalError
 from reports.monthly import approve_month, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render import unstamped
 from reports.render.chart_cache import CHARTS_FILE
@@ -52,7 +53,7 @@ def draft(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -
     """A small month's draft, built live: the output folder."""
     server: Sandbox = make_sandbox(seed=5, sizes=SMALL)
     out = tmp_path_factory.mktemp("draft")
-    run_monthly(MONTH, server.demo(settings()), out, workers=1)
+    run_monthly(MONTH, server.demo(settings()), out, MonthlyOptions.current(workers=1))
     return out
 
 
@@ -187,7 +188,9 @@ def test_templates_printing_more_of_the_stamp_than_its_words_keep_nothing(
     )
     server: Sandbox = make_sandbox(seed=5, sizes=SMALL)
     out = tmp_path / "output"
-    run_monthly(MONTH, server.demo(settings()), out, workers=1, templates_dir=firm)
+    run_monthly(
+        MONTH, server.demo(settings()), out, MonthlyOptions.current(workers=1, templates_dir=firm)
+    )
     month = out / str(MONTH)
     assert not (month / unstamped.KEPT_FOLDER).exists()
     approved = approve_month(MONTH, settings(), out, "Jo Partner", workers=1, templates_dir=firm)

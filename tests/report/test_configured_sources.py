@@ -18,6 +18,7 @@ from reports.app import load_config
 from reports.config import DeliverySettings, EmailSettings
 from reports.errors import ConfigError, TemplateError
 from reports.monthly import MonthlyResult, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render.commentary import firm_commentary
 from reports.sandbox.data import Sizes
@@ -82,7 +83,9 @@ def months(
             firm=server.firm_settings(),
         )
         out = tmp_path_factory.mktemp(source)
-        built[source] = run_monthly(MONTH, config, out, email=True, workers=1, history_months=6)
+        built[source] = run_monthly(
+            MONTH, config, out, MonthlyOptions.current(email=True, workers=1, history_months=6)
+        )
     return built
 
 

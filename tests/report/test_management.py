@@ -14,6 +14,7 @@ import pytest
 
 from reports.config import DeliverySettings, EmailSettings
 from reports.monthly import MonthlyResult, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render.commentary import percent
 from reports.render.excel import write_workbook
@@ -45,7 +46,7 @@ def result(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Monthl
         email=EmailSettings(monthly_to=("partners@firm.example",)),
         delivery=DeliverySettings(approval="auto"),
     )
-    return run_monthly(MONTH, config, out, email=True, workers=2)
+    return run_monthly(MONTH, config, out, MonthlyOptions.current(email=True, workers=2))
 
 
 def history(result: MonthlyResult) -> History:

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from reports.config import Secret
 from reports.monthly import run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.sandbox import Sizes
 
@@ -67,7 +68,9 @@ def test_changes_against_the_previous_months_snapshot(
     small = Sizes(mobility_cases=15, plannr_cases=10, plannr_clients=5, willsuite_cases=15)
     server = make_sandbox(sizes=small)
     config = server.config()
-    september = run_monthly(Month.parse("2026-09"), config, tmp_path, workers=1)
+    september = run_monthly(
+        Month.parse("2026-09"), config, tmp_path, MonthlyOptions.current(workers=1)
+    )
     moved = server.data.mobility_cases[0]
     moved["status"], moved["status_label"] = "on_hold", "Put on hold"
     server.data.plannr_cases.pop()  # gone from the CRM: not a change we report
@@ -75,7 +78,7 @@ def test_changes_against_the_previous_months_snapshot(
     server.data.mobility_cases.append(extra)
     server.data.mobility_expenses[9999] = []
     server.data.mobility_case_managers[9999] = []
-    result = run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
+    result = run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     changes = {(row["case_id"], row["change"]) for row in result.data.changes.iter_rows(named=True)}
     assert ("9999", "new") in changes
     assert (str(moved["id"]), "status changed") in changes
@@ -93,7 +96,9 @@ def test_changes_against_the_previous_months_snapshot(
 def test_secrets_stay_out_of_the_snapshot(tmp_path: Path, make_sandbox: MakeSandbox) -> None:
     small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=5)
     server = make_sandbox(sizes=small)
-    result = run_monthly(Month.parse(MONTH), server.config(), tmp_path, workers=1)
+    result = run_monthly(
+        Month.parse(MONTH), server.config(), tmp_path, MonthlyOptions.current(workers=1)
+    )
     secrets = [
         Secret(s).reveal()
         for s in ("sandbox-mobility-token", "sandbox-plannr-token", "sandbox-willsuite-secret")
@@ -116,7 +121,7 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(
     small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=40)
     server = make_sandbox(sizes=small)
     config = server.config()
-    run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
+    run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     case_id = server.data.willsuite_cases[3]["id"]
     draft = draft_invoice(
         invoice_number="LATE-1",
@@ -127,7 +132,7 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(
     )
     willsuite.create_invoice(case_id, draft, config.willsuite)
     server.requests.clear()
-    result = run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
+    result = run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     assert server.requests["/willsuite/cases/{id}/invoices"] == 1  # only the changed case
     full = fetch_frames(config.only(["willsuite"]))
     snapshot = load_snapshot(tmp_path / MONTH / "data")[0]
@@ -148,10 +153,10 @@ def test_a_deleted_case_makes_the_rerun_read_everything(
     small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=20)
     server = make_sandbox(sizes=small)
     config = server.config()
-    run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
+    run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     gone = server.data.willsuite_cases.pop(0)
     server.requests.clear()
-    run_monthly(Month.parse(MONTH), config, tmp_path, workers=1)
+    run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     assert server.requests["/willsuite/cases/{id}/invoices"] == 19  # fell back to a full read
     cases = load_snapshot(tmp_path / MONTH / "data")[0].frames["willsuite", "cases"]
     assert cases.height == 19 and gone["id"] not in cases["id"].to_list()

@@ -21,6 +21,7 @@ from reports.approval import read_manifest
 from reports.config import Config
 from reports.errors import ApprovalError, SnapshotError
 from reports.monthly import MonthlyResult, approve_month, run_monthly
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render.chart_cache import CHARTS_FILE
 from reports.sandbox import Sandbox
@@ -61,15 +62,14 @@ class Rebuilt:
 def rebuilt(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
     out = tmp_path_factory.mktemp("output")
     # `--sandbox`: the sandbox's sources, and its firm, as the settings file names none.
-    run_monthly(MONTH, sandbox.demo(settings()), out, workers=2)
+    run_monthly(MONTH, sandbox.demo(settings()), out, MonthlyOptions.current(workers=2))
     live = contents(out / str(MONTH))
     progress: list[tuple[str, int, int]] = []
     result = run_monthly(
         MONTH,
         settings(),
         out,
-        from_snapshot=True,
-        workers=2,
+        MonthlyOptions.current(from_snapshot=True, workers=2),
         on_progress=lambda stage, done, total: progress.append((stage, done, total)),
     )
     built = Rebuilt(out, live, result)
@@ -187,7 +187,9 @@ def test_a_damaged_snapshot_file_is_one_line_naming_it(drafted: Path) -> None:
     damaged = next(iter(sorted(data.glob("*.parquet"))))
     damaged.write_bytes(b"PAR1 cut short")
     with pytest.raises(SnapshotError) as raised:
-        run_monthly(MONTH, settings(), drafted, from_snapshot=True, workers=1)
+        run_monthly(
+            MONTH, settings(), drafted, MonthlyOptions.current(from_snapshot=True, workers=1)
+        )
     message = str(raised.value)
     assert "\n" not in message
     assert str(damaged) in message and "without --from-snapshot" in message

@@ -28,6 +28,7 @@ from reports.chase_settings import parse_credit_control
 from reports.config import Config, EmailSettings, FirmSettings
 from reports.fetch import fetch_frames
 from reports.monthly import run_monthly, with_reminders
+from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
 from reports.render.excel import write_workbook
 from reports.render.pdf import write_monthly_pdf
@@ -300,7 +301,7 @@ def test_a_rerun_after_chase_lists_what_was_sent_since_and_changes_nothing_else(
         credit_control=CHASED.credit_control,
     )
     out = tmp_path / "out"
-    first = run_monthly(OCTOBER, config, out, workers=1)
+    first = run_monthly(OCTOBER, config, out, MonthlyOptions.current(workers=1))
     assert first.data.reminders is not None and first.data.reminders.month.height == 0
     assert "No reminders were sent in October 2026." in pdf_text(first.report)
     statements = {p.name: p.read_bytes() for p in (first.folder / "statements").glob("*.pdf")}
@@ -311,7 +312,7 @@ def test_a_rerun_after_chase_lists_what_was_sent_since_and_changes_nothing_else(
     assert build_chase(DAY, config, out, chased, on=DAY).reminders
     approve_chase(out, DAY, "Jo Partner", clock=lambda: SENT_AT)
     assert send_chase(out, DAY, config, clock=lambda: SENT_AT).complete
-    again = run_monthly(OCTOBER, config, out, from_snapshot=True, workers=1)
+    again = run_monthly(OCTOBER, config, out, MonthlyOptions.current(from_snapshot=True, workers=1))
     assert again.data.reminders is not None
     sent = again.data.reminders.month
     assert sent.height == reminders_sent(out, OCTOBER.start, OCTOBER.end).height > 0
