@@ -10,11 +10,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import MakeSandbox
+from factories import sandbox_month
 from helpers import libreoffice_pdf, pdf_pages, recalculated_sheets
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports import fetch_frames, rates
 from reports.render.commentary import firm_commentary
 from reports.render.excel import (
     APPROVAL_CELL,
@@ -25,7 +24,7 @@ from reports.render.excel import (
 from reports.render.excel_trends import MONTHS_A_PAGE, trends_pages
 from reports.render.plain_text import paragraphs
 from reports.render.workbook import STATUS_FILLS, Cell, Grid, PageSetup, money_format
-from reports.report import ReportData, build_report_data
+from reports.report import ReportData
 from reports.sandbox.generate import Sizes
 from reports.targets import Better, Target
 
@@ -42,13 +41,10 @@ COMMENTARY = (
 
 
 @pytest.fixture(scope="module")
-def data(make_sandbox: MakeSandbox) -> ReportData:
+def data() -> ReportData:
     # A fifth of the demo's records: every sheet and figure, and LibreOffice prints it fast.
-    server = make_sandbox(seed=3, sizes=FIFTH)
-    built = build_report_data(
-        fetch_frames(server.config()),
+    built = sandbox_month(seed=3, sizes=FIFTH).report(
         MONTH,
-        rates=rates.embedded(),
         firm="Report & Co",
         history_months=12,
         targets=(

@@ -13,6 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 from conftest import MakeSandbox
+from factories import sandbox_month
 from helpers import invoke
 from openpyxl.workbook.defined_name import DefinedName
 
@@ -28,7 +29,6 @@ from reports.http import segment
 from reports.money import AMOUNT_BOUND, MONEY
 from reports.render.excel import money_format, write_workbook
 from reports.render.templates import Templates
-from reports.report import build_report_data
 from reports.sandbox import generate
 from reports.sources.mobility import MOBILITY_EXPENSES, MOBILITY_TASKS
 from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
@@ -314,14 +314,8 @@ def test_an_out_that_is_a_file_is_refused_before_fetching(tmp_path: Path) -> Non
 # --------------------------------------------------------------------------- renderers
 
 
-def test_a_formula_firm_name_is_written_as_text_in_a_template(
-    tmp_path: Path, make_sandbox: MakeSandbox
-) -> None:
-    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000)
-    frames = fetch_frames(server.config())
-    data = build_report_data(
-        frames, "2026-10", rates=ecb.embedded(), firm='=HYPERLINK("http://evil.example","x")'
-    )
+def test_a_formula_firm_name_is_written_as_text_in_a_template(tmp_path: Path) -> None:
+    data = sandbox_month().report("2026-10", firm='=HYPERLINK("http://evil.example","x")')
     template = openpyxl.Workbook()
     template.active.title = "Cover"
     template.defined_names["firm"] = DefinedName("firm", attr_text="Cover!$A$3")
