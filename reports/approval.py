@@ -9,26 +9,20 @@ month whose files still match them. `[delivery] approval =
 "auto"` approves each run as it is built, for unattended runs, and the manifest says so.
 
 `statements.json` is digested without its `sent_to` entries: delivery writes where each
-statement went there, after approval, and that must not make the month unsendable.
+statement went there, after approval, and that must not make the month unsendable. The
+file itself is read and written by `reports.store.approval_manifest`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.errors import ApprovalError
-from reports.output import atomic_write
+from reports.errors import ApprovalError, MonthFolderError
 from reports.report.model import Approval, Stamp
-
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
-#: Not digested: the manifest itself, and what delivery writes after approval.
-_NOT_DIGESTED = ("outbox", "sent")
-STATEMENTS_INDEX = "statements.json"
+from reports.store import approval_manifest
+from reports.store.approval_manifest import ApprovalManifest
+from reports.store.month_folder import MonthFolder
 
 
 @dataclass(frozen=True)
@@ -47,65 +41,49 @@ class Manifest:
 
 def file_digest(path: Path) -> str:
     """The SHA-256 of `path`; of `statements.json`, of its entries without `sent_to`."""
-    if path.name == STATEMENTS_INDEX:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-        for entry in entries:
-            entry.pop("sent_to", None)
-        canonical = json.dumps(entries, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(canonical).hexdigest()
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return approval_manifest.file_digest(path)
 
 
 def digests(folder: Path) -> dict[str, str]:
     """Every file of the month's folder but the manifest, the outbox and `sent/`, by its path."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if not path.is_file() or relative.parts[0] in _NOT_DIGESTED or str(relative) == MANIFEST:
-            continue
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        found[relative.as_posix()] = file_digest(path)
-    return found
+    return approval_manifest.digests(MonthFolder.at(folder))
 
 
 def write_manifest(folder: Path, month: str, stamp: Stamp, mode: str) -> Manifest:
+    """The manifest of the month `month` built in `folder` (its own, or the one its next
+    version is built in), digesting every file there: written last, over the whole month."""
     manifest = Manifest(month, stamp, mode, digests(folder))
-    body = {
-        "manifest_version": MANIFEST_VERSION,
-        "month": month,
-        "approval": stamp.approval.value,
-        "mode": mode,
-        "approved_by": stamp.by,
-        "approved_at": stamp.at.isoformat() if stamp.at else None,
-        "files": manifest.files,
-    }
-    text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-    atomic_write(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+    kept = ApprovalManifest(month, stamp.approval.value, mode, stamp.by, stamp.at, manifest.files)
+    approval_manifest.write_approval_manifest(MonthFolder(folder, month), kept)
     return manifest
 
 
 def read_manifest(folder: Path) -> Manifest | None:
     """The month's manifest; None where there is none (a month built before approvals)."""
-    path = folder / MANIFEST
-    if not path.exists():
+    month = MonthFolder.at(folder)
+    try:
+        kept = approval_manifest.read_approval_manifest(month)
+    except MonthFolderError as error:
+        raise ApprovalError(str(error), path=str(month.manifest)) from None
+    if kept is None:
         return None
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-        at = dt.datetime.fromisoformat(body["approved_at"]) if body["approved_at"] else None
-        stamp = Stamp(Approval(body["approval"]), body["approved_by"], at)
-        return Manifest(body["month"], stamp, body["mode"], dict(body["files"]))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        approval = Approval(kept.approval)
+    except ValueError:
         raise ApprovalError(
-            f"{path} cannot be read ({error}): rerun reports monthly for {folder.name}",
-            path=str(path),
+            f"{month.manifest} cannot be read (it says {kept.approval!r}, neither a draft nor "
+            f"approved): rerun reports monthly for {month.label}",
+            path=str(month.manifest),
         ) from None
+    stamp = Stamp(approval, kept.approved_by, kept.approved_at)
+    return Manifest(kept.month, stamp, kept.mode, dict(kept.files))
 
 
 def require_sendable(folder: Path) -> Manifest:
     """The manifest of an approved month whose files are all as approved; an
     `ApprovalError` naming what stands in the way otherwise."""
-    month = folder.name
+    month_folder = MonthFolder.at(folder)
+    month = month_folder.label
     manifest = read_manifest(folder)
     if manifest is None:
         raise ApprovalError(
@@ -114,7 +92,7 @@ def require_sendable(folder: Path) -> Manifest:
     if not manifest.sendable:
         raise ApprovalError(
             f"{month} is a draft, not approved: nothing was sent. Look it over "
-            f"({folder / f'report-{month}.html'}), then run reports approve --month {month} "
+            f"({month_folder.report_html}), then run reports approve --month {month} "
             f'--by NAME (or set [delivery] approval = "auto" for unattended runs)'
         )
     for name, expected in manifest.files.items():

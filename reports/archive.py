@@ -74,7 +74,7 @@ def _from_snapshot(folder: Path, month: Month) -> dict[str, Decimal] | None:
             taken.frames,
             month,
             rates=taken.rates,
-            report_currency=str(manifest.get("report_currency", "GBP")),
+            report_currency=str(manifest.kept.get("report_currency", "GBP")),
         )
     except ReportsError:
         return None

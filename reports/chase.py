@@ -53,16 +53,11 @@ from reports.report.model import Frames, ReportData, Statement, StatementKind
 from reports.report.settle import frame_of
 from reports.sources import provider
 from reports.sources.base import Role
+from reports.store.chase_folder import DRAFT as DRAFT  # what the tests write over
+from reports.store.chase_folder import ChaseFolder
 from reports.store.publish import building, publish
-from reports.store.sent import FOLDER as SENT_FOLDER
 from reports.store.sent import SentMessage, SentRecord, State
 
-CHASE = "chase"
-DRAFT = "reminders.json"
-READABLE = "reminders.md"
-APPROVAL = "approval.json"
-#: Under `sent/`: each message's invoices and steps, appended before it is handed over.
-ASKED = "asked.jsonl"
 KIND = "reminder"
 
 #: What a reminder template may use.
@@ -143,7 +138,7 @@ class ChaseDraft:
 
 
 def chase_folder(out: Path, as_of: dt.date) -> Path:
-    return out / CHASE / as_of.isoformat()
+    return ChaseFolder.of(out, as_of).path
 
 
 def chase_period(as_of: dt.date) -> Month:
@@ -247,11 +242,11 @@ def sent_asks(out: Path) -> set[tuple[str, int]]:
 def _asked_messages(out: Path) -> Iterator[tuple[dict[str, Any], SentMessage, State]]:
     """Each day's ledger entries whose message was begun and not refused (sent, or that may
     have gone), with that message and its state: what counts as asked."""
-    for day in sorted((out / CHASE).glob("*/")):
-        ledger = day / SENT_FOLDER / ASKED
+    for day in ChaseFolder.every_day(out):
+        ledger = day.asked
         if not ledger.is_file():
             continue
-        record = SentRecord(day)
+        record = SentRecord(day.path)
         for entry in _ledger(ledger):
             message = record.messages.get(entry["message"])
             if message is not None and record.state(message) is not State.REFUSED:
@@ -365,17 +360,12 @@ def build_chase(
     unpaid = _unpaid(statements, as_of).filter(pl.col("invoice_number").is_in(sorted(paid)).not_())
     due = reminders_due(unpaid, settings.schedule, asked)
     by_key = {s.key: s for s in statements}
-    manifest = [{"key": s.key, "client": s.client} for s in data.statements]
     currency = data.invoice_currency
     by_address: dict[str, list[tuple[ChasedAccount, Decimal]]] = {}
     skipped: list[NotSent] = []
     for (client_key,), rows in due.group_by("account", maintain_order=True):
         statement = by_key[str(client_key)]
-        to, not_sent = client_address(
-            {"key": statement.key, "client": statement.client, "email": statement.email or ""},
-            manifest,
-            config.email,
-        )
+        to, not_sent = client_address(statement, data.statements, config.email)
         if to is None:
             skipped.append(not_sent or NotSent(statement.client, "no address", ""))
             continue
@@ -488,7 +478,8 @@ def _write_draft(
         "reminders": [dataclasses.asdict(reminder) for reminder in reminders],
         "not_sent": [str(item) for item in skipped],
     }
-    (folder / DRAFT).write_text(json.dumps(draft, indent=1, ensure_ascii=False), "utf-8")
+    chased = ChaseFolder(folder)
+    chased.draft.write_text(json.dumps(draft, indent=1, ensure_ascii=False), "utf-8")
     lines = [f"# Payment reminders of {as_of:%-d %b %Y}: a draft", ""]
     if not reminders:
         lines.append("No reminder is due.")
@@ -505,11 +496,11 @@ def _write_draft(
         ]
     for item in skipped:
         lines.append(f"- Not sent: {item}")
-    (folder / READABLE).write_text("\n".join(lines) + "\n", "utf-8")
+    chased.readable.write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def _digest(folder: Path) -> str:
-    return hashlib.sha256((folder / DRAFT).read_bytes()).hexdigest()
+    return hashlib.sha256(ChaseFolder(folder).draft.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -520,7 +511,7 @@ class _Draft:
 
 
 def _read_draft(folder: Path) -> _Draft:
-    path = folder / DRAFT
+    path = ChaseFolder(folder).draft
     if not path.is_file():
         raise ApprovalError(
             f"no reminders drafted in {folder}: run reports chase --as-of {folder.name} first"
@@ -565,19 +556,21 @@ def approve_chase(out: Path, as_of: dt.date, by: str, clock: Clock = utc_now) ->
     if not by.strip():
         raise ApprovalError("--by: say who approves the reminders")
     approval = {"by": by.strip(), "at": clock().isoformat(), "sha256": _digest(folder)}
-    temporary = folder / f".{APPROVAL}.{os.getpid()}"
+    path = ChaseFolder(folder).approval
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
     temporary.write_text(json.dumps(approval, indent=1), "utf-8")
-    os.replace(temporary, folder / APPROVAL)
+    os.replace(temporary, path)
     return len(reminders)
 
 
 def _require_approved(folder: Path, config: Config) -> None:
     if config.delivery.approval == "auto":
         return
-    path = folder / APPROVAL
+    path = ChaseFolder(folder).approval
     if not path.is_file():
         raise ApprovalError(
-            f"the reminders of {folder.name} are not approved: read {folder / READABLE}, then "
+            f"the reminders of {folder.name} are not approved: read "
+            f"{ChaseFolder(folder).readable}, then "
             f"reports approve --chase {folder.name} --by NAME"
         )
     try:
@@ -588,7 +581,7 @@ def _require_approved(folder: Path, config: Config) -> None:
     if approved != _digest(folder):
         raise ApprovalError(
             f"the reminders of {folder.name} changed after they were approved: read "
-            f"{folder / READABLE} and approve them again"
+            f"{ChaseFolder(folder).readable} and approve them again"
         )
 
 
@@ -643,7 +636,7 @@ def send_chase(
             continue
         pending.append(outgoing)
         by_message[outgoing.key] = reminder
-    ledger = folder / SENT_FOLDER / ASKED
+    ledger = ChaseFolder(folder).asked
     ledger.parent.mkdir(parents=True, exist_ok=True)
     with ledger.open("a+", encoding="utf-8") as handle:
         # A line cut short by a crash is ended first: it stays a line of its own, unread.

@@ -40,6 +40,7 @@ from reports.output import ensure_month_writable, ensure_writable, write_parquet
 from reports.periods import Month
 from reports.report.model import Stamp
 from reports.sources import REGISTRY
+from reports.store.month_folder import MonthFolder
 from reports.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -488,7 +489,7 @@ def excel(
 
     month = month.reporting(to_date)
     ensure_writable(out)
-    ensure_month_writable(out / str(month))
+    ensure_month_writable(MonthFolder.of(out, month).path)
     options = MonthlyOptions.current(
         pdf=False,
         web=False,
@@ -539,7 +540,7 @@ def pdf(
     month = month.reporting(to_date)
     Templates(templates_dir)  # a bad templates folder fails before any fetch
     ensure_writable(out)
-    ensure_month_writable(out / str(month))
+    ensure_month_writable(MonthFolder.of(out, month).path)
     options = MonthlyOptions.current(
         workbook=False,
         web=False,
@@ -554,7 +555,7 @@ def pdf(
     with sources_config(config_path, sandbox) as config, progress_bars() as on_progress:
         result = run_monthly(month, config, out, options, on_progress=on_progress)
     click.echo(result.report)
-    click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
+    click.echo(f"{MonthFolder.at(result.folder).statements}  {result.statements} statements")
 
 
 @main.command()
@@ -608,7 +609,7 @@ def email(
         _send_reminders(out, chase_day, load_config(config_path), resend)
         return
     require_sendable(month, to_date)
-    folder = out / str(month)
+    folder = MonthFolder.of(out, month).path
     with sources_config(config_path, sandbox) as config:
         delivery = deliver_month(
             folder,
@@ -632,7 +633,7 @@ def status(month: Month, config_path: Path | None, out: Path) -> None:
     from reports.delivery.status import month_status
 
     config = load_config(config_path)
-    for line in month_status(out / str(month), month, config).lines():
+    for line in month_status(MonthFolder.of(out, month).path, month, config).lines():
         click.echo(printable(line))
 
 
@@ -696,7 +697,7 @@ def monthly(
 
     month = month.reporting(to_date)
     ensure_writable(out)
-    ensure_month_writable(out / str(month))
+    ensure_month_writable(MonthFolder.of(out, month).path)
     options = MonthlyOptions.current(
         firm=firm,
         currency=currency,
@@ -735,8 +736,9 @@ def monthly(
     click.echo(f"{result.workbook}")
     click.echo(f"{result.report}")
     click.echo(f"{result.page}  the web report; every month: {out / 'index.html'}")
-    click.echo(f"{result.folder / 'statements'}  {result.statements} statements")
-    click.echo(f"{result.folder / 'data'}  the fetched frames, the rates and manifest.json")
+    written = MonthFolder.at(result.folder)
+    click.echo(f"{written.statements}  {result.statements} statements")
+    click.echo(f"{written.data}  the fetched frames, the rates and {written.manifest.name}")
     _say_stamp(result.data.stamp, month)
     report_changes(result.folder, month)
     if result.delivery is not None:
@@ -791,15 +793,16 @@ def approve(
 
     month = _month_or_chase(month, chase_day)
     if month is None:
-        from reports.chase import READABLE, approve_chase, chase_folder
+        from reports.chase import approve_chase
+        from reports.store.chase_folder import ChaseFolder
 
         assert chase_day is not None
         count = approve_chase(out, chase_day, by)
-        folder = chase_folder(out, chase_day)
-        click.echo(f"{folder / READABLE}  {count} reminders approved by {by}")
+        readable = ChaseFolder.of(out, chase_day).readable
+        click.echo(f"{readable}  {count} reminders approved by {by}")
         return
     require_sendable(month, to_date)
-    ensure_month_writable(out / str(month))
+    ensure_month_writable(MonthFolder.of(out, month).path)
 
     with sources_config(config_path, sandbox) as config:
         result = approve_month(
@@ -812,7 +815,7 @@ def approve(
             workers=workers,
             on_stage=lambda name: click.echo(f"{name}...", err=True) if name != "done" else None,
         )
-    click.echo(f"{result.folder / 'manifest.json'}  {result.stamp.label}")
+    click.echo(f"{MonthFolder.at(result.folder).manifest}  {result.stamp.label}")
     report_changes(result.folder, month)
 
 
@@ -851,9 +854,10 @@ def chase(
     after payment, never of an excluded client or below the minimum. Then reports approve
     --chase DAY --by NAME and reports email --chase DAY; with [delivery] approval = "auto"
     they are sent at once. Safe to rerun: what was sent is not asked again."""
-    from reports.chase import READABLE, build_chase, chase_data, require_chase
+    from reports.chase import build_chase, chase_data, require_chase
     from reports.periods import today
     from reports.render.templates import Templates
+    from reports.store.chase_folder import ChaseFolder
 
     day = as_of or today()
     templates = Templates(templates_dir)
@@ -863,7 +867,8 @@ def chase(
         draft = build_chase(day, config, out, data, templates, paid=paid)
     for item in draft.skipped:
         click.echo(f"not sent: {printable(item.detail)}", err=True)
-    click.echo(f"{draft.folder / READABLE}  {len(draft.reminders)} reminders drafted")
+    readable = ChaseFolder(draft.folder).readable
+    click.echo(f"{readable}  {len(draft.reminders)} reminders drafted")
     if config.delivery.approval == "auto":
         _send_reminders(out, day, config, ())
     elif draft.reminders:

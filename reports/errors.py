@@ -147,6 +147,11 @@ class SnapshotError(ReportsError):
     its manifest."""
 
 
+class MonthFolderError(ReportsError):
+    """A file of a month's folder (`reports.store`) is damaged: the message names it and
+    what to run."""
+
+
 class TemplateError(ReportsError):
     """A PDF or email template is missing, does not parse, or names a variable the report
     does not have."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,7 +22,6 @@ from pathlib import Path
 
 from reports import archive, draft_firm, draft_settings, periods, snapshot
 from reports.approval import (
-    STATEMENTS_INDEX,
     Manifest,
     digests,
     read_manifest,
@@ -56,7 +54,9 @@ from reports.render.web import write_monthly_html
 from reports.report import ReportData, build_report_data
 from reports.report.model import Stamp
 from reports.report.reminders import month_reminders
+from reports.store.month_folder import MonthFolder
 from reports.store.publish import building, carry_over, publish
+from reports.store.statement_index import read_statement_index
 
 
 @dataclass
@@ -79,9 +79,6 @@ class MonthlyResult:
 
 #: Where a firm keeps its monthly commentary, under the output folder: `YYYY-MM.md`.
 COMMENTARY_FOLDER = "commentary"
-#: The firm's commentary a month was built with, kept in its snapshot so that approving
-#: it (a rebuild from the snapshot) shows the same words.
-SAVED_COMMENTARY = "commentary.md"
 
 
 def settings_fingerprint(config: Config) -> dict[str, object]:
@@ -112,7 +109,7 @@ def commentary_path(
     if given is not None:
         return given
     default = out / COMMENTARY_FOLDER / f"{month}.md"
-    saved = out / str(month) / "data" / SAVED_COMMENTARY
+    saved = MonthFolder.of(out, month).saved_commentary
     for path in (saved, default) if from_snapshot else (default, saved):
         if path.exists():
             return path
@@ -220,8 +217,7 @@ def run_monthly(
     automatic = config.delivery.automatic and not month.is_to_date
     if stamp is None:
         stamp = Stamp.automatic(options.now) if automatic else Stamp.draft()
-    final = out / str(month)
-    data_folder = final / "data"
+    final = MonthFolder.of(out, month)
     timings: dict[str, float] = {}
     firm, currency = options.firm, options.currency
 
@@ -231,18 +227,18 @@ def run_monthly(
             on_stage(name)
 
     if options.from_snapshot:
-        if not snapshot.exists(data_folder):
-            snapshot.load(data_folder)  # the one-line error saying what to do, before any stage
+        if not snapshot.exists(final.data):
+            snapshot.load(final.data)  # the one-line error saying what to do, before any stage
         stage("read")
-        fetched, manifest = snapshot.load(data_folder)
-        config = snapshot_config(config, manifest, data_folder / snapshot.MANIFEST)
-        firm = firm or config.firm.name or str(manifest.get("firm", ""))
-        currency = str(manifest.get("report_currency", currency))
+        fetched, manifest = snapshot.load(final.data)
+        config = snapshot_config(config, manifest.kept, final.snapshot_manifest)
+        firm = firm or config.firm.name or str(manifest.kept.get("firm", ""))
+        currency = str(manifest.kept.get("report_currency", currency))
     else:
         stage("fetch")
         earlier = None
-        if options.incremental and snapshot.exists(data_folder):
-            earlier = snapshot.load(data_folder)[0]
+        if options.incremental and snapshot.exists(final.data):
+            earlier = snapshot.load(final.data)[0]
         fetched = fetch_all(
             config,
             month,
@@ -283,19 +279,19 @@ def run_monthly(
         stage("email")
         if stamp.is_draft:
             raise ApprovalError(
-                f"{month} is a draft: it was written to {final}, and nothing was sent. "
-                f"Look it over (report-{month}.html), then run reports approve --month "
+                f"{month} is a draft: it was written to {final.path}, and nothing was sent. "
+                f"Look it over ({final.report_html.name}), then run reports approve --month "
                 f"{month} --by NAME and reports email --month {month}; or set [delivery] "
                 'approval = "auto" for unattended runs'
             )
-        delivery = deliver_month(final, month, config, templates, data.firm.name)
+        delivery = deliver_month(final.path, month, config, templates, data.firm.name)
     stage("done")
     durations = {a: timings[b] - timings[a] for a, b in pairwise(timings)}
     return MonthlyResult(
-        final,
-        final / f"report-{month}.xlsx",
-        final / f"report-{month}.pdf",
-        final / f"report-{month}.html",
+        final.path,
+        final.report_xlsx,
+        final.report_pdf,
+        final.report_html,
         rendered,
         data,
         durations,
@@ -307,7 +303,7 @@ def run_monthly(
 def _write_month(
     data: ReportData,
     fetched: snapshot.Snapshot,
-    final: Path,
+    final: MonthFolder,
     config: Config,
     options: MonthlyOptions,
     templates: Templates,
@@ -321,7 +317,8 @@ def _write_month(
     statements were written."""
     whole = options.whole
     rendered = []
-    with building(final) as staging:
+    with building(final.path) as staging_path:
+        staging = final.staged(staging_path)
         if whole:
             stage("snapshot")
         if whole and not options.from_snapshot:
@@ -336,61 +333,53 @@ def _write_month(
                 if data.commentary and data.commentary.by_firm
                 else "automatic",
             }
-            snapshot.save(fetched, staging / "data", extra)
+            snapshot.save(fetched, staging.data, extra)
             if commentary is not None and data.commentary and data.commentary.by_firm:
-                shutil.copyfile(commentary, staging / "data" / SAVED_COMMENTARY)
+                shutil.copyfile(commentary, staging.saved_commentary)
         if whole or options.pdf:
-            archive.write_figures(data, staging)
-            write_briefing(data, staging)
+            archive.write_figures(data, staging.path)
+            write_briefing(data, staging.path)
         if options.workbook:
             stage("excel")
-            write_workbook(data, staging / f"report-{data.month}.xlsx", options.template)
+            write_workbook(data, staging.report_xlsx, options.template)
         if options.pdf or options.web:
             stage("pdf")
             with chart_cache.using(ChartCache()) as drawn:
                 shown = monthly_context(data)  # drawn once, for the PDF and the web page
             if whole:
-                chart_cache.save(drawn, staging)  # for the approval, which draws none again
+                chart_cache.save(drawn, staging.path)  # for the approval, which draws none again
             if options.pdf:
                 # As laid out, for the approval, which then lays out none.
-                laid_out = staging / unstamped.LAID_OUT_PDF if whole else None
-                write_monthly_pdf(
-                    data, staging / f"report-{data.month}.pdf", templates, shown, unstamped=laid_out
-                )
+                laid_out = staging.path / unstamped.LAID_OUT_PDF if whole else None
+                write_monthly_pdf(data, staging.report_pdf, templates, shown, unstamped=laid_out)
             if options.web:
                 stage("html")
-                write_monthly_html(
-                    data,
-                    staging / f"report-{data.month}.html",
-                    templates,
-                    config.record_urls,
-                    shown,
-                )
+                write_monthly_html(data, staging.report_html, templates, config.record_urls, shown)
             if whole:
                 # For the approval, which then only swaps its stamp in.
-                unstamped.keep(data, staging, templates, config.record_urls, shown)
+                unstamped.keep(data, staging.path, templates, config.record_urls, shown)
         if options.statements:
             stage("statements")
             scheduler = options.dask or config.dask_scheduler
             with statement_executor(scheduler, options.workers) as (pool, remote):
                 rendered = write_statements(
                     data,
-                    staging / "statements",
+                    staging.statements,
                     templates,
                     pool,
-                    reuse_from=final / "statements",
+                    reuse_from=final.statements,
                     ship_templates=remote,
                     on_progress=on_progress,
                 )
         stage("publish")
         if options.from_snapshot or not whole:  # what is not written stays the month's
-            carry_over(final, staging)
+            carry_over(final.path, staging.path)
         if whole:
             # Last, over the whole new month: a reader never sees a manifest naming a file
             # that is not there.
             automatic = config.delivery.automatic and not data.month.is_to_date
-            write_manifest(staging, str(data.month), stamp, "auto" if automatic else "manual")
-        publish(staging, final)
+            write_manifest(staging.path, str(data.month), stamp, "auto" if automatic else "manual")
+        publish(staging.path, final.path)
     return len(rendered)
 
 
@@ -412,7 +401,7 @@ def _computed(
     snapshot is in `out`, with its `commentary` and `stamp`, built at `now` (the clock's
     reading when not given); an `ApprovalError` if `expect_figures` are given and the
     figures are not those."""
-    previous_folder = out / str(month.previous) / "data"
+    previous_folder = MonthFolder.of(out, month.previous).data
     previous = (
         snapshot.load(previous_folder)[0].frames if snapshot.exists(previous_folder) else None
     )
@@ -617,8 +606,8 @@ def _rebuilt_documents(
 
 def _statements_of(folder: Path) -> int:
     """How many statements the month holds, as its `statements.json` lists them."""
-    index = folder / "statements" / STATEMENTS_INDEX
-    return len(json.loads(index.read_text(encoding="utf-8"))) if index.is_file() else 0
+    index = MonthFolder.at(folder).statement_index
+    return len(read_statement_index(index)) if index.is_file() else 0
 
 
 def require_sendable(month: Month, to_date: bool = False, on: dt.date | None = None) -> None:
@@ -654,7 +643,7 @@ def _require_drafted_settings(
 ) -> None:
     """Nothing if the approval's settings are those `month`'s draft was built with (its
     snapshot's manifest, `saved`); an `ApprovalError` naming each that differs."""
-    drafted = draft_settings.drafted_settings(saved, folder / "data" / snapshot.MANIFEST)
+    drafted = draft_settings.drafted_settings(saved, MonthFolder.at(folder).snapshot_manifest)
     if drafted is not None:
         now = draft_settings.run_settings(
             firm,

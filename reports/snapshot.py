@@ -6,7 +6,6 @@ with no network (`reports monthly --from-snapshot`), and compared with the next 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -17,12 +16,22 @@ import polars as pl
 from reports.compute.fx import EcbRates
 from reports.errors import SnapshotError
 from reports.frames import SCHEMAS
-from reports.output import atomic_write, write_parquet
+from reports.output import write_parquet
 from reports.periods import Month
 from reports.report.model import Frames
-
-SNAPSHOT_VERSION = 1
-MANIFEST = "manifest.json"
+from reports.store.month_folder import MANIFEST as MANIFEST  # the approval names its path
+from reports.store.month_folder import (
+    snapshot_frame_in,
+    snapshot_manifest_in,
+    snapshot_rates_in,
+)
+from reports.store.snapshot_manifest import (
+    RatesKept,
+    SnapshotManifest,
+    read_snapshot_manifest,
+    read_snapshot_table,
+    write_snapshot_manifest,
+)
 
 
 @dataclass(frozen=True)
@@ -40,37 +49,28 @@ class Snapshot:
 
 
 def exists(folder: Path) -> bool:
-    return (folder / MANIFEST).exists()
+    return snapshot_manifest_in(folder).exists()
 
 
 def save(snapshot: Snapshot, folder: Path, extra: dict[str, object]) -> Path:
-    """Frames as Parquet, the rates, and `manifest.json` (with `extra`), into `folder`."""
+    """Frames as Parquet, the rates, and the manifest (with `extra`), into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     for (source, entity), frame in sorted(snapshot.frames.items()):
-        write_parquet(frame, folder / f"{source}_{entity}.parquet")
+        write_parquet(frame, snapshot_frame_in(folder, f"{source}_{entity}"))
         counts[f"{source}_{entity}"] = frame.height
-    write_parquet(snapshot.rates.table, folder / "ecb_rates.parquet")
-    manifest = {
-        "snapshot_version": SNAPSHOT_VERSION,
-        "month": str(snapshot.month),
-        "sources": {
-            name: {"fetched_at": snapshot.fetched_at[name].isoformat()}
-            for name in snapshot.fetched_at
-        },
-        "missing_sources": list(snapshot.missing),
-        "row_counts": counts,
-        "rates": {
-            "source": snapshot.rates.source,
-            "first_date": snapshot.rates.first_date.isoformat(),
-            "last_date": snapshot.rates.last_date.isoformat(),
-        },
-        "reports_version": metadata.version("reports"),
-        "polars_version": pl.__version__,
-        **snapshot.notes,
-        **extra,
-    }
-    atomic_write(folder / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2)))
+    write_parquet(snapshot.rates.table, snapshot_rates_in(folder))
+    manifest = SnapshotManifest(
+        str(snapshot.month),
+        snapshot.fetched_at,
+        snapshot.missing,
+        counts,
+        RatesKept(snapshot.rates.source, snapshot.rates.first_date, snapshot.rates.last_date),
+        metadata.version("reports"),
+        pl.__version__,
+        {**snapshot.notes, **extra},
+    )
+    write_snapshot_manifest(snapshot_manifest_in(folder), manifest)
     return folder
 
 
@@ -88,20 +88,9 @@ def _with_new_columns(frame: pl.DataFrame, source: str, entity: str) -> pl.DataF
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of the snapshot in `folder` alone, its frames unread; a
-    `SnapshotError` saying what to do where there is none or it cannot be read."""
-    manifest_path = folder / MANIFEST
-    if not manifest_path.exists():
-        raise SnapshotError(
-            f"no snapshot in {folder}: run `reports monthly` without --from-snapshot first"
-        )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise SnapshotError(f"{manifest_path} cannot be read: {error}") from None
-    if not isinstance(manifest, dict):
-        raise SnapshotError(f"{manifest_path} cannot be read: it is not a table")
-    return manifest
+    """The manifest of the snapshot in `folder` alone, as the table it is, its frames
+    unread; a `SnapshotError` saying what to do where there is none or it cannot be read."""
+    return read_snapshot_table(snapshot_manifest_in(folder))
 
 
 def drafted_firm_name(folder: Path) -> str:
@@ -128,34 +117,24 @@ def _read_frame(path: Path) -> pl.DataFrame:
         ) from None
 
 
-def load(folder: Path) -> tuple[Snapshot, dict[str, object]]:
+def load(folder: Path) -> tuple[Snapshot, SnapshotManifest]:
     """A snapshot saved by `save`, checked against today's schemas, and its manifest."""
-    manifest_path = folder / MANIFEST
-    manifest = read_manifest(folder)
-    if manifest.get("snapshot_version") != SNAPSHOT_VERSION:
-        raise SnapshotError(
-            f"{manifest_path}: snapshot version {manifest.get('snapshot_version')} is not readable here"
-        )
+    manifest = read_snapshot_manifest(snapshot_manifest_in(folder))
     frames: Frames = {}
-    for name, rows in manifest["row_counts"].items():
+    for name, rows in manifest.row_counts.items():
         source, entity = name.split("_", 1)
-        frame = _with_new_columns(_read_frame(folder / f"{name}.parquet"), source, entity)
+        path = snapshot_frame_in(folder, name)
+        frame = _with_new_columns(_read_frame(path), source, entity)
         expected = SCHEMAS[source, entity].polars_schema
         if frame.schema != expected or frame.height != rows:
-            raise SnapshotError(
-                f"{folder / name}.parquet does not match its manifest or today's schema"
-            )
+            raise SnapshotError(f"{path} does not match its manifest or today's schema")
         frames[source, entity] = frame
-    rates = EcbRates(_read_frame(folder / "ecb_rates.parquet"), manifest["rates"]["source"])
-    fetched_at = {
-        name: dt.datetime.fromisoformat(info["fetched_at"])
-        for name, info in manifest["sources"].items()
-    }
+    rates = EcbRates(_read_frame(snapshot_rates_in(folder)), manifest.rates.source)
     snapshot = Snapshot(
-        Month.parse(manifest["month"]),
+        Month.parse(manifest.month),
         frames,
-        fetched_at,
-        tuple(manifest["missing_sources"]),
+        dict(manifest.fetched_at),
+        manifest.missing_sources,
         rates,
     )
     return snapshot, manifest

@@ -27,13 +27,13 @@ import datetime as dt
 import enum
 import functools
 import io
-import json
 import mimetypes
 import secrets
 import smtplib
 import ssl
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -46,7 +46,7 @@ import idna
 
 from reports.approval import require_sendable
 from reports.config import Config, SmtpSettings
-from reports.errors import DeliveryError
+from reports.errors import DeliveryError, MonthFolderError
 from reports.output import atomic_write
 from reports.periods import FIRM_ZONE, Month
 from reports.render.messages import (
@@ -62,6 +62,7 @@ from reports.render.messages import (
 from reports.render.templates import Templates
 from reports.render.templates import day as printed_day
 from reports.snapshot import drafted_firm_name
+from reports.store.month_folder import MonthFolder, outbox_in
 from reports.store.sent import (
     Enclosed,
     SentItem,
@@ -72,9 +73,8 @@ from reports.store.sent import (
     latest_sent,
     sha256,
 )
+from reports.store.statement_index import read_statement_index, record_sent_to
 
-#: Where messages go when no SMTP server is configured.
-OUTBOX = "outbox"
 #: The sender when neither SMTP settings nor the caller name one.
 DEFAULT_SENDER = "reports@localhost"
 
@@ -162,7 +162,7 @@ def deliver_month(
     templates = templates or Templates()
     # The month goes out in the name it was reviewed and approved under (`--firm` given to
     # reports monthly and approve), unless another is given now.
-    firm_settings = config.firm.named(firm or drafted_firm_name(folder / "data"))
+    firm_settings = config.firm.named(firm or drafted_firm_name(MonthFolder.at(folder).data))
     rule = config.delivery.password if config.delivery.encrypt_statements else None
     statements, skipped = statement_items(folder, config.email, firm_settings, rule)
     readers = monthly_items(folder, config.email)
@@ -215,7 +215,7 @@ def deliver_month(
     )
     # `send` appended to `record` as it wrote to its file: it is what the file says now.
     addresses = sent_addresses(record)
-    _record_addresses(folder / "statements", addresses)
+    _record_addresses(MonthFolder.at(folder).statement_index, addresses)
     return dataclasses.replace(
         delivery,
         already_sent=sorted(set(already)),
@@ -308,30 +308,22 @@ def day(moment: dt.datetime) -> str:
     return printed_day(moment.astimezone(FIRM_ZONE).date())
 
 
-def _record_addresses(statements: Path, addresses: dict[str, str]) -> None:
-    """`statements.json` with each statement's `sent_to`: the address it went to, or null.
-    The sent record is what counts: a failure to write this copy is no failure to send."""
-    path = statements / "statements.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        for entry in manifest:
-            entry["sent_to"] = addresses.get(entry["key"])
-        text = json.dumps(manifest, indent=2, ensure_ascii=False)
-        atomic_write(path, lambda target: target.write_text(text, encoding="utf-8"))
-    except OSError:
-        pass
+def _record_addresses(index: Path, addresses: dict[str, str]) -> None:
+    """The statement index with each statement's `sent_to`: the address it went to, or
+    null. The sent record is what counts: a failure to write this copy is no failure to
+    send."""
+    with suppress(OSError, MonthFolderError):
+        record_sent_to(index, addresses)
 
 
 def changes_since_sent(folder: str | Path) -> list[Changed]:
     """The month's statements that differ from those sent (a rebuild after sending)."""
     folder = Path(folder)
-    index = folder / "statements" / "statements.json"
+    index = MonthFolder.at(folder).statement_index
     record = SentRecord(folder)
     if not record.messages or not index.is_file():
         return []
-    digests = {
-        entry["key"]: entry.get("sha256") for entry in json.loads(index.read_text(encoding="utf-8"))
-    }
+    digests = {entry.key: entry.sha256 for entry in read_statement_index(index)}
     return [
         Changed(key, item.client, to, message.started_at)
         for (key, to), (item, message) in latest_sent(record).items()
@@ -607,7 +599,7 @@ def _hand_over_all(
 ) -> Delivery:
     """Record each parcel as `sending`, hand it over (SMTP, or the outbox), and record how
     it went: the `Delivery` of them all."""
-    outbox = month_folder / OUTBOX
+    outbox = outbox_in(month_folder)
     sent: list[str] = []
     corrected: list[str] = []
 
@@ -634,7 +626,7 @@ def _hand_over_all(
 
             def to_outbox(to: list[str], content: bytes, name: str = name) -> str:
                 atomic_write(outbox / name, lambda path: path.write_bytes(content))
-                return f"{OUTBOX}/{name}"
+                return f"{outbox.name}/{name}"
 
             try:
                 hand_over(parcel, to_outbox)

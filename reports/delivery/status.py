@@ -3,7 +3,6 @@ and to whom, and what is pending, uncertain, or changed since it was sent."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from reports.errors import DeliveryError
 from reports.periods import Month
 from reports.render.messages import client_address
 from reports.render.templates import day
+from reports.store.month_folder import MonthFolder
 from reports.store.sent import SentMessage, SentRecord, State
+from reports.store.statement_index import StatementEntry, read_statement_index
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _when(message: SentMessage) -> str:
 
 def month_status(folder: Path, month: Month, config: Config) -> MonthStatus:
     """The month's statements (`statements.json`) against its sent record."""
-    index = folder / "statements" / "statements.json"
+    index = MonthFolder.at(folder).statement_index
     if not index.is_file():
         raise DeliveryError(
             f"{folder} holds no statements: run reports monthly --month {month} first"
@@ -63,7 +64,7 @@ def month_status(folder: Path, month: Month, config: Config) -> MonthStatus:
     manifest = read_manifest(folder)
     approved = manifest is not None and manifest.sendable
     approval = manifest.stamp.label if manifest is not None else "no manifest"
-    entries: list[dict[str, str]] = json.loads(index.read_text(encoding="utf-8"))
+    entries = read_statement_index(index)
     record = SentRecord(folder)
     by_client: dict[str, list[SentMessage]] = {}
     for message in sorted(record.messages.values(), key=lambda m: m.started_at):
@@ -72,7 +73,7 @@ def month_status(folder: Path, month: Month, config: Config) -> MonthStatus:
                 by_client.setdefault(item.client_key, []).append(message)
     clients = []
     for entry in entries:
-        messages = by_client.get(entry["key"], [])
+        messages = by_client.get(entry.key, [])
         address, not_sent = client_address(entry, entries, config.email)
         clients.append(_client_status(record, entry, messages, address, not_sent, approved))
     readers = []
@@ -87,13 +88,13 @@ def month_status(folder: Path, month: Month, config: Config) -> MonthStatus:
 
 def _client_status(
     record: SentRecord,
-    entry: dict[str, str],
+    entry: StatementEntry,
     messages: list[SentMessage],
     address: str | None,
     not_sent: object,
     approved: bool,
 ) -> ClientStatus:
-    key, client = entry["key"], entry["client"]
+    key, client = entry.key, entry.client
     # Each item's last message only: a resend or a later attempt supersedes an earlier one.
     latest: dict[str, SentMessage] = {}
     for message in messages:
@@ -117,7 +118,7 @@ def _client_status(
         item = next(i for i in last.items if i.client_key == key)
         what = "a correction to" if last.kind == "correction" else "to"
         told = f"{what} {last.to} on {_when(last)} ({last.detail})"
-        if item.statement_sha256 != entry.get("sha256"):
+        if item.statement_sha256 != entry.sha256:
             return ClientStatus(
                 client,
                 key,

@@ -26,9 +26,10 @@ import matplotlib
 import polars as pl
 
 from reports.output import atomic_write
+from reports.store.month_folder import CHARTS, MonthFolder
 
 #: The month's charts, beside its documents.
-CHARTS_FILE = "charts.json"
+CHARTS_FILE = CHARTS
 CHARTS_VERSION = 1
 
 P = ParamSpec("P")
@@ -99,14 +100,15 @@ def save(cache: ChartCache, folder: Path) -> Path:
     """The charts `cache` showed, as `folder/charts.json`."""
     body = {"charts_version": CHARTS_VERSION, "charts": dict(sorted(cache.shown.items()))}
     text = json.dumps(body, indent=0) + "\n"
-    return atomic_write(folder / CHARTS_FILE, lambda path: path.write_text(text, encoding="utf-8"))
+    path = MonthFolder.at(folder).charts
+    return atomic_write(path, lambda target: target.write_text(text, encoding="utf-8"))
 
 
 def load(folder: Path) -> dict[str, str]:
     """The charts kept in `folder/charts.json`; none where it is missing or unreadable (a
     chart not found is drawn again: nothing is lost)."""
     try:
-        body = json.loads((folder / CHARTS_FILE).read_text(encoding="utf-8"))
+        body = json.loads(MonthFolder.at(folder).charts.read_text(encoding="utf-8"))
         charts = body["charts"] if body.get("charts_version") == CHARTS_VERSION else {}
         return {str(key): str(chart) for key, chart in charts.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

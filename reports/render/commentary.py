@@ -31,6 +31,7 @@ from reports.report.alerts import Alert
 from reports.report.figures import FIGURES, Unit
 from reports.report.history import Behaviour, Trend
 from reports.report.model import Commentary, ReportData
+from reports.store.month_folder import MonthFolder
 from reports.targets import ALIASES, AlertKind, Status
 
 NONE = "n/a"
@@ -319,10 +320,6 @@ def alert_sentence(alert: Alert) -> str:
     return f"Alert: {alert.subject} is {value}, {side} {level}."
 
 
-#: The monthly email's opening, written beside the month's PDFs (`reports email` reads it).
-BRIEFING_FILE = "briefing.txt"
-
-
 def briefing(data: ReportData) -> str:
     """What the monthly email says before its attachment: the alerts, each figure with a
     target and its status, the commentary, and the headline figures against last month
@@ -362,7 +359,9 @@ def briefing(data: ReportData) -> str:
 
 
 def write_briefing(data: ReportData, folder: Path) -> Path:
+    """The monthly email's opening, written beside the month's PDFs in its `folder` (or
+    the one its next version is built in): `reports email` reads it."""
     text = briefing(data)
-    path = folder / BRIEFING_FILE
+    path = MonthFolder.at(folder).briefing
     atomic_write(path, lambda target: target.write_text(text, encoding="utf-8"))
     return path

@@ -11,20 +11,22 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import json
 import re
 import string
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from reports.config import PASSWORD_FIELDS, EmailSettings, FirmSettings, Secret
 from reports.errors import DeliveryError, TemplateError
-from reports.render.commentary import BRIEFING_FILE
 from reports.render.email_body import Body, Markdown, escape, plain_body, render_body
 from reports.render.pdf import file_digest
 from reports.render.templates import Templates
+from reports.store.month_folder import MonthFolder
+from reports.store.statement_index import StatementEntry
+from reports.store.statement_index import read_statement_index as stored_statement_index
 from reports.text import isolate_direction, mail_text
 
 
@@ -139,8 +141,20 @@ def name_key(name: str) -> str:
     return " ".join(visible.split()).casefold()
 
 
+class Client(Protocol):
+    """Whose statement a message carries: a `StatementEntry` of the month's index, or a
+    `Statement` as a reminder has it."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def client(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+
+
 def client_address(
-    entry: dict[str, str], manifest: list[dict[str, str]], settings: EmailSettings
+    entry: Client, manifest: Sequence[Client], settings: EmailSettings
 ) -> tuple[str | None, NotSent | None]:
     """The address a statement goes to, or why it has none.
 
@@ -149,13 +163,13 @@ def client_address(
     is one client's alone as a reader sees it (`name_key`): two clients alike in name (even
     only after Unicode normalisation) get neither, and each is told the id key is needed.
     """
-    key, client = entry["key"], entry["client"]
-    own = entry.get("email") or settings.client_addresses.get(key)
+    key, client = entry.key, entry.client
+    own = entry.email or settings.client_addresses.get(key)
     if own:
         return own, None
     wanted = name_key(client)
     configured = [name for name in settings.client_addresses if name_key(name) == wanted]
-    alike = sorted({e["key"] for e in manifest if name_key(e["client"]) == wanted})
+    alike = sorted({e.key for e in manifest if name_key(e.client) == wanted})
     if len(alike) > 1:
         where = f"the address configured for {configured[0]!r}" if configured else "a name"
         return None, NotSent(
@@ -178,10 +192,11 @@ def client_address(
 _FIELD_WORDS = {"postcode": "postcode", "reference": "reference", "email": "email address"}
 
 
-def statement_password(rule: str, entry: Mapping[str, object]) -> tuple[Secret | None, str]:
+def statement_password(rule: str, entry: StatementEntry) -> tuple[Secret | None, str]:
     """The password `rule` gives from a statement's client fields, or None and the first
     field it names that the client has no value for."""
-    values = {field: str(entry.get(field) or "").strip() for field in PASSWORD_FIELDS}
+    given = {"postcode": entry.postcode, "reference": entry.reference, "email": entry.email}
+    values = {field: (given[field] or "").strip() for field in PASSWORD_FIELDS}
     named = [field for _, field, _, _ in string.Formatter().parse(rule) if field]
     for field in named:
         if not values[field]:
@@ -288,13 +303,13 @@ def monthly_note(settings: EmailSettings) -> str | None:
     )
 
 
-def read_statement_index(folder: Path) -> list[dict[str, str]]:
-    """`statements.json`, checked (`check_statements`)."""
-    manifest_path = folder / "statements" / "statements.json"
-    if not manifest_path.exists():
+def read_statement_index(folder: Path) -> tuple[StatementEntry, ...]:
+    """The month's statement index, checked (`check_statements`)."""
+    month = MonthFolder.at(folder)
+    if not month.statement_index.exists():
         raise DeliveryError(f"no statements in {folder}: run `reports pdf` for this month first")
-    manifest: list[dict[str, str]] = json.loads(manifest_path.read_text(encoding="utf-8"))
-    check_statements(manifest, folder / "statements")
+    manifest = stored_statement_index(month.statement_index)
+    check_statements(manifest, month.statements)
     return manifest
 
 
@@ -325,27 +340,27 @@ def statement_items(
             if password is None:
                 skipped.append(
                     NotSent(
-                        entry["client"],
+                        entry.client,
                         "no password",
-                        f"{entry['client']} ({entry['key']}): its statement is to be encrypted "
+                        f"{entry.client} ({entry.key}): its statement is to be encrypted "
                         f"with a password from its {missing}, and it has none: add it in its "
                         "system, or change [delivery] password",
                     )
                 )
                 continue
-        path = folder / "statements" / entry["path"]
+        path = MonthFolder.at(folder).statements / entry.path
         attachment = Attachment(
             path,
-            entry.get("attachment") or path.name,
-            entry["key"],
-            entry["client"],
-            entry.get("sha256") or file_digest(path),
+            entry.attachment,
+            entry.key,
+            entry.client,
+            entry.sha256 or file_digest(path),
             password,
-            entry.get("outstanding"),
-            # What its statement says to quote; a month rendered before there was one, its own.
-            entry.get("payment_reference") or entry.get("reference"),
-            # A month rendered before standings were kept: owed wherever a balance is shown.
-            entry.get("standing", "owed" if entry.get("outstanding") else None),
+            entry.outstanding,
+            # What its statement says to quote (a month rendered before there was one: its
+            # own reference, as the index reads it).
+            entry.payment_reference,
+            entry.standing,
         )
         items.append(Addressed(address, attachment))
     return items, skipped
@@ -355,7 +370,7 @@ def monthly_items(folder: Path, settings: EmailSettings) -> list[Addressed]:
     """The monthly report for each of its readers, with the month's workbook beside it
     (`[email] attach_workbook`) where one was written: a month built by `reports pdf`
     alone has none, and its PDF still goes."""
-    monthly = sorted(folder.glob("report-*.pdf"))
+    monthly = MonthFolder.at(folder).report_pdfs()
     if settings.monthly_to and not monthly:
         raise DeliveryError(f"no monthly report PDF in {folder}: run `reports pdf` first")
     if not monthly:
@@ -412,8 +427,7 @@ def _message_text(
     password_rule: str | None,
 ) -> Body:
     if kind == "monthly":
-        folder = attachments[0].path.parent
-        opening = folder / BRIEFING_FILE
+        opening = MonthFolder.at(attachments[0].path.parent).briefing
         briefing = opening.read_text(encoding="utf-8") if opening.exists() else ""
         alerts = sum(1 for line in briefing.splitlines() if line.startswith("- Alert: "))
         name = _email_template(templates, "monthly")
@@ -450,7 +464,7 @@ def _message_text(
     )
 
 
-def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
+def check_statements(manifest: Sequence[StatementEntry], folder: Path) -> None:
     """Every statement's file is its own and holds what was rendered for its client.
 
     `statements.json` binds each client key to one file and that file's SHA-256: two keys
@@ -460,7 +474,7 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
     owners: dict[str, str] = {}
     attached: dict[str, str] = {}
     for entry in manifest:
-        key, name = entry["key"], entry["path"]
+        key, name = entry.key, entry.path
         if Path(name).name != name:
             raise DeliveryError(f"statements.json: {name!r} is not a file name in {folder}")
         other = owners.setdefault(name.lower(), key)
@@ -469,7 +483,7 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
                 f"statements.json gives clients {other!r} and {key!r} the same file {name}: "
                 "refusing to send either; run `reports pdf` for this month again"
             )
-        label = entry.get("attachment") or name
+        label = entry.attachment
         other = attached.setdefault(label.casefold(), key)
         if other != key or Path(label).name != label:
             raise DeliveryError(
@@ -479,7 +493,7 @@ def check_statements(manifest: list[dict[str, str]], folder: Path) -> None:
         path = folder / name
         if not path.exists():
             raise DeliveryError(f"statement {path} of client {key!r} is missing: run `reports pdf`")
-        if "sha256" in entry and file_digest(path) != entry["sha256"]:
+        if entry.sha256 is not None and file_digest(path) != entry.sha256:
             raise DeliveryError(
                 f"statement {path} is not the one rendered for client {key!r} (its contents "
                 "changed): run `reports pdf` for this month again"

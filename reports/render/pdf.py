@@ -9,7 +9,6 @@ or any other executor (a Dask distributed client's `get_executor()`, for one).
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -18,13 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reports.errors import OutputError
+from reports.errors import MonthFolderError, OutputError
 from reports.output import atomic_write
 from reports.render.file_names import attachment_names, statement_file_names
 from reports.render.pdf_overlay import Stampable, prepare
 from reports.render.templates import Templates, money
 from reports.render.views import data_uri, monthly_context, statement_context
 from reports.report.model import ReportData, Stamp, Statement
+from reports.store.month_folder import statement_index_in
+from reports.store.statement_index import (
+    StatementEntry,
+    read_statement_index,
+    write_statement_index,
+)
 
 if TYPE_CHECKING:
     from reports.render.fetcher import LocalFetcher
@@ -302,19 +307,19 @@ def content_digest(html: str, templates: Templates, logo: Path | None) -> str:
 
 def _reusable(folder: Path | None) -> dict[str, tuple[str, Path, str]]:
     """Each statement an earlier run wrote into `folder`: its key's content digest, its
-    file and that file's SHA-256 as written."""
-    index = folder / "statements.json" if folder is not None else None
-    if index is None or not index.exists():
+    file and that file's SHA-256 as written. Nothing is reused from an index that cannot
+    be read: each statement is rendered again."""
+    if folder is None or not statement_index_in(folder).exists():
         return {}
     try:
-        entries = json.loads(index.read_text(encoding="utf-8"))
-        return {
-            e["key"]: (e["content_digest"], folder / e["path"], e["sha256"])
-            for e in entries
-            if e.get("content_digest")
-        }
-    except (OSError, ValueError, KeyError, TypeError):
+        entries = read_statement_index(statement_index_in(folder))
+    except MonthFolderError:
         return {}
+    return {
+        e.key: (e.content_digest, folder / e.path, e.sha256)
+        for e in entries
+        if e.content_digest and e.sha256
+    }
 
 
 def _write(target: Path, pdf: bytes) -> None:
@@ -428,13 +433,24 @@ def write_statements(
     ]
     # The digest binds each client's key to the bytes rendered for it: delivery checks it
     # before attaching, so no client is ever sent a file built for another.
-    manifest = [
-        {k: v for k, v in r.__dict__.items() if k != "reused"}
-        | {"path": Path(r.path).name, "sha256": file_digest(r.path)}
-        for r in rendered
-    ]
-    atomic_write(
-        out / "statements.json",
-        lambda t: t.write_text(json.dumps(manifest, indent=2, ensure_ascii=False)),
+    write_statement_index(
+        statement_index_in(out),
+        (
+            StatementEntry(
+                r.key,
+                r.client,
+                r.email,
+                Path(r.path).name,
+                r.outstanding,
+                r.attachment,
+                r.reference,
+                r.payment_reference,
+                r.postcode,
+                r.content_digest,
+                r.standing,
+                file_digest(r.path),
+            )
+            for r in rendered
+        ),
     )
     return rendered

@@ -34,6 +34,7 @@ from reports.render.templates import Templates, day, money
 from reports.render.views import data_uri, monthly_context
 from reports.report.drill import Breakdown, Column, Kind, breakdowns
 from reports.report.model import ReportData
+from reports.store.month_folder import report_name
 
 #: Each source's record pages by kind of record (`Config.record_urls`).
 RecordUrls = Mapping[str, Mapping[str, str]]
@@ -220,8 +221,8 @@ def web_context(
     # The records of the figures the page shows: those of the configured sources.
     found = [shown(b, data, urls or {}) for b in breakdowns(data) if b.figure.shown_in(data)]
     files = {
-        "pdf": f"report-{data.month}.pdf",
-        "workbook": f"report-{data.month}.xlsx",
+        "pdf": report_name(data.month, ".pdf"),
+        "workbook": report_name(data.month, ".xlsx"),
     }
     return context | {
         "web": True,

@@ -4,7 +4,8 @@ reads and writes the folder's JSON files through the store's records (`approval_
 `snapshot_manifest`, `statement_index`, `figures_sent`, `sent`).
 
 The names are those the folder has always had: a month written by an earlier version reads
-the same.
+the same. (`approval/`, the draft's documents kept for its approval, is still named by
+`reports.render.unstamped`, being moved.) A chase day's folder is `chase_folder`'s.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 MANIFEST = "manifest.json"
 #: The fetched frames (Parquet), the rates and the snapshot's own manifest.
 DATA = "data"
+#: The ECB rates the month was converted with, in its snapshot.
+RATES = "ecb_rates.parquet"
 #: The firm's commentary the month was built with, kept in its snapshot.
 SAVED_COMMENTARY = "commentary.md"
 #: The client statements (PDF) and their index.
@@ -39,6 +42,31 @@ def report_name(month: object, suffix: str) -> str:
     """The name of the month's report with `suffix` (`.pdf`, `.xlsx`, `.html`):
     `report-2026-10.pdf`, or `report-2026-12-to-06.pdf` for a month to date."""
     return f"report-{month}{suffix}"
+
+
+def snapshot_manifest_in(data: Path) -> Path:
+    """The manifest of the snapshot in the folder `data` (a month's `data/`)."""
+    return Path(data) / MANIFEST
+
+
+def snapshot_frame_in(data: Path, name: str) -> Path:
+    """The Parquet file of the frame `name` (`SOURCE_ENTITY`) in the snapshot `data`."""
+    return Path(data) / f"{name}.parquet"
+
+
+def snapshot_rates_in(data: Path) -> Path:
+    return Path(data) / RATES
+
+
+def outbox_in(folder: Path) -> Path:
+    """The outbox of a folder messages are sent from: a month's, or a chase day's."""
+    return Path(folder) / OUTBOX
+
+
+def statement_index_in(statements: Path) -> Path:
+    """The index of the statements in the folder `statements` (a month's `statements/`, or
+    a folder they were written into alone)."""
+    return Path(statements) / STATEMENT_INDEX
 
 
 @dataclass(frozen=True)
@@ -73,7 +101,7 @@ class MonthFolder:
 
     @property
     def snapshot_manifest(self) -> Path:
-        return self.data / MANIFEST
+        return snapshot_manifest_in(self.data)
 
     @property
     def saved_commentary(self) -> Path:
@@ -85,7 +113,7 @@ class MonthFolder:
 
     @property
     def statement_index(self) -> Path:
-        return self.statements / STATEMENT_INDEX
+        return statement_index_in(self.statements)
 
     @property
     def figures(self) -> Path:
@@ -101,7 +129,7 @@ class MonthFolder:
 
     @property
     def outbox(self) -> Path:
-        return self.path / OUTBOX
+        return outbox_in(self.path)
 
     @property
     def sent(self) -> Path:

@@ -33,9 +33,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reports.errors import OutputError
+from reports.store.month_folder import KEPT
 
-#: What a month's folder keeps across rebuilds: the messages sent and their record.
-KEPT = ("outbox", "sent")
 #: The test hook: the point (`publish`, `cleanup`) at which to pause.
 PAUSE_VARIABLE = "REPORTS_PAUSE_BEFORE"
 PAUSE_SECONDS = 60.0

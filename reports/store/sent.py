@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.errors import DeliveryError
+from reports.store.month_folder import OUTBOX, SENT
 
-FOLDER = "sent"
+FOLDER = SENT
 RECORD = "record.jsonl"
 #: The record of what left before `sent/` existed: item keys of month label, address and
 #: statement file name, each line one message sent.
-LEGACY_RECORD = Path("outbox") / "sent.jsonl"
+LEGACY_RECORD = Path(OUTBOX) / "sent.jsonl"
 
 
 class State(enum.StrEnum):
