@@ -231,6 +231,98 @@ def test_the_report_holds_no_knowledge_of_the_workbook() -> None:
     assert excel_knowledge(PACKAGE / "render" / "workbook.py")
 
 
+#: The month folder's files (`reports.store.month_folder`) and a chase day's
+#: (`reports.store.chase_folder`), as code would name them.
+FOLDER_FILES = re.compile(
+    r"(manifest|statements|figures|charts|reminders|approval)\.json|briefing\.txt"
+    r"|record\.jsonl|sent\.jsonl|commentary\.md|ecb_rates\.parquet"
+)
+#: Their subfolders, as code would join them onto a path (`folder / "statements"`).
+FOLDER_NAMES = {"data", "statements", "outbox", "sent", "approval", "chase"}
+#: Where the month folder is named: the store, which owns it, and the sandbox's fake APIs.
+FOLDER_PLACES = (PACKAGE / "store", PACKAGE / "sandbox")
+#: Modules, or (module, function), still naming the folder's files.
+FOLDER_NAMED_YET = {
+    ("reports/render/unstamped.py", None),  # lead: moving
+    ("reports/monthly.py", "approve_month"),  # lead: moving
+}
+
+
+def folder_names(source: str) -> list[tuple[int, str | None, str]]:
+    """Where `source`'s code names a file or subfolder of a month's folder, with the
+    function (top level) it is in: a string that is a file's name, an f-string building a
+    report's name (`report-{month}.pdf`), a subfolder's name joined onto a path or kept
+    in a module's constant. Docstrings and messages (text with spaces) may name them."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found: list[tuple[int, str | None, str]] = []
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        if function is None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = node.name
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and not re.search(r"\s", node.value)
+            and (FOLDER_FILES.search(node.value) or node.value.startswith("report-"))
+        ):
+            found.append((node.lineno, function, node.value))
+        joined = (
+            node.right
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+            else node.value
+            if function is None and isinstance(node, ast.Assign)
+            else None
+        )
+        if isinstance(joined, ast.Constant) and joined.value in FOLDER_NAMES:
+            found.append((node.lineno, function, str(joined.value)))
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(tree, None)
+    return found
+
+
+def test_no_module_outside_the_store_names_a_file_of_the_month_folder() -> None:
+    """`reports.store` owns the month's folder (`MonthFolder`) and a chase day's: every
+    other module asks it for a path, so that a file's name and shape live in one place."""
+    named = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if any(path.is_relative_to(place) for place in FOLDER_PLACES):
+            continue
+        module = path.relative_to(ROOT).as_posix()
+        for line, function, text in folder_names(path.read_text(encoding="utf-8")):
+            if not {(module, None), (module, function)} & FOLDER_NAMED_YET:
+                named.append(f"{module}:{line} ({function or 'module'}): {text!r}")
+    assert named == []
+
+
+def test_the_folder_check_sees_each_way_of_naming_a_file() -> None:
+    source = (
+        '"""Docstrings may name manifest.json."""\n'
+        'OUTBOX = "outbox"\n'
+        "def write(folder, month):\n"
+        '    """So may a function\'s: statements.json."""\n'
+        '    index = folder / "statements" / "statements.json"\n'
+        '    pdf = folder / f"report-{month}.pdf"\n'
+        '    raise ValueError(f"{index}: see figures.json")\n'
+    )
+    assert sorted(folder_names(source)) == [
+        (2, None, "outbox"),
+        (5, "write", "statements"),
+        (5, "write", "statements.json"),
+        (6, "write", "report-"),
+    ]
+
+
 def vendor_field_names() -> set[str]:
     """The vendors' own names for the fields the sources rename to ours, taken from their
     field mapping (`Column.vendor_names`): as sent, flattened as a column would be, and as
