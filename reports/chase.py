@@ -54,7 +54,12 @@ from reports.report.settle import frame_of
 from reports.sources import provider
 from reports.sources.base import Role
 from reports.store.chase_folder import DRAFT as DRAFT  # what the tests write over
-from reports.store.chase_folder import ChaseFolder
+from reports.store.chase_folder import (
+    ChaseApproval,
+    ChaseFolder,
+    read_chase_approval,
+    write_chase_approval,
+)
 from reports.store.publish import building, publish
 from reports.store.sent import SentMessage, SentRecord, State
 
@@ -555,33 +560,25 @@ def approve_chase(out: Path, as_of: dt.date, by: str, clock: Clock = utc_now) ->
     reminders = _read_draft(folder).reminders
     if not by.strip():
         raise ApprovalError("--by: say who approves the reminders")
-    approval = {"by": by.strip(), "at": clock().isoformat(), "sha256": _digest(folder)}
-    path = ChaseFolder(folder).approval
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text(json.dumps(approval, indent=1), "utf-8")
-    os.replace(temporary, path)
+    approval = ChaseApproval(by.strip(), clock(), _digest(folder))
+    write_chase_approval(ChaseFolder(folder), approval)
     return len(reminders)
 
 
 def _require_approved(folder: Path, config: Config) -> None:
     if config.delivery.approval == "auto":
         return
-    path = ChaseFolder(folder).approval
-    if not path.is_file():
+    day = ChaseFolder(folder)
+    if not day.approval.is_file():
         raise ApprovalError(
-            f"the reminders of {folder.name} are not approved: read "
-            f"{ChaseFolder(folder).readable}, then "
-            f"reports approve --chase {folder.name} --by NAME"
+            f"the reminders of {day.day} are not approved: read {day.readable}, then "
+            f"reports approve --chase {day.day} --by NAME"
         )
-    try:
-        approval = json.loads(path.read_text("utf-8"))
-        approved = approval.get("sha256") if isinstance(approval, dict) else None
-    except ValueError:
-        approved = None
-    if approved != _digest(folder):
+    approval = read_chase_approval(day)
+    if approval is None or approval.sha256 != _digest(folder):
         raise ApprovalError(
-            f"the reminders of {folder.name} changed after they were approved: read "
-            f"{ChaseFolder(folder).readable} and approve them again"
+            f"the reminders of {day.day} changed after they were approved: read "
+            f"{day.readable} and approve them again"
         )
 
 

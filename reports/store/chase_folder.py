@@ -12,9 +12,11 @@ is in it (`reports.chase` says what each file means).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from reports.output import atomic_write
 from reports.store.month_folder import SENT, outbox_in
 
 #: Under the output folder: a folder for each day chased.
@@ -69,3 +71,30 @@ class ChaseFolder:
     @property
     def outbox(self) -> Path:
         return outbox_in(self.path)
+
+
+@dataclass(frozen=True)
+class ChaseApproval:
+    """Who approved a day's draft, when, and the SHA-256 of the draft they approved."""
+
+    by: str
+    at: dt.datetime
+    sha256: str
+
+
+def write_chase_approval(folder: ChaseFolder, approval: ChaseApproval) -> Path:
+    body = {"by": approval.by, "at": approval.at.isoformat(), "sha256": approval.sha256}
+    text = json.dumps(body, indent=1)
+    return atomic_write(folder.approval, lambda path: path.write_text(text, "utf-8"))
+
+
+def read_chase_approval(folder: ChaseFolder) -> ChaseApproval | None:
+    """The day's approval; None where there is none, or it cannot be read (then the draft
+    counts as not approved as it is, and is approved again)."""
+    try:
+        body = json.loads(folder.approval.read_text("utf-8"))
+        return ChaseApproval(
+            str(body["by"]), dt.datetime.fromisoformat(body["at"]), str(body["sha256"])
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

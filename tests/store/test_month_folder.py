@@ -17,7 +17,12 @@ from reports.store.approval_manifest import (
     read_approval_manifest,
     write_approval_manifest,
 )
-from reports.store.chase_folder import ChaseFolder
+from reports.store.chase_folder import (
+    ChaseApproval,
+    ChaseFolder,
+    read_chase_approval,
+    write_chase_approval,
+)
 from reports.store.figures_sent import FiguresSent, read_figures_sent, write_figures_sent
 from reports.store.month_folder import MonthFolder
 from reports.store.snapshot_manifest import (
@@ -231,3 +236,13 @@ def test_a_chase_day_names_its_files_as_they_always_were(tmp_path: Path) -> None
     ]
     day.path.mkdir(parents=True)
     assert ChaseFolder.every_day(tmp_path) == [day]
+
+
+def test_a_chase_approval_reads_back_as_written_and_damaged_as_none(tmp_path: Path) -> None:
+    day = ChaseFolder.of(tmp_path, dt.date(2026, 11, 4))
+    approval = ChaseApproval("Jo Partner", dt.datetime(2026, 11, 4, 9, tzinfo=dt.UTC), "ef" * 32)
+    write_chase_approval(day, approval)
+    assert read_chase_approval(day) == approval
+    assert json.loads(day.approval.read_text())["by"] == "Jo Partner"
+    day.approval.write_text('{"by": "Jo Partner"', encoding="utf-8")
+    assert read_chase_approval(day) is None
