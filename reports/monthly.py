@@ -350,14 +350,14 @@ def _write_month(
                 chart_cache.save(drawn, staging.path)  # for the approval, which draws none again
             if options.pdf:
                 # As laid out, for the approval, which then lays out none.
-                laid_out = staging.path / unstamped.LAID_OUT_PDF if whole else None
+                laid_out = staging.laid_out_pdf if whole else None
                 write_monthly_pdf(data, staging.report_pdf, templates, shown, unstamped=laid_out)
             if options.web:
                 stage("html")
                 write_monthly_html(data, staging.report_html, templates, config.record_urls, shown)
             if whole:
                 # For the approval, which then only swaps its stamp in.
-                unstamped.keep(data, staging.path, templates, config.record_urls, shown)
+                unstamped.keep(data, staging, templates, config.record_urls, shown)
         if options.statements:
             stage("statements")
             scheduler = options.dask or config.dask_scheduler
@@ -470,9 +470,10 @@ def approve_month(
     by = " ".join(by.split())
     if not by:
         raise ApprovalError("--by must name who approves the month")
-    folder = out / str(month)
+    month_folder = MonthFolder.of(out, month)
+    folder = month_folder.path
     reviewed = read_manifest(folder)
-    if reviewed is None or not snapshot.exists(folder / "data"):
+    if reviewed is None or not snapshot.exists(month_folder.data):
         raise ApprovalError(
             f"{folder} holds no report built by reports monthly: run reports monthly "
             f"--month {month} first, look it over, then approve it"
@@ -484,8 +485,8 @@ def approve_month(
         if on_stage:
             on_stage(name)
 
-    saved = snapshot.read_manifest(folder / "data")
-    config = snapshot_config(config, saved, folder / "data" / snapshot.MANIFEST)
+    saved = snapshot.read_manifest(month_folder.data)
+    config = snapshot_config(config, saved, month_folder.snapshot_manifest)
     templates = Templates(templates_dir)
     history_months = int(str(saved.get("history_months", 12)))
     firm = firm or config.firm.name or str(saved.get("firm", ""))
@@ -497,10 +498,10 @@ def approve_month(
             "observations instead: rerun reports monthly to make a draft with it, then "
             "approve that"
         )
-    report, page = f"report-{month}.pdf", f"report-{month}.html"
-    _require_as_reviewed(folder, reviewed, rendered=(report, page))
+    rendered = (month_folder.report_pdf, month_folder.report_html)
+    _require_as_reviewed(folder, reviewed, rendered=tuple(map(month_folder.under, rendered)))
     stamp = Stamp.approved(by, dt.datetime.now(dt.UTC))
-    kept = unstamped.load(folder)
+    kept = unstamped.load(month_folder)
     if kept is not None:
         stage("read")
         documents = _kept_documents(kept, stamp, templates)
@@ -509,7 +510,7 @@ def approve_month(
         stage("compute")
         figures = archive.read_figures(folder)
         data = _computed(
-            snapshot.load(folder / "data")[0],
+            snapshot.load(month_folder.data)[0],
             month,
             config,
             out,
@@ -522,16 +523,17 @@ def approve_month(
         )
         documents = _rebuilt_documents(data, folder, templates, config)
         statements = len(data.statements)
-    with building(folder) as staging:
+    with building(folder) as staging_path:
+        staging = month_folder.staged(staging_path)
         stage("pdf")
         prepare_fonts()  # before the fork: the process rendering the PDF inherits them
         with aside(
-            lambda: documents.pdf(staging / report),
+            lambda: documents.pdf(staging.report_pdf),
             "rendering the monthly PDF",
             fork=workers != 1,
         ):
             stage("html")
-            documents.page(staging / page)
+            documents.page(staging.report_html)
             # Meanwhile, the charts of OUT/index.html (of the months as they are: the page
             # is written again once the approval is in place, with these). Those the
             # month's documents show too are the draft's.
@@ -539,21 +541,26 @@ def approve_month(
                 write_archive_page(out, templates)
         stage("publish")
         # The workbook as reviewed, its Summary's one approval cell saying who approved it.
-        xlsx = f"report-{month}.xlsx"
-        stamp_workbook(folder / xlsx, staging / xlsx, APPROVAL_CELL, APPROVAL_HEADING, stamp.label)
-        carry_over(folder, staging)  # the rest, as it was reviewed
-        write_manifest(
-            staging, str(month), stamp, "auto" if config.delivery.automatic else "manual"
+        stamp_workbook(
+            month_folder.report_xlsx,
+            staging.report_xlsx,
+            APPROVAL_CELL,
+            APPROVAL_HEADING,
+            stamp.label,
         )
-        publish(staging, folder)
+        carry_over(folder, staging_path)  # the rest, as it was reviewed
+        write_manifest(
+            staging_path, str(month), stamp, "auto" if config.delivery.automatic else "manual"
+        )
+        publish(staging_path, folder)
     stage("index")
     with chart_cache.using(ChartCache(known=index_charts.shown)):
         write_archive_page(out, templates)
     stage("done")
     return ApprovedMonth(
         folder,
-        folder / report,
-        folder / page,
+        month_folder.report_pdf,
+        month_folder.report_html,
         stamp,
         statements,
         {a: timings[b] - timings[a] for a, b in pairwise(timings)},

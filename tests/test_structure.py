@@ -242,10 +242,7 @@ FOLDER_NAMES = {"data", "statements", "outbox", "sent", "approval", "chase"}
 #: Where the month folder is named: the store, which owns it, and the sandbox's fake APIs.
 FOLDER_PLACES = (PACKAGE / "store", PACKAGE / "sandbox")
 #: Modules, or (module, function), still naming the folder's files.
-FOLDER_NAMED_YET = {
-    ("reports/render/unstamped.py", None),  # lead: moving
-    ("reports/monthly.py", "approve_month"),  # lead: moving
-}
+FOLDER_NAMED_YET: set[tuple[str, str | None]] = set()
 
 
 def folder_names(source: str) -> list[tuple[int, str | None, str]]:

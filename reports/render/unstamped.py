@@ -24,13 +24,9 @@ from reports.render.pdf import write_stamped_pdf
 from reports.render.templates import Templates
 from reports.render.web import RecordUrls, write_monthly_html
 from reports.report.model import Approval, ReportData, Stamp
+from reports.store.month_folder import MonthFolder
 from reports.text import isolate_direction
 
-#: Under the month's folder.
-KEPT_FOLDER = "approval"
-#: The monthly PDF as laid out, without a stamp (`render.pdf.write_monthly_pdf`).
-LAID_OUT_PDF = f"{KEPT_FOLDER}/monthly.pdf"
-WEB_HTML = f"{KEPT_FOLDER}/web.html"
 #: Where the stamp's words go: text no template, record or name would hold, and that
 #: escaping leaves as it is. A new one (a new way of keeping) makes old kept files unusable,
 #: and an approval then rebuilds the month instead.
@@ -69,23 +65,23 @@ class _Watched:
 
 def keep(
     data: ReportData,
-    folder: Path,
+    folder: MonthFolder,
     templates: Templates,
     urls: RecordUrls | None,
     context: Mapping[str, object],
 ) -> bool:
-    """Write the web page into `folder/approval/` with the placeholder for a stamp;
+    """Write the web page into `folder`'s `approval/` with the placeholder for a stamp;
     `context` is the PDF's (`monthly_context(data)`), as the draft's page had it. Nothing
     is kept (False) where the templates print more of the stamp than its words: the
     approval then rebuilds the month from its snapshot. The PDF is kept by
-    `write_monthly_pdf` (`LAID_OUT_PDF`)."""
+    `write_monthly_pdf` (`MonthFolder.laid_out_pdf`)."""
     watched = _Watched()
     stampless = {**context, "stamp": watched}
-    page = write_monthly_html(data, folder / WEB_HTML, templates, urls, stampless)
+    page = write_monthly_html(data, folder.kept_page, templates, urls, stampless)
     if watched.read - SWAPPABLE:
         page.unlink()
-        (folder / LAID_OUT_PDF).unlink(missing_ok=True)
-        page.parent.rmdir()
+        folder.laid_out_pdf.unlink(missing_ok=True)
+        folder.approval.rmdir()
         return False
     return True
 
@@ -104,13 +100,13 @@ class Kept:
         return self.web_html.replace(PLACEHOLDER, str(escape(isolate_direction(stamp.label))))
 
 
-def load(folder: Path) -> Kept | None:
+def load(folder: MonthFolder) -> Kept | None:
     """The documents kept in `folder`; None where either is missing or unreadable, or the
     page holds no placeholder (kept another way, by another version)."""
     try:
         kept = Kept(
-            (folder / LAID_OUT_PDF).read_bytes(),
-            (folder / WEB_HTML).read_text(encoding="utf-8"),
+            folder.laid_out_pdf.read_bytes(),
+            folder.kept_page.read_text(encoding="utf-8"),
         )
     except (OSError, UnicodeDecodeError):
         return None

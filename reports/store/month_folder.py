@@ -4,8 +4,7 @@ reads and writes the folder's JSON files through the store's records (`approval_
 `snapshot_manifest`, `statement_index`, `figures_sent`, `sent`).
 
 The names are those the folder has always had: a month written by an earlier version reads
-the same. (`approval/`, the draft's documents kept for its approval, is still named by
-`reports.render.unstamped`, being moved.) A chase day's folder is `chase_folder`'s.
+the same. A chase day's folder is `chase_folder`'s.
 """
 
 from __future__ import annotations
@@ -34,6 +33,12 @@ BRIEFING = "briefing.txt"
 #: Messages written and not sent (the `file` transport), and the record of what was sent.
 OUTBOX = "outbox"
 SENT = "sent"
+#: The draft's two stamped documents without their stamp, kept for its approval
+#: (`reports.render.unstamped`): the monthly PDF as laid out, the web page with a
+#: placeholder for the stamp's words.
+APPROVAL = "approval"
+LAID_OUT_PDF = "monthly.pdf"
+KEPT_PAGE = "web.html"
 #: What outlives every rebuild of the month: the messages and their record.
 KEPT = (OUTBOX, SENT)
 
@@ -146,6 +151,22 @@ class MonthFolder:
     @property
     def report_html(self) -> Path:
         return self.path / report_name(self.label, ".html")
+
+    @property
+    def approval(self) -> Path:
+        return self.path / APPROVAL
+
+    @property
+    def laid_out_pdf(self) -> Path:
+        return self.approval / LAID_OUT_PDF
+
+    @property
+    def kept_page(self) -> Path:
+        return self.approval / KEPT_PAGE
+
+    def under(self, path: Path) -> str:
+        """`path`'s name under the folder, as the approval manifest lists it."""
+        return Path(path).relative_to(self.path).as_posix()
 
     def report_pdfs(self) -> list[Path]:
         """Every monthly report PDF in the folder, by name (a folder holds its month's)."""

@@ -28,12 +28,15 @@ from reports.render.templates import Templates
 from reports.report.model import Stamp
 from reports.sandbox import Sandbox
 from reports.sandbox.generate import Sizes
+from reports.store.month_folder import MonthFolder
 from tests.conftest import MakeSandbox
 
 MONTH = Month.parse("2026-10")
 SMALL = Sizes(mobility_cases=8, plannr_cases=4, plannr_clients=4, willsuite_cases=14)
 #: Markup and a right-to-left override in a name: the stamp prints it as text, isolated.
 BY = "Jo <b>Bloggs</b> & \u202eCo"
+#: The kept documents' names in the month's folder, as its manifest lists them.
+LAID_OUT, KEPT_PAGE = "approval/monthly.pdf", "approval/web.html"
 
 
 def settings() -> Config:
@@ -66,17 +69,17 @@ def out(draft: Path, tmp_path: Path) -> Path:
 
 def test_the_draft_keeps_both_documents_without_their_stamp(draft: Path) -> None:
     month = draft / str(MONTH)
-    kept = unstamped.load(month)
+    kept = unstamped.load(MonthFolder.at(month))
     assert kept is not None
     # Laid out as approved: no watermark, the stamp's words to come.
     assert 'class="watermark"' not in kept.web_html
     assert Stamp.draft().label not in kept.web_html
     assert kept.web_html.count(unstamped.PLACEHOLDER) == 1
-    for text in pdf_pages(month / unstamped.LAID_OUT_PDF):
+    for text in pdf_pages(MonthFolder.at(month).laid_out_pdf):
         assert "DRAFT" not in text and "Draft" not in text and "Approved by" not in text
     manifest = read_manifest(month)
     assert manifest is not None and manifest.stamp.is_draft
-    assert {unstamped.LAID_OUT_PDF, unstamped.WEB_HTML} <= set(manifest.files)
+    assert {LAID_OUT, KEPT_PAGE} <= set(manifest.files)
     # The draft's own PDF is that one, byte for byte, with its stamp drawn over every page
     # (one layout, not two), saying Draft on each.
     report = (month / f"report-{MONTH}.pdf").read_bytes()
@@ -95,7 +98,7 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
     stamp = approved.stamp
     assert stamp.by == BY
     after = contents(month)
-    kept = unstamped.load(month)
+    kept = unstamped.load(MonthFolder.at(month))
     assert kept is not None
     page = after[f"report-{MONTH}.html"].decode()
     assert page == kept.page(stamp)
@@ -134,7 +137,7 @@ def test_an_approval_swaps_its_stamp_into_the_kept_documents_and_computes_nothin
 def test_a_draft_that_kept_no_documents_is_rebuilt_from_its_snapshot(out: Path) -> None:
     # A draft as an earlier version wrote it: no approval/ folder, nor in its manifest.
     month = out / str(MONTH)
-    shutil.rmtree(month / unstamped.KEPT_FOLDER)
+    shutil.rmtree(MonthFolder.at(month).approval)
     write_manifest(month, str(MONTH), Stamp.draft(), "manual")
     approved = approve_month(MONTH, settings(), out, "Jo Partner", workers=1)
     assert "compute" in approved.timings and "read" not in approved.timings
@@ -143,7 +146,7 @@ def test_a_draft_that_kept_no_documents_is_rebuilt_from_its_snapshot(out: Path) 
     assert "Approved by Jo Partner on " in (month / f"report-{MONTH}.html").read_text()
 
 
-@pytest.mark.parametrize("name", [unstamped.LAID_OUT_PDF, unstamped.WEB_HTML])
+@pytest.mark.parametrize("name", [LAID_OUT, KEPT_PAGE])
 @pytest.mark.parametrize("spoil", ["changed", "is gone"])
 def test_a_kept_document_changed_or_gone_since_the_draft_is_refused(
     out: Path, name: str, spoil: str
@@ -192,7 +195,7 @@ def test_templates_printing_more_of_the_stamp_than_its_words_keep_nothing(
         MONTH, server.demo(settings()), out, MonthlyOptions.current(workers=1, templates_dir=firm)
     )
     month = out / str(MONTH)
-    assert not (month / unstamped.KEPT_FOLDER).exists()
+    assert not MonthFolder.at(month).approval.exists()
     approved = approve_month(MONTH, settings(), out, "Jo Partner", workers=1, templates_dir=firm)
     assert "compute" in approved.timings
     assert "Signed off: Jo Partner" in (month / f"report-{MONTH}.html").read_text()
