@@ -80,13 +80,13 @@ class _Update:
                 target = obj.get_object()
                 self.objects[number] = self.copy(target if target is not None else NullObject())
             return IndirectObject(self._copied[obj.idnum], 0, None)
-        if isinstance(obj, StreamObject):
-            copied = StreamObject()
-            for key, value in obj.items():
-                if key not in ("/Filter", "/DecodeParms", "/Length"):
-                    copied[NameObject(key)] = self.copy(value)
-            copied.set_data(obj.get_data())
-            return copied
+        if isinstance(obj, StreamObject):  # compressed again, whatever its filter was
+            entries = {
+                key[1:]: self.copy(value)
+                for key, value in obj.items()
+                if key not in ("/Filter", "/DecodeParms", "/Length")
+            }
+            return _stream(obj.get_data(), **entries)
         if isinstance(obj, DictionaryObject):
             return DictionaryObject({NameObject(k): self.copy(v) for k, v in obj.items()})
         if isinstance(obj, ArrayObject):
