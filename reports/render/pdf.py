@@ -213,7 +213,7 @@ def write_monthly_pdf(
     `unstamped`, the report as laid out, ready for a stamp, is written there too: an
     approval stamps that, and lays nothing out again."""
     templates = templates or Templates()
-    shown = {key: value for key, value in (context or monthly_context(data)).items()}
+    shown = dict(context or monthly_context(data))
     shown.pop("stamp", None)  # drawn over the pages, never laid out with them
     html = templates.render("monthly.html", **shown)
     readable = readable_files(templates, data.firm.logo)
