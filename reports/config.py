@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from reports.chase_settings import CreditControl, parse_credit_control
 from reports.errors import ConfigError
+from reports.http.limits import DEFAULT_LIMITS
 from reports.secret import Secret as Secret
 from reports.setting_values import base_url as base_url
 from reports.setting_values import data_home as data_home
@@ -142,6 +143,8 @@ class Config:
     #: Requests in flight at once per source, for the per-case and per-client fan-out.
     concurrency: int
     timeout_seconds: float
+    #: How long the first retry of a request waits at most; each next one, twice as long.
+    retry_backoff_seconds: float
     smtp: SmtpSettings | None
     email: EmailSettings
     firm: FirmSettings
@@ -163,6 +166,7 @@ class Config:
         source_settings: Mapping[str, object] | None = None,
         concurrency: int = 16,
         timeout_seconds: float = 30.0,
+        retry_backoff_seconds: float = DEFAULT_LIMITS.retry_backoff_seconds,
         smtp: SmtpSettings | None = None,
         email: EmailSettings | None = None,
         firm: FirmSettings | None = None,
@@ -186,6 +190,7 @@ class Config:
         )
         object.__setattr__(self, "concurrency", concurrency)
         object.__setattr__(self, "timeout_seconds", timeout_seconds)
+        object.__setattr__(self, "retry_backoff_seconds", retry_backoff_seconds)
         object.__setattr__(self, "smtp", smtp)
         object.__setattr__(self, "email", email or EmailSettings())
         object.__setattr__(self, "firm", firm or FirmSettings())
@@ -232,6 +237,7 @@ class Config:
 _KEYS: dict[tuple[str, str], str] = {
     ("http", "concurrency"): "REPORTS_CONCURRENCY",
     ("http", "timeout_seconds"): "REPORTS_TIMEOUT_SECONDS",
+    ("http", "retry_backoff_seconds"): "REPORTS_RETRY_BACKOFF_SECONDS",
     ("smtp", "host"): "REPORTS_SMTP_HOST",
     ("smtp", "port"): "REPORTS_SMTP_PORT",
     ("smtp", "security"): "REPORTS_SMTP_SECURITY",
@@ -381,6 +387,12 @@ def read_config(
         ),
         timeout_seconds=positive_float(
             values.get(("http", "timeout_seconds"), "30"), name("http", "timeout_seconds")
+        ),
+        retry_backoff_seconds=positive_float(
+            values.get(
+                ("http", "retry_backoff_seconds"), str(DEFAULT_LIMITS.retry_backoff_seconds)
+            ),
+            name("http", "retry_backoff_seconds"),
         ),
         targets=targets,
         alerts=alerts,

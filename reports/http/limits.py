@@ -10,16 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from reports.http.retry import RetryPolicy
+
 
 class HttpLimits(Protocol):
-    """Requests in flight at once (the per-case and per-client fan-out), and how long one
-    request may take, retries aside."""
+    """Requests in flight at once (the per-case and per-client fan-out), how long one
+    request may take, retries aside, and the first retry's longest backoff."""
 
     @property
     def concurrency(self) -> int: ...
 
     @property
     def timeout_seconds(self) -> float: ...
+
+    @property
+    def retry_backoff_seconds(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,12 @@ class Limits:
 
     concurrency: int = 16
     timeout_seconds: float = 30.0
+    #: The first retry waits up to this long, each next one up to twice the one before.
+    retry_backoff_seconds: float = RetryPolicy.backoff_seconds
 
     @classmethod
     def of(cls, limits: HttpLimits) -> Limits:
-        return cls(limits.concurrency, limits.timeout_seconds)
+        return cls(limits.concurrency, limits.timeout_seconds, limits.retry_backoff_seconds)
 
 
 #: `[http]`'s defaults, for a caller with no configuration.

@@ -7,6 +7,7 @@ within a bounded time."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -29,8 +30,15 @@ SIZES = Sizes(
     max_expenses_per_case=4,
 )
 #: Small pages, so that lists span several pages and can shift while read; a short
-#: deadline, so that a trickled answer costs little.
-ENV = {"REPORTS_MOBILITY_PAGE_SIZE": "10", "REPORTS_TIMEOUT_SECONDS": "1.5"}
+#: deadline, so that a trickled answer costs little; a short backoff, so that the many
+#: retries a run here makes wait hundredths of a second, not production's half second
+#: doubled at each retry (what they wait is not what these tests are about).
+BACKOFF_SECONDS = 0.02
+ENV = {
+    "REPORTS_MOBILITY_PAGE_SIZE": "10",
+    "REPORTS_TIMEOUT_SECONDS": "1.5",
+    "REPORTS_RETRY_BACKOFF_SECONDS": str(BACKOFF_SECONDS),
+}
 BOUND_SECONDS = 90
 
 
@@ -161,7 +169,8 @@ def test_retries_are_recorded_for_the_manifest(make_sandbox: MakeSandbox) -> Non
         fault_rate=0.1,
         fault_seed=5,
     )
-    snapshot = fetch_all(server.config(), Month.parse("2026-10"), rates.embedded())
+    config = replace(server.config(), retry_backoff_seconds=BACKOFF_SECONDS)
+    snapshot = fetch_all(config, Month.parse("2026-10"), rates.embedded())
     notes = snapshot.notes["fetch_notes"]
     assert {"mobility retries", "plannr retries", "willsuite retries"} <= set(notes)
     retried = [note for name, note in notes.items() if name.endswith("retries")]

@@ -32,6 +32,7 @@ from reports.http import (
     HttpLimits,
     ProgressCallback,
     ResultItems,
+    RetryPolicy,
     fetch_pages,
     record_id,
     segment,
@@ -70,6 +71,7 @@ def connect(
         headers={"Authorization": f"Bearer {settings.token.reveal()}"},
         concurrency=limits.concurrency,
         timeout_seconds=limits.timeout_seconds,
+        retry=RetryPolicy(backoff_seconds=limits.retry_backoff_seconds),
         transport=transport,
         on_progress=on_progress,
     )

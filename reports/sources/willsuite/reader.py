@@ -51,6 +51,7 @@ from reports.http import (
     HttpLimits,
     Limits,
     ProgressCallback,
+    RetryPolicy,
     fetch_pages,
     record_id,
     segment,
@@ -120,6 +121,7 @@ def connect(
         headers={"Content-Type": "application/json", **headers},
         concurrency=limits.concurrency,
         timeout_seconds=limits.timeout_seconds,
+        retry=RetryPolicy(backoff_seconds=limits.retry_backoff_seconds),
         transport=transport,
         on_progress=on_progress,
     )
