@@ -24,7 +24,7 @@ from reports.fetch import fetch_frames
 from reports.render.templates import money
 from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
-from reports.sandbox import Sandbox, SandboxData, generate
+from reports.sandbox import Sandbox, SandboxData, Sizes, generate
 from reports.sandbox import hostile as scenarios
 
 MONTH = scenarios.HOSTILE_MONTH
@@ -56,13 +56,22 @@ REPORTABLE = (
 )
 
 
+#: All 300 of the demo's WillSuite cases: fewer would leave too few invoices of the month
+#: (22 at this size) for each scenario to have one of its own. A third of its mobility and
+#: Plannr cases: the 8 mobility companies still each have a statement, and Plannr still has
+#: the live incomes the scenarios change. The demo's size would only slow every test.
+SIZES = Sizes(mobility_cases=100, plannr_cases=40, plannr_clients=30, willsuite_cases=300)
+#: Enough for each refused scenario's record: a run stops at it before writing anything.
+REFUSED_SIZES = Sizes(mobility_cases=40, plannr_cases=5, plannr_clients=5, willsuite_cases=60)
+
+
 def hostile_data() -> SandboxData:
-    return scenarios.apply(generate(1), REPORTABLE)
+    return scenarios.apply(generate(1, SIZES), REPORTABLE)
 
 
 @pytest.fixture(scope="module")
 def hostile_sandbox(make_sandbox: MakeSandbox) -> Sandbox:
-    return make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=REPORTABLE)
+    return make_sandbox(seed=1, sizes=SIZES, plannr_rate_limit=1_000_000, hostile=REPORTABLE)
 
 
 @pytest.fixture(scope="module")
@@ -401,7 +410,9 @@ def test_the_workbook_recalculates_to_the_report_figures(report: Path, data: Rep
 def test_records_that_cannot_be_reported_stop_the_run_in_one_line(
     scenario: str, message: str, tmp_path: Path, make_sandbox: MakeSandbox
 ) -> None:
-    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000, hostile=[scenario])
+    server = make_sandbox(
+        seed=1, sizes=REFUSED_SIZES, plannr_rate_limit=1_000_000, hostile=[scenario]
+    )
     result = invoke(
         ["monthly", "--month", MONTH, "--out", str(tmp_path / "out")],
         env=server.environment(),
