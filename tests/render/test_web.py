@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from conftest import MakeSandbox
 from factories import sandbox_month
 from markupsafe import escape
 
@@ -28,7 +29,7 @@ from reports.render.templates import money
 from reports.render.web import write_monthly_html
 from reports.report.figures import FIGURES, Unit
 from reports.report.model import ReportData
-from reports.sandbox import Sandbox
+from reports.sandbox import Sizes
 from reports.sandbox.hostile import MARKUP_LINE, MARKUP_NAME
 
 MONTH = Month.parse("2026-10")
@@ -39,12 +40,18 @@ URLS = {
     },
     "willsuite": {"invoice": "https://willsuite.example/invoices/{id}"},
 }
+#: A month of every source with a few records of each kind (expenses in several currencies
+#: and clients, open cases of both systems that close them, invoices with VAT lines, months
+#: counted back): every table and link below has rows, and the page is built and checked in
+#: seconds (the whole demo's, with its 90 statements, took half a minute).
+SIZES = Sizes(mobility_cases=40, plannr_cases=40, plannr_clients=20, willsuite_cases=40)
 
 
 @pytest.fixture(scope="module")
-def month(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> MonthlyResult:
+def month(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -> MonthlyResult:
+    server = make_sandbox(sizes=SIZES, plannr_rate_limit=1_000_000)
     out = tmp_path_factory.mktemp("web")
-    config = dataclasses.replace(sandbox.demo(sandbox.config()), record_urls=URLS)
+    config = dataclasses.replace(server.demo(server.config()), record_urls=URLS)
     return run_monthly(MONTH, config, out, MonthlyOptions.current(workers=2))
 
 
@@ -214,7 +221,10 @@ def test_records_link_to_their_pages_in_the_vendors_app(web: Opened, month: Mont
 
 @pytest.fixture(scope="module")
 def hostile() -> ReportData:
-    return sandbox_month(hostile=("markup-names",)).report(MONTH, firm="")
+    # The scenario marks up the 19th WillSuite case invoiced in October: enough WillSuite
+    # cases to hold it, and a few of the other systems' beside them.
+    sizes = Sizes(mobility_cases=10, plannr_cases=10, plannr_clients=5, willsuite_cases=250)
+    return sandbox_month(sizes=sizes, hostile=("markup-names",)).report(MONTH, firm="")
 
 
 def test_a_vendors_markup_shows_as_text_and_runs_nothing(
