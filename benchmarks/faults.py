@@ -1,11 +1,14 @@
 """What transient faults cost: `reports fetch` through each fault the sandbox injects, and a mix.
 
     python benchmarks/faults.py [--rate 0.1] [--mix-rate 0.3] [--seed 7] [--fault NAME]...
+                                [--backoff 0.5]
 
 For each fault (or each --fault named), at --rate of requests, and for them all mixed at
 --mix-rate, it prints whether the run gave the same frames as a fault-free fetch of the same
 data (or failed with one clean line), the faults injected, and the wall time as a ratio of
-the fault-free run's.
+the fault-free run's. Retries back off as `[http] retry_backoff_seconds` sets (--backoff;
+production's default unless given): a smaller one measures the faults' own cost apart from
+the waits between retries.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from reports.http import DEFAULT_LIMITS
 from reports.sandbox import Sandbox, Sizes
 from reports.sandbox.faults import FAULTS
 
@@ -35,11 +39,18 @@ SIZES = Sizes(
 ENV = {"REPORTS_MOBILITY_PAGE_SIZE": "10", "REPORTS_TIMEOUT_SECONDS": "1.5"}
 
 
-def fetch(server: Sandbox, out: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+def fetch(
+    server: Sandbox, out: Path, backoff: float
+) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "reports", "fetch", "--out", str(out)],
-        env={"PATH": "/usr/bin:/bin", **server.environment(), **ENV},
+        env={
+            "PATH": "/usr/bin:/bin",
+            **server.environment(),
+            **ENV,
+            "REPORTS_RETRY_BACKOFF_SECONDS": str(backoff),
+        },
         capture_output=True,
         text=True,
         timeout=600,
@@ -59,6 +70,12 @@ def main() -> None:
     parser.add_argument(
         "--fault", action="append", choices=FAULTS, help="only this fault (repeatable)"
     )
+    parser.add_argument(
+        "--backoff",
+        type=float,
+        default=DEFAULT_LIMITS.retry_backoff_seconds,
+        help="the first retry's longest wait, in seconds (production's unless given)",
+    )
     args = parser.parse_args()
     chosen = tuple(args.fault or FAULTS)
     with tempfile.TemporaryDirectory() as folder:
@@ -66,7 +83,7 @@ def main() -> None:
         with Sandbox(
             sizes=SIZES, plannr_rate_limit=1_000_000, plannr_rate_window_seconds=WINDOW
         ) as server:
-            result, clean_seconds = fetch(server, root / "clean")
+            result, clean_seconds = fetch(server, root / "clean", args.backoff)
             requests = sum(server.requests.values())
         if result.returncode:
             raise SystemExit(result.stderr)
@@ -86,7 +103,7 @@ def main() -> None:
                 fault_seed=args.seed,
             ) as server:
                 out = root / f"run-{index}"
-                result, seconds = fetch(server, out)
+                result, seconds = fetch(server, out, args.backoff)
                 injected = sum(server.fault_plan.injected.values())
             if result.returncode == 0:
                 got = frames(out)

@@ -1,8 +1,9 @@
 """A rerun of the month's statements: how much of the first run's time it spends.
 
-    python benchmarks/rerun.py [--workers N] [--statements N]
+    python benchmarks/rerun.py [--workers N] [--statements N] [--cases N]
 
-The sandbox's October 2026 statements (every client's, or the first --statements), written
+The sandbox's October 2026 statements (every client's, or the first --statements; the demo's
+sandbox, or one of --cases cases a system), written
 three times into fresh folders through one process pool of --workers (default: one per
 core): the first run renders them all (the baseline: what every rerun cost before
 statements were reused); the second reuses the first's files, as a rerun with unchanged
@@ -24,7 +25,7 @@ from pathlib import Path
 from reports import fetch_frames, rates
 from reports.render.pdf import write_statements
 from reports.report import build_report_data
-from reports.sandbox import Sandbox
+from reports.sandbox import Sandbox, Sizes
 
 
 def main() -> None:
@@ -33,11 +34,17 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--statements", type=int, default=None, help="the first N only")
+    parser.add_argument(
+        "--cases", type=int, default=None, help="cases a system (default: the demo's sandbox)"
+    )
     args = parser.parse_args()
-    with Sandbox(plannr_rate_limit=10**9) as server:
+    sizes = Sizes.of(args.cases) if args.cases is not None else None
+    with Sandbox(sizes=sizes, plannr_rate_limit=10**9) as server:
         frames = fetch_frames(server.config())
     data = build_report_data(frames, "2026-10", rates=rates.embedded(), firm="Sandbox & Co")
     statements = list(data.statements)[: args.statements]
+    if len(statements) < (args.statements or 1):
+        raise SystemExit(f"only {len(statements)} statements: ask for more --cases")
     changed = [
         dataclasses.replace(statements[0], client=statements[0].client + " Ltd"),
         *statements[1:],

@@ -16,15 +16,18 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 #: What each script needs to run at its smallest: its options, a few records, one worker.
 SMALLEST = {
     "activity.py": ["--invoices", "300"],
-    "approve.py": ["--scale", "0.1", "--workers", "1"],
+    # 0.05: the smallest demo month with every document (a handful of statements).
+    "approve.py": ["--scale", "0.05", "--workers", "1"],
     # Four cases a system: the sandbox needs two Plannr clients to share a case.
     "compute.py": ["--expenses", "200", "--invoices", "100", "--cases", "4"],
     "excel.py": ["--rows", "50", "--memory-rows", "0"],
-    "faults.py": ["--fault", "500-html"],
+    # Retries back off for hundredths of a second: the waits are not what can rot.
+    "faults.py": ["--fault", "500-html", "--backoff", "0.02"],
     "fetch.py": ["--cases", "5", "--latency-ms", "0", "--runs", "1"],
     "monthly.py": ["--base", "0.1", "--scale", "1", "--workers", "1"],
-    "pdf.py": ["--statements", "2", "--workers", "1"],
-    "rerun.py": ["--statements", "2", "--workers", "1"],
+    "pdf.py": ["--statements", "1", "--workers", "1"],
+    # Six cases a system still give the two statements (the rerun changes the first).
+    "rerun.py": ["--statements", "2", "--cases", "6", "--workers", "1"],
 }
 #: Modules the scripts import, not scripts.
 LIBRARIES = {"measure.py"}
