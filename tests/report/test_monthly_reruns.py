@@ -6,8 +6,11 @@ so that the two halves run side by side."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from conftest import MakeSandbox
 from helpers import invoke, recalculated_sheets
 from pypdf import PdfReader
@@ -16,9 +19,34 @@ from reports.config import Secret
 from reports.monthly import run_monthly
 from reports.monthly_options import MonthlyOptions
 from reports.periods import Month
-from reports.sandbox import Sizes
+from reports.sandbox import Sandbox, Sizes
 
 MONTH = "2026-10"
+#: The firm whose month is built once and rerun: enough WillSuite cases that reading only
+#: the changed one is plainly fewer requests than reading all.
+RERUN = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=40)
+
+
+@dataclass(frozen=True)
+class Built:
+    """October built over a sandbox of `RERUN` as it was generated, into `out`."""
+
+    server: Sandbox
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def built(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    server = make_sandbox(sizes=RERUN)
+    out = tmp_path_factory.mktemp("built")
+    run_monthly(Month.parse(MONTH), server.config(), out, MonthlyOptions.current(workers=1))
+    return Built(server, out)
+
+
+def rerun_folder(built: Built, tmp_path: Path) -> Path:
+    """A copy of the built output folder, for a test to rerun the month into."""
+    shutil.copytree(built.out, tmp_path / "out")
+    return tmp_path / "out"
 
 
 def test_a_failing_source_stops_the_run_unless_partial_is_allowed(
@@ -93,23 +121,18 @@ def test_changes_against_the_previous_months_snapshot(
     assert "Brand new case" in pdf
 
 
-def test_secrets_stay_out_of_the_snapshot(tmp_path: Path, make_sandbox: MakeSandbox) -> None:
-    small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=5)
-    server = make_sandbox(sizes=small)
-    result = run_monthly(
-        Month.parse(MONTH), server.config(), tmp_path, MonthlyOptions.current(workers=1)
-    )
+def test_secrets_stay_out_of_the_snapshot(built: Built) -> None:
     secrets = [
         Secret(s).reveal()
         for s in ("sandbox-mobility-token", "sandbox-plannr-token", "sandbox-willsuite-secret")
     ]
-    for file in (result.folder / "data").iterdir():
+    for file in (built.out / MONTH / "data").iterdir():
         content = file.read_bytes()
         assert not any(secret.encode() in content for secret in secrets), file
 
 
 def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(
-    tmp_path: Path, make_sandbox: MakeSandbox
+    built: Built, tmp_path: Path
 ) -> None:
     from decimal import Decimal as D
 
@@ -118,10 +141,9 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(
     from reports.sources import willsuite
     from reports.sources.willsuite import LineInput, draft_invoice
 
-    small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=40)
-    server = make_sandbox(sizes=small)
+    # The built month's own server: the invoice added here is in no other test's month.
+    server, out = built.server, rerun_folder(built, tmp_path)
     config = server.config()
-    run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     case_id = server.data.willsuite_cases[3]["id"]
     draft = draft_invoice(
         invoice_number="LATE-1",
@@ -132,10 +154,10 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(
     )
     willsuite.create_invoice(case_id, draft, config.willsuite)
     server.requests.clear()
-    result = run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
+    result = run_monthly(Month.parse(MONTH), config, out, MonthlyOptions.current(workers=1))
     assert server.requests["/willsuite/cases/{id}/invoices"] == 1  # only the changed case
     full = fetch_frames(config.only(["willsuite"]))
-    snapshot = load_snapshot(tmp_path / MONTH / "data")[0]
+    snapshot = load_snapshot(out / MONTH / "data")[0]
     for entity in ("cases", "invoices", "invoice_items"):
         assert (
             snapshot.frames["willsuite", entity]
@@ -146,17 +168,17 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_fetch(
 
 
 def test_a_deleted_case_makes_the_rerun_read_everything(
-    tmp_path: Path, make_sandbox: MakeSandbox
+    built: Built, make_sandbox: MakeSandbox, tmp_path: Path
 ) -> None:
     from reports.snapshot import load as load_snapshot
 
-    small = Sizes(mobility_cases=5, plannr_cases=5, plannr_clients=5, willsuite_cases=20)
-    server = make_sandbox(sizes=small)
+    # A server of its own with the built month's records, as generated, to delete one from.
+    server, out = make_sandbox(sizes=RERUN), rerun_folder(built, tmp_path)
     config = server.config()
-    run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
     gone = server.data.willsuite_cases.pop(0)
+    left = len(server.data.willsuite_cases)
     server.requests.clear()
-    run_monthly(Month.parse(MONTH), config, tmp_path, MonthlyOptions.current(workers=1))
-    assert server.requests["/willsuite/cases/{id}/invoices"] == 19  # fell back to a full read
-    cases = load_snapshot(tmp_path / MONTH / "data")[0].frames["willsuite", "cases"]
-    assert cases.height == 19 and gone["id"] not in cases["id"].to_list()
+    run_monthly(Month.parse(MONTH), config, out, MonthlyOptions.current(workers=1))
+    assert server.requests["/willsuite/cases/{id}/invoices"] == left  # fell back to a full read
+    cases = load_snapshot(out / MONTH / "data")[0].frames["willsuite", "cases"]
+    assert cases.height == left and gone["id"] not in cases["id"].to_list()
