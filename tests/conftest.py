@@ -23,7 +23,12 @@ FAST = os.environ.get("REPORTS_TEST_FAST") == "1"
 #: What a test (or a function or fixture of its module it calls) names when it needs them.
 NEEDS = {
     "loopback": {"Sandbox", "sandbox", "make_sandbox", "--sandbox", "--demo"},
-    "libreoffice": {"recalculated_sheets", "libreoffice_pdf", "libreoffice_profile"},
+    "libreoffice": {
+        "recalculated_sheets",
+        "recalculate_together",
+        "libreoffice_pdf",
+        "libreoffice_profile",
+    },
     "browser": {"chromium"},
 }
 

@@ -11,7 +11,7 @@ import openpyxl
 import polars as pl
 import pytest
 from conftest import MakeSandbox
-from helpers import libreoffice_pdf, recalculated_sheets
+from helpers import libreoffice_pdf, recalculate_together, recalculated_sheets
 from openpyxl.drawing.image import Image
 from openpyxl.utils.escape import unescape
 from openpyxl.workbook.defined_name import DefinedName
@@ -55,13 +55,74 @@ def data(make_sandbox: MakeSandbox) -> ReportData:
 WRITERS: list[Writer] = ["xlsxwriter", "openpyxl"]
 
 
+@pytest.fixture(scope="module")
+def workbooks(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[Writer, Path]:
+    return {
+        writer: write_workbook(data, tmp_path_factory.mktemp(writer) / "report.xlsx", writer=writer)
+        for writer in WRITERS
+    }
+
+
 @pytest.fixture(scope="module", params=WRITERS)
-def workbook(
-    data: ReportData, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Path:
+def workbook(workbooks: dict[Writer, Path], request: pytest.FixtureRequest) -> Path:
     """The workbook from each writer: every test below holds both to the same output."""
-    folder = tmp_path_factory.mktemp(f"xlsx-{request.param}")
-    return write_workbook(data, folder / "report.xlsx", writer=request.param)
+    return workbooks[request.param]
+
+
+@pytest.fixture(scope="module")
+def branded(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workbook written into a firm's template: a cover sheet with a logo, and the names
+    it defines for the firm and the period."""
+    folder = tmp_path_factory.mktemp("branded")
+    logo = folder / "logo.png"
+    PILImage.new("RGB", (120, 40), (31, 78, 121)).save(logo)
+    template = openpyxl.Workbook()
+    cover = template.active
+    cover.title = "Cover"
+    cover["A1"] = "Quarterly pack"
+    cover.add_image(Image(str(logo)), "D2")
+    template.add_named_style(template_style())
+    template.defined_names["firm"] = DefinedName("firm", attr_text="Cover!$A$3")
+    template.defined_names["period"] = DefinedName("period", attr_text="Cover!$A$4")
+    template_path = folder / "brand.xlsx"
+    template.save(template_path)
+    return write_workbook(data, folder / "branded.xlsx", template=template_path)
+
+
+@pytest.fixture(scope="module")
+def filtered(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workbook with its invoiced expenses' rows hidden, as a filter on Billing would."""
+    path = write_workbook(data, tmp_path_factory.mktemp("filtered") / "filtered.xlsx")
+    book = openpyxl.load_workbook(path)
+    expenses = book["Expenses"]
+    header = [cell.value for cell in expenses[1]]
+    state = header.index("Billing")
+    for row in expenses.iter_rows(min_row=2, max_row=data.expenses.height + 1):
+        if row[state].value == "invoiced":
+            expenses.row_dimensions[row[0].row].hidden = True
+    book.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def empty(
+    make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[ReportData, Path]:
+    """A month of sources that hold no records, and its workbook."""
+    empty = Sizes(mobility_cases=0, plannr_cases=0, plannr_clients=0, willsuite_cases=0)
+    server = make_sandbox(sizes=empty)
+    frames = fetch_frames(server.config())
+    data = build_report_data(frames, MONTH, rates=rates.embedded())
+    return data, write_workbook(data, tmp_path_factory.mktemp("empty") / "empty.xlsx")
+
+
+@pytest.fixture(scope="module")
+def together(
+    workbooks: dict[Writer, Path], branded: Path, filtered: Path, empty: tuple[ReportData, Path]
+) -> None:
+    """Every workbook below that LibreOffice reads, recalculated in one start of it (a
+    start costs seconds), before any test reads one."""
+    recalculate_together(*workbooks.values(), branded, filtered, empty[1])
 
 
 def cell_facts(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -98,11 +159,8 @@ def cell_facts(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return facts
 
 
-def test_both_writers_write_the_same_workbook(data: ReportData, tmp_path: Path) -> None:
-    written = {
-        writer: cell_facts(write_workbook(data, tmp_path / f"{writer}.xlsx", writer=writer))
-        for writer in WRITERS
-    }
+def test_both_writers_write_the_same_workbook(workbooks: dict[Writer, Path]) -> None:
+    written = {writer: cell_facts(workbooks[writer]) for writer in WRITERS}
     fast, template = written["xlsxwriter"], written["openpyxl"]
     assert list(fast) == list(template)
     for title in fast:
@@ -110,7 +168,7 @@ def test_both_writers_write_the_same_workbook(data: ReportData, tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def recalculated(workbook: Path) -> dict[str, list[list[str]]]:
+def recalculated(workbook: Path, together: None) -> dict[str, list[list[str]]]:
     return recalculated_sheets(workbook)
 
 
@@ -238,40 +296,23 @@ def test_cells_are_typed_and_formatted(workbook: Path) -> None:
     assert any(value.startswith("=SUBTOTAL(109,") for value in summary_formulas)
 
 
-def test_a_firms_template_is_filled(data: ReportData, tmp_path: Path) -> None:
-    logo = tmp_path / "logo.png"
-    PILImage.new("RGB", (120, 40), (31, 78, 121)).save(logo)
-    template = openpyxl.Workbook()
-    cover = template.active
-    cover.title = "Cover"
-    cover["A1"] = "Quarterly pack"
-    cover.add_image(Image(str(logo)), "D2")
-    template.add_named_style(template_style())
-    template.defined_names["firm"] = DefinedName("firm", attr_text="Cover!$A$3")
-    template.defined_names["period"] = DefinedName("period", attr_text="Cover!$A$4")
-    template_path = tmp_path / "brand.xlsx"
-    template.save(template_path)
-
-    out = write_workbook(data, tmp_path / "branded.xlsx", template=template_path)
-    book = openpyxl.load_workbook(out)
+def test_a_firms_template_is_filled(data: ReportData, branded: Path, together: None) -> None:
+    book = openpyxl.load_workbook(branded)
     assert book.sheetnames[:2] == ["Cover", "Summary"]
     assert book["Cover"]["A3"].value == "Hostile & <Co>"
     assert book["Cover"]["A4"].value == "October 2026"
     assert len(book["Cover"]._images) == 1
     assert book["Expenses"]["A1"].style == "Report header"
-    sheets = recalculated_sheets(out)
+    sheets = recalculated_sheets(branded)
     label = "Expenses this month in GBP (invoiced, approved or pending)"
     assert Decimal(summary_values(sheets)[label]) == data.headline.expenses_converted
 
 
 def test_an_empty_month_still_makes_a_valid_workbook(
-    tmp_path: Path, make_sandbox: MakeSandbox
+    empty: tuple[ReportData, Path], together: None
 ) -> None:
-    empty = Sizes(mobility_cases=0, plannr_cases=0, plannr_clients=0, willsuite_cases=0)
-    server = make_sandbox(sizes=empty)
-    frames = fetch_frames(server.config())
-    data = build_report_data(frames, MONTH, rates=rates.embedded())
-    sheets = recalculated_sheets(write_workbook(data, tmp_path / "empty.xlsx"))
+    data, workbook = empty
+    sheets = recalculated_sheets(workbook)
     values = summary_values(sheets)
     for figure in FIGURES:
         assert Decimal(values[figure.label_for(data)]) == 0, figure.key
@@ -350,17 +391,10 @@ def test_every_formula_carries_the_value_libreoffice_recalculates(
     assert checked > 40  # the Summary's figures and currencies, and every totals row
 
 
-def test_the_figures_follow_a_users_filters(data: ReportData, tmp_path: Path) -> None:
-    path = write_workbook(data, tmp_path / "filtered.xlsx")
-    book = openpyxl.load_workbook(path)
-    expenses = book["Expenses"]
-    header = [cell.value for cell in expenses[1]]
-    state = header.index("Billing")
-    for row in expenses.iter_rows(min_row=2, max_row=data.expenses.height + 1):
-        if row[state].value == "invoiced":  # as a filter on Billing would hide them
-            expenses.row_dimensions[row[0].row].hidden = True
-    book.save(path)
-    values = summary_values(recalculated_sheets(path))
+def test_the_figures_follow_a_users_filters(
+    data: ReportData, filtered: Path, together: None
+) -> None:
+    values = summary_values(recalculated_sheets(filtered))
     h = data.headline
     label = {f.key: f.label_for(data) for f in FIGURES}
     assert Decimal(values[label["expenses_invoiced"]]) == 0
@@ -370,7 +404,7 @@ def test_the_figures_follow_a_users_filters(data: ReportData, tmp_path: Path) ->
     assert Decimal(values[label["expenses_to_be_invoiced"]]) == h.expenses_to_be_invoiced
     shown = data.expenses.filter(pl.col("state") != "invoiced")
     assert Decimal(values[label["expenses"]]) == shown.height
-    currencies = {row[0]: row for row in summary_rows_after(recalculated_sheets(path))}
+    currencies = {row[0]: row for row in summary_rows_after(recalculated_sheets(filtered))}
     for currency, amount in (
         shown.group_by("currency_code").agg(pl.col("report_amount").sum()).rows()
     ):
