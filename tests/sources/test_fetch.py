@@ -24,6 +24,19 @@ from reports.sandbox import Sandbox, Sizes
 from reports.sources import plannr, willsuite
 
 EMPTY = Sizes(mobility_cases=0, plannr_cases=0, plannr_clients=0, willsuite_cases=0)
+#: Every kind of record these tests look for (cancelled invoice items, case and task
+#: managers, incomes), in a fraction of the demo's 1,050 cases, which each test read again.
+SMALL = Sizes(mobility_cases=40, plannr_cases=30, plannr_clients=20, willsuite_cases=40)
+#: Plannr alone, with 60 clients: a request for each client's incomes, more than the tight
+#: limits below allow at once.
+PLANNR_60 = Sizes(mobility_cases=0, plannr_cases=20, plannr_clients=60, willsuite_cases=0)
+
+
+@pytest.fixture(scope="module")
+def sandbox(make_sandbox: MakeSandbox) -> Sandbox:
+    """This module's read-only sandbox, in place of the suite's demo-sized one: what these
+    tests check (every record once, exact money, clear errors) does not depend on size."""
+    return make_sandbox(sizes=SMALL, seed=1, plannr_rate_limit=1_000_000)
 
 
 def expected_counts(server: Sandbox) -> dict[tuple[str, str], int]:
@@ -167,7 +180,8 @@ def test_fan_out_over_1000_cases_is_concurrent_and_bounded(make_sandbox: MakeSan
 
 
 def test_429_storm_is_ridden_out(make_sandbox: MakeSandbox) -> None:
-    server = make_sandbox()
+    # 60 clients: the storm's 60 answers spread over many requests, as over the demo's 150.
+    server = make_sandbox(sizes=PLANNR_60)
     server.inject("/plannr/api/v1/client/", 429, count=60, headers={"Retry-After": "1"})
     incomes = reports.fetch_incomes(server.config(sources=("plannr",)))
     assert server.statuses[429] == 60
@@ -176,10 +190,12 @@ def test_429_storm_is_ridden_out(make_sandbox: MakeSandbox) -> None:
 
 def test_plannr_rate_limit_is_respected(make_sandbox: MakeSandbox) -> None:
     # A tight limit (40 a second) with the client's pacing and Retry-After handling.
-    server = make_sandbox(plannr_rate_limit=40, plannr_rate_window_seconds=1.0)
+    server = make_sandbox(sizes=PLANNR_60, plannr_rate_limit=40, plannr_rate_window_seconds=1.0)
     config = server.config(sources=("plannr",))
     incomes = reports.fetch_incomes(config)
     assert incomes.height == expected_counts(server)["plannr", "incomes"]
+    # More requests than one window allows: the limit was really in play.
+    assert sum(n for path, n in server.requests.items() if path.startswith("/plannr/")) > 40
 
 
 def test_503_then_success(make_sandbox: MakeSandbox) -> None:
