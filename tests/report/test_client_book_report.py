@@ -26,13 +26,21 @@ from reports.report import ReportData, build_report_data
 from reports.report.figures import FIGURES
 from reports.report.history import BEHAVIOUR
 from reports.report.model import Frames, Headline
+from reports.sandbox import Sizes
 
 MONTH = "2026-10"
 
 
+#: The demo's Plannr firm, whole (its clients in every band, incomes recorded this month,
+#: ending soon, one-off, and none); a few cases of the other sources, which only the
+#: documents' other pages show. Each source's records are generated apart: Plannr's are the
+#: demo's own.
+SIZES = Sizes(mobility_cases=10, plannr_cases=300, plannr_clients=150, willsuite_cases=10)
+
+
 @pytest.fixture(scope="module")
 def frames() -> Frames:
-    return sandbox_month().fetched()
+    return sandbox_month(sizes=SIZES).fetched()
 
 
 @pytest.fixture(scope="module")
