@@ -9,6 +9,7 @@ import datetime as dt
 import email
 import email.policy
 import io
+import json
 import re
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,14 +17,19 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from conftest import MakeSandbox
 from helpers import invoke, recalculated_sheets
 from pypdf import PdfReader
 
 from reports.render.templates import money
-from reports.sandbox import generate
+from reports.sandbox import Sandbox, SandboxData, Sizes, generate
 
 MONTH = "2026-10"
 START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+#: A month with every source and every kind of expense status, and invoices issued, paid
+#: and owed: each figure below has records to check against, in a run of seconds (the
+#: whole demo's 90 statements took half a minute).
+SEED, SIZES = 1, Sizes(mobility_cases=40, plannr_cases=40, plannr_clients=20, willsuite_cases=40)
 
 
 def ecb_table() -> tuple[list[dt.date], dict[tuple[dt.date, str], Decimal]]:
@@ -50,10 +56,10 @@ INVOICED = "  gross, VAT included"
 QUARTER = "quarter Oct-Dec 2026 to 31 Oct 2026, invoice basis"
 
 
-def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
+def expected_from_sandbox() -> dict[str, Decimal]:
     """The Summary's figures worked out from the sandbox's own records: each expense's
     status read as the platform writes it, rejected ones in no total."""
-    data = generate(seed)
+    data = generate(SEED, SIZES)
     days, rates = ecb_table()
     by_status = dict.fromkeys(("invoiced", "approved", "pending", "rejected"), Decimal(0))
     count = 0
@@ -105,14 +111,66 @@ def expected_from_sandbox(seed: int = 1) -> dict[str, Decimal]:
     }
 
 
+def statements_expected(data: SandboxData) -> int:
+    """How many statements the sandbox's records give: one for each mobility client with an
+    expense in the month, and one for each WillSuite case with an invoice issued by the
+    month's end and not paid before it began (issued, paid or still owed in it)."""
+    client_of = {case["id"]: case["client_id"] for case in data.mobility_cases}
+    spent = {
+        client_of[case_id]
+        for case_id, rows in data.mobility_expenses.items()
+        for expense in rows
+        if START <= dt.date.fromisoformat(expense["incurred_at"]) <= END
+    }
+    listed = {
+        case_id
+        for case_id, rows in data.willsuite_invoices.items()
+        for invoice in rows
+        if dt.date.fromisoformat(invoice["date_created"][:10]) <= END
+        and not (invoice["date_paid"] and dt.date.fromisoformat(invoice["date_paid"][:10]) < START)
+    }
+    return len(spent) + len(listed)
+
+
+def settings(server: Sandbox, folder: Path) -> Path:
+    """A settings file with the demo's firm and recipients (`--demo`'s own, for a sandbox
+    of the test's size): the partners, and an address for each mobility client."""
+    email = server.email_settings()
+    addresses = "".join(
+        f"{json.dumps(name)} = {json.dumps(address)}\n"
+        for name, address in email.client_addresses.items()
+    )
+    path = folder / "reports.toml"
+    path.write_text(
+        f"[firm]\nname = {json.dumps(server.firm_settings().name)}\n\n"
+        f"[email]\nmonthly_to = {json.dumps(list(email.monthly_to))}\n\n"
+        f"[email.client_addresses]\n{addresses}",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    server = make_sandbox(seed=SEED, sizes=SIZES, plannr_rate_limit=1_000_000)
+    config = settings(server, tmp_path_factory.mktemp("settings"))
     out = tmp_path_factory.mktemp("output")
     # An unattended run: approved as it is built, then sent.
     result = invoke(
-        ["monthly", "--demo", "--month", MONTH, "--out", str(out), "--workers", "2", "--email"],
+        [
+            "monthly",
+            "--config",
+            str(config),
+            "--month",
+            MONTH,
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--email",
+        ],
         cwd=out,
-        env={"REPORTS_DELIVERY_APPROVAL": "auto"},
+        env={**server.environment(), "REPORTS_DELIVERY_APPROVAL": "auto"},
     )
     assert result.returncode == 0, result.stderr
     return out / MONTH
@@ -130,7 +188,7 @@ def test_demo_writes_a_complete_report(demo: Path) -> None:
     assert (demo / f"report-{MONTH}.xlsx").exists()
     assert (demo / f"report-{MONTH}.pdf").read_bytes().startswith(b"%PDF")
     statements = list((demo / "statements").glob("*.pdf"))
-    assert len(statements) > 80
+    assert len(statements) == statements_expected(generate(SEED, SIZES)) > 0
     messages = [
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in (demo / "outbox").glob("*.eml")
