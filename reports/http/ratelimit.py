@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
+#: The most of a window a spent window's pause adds as jitter.
+JITTER_SHARE = 1 / 30
 #: Called as `on_wait(waited, total)`, in whole seconds, while a spent window is waited out.
 WaitCallback = Callable[[int, int], None]
 
@@ -21,8 +23,9 @@ class RateLimiter:
     Where the vendor's budget is per window of `window_seconds` (a minute, say), a budget
     seen at 0, or a 429 that says nothing of when to come back (`spent`), pauses every
     request until the window can have reset: one whole window from then, plus up to
-    `jitter_seconds`, however many requests see it at once. `clock` and `sleep` are the
-    seams a test replaces.
+    `jitter_seconds` (and at most a thirtieth of the window: 2 s of a minute's, as much
+    as spreads the clients out, while a second's window is not tripled), however many
+    requests see it at once. `clock` and `sleep` are the seams a test replaces.
     """
 
     def __init__(
@@ -65,7 +68,8 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             if self._paused_until <= now:
-                self._pause_length = self.window_seconds + random.uniform(0, self.jitter_seconds)
+                jitter = min(self.jitter_seconds, self.window_seconds * JITTER_SHARE)
+                self._pause_length = self.window_seconds + random.uniform(0, jitter)
                 self._paused_until = now + self._pause_length
                 self._remaining = None
             return self._paused_until - now
