@@ -1,6 +1,6 @@
-"""Runs on one output folder as a user (or cron) starts them, as real processes: two at once
-never interleave, and a rerun killed while it publishes leaves the month whole, old or new,
-and sendable as it was."""
+"""Runs on one output folder as a user (or cron) starts them, as real processes where two
+run at once or one is killed: two at once never interleave, and a rerun killed while it
+publishes leaves the month whole, old or new, and sendable as it was."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from reports.approval import digests, read_manifest
 from reports.sandbox import Sandbox, Sizes
 from tests.conftest import MakeSandbox
 from tests.delivery.mail import Inbox, free_port
+from tests.helpers import invoke
 
 MONTH = "2026-10"
 #: The smallest firm with a statement to email and a monthly report.
@@ -58,6 +59,19 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     stdout, stderr = process.communicate(timeout=300)
     assert "Traceback" not in stderr and "a bug in reports" not in stderr, stderr
     return process.returncode, stdout, stderr
+
+
+def email_here(folder: Path, server: Sandbox) -> tuple[int, str, str]:
+    """`reports email` for the month, in this process: what the next run finds after one
+    was killed, as `finish(start(folder, server, "email"))` would, without a process's
+    start. Only the runs killed, or started at once, need processes of their own."""
+    result = invoke(
+        ["email", "--month", MONTH, "--out", str(folder / "output")],
+        env=server.environment(),
+        cwd=folder,
+    )
+    assert "Traceback" not in result.stderr and "a bug in reports" not in result.stderr
+    return result.returncode, result.stdout, result.stderr
 
 
 def whole(month: Path) -> str:
@@ -185,7 +199,7 @@ def test_a_rerun_killed_while_publishing_leaves_the_month_whole(
     assert (month / "manifest.json").read_bytes() == approved
     assert whole(month) == "automatic"
     assert (out / f".{MONTH}.staging-{rerun.pid}").is_dir()
-    code, stdout, stderr = finish(start(folder, server, "email"))
+    code, stdout, stderr = email_here(folder, server)
     lines = stderr.splitlines()
     assert lines[0].startswith(
         f"note: took over the lock left by reports monthly (pid {rerun.pid},"
@@ -203,7 +217,7 @@ def test_a_rerun_killed_while_publishing_leaves_the_month_whole(
     kill(rerun)
     assert whole(month) == "draft"
     assert {name: (month / name).read_bytes() for name in sent} == sent
-    code, stdout, stderr = finish(start(folder, server, "email"))
+    code, stdout, stderr = email_here(folder, server)
     assert code == 1 and "missing" not in stderr
     assert stderr.splitlines()[-1].startswith(f"error: {MONTH} is a draft, not approved")
     assert sorted(p.name for p in out.iterdir()) == [MONTH, "index.html"]
