@@ -16,12 +16,14 @@ The statement is measured apart too, three ways: today's (the statement.html and
 statement.css of commit 0c5fda3, kept in benchmarks/baseline/, rendered as `render_pdf` did
 then), the new template rendered as then (what the template alone gains), and the new
 template rendered by `render_pdf` now (`reports.render.statement_html`: WeasyPrint's default
-styles without those of notes); each statement one document, PDF/A-3b with tags, serially in
+styles without those of notes, and the standard library's HTML parser for plain HTML); each
+statement one document, PDF/A-3b with tags, serially in
 this process, given its statement.css parsed once (as `write_statements` does). The target is
 the new at least twice today's statements per second. The statements carry the sandbox
 firm's whole letterhead (logo, address, numbers, bank details), as a firm's do. What a
 statement costs grows with its table cells and lines of text (about 2,000 Python calls in
-WeasyPrint each, whatever their style), not with its style sheet's rules.
+WeasyPrint each, whatever their style), not with its style sheet's rules; and with what
+WeasyPrint lays out once more for each page, its margin boxes, and draws once a cell.
 """
 
 from __future__ import annotations
@@ -94,8 +96,9 @@ BASELINE_TEMPLATES = Path(__file__).resolve().parent / "baseline"
 
 
 def render_as_today(html: str, base_url: str, readable: tuple[Path, ...]) -> bytes:
-    """`render_pdf` of a statement as it was in commit 0c5fda3: parsed with WeasyPrint's whole
-    default style sheet (`reports.render.statement_html` leaves out its rules for notes)."""
+    """`render_pdf` of a statement as it was in commit 0c5fda3: parsed by tinyhtml5, with
+    WeasyPrint's whole default style sheet (`reports.render.statement_html` leaves out its
+    rules for notes, and reads plain HTML with the standard library's parser)."""
     from weasyprint import HTML
 
     fetcher = LocalFetcher(readable)
