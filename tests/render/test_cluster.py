@@ -36,7 +36,11 @@ def cluster() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def data() -> ReportData:
-    return sandbox_month().report("2026-10", firm="Cluster & Co")
+    # More statements than the batch below (both kinds of them), built in well under a second.
+    sizes = Sizes(mobility_cases=20, plannr_cases=5, plannr_clients=5, willsuite_cases=120)
+    built = sandbox_month(sizes=sizes).report("2026-10", firm="Cluster & Co")
+    assert len(built.statements) > 30
+    return built
 
 
 def test_the_templates_travel_with_each_task(
