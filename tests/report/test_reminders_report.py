@@ -58,7 +58,7 @@ FIRM = FirmSettings(name="Demo & Co", email="accounts@demo.example")
 @pytest.fixture(scope="module")
 def frames() -> Frames:
     # WillSuite's invoices are what is chased: enough of them overdue at every step. The
-    # mobility platform's expenses are chased never, and only slow each PDF rendered.
+    # mobility platform's expenses are never chased: more of them only slow each PDF.
     sizes = Sizes(mobility_cases=4, plannr_cases=5, plannr_clients=5, willsuite_cases=80)
     return sandbox_month(seed=9, sizes=sizes).fetched()
 
