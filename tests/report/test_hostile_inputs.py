@@ -29,12 +29,15 @@ from reports.http import segment
 from reports.money import AMOUNT_BOUND, MONEY
 from reports.render.excel import money_format, write_workbook
 from reports.render.templates import Templates
-from reports.sandbox import generate
+from reports.sandbox import Sizes, generate
 from reports.sources.mobility import MOBILITY_EXPENSES, MOBILITY_TASKS
 from reports.sources.willsuite import WILLSUITE_INVOICE_ITEMS, WILLSUITE_INVOICES
 from reports.text import isolate_direction, mail_text, printable
 
 D = Decimal
+#: Every source with records of every kind, a fraction of the demo's 1,050 cases: each
+#: refusal below comes from one record, whatever the others.
+SMALL = Sizes(mobility_cases=20, plannr_cases=15, plannr_clients=10, willsuite_cases=20)
 
 
 # --------------------------------------------------------------------------- payload values
@@ -100,7 +103,7 @@ def test_ids_are_percent_encoded_as_one_path_segment() -> None:
 def test_records_without_ids_are_one_clear_error(
     change, message: str, make_sandbox: MakeSandbox
 ) -> None:
-    data = generate(1)
+    data = generate(1, SMALL)
     change(data)
     server = make_sandbox(data=data, plannr_rate_limit=1_000_000)
     with pytest.raises(DataError, match=message):
@@ -221,7 +224,7 @@ def test_the_report_refuses_a_month_past_its_rates(
     short.pivot("currency", index="rate_date", values="per_eur").rename({"rate_date": "Date"}).drop(
         "EUR"
     ).write_csv(rates_file, null_value="N/A")
-    server = make_sandbox(seed=1, plannr_rate_limit=1_000_000)
+    server = make_sandbox(seed=1, sizes=SMALL, plannr_rate_limit=1_000_000)
     result = invoke(
         ["monthly", "--month", "2026-10", "--out", str(tmp_path / "out")],
         env={**server.environment(), "REPORTS_RATES_FILE": str(rates_file)},
@@ -315,7 +318,9 @@ def test_an_out_that_is_a_file_is_refused_before_fetching(tmp_path: Path) -> Non
 
 
 def test_a_formula_firm_name_is_written_as_text_in_a_template(tmp_path: Path) -> None:
-    data = sandbox_month().report("2026-10", firm='=HYPERLINK("http://evil.example","x")')
+    data = sandbox_month(sizes=SMALL).report(
+        "2026-10", firm='=HYPERLINK("http://evil.example","x")'
+    )
     template = openpyxl.Workbook()
     template.active.title = "Cover"
     template.defined_names["firm"] = DefinedName("firm", attr_text="Cover!$A$3")
