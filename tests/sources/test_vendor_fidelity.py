@@ -161,8 +161,13 @@ def test_plannr_oauth_needs_its_client(tmp_path: Path) -> None:
 
 
 def test_plannr_pacing_needs_only_the_documented_header(make_sandbox: MakeSandbox) -> None:
+    # 60 clients, a request for each one's incomes: more than a window's 40, as the demo's
+    # 150 were, in well under half their time.
     server = make_sandbox(
-        plannr_rate_limit=40, plannr_rate_window_seconds=1.0, plannr_documented_headers_only=True
+        sizes=Sizes(mobility_cases=0, plannr_cases=20, plannr_clients=60, willsuite_cases=0),
+        plannr_rate_limit=40,
+        plannr_rate_window_seconds=1.0,
+        plannr_documented_headers_only=True,
     )
     headers = {"Authorization": "Bearer sandbox-plannr-token"}
     answer = httpx.get(f"{server.url}/plannr/api/v1/account", headers=headers)
@@ -172,6 +177,8 @@ def test_plannr_pacing_needs_only_the_documented_header(make_sandbox: MakeSandbo
     incomes = reports.fetch_incomes(server.config(sources=("plannr",)))
     assert incomes.height == sum(len(rows) for rows in server.data.plannr_incomes.values())
     assert (dt.datetime.now() - started).total_seconds() < 120
+    # More requests than one window allows: the pacing was really in play.
+    assert sum(n for path, n in server.requests.items() if path.startswith("/plannr/")) > 40
 
 
 def test_frames_doc_lists_the_new_columns() -> None:
