@@ -54,11 +54,13 @@ def set_page_shift(on: bool) -> None:
 @dataclass
 class FaultPlan:
     """Which faults to inject, how often, and from which seed: the same seed and the same
-    order of requests give the same faults."""
+    order of requests give the same faults; and how long a slow answer is held (a second,
+    unless a test with a short deadline holds it for less)."""
 
     faults: tuple[str, ...] = ()
     rate: float = 0.0
     seed: int = 0
+    slow_seconds: float = SLOW_SECONDS
     injected: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -67,12 +69,16 @@ class FaultPlan:
             raise ValueError(f"unknown faults {unknown}; choose from {', '.join(FAULTS)}")
         if not 0 <= self.rate <= 1:
             raise ValueError(f"fault rate must be between 0 and 1, not {self.rate}")
+        if self.slow_seconds < 0:
+            raise ValueError(f"a slow answer's seconds must not be negative: {self.slow_seconds}")
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, faults: Iterable[str], rate: float, seed: int) -> FaultPlan:
-        return cls(tuple(faults), rate, seed)
+    def of(
+        cls, faults: Iterable[str], rate: float, seed: int, slow_seconds: float = SLOW_SECONDS
+    ) -> FaultPlan:
+        return cls(tuple(faults), rate, seed, slow_seconds)
 
     def draw(self) -> str | None:
         """The fault for the next request, or None."""

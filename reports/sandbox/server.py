@@ -86,10 +86,11 @@ class Sandbox:
         faults: Iterable[str] = (),
         fault_rate: float = 0.0,
         fault_seed: int = 0,
+        fault_slow_seconds: float = SLOW_SECONDS,
     ) -> None:
         self.data = hostile_data.apply(data or generate(seed, sizes), hostile)
         #: Transient network faults injected at random (see `sandbox.faults`).
-        self.fault_plan = FaultPlan.of(faults, fault_rate, fault_seed)
+        self.fault_plan = FaultPlan.of(faults, fault_rate, fault_seed, fault_slow_seconds)
         self.latency_ms = latency_ms
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
@@ -392,7 +393,7 @@ def _handler_for(sandbox: Sandbox) -> Callable[..., BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             if fault == "slow":
-                time.sleep(SLOW_SECONDS)
+                time.sleep(sandbox.fault_plan.slow_seconds)
             if fault == "drop-mid-body":
                 self.wfile.write(content[: len(content) // 2])
                 self.wfile.flush()

@@ -40,6 +40,9 @@ ENV = {
     "REPORTS_RETRY_BACKOFF_SECONDS": str(BACKOFF_SECONDS),
 }
 BOUND_SECONDS = 90
+#: How long a slow answer is held: well inside the 1.5 s deadline, as the sandbox's own
+#: second is, and less of each run's time.
+SLOW_SECONDS = 0.3
 
 
 def fetch(server, out: Path) -> tuple[object, float]:
@@ -79,6 +82,7 @@ def test_each_fault_at_ten_percent_changes_nothing(
         sizes=SIZES,
         plannr_rate_limit=1_000_000,
         plannr_rate_window_seconds=WINDOW,
+        fault_slow_seconds=SLOW_SECONDS,
         faults=[fault],
         fault_rate=0.1,
         fault_seed=7,
@@ -98,6 +102,7 @@ def test_a_mix_at_thirty_percent_gives_the_frames_or_one_clean_line(
         sizes=SIZES,
         plannr_rate_limit=1_000_000,
         plannr_rate_window_seconds=WINDOW,
+        fault_slow_seconds=SLOW_SECONDS,
         faults=FAULTS,
         fault_rate=0.3,
         fault_seed=seed,
@@ -144,6 +149,7 @@ def test_a_run_that_keeps_failing_stops_with_what_failed(
         sizes=SIZES,
         plannr_rate_limit=1_000_000,
         plannr_rate_window_seconds=WINDOW,
+        fault_slow_seconds=SLOW_SECONDS,
         faults=["503-html"],
         fault_rate=0.9,
         fault_seed=3,
@@ -165,6 +171,7 @@ def test_retries_are_recorded_for_the_manifest(make_sandbox: MakeSandbox) -> Non
         sizes=SIZES,
         plannr_rate_limit=1_000_000,
         plannr_rate_window_seconds=WINDOW,
+        fault_slow_seconds=SLOW_SECONDS,
         faults=["502-html"],
         fault_rate=0.1,
         fault_seed=5,
