@@ -124,7 +124,7 @@ def main() -> None:
         runs[args.base * scale] = in_fresh_process(run, args.base * scale, args.month, args.workers)
     for multiple, figures in runs.items():
         records = figures["records"]
-        name = "the demo's data" if multiple == 1 else f"{multiple:.1f}x the demo's data"
+        name = "the demo's data" if multiple == 1 else f"{multiple:.3g}x the demo's data"
         name += " (baseline)" if multiple == args.base else ""
         print(
             f"reports monthly --demo --month {args.month}, {name}: {figures['total']:.2f} s "
@@ -174,7 +174,7 @@ def main() -> None:
     print(
         "statements' share of the run: "
         + ", ".join(
-            f"{share:.0%} at {multiple:.1f}x"
+            f"{share:.0%} at {multiple:.3g}x"
             for multiple, share in zip(runs, statements, strict=True)
         )
     )

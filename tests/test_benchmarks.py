@@ -24,7 +24,7 @@ SMALLEST = {
     # Retries back off for hundredths of a second: the waits are not what can rot.
     "faults.py": ["--fault", "500-html", "--backoff", "0.02"],
     "fetch.py": ["--cases", "5", "--latency-ms", "0", "--runs", "1"],
-    "monthly.py": ["--base", "0.1", "--scale", "1", "--workers", "1"],
+    "monthly.py": ["--base", "0.05", "--scale", "1", "--workers", "1"],
     "pdf.py": ["--statements", "1", "--workers", "1"],
     # Six cases a system still give the two statements (the rerun changes the first).
     "rerun.py": ["--statements", "2", "--cases", "6", "--workers", "1"],
