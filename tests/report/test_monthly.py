@@ -152,6 +152,9 @@ def settings(server: Sandbox, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(make_sandbox: MakeSandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo month's folder, as `reports monthly` builds it from the module's own small
+    sandbox, reached as a cron job reaches it (its environment), with the demo's firm and
+    recipients in a settings file."""
     server = make_sandbox(seed=SEED, sizes=SIZES, plannr_rate_limit=1_000_000)
     config = settings(server, tmp_path_factory.mktemp("settings"))
     out = tmp_path_factory.mktemp("output")
