@@ -264,29 +264,13 @@ def file_digest(path: str | Path) -> str:
 
 @dataclass(frozen=True)
 class RenderedStatement:
-    key: str
-    client: str
-    email: str | None
-    path: str
-    #: What the client owes, as printed ("£0.00" for nothing); None where the source holds
-    #: no invoice balances, so that no message claims a balance.
-    outstanding: str | None
-    #: The name the PDF is attached to its email under (`attachment_names`).
-    attachment: str
-    #: The client's own reference, as its system has it (shown on the statement).
-    reference: str | None
-    #: What the client quotes when paying (`Statement.payment_reference`): bank-safe.
-    payment_reference: str
-    #: The client's postcode where its system holds one (a statement password may use it).
-    postcode: str | None = None
-    #: A digest of everything the PDF shows (`content_digest`): a rerun whose statement has
-    #: the same one reuses the file instead of rendering it again.
-    content_digest: str = ""
-    #: Whether this run reused the file an earlier run rendered.
+    """One statement a run wrote: its entry in the month's statement index (what delivery
+    reads), where its file is, and whether this run reused the file an earlier run
+    rendered instead of rendering it again."""
+
+    entry: StatementEntry
+    path: Path
     reused: bool = False
-    #: Where the account stands (`Standing`: owed, settled, in credit); None on an expenses
-    #: statement. The email says as much, and asks for payment only where something is owed.
-    standing: str | None = None
 
 
 def content_digest(html: str, templates: Templates, logo: Path | None) -> str:
@@ -385,7 +369,7 @@ def write_statements(
             jobs[statement.key] = (html, target)
     own_pool = executor is None and bool(jobs)
     pool = executor or (ProcessPoolExecutor() if jobs else None)
-    written: dict[str, str] = {}
+    done = 0
     try:
         futures = {
             pool.submit(  # type: ignore[union-attr]
@@ -405,52 +389,37 @@ def write_statements(
             target = jobs[key][1]
             pdf = future.result()
             _write(target, pdf)
-            written[key] = str(target)
+            done += 1
             if on_progress is not None:
-                on_progress("statements", len(written), len(jobs))
+                on_progress("statements", done, len(jobs))
     finally:
         if own_pool and pool is not None:
             pool.shutdown()
-    paths = [written.get(s.key) or str((out / names[s.key]).resolve()) for s in chosen]
     rendered = [
         RenderedStatement(
-            s.key,
-            s.client,
-            s.email,
-            path,
-            None
-            if s.totals.outstanding is None
-            else money(s.totals.outstanding, data.invoice_currency),
-            attachments[s.key],
-            s.reference,
-            s.payment_reference,
-            s.postcode,
-            digests[s.key],
-            s.key in reused,
-            None if s.standing is None else s.standing.value,
-        )
-        for s, path in zip(chosen, paths, strict=True)
-    ]
-    # The digest binds each client's key to the bytes rendered for it: delivery checks it
-    # before attaching, so no client is ever sent a file built for another.
-    write_statement_index(
-        statement_index_in(out),
-        (
             StatementEntry(
-                r.key,
-                r.client,
-                r.email,
-                Path(r.path).name,
-                r.outstanding,
-                r.attachment,
-                r.reference,
-                r.payment_reference,
-                r.postcode,
-                r.content_digest,
-                r.standing,
-                file_digest(r.path),
-            )
-            for r in rendered
-        ),
-    )
+                key=s.key,
+                client=s.client,
+                email=s.email,
+                path=names[s.key],
+                outstanding=None
+                if s.totals.outstanding is None
+                else money(s.totals.outstanding, data.invoice_currency),
+                attachment=attachments[s.key],
+                reference=s.reference,
+                payment_reference=s.payment_reference,
+                postcode=s.postcode,
+                content_digest=digests[s.key],
+                standing=None if s.standing is None else s.standing.value,
+                # The digest binds each client's key to the bytes rendered for it: delivery
+                # checks it before attaching, so no client is ever sent a file built for
+                # another.
+                sha256=file_digest(out / names[s.key]),
+            ),
+            out / names[s.key],
+            s.key in reused,
+        )
+        for s in chosen
+    ]
+    write_statement_index(statement_index_in(out), (r.entry for r in rendered))
     return rendered

@@ -37,17 +37,21 @@ class StatementEntry:
     email: str | None
     #: The statement's file name in `statements/`.
     path: str
-    #: What the client owes, as printed; None where the source holds no invoice balances.
+    #: What the client owes, as printed ("£0.00" for nothing); None where the source holds
+    #: no invoice balances, so that no message claims a balance.
     outstanding: str | None
-    #: The name the file is attached under.
+    #: The name the file is attached to its email under (`render.file_names.attachment_names`).
     attachment: str
-    #: The client's own reference, and what it quotes when paying.
+    #: The client's own reference, as its system has it (shown on the statement), and what
+    #: it quotes when paying (`Statement.payment_reference`: bank-safe).
     reference: str | None
     payment_reference: str | None
+    #: The client's postcode where its system holds one (a statement password may use it).
     postcode: str | None = None
     #: A digest of everything the PDF shows: a rerun with the same one reuses the file.
     content_digest: str = ""
-    #: `owed`, `settled`, `in credit`; None on an expenses statement.
+    #: Where the account stands (`owed`, `settled`, `in credit`); None on an expenses
+    #: statement. The email says as much, and asks for payment only where something is owed.
     standing: str | None = None
     #: The SHA-256 of the file as rendered; None in an index written before it was kept.
     sha256: str | None = None

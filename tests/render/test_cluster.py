@@ -65,7 +65,7 @@ def test_the_templates_travel_with_each_task(
         text = "\n".join(pdf_pages(Path(item.path)))
         # The worker read no file: the page's base is an address no host answers, and its
         # style came in the task.
-        assert "(shipped style)" in text and item.client in text
+        assert "(shipped style)" in text and item.entry.client in text
 
 
 def test_a_worker_killed_mid_batch_loses_and_doubles_no_statement(
@@ -92,7 +92,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_no_statement(
             on_progress=progress,
         )
         assert killed and pids[0] not in client.run(os.getpid).values()
-    assert [r.key for r in rendered] == [s.key for s in chosen]
+    assert [r.entry.key for r in rendered] == [s.key for s in chosen]
     files = sorted(tmp_path.glob("*.pdf"))
     assert len(files) == len(chosen)
     index = json.loads((tmp_path / "statements.json").read_text())

@@ -83,7 +83,7 @@ def test_statements_escape_html_and_carry_totals(data: ReportData, tmp_path: Pat
     chosen = [s for s in data.statements if s.client in (EVIL_COMPANY, EVIL_PERSON)]
     assert len(chosen) == 2
     rendered = write_statements(data, tmp_path, statements=chosen)
-    by_client = {r.client: text_of(Path(r.path)) for r in rendered}
+    by_client = {r.entry.client: text_of(r.path) for r in rendered}
     company = "\n".join(by_client[EVIL_COMPANY])
     assert EVIL_COMPANY in company  # shown as text, not as markup
     statement = next(s for s in chosen if s.client == EVIL_COMPANY)

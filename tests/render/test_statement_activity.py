@@ -99,7 +99,7 @@ def kinds(data: ReportData) -> list[Statement]:
 def rendered(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("activity")
     done = write_statements(data, folder, statements=kinds(data))
-    return {r.key: Path(r.path) for r in done}
+    return {r.entry.key: r.path for r in done}
 
 
 def text_of(path: Path) -> str:

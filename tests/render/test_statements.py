@@ -52,7 +52,7 @@ def chosen(data: ReportData) -> list[Statement]:
 def rendered(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("statements")
     done: list[RenderedStatement] = write_statements(data, folder, statements=chosen(data))
-    return {r.key: " ".join(" ".join(pdf_pages(Path(r.path))).split()) for r in done}
+    return {r.entry.key: " ".join(" ".join(pdf_pages(r.path)).split()) for r in done}
 
 
 def test_each_statement_carries_the_firm_and_how_to_pay(

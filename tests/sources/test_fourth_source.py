@@ -361,13 +361,13 @@ def test_it_is_rendered(data: ReportData, tmp_path: Path) -> None:
     (probate,) = [
         r
         for r in write_statements(data, tmp_path / "statements")
-        if r.client == "Estate of A. Finch"
+        if r.entry.client == "Estate of A. Finch"
     ]
     text = " ".join(" ".join(pdf_pages(Path(probate.path))).split())
     assert "Your reference M-002" in text
     assert "B-11" in text and "£400.00" in text
     assert "Invoiced this period £480.50" in text and "Paid this period £80.50" in text
-    assert probate.outstanding == "£400.00"
+    assert probate.entry.outstanding == "£400.00"
 
 
 def test_its_frames_are_documented(ledger: LedgerSource) -> None:
