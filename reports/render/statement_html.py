@@ -17,6 +17,7 @@ standard closes or moves by itself, a comment, a character it would replace).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ElementTree
 from functools import cache
 from html.parser import HTMLParser
@@ -71,7 +72,7 @@ NO_TEXT = frozenset({"html", "head", "table", "colgroup", "thead", "tbody", "tfo
 #: The only character references a template's autoescaping writes.
 REFERENCES = ("&amp;", "&lt;", "&gt;", "&#34;", "&#39;", "&quot;")
 #: Characters the standard replaces or drops (carriage returns, NUL, other C0 controls).
-REPLACED = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n")
+REPLACED = re.compile("[\x00-\x08\x0b-\x1f]")
 #: White space, as the standard has it.
 WHITE = " \t\n\f"
 
@@ -163,7 +164,7 @@ class Plain(HTMLParser):
 def plain_tree(html: str) -> ElementTree.Element | None:
     """The tree tinyhtml5 would build from `html`, if it is plain HTML (`Plain`); None
     otherwise."""
-    if any(c in REPLACED for c in html) or "<base" in html:
+    if REPLACED.search(html) or "<base" in html:
         return None
     if html.count("&") != sum(html.count(reference) for reference in REFERENCES):
         return None
