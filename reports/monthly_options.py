@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reports import periods
 from reports import rates as ecb
 from reports.compute.fx import EcbRates
 from reports.periods import Month, local_day
@@ -61,7 +62,7 @@ class MonthlyOptions:
     def current(cls, **options: Any) -> MonthlyOptions:
         """`options` for a run now, at the rates in use (`rates.load()`): what a command
         passes in, read once at its edge."""
-        return cls(rates=ecb.load(), now=dt.datetime.now(dt.UTC), **options)
+        return cls(rates=ecb.load(), now=periods.now(), **options)
 
     @property
     def whole(self) -> bool:

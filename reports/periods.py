@@ -46,9 +46,15 @@ def local_date(column: str, timezone: str = FIRM_ZONE.key) -> pl.Expr:
     return pl.col(column).dt.convert_time_zone(timezone).dt.date()
 
 
+def now() -> dt.datetime:
+    """The machine's clock, in UTC: the one reading of it that "today" and a run's time
+    (`MonthlyOptions.current`) come from, so that a test fixing it fixes both."""
+    return dt.datetime.now(dt.UTC)
+
+
 def today() -> dt.date:
     """The firm's day now."""
-    return local_day(dt.datetime.now(dt.UTC))
+    return local_day(now())
 
 
 @total_ordering

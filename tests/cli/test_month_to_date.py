@@ -22,8 +22,10 @@ SMALL = Sizes(mobility_cases=10, plannr_cases=5, plannr_clients=5, willsuite_cas
 
 
 def fix_clock(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
-    """The firm's day is `day` for the commands run in this process."""
-    monkeypatch.setattr(periods, "today", lambda: day)
+    """The firm's day is `day` for the commands run in this process: the clock reads its
+    noon, UTC (the same day in the UK), for "today" and for a run's time alike."""
+    noon = dt.datetime.combine(day, dt.time(12), dt.UTC)
+    monkeypatch.setattr(periods, "now", lambda: noon)
 
 
 def invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
